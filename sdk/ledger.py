@@ -1,0 +1,176 @@
+"""The whole ledger: deploy or attach to the contract system, and act as a party."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+
+from sdk.artifacts_loader import load_artifact
+from sdk.chain import Chain
+from sdk.contracts import tx_result
+from sdk.errors import DeploymentError, LedgerValueError
+from sdk.registry import ParticipantRegistry
+from sdk.token import SettlementToken
+
+DEPLOYMENT_FORMAT = 1
+DEFAULT_TOKEN_NAME = "SCF Settlement Deposit (CNY cents)"
+DEFAULT_TOKEN_SYMBOL = "dCNY"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where a ledger lives: chain id, deployment block and contract addresses. Saved as JSON."""
+
+    chain_id: int
+    block: int
+    contracts: dict[str, str]
+    operator: str
+    format: int = DEPLOYMENT_FORMAT
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def address(self, name: str) -> str:
+        try:
+            return self.contracts[name]
+        except KeyError:
+            raise DeploymentError(f"deployment has no contract {name!r} (has: {sorted(self.contracts)})") from None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "chain_id": self.chain_id,
+            "block": self.block,
+            "operator": self.operator,
+            "contracts": dict(sorted(self.contracts.items())),
+            "extra": self.extra,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(target)  # atomic: never a half-written deployment file
+        return target
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Deployment:
+        try:
+            return cls(
+                chain_id=int(data["chain_id"]),
+                block=int(data["block"]),
+                contracts={k: to_checksum_address(v) for k, v in data["contracts"].items()},
+                operator=to_checksum_address(data["operator"]),
+                format=int(data.get("format", DEPLOYMENT_FORMAT)),
+                extra=dict(data.get("extra", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DeploymentError(f"malformed deployment data: {exc!r}") from exc
+
+    @classmethod
+    def load(cls, path: str | Path) -> Deployment:
+        p = Path(path)
+        if not p.is_file():
+            raise DeploymentError(f"deployment file {p} not found: run `scf deploy` first")
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DeploymentError(f"deployment file {p} is not valid JSON: {exc}") from exc
+        return cls.from_json(data)
+
+
+def _account(key: str | LocalAccount) -> LocalAccount:
+    if isinstance(key, LocalAccount):
+        return key
+    try:
+        acct: LocalAccount = Account.from_key(key)
+    except Exception:
+        raise LedgerValueError("not a valid private key") from None  # never echo the key
+    return acct
+
+
+class Party:
+    """A handle that signs as one participant. Obtain it with :meth:`Ledger.as_party`."""
+
+    def __init__(self, ledger: Ledger, account: LocalAccount) -> None:
+        self.ledger = ledger
+        self.account = account
+        self.address: str = account.address
+        self.registry = ParticipantRegistry(ledger, ledger.deployment.address("ParticipantRegistry"), account)
+        self.token = SettlementToken(ledger, ledger.deployment.address("SettlementToken"), account)
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Party({self.address})"
+
+
+class Ledger:
+    """One deployment of the SCF ledger on one chain."""
+
+    def __init__(self, chain: Chain, deployment: Deployment) -> None:
+        if deployment.chain_id != chain.chain_id:
+            raise DeploymentError(
+                f"deployment is for chain id {deployment.chain_id}, but {chain.describe()} is {chain.chain_id}"
+            )
+        self.chain = chain
+        self.deployment = deployment
+        self.registry = ParticipantRegistry(self, deployment.address("ParticipantRegistry"))
+        self.token = SettlementToken(self, deployment.address("SettlementToken"))
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def deploy(
+        cls,
+        chain: Chain,
+        operator_key: str | LocalAccount,
+        *,
+        token_name: str = DEFAULT_TOKEN_NAME,
+        token_symbol: str = DEFAULT_TOKEN_SYMBOL,
+    ) -> Ledger:
+        """Deploy the whole system with `operator_key` as admin and operator."""
+        operator = _account(operator_key)
+        start = chain.block_number
+        registry = _deploy(chain, operator, "ParticipantRegistry", operator.address, operator.address)
+        token = _deploy(chain, operator, "SettlementToken", token_name, token_symbol, registry)
+        contracts = {"ParticipantRegistry": registry, "SettlementToken": token}
+        deployment = Deployment(
+            chain_id=chain.chain_id, block=start + 1, contracts=contracts, operator=operator.address
+        )
+        return cls(chain, deployment)
+
+    @classmethod
+    def connect(cls, chain: Chain, addresses: Deployment | str | Path | dict[str, Any]) -> Ledger:
+        """Attach to an existing deployment (a Deployment, its JSON dict, or the path of its file)."""
+        if isinstance(addresses, Deployment):
+            deployment = addresses
+        elif isinstance(addresses, dict):
+            deployment = Deployment.from_json(addresses)
+        else:
+            deployment = Deployment.load(addresses)
+        ledger = cls(chain, deployment)
+        for name, address in deployment.contracts.items():
+            if not chain.w3.eth.get_code(to_checksum_address(address)):
+                raise DeploymentError(f"no contract code for {name} at {address} on {chain.describe()}")
+        return ledger
+
+    def as_party(self, key: str | LocalAccount) -> Party:
+        """A handle that signs as the holder of `key` (signing stays local; the key is never logged)."""
+        return Party(self, _account(key))
+
+    def save(self, path: str | Path) -> Path:
+        return self.deployment.save(path)
+
+
+def _deploy(chain: Chain, signer: LocalAccount, name: str, *args: Any) -> str:
+    artifact = load_artifact(name)
+    factory = chain.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    data = factory.constructor(*args).data_in_transaction
+    receipt = chain.transact(signer, None, data, description=f"deploy {name}")
+    result = tx_result(receipt)
+    if result.contract_address is None:
+        raise DeploymentError(f"deploying {name} produced no contract address")
+    return result.contract_address

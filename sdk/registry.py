@@ -1,0 +1,112 @@
+"""Participant registry wrapper: admission after KYC, suspension, roles."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from eth_utils import to_checksum_address
+
+from sdk.contracts import ContractBase
+from sdk.errors import LedgerValueError
+from sdk.generated.events import (
+    LedgerContractSet,
+    ParticipantAdmitted,
+    ParticipantReadmitted,
+    ParticipantResumed,
+    ParticipantSuspended,
+)
+from sdk.types import Participant, ParticipantStatus, Role, Standing, TxResult, roles_from_mask, roles_to_mask
+
+
+def identity_hash(identity: str | bytes) -> bytes:
+    """SHA-256 of a legal identity (e.g. the unified social credit code); a 32-byte value is taken as is."""
+    if isinstance(identity, bytes):
+        if len(identity) != 32:
+            raise LedgerValueError("identity hash must be 32 bytes")
+        return identity
+    return hashlib.sha256(identity.encode("utf-8")).digest()
+
+
+def reason_code(reason: str) -> bytes:
+    """A short reason as bytes32 (UTF-8, right-padded); longer text is refused rather than cut."""
+    raw = reason.encode("utf-8")
+    if len(raw) > 32:
+        raise LedgerValueError(f"reason code is {len(raw)} bytes; at most 32")
+    return raw.ljust(32, b"\0")
+
+
+def _timestamp(value: int | datetime) -> int:
+    return int(value.timestamp()) if isinstance(value, datetime) else int(value)
+
+
+class ParticipantRegistry(ContractBase):
+    NAME = "ParticipantRegistry"
+
+    # ------------------------------------------------------------------ writes (operator)
+    def admit(
+        self, account: str, roles: Iterable[Role], identity: str | bytes, kyc_expiry: int | datetime
+    ) -> ParticipantAdmitted:
+        """Admit `account` with `roles` after off-chain KYC, valid until `kyc_expiry`."""
+        result = self._transact(
+            "admit", to_checksum_address(account), roles_to_mask(roles), identity_hash(identity),
+            _timestamp(kyc_expiry),
+        )
+        event: ParticipantAdmitted = result.one(ParticipantAdmitted)
+        return event
+
+    def readmit(
+        self, account: str, roles: Iterable[Role], identity: str | bytes, kyc_expiry: int | datetime
+    ) -> ParticipantReadmitted:
+        """Renew an existing participant's KYC, roles or identity and make it active again."""
+        result = self._transact(
+            "readmit", to_checksum_address(account), roles_to_mask(roles), identity_hash(identity),
+            _timestamp(kyc_expiry),
+        )
+        event: ParticipantReadmitted = result.one(ParticipantReadmitted)
+        return event
+
+    def suspend(self, account: str, reason: str = "") -> ParticipantSuspended:
+        result = self._transact("suspend", to_checksum_address(account), reason_code(reason))
+        event: ParticipantSuspended = result.one(ParticipantSuspended)
+        return event
+
+    def resume(self, account: str) -> ParticipantResumed:
+        result = self._transact("resume", to_checksum_address(account))
+        event: ParticipantResumed = result.one(ParticipantResumed)
+        return event
+
+    def set_ledger_contract(self, account: str, enabled: bool = True) -> LedgerContractSet:
+        result = self._transact("setLedgerContract", to_checksum_address(account), enabled)
+        event: LedgerContractSet = result.one(LedgerContractSet)
+        return event
+
+    def grant_operator(self, account: str) -> TxResult:
+        return self._transact("grantRole", self._call("OPERATOR_ROLE"), to_checksum_address(account))
+
+    # ------------------------------------------------------------------ reads
+    def get_participant(self, account: str) -> Participant:
+        address = to_checksum_address(account)
+        roles, status, kyc_expiry, admitted_at, id_hash = self._call("getParticipant", address)
+        return Participant(
+            address=address,
+            roles=roles_from_mask(roles),
+            status=ParticipantStatus(status),
+            standing=self.get_standing(address),
+            kyc_expiry=int(kyc_expiry),
+            admitted_at=int(admitted_at),
+            identity_hash=bytes(id_hash),
+        )
+
+    def get_standing(self, account: str) -> Standing:
+        return Standing(self._call("standingOf", to_checksum_address(account)))
+
+    def is_active_with_role(self, account: str, role: Role) -> bool:
+        return bool(self._call("isActiveWithRole", to_checksum_address(account), int(role)))
+
+    def is_ledger_contract(self, account: str) -> bool:
+        return bool(self._call("isLedgerContract", to_checksum_address(account)))
+
+    def is_operator(self, account: str) -> bool:
+        return bool(self._call("hasRole", self._call("OPERATOR_ROLE"), to_checksum_address(account)))

@@ -1,0 +1,70 @@
+"""Settlement token wrapper: bank-minted deposit token, two decimals, participants only."""
+
+from __future__ import annotations
+
+from eth_utils import to_checksum_address
+
+from sdk.contracts import ContractBase
+from sdk.errors import LedgerValueError
+from sdk.generated.events import Approval, DepositMinted, Transfer, WithdrawalBurned
+from sdk.registry import reason_code
+from sdk.types import Balance, TransferCheck, TransferRestriction
+
+
+def _units(units: int) -> int:
+    if isinstance(units, bool) or not isinstance(units, int):
+        raise LedgerValueError(f"amounts are integers in cents, got {units!r} (use sdk.money.to_units)")
+    if units < 0:
+        raise LedgerValueError(f"amount must not be negative: {units}")
+    return units
+
+
+class SettlementToken(ContractBase):
+    NAME = "SettlementToken"
+
+    def mint(self, to: str, units: int, ref: str = "") -> DepositMinted:
+        """Bank only: credit `units` to `to` against a deposit received off chain."""
+        result = self._transact("mint", to_checksum_address(to), _units(units), reason_code(ref))
+        event: DepositMinted = result.one(DepositMinted)
+        return event
+
+    def burn(self, account: str, units: int, ref: str = "") -> WithdrawalBurned:
+        """Bank only: debit `units` from `account` (itself, or with allowance) against an off-chain withdrawal."""
+        result = self._transact("burn", to_checksum_address(account), _units(units), reason_code(ref))
+        event: WithdrawalBurned = result.one(WithdrawalBurned)
+        return event
+
+    def transfer(self, to: str, units: int) -> Transfer:
+        result = self._transact("transfer", to_checksum_address(to), _units(units))
+        event: Transfer = result.one(Transfer)
+        return event
+
+    def approve(self, spender: str, units: int) -> Approval:
+        result = self._transact("approve", to_checksum_address(spender), _units(units))
+        event: Approval = result.one(Approval)
+        return event
+
+    def balance_of(self, account: str) -> Balance:
+        address = to_checksum_address(account)
+        return Balance(address=address, units=int(self._call("balanceOf", address)))
+
+    def allowance(self, owner: str, spender: str) -> int:
+        return int(self._call("allowance", to_checksum_address(owner), to_checksum_address(spender)))
+
+    def total_supply(self) -> int:
+        return int(self._call("totalSupply"))
+
+    def can_transfer(self, sender: str, to: str, units: int) -> TransferCheck:
+        allowed, reason = self._call(
+            "canTransfer", to_checksum_address(sender), to_checksum_address(to), _units(units)
+        )
+        return TransferCheck(allowed=bool(allowed), reason=TransferRestriction(reason))
+
+    def name(self) -> str:
+        return str(self._call("name"))
+
+    def symbol(self) -> str:
+        return str(self._call("symbol"))
+
+    def decimals(self) -> int:
+        return int(self._call("decimals"))
