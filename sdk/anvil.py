@@ -1,0 +1,107 @@
+"""Start and stop anvil (Foundry's local node) from the pinned npm package."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from sdk.errors import ChainConnectionError, LedgerError
+
+ANVIL_PACKAGE = "@foundry-rs/anvil-linux-amd64"
+
+
+class AnvilNotInstalled(LedgerError, FileNotFoundError):
+    """The anvil binary is missing."""
+
+
+def anvil_binary(root: Path | None = None) -> Path:
+    """anvil from node_modules (the pinned npm package), else from PATH."""
+    candidates = []
+    for base in filter(None, [root, Path.cwd(), Path(__file__).resolve().parent.parent]):
+        candidates.append(base / "node_modules" / ".bin" / "anvil")
+        candidates.append(base / "node_modules" / ANVIL_PACKAGE / "bin" / "anvil")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    found = shutil.which("anvil")
+    if found:
+        return Path(found)
+    raise AnvilNotInstalled(f"anvil not found: run `npm ci` in the repository (npm package {ANVIL_PACKAGE})")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class AnvilNode:
+    """One anvil process on loopback. Use as a context manager, or call start()/stop()."""
+
+    def __init__(
+        self,
+        port: int | None = None,
+        state: Path | None = None,
+        chain_id: int = 31337,
+        block_time: float | None = None,
+        extra_args: list[str] | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.state = state
+        self.chain_id = chain_id
+        self.block_time = block_time
+        self.extra_args = extra_args or []
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        cmd = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(self.port), "--chain-id",
+               str(self.chain_id), "--silent"]
+        if self.state is not None:
+            cmd += ["--state", str(self.state)]
+        if self.block_time is not None:
+            cmd += ["--block-time", str(self.block_time)]
+        return cmd + self.extra_args
+
+    def start(self, timeout: float = 20.0) -> str:
+        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise ChainConnectionError(self.url, f"anvil exited with {self.process.returncode}: {err.strip()}")
+            try:
+                r = httpx.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+                               timeout=1.0)
+                if r.status_code == 200:
+                    return self.url
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise ChainConnectionError(self.url, f"anvil did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM lets anvil write --state before it exits
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> AnvilNode:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
