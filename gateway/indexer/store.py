@@ -24,6 +24,7 @@ from sqlmodel import SQLModel
 import gateway.models  # noqa: F401 - registers every table on the metadata used by rollbacks
 from gateway.indexer.registry import HANDLERS, EventContext, HandlerRegistry
 from gateway.indexer.source import Header
+from gateway.models.common import table_of
 from gateway.models.events import EventLog, EventRef, event_id, first_event_id
 from gateway.models.indexer import ChangeLog, IndexedBlock, IndexerState
 from sdk.events import ContractEvent, LogRecord
@@ -31,11 +32,11 @@ from sdk.events import ContractEvent, LogRecord
 Key = tuple[Any, ...]
 Fault = Callable[[str], None]
 
-_EVENTS: Table = EventLog.__table__  # type: ignore[attr-defined]
-_REFS: Table = EventRef.__table__  # type: ignore[attr-defined]
-_STATE: Table = IndexerState.__table__  # type: ignore[attr-defined]
-_BLOCKS: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
-_CHANGES: Table = ChangeLog.__table__  # type: ignore[attr-defined]
+_EVENTS = table_of(EventLog)
+_REFS = table_of(EventRef)
+_STATE = table_of(IndexerState)
+_BLOCKS = table_of(IndexedBlock)
+_CHANGES = table_of(ChangeLog)
 
 
 class ProjectionError(RuntimeError):
@@ -44,13 +45,6 @@ class ProjectionError(RuntimeError):
 
 class CheckpointMoved(RuntimeError):
     """The checkpoint changed under this writer: another indexer is writing to the same database."""
-
-
-def table_of(model: type[SQLModel] | Table) -> Table:
-    if isinstance(model, Table):
-        return model
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
 
 
 def _json_value(value: Any) -> Any:

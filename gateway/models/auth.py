@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from gateway.models.common import big
@@ -25,9 +27,10 @@ class NoncePublic(SQLModel):
     version: str = "1"
 
 
-class LoginRequest(SQLModel):
-    message: str = Field(min_length=1, max_length=4_096, description="The EIP-4361 message, as signed")
-    signature: str = Field(regex=r"^0x[0-9a-fA-F]{130}$", description="65-byte personal_sign signature, 0x-hex")
+class LoginRequest(BaseModel):
+    message: str = PydanticField(min_length=1, max_length=4_096, description="The EIP-4361 message, as signed")
+    signature: str = PydanticField(pattern=r"^0x[0-9a-fA-F]{130}$",
+                                   description="65-byte personal_sign signature, 0x-hex")
 
 
 class TokenPublic(SQLModel):

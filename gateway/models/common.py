@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer
-from sqlmodel import Field
+from sqlalchemy import BigInteger, Integer, Table
+from sqlmodel import Field, SQLModel
 
 from sdk.money import format_units
 
@@ -25,3 +25,11 @@ def big(**kwargs: Any) -> Any:
 def money(units: int) -> str:
     """Smallest units as a decimal string in token units."""
     return format_units(units)
+
+
+def table_of(model: type[SQLModel] | Table) -> Table:
+    """The Core table of a SQLModel table class (for bulk statements and typed column access)."""
+    if isinstance(model, Table):
+        return model
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table

@@ -45,3 +45,6 @@ def make_db(tmp_path: Path) -> Iterator[Callable[[], Engine]]:
 @pytest.fixture()
 def db(make_db: Callable[[], Engine]) -> Engine:
     return make_db()
+
+
+from tests.gateway.api_fixtures import api  # noqa: E402,F401 - fixture

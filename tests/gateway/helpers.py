@@ -73,3 +73,41 @@ def registry_activity(cast: Cast) -> None:
     cast.bank2.token.mint(cast.supplier2.address, 123_45, "deposit-1")
     cast.supplier2.token.approve(cast.bank2.address, 100_00)
     cast.bank2.token.burn(cast.supplier2.address, 100_00, "withdrawal-1")
+
+
+class Clock:
+    """The gateway's clock in tests: wall time plus an offset that tests move forward."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        import time
+
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+def siwe_text(address: str, nonce: str, *, domain: str, chain_id: int, uri: str = "http://127.0.0.1:8000",
+              expiration: str | None = None) -> str:
+    from datetime import UTC, datetime
+
+    from siwe import SiweMessage
+
+    fields: dict[str, Any] = {
+        "domain": domain, "address": address, "statement": "Sign in to the SCF ledger gateway.", "uri": uri,
+        "version": "1", "chain_id": chain_id, "nonce": nonce,
+        "issued_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    }
+    if expiration is not None:
+        fields["expiration_time"] = expiration
+    return str(SiweMessage(**fields).prepare_message())
+
+
+def sign_text(account: Any, text: str) -> str:
+    from eth_account.messages import encode_defunct
+
+    signature: str = account.sign_message(encode_defunct(text=text)).signature.to_0x_hex()
+    return signature

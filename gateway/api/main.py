@@ -1,0 +1,11 @@
+"""The /v1 router: one APIRouter per resource."""
+
+from fastapi import APIRouter
+
+from gateway.api.routes import auth, balances, events, participants
+
+api_router = APIRouter(prefix="/v1")
+api_router.include_router(auth.router)
+api_router.include_router(participants.router)
+api_router.include_router(balances.router)
+api_router.include_router(events.router)
