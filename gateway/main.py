@@ -86,8 +86,7 @@ def create_app(
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
+        path = _route_template(request)
         metrics.request_latency.labels(request.method, path, str(response.status_code)).observe(
             time.perf_counter() - started)
         if response.status_code >= 400:
@@ -107,6 +106,14 @@ def create_app(
                                                                   "type": "internal"}]})
 
     return app
+
+
+def _route_template(request: Request) -> str:
+    """The matched route as a template (``/v1/events/{event_id}``), so metric labels stay few."""
+    if request.scope.get("route") is None:
+        return "unmatched"
+    values = {str(v): k for k, v in request.path_params.items()}
+    return "/".join("{" + values[seg] + "}" if seg in values else seg for seg in request.url.path.split("/"))
 
 
 def serve(settings: Settings | None = None, *, chain: Any = None, deployment: Deployment | None = None,

@@ -29,6 +29,7 @@ def make_db(tmp_path: Path) -> Iterator[Callable[[], Engine]]:
             schema = None
             engine = make_engine(f"sqlite:///{tmp_path / f'gateway-{len(made)}.sqlite'}")
         made.append((engine, schema))
+        engine.scf_schema = schema  # type: ignore[attr-defined] - for tests that start another process
         migrate(engine)
         return engine
 
