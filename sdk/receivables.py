@@ -30,6 +30,7 @@ from eth_utils import to_checksum_address
 
 from sdk.contracts import ContractBase
 from sdk.errors import LedgerValueError
+from sdk.generated.enums import FinancingStatus, FragmentStatus, OfferStatus, ReceivableStatus
 from sdk.generated.events import (
     DiscountDeclined,
     DiscountRequested,
@@ -56,7 +57,6 @@ from sdk.generated.events import (
     RecourseRepaid,
 )
 from sdk.registry import reason_code
-from sdk.generated.enums import FinancingStatus, FragmentStatus, OfferStatus, ReceivableStatus
 from sdk.types import TxResult
 
 __all__ = [

@@ -5,7 +5,14 @@ from typing import Any, ClassVar
 from eth_utils import to_checksum_address
 
 from sdk._errors import ContractError
-from sdk.generated.enums import FragmentStatus, OfferStatus, ParticipantStatus, ReceivableStatus, Role, TransferRestriction
+from sdk.generated.enums import (
+    FragmentStatus,
+    OfferStatus,
+    ParticipantStatus,
+    ReceivableStatus,
+    Role,
+    TransferRestriction,
+)
 
 
 class AccessControlBadConfirmation(ContractError):
