@@ -509,7 +509,7 @@ interface IReceivables {
     /// @notice Rejects a registered receivable. Requirements: the caller is its debtor, active; status Registered.
     function reject(uint256 rootId, bytes32 reason) external;
 
-    /// @notice Cancels a registered receivable. Requirements: the caller is its supplier; status Registered.
+    /// @notice Cancels a registered receivable. Requirements: the caller is its supplier, active; status Registered.
     function cancel(uint256 rootId) external;
 
     /// @notice Offers `amount` of a fragment to `to`; returns the offer id. The amount is locked until the offer closes.
@@ -524,10 +524,10 @@ interface IReceivables {
     /// transferable as for `offer`; the root has fewer than `fragmentCap()` fragments.
     function accept(uint256 offerId) external returns (uint256 childId);
 
-    /// @notice Rejects an offer. Requirements: the caller is the recipient; the offer is Open.
+    /// @notice Rejects an offer. Requirements: the caller is the recipient, active; the offer is Open.
     function rejectOffer(uint256 offerId) external;
 
-    /// @notice Withdraws an offer. Requirements: the caller is the sender; the offer is Open.
+    /// @notice Withdraws an offer. Requirements: the caller is the sender, active; the offer is Open.
     function withdrawOffer(uint256 offerId) external;
 
     /// @notice Asks `bank` to discount a whole fragment at `rateBps` a year, with or without recourse.
@@ -535,10 +535,10 @@ interface IReceivables {
     /// Active with nothing locked; the root is transferable (see `offer`); `rateBps` <= 10,000 and the price > 0.
     function requestDiscount(uint256 fragmentId, address bank, uint16 rateBps, bool withRecourse) external;
 
-    /// @notice Withdraws a discount request. Requirements: the caller holds the fragment; status Discounting.
+    /// @notice Withdraws a discount request. Requirements: the caller holds the fragment, active; status Discounting.
     function withdrawDiscountRequest(uint256 fragmentId) external;
 
-    /// @notice Declines a discount request. Requirements: the caller is the bank asked; status Discounting.
+    /// @notice Declines a discount request. Requirements: the caller is the bank asked, active; status Discounting.
     function declineDiscount(uint256 fragmentId) external;
 
     /// @notice Funds a discount request (delivery versus payment): pays the price from the caller to the holder in
@@ -571,18 +571,18 @@ interface IReceivables {
     function distribute(uint256 rootId, uint256 start, uint256 count) external returns (uint256 next);
 
     /// @notice Declares a fragment defaulted.
-    /// Requirements: the caller holds it; the root is Confirmed (not settled, disputed or voided);
+    /// Requirements: the caller holds it, active; the root is Confirmed (not settled, disputed or voided);
     /// block time >= due date + grace period; the fragment is Active or Financed.
     function declareDefault(uint256 fragmentId) external;
 
     /// @notice Exercises recourse on a with-recourse financed fragment: pays out anything claimable to the bank,
     /// then returns the fragment to the seller, who owes the bank its unpaid value. Returns that debt.
-    /// Requirements: the caller holds it as the funding bank; with recourse; status Defaulted, or Financed with the
+    /// Requirements: the caller holds it as the funding bank, active; with recourse; status Defaulted, or Financed with the
     /// root Voided; unpaid value > 0.
     function exerciseRecourse(uint256 fragmentId) external returns (uint256 debt);
 
     /// @notice Repays `amount` of a recourse debt, from the caller (the seller) straight to the bank.
-    /// Requirements: the caller is the seller; status Recoursed; 0 < `amount` <= outstanding; approval given.
+    /// Requirements: the caller is the seller, active; status Recoursed; 0 < `amount` <= outstanding; approval given.
     function repayRecourse(uint256 fragmentId, uint256 amount) external;
 
     /// @notice Raises a dispute; freezes every fragment of the root.

@@ -189,6 +189,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         // While unconfirmed the original fragment cannot move, so its holder is the registering supplier.
         address supplier = _fragments[rootId << 16].holder;
         if (msg.sender != supplier) revert ReceivableNotHolder(rootId << 16, msg.sender, supplier);
+        _registry.requireActive(msg.sender);
         if (r.status != ReceivableStatus.Registered) revert ReceivableStatusInvalid(rootId, r.status);
         r.status = ReceivableStatus.Cancelled;
         delete _invoiceRoots[r.debtor][r.invoiceHash];
@@ -265,6 +266,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     function rejectOffer(uint256 offerId) external {
         OfferData storage o = _openOffer(offerId);
         if (msg.sender != o.to) revert ReceivableNotOfferRecipient(offerId, msg.sender, o.to);
+        _registry.requireActive(msg.sender);
         _closeOffer(offerId, o, OfferStatus.Rejected);
     }
 
@@ -272,6 +274,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     function withdrawOffer(uint256 offerId) external {
         OfferData storage o = _openOffer(offerId);
         if (msg.sender != o.from) revert ReceivableNotOfferSender(offerId, msg.sender, o.from);
+        _registry.requireActive(msg.sender);
         _closeOffer(offerId, o, OfferStatus.Withdrawn);
     }
 
@@ -302,6 +305,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IReceivables
     function withdrawDiscountRequest(uint256 fragmentId) external {
         FragmentData storage f = _holderFragment(fragmentId);
+        _registry.requireActive(msg.sender);
         if (f.status != FragmentStatus.Discounting) revert ReceivableFragmentStatusInvalid(fragmentId, f.status);
         FinancingData storage fin = _financings[fragmentId];
         f.status = FragmentStatus.Active;
@@ -317,6 +321,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         if (f.status != FragmentStatus.Discounting) revert ReceivableFragmentStatusInvalid(fragmentId, f.status);
         FinancingData storage fin = _financings[fragmentId];
         if (msg.sender != fin.bank) revert ReceivableNotDiscountBank(fragmentId, msg.sender, fin.bank);
+        _registry.requireActive(msg.sender);
         f.status = FragmentStatus.Active;
         fin.status = FinancingStatus.Declined;
         emit DiscountDeclined(fragmentId, f.holder, msg.sender, FragmentStatus.Discounting, FragmentStatus.Active);
@@ -422,6 +427,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IReceivables
     function declareDefault(uint256 fragmentId) external {
         FragmentData storage f = _holderFragment(fragmentId);
+        _registry.requireActive(msg.sender);
         RootData storage r = _roots[fragmentId >> 16];
         if (r.status != ReceivableStatus.Confirmed) revert ReceivableStatusInvalid(fragmentId >> 16, r.status);
         uint64 defaultableAt = uint64(r.dueDate) + _config.gracePeriod;
@@ -438,6 +444,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IReceivables
     function exerciseRecourse(uint256 fragmentId) external nonReentrant returns (uint256 debt) {
         FragmentData storage f = _holderFragment(fragmentId);
+        _registry.requireActive(msg.sender);
         FinancingData storage fin = _financings[fragmentId];
         RootData storage r = _roots[fragmentId >> 16];
         FragmentStatus old = f.status;
@@ -464,6 +471,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         _existingFragment(fragmentId);
         FinancingData storage fin = _financings[fragmentId];
         if (msg.sender != fin.seller) revert ReceivableNotRecourseDebtor(fragmentId, msg.sender, fin.seller);
+        _registry.requireActive(msg.sender);
         uint256 outstanding = fin.recourseOutstanding;
         if (amount == 0 || amount > outstanding) {
             revert ReceivableRecourseRepaymentInvalid(fragmentId, amount, outstanding);
