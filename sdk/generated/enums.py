@@ -3,12 +3,60 @@
 from enum import IntEnum
 
 
+class FinancingStatus(IntEnum):
+    """Solidity enum `FinancingStatus`."""
+
+    NONE = 0
+    REQUESTED = 1
+    WITHDRAWN = 2
+    DECLINED = 3
+    FUNDED = 4
+    RECOURSED = 5
+    RECOURSE_SETTLED = 6
+
+
+class FragmentStatus(IntEnum):
+    """Solidity enum `FragmentStatus`."""
+
+    NONE = 0
+    ACTIVE = 1
+    DISCOUNTING = 2
+    FINANCED = 3
+    DEFAULTED = 4
+    RECOURSED = 5
+    TRANSFERRED = 6
+    PAID = 7
+
+
+class OfferStatus(IntEnum):
+    """Solidity enum `OfferStatus`."""
+
+    NONE = 0
+    OPEN = 1
+    ACCEPTED = 2
+    REJECTED = 3
+    WITHDRAWN = 4
+
+
 class ParticipantStatus(IntEnum):
     """Solidity enum `ParticipantStatus`."""
 
     NONE = 0
     ACTIVE = 1
     SUSPENDED = 2
+
+
+class ReceivableStatus(IntEnum):
+    """Solidity enum `ReceivableStatus`."""
+
+    NONE = 0
+    REGISTERED = 1
+    CONFIRMED = 2
+    REJECTED = 3
+    CANCELLED = 4
+    DISPUTED = 5
+    VOIDED = 6
+    SETTLED = 7
 
 
 class Role(IntEnum):
@@ -48,7 +96,11 @@ class TransferRestriction(IntEnum):
 
 
 ENUMS: dict[str, type[IntEnum]] = {
+    "FinancingStatus": FinancingStatus,
+    "FragmentStatus": FragmentStatus,
+    "OfferStatus": OfferStatus,
     "ParticipantStatus": ParticipantStatus,
+    "ReceivableStatus": ReceivableStatus,
     "Role": Role,
     "Standing": Standing,
     "TransferRestriction": TransferRestriction,
