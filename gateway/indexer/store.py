@@ -30,6 +30,7 @@ from gateway.models.indexer import ChangeLog, IndexedBlock, IndexerState
 from sdk.events import ContractEvent, LogRecord
 
 Key = tuple[Any, ...]
+INT64 = 2**63
 Fault = Callable[[str], None]
 
 _EVENTS = table_of(EventLog)
@@ -153,6 +154,12 @@ class UnitOfWork:
         unknown = set(full) - set(table.c.keys())
         if unknown:
             raise ProjectionError(f"{table.name} has no columns {sorted(unknown)}")
+        for column, value in full.items():
+            if type(value) is int and not -INT64 <= value < INT64:
+                raise ProjectionError(
+                    f"{table.name}.{column} = {value} (block {self.block}) is outside the 64-bit range the gateway "
+                    "stores; amounts above 92,233,720,368,547,758.07 units are not supported"
+                )
         key = tuple(full[c.name] for c in table.primary_key.columns)
         old = self._load(table, key)
         self._capture(table, key, old)

@@ -5,7 +5,9 @@ from gateway.models.auth import AuthNonce
 from gateway.models.balances import Balance
 from gateway.models.events import EventLog, EventRef
 from gateway.models.indexer import ChangeLog, IndexedBlock, IndexerState
+from gateway.models.links import LedgerSetting, PartyLink
 from gateway.models.participants import LedgerContract, Participant
+from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
 
 __all__ = [
     "AuthNonce",
@@ -13,8 +15,15 @@ __all__ = [
     "ChangeLog",
     "EventLog",
     "EventRef",
+    "Exposure",
+    "Financing",
+    "Fragment",
     "IndexedBlock",
     "IndexerState",
     "LedgerContract",
+    "LedgerSetting",
+    "Offer",
     "Participant",
+    "PartyLink",
+    "Receivable",
 ]

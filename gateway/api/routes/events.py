@@ -19,7 +19,7 @@ from gateway.models.events import EventLog, EventPublic, EventRef, EventsPublic
 router = APIRouter(prefix="/events", tags=["events"])
 T = table_of(EventLog).c
 R = table_of(EventRef).c
-ASSET_KINDS = ("receivable", "offer", "financing", "receipt", "loan", "prepayment")
+ASSET_KINDS = ("receivable", "fragment", "offer", "receipt", "loan", "program", "prepayment", "commodity")
 
 
 def to_public(row: object) -> EventPublic:
