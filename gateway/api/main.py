@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from gateway.api.routes import auth, balances, events, participants
+from gateway.api.routes import auth, balances, events, participants, receivables
 
 api_router = APIRouter(prefix="/v1")
 api_router.include_router(auth.router)
 api_router.include_router(participants.router)
 api_router.include_router(balances.router)
 api_router.include_router(events.router)
+api_router.include_router(receivables.router)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import ColumnElement, exists, or_, select, true
 
 from gateway.api.deps import Party
 from gateway.models.balances import Balance
 from gateway.models.common import table_of
 from gateway.models.events import EventLog, EventRef
+from gateway.models.links import PartyLink
 from gateway.models.participants import Participant
+from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
 
 
 def _c(model: Any, name: str) -> ColumnElement[Any]:
@@ -43,3 +45,41 @@ def events(party: Party) -> ColumnElement[bool]:
         select(ref.event_id).where(ref.kind == "party", ref.ref == party.address,
                                    ref.event_id == _c(EventLog, "id"))
     )
+
+
+def linked(party: Party, kind: str, id_col: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Assets the party is involved with (issued, owes, holds or held, finances...), per the party_link table."""
+    if party.is_regulator:
+        return true()
+    link = table_of(PartyLink).c
+    return id_col.in_(select(link.key).where(link.party == party.address, link.kind == kind))
+
+
+def receivables(party: Party) -> ColumnElement[bool]:
+    """Supplier: issued, holds or held a fragment of it; core enterprise: owes it; bank: asked to finance it."""
+    return linked(party, "receivable", _c(Receivable, "id"))
+
+
+def fragments(party: Party) -> ColumnElement[bool]:
+    return linked(party, "fragment", _c(Fragment, "id"))
+
+
+def offers(party: Party) -> ColumnElement[bool]:
+    if party.is_regulator:
+        return true()
+    me = party.address
+    return or_(_c(Offer, "sender") == me, _c(Offer, "recipient") == me, _c(Offer, "debtor") == me)
+
+
+def financings(party: Party) -> ColumnElement[bool]:
+    if party.is_regulator:
+        return true()
+    me = party.address
+    return or_(_c(Financing, "bank") == me, _c(Financing, "seller") == me, _c(Financing, "debtor") == me)
+
+
+def exposures(party: Party) -> ColumnElement[bool]:
+    """A bank's own limits and usage."""
+    if party.is_regulator:
+        return true()
+    return _c(Exposure, "bank") == party.address
