@@ -3,12 +3,40 @@
 from enum import IntEnum
 
 
+class LoanStatus(IntEnum):
+    """Solidity enum `LoanStatus`."""
+
+    NONE = 0
+    ACTIVE = 1
+    MARGIN_CALLED = 2
+    REPAID = 3
+    FORECLOSED = 4
+
+
 class ParticipantStatus(IntEnum):
     """Solidity enum `ParticipantStatus`."""
 
     NONE = 0
     ACTIVE = 1
     SUSPENDED = 2
+
+
+class ReceiptAction(IntEnum):
+    """Solidity enum `ReceiptAction`."""
+
+    TRANSFER = 0
+    SPLIT = 1
+    DELIVER = 2
+    PLEDGE = 3
+
+
+class ReceiptStatus(IntEnum):
+    """Solidity enum `ReceiptStatus`."""
+
+    NONE = 0
+    FREE = 1
+    PLEDGED = 2
+    DELIVERED = 3
 
 
 class Role(IntEnum):
@@ -48,7 +76,10 @@ class TransferRestriction(IntEnum):
 
 
 ENUMS: dict[str, type[IntEnum]] = {
+    "LoanStatus": LoanStatus,
     "ParticipantStatus": ParticipantStatus,
+    "ReceiptAction": ReceiptAction,
+    "ReceiptStatus": ReceiptStatus,
     "Role": Role,
     "Standing": Standing,
     "TransferRestriction": TransferRestriction,
