@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 from eth_utils import to_checksum_address
 
 from sdk._errors import ContractError
-from sdk.generated.enums import ParticipantStatus, Role, TransferRestriction
+from sdk.generated.enums import ParticipantStatus, ReceiptAction, ReceiptStatus, Role, TransferRestriction
 
 
 class AccessControlBadConfirmation(ContractError):
@@ -146,6 +146,145 @@ class ERC20InvalidSpender(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ERC20InvalidSpender":
         return cls(to_checksum_address(values[0]))
+
+
+class ERC721IncorrectOwner(ContractError):
+    """ERC721IncorrectOwner"""
+
+    SIGNATURE: ClassVar[str] = "ERC721IncorrectOwner(address,uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("64283d7b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("sender", "token_id", "owner")
+    sender: str
+    token_id: int
+    owner: str
+
+    def __init__(self, sender: str, token_id: int, owner: str) -> None:
+        super().__init__(sender=sender, token_id=token_id, owner=owner)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721IncorrectOwner":
+        return cls(to_checksum_address(values[0]), values[1], to_checksum_address(values[2]))
+
+
+class ERC721InsufficientApproval(ContractError):
+    """ERC721InsufficientApproval"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InsufficientApproval(address,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("177e802f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator", "token_id")
+    operator: str
+    token_id: int
+
+    def __init__(self, operator: str, token_id: int) -> None:
+        super().__init__(operator=operator, token_id=token_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InsufficientApproval":
+        return cls(to_checksum_address(values[0]), values[1])
+
+
+class ERC721InvalidApprover(ContractError):
+    """ERC721InvalidApprover"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidApprover(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("a9fbf51f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("approver",)
+    approver: str
+
+    def __init__(self, approver: str) -> None:
+        super().__init__(approver=approver)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidApprover":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721InvalidOperator(ContractError):
+    """ERC721InvalidOperator"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidOperator(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5b08ba18")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator",)
+    operator: str
+
+    def __init__(self, operator: str) -> None:
+        super().__init__(operator=operator)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidOperator":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721InvalidOwner(ContractError):
+    """ERC721InvalidOwner"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidOwner(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("89c62b64")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner",)
+    owner: str
+
+    def __init__(self, owner: str) -> None:
+        super().__init__(owner=owner)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidOwner":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721InvalidReceiver(ContractError):
+    """ERC721InvalidReceiver"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidReceiver(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("64a0ae92")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("receiver",)
+    receiver: str
+
+    def __init__(self, receiver: str) -> None:
+        super().__init__(receiver=receiver)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidReceiver":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721InvalidSender(ContractError):
+    """ERC721InvalidSender"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidSender(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("73c6ac6e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("sender",)
+    sender: str
+
+    def __init__(self, sender: str) -> None:
+        super().__init__(sender=sender)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidSender":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721NonexistentToken(ContractError):
+    """ERC721NonexistentToken"""
+
+    SIGNATURE: ClassVar[str] = "ERC721NonexistentToken(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7e273289")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("token_id",)
+    token_id: int
+
+    def __init__(self, token_id: int) -> None:
+        super().__init__(token_id=token_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721NonexistentToken":
+        return cls(values[0])
 
 
 class LedgerContractUnchanged(ContractError):
@@ -290,6 +429,214 @@ class ParticipantStatusInvalid(ContractError):
         return cls(to_checksum_address(values[0]), ParticipantStatus(values[1]))
 
 
+class ReceiptIsPledged(ContractError):
+    """The receipt is under a lien held by `lienHolder`, so `action` is refused."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptIsPledged(uint256,address,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("eb35e610")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "lien_holder", "action")
+    id: int
+    lien_holder: str
+    action: ReceiptAction
+
+    def __init__(self, id: int, lien_holder: str, action: ReceiptAction) -> None:
+        super().__init__(id=id, lien_holder=lien_holder, action=action)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptIsPledged":
+        return cls(values[0], to_checksum_address(values[1]), ReceiptAction(values[2]))
+
+
+class ReceiptLotAlreadyIssued(ContractError):
+    """The lot still has a live receipt: `issuedReceiptId` itself or a piece split from it."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptLotAlreadyIssued(address,bytes16,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("453a2256")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "bytes16", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("warehouse", "lot_id", "issued_receipt_id")
+    warehouse: str
+    lot_id: bytes
+    issued_receipt_id: int
+
+    def __init__(self, warehouse: str, lot_id: bytes, issued_receipt_id: int) -> None:
+        super().__init__(warehouse=warehouse, lot_id=lot_id, issued_receipt_id=issued_receipt_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptLotAlreadyIssued":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+class ReceiptNotFound(ContractError):
+    """No receipt with this id was ever issued."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b7e96315")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id",)
+    id: int
+
+    def __init__(self, id: int) -> None:
+        super().__init__(id=id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotFound":
+        return cls(values[0])
+
+
+class ReceiptNotLienHolder(ContractError):
+    """Only the lien holder may release, split or seize a pledged receipt."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptNotLienHolder(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("10321854")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "account", "lien_holder")
+    id: int
+    account: str
+    lien_holder: str
+
+    def __init__(self, id: int, account: str, lien_holder: str) -> None:
+        super().__init__(id=id, account=account, lien_holder=lien_holder)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotLienHolder":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceiptNotOwner(ContractError):
+    """`account` acted as the receipt's owner but `owner` holds it."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptNotOwner(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f200559b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "account", "owner")
+    id: int
+    account: str
+    owner: str
+
+    def __init__(self, id: int, account: str, owner: str) -> None:
+        super().__init__(id=id, account=account, owner=owner)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotOwner":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceiptNotPresented(ContractError):
+    """The holder has not presented the receipt to the warehouse (ERC-721 approval of the warehouse)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptNotPresented(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("1ad6a165")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "warehouse")
+    id: int
+    owner: str
+    warehouse: str
+
+    def __init__(self, id: int, owner: str, warehouse: str) -> None:
+        super().__init__(id=id, owner=owner, warehouse=warehouse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotPresented":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceiptSplitQuantityInvalid(ContractError):
+    """A split must take more than zero and less than the whole quantity (`available`)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptSplitQuantityInvalid(uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ef23f501")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "quantity", "available")
+    id: int
+    quantity: int
+    available: int
+
+    def __init__(self, id: int, quantity: int, available: int) -> None:
+        super().__init__(id=id, quantity=quantity, available=available)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSplitQuantityInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceiptStatusInvalid(ContractError):
+    """The receipt is not in the status the operation needs (e.g. already delivered, or not pledged)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("8cd68cf1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "status")
+    id: int
+    status: ReceiptStatus
+
+    def __init__(self, id: int, status: ReceiptStatus) -> None:
+        super().__init__(id=id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptStatusInvalid":
+        return cls(values[0], ReceiptStatus(values[1]))
+
+
+class ReceiptTermsInvalid(ContractError):
+    """Issue data is unusable: empty commodity, unit or lot id, or zero quantity."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptTermsInvalid(bytes16,bytes4,bytes16,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("c8be680f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "bytes4", "bytes16", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "unit", "lot_id", "quantity")
+    commodity: bytes
+    unit: bytes
+    lot_id: bytes
+    quantity: int
+
+    def __init__(self, commodity: bytes, unit: bytes, lot_id: bytes, quantity: int) -> None:
+        super().__init__(commodity=commodity, unit=unit, lot_id=lot_id, quantity=quantity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptTermsInvalid":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class ReceiptTransferRestricted(ContractError):
+    """The movement breaks the compliance rules (both ends active participants or ledger contracts)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptTransferRestricted(uint256,address,address,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("69710c4c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "from_", "to", "reason")
+    id: int
+    from_: str
+    to: str
+    reason: TransferRestriction
+
+    def __init__(self, id: int, from_: str, to: str, reason: TransferRestriction) -> None:
+        super().__init__(id=id, from_=from_, to=to, reason=reason)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptTransferRestricted":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), TransferRestriction(values[3]))
+
+
+class ReceiptWrongWarehouse(ContractError):
+    """Only the issuing warehouse may deliver the goods of this receipt out."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptWrongWarehouse(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("fc20f72e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "account", "warehouse")
+    id: int
+    account: str
+    warehouse: str
+
+    def __init__(self, id: int, account: str, warehouse: str) -> None:
+        super().__init__(id=id, account=account, warehouse=warehouse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptWrongWarehouse":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
 class SettlementAmountZero(ContractError):
     """Mint or burn of zero units."""
 
@@ -335,6 +682,14 @@ ERRORS: tuple[type[ContractError], ...] = (
     ERC20InvalidReceiver,
     ERC20InvalidSender,
     ERC20InvalidSpender,
+    ERC721IncorrectOwner,
+    ERC721InsufficientApproval,
+    ERC721InvalidApprover,
+    ERC721InvalidOperator,
+    ERC721InvalidOwner,
+    ERC721InvalidReceiver,
+    ERC721InvalidSender,
+    ERC721NonexistentToken,
     LedgerContractUnchanged,
     ParticipantAdmissionInvalid,
     ParticipantAlreadyRegistered,
@@ -343,6 +698,17 @@ ERRORS: tuple[type[ContractError], ...] = (
     ParticipantMissingRole,
     ParticipantNotRegistered,
     ParticipantStatusInvalid,
+    ReceiptIsPledged,
+    ReceiptLotAlreadyIssued,
+    ReceiptNotFound,
+    ReceiptNotLienHolder,
+    ReceiptNotOwner,
+    ReceiptNotPresented,
+    ReceiptSplitQuantityInvalid,
+    ReceiptStatusInvalid,
+    ReceiptTermsInvalid,
+    ReceiptTransferRestricted,
+    ReceiptWrongWarehouse,
     SettlementAmountZero,
     SettlementTransferRestricted,
 )

@@ -6,11 +6,11 @@ from typing import Any, ClassVar
 from eth_utils import to_checksum_address
 
 from sdk._events import ContractEvent
-from sdk.generated.enums import ParticipantStatus
+from sdk.generated.enums import ParticipantStatus, ReceiptStatus
 
 
 @dataclass(frozen=True, slots=True)
-class Approval(ContractEvent):
+class SettlementTokenApproval(ContractEvent):
     """Approval"""
 
     NAME: ClassVar[str] = "Approval"
@@ -24,7 +24,45 @@ class Approval(ContractEvent):
     value: int
 
     @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "Approval":
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementTokenApproval":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseReceiptsApproval(ContractEvent):
+    """Approval"""
+
+    NAME: ClassVar[str] = "Approval"
+    SIGNATURE: ClassVar[str] = "Approval(address,address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "approved", "token_id")
+    owner: str
+    approved: str
+    token_id: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "WarehouseReceiptsApproval":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalForAll(ContractEvent):
+    """ApprovalForAll"""
+
+    NAME: ClassVar[str] = "ApprovalForAll"
+    SIGNATURE: ClassVar[str] = "ApprovalForAll(address,address,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("17307eab39ab6107e8899845ad3d59bd9653f200f220920489ca2b5937696c31")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "operator", "approved")
+    owner: str
+    operator: str
+    approved: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ApprovalForAll":
         return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
 
 
@@ -151,6 +189,147 @@ class ParticipantSuspended(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptDelivered(ContractEvent):
+    """Emitted when the warehouse delivers the goods out and burns the receipt."""
+
+    NAME: ClassVar[str] = "ReceiptDelivered"
+    SIGNATURE: ClassVar[str] = "ReceiptDelivered(uint256,address,address,bytes16,uint64,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("60c42e97fc4e06fbd7b179a4d515788cd58d2d3d59689c07139f51ce0cba68ac")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "bytes16", "uint64", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "warehouse", "presenter", "lot_id", "quantity", "lot_freed", "old_status", "new_status")
+    id: int
+    warehouse: str
+    presenter: str
+    lot_id: bytes
+    quantity: int
+    lot_freed: bool
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptDelivered":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], ReceiptStatus(values[6]), ReceiptStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptIssued(ContractEvent):
+    """Emitted when a warehouse issues a receipt (free to the depositor, or born pledged to a lien holder)."""
+
+    NAME: ClassVar[str] = "ReceiptIssued"
+    SIGNATURE: ClassVar[str] = "ReceiptIssued(uint256,address,address,address,bytes16,uint64,bytes4,bytes16,bytes16,bytes16,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("685d67f348fa59426c4c41b448efeef3d5ba4c39cb095e02e9af602f771facdb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "bytes16", "uint64", "bytes4", "bytes16", "bytes16", "bytes16", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "warehouse", "owner", "lien_holder", "commodity", "quantity", "unit", "grade", "location", "lot_id", "inspection_hash", "old_status", "new_status")
+    id: int
+    warehouse: str
+    owner: str
+    lien_holder: str
+    commodity: bytes
+    quantity: int
+    unit: bytes
+    grade: bytes
+    location: bytes
+    lot_id: bytes
+    inspection_hash: bytes
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptIssued":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], values[9], values[10], ReceiptStatus(values[11]), ReceiptStatus(values[12]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptPledged(ContractEvent):
+    """Emitted when a free receipt is put under a lien."""
+
+    NAME: ClassVar[str] = "ReceiptPledged"
+    SIGNATURE: ClassVar[str] = "ReceiptPledged(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("66de39296d3903652a31f6a696ee707f95758c5c9736d4216d2db89e876322ba")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "lien_holder", "old_status", "new_status")
+    id: int
+    owner: str
+    lien_holder: str
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptPledged":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), ReceiptStatus(values[3]), ReceiptStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptReleased(ContractEvent):
+    """Emitted when the lien holder releases the lien; the owner holds the receipt free again."""
+
+    NAME: ClassVar[str] = "ReceiptReleased"
+    SIGNATURE: ClassVar[str] = "ReceiptReleased(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("2e37e7a122f628fd16846a2e79e72674bace395e186d0952d769a98813ff9510")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "lien_holder", "old_status", "new_status")
+    id: int
+    owner: str
+    lien_holder: str
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptReleased":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), ReceiptStatus(values[3]), ReceiptStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSeized(ContractEvent):
+    """Emitted when the lien holder enforces its lien: title passes from `from` to `to`, free of the lien."""
+
+    NAME: ClassVar[str] = "ReceiptSeized"
+    SIGNATURE: ClassVar[str] = "ReceiptSeized(uint256,address,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5e2f9788c792c636de86cc60d6727a6bf476843ef13345701962f54ca65ed9ee")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "from_", "to", "lien_holder", "old_status", "new_status")
+    id: int
+    from_: str
+    to: str
+    lien_holder: str
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSeized":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), ReceiptStatus(values[4]), ReceiptStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSplit(ContractEvent):
+    """Emitted when `quantity` is split off receipt `id` into the new receipt `childId`. The child inherits warehouse, commodity, unit, grade, location, lot id and inspection hash from its parent."""
+
+    NAME: ClassVar[str] = "ReceiptSplit"
+    SIGNATURE: ClassVar[str] = "ReceiptSplit(uint256,uint256,address,uint64,uint64,uint8,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d49da10175babcd79ed6d640caa05c59b3d70e85de078d2a58ec01b70cbec7b3")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "uint64", "uint64", "uint8", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "child_id", "child_owner", "quantity", "parent_quantity", "parent_status", "old_status", "new_status")
+    id: int
+    child_id: int
+    child_owner: str
+    quantity: int
+    parent_quantity: int
+    parent_status: ReceiptStatus
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSplit":
+        return cls(values[0], values[1], to_checksum_address(values[2]), values[3], values[4], ReceiptStatus(values[5]), ReceiptStatus(values[6]), ReceiptStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
 class RoleAdminChanged(ContractEvent):
     """RoleAdminChanged"""
 
@@ -208,7 +387,7 @@ class RoleRevoked(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer(ContractEvent):
+class SettlementTokenTransfer(ContractEvent):
     """Transfer"""
 
     NAME: ClassVar[str] = "Transfer"
@@ -222,7 +401,26 @@ class Transfer(ContractEvent):
     value: int
 
     @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "Transfer":
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementTokenTransfer":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseReceiptsTransfer(ContractEvent):
+    """Transfer"""
+
+    NAME: ClassVar[str] = "Transfer"
+    SIGNATURE: ClassVar[str] = "Transfer(address,address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True)
+    FIELDS: ClassVar[tuple[str, ...]] = ("from_", "to", "token_id")
+    from_: str
+    to: str
+    token_id: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "WarehouseReceiptsTransfer":
         return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
 
 
@@ -247,16 +445,25 @@ class WithdrawalBurned(ContractEvent):
 
 
 EVENTS: tuple[type[ContractEvent], ...] = (
-    Approval,
+    SettlementTokenApproval,
+    WarehouseReceiptsApproval,
+    ApprovalForAll,
     DepositMinted,
     LedgerContractSet,
     ParticipantAdmitted,
     ParticipantReadmitted,
     ParticipantResumed,
     ParticipantSuspended,
+    ReceiptDelivered,
+    ReceiptIssued,
+    ReceiptPledged,
+    ReceiptReleased,
+    ReceiptSeized,
+    ReceiptSplit,
     RoleAdminChanged,
     RoleGranted,
     RoleRevoked,
-    Transfer,
+    SettlementTokenTransfer,
+    WarehouseReceiptsTransfer,
     WithdrawalBurned,
 )
