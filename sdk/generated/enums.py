@@ -21,6 +21,14 @@ class ParticipantStatus(IntEnum):
     SUSPENDED = 2
 
 
+class ProgramStatus(IntEnum):
+    """Solidity enum `ProgramStatus`."""
+
+    NONE = 0
+    OPEN = 1
+    CLOSED = 2
+
+
 class ReceiptAction(IntEnum):
     """Solidity enum `ReceiptAction`."""
 
@@ -78,6 +86,7 @@ class TransferRestriction(IntEnum):
 ENUMS: dict[str, type[IntEnum]] = {
     "LoanStatus": LoanStatus,
     "ParticipantStatus": ParticipantStatus,
+    "ProgramStatus": ProgramStatus,
     "ReceiptAction": ReceiptAction,
     "ReceiptStatus": ReceiptStatus,
     "Role": Role,

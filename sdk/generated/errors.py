@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 from eth_utils import to_checksum_address
 
 from sdk._errors import ContractError
-from sdk.generated.enums import ParticipantStatus, ReceiptAction, ReceiptStatus, Role, TransferRestriction
+from sdk.generated.enums import LoanStatus, ParticipantStatus, ProgramStatus, ReceiptAction, ReceiptStatus, Role, TransferRestriction
 
 
 class AccessControlBadConfirmation(ContractError):
@@ -305,6 +305,326 @@ class LedgerContractUnchanged(ContractError):
         return cls(to_checksum_address(values[0]), values[1])
 
 
+class LoanAmountInvalid(ContractError):
+    """Principal or repayment amount is zero or too large."""
+
+    SIGNATURE: ClassVar[str] = "LoanAmountInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4a795d6a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("amount",)
+    amount: int
+
+    def __init__(self, amount: int) -> None:
+        super().__init__(amount=amount)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanAmountInvalid":
+        return cls(values[0])
+
+
+class LoanCollateralFull(ContractError):
+    """The loan already holds the maximum number of pledged receipts."""
+
+    SIGNATURE: ClassVar[str] = "LoanCollateralFull(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b679d574")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "max_receipts")
+    loan_id: int
+    max_receipts: int
+
+    def __init__(self, loan_id: int, max_receipts: int) -> None:
+        super().__init__(loan_id=loan_id, max_receipts=max_receipts)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanCollateralFull":
+        return cls(values[0], values[1])
+
+
+class LoanCollateralMismatch(ContractError):
+    """The receipt is not of the program's commodity, or not in the unit the price feed quotes."""
+
+    SIGNATURE: ClassVar[str] = "LoanCollateralMismatch(uint256,bytes16,bytes4,bytes16,bytes4)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("842cb183")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "bytes16", "bytes4", "bytes16", "bytes4")
+    FIELDS: ClassVar[tuple[str, ...]] = ("receipt_id", "commodity", "unit", "program_commodity", "price_unit")
+    receipt_id: int
+    commodity: bytes
+    unit: bytes
+    program_commodity: bytes
+    price_unit: bytes
+
+    def __init__(self, receipt_id: int, commodity: bytes, unit: bytes, program_commodity: bytes, price_unit: bytes) -> None:
+        super().__init__(receipt_id=receipt_id, commodity=commodity, unit=unit, program_commodity=program_commodity, price_unit=price_unit)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanCollateralMismatch":
+        return cls(values[0], values[1], values[2], values[3], values[4])
+
+
+class LoanForeclosureNotDue(ContractError):
+    """Neither the cure deadline nor maturity has passed."""
+
+    SIGNATURE: ClassVar[str] = "LoanForeclosureNotDue(uint256,uint8,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("399dbba3")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "status", "margin_call_deadline", "maturity")
+    loan_id: int
+    status: LoanStatus
+    margin_call_deadline: int
+    maturity: int
+
+    def __init__(self, loan_id: int, status: LoanStatus, margin_call_deadline: int, maturity: int) -> None:
+        super().__init__(loan_id=loan_id, status=status, margin_call_deadline=margin_call_deadline, maturity=maturity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanForeclosureNotDue":
+        return cls(values[0], LoanStatus(values[1]), values[2], values[3])
+
+
+class LoanLtvAboveMax(ContractError):
+    """LTV is still above the max LTV, so the margin call is not cured."""
+
+    SIGNATURE: ClassVar[str] = "LoanLtvAboveMax(uint256,uint256,uint16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("02e8e277")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint16")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "ltv_bps", "max_ltv_bps")
+    loan_id: int
+    ltv_bps: int
+    max_ltv_bps: int
+
+    def __init__(self, loan_id: int, ltv_bps: int, max_ltv_bps: int) -> None:
+        super().__init__(loan_id=loan_id, ltv_bps=ltv_bps, max_ltv_bps=max_ltv_bps)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanLtvAboveMax":
+        return cls(values[0], values[1], values[2])
+
+
+class LoanMarginCallNotDue(ContractError):
+    """LTV is not above the margin-call threshold."""
+
+    SIGNATURE: ClassVar[str] = "LoanMarginCallNotDue(uint256,uint256,uint16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9c578d0a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint16")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "ltv_bps", "margin_call_ltv_bps")
+    loan_id: int
+    ltv_bps: int
+    margin_call_ltv_bps: int
+
+    def __init__(self, loan_id: int, ltv_bps: int, margin_call_ltv_bps: int) -> None:
+        super().__init__(loan_id=loan_id, ltv_bps=ltv_bps, margin_call_ltv_bps=margin_call_ltv_bps)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanMarginCallNotDue":
+        return cls(values[0], values[1], values[2])
+
+
+class LoanMaturityInvalid(ContractError):
+    """Maturity must be in the future and no later than `latestMaturity`."""
+
+    SIGNATURE: ClassVar[str] = "LoanMaturityInvalid(uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5953d619")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("maturity", "latest_maturity")
+    maturity: int
+    latest_maturity: int
+
+    def __init__(self, maturity: int, latest_maturity: int) -> None:
+        super().__init__(maturity=maturity, latest_maturity=latest_maturity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanMaturityInvalid":
+        return cls(values[0], values[1])
+
+
+class LoanNotBank(ContractError):
+    """Only the lending bank may do this."""
+
+    SIGNATURE: ClassVar[str] = "LoanNotBank(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("0c2edcf9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "account", "bank")
+    loan_id: int
+    account: str
+    bank: str
+
+    def __init__(self, loan_id: int, account: str, bank: str) -> None:
+        super().__init__(loan_id=loan_id, account=account, bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanNotBank":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class LoanNotBorrower(ContractError):
+    """Only the borrower may do this."""
+
+    SIGNATURE: ClassVar[str] = "LoanNotBorrower(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("86b06e11")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "account", "borrower")
+    loan_id: int
+    account: str
+    borrower: str
+
+    def __init__(self, loan_id: int, account: str, borrower: str) -> None:
+        super().__init__(loan_id=loan_id, account=account, borrower=borrower)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanNotBorrower":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class LoanNotFound(ContractError):
+    """No loan with this id."""
+
+    SIGNATURE: ClassVar[str] = "LoanNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("806b2c5e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id",)
+    loan_id: int
+
+    def __init__(self, loan_id: int) -> None:
+        super().__init__(loan_id=loan_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanNotFound":
+        return cls(values[0])
+
+
+class LoanPrincipalExceedsLimit(ContractError):
+    """The principal asked exceeds max LTV x quantity x price."""
+
+    SIGNATURE: ClassVar[str] = "LoanPrincipalExceedsLimit(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b6d2f168")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("principal", "limit")
+    principal: int
+    limit: int
+
+    def __init__(self, principal: int, limit: int) -> None:
+        super().__init__(principal=principal, limit=limit)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanPrincipalExceedsLimit":
+        return cls(values[0], values[1])
+
+
+class LoanProgramNotBank(ContractError):
+    """Only the program's bank may do this."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramNotBank(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9ed0e359")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "account", "bank")
+    program_id: int
+    account: str
+    bank: str
+
+    def __init__(self, program_id: int, account: str, bank: str) -> None:
+        super().__init__(program_id=program_id, account=account, bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramNotBank":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class LoanProgramNotOpen(ContractError):
+    """The program is not open for new loans."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramNotOpen(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ee418e0c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "status")
+    program_id: int
+    status: ProgramStatus
+
+    def __init__(self, program_id: int, status: ProgramStatus) -> None:
+        super().__init__(program_id=program_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramNotOpen":
+        return cls(values[0], ProgramStatus(values[1]))
+
+
+class LoanProgramTermsInvalid(ContractError):
+    """Program terms are unusable: need 0 < maxLtv < marginCallLtv <= 10,000, rate <= 10,000, and non-zero cure period and tenor."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramTermsInvalid(bytes16,uint16,uint16,uint16,uint32,uint32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("27d9f43c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint16", "uint16", "uint16", "uint32", "uint32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "rate_bps", "max_ltv_bps", "margin_call_ltv_bps", "cure_period", "max_tenor")
+    commodity: bytes
+    rate_bps: int
+    max_ltv_bps: int
+    margin_call_ltv_bps: int
+    cure_period: int
+    max_tenor: int
+
+    def __init__(self, commodity: bytes, rate_bps: int, max_ltv_bps: int, margin_call_ltv_bps: int, cure_period: int, max_tenor: int) -> None:
+        super().__init__(commodity=commodity, rate_bps=rate_bps, max_ltv_bps=max_ltv_bps, margin_call_ltv_bps=margin_call_ltv_bps, cure_period=cure_period, max_tenor=max_tenor)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramTermsInvalid":
+        return cls(values[0], values[1], values[2], values[3], values[4], values[5])
+
+
+class LoanReceiptNotCollateral(ContractError):
+    """The receipt is not pledged to this loan."""
+
+    SIGNATURE: ClassVar[str] = "LoanReceiptNotCollateral(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7c08a5a1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "receipt_id")
+    loan_id: int
+    receipt_id: int
+
+    def __init__(self, loan_id: int, receipt_id: int) -> None:
+        super().__init__(loan_id=loan_id, receipt_id=receipt_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanReceiptNotCollateral":
+        return cls(values[0], values[1])
+
+
+class LoanReleaseQuantityInvalid(ContractError):
+    """The release must be > 0 and at most `maxQuantity`, the most that keeps the rest within max LTV."""
+
+    SIGNATURE: ClassVar[str] = "LoanReleaseQuantityInvalid(uint256,uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7df76839")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "receipt_id", "quantity", "max_quantity")
+    loan_id: int
+    receipt_id: int
+    quantity: int
+    max_quantity: int
+
+    def __init__(self, loan_id: int, receipt_id: int, quantity: int, max_quantity: int) -> None:
+        super().__init__(loan_id=loan_id, receipt_id=receipt_id, quantity=quantity, max_quantity=max_quantity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanReleaseQuantityInvalid":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class LoanStatusInvalid(ContractError):
+    """The loan is not in a status that allows this."""
+
+    SIGNATURE: ClassVar[str] = "LoanStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("0e4c3958")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "status")
+    loan_id: int
+    status: LoanStatus
+
+    def __init__(self, loan_id: int, status: LoanStatus) -> None:
+        super().__init__(loan_id=loan_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanStatusInvalid":
+        return cls(values[0], LoanStatus(values[1]))
+
+
 class ParticipantAdmissionInvalid(ContractError):
     """Admission data is unusable: zero address, empty role set, or a KYC expiry not in the future."""
 
@@ -427,6 +747,136 @@ class ParticipantStatusInvalid(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ParticipantStatusInvalid":
         return cls(to_checksum_address(values[0]), ParticipantStatus(values[1]))
+
+
+class PriceCommodityNotListed(ContractError):
+    """The commodity is not listed."""
+
+    SIGNATURE: ClassVar[str] = "PriceCommodityNotListed(bytes16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("820d8a8f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity",)
+    commodity: bytes
+
+    def __init__(self, commodity: bytes) -> None:
+        super().__init__(commodity=commodity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceCommodityNotListed":
+        return cls(values[0])
+
+
+class PriceFeederNotAppointed(ContractError):
+    """`account` is not an appointed feeder of the commodity."""
+
+    SIGNATURE: ClassVar[str] = "PriceFeederNotAppointed(bytes16,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3f78becd")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "account")
+    commodity: bytes
+    account: str
+
+    def __init__(self, commodity: bytes, account: str) -> None:
+        super().__init__(commodity=commodity, account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceFeederNotAppointed":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
+class PriceFeederUnchanged(ContractError):
+    """The appointment already has the requested value."""
+
+    SIGNATURE: ClassVar[str] = "PriceFeederUnchanged(bytes16,address,bool)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("952b4a68")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "bool")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder", "appointed")
+    commodity: bytes
+    feeder: str
+    appointed: bool
+
+    def __init__(self, commodity: bytes, feeder: str, appointed: bool) -> None:
+        super().__init__(commodity=commodity, feeder=feeder, appointed=appointed)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceFeederUnchanged":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
+
+
+class PriceInvalid(ContractError):
+    """The posted price is zero, observed in the future, or not newer than the latest one."""
+
+    SIGNATURE: ClassVar[str] = "PriceInvalid(bytes16,uint128,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f14e9bfd")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint128", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "price", "observed_at", "latest_observed_at")
+    commodity: bytes
+    price: int
+    observed_at: int
+    latest_observed_at: int
+
+    def __init__(self, commodity: bytes, price: int, observed_at: int, latest_observed_at: int) -> None:
+        super().__init__(commodity=commodity, price=price, observed_at=observed_at, latest_observed_at=latest_observed_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceInvalid":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class PriceListingInvalid(ContractError):
+    """Listing data is unusable: empty code or unit, zero max age, or a unit change for a listed commodity."""
+
+    SIGNATURE: ClassVar[str] = "PriceListingInvalid(bytes16,bytes4,uint32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5574d8a8")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "bytes4", "uint32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "unit", "max_age")
+    commodity: bytes
+    unit: bytes
+    max_age: int
+
+    def __init__(self, commodity: bytes, unit: bytes, max_age: int) -> None:
+        super().__init__(commodity=commodity, unit=unit, max_age=max_age)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceListingInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class PriceMissing(ContractError):
+    """No price was ever posted for the commodity."""
+
+    SIGNATURE: ClassVar[str] = "PriceMissing(bytes16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3734273d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity",)
+    commodity: bytes
+
+    def __init__(self, commodity: bytes) -> None:
+        super().__init__(commodity=commodity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceMissing":
+        return cls(values[0])
+
+
+class PriceStale(ContractError):
+    """The latest price, observed at `observedAt`, is older than `maxAge` seconds at `asOf`."""
+
+    SIGNATURE: ClassVar[str] = "PriceStale(bytes16,uint64,uint32,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f1cf87bb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint64", "uint32", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "observed_at", "max_age", "as_of")
+    commodity: bytes
+    observed_at: int
+    max_age: int
+    as_of: int
+
+    def __init__(self, commodity: bytes, observed_at: int, max_age: int, as_of: int) -> None:
+        super().__init__(commodity=commodity, observed_at=observed_at, max_age=max_age, as_of=as_of)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceStale":
+        return cls(values[0], values[1], values[2], values[3])
 
 
 class ReceiptIsPledged(ContractError):
@@ -637,6 +1087,39 @@ class ReceiptWrongWarehouse(ContractError):
         return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
 
 
+class ReentrancyGuardReentrantCall(ContractError):
+    """ReentrancyGuardReentrantCall"""
+
+    SIGNATURE: ClassVar[str] = "ReentrancyGuardReentrantCall()"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3ee5aeb5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReentrancyGuardReentrantCall":
+        return cls()
+
+
+class SafeERC20FailedOperation(ContractError):
+    """SafeERC20FailedOperation"""
+
+    SIGNATURE: ClassVar[str] = "SafeERC20FailedOperation(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5274afe7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("token",)
+    token: str
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token=token)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "SafeERC20FailedOperation":
+        return cls(to_checksum_address(values[0]))
+
+
 class SettlementAmountZero(ContractError):
     """Mint or burn of zero units."""
 
@@ -691,6 +1174,23 @@ ERRORS: tuple[type[ContractError], ...] = (
     ERC721InvalidSender,
     ERC721NonexistentToken,
     LedgerContractUnchanged,
+    LoanAmountInvalid,
+    LoanCollateralFull,
+    LoanCollateralMismatch,
+    LoanForeclosureNotDue,
+    LoanLtvAboveMax,
+    LoanMarginCallNotDue,
+    LoanMaturityInvalid,
+    LoanNotBank,
+    LoanNotBorrower,
+    LoanNotFound,
+    LoanPrincipalExceedsLimit,
+    LoanProgramNotBank,
+    LoanProgramNotOpen,
+    LoanProgramTermsInvalid,
+    LoanReceiptNotCollateral,
+    LoanReleaseQuantityInvalid,
+    LoanStatusInvalid,
     ParticipantAdmissionInvalid,
     ParticipantAlreadyRegistered,
     ParticipantIsSuspended,
@@ -698,6 +1198,13 @@ ERRORS: tuple[type[ContractError], ...] = (
     ParticipantMissingRole,
     ParticipantNotRegistered,
     ParticipantStatusInvalid,
+    PriceCommodityNotListed,
+    PriceFeederNotAppointed,
+    PriceFeederUnchanged,
+    PriceInvalid,
+    PriceListingInvalid,
+    PriceMissing,
+    PriceStale,
     ReceiptIsPledged,
     ReceiptLotAlreadyIssued,
     ReceiptNotFound,
@@ -709,6 +1216,8 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceiptTermsInvalid,
     ReceiptTransferRestricted,
     ReceiptWrongWarehouse,
+    ReentrancyGuardReentrantCall,
+    SafeERC20FailedOperation,
     SettlementAmountZero,
     SettlementTransferRestricted,
 )
