@@ -6,6 +6,7 @@ from eth_utils import to_checksum_address
 
 from sdk.contracts import ContractBase
 from sdk.errors import LedgerValueError
+
 # ERC-721 receipts emit events with the same names, so codegen qualifies both by contract.
 from sdk.generated.events import DepositMinted, WithdrawalBurned
 from sdk.generated.events import SettlementTokenApproval as Approval

@@ -5,7 +5,15 @@ from typing import Any, ClassVar
 from eth_utils import to_checksum_address
 
 from sdk._errors import ContractError
-from sdk.generated.enums import LoanStatus, ParticipantStatus, ProgramStatus, ReceiptAction, ReceiptStatus, Role, TransferRestriction
+from sdk.generated.enums import (
+    LoanStatus,
+    ParticipantStatus,
+    ProgramStatus,
+    ReceiptAction,
+    ReceiptStatus,
+    Role,
+    TransferRestriction,
+)
 
 
 class AccessControlBadConfirmation(ContractError):
