@@ -12,7 +12,7 @@ from sdk.warehouse import (
     loan_limit,
     ltv_bps,
 )
-from tests.contracts.warehouse_support import (  # noqa: F401 - fixture
+from tests.contracts.warehouse_support import (
     CU,
     CURE_PERIOD,
     DAY,
@@ -23,7 +23,6 @@ from tests.contracts.warehouse_support import (  # noqa: F401 - fixture
     QUANTITY,
     RATE_BPS,
     Market,
-    market,
 )
 
 
