@@ -50,8 +50,12 @@ class Market:
         event = self.cast.warehouse.receipts.issue(holder.address, terms(lot, commodity), quantity)
         return event.id
 
-    def post(self, price: int) -> None:
-        self.cast.feeder.prices.post_price(CU, price)
+    def post(self, price: int, commodity: str = CU) -> None:
+        """Post a fresh price; observations must be strictly newer, and anvil may mine two blocks in one second."""
+        chain = self.ledger.chain
+        if chain.now() <= self.ledger.prices.get_feed(commodity).observed_at:
+            chain.increase_time(1)
+        self.cast.feeder.prices.post_price(commodity, price, chain.now())
 
     def maturity(self, days: int = 90) -> int:
         return self.ledger.chain.now() + days * DAY
