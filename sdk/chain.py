@@ -162,7 +162,10 @@ class Chain(ABC):
     ) -> PendingTx:
         """Sign locally and submit without waiting. Without `gas`, a pre-flight estimate surfaces reverts."""
         if gas is None:
-            gas = self.estimate_gas(signer.address, to, data, value) * 6 // 5 + 10_000
+            try:
+                gas = self.estimate_gas(signer.address, to, data, value) * 6 // 5 + 10_000
+            except ContractRevert as err:
+                raise self._tag(err, None, description) from err
         nonce = self.nonces.take(signer.address)
         tx: dict[str, Any] = {
             "chainId": self.chain_id,
@@ -308,6 +311,7 @@ class EmbeddedChain(Chain):
     def revert(self, snapshot_id: Any) -> None:
         self.tester.revert_to_snapshot(snapshot_id)
         self.nonces.forget()
+        self._fees = None  # the base fee went back with the chain; a cached max fee may now be below it
 
     def mine(self, blocks: int = 1) -> None:
         self.tester.mine_blocks(blocks)
@@ -367,6 +371,7 @@ class RpcChain(Chain):
         if not self._rpc("evm_revert", [snapshot_id]):
             raise TransactionError(f"snapshot {snapshot_id} is unknown to {self.url}")
         self.nonces.forget()
+        self._fees = None  # the base fee went back with the chain; a cached max fee may now be below it
 
     def mine(self, blocks: int = 1) -> None:
         self._dev_only("mining")

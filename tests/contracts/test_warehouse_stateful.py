@@ -118,6 +118,13 @@ class WarehouseMachine(RuleBasedStateMachine):
         return sorted(i for i, ln in self.model.loans.items()
                       if ln.status in (LoanStatus.ACTIVE, LoanStatus.MARGIN_CALLED))
 
+    def _pledgeable(self) -> list[int]:
+        return [i for i in self._live(status=ReceiptStatus.FREE) if self.model.receipts[i].owner != self.bank.address]
+
+    def _loans_with_spare_receipts(self) -> list[int]:
+        return [i for i in self._open_loans()
+                if self._live(status=ReceiptStatus.FREE, owner=self.model.loans[i].borrower)]
+
     def _touch(self, *ids: int) -> None:
         for i in ids:
             self.dirty.add(i)
@@ -238,10 +245,10 @@ class WarehouseMachine(RuleBasedStateMachine):
         self._post(self.price)  # keep the price fresh; staleness has its own unit tests
 
     # ------------------------------------------------------------------ loans
-    @precondition(lambda self: any(self.model.receipts[i].owner != self.bank.address for i in self._live(status=ReceiptStatus.FREE)))
+    @precondition(lambda self: bool(self._pledgeable()))
     @rule(data=st.data(), percent=st.integers(1, 105))
     def pledge(self, data: st.DataObject, percent: int) -> None:
-        free = [i for i in self._live(status=ReceiptStatus.FREE) if self.model.receipts[i].owner != self.bank.address]
+        free = self._pledgeable()
         if not free:
             return
         r = self.model.receipts[data.draw(st.sampled_from(free), label="receipt")]
@@ -321,11 +328,10 @@ class WarehouseMachine(RuleBasedStateMachine):
         assert event.ltv_bps >= MARGIN_CALL_LTV_BPS
         loan.status = LoanStatus.MARGIN_CALLED
 
-    @precondition(lambda self: any(self._live(status=ReceiptStatus.FREE, owner=self.model.loans[i].borrower) for i in self._open_loans()))
+    @precondition(lambda self: bool(self._loans_with_spare_receipts()))
     @rule(data=st.data())
     def add_collateral(self, data: st.DataObject) -> None:
-        loans = [i for i in self._open_loans()
-                 if self._live(status=ReceiptStatus.FREE, owner=self.model.loans[i].borrower)]
+        loans = self._loans_with_spare_receipts()
         if not loans:
             return
         loan = self.model.loans[data.draw(st.sampled_from(loans), label="loan")]
