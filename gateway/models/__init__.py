@@ -8,11 +8,13 @@ from gateway.models.indexer import ChangeLog, IndexedBlock, IndexerState
 from gateway.models.links import LedgerSetting, PartyLink
 from gateway.models.participants import LedgerContract, Participant
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
+from gateway.models.warehouse import CommodityPrice, Loan, LoanCollateral, LoanProgram, WarehouseReceipt
 
 __all__ = [
     "AuthNonce",
     "Balance",
     "ChangeLog",
+    "CommodityPrice",
     "EventLog",
     "EventRef",
     "Exposure",
@@ -22,8 +24,12 @@ __all__ = [
     "IndexerState",
     "LedgerContract",
     "LedgerSetting",
+    "Loan",
+    "LoanCollateral",
+    "LoanProgram",
     "Offer",
     "Participant",
     "PartyLink",
     "Receivable",
+    "WarehouseReceipt",
 ]

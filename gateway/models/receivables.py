@@ -34,8 +34,11 @@ class Receivable(SQLModel, table=True):
 
 class Fragment(SQLModel, table=True):
     __tablename__ = "fragment"
-    __table_args__ = (Index("ix_fragment_holder_status", "holder", "status"),
-                      Index("ix_fragment_root", "root_id", "id"))
+    __table_args__ = (
+        # covers the positions query (holdings by status and maturity) without touching the table
+        Index("ix_fragment_holdings", "holder", "status", "due_date", "value_units", "paid_units"),
+        Index("ix_fragment_root", "root_id", "id"),
+    )
 
     id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
     root_id: int = big()

@@ -16,7 +16,7 @@ from sdk.chain import Chain
 from sdk.types import roles_to_mask
 from tests.conftest import Cast
 from tests.gateway.helpers import dump, indexer, registry_activity, token_activity
-from tests.gateway.scenarios import receivables_activity
+from tests.gateway.scenarios import receivables_activity, warehouse_activity
 
 
 class Crash(Exception):
@@ -76,6 +76,8 @@ def test_restart_after_crash_at_random_points_equals_fresh_reindex(
     token_activity(cast, rng, 4)
     registry_activity(cast)
     receivables_activity(ledger, cast)
+    if seed % 2:
+        warehouse_activity(ledger, cast)
     crashed_db = make_db()
     crashes = 0
     points: set[str] = set()
@@ -102,12 +104,14 @@ def test_restart_after_crash_at_random_points_equals_fresh_reindex(
 def test_reorg_rolls_back_orphaned_blocks(chain: Chain, ledger: Ledger, cast: Cast,
                                           make_db: Callable[[], Engine]) -> None:
     db = make_db()
-    idx = indexer(chain, ledger.deployment, db, window_initial=4)
+    # the orphaned branch is ~70 blocks deep: keep it unfinalized (anvil's own finalized tag lags 64 blocks)
+    idx = indexer(chain, ledger.deployment, db, window_initial=4, finality="depth", finality_depth=500)
     token_activity(cast, random.Random(7), 3)
     idx.sync()
     fork_point = chain.snapshot()
     token_activity(cast, random.Random(8), 3)  # these blocks will be orphaned
     receivables_activity(ledger, cast)
+    warehouse_activity(ledger, cast)
     cast.operator.registry.suspend(cast.supplier1.address, "ORPHANED")
     idx.sync()
     chain.revert(fork_point)

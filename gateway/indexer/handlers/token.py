@@ -6,7 +6,8 @@ from __future__ import annotations
 from gateway.indexer.registry import HANDLERS, ZERO_ADDRESS, EventContext
 from gateway.indexer.store import ProjectionError, UnitOfWork
 from gateway.models.balances import Balance
-from sdk.generated.events import DepositMinted, Transfer, WithdrawalBurned
+from sdk.generated.events import DepositMinted, WithdrawalBurned
+from sdk.generated.events import SettlementTokenTransfer as Transfer
 
 CONTRACT = "SettlementToken"
 
