@@ -17,6 +17,7 @@ from gateway.models.events import EventLog, EventRef
 from gateway.models.links import PartyLink
 from gateway.models.participants import Participant
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
+from gateway.models.warehouse import Loan, WarehouseReceipt
 
 
 def _c(model: Any, name: str) -> ColumnElement[Any]:
@@ -83,3 +84,14 @@ def exposures(party: Party) -> ColumnElement[bool]:
     if party.is_regulator:
         return true()
     return _c(Exposure, "bank") == party.address
+
+
+def receipts(party: Party) -> ColumnElement[bool]:
+    """Owner now or before, the issuing warehouse, and the bank it is (or was) pledged to."""
+    return linked(party, "receipt", _c(WarehouseReceipt, "id"))
+
+
+def loans(party: Party) -> ColumnElement[bool]:
+    if party.is_regulator:
+        return true()
+    return or_(_c(Loan, "bank") == party.address, _c(Loan, "borrower") == party.address)

@@ -18,7 +18,7 @@ from sdk import Ledger, Party
 from tests.conftest import Cast
 from tests.gateway.api_fixtures import Api
 from tests.gateway.helpers import registry_activity, token_activity
-from tests.gateway.scenarios import receivables_activity
+from tests.gateway.scenarios import receivables_activity, warehouse_activity
 
 PARTY_TYPES = ["core", "supplier1", "distributor", "bank1", "warehouse", "feeder", "riskpool", "regulator"]
 
@@ -86,9 +86,35 @@ def _involvement(ledger: Ledger, conn: Any) -> tuple[dict[str, set[int]], dict[s
     return roots, frags
 
 
+def _receipt_involvement(ledger: Ledger, conn: Any) -> dict[str, set[int]]:
+    """Owners now and before (from the raw ERC-721 Transfer and ReceiptIssued events of the audit log), the issuing
+    warehouse and the lending bank (from the contracts' reads)."""
+    import json
+
+    events = SQLModel.metadata.tables["event_log"]
+    out: dict[str, set[int]] = {}
+    for name, raw in conn.execute(select(events.c.name, events.c.args).where(events.c.contract == "WarehouseReceipts")):
+        args = json.loads(raw)
+        if name == "Transfer":
+            for who in (args["from_"], args["to"]):
+                out.setdefault(who, set()).add(args["token_id"])
+    for rid in range(1, ledger.receipts.next_receipt_id()):
+        out.setdefault(ledger.receipts.get_receipt(rid).warehouse, set()).add(rid)
+    for lid in range(1, ledger.loans.loan_count() + 1):
+        loan = ledger.loans.get_loan(lid)
+        out.setdefault(loan.bank, set()).update(loan.receipt_ids)
+    return out
+
+
 def _resources(ledger: Ledger, conn: Any) -> dict[str, Resource]:
     roots, frags = _involvement(ledger, conn)
+    receipts = _receipt_involvement(ledger, conn)
     return {
+        "warehouse-receipts": Resource("/v1/warehouse-receipts", lambda row, me: row["id"] in receipts.get(me, set()),
+                                       lambda me: len(receipts.get(me, set())), _count(conn, "warehouse_receipt")),
+        "loans": Resource("/v1/loans", lambda row, me: me in (row["bank"], row["borrower"]),
+                          lambda me: _count(conn, "loan", lambda c: (c.bank == me) | (c.borrower == me)),
+                          _count(conn, "loan")),
         "participants": Resource("/v1/participants", lambda row, me: row["address"] == me,
                                  lambda me: _count(conn, "participant", lambda c: c.address == me),
                                  _count(conn, "participant")),
@@ -132,6 +158,7 @@ def busy_api(api: Api, ledger: Ledger, cast: Cast) -> Api:
     token_activity(cast, random.Random(11), 3)
     registry_activity(cast)
     receivables_activity(ledger, cast)
+    warehouse_activity(ledger, cast)
     api.sync()
     return api
 
@@ -163,30 +190,33 @@ def test_every_party_type_sees_exactly_the_rows_of_every_resource_that_concern_i
     assert seen == set(resources)  # every resource had rows for some non-regulator party
 
 
-@pytest.mark.parametrize("who", [w for w in PARTY_TYPES if w != "regulator"])
-def test_foreign_rows_answer_404(busy_api: Api, cast: Cast, who: str) -> None:
-    party: Party = getattr(cast, who)
-    headers = busy_api.as_(party)
-    other = cast.supplier2 if party is not cast.supplier2 else cast.supplier3
-    for path in (f"/v1/participants/{other.address}", f"/v1/balances/{other.address}"):
-        response = busy_api.client.get(path, headers=headers)
-        assert response.status_code == 404, path
-        assert response.json()["detail"][0]["type"] == "not_found"
-    theirs = _all_rows(busy_api, "/v1/events", busy_api.as_(other))
-    mine = {e["id"] for e in _all_rows(busy_api, "/v1/events", headers)}
-    foreign = next(e for e in theirs if e["id"] not in mine)
-    assert busy_api.client.get(f"/v1/events/{foreign['id']}", headers=headers).status_code == 404
-    assert busy_api.client.get("/v1/events/999999999999", headers=headers).status_code == 404
+def test_foreign_rows_answer_404(api: Api, cast: Cast) -> None:
+    token_activity(cast, random.Random(12), 4)
+    api.sync()
+    for who in [w for w in PARTY_TYPES if w != "regulator"]:
+        party: Party = getattr(cast, who)
+        headers = api.as_(party)
+        other = cast.supplier2 if party is not cast.supplier2 else cast.supplier3
+        for path in (f"/v1/participants/{other.address}", f"/v1/balances/{other.address}"):
+            response = api.client.get(path, headers=headers)
+            assert response.status_code == 404, (who, path)
+            assert response.json()["detail"][0]["type"] == "not_found"
+        theirs = _all_rows(api, "/v1/events", api.as_(other))
+        mine = {e["id"] for e in _all_rows(api, "/v1/events", headers)}
+        foreign = next(e for e in theirs if e["id"] not in mine)
+        assert api.client.get(f"/v1/events/{foreign['id']}", headers=headers).status_code == 404
+        assert api.client.get("/v1/events/999999999999", headers=headers).status_code == 404
 
 
-def test_regulator_reads_any_row(busy_api: Api, cast: Cast) -> None:
-    headers = busy_api.as_(cast.regulator)
+def test_regulator_reads_any_row(api: Api, cast: Cast) -> None:
+    headers = api.as_(cast.regulator)
     for path in (f"/v1/participants/{cast.supplier2.address}", f"/v1/balances/{cast.supplier2.address}"):
-        assert busy_api.client.get(path, headers=headers).status_code == 200
+        assert api.client.get(path, headers=headers).status_code == 200
 
 
-def test_regulator_cannot_change_anything(busy_api: Api, cast: Cast) -> None:
-    headers = busy_api.as_(cast.regulator)
+def test_regulator_cannot_change_anything(api: Api, cast: Cast) -> None:
+    headers = api.as_(cast.regulator)
     for method, path in (("post", "/v1/events"), ("put", f"/v1/participants/{cast.bank1.address}"),
-                         ("delete", f"/v1/balances/{cast.bank1.address}"), ("patch", "/v1/participants/me")):
-        assert getattr(busy_api.client, method)(path, headers=headers).status_code == 405
+                         ("delete", f"/v1/balances/{cast.bank1.address}"), ("patch", "/v1/participants/me"),
+                         ("post", "/v1/receivables"), ("delete", "/v1/loans/1")):
+        assert getattr(api.client, method)(path, headers=headers).status_code == 405
