@@ -71,14 +71,17 @@ def paginate(
     id_col: ColumnElement[Any],
     page: PageParams,
     default: str,
+    count: int | None = None,
 ) -> tuple[list[Any], int, str | None]:
-    """Rows of one page, the total count of the filtered set, and the cursor of the next page (None at the end)."""
+    """Rows of one page, the total count of the filtered set, and the cursor of the next page (None at the end).
+    `count`, when given, is the total the caller already knows (it must equal the filtered set's size)."""
     sort = page.sort or default
     name, descending = sort.lstrip("-"), sort.startswith("-")
     col = sorts.get(name)
     if col is None:
         raise FieldError(["query", "sort"], f"cannot sort by {name!r}; choose one of {sorted(sorts)}")
-    count = int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+    if count is None:  # callers pass a count they can get from an index alone
+        count = int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
     if page.cursor:
         value, last_id = _decode(page.cursor, sort, (col.type.python_type, id_col.type.python_type))
         if col is id_col:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 
 from gateway.api.deps import Party
 from gateway.models.balances import Balance
@@ -56,6 +56,15 @@ def linked(party: Party, kind: str, id_col: ColumnElement[Any]) -> ColumnElement
     return id_col.in_(select(link.key).where(link.party == party.address, link.kind == kind))
 
 
+def join_linked(stmt: Select[Any], party: Party, kind: str, id_col: ColumnElement[Any]) -> Select[Any]:
+    """`stmt` restricted to assets linked to the party, as a join driven by the party's links (their primary key
+    is (party, kind, key)), which stays fast when the party holds many of many assets."""
+    if party.is_regulator:
+        return stmt
+    link = table_of(PartyLink).c
+    return stmt.join(table_of(PartyLink), and_(link.party == party.address, link.kind == kind, link.key == id_col))
+
+
 def receivables(party: Party) -> ColumnElement[bool]:
     """Supplier: issued, holds or held a fragment of it; core enterprise: owes it; bank: asked to finance it."""
     return linked(party, "receivable", _c(Receivable, "id"))
@@ -95,3 +104,13 @@ def loans(party: Party) -> ColumnElement[bool]:
     if party.is_regulator:
         return true()
     return or_(_c(Loan, "bank") == party.address, _c(Loan, "borrower") == party.address)
+
+
+def link_count(session: Any, party: Party, kind: str) -> int | None:
+    """How many assets of `kind` the party is linked to, from the link table's primary key alone; None for the
+    regulator (who is not limited by links)."""
+    if party.is_regulator:
+        return None
+    link = table_of(PartyLink).c
+    return int(session.execute(select(func.count()).where(link.party == party.address, link.kind == kind))
+               .scalar_one())

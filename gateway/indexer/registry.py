@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 E = TypeVar("E", bound=ContractEvent)
 Handler = Callable[["UnitOfWork", Any, "EventContext"], None]
+#: trigger(uow, old_row_or_None, new_row_or_None), run when a row of its table changes
+Trigger = Callable[["UnitOfWork", "dict[str, Any] | None", "dict[str, Any] | None"], None]
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
@@ -60,6 +62,16 @@ class HandlerRegistry:
     def __init__(self) -> None:
         self._specs: dict[type[ContractEvent], list[_Spec]] = {}
         self._address_fields: dict[type[ContractEvent], tuple[str, ...]] = {}
+        self.triggers: dict[str, list[Trigger]] = {}
+
+    def trigger(self, table: str) -> Callable[[Trigger], Trigger]:
+        """Register a function run whenever a row of `table` changes (derived projections, e.g. summaries)."""
+
+        def deco(fn: Trigger) -> Trigger:
+            self.triggers.setdefault(table, []).append(fn)
+            return fn
+
+        return deco
 
     def on(
         self, event: type[E], *, contract: str | None = None, asset: str | None = None

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Boolean, Connection, Engine, Table, and_, bindparam, delete, func, insert, select, update
 from sqlmodel import SQLModel
 
 import gateway.models  # noqa: F401 - registers every table on the metadata used by rollbacks
-from gateway.indexer.registry import HANDLERS, EventContext, HandlerRegistry
+from gateway.indexer.registry import HANDLERS, EventContext, HandlerRegistry, Trigger
 from gateway.indexer.source import Header
 from gateway.models.common import table_of
 from gateway.models.events import EventLog, EventRef, event_id, first_event_id
@@ -31,6 +31,7 @@ from sdk.events import ContractEvent, LogRecord
 
 Key = tuple[Any, ...]
 INT64 = 2**63
+_LOOKUPS: dict[tuple[str, str], tuple[str, list[str]]] = {}
 Fault = Callable[[str], None]
 
 _EVENTS = table_of(EventLog)
@@ -68,8 +69,10 @@ class UnitOfWork:
     """Projection rows read and changed while applying one batch. Rows are plain dicts; changes are written by
     :meth:`flush`. The first change of a row in each unfinalized block records the row's previous value."""
 
-    def __init__(self, conn: Connection, final_block: int) -> None:
+    def __init__(self, conn: Connection, final_block: int, triggers: Mapping[str, Sequence[Trigger]] | None = None
+                 ) -> None:
         self._conn = conn
+        self._triggers = triggers or {}
         self.final_block = final_block
         self.block = 0
         self._rows: dict[tuple[str, Key], dict[str, Any] | None] = {}
@@ -79,6 +82,7 @@ class UnitOfWork:
         self._captured: set[tuple[int, str, Key]] = set()
         self._changes: list[dict[str, Any]] = []
         self._defaults: dict[str, dict[str, Any]] = {}
+        self._columns: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------------ reads
     def _table(self, model: type[SQLModel] | Table) -> Table:
@@ -99,14 +103,28 @@ class UnitOfWork:
         slot = (table.name, key)
         if slot in self._rows:
             return self._rows[slot]
-        pk = list(table.primary_key.columns)
-        row = self._conn.execute(
-            select(table).where(and_(*(c == v for c, v in zip(pk, key, strict=True))))
-        ).mappings().first()
-        value = dict(row) if row is not None else None
+        sql, columns = self._lookup_sql(table)
+        found = self._conn.exec_driver_sql(sql, tuple(key)).fetchone()
+        value = dict(zip(columns, found, strict=True)) if found is not None else None
+        if value is not None:
+            for name, column in table.c.items():  # the raw driver returns 0/1 for booleans on SQLite
+                if value[name] is not None and isinstance(column.type, Boolean):
+                    value[name] = bool(value[name])
         self._rows[slot] = value
         self._existed[slot] = value is not None
         return value
+
+    def _lookup_sql(self, table: Table) -> tuple[str, list[str]]:
+        """SELECT by primary key as driver SQL: building a SQLAlchemy statement per row costs ~0.5 ms."""
+        cached = _LOOKUPS.get((self._conn.dialect.name, table.name))
+        if cached is None:
+            mark = "?" if self._conn.dialect.paramstyle == "qmark" else "%s"
+            columns = list(table.c.keys())
+            where = " AND ".join(f'"{c.name}" = {mark}' for c in table.primary_key.columns)
+            cached = (f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)} FROM "{table.name}" '
+                      f"WHERE {where}", columns)
+            _LOOKUPS[(self._conn.dialect.name, table.name)] = cached
+        return cached
 
     def prefetch(self, model: type[SQLModel] | Table, keys: Iterable[Any]) -> None:
         """Load many single-column-key rows in one query (an optimisation for large batches)."""
@@ -151,7 +169,10 @@ class UnitOfWork:
         """Insert or replace a whole row. Missing columns take the model's defaults."""
         table = self._table(model)
         full = {**self._defaults.get(table.name, {}), **row}
-        unknown = set(full) - set(table.c.keys())
+        columns = self._columns.get(table.name)
+        if columns is None:
+            columns = self._columns[table.name] = frozenset(table.c.keys())
+        unknown = full.keys() - columns
         if unknown:
             raise ProjectionError(f"{table.name} has no columns {sorted(unknown)}")
         for column, value in full.items():
@@ -165,7 +186,20 @@ class UnitOfWork:
         self._capture(table, key, old)
         self._rows[(table.name, key)] = full
         self._dirty.setdefault(table.name, {})[key] = None
+        for trigger in self._triggers.get(table.name, ()):
+            trigger(self, old, full)
         return dict(full)
+
+    def insert(self, model: type[SQLModel] | Table, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Add a row the caller knows is new (an entity an event creates): no lookup. A duplicate key fails the
+        batch at flush, as it should: the event stream would be inconsistent."""
+        table = self._table(model)
+        key = tuple(row[c.name] for c in table.primary_key.columns if c.name in row)
+        if (table.name, key) in self._rows:
+            return self.put(model, row)
+        self._rows[(table.name, key)] = None
+        self._existed[(table.name, key)] = False
+        return self.put(model, row)
 
     def update(self, model: type[SQLModel] | Table, key: Any, **changes: Any) -> dict[str, Any]:
         """Change some columns of an existing row; the row must exist."""
@@ -182,6 +216,8 @@ class UnitOfWork:
         self._capture(table, k, old)
         self._rows[(table.name, k)] = None
         self._dirty.setdefault(table.name, {})[k] = None
+        for trigger in self._triggers.get(table.name, ()):
+            trigger(self, old, None)
 
     def flush(self) -> int:
         """Write every changed row and the change log; returns the number of rows written."""
@@ -287,7 +323,7 @@ class Store:
         """Apply one batch and move the checkpoint to its last block, atomically. Returns events written."""
         self.fault("start")
         with self.engine.begin() as conn:
-            uow = UnitOfWork(conn, batch.final_block)
+            uow = UnitOfWork(conn, batch.final_block, self.handlers.triggers)
             events: list[dict[str, Any]] = []
             refs: list[dict[str, Any]] = []
             for rec in batch.records:

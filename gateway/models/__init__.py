@@ -7,6 +7,7 @@ from gateway.models.events import EventLog, EventRef
 from gateway.models.indexer import ChangeLog, IndexedBlock, IndexerState
 from gateway.models.links import LedgerSetting, PartyLink
 from gateway.models.participants import LedgerContract, Participant
+from gateway.models.positions import MaturitySummary
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
 from gateway.models.warehouse import CommodityPrice, Loan, LoanCollateral, LoanProgram, WarehouseReceipt
 
@@ -27,6 +28,7 @@ __all__ = [
     "Loan",
     "LoanCollateral",
     "LoanProgram",
+    "MaturitySummary",
     "Offer",
     "Participant",
     "PartyLink",

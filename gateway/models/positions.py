@@ -1,8 +1,24 @@
-"""Positions and alerts: computed views over the projections (no tables of their own)."""
+"""Positions and alerts: views over the projections, and the maturity summary that keeps positions fast."""
 
 from __future__ import annotations
 
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
+
+from gateway.models.common import big
+
+
+class MaturitySummary(SQLModel, table=True):
+    """Outstanding amounts per party, side, status and due date, kept by triggers on fragment and receivable rows,
+    so /v1/positions aggregates a few hundred rows instead of every receivable a party holds."""
+
+    __tablename__ = "maturity_summary"
+
+    party: str = Field(primary_key=True, max_length=42)
+    side: str = Field(primary_key=True, max_length=8)  # held (fragments) or owed (receivables, as debtor)
+    status: int = Field(primary_key=True)
+    due_date: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    count: int = big(default=0)
+    outstanding_units: int = big(default=0)
 
 
 class ExposurePositionPublic(SQLModel):

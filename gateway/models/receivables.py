@@ -10,8 +10,11 @@ from gateway.models.common import big
 
 class Receivable(SQLModel, table=True):
     __tablename__ = "receivable"
-    __table_args__ = (Index("ix_receivable_debtor_due", "debtor", "due_date"),
-                      Index("ix_receivable_status_due", "status", "due_date"))
+    __table_args__ = (
+        Index("ix_receivable_due", "due_date", "id"),
+        Index("ix_receivable_status_due", "status", "due_date"),
+        Index("ix_receivable_debtor_due", "debtor", "due_date"),
+    )
 
     id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
     supplier: str = Field(max_length=42, index=True)

@@ -134,8 +134,8 @@ def _indexer_env(db: Engine, deployment_file: Path, url: str) -> dict[str, str]:
         "SCF_GATEWAY_CHAIN_URL": url,
         "SCF_GATEWAY_DEPLOYMENT_FILE": str(deployment_file),
         "SCF_GATEWAY_DATABASE_URL": db.url.render_as_string(hide_password=False),
-        "SCF_GATEWAY_WINDOW_INITIAL": "4",
-        "SCF_GATEWAY_WINDOW_MAX": "8",
+        "SCF_GATEWAY_WINDOW_INITIAL": "2",
+        "SCF_GATEWAY_WINDOW_MAX": "2",
         "SCF_GATEWAY_POLL_INTERVAL": "0.05",
         "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")]),
     })
@@ -147,9 +147,9 @@ def _indexer_env(db: Engine, deployment_file: Path, url: str) -> dict[str, str]:
 @pytest.mark.slow
 def test_indexer_process_killed_at_random_points_resumes_exactly_once(node: Node, make_db: Callable[[], Engine],
                                                                       tmp_path: Path) -> None:
-    for _ in range(40):  # deposits spread over ~440 blocks, so a kill can land anywhere
+    for _ in range(40):  # deposits spread over ~840 blocks, so a kill can land anywhere
         node.activity(1)
-        node.chain.mine(10)
+        node.chain.mine(20)
     head = node.chain.block_number
     deployment_file = node.ledger.save(tmp_path / "deployment.json")
     db = make_db()
@@ -171,7 +171,7 @@ def test_indexer_process_killed_at_random_points_resumes_exactly_once(node: Node
                                 stderr=subprocess.PIPE)
         _wait(lambda b=before, p=proc: indexed() > b or p.poll() is not None, timeout=60,
               what="the indexer to write")
-        time.sleep(rng.uniform(0.0, 0.3))  # then kill it somewhere in the middle of its batches
+        time.sleep(rng.uniform(0.0, 0.25))  # then kill it somewhere in the middle of its batches
         proc.send_signal(signal.SIGKILL)
         _, err = proc.communicate()
         assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]

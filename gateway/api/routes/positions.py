@@ -13,8 +13,14 @@ from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import not_found
 from gateway.api.pagination import Address
 from gateway.models.common import money, table_of
-from gateway.models.positions import BucketPublic, ExposurePositionPublic, LoanPositionPublic, PositionsPublic
-from gateway.models.receivables import Exposure, Fragment, Receivable
+from gateway.models.positions import (
+    BucketPublic,
+    ExposurePositionPublic,
+    LoanPositionPublic,
+    MaturitySummary,
+    PositionsPublic,
+)
+from gateway.models.receivables import Exposure
 from gateway.models.warehouse import Loan
 from sdk.types import FragmentStatus, LoanStatus, ReceivableStatus
 
@@ -30,14 +36,14 @@ def bucket_of(due: Any, now: int) -> Any:
     return case(*whens, else_=literal(">180d"))
 
 
-def _buckets(session: Session, status_col: Any, due: Any, outstanding: Any, where: Any, names: Any,
-             now: int) -> list[BucketPublic]:
-    bucket = bucket_of(due, now).label("bucket")
+def _buckets(session: Session, who: str, side: str, names: Any, now: int) -> list[BucketPublic]:
+    m = table_of(MaturitySummary).c
+    bucket = bucket_of(m.due_date, now).label("bucket")
     rows = session.execute(
-        select(status_col, bucket, func.count(), func.sum(outstanding)).where(*where).group_by(status_col, bucket)
-        .order_by(status_col, bucket)
+        select(m.status, bucket, func.sum(m.count), func.sum(m.outstanding_units))
+        .where(m.party == who, m.side == side).group_by(m.status, bucket).order_by(m.status, bucket)
     ).all()
-    return [BucketPublic(status=names(s).name.lower(), bucket=b, count=n, outstanding=money(int(total)),
+    return [BucketPublic(status=names(s).name.lower(), bucket=b, count=int(n), outstanding=money(int(total)),
                          outstanding_units=int(total)) for s, b, n, total in rows]
 
 
@@ -64,14 +70,8 @@ def read_positions(
             available_units=available,
             utilisation_bps=m["used_units"] * 10_000 // m["limit_units"] if m["limit_units"] else None,
         ))
-    f = table_of(Fragment).c
-    holdings = _buckets(session, f.status, f.due_date, f.value_units - f.paid_units,
-                        (f.holder == who, f.value_units > f.paid_units), FragmentStatus, now)
-    r = table_of(Receivable).c
-    open_statuses = (int(ReceivableStatus.CONFIRMED), int(ReceivableStatus.DISPUTED))
-    payables = _buckets(session, r.status, r.due_date, r.face_units - r.repaid_units,
-                        (r.debtor == who, r.status.in_(open_statuses), r.face_units > r.repaid_units),
-                        ReceivableStatus, now)
+    holdings = _buckets(session, who, "held", FragmentStatus, now)
+    payables = _buckets(session, who, "owed", ReceivableStatus, now)
     ln = table_of(Loan).c
     open_loans = (int(LoanStatus.ACTIVE), int(LoanStatus.MARGIN_CALLED))
     loans = []

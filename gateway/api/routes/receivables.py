@@ -105,7 +105,7 @@ def read_receivables(
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> ReceivablesPublic:
     now = ledger_now(session, ctx)
-    stmt = select(table_of(Receivable)).where(scoping.receivables(party))
+    stmt = scoping.join_linked(select(table_of(Receivable)), party, "receivable", R.id)
     if status is not None:
         stmt = stmt.where(R.status == RECEIVABLE_STATUS[status])
     if counterparty is not None:
@@ -115,9 +115,11 @@ def read_receivables(
         is_overdue = and_(R.status.in_(OPEN_STATUSES), R.due_date <= now, R.repaid_units < R.face_units)
         stmt = stmt.where(is_overdue if overdue else ~is_overdue)
     stmt = _ranges(_ranges(stmt, R.due_date, due_from, due_to), R.face_units, min_units, max_units)
+    filtered = any(v is not None for v in (status, overdue, counterparty, due_from, due_to, min_units, max_units))
     rows, count, cursor = paginate(
         session, stmt, sorts={"id": R.id, "due_date": R.due_date, "face": R.face_units, "created_at": R.created_at},
         id_col=R.id, page=page, default="id",
+        count=None if filtered else scoping.link_count(session, party, "receivable"),
     )
     return ReceivablesPublic(data=[ReceivablePublic(**receivable_fields(r._mapping, now)) for r in rows],
                              count=count, next_cursor=cursor)
@@ -172,7 +174,7 @@ def read_fragments(
     due_from: Timestamp | None = None, due_to: Timestamp | None = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> FragmentsPublic:
-    stmt = select(table_of(Fragment)).where(scoping.fragments(party))
+    stmt = scoping.join_linked(select(table_of(Fragment)), party, "fragment", F.id)
     if status is not None:
         stmt = stmt.where(F.status == FRAGMENT_STATUS[status])
     if holder is not None:
@@ -180,8 +182,10 @@ def read_fragments(
     if root_id is not None:
         stmt = stmt.where(F.root_id == root_id)
     stmt = _ranges(_ranges(stmt, F.due_date, due_from, due_to), F.value_units, min_units, max_units)
+    filtered = any(v is not None for v in (status, holder, root_id, due_from, due_to, min_units, max_units))
     rows, count, cursor = paginate(session, stmt, sorts={"id": F.id, "due_date": F.due_date, "value": F.value_units},
-                                   id_col=F.id, page=page, default="id")
+                                   id_col=F.id, page=page, default="id",
+                                   count=None if filtered else scoping.link_count(session, party, "fragment"))
     return FragmentsPublic(data=[fragment_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
 
 

@@ -52,7 +52,7 @@ def read_warehouse_receipts(
     min_quantity: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
     max_quantity: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
 ) -> WarehouseReceiptsPublic:
-    stmt = select(table_of(WarehouseReceipt)).where(scoping.receipts(party))
+    stmt = scoping.join_linked(select(table_of(WarehouseReceipt)), party, "receipt", W.id)
     if status is not None:
         stmt = stmt.where(W.status == RECEIPT_STATUS[status])
     if counterparty is not None:

@@ -7,9 +7,13 @@ from gateway.indexer.store import UnitOfWork
 from gateway.models.links import PartyLink
 
 
-def link(uow: UnitOfWork, party: str, kind: str, key: int, relation: int) -> None:
-    """Record that `party` is involved with asset (kind, key) as `relation` (bits of gateway.models.links)."""
+def link(uow: UnitOfWork, party: str, kind: str, key: int, relation: int, *, new: bool = False) -> None:
+    """Record that `party` is involved with asset (kind, key) as `relation` (bits of gateway.models.links).
+    `new`: the asset was just created, so no link to it can exist yet (saves a lookup)."""
     if party == ZERO_ADDRESS:
+        return
+    if new:
+        uow.insert(PartyLink, {"party": party, "kind": kind, "key": key, "relations": relation})
         return
     row = uow.get(PartyLink, (party, kind, key))
     if row is not None and row["relations"] & relation == relation:

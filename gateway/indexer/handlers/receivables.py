@@ -13,6 +13,7 @@ from gateway.indexer.handlers.common import hex32, link, reason_text
 from gateway.indexer.registry import HANDLERS, EventContext
 from gateway.indexer.store import UnitOfWork
 from gateway.models.links import BANK, DEBTOR, HOLDER, ISSUER, SELLER, LedgerSetting
+from gateway.models.positions import MaturitySummary
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
 from sdk.generated.events import (
     DiscountDeclined,
@@ -39,20 +40,21 @@ from sdk.generated.events import (
     RecourseExercised,
     RecourseRepaid,
 )
-from sdk.types import FinancingStatus, OfferStatus
+from sdk.types import FinancingStatus, OfferStatus, ReceivableStatus
 
 CONTRACT = "Receivables"
 ZERO_HASH = "0x" + "00" * 32
 
 
-def _involve(uow: UnitOfWork, party: str, root_id: int, fragment_id: int | None, relation: int) -> None:
-    link(uow, party, "receivable", root_id, relation)
+def _involve(uow: UnitOfWork, party: str, root_id: int, fragment_id: int | None, relation: int,
+             new_root: bool = False, new_fragment: bool = False) -> None:
+    link(uow, party, "receivable", root_id, relation, new=new_root)
     if fragment_id is not None:
-        link(uow, party, "fragment", fragment_id, relation)
+        link(uow, party, "fragment", fragment_id, relation, new=new_fragment)
 
 
 def _created(uow: UnitOfWork, ev: ReceivableRegistered | ReceivableIssued, ctx: EventContext, origin: str) -> None:
-    uow.put(Receivable, {
+    uow.insert(Receivable, {
         "id": ev.root_id, "supplier": ev.supplier, "debtor": ev.debtor, "origin": origin,
         "face_units": ev.face_value, "repaid_units": 0, "due_date": ev.due_date,
         "invoice_hash": hex32(ev.invoice_hash),
@@ -61,14 +63,14 @@ def _created(uow: UnitOfWork, ev: ReceivableRegistered | ReceivableIssued, ctx: 
         "created_at": ctx.block_time, "confirmed_at": ctx.block_time if origin == "issued" else None,
         "last_repaid_at": None, "updated_block": ctx.block_number,
     })
-    uow.put(Fragment, {
+    uow.insert(Fragment, {
         "id": ev.fragment_id, "root_id": ev.root_id, "parent_id": None, "depth": 0, "holder": ev.supplier,
         "debtor": ev.debtor, "due_date": ev.due_date, "value_units": ev.face_value, "original_units": ev.face_value,
         "locked_units": 0, "paid_units": 0, "status": 1, "financed": False, "created_at": ctx.block_time,
         "updated_block": ctx.block_number,
     })
-    _involve(uow, ev.supplier, ev.root_id, ev.fragment_id, ISSUER | HOLDER)
-    _involve(uow, ev.debtor, ev.root_id, ev.fragment_id, DEBTOR)
+    _involve(uow, ev.supplier, ev.root_id, ev.fragment_id, ISSUER | HOLDER, new_root=True, new_fragment=True)
+    _involve(uow, ev.debtor, ev.root_id, ev.fragment_id, DEBTOR, new_root=True, new_fragment=True)
     ctx.ref("fragment", ev.fragment_id)
 
 
@@ -125,7 +127,7 @@ def repaid(uow: UnitOfWork, ev: ReceivableRepaid, ctx: EventContext) -> None:
 @HANDLERS.on(FragmentOffered, contract=CONTRACT, asset="offer")
 def offered(uow: UnitOfWork, ev: FragmentOffered, ctx: EventContext) -> None:
     fragment = uow.update(Fragment, ev.fragment_id, locked_units=ev.locked, updated_block=ctx.block_number)
-    uow.put(Offer, {
+    uow.insert(Offer, {
         "id": ev.offer_id, "fragment_id": ev.fragment_id, "root_id": fragment["root_id"], "child_id": None,
         "sender": ev.from_, "recipient": ev.to, "debtor": fragment["debtor"], "amount_units": ev.amount,
         "status": int(ev.new_status), "created_at": ctx.block_time, "closed_at": None,
@@ -149,7 +151,7 @@ def offer_accepted(uow: UnitOfWork, ev: FragmentOfferAccepted, ctx: EventContext
     parent = uow.require(Fragment, ev.parent_id)
     uow.update(Fragment, ev.parent_id, value_units=ev.parent_value, status=int(ev.parent_status),
                locked_units=parent["locked_units"] - ev.amount, updated_block=ctx.block_number)
-    uow.put(Fragment, {
+    uow.insert(Fragment, {
         "id": ev.child_id, "root_id": parent["root_id"], "parent_id": ev.parent_id, "depth": parent["depth"] + 1,
         "holder": ev.to, "debtor": parent["debtor"], "due_date": parent["due_date"], "value_units": ev.amount,
         "original_units": ev.amount, "locked_units": 0, "paid_units": 0, "status": 1, "financed": False,
@@ -158,8 +160,8 @@ def offer_accepted(uow: UnitOfWork, ev: FragmentOfferAccepted, ctx: EventContext
     root = uow.require(Receivable, parent["root_id"])
     uow.update(Receivable, parent["root_id"], fragment_count=root["fragment_count"] + 1,
                updated_block=ctx.block_number)
-    _involve(uow, ev.to, parent["root_id"], ev.child_id, HOLDER)
-    link(uow, parent["debtor"], "fragment", ev.child_id, DEBTOR)
+    _involve(uow, ev.to, parent["root_id"], ev.child_id, HOLDER, new_fragment=True)
+    link(uow, parent["debtor"], "fragment", ev.child_id, DEBTOR, new=True)
     ctx.ref("fragment", ev.parent_id)
     ctx.ref("fragment", ev.child_id)
 
@@ -282,3 +284,48 @@ def grace_period(uow: UnitOfWork, ev: ReceivableGracePeriodSet, ctx: EventContex
     uow.put(LedgerSetting, {"name": "receivables.grace_period", "value": ev.new_grace_period,
                             "updated_block": ctx.block_number})
 
+
+
+# ------------------------------------------------------------------------------------------ maturity summary
+OPEN_ROOTS = (int(ReceivableStatus.CONFIRMED), int(ReceivableStatus.DISPUTED))
+
+
+def _summarise(uow: UnitOfWork, key: tuple[str, str, int, int] | None, count: int, units: int) -> None:
+    if key is None:
+        return
+    party, side, status, due = key
+    row = uow.get(MaturitySummary, key) or {"party": party, "side": side, "status": status, "due_date": due,
+                                            "count": 0, "outstanding_units": 0}
+    row["count"] += count
+    row["outstanding_units"] += units
+    if row["count"] == 0:
+        uow.delete(MaturitySummary, key)
+    else:
+        uow.put(MaturitySummary, row)
+
+
+def _held(row: dict[str, Any] | None) -> tuple[tuple[str, str, int, int] | None, int]:
+    if row is None or row["value_units"] <= row["paid_units"]:
+        return None, 0
+    return (row["holder"], "held", row["status"], row["due_date"]), row["value_units"] - row["paid_units"]
+
+
+def _owed(row: dict[str, Any] | None) -> tuple[tuple[str, str, int, int] | None, int]:
+    if row is None or row["status"] not in OPEN_ROOTS or row["face_units"] <= row["repaid_units"]:
+        return None, 0
+    return (row["debtor"], "owed", row["status"], row["due_date"]), row["face_units"] - row["repaid_units"]
+
+
+def _summary_trigger(contribution: Any) -> Any:
+    def trigger(uow: UnitOfWork, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        (old_key, old_units), (new_key, new_units) = contribution(old), contribution(new)
+        if old_key == new_key and old_units == new_units:
+            return
+        _summarise(uow, old_key, -1, -old_units)
+        _summarise(uow, new_key, 1, new_units)
+
+    return trigger
+
+
+HANDLERS.trigger("fragment")(_summary_trigger(_held))
+HANDLERS.trigger("receivable")(_summary_trigger(_owed))
