@@ -220,7 +220,10 @@ class Indexer:
             return Step.RETRY  # the chain moved while we read it; the next step sorts it out
         batch = Batch(first=first, last=last, parent_hash=cp.head_hash, records=records, headers=headers,
                       times=times, final_block=final_now, contracts=self.contracts)
-        written = self.store.apply(batch)
+        try:
+            written = self.store.apply(batch)
+        except ProjectionError as exc:  # the event stream contradicts the projections: stop, loudly
+            raise self._halt(f"ProjectionError at blocks {first}-{last}: {exc}") from exc
         self.window.observe(last - first + 1, len(raw), fetch_seconds)
         self.metrics.events_indexed.inc(written)
         self.metrics.blocks_indexed.inc(last - first + 1)
@@ -304,6 +307,10 @@ class Indexer:
                 return
             except (ProjectionError, CheckpointMoved, DeploymentMismatch) as exc:
                 self._halt(f"{type(exc).__name__}: {exc}")
+                return
+            except Exception as exc:  # never die silently in a thread: halt with the reason on /health
+                log.exception("indexer failed")
+                self._halt(f"unexpected {type(exc).__name__}: {str(exc)[:500]}")
                 return
         self._set(status="stopped")
 
