@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_utils import to_checksum_address
 
+import sdk.generated.events as _generated
 from sdk._events import ContractEvent
 from sdk.generated.events import *  # noqa: F403
 from sdk.generated.events import EVENTS
+
+# Checksumming an address costs a keccak; the same few addresses recur in every log, and it dominated decoding.
+_checksum = lru_cache(maxsize=65_536)(to_checksum_address)
+_generated.to_checksum_address = _checksum  # type: ignore[attr-defined] # the generated from_abi use it
 
 __all__ = ["ContractEvent", "EVENTS", "LogRecord", "EventDecoder", "decode_logs", "DECODER"]
 
@@ -80,7 +86,7 @@ class EventDecoder:
         for is_indexed in cls.INDEXED:
             values.append(indexed_values.pop(0) if is_indexed else data_values.pop(0))
         return LogRecord(
-            address=to_checksum_address(_to_hex(log["address"])),
+            address=_checksum(_to_hex(log["address"])),
             block_number=_to_int(log["blockNumber"]),
             block_hash=_to_hex(log["blockHash"]),
             tx_hash=_to_hex(log["transactionHash"]),
