@@ -162,7 +162,10 @@ class Chain(ABC):
     ) -> PendingTx:
         """Sign locally and submit without waiting. Without `gas`, a pre-flight estimate surfaces reverts."""
         if gas is None:
-            gas = self.estimate_gas(signer.address, to, data, value) * 6 // 5 + 10_000
+            try:
+                gas = self.estimate_gas(signer.address, to, data, value) * 6 // 5 + 10_000
+            except ContractRevert as err:
+                raise self._tag(err, None, description) from err
         nonce = self.nonces.take(signer.address)
         tx: dict[str, Any] = {
             "chainId": self.chain_id,

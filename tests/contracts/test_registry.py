@@ -156,7 +156,8 @@ def test_operator_functions_reject_every_non_operator(ledger, cast: Cast, chain,
 def test_admin_functions_reject_every_non_admin(ledger, cast: Cast, who: str) -> None:
     caller = getattr(cast, who).registry
     for call in (lambda: caller.set_ledger_contract(cast.supplier2.address, True),
-                 lambda: caller.grant_operator(getattr(cast, who).address)):
+                 lambda: caller.grant_operator(getattr(cast, who).address),
+                 lambda: caller.revoke_operator(cast.operator.address)):
         with pytest.raises(AccessControlUnauthorizedAccount) as err:
             call()
         assert err.value.needed_role == ADMIN_ROLE
@@ -169,3 +170,6 @@ def test_granted_operator_can_admit(ledger, cast: Cast, chain) -> None:
     newcomer = chain.new_account().address
     ledger.as_party(deputy).registry.admit(newcomer, [Role.BANK], "x", chain.now() + YEAR)
     assert ledger.registry.is_active_with_role(newcomer, Role.BANK)
+    cast.operator.registry.revoke_operator(deputy.address)
+    with pytest.raises(AccessControlUnauthorizedAccount):
+        ledger.as_party(deputy).registry.suspend(newcomer, "x")

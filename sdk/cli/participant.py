@@ -1,0 +1,196 @@
+"""`scf participant`: admission after KYC, suspension, resumption, re-admission, listing (operator verbs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from eth_utils import to_checksum_address
+
+from sdk.cli.common import (
+    DEFAULT_DEPLOYMENT,
+    DEFAULT_PASSWORD_ENV,
+    DeploymentOpt,
+    DevAccountOpt,
+    JsonOpt,
+    KeyEnvOpt,
+    KeystoreOpt,
+    Output,
+    PasswordEnvOpt,
+    RpcOpt,
+    fail,
+    load_signer,
+    money,
+    open_ledger,
+    parse_address,
+    parse_roles,
+    role_name,
+)
+from sdk.generated.events import ParticipantAdmitted
+from sdk.ledger import Ledger
+from sdk.types import Participant
+
+app = typer.Typer(help="Participants: admit after KYC, suspend, resume, re-admit, list.", no_args_is_help=True)
+
+AccountArg = Annotated[str, typer.Argument(parser=parse_address, help="participant address (0x…)")]
+RolesOpt = Annotated[
+    list[str],
+    typer.Option("--role", "-r", help="Role, repeatable or comma-separated: core-enterprise, supplier, distributor, "
+                 "bank, warehouse-operator, price-feeder, regulator, risk-pool-contributor."),
+]
+IdentityOpt = Annotated[
+    str,
+    typer.Option("--identity", help="Legal identity (e.g. unified social credit code); only its SHA-256 is kept."),
+]
+KycDaysOpt = Annotated[int, typer.Option("--kyc-days", min=1, help="KYC valid for this many days from now.")]
+
+
+def participant_data(p: Participant) -> dict[str, Any]:
+    return {
+        "address": p.address,
+        "roles": sorted(role_name(r) for r in p.roles),
+        "status": p.status.name.lower(),
+        "standing": p.standing.name.lower().replace("_", "-"),
+        "kyc_expiry": _iso(p.kyc_expiry),
+        "admitted_at": _iso(p.admitted_at),
+        "identity_hash": "0x" + p.identity_hash.hex(),
+    }
+
+
+def _iso(ts: int) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else None
+
+
+def _operator(ledger: Ledger, keystore: Any, key_env: Any, dev_account: Any, password_env: str) -> Any:
+    return ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+
+
+@app.command()
+def admit(
+    account: AccountArg,
+    role: RolesOpt,
+    identity: IdentityOpt,
+    kyc_days: KycDaysOpt = 365,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Admit ACCOUNT with its roles after off-chain KYC (operator only)."""
+    roles = parse_roles(role)
+    ledger = open_ledger(rpc, deployment)
+    op = _operator(ledger, keystore, key_env, dev_account, password_env)
+    op.registry.admit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400)
+    Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant admitted")
+
+
+@app.command()
+def readmit(
+    account: AccountArg,
+    role: RolesOpt,
+    identity: IdentityOpt,
+    kyc_days: KycDaysOpt = 365,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Renew ACCOUNT's KYC, roles or identity and make it active again (operator only)."""
+    roles = parse_roles(role)
+    ledger = open_ledger(rpc, deployment)
+    op = _operator(ledger, keystore, key_env, dev_account, password_env)
+    op.registry.readmit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400)
+    Output(as_json).result(participant_data(ledger.registry.get_participant(account)),
+                           title="Participant re-admitted")
+
+
+@app.command()
+def suspend(
+    account: AccountArg,
+    reason: Annotated[str, typer.Option(help="Short reason code (at most 32 bytes), recorded in the event.")] = "",
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Suspend ACCOUNT: it can no longer act, send or receive (operator only)."""
+    ledger = open_ledger(rpc, deployment)
+    op = _operator(ledger, keystore, key_env, dev_account, password_env)
+    op.registry.suspend(account, reason)
+    Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant suspended")
+
+
+@app.command()
+def resume(
+    account: AccountArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Lift ACCOUNT's suspension (operator only)."""
+    ledger = open_ledger(rpc, deployment)
+    op = _operator(ledger, keystore, key_env, dev_account, password_env)
+    op.registry.resume(account)
+    Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant resumed")
+
+
+@app.command()
+def show(
+    account: AccountArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show ACCOUNT as the registry records it, with its standing at the latest block."""
+    ledger = open_ledger(rpc, deployment)
+    p = ledger.registry.get_participant(account)
+    if p.status.name == "NONE":
+        raise fail(f"{account} is not a registered participant")
+    data = participant_data(p)
+    data["balance"] = money(ledger.token.balance_of(account).units)
+    Output(as_json).result(data, title="Participant")
+
+
+@app.command("list")
+def list_participants(
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    as_json: JsonOpt = False,
+) -> None:
+    """List every participant ever admitted (from the registry's events), with its current standing."""
+    ledger = open_ledger(rpc, deployment)
+    addresses = admitted_accounts(ledger)
+    data = [participant_data(ledger.registry.get_participant(a)) for a in addresses]
+    Output(as_json).rows(data, ["address", "roles", "status", "standing", "kyc_expiry"], title="Participants",
+                         key="participants")
+
+
+def admitted_accounts(ledger: Ledger, window: int = 10_000) -> list[str]:
+    """Accounts named by ParticipantAdmitted events since the deployment block, in admission order."""
+    chain = ledger.chain
+    registry = to_checksum_address(ledger.deployment.address("ParticipantRegistry"))
+    topic = "0x" + ParticipantAdmitted.TOPIC.hex()
+    head = chain.block_number
+    seen: dict[str, None] = {}
+    start = ledger.deployment.block
+    while start <= head:  # bounded windows: some nodes cap the range of eth_getLogs
+        end = min(start + window - 1, head)
+        logs = chain.w3.eth.get_logs({"address": registry, "topics": [topic], "fromBlock": start, "toBlock": end})
+        for log in logs:
+            seen.setdefault(parse_address("0x" + bytes(log["topics"][1])[-20:].hex()), None)
+        start = end + 1
+    return list(seen)

@@ -1,0 +1,118 @@
+"""`scf token`: the settlement deposit token (bank mint and burn, transfers between participants, balances)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sdk.cli.common import (
+    DEFAULT_DEPLOYMENT,
+    DEFAULT_PASSWORD_ENV,
+    DeploymentOpt,
+    DevAccountOpt,
+    JsonOpt,
+    KeyEnvOpt,
+    KeystoreOpt,
+    Output,
+    PasswordEnvOpt,
+    RpcOpt,
+    load_signer,
+    money,
+    open_ledger,
+    parse_address,
+    parse_amount,
+)
+
+app = typer.Typer(help="Settlement token: mint and burn (banks), transfer, balance.", no_args_is_help=True)
+
+AccountArg = Annotated[str, typer.Argument(parser=parse_address, help="account address (0x…)")]
+AmountArg = Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT",
+                                          help="amount with up to two decimals, e.g. 1250.50")]
+RefOpt = Annotated[str, typer.Option("--ref", help="Reference of the off-chain deposit or withdrawal (≤ 32 bytes).")]
+
+
+@app.command()
+def mint(
+    to: AccountArg,
+    amount: AmountArg,
+    ref: RefOpt = "",
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Credit AMOUNT to TO against a deposit received off chain (the signer must be a bank)."""
+    ledger = open_ledger(rpc, deployment)
+    bank = ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+    event = bank.token.mint(to, amount, ref)
+    Output(as_json).result(
+        {"bank": event.bank, "to": event.to, "minted": money(event.amount),
+         "balance": money(ledger.token.balance_of(to).units)},
+        title="Deposit minted",
+    )
+
+
+@app.command()
+def burn(
+    account: AccountArg,
+    amount: AmountArg,
+    ref: RefOpt = "",
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Debit AMOUNT from ACCOUNT against an off-chain withdrawal (a bank; its own tokens or with allowance)."""
+    ledger = open_ledger(rpc, deployment)
+    bank = ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+    event = bank.token.burn(account, amount, ref)
+    Output(as_json).result(
+        {"bank": event.bank, "account": account, "burned": money(event.amount),
+         "balance": money(ledger.token.balance_of(account).units)},
+        title="Withdrawal burned",
+    )
+
+
+@app.command()
+def transfer(
+    to: AccountArg,
+    amount: AmountArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pay AMOUNT to TO (both must be active participants)."""
+    ledger = open_ledger(rpc, deployment)
+    sender = ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+    event = sender.token.transfer(to, amount)
+    Output(as_json).result(
+        {"from": event.from_, "to": event.to, "amount": money(event.value),
+         "sender_balance": money(ledger.token.balance_of(sender.address).units),
+         "recipient_balance": money(ledger.token.balance_of(to).units)},
+        title="Transfer",
+    )
+
+
+@app.command()
+def balance(
+    accounts: Annotated[list[str], typer.Argument(help="one or more addresses (0x…)")],
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    as_json: JsonOpt = False,
+) -> None:
+    """Settlement-token balance of each ACCOUNT."""
+    ledger = open_ledger(rpc, deployment)
+    rows = [{"address": a, "balance": money(ledger.token.balance_of(a).units)}
+            for a in (parse_address(x) for x in accounts)]
+    Output(as_json).rows(rows, ["address", "balance"], title=f"Balances ({ledger.token.symbol()})", key="balances")
