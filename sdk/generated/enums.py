@@ -21,6 +21,29 @@ class ParticipantStatus(IntEnum):
     SUSPENDED = 2
 
 
+class PrepaymentParty(IntEnum):
+    """Solidity enum `PrepaymentParty`."""
+
+    BUYER = 0
+    SELLER = 1
+    BANK = 2
+    WAREHOUSE = 3
+
+
+class PrepaymentStatus(IntEnum):
+    """Solidity enum `PrepaymentStatus`."""
+
+    NONE = 0
+    PROPOSED = 1
+    ACCEPTED = 2
+    FUNDED = 3
+    DELIVERED = 4
+    REPAID = 5
+    BOUGHT_BACK = 6
+    REFUNDED = 7
+    CANCELLED = 8
+
+
 class ReceiptAction(IntEnum):
     """Solidity enum `ReceiptAction`."""
 
@@ -78,6 +101,8 @@ class TransferRestriction(IntEnum):
 ENUMS: dict[str, type[IntEnum]] = {
     "LoanStatus": LoanStatus,
     "ParticipantStatus": ParticipantStatus,
+    "PrepaymentParty": PrepaymentParty,
+    "PrepaymentStatus": PrepaymentStatus,
     "ReceiptAction": ReceiptAction,
     "ReceiptStatus": ReceiptStatus,
     "Role": Role,
