@@ -139,6 +139,13 @@ def _used_enums(items: list[dict[str, Any]], enums: dict[str, list[str]]) -> lis
     return sorted(used)
 
 
+def _import_enums(names: list[str]) -> list[str]:
+    line = f"from sdk.generated.enums import {', '.join(names)}"
+    if len(line) <= 120:
+        return [line]
+    return ["from sdk.generated.enums import (", *(f"    {n}," for n in names), ")"]
+
+
 def _render_errors(errors: dict[str, tuple[str, dict[str, Any], str | None]], enums: dict[str, list[str]]) -> str:
     names = [n for n, _, _ in errors.values()]
     dupes = {n for n in names if names.count(n) > 1}
@@ -149,7 +156,7 @@ def _render_errors(errors: dict[str, tuple[str, dict[str, Any], str | None]], en
     out += ["from eth_utils import to_checksum_address", ""]
     out += ["from sdk._errors import ContractError"]
     if used:
-        out += [f"from sdk.generated.enums import {', '.join(used)}"]
+        out += _import_enums(used)
     out.append("")
     registry = []
     for sig, (name, item, notice) in sorted(errors.items(), key=lambda kv: kv[1][0]):
@@ -189,7 +196,7 @@ def _render_events(
     out += ["from eth_utils import to_checksum_address", ""]
     out += ["from sdk._events import ContractEvent"]
     if used:
-        out += [f"from sdk.generated.enums import {', '.join(used)}"]
+        out += _import_enums(used)
     out.append("")
     registry = []
     for (sig, layout), (name, item, notice, contract) in sorted(events.items(), key=lambda kv: (kv[1][0], kv[1][3])):

@@ -31,7 +31,9 @@ interface IWarehouseReceipts {
         bytes32 inspectionHash; // hash of the inspection certificate kept off chain
     }
 
-    /// @notice A receipt as read back (status `None` when the id was never issued).
+    /// @notice A receipt as read back (status `None` when the id was never issued). Grade and location are not
+    /// kept in storage (issue stays within its gas budget): they are recorded in the family's `ReceiptIssued` event,
+    /// which the gateway indexes, and are bound by the inspection hash.
     struct Receipt {
         uint256 id;
         address owner; // zero once delivered
@@ -39,9 +41,12 @@ interface IWarehouseReceipts {
         ReceiptStatus status;
         address lienHolder; // the ledger contract holding the lien while Pledged; zero otherwise
         uint64 quantity;
+        bytes16 commodity;
+        bytes4 unit;
+        bytes16 lotId;
+        bytes32 inspectionHash;
         uint256 parentId; // zero for a receipt issued by the warehouse
         uint64 issuedAt; // block time of issue or of the split that created it
-        ReceiptTerms terms;
     }
 
     // ------------------------------------------------------------------ errors

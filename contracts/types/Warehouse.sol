@@ -28,3 +28,10 @@ enum LoanStatus {
     Repaid,
     Foreclosed
 }
+
+/// @notice Life cycle of a bank's lending program (standing pledge-loan terms for one commodity). Append only.
+enum ProgramStatus {
+    None,
+    Open,
+    Closed
+}

@@ -44,6 +44,14 @@ class PrepaymentStatus(IntEnum):
     CANCELLED = 8
 
 
+class ProgramStatus(IntEnum):
+    """Solidity enum `ProgramStatus`."""
+
+    NONE = 0
+    OPEN = 1
+    CLOSED = 2
+
+
 class ReceiptAction(IntEnum):
     """Solidity enum `ReceiptAction`."""
 
@@ -103,6 +111,7 @@ ENUMS: dict[str, type[IntEnum]] = {
     "ParticipantStatus": ParticipantStatus,
     "PrepaymentParty": PrepaymentParty,
     "PrepaymentStatus": PrepaymentStatus,
+    "ProgramStatus": ProgramStatus,
     "ReceiptAction": ReceiptAction,
     "ReceiptStatus": ReceiptStatus,
     "Role": Role,
