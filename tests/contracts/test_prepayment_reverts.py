@@ -34,6 +34,7 @@ from sdk.errors import (
     ReceiptLotAlreadyIssued,
     ReceiptNotLienHolder,
     ReceiptTermsInvalid,
+    ReceiptTransferRestricted,
     SettlementTransferRestricted,
 )
 from sdk.prepayment import Instalment, PrepaymentParty, PrepaymentStatus, PrepaymentTerms
@@ -584,3 +585,20 @@ def test_nobody_but_the_prepayment_contract_can_lift_the_lien(desk: Desk) -> Non
         with reverts(ReceiptNotLienHolder, id=receipt_id, account=party.address,
                      lien_holder=desk.ledger.prepayment.address):
             party.receipts._transact("seize", receipt_id, party.address)
+
+
+# ---------------------------------------------------------------------------------------------- known limitation
+@pytest.mark.xfail(
+    strict=True,
+    raises=ReceiptTransferRestricted,
+    reason="WarehouseReceipts.seize checks the standing of the receipt's owner, so a lien holder cannot enforce "
+    "against a suspended or KYC-expired owner; reported to the warehouse work. Remove this mark once fixed.",
+)
+def test_buy_back_works_even_when_the_defaulting_buyer_was_suspended(desk: Desk) -> None:
+    terms = desk.terms()
+    agreement_id = desk.delivered(terms)
+    desk.travel_past(terms.maturity)
+    desk.seller.prepayment.authorize_buy_back(agreement_id)
+    desk.cast.operator.registry.suspend(desk.buyer.address, "AML")
+    bought = desk.bank.prepayment.buy_back(agreement_id)
+    assert bought.new_status == PrepaymentStatus.BOUGHT_BACK
