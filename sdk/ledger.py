@@ -16,6 +16,7 @@ from sdk.chain import Chain
 from sdk.contracts import tx_result
 from sdk.errors import DeploymentError, LedgerValueError
 from sdk.prepayment import Prepayment
+from sdk.receivables import Receivables
 from sdk.registry import ParticipantRegistry
 from sdk.token import SettlementToken
 from sdk.warehouse import PledgeLoans, PriceFeed, WarehouseReceipts
@@ -109,6 +110,7 @@ class Party:
         self.prices = PriceFeed(ledger, ledger.deployment.address("PriceFeed"), account)
         self.loans = PledgeLoans(ledger, ledger.deployment.address("PledgeLoans"), account)
         self.prepayment = Prepayment(ledger, ledger.deployment.address("Prepayment"), account)
+        self.receivables = Receivables(ledger, ledger.deployment.address("Receivables"), account)
 
     def __repr__(self) -> str:  # never show the key
         return f"Party({self.address})"
@@ -130,6 +132,7 @@ class Ledger:
         self.prices = PriceFeed(self, deployment.address("PriceFeed"))
         self.loans = PledgeLoans(self, deployment.address("PledgeLoans"))
         self.prepayment = Prepayment(self, deployment.address("Prepayment"))
+        self.receivables = Receivables(self, deployment.address("Receivables"))
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -146,13 +149,17 @@ class Ledger:
         start = chain.block_number
         registry = _deploy(chain, operator, "ParticipantRegistry", operator.address, operator.address)
         token = _deploy(chain, operator, "SettlementToken", token_name, token_symbol, registry)
-        contracts = {"ParticipantRegistry": registry, "SettlementToken": token}
+        receivables = _deploy(chain, operator, "Receivables", registry, token, operator.address, operator.address)
+        contracts = {"ParticipantRegistry": registry, "SettlementToken": token, "Receivables": receivables}
         contracts.update(_deploy_warehouse(chain, operator, registry, token))
         contracts.update(_deploy_prepayment(chain, operator, registry, token, contracts["WarehouseReceipts"]))
         deployment = Deployment(
             chain_id=chain.chain_id, block=start + 1, contracts=contracts, operator=operator.address
         )
-        return cls(chain, deployment)
+        ledger = cls(chain, deployment)
+        admin = ParticipantRegistry(ledger, registry, operator)
+        admin.set_ledger_contract(receivables)  # it holds repayments until they are paid out
+        return ledger
 
     @classmethod
     def connect(cls, chain: Chain, addresses: Deployment | str | Path | dict[str, Any]) -> Ledger:

@@ -35,18 +35,19 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint32 maxTenor;
     }
 
-    /// @dev Three slots written when a loan opens.
+    /// @dev Two slots written when a loan opens; the third only when it takes more receipts or is margin called.
     struct LoanRecord {
         address borrower; // slot 0
         uint32 programId;
         uint40 maturity;
         LoanStatus status;
         uint8 receiptCount;
-        uint88 principal; // slot 1
-        uint88 interest;
+        uint80 principal; // slot 1
+        uint80 interest;
         uint40 accruedAt;
+        uint48 firstReceipt;
+        uint192 moreReceipts; // slot 2: receipts 2 to 5, 48 bits each
         uint40 marginCallDeadline;
-        uint48[5] receipts; // slot 2
     }
 
     struct Opening {
@@ -164,13 +165,13 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         }
         Closing memory c = _valueForClosing(l, p);
         l.status = LoanStatus.Foreclosed;
-        l.interest = uint88(c.interest);
+        l.interest = uint80(c.interest);
         l.accruedAt = uint40(block.timestamp);
         l.marginCallDeadline = 0;
         _shortfalls[loanId] = c.shortfall;
         uint256 count = l.receiptCount;
         for (uint256 i = 0; i < count; ++i) {
-            _receipts.seize(l.receipts[i], bank);
+            _receipts.seize(_receiptAt(l, i), bank);
         }
         emit LoanForeclosed(
             loanId,
@@ -204,9 +205,9 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         l.maturity = uint40(maturity);
         l.status = LoanStatus.Active;
         l.receiptCount = 1;
-        l.principal = uint88(principal);
+        l.principal = uint80(principal);
         l.accruedAt = uint40(block.timestamp);
-        l.receipts[0] = _receiptKey(receiptId);
+        l.firstReceipt = uint48(receiptId);
 
         _receipts.lock(receiptId, msg.sender);
         _token.safeTransferFrom(o.bank, msg.sender, principal);
@@ -240,7 +241,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         if (count >= MAX_RECEIPTS) revert LoanCollateralFull(loanId, MAX_RECEIPTS);
         ProgramRecord storage p = _programs[l.programId];
         (uint64 quantity,) = _checkReceipt(p, receiptId);
-        l.receipts[count] = _receiptKey(receiptId);
+        _setReceiptAt(l, count, receiptId);
         l.receiptCount = uint8(count + 1);
         _receipts.lock(receiptId, msg.sender);
 
@@ -328,7 +329,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint256 count = l.receiptCount;
         out.receiptIds = new uint256[](count);
         for (uint256 i = 0; i < count; ++i) {
-            out.receiptIds[i] = l.receipts[i];
+            out.receiptIds[i] = _receiptAt(l, i);
         }
         out.shortfall = _shortfalls[loanId];
     }
@@ -378,7 +379,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
             _setStatus(l, LoanStatus.Repaid);
             uint256 count = l.receiptCount;
             for (uint256 i = 0; i < count; ++i) {
-                _receipts.unlock(l.receipts[i]);
+                _receipts.unlock(_receiptAt(l, i));
             }
         } else if (old == LoanStatus.MarginCalled && _withinMaxLtv(l, p, _pledgedQuantity(l))) {
             _setStatus(l, LoanStatus.Active);
@@ -411,8 +412,8 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         pay.principalPaid = pay.paid - pay.interestPaid;
         pay.principal = principal - pay.principalPaid;
         pay.interest = interest - pay.interestPaid;
-        l.principal = uint88(pay.principal);
-        l.interest = uint88(pay.interest);
+        l.principal = uint80(pay.principal);
+        l.interest = uint80(pay.interest);
         l.accruedAt = uint40(block.timestamp);
     }
 
@@ -425,8 +426,8 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint256 releasedId;
         if (whole) {
             uint256 last = l.receiptCount - 1;
-            l.receipts[index] = l.receipts[last];
-            l.receipts[last] = 0;
+            _setReceiptAt(l, index, _receiptAt(l, last));
+            _setReceiptAt(l, last, 0);
             l.receiptCount = uint8(last);
             releasedId = receiptId;
             _receipts.unlock(receiptId);
@@ -472,7 +473,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         _registry.requireActiveWithRole(o.bank, Role.Bank);
         uint64 latest = uint64(block.timestamp) + p.maxTenor;
         if (maturity <= block.timestamp || maturity > latest) revert LoanMaturityInvalid(maturity, latest);
-        if (principal == 0 || principal > type(uint88).max) revert LoanAmountInvalid(principal);
+        if (principal == 0 || principal > type(uint80).max) revert LoanAmountInvalid(principal);
         (o.quantity, o.price) = _checkReceipt(p, receiptId);
         uint256 value = uint256(o.quantity) * o.price;
         o.limit = value * p.maxLtvBps / _BPS;
@@ -561,7 +562,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     function _pledgedQuantity(LoanRecord storage l) private view returns (uint64 total) {
         uint256 count = l.receiptCount;
         for (uint256 i = 0; i < count; ++i) {
-            (, uint64 quantity,,,) = _receipts.collateralOf(l.receipts[i]);
+            (, uint64 quantity,,,) = _receipts.collateralOf(_receiptAt(l, i));
             total += quantity;
         }
     }
@@ -569,19 +570,30 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     function _indexOf(LoanRecord storage l, uint256 loanId, uint256 receiptId) private view returns (uint256) {
         uint256 count = l.receiptCount;
         for (uint256 i = 0; i < count; ++i) {
-            if (l.receipts[i] == receiptId) return i;
+            if (_receiptAt(l, i) == receiptId) return i;
         }
         revert LoanReceiptNotCollateral(loanId, receiptId);
     }
 
     function _setStatus(LoanRecord storage l, LoanStatus status) private {
+        if (l.status == LoanStatus.MarginCalled) l.marginCallDeadline = 0;
         l.status = status;
-        l.marginCallDeadline = 0;
     }
 
-    function _receiptKey(uint256 receiptId) private pure returns (uint48) {
-        // Receipt ids are sequential from 1; 2^48 is far beyond any ledger's life.
-        return uint48(receiptId);
+    /// @dev Receipt ids fit 48 bits: the receipts contract numbers them from 1 in a uint48.
+    function _receiptAt(LoanRecord storage l, uint256 i) private view returns (uint256) {
+        if (i == 0) return l.firstReceipt;
+        return uint48(l.moreReceipts >> (48 * (i - 1)));
+    }
+
+    function _setReceiptAt(LoanRecord storage l, uint256 i, uint256 receiptId) private {
+        if (i == 0) {
+            l.firstReceipt = uint48(receiptId);
+            return;
+        }
+        uint256 shift = 48 * (i - 1);
+        uint192 cleared = l.moreReceipts & ~(uint192(type(uint48).max) << shift);
+        l.moreReceipts = cleared | (uint192(uint48(receiptId)) << shift);
     }
 
     function _loanOf(uint256 loanId) private view returns (LoanRecord storage l) {

@@ -16,8 +16,8 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
     /// @inheritdoc IWarehouseReceipts
     bytes32 public constant PLEDGE_MANAGER_ROLE = keccak256("PLEDGE_MANAGER_ROLE");
 
-    /// @dev Four storage slots per receipt; a split child copies its parent's record. Grade and location live in
-    /// the `ReceiptIssued` event only.
+    /// @dev Four storage slots per issued receipt. A split child copies the first three and reads the inspection
+    /// hash through its parent chain from the issued receipt. Grade and location live in `ReceiptIssued` only.
     struct ReceiptRecord {
         address warehouse; // slot 0
         uint64 quantity;
@@ -156,7 +156,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
         out.commodity = r.commodity;
         out.unit = r.unit;
         out.lotId = r.lotId;
-        out.inspectionHash = r.inspectionHash;
+        out.inspectionHash = _inspectionHashOf(id);
     }
 
     /// @inheritdoc IWarehouseReceipts
@@ -264,13 +264,19 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
         child.status = ReceiptStatus.Free;
         child.commodity = parent.commodity;
         child.lotId = parent.lotId;
-        child.inspectionHash = parent.inspectionHash;
         _lots[parent.warehouse][parent.lotId].livePieces += 1;
         _mint(to, newId);
         emit ReceiptSplit(
             id, newId, to, quantity, available - quantity, parent.status, ReceiptStatus.None, ReceiptStatus.Free
         );
         return newId;
+    }
+
+    /// @dev The issued receipt at the root of `id`'s family holds the inspection hash (a view: the walk is free).
+    function _inspectionHashOf(uint256 id) private view returns (bytes32) {
+        ReceiptRecord storage r = _receipts[id];
+        while (r.parentId != 0) r = _receipts[r.parentId];
+        return r.inspectionHash;
     }
 
     /// @dev The record of a live (Free or Pledged) receipt; reverts for unknown or delivered ids.

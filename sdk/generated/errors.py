@@ -6,13 +6,16 @@ from eth_utils import to_checksum_address
 
 from sdk._errors import ContractError
 from sdk.generated.enums import (
+    FragmentStatus,
     LoanStatus,
+    OfferStatus,
     ParticipantStatus,
     PrepaymentParty,
     PrepaymentStatus,
     ProgramStatus,
     ReceiptAction,
     ReceiptStatus,
+    ReceivableStatus,
     Role,
     TransferRestriction,
 )
@@ -1344,6 +1347,606 @@ class ReceiptWrongWarehouse(ContractError):
         return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
 
 
+class ReceivableAlreadyRegistered(ContractError):
+    """The debtor already has a receivable (not rejected or cancelled) for this invoice."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableAlreadyRegistered(address,bytes32,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("fd6d0379")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "bytes32", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("debtor", "invoice_hash", "root_id")
+    debtor: str
+    invoice_hash: bytes
+    root_id: int
+
+    def __init__(self, debtor: str, invoice_hash: bytes, root_id: int) -> None:
+        super().__init__(debtor=debtor, invoice_hash=invoice_hash, root_id=root_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableAlreadyRegistered":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+class ReceivableBatchInvalid(ContractError):
+    """A distribution batch is empty or larger than `max`."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableBatchInvalid(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6b9cc40f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("count", "max")
+    count: int
+    max: int
+
+    def __init__(self, count: int, max: int) -> None:
+        super().__init__(count=count, max=max)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableBatchInvalid":
+        return cls(values[0], values[1])
+
+
+class ReceivableDiscountRateInvalid(ContractError):
+    """The rate is above 10,000 bps, or it would discount the whole value over `daysToMaturity` days."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableDiscountRateInvalid(uint16,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f3eb0d00")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint16", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("rate_bps", "days_to_maturity")
+    rate_bps: int
+    days_to_maturity: int
+
+    def __init__(self, rate_bps: int, days_to_maturity: int) -> None:
+        super().__init__(rate_bps=rate_bps, days_to_maturity=days_to_maturity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDiscountRateInvalid":
+        return cls(values[0], values[1])
+
+
+class ReceivableDiscountTermsMismatch(ContractError):
+    """The bank's expected terms differ from the holder's request."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableDiscountTermsMismatch(uint256,uint16,bool)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("fa541141")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint16", "bool")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "requested_rate_bps", "requested_with_recourse")
+    fragment_id: int
+    requested_rate_bps: int
+    requested_with_recourse: bool
+
+    def __init__(self, fragment_id: int, requested_rate_bps: int, requested_with_recourse: bool) -> None:
+        super().__init__(fragment_id=fragment_id, requested_rate_bps=requested_rate_bps, requested_with_recourse=requested_with_recourse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDiscountTermsMismatch":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceivableExposureLimitExceeded(ContractError):
+    """Funding `requested` would take the bank's exposure to `debtor` beyond its limit."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableExposureLimitExceeded(address,address,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("e34339aa")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "debtor", "requested", "available")
+    bank: str
+    debtor: str
+    requested: int
+    available: int
+
+    def __init__(self, bank: str, debtor: str, requested: int, available: int) -> None:
+        super().__init__(bank=bank, debtor=debtor, requested=requested, available=available)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableExposureLimitExceeded":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2], values[3])
+
+
+class ReceivableExposureLimitInvalid(ContractError):
+    """The exposure limit does not fit in 128 bits."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableExposureLimitInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b2066f4a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("limit",)
+    limit: int
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableExposureLimitInvalid":
+        return cls(values[0])
+
+
+class ReceivableFragmentCapInvalid(ContractError):
+    """The fragment cap must be between 1 and 65,535."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentCapInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("985c757e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("cap",)
+    cap: int
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap=cap)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapInvalid":
+        return cls(values[0])
+
+
+class ReceivableFragmentCapReached(ContractError):
+    """The root already has `cap` fragments."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentCapReached(uint256,uint16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("d5a64e5e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint16")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "cap")
+    root_id: int
+    cap: int
+
+    def __init__(self, root_id: int, cap: int) -> None:
+        super().__init__(root_id=root_id, cap=cap)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapReached":
+        return cls(values[0], values[1])
+
+
+class ReceivableFragmentLocked(ContractError):
+    """The fragment has value locked in open offers."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentLocked(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3b087dd5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "locked")
+    fragment_id: int
+    locked: int
+
+    def __init__(self, fragment_id: int, locked: int) -> None:
+        super().__init__(fragment_id=fragment_id, locked=locked)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentLocked":
+        return cls(values[0], values[1])
+
+
+class ReceivableFragmentNotFound(ContractError):
+    """No fragment has this id."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7fe594af")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id",)
+    fragment_id: int
+
+    def __init__(self, fragment_id: int) -> None:
+        super().__init__(fragment_id=fragment_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentNotFound":
+        return cls(values[0])
+
+
+class ReceivableFragmentStatusInvalid(ContractError):
+    """The fragment is not in a status that allows this."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("732bca87")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "status")
+    fragment_id: int
+    status: FragmentStatus
+
+    def __init__(self, fragment_id: int, status: FragmentStatus) -> None:
+        super().__init__(fragment_id=fragment_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentStatusInvalid":
+        return cls(values[0], FragmentStatus(values[1]))
+
+
+class ReceivableGracePeriodInvalid(ContractError):
+    """The grace period is above the maximum of 365 days."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableGracePeriodInvalid(uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("885d80d6")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("grace_period",)
+    grace_period: int
+
+    def __init__(self, grace_period: int) -> None:
+        super().__init__(grace_period=grace_period)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableGracePeriodInvalid":
+        return cls(values[0])
+
+
+class ReceivableMatured(ContractError):
+    """The receivable reached its due date: it can no longer be offered, discounted or disputed."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableMatured(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5e4046db")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "due_date")
+    root_id: int
+    due_date: int
+
+    def __init__(self, root_id: int, due_date: int) -> None:
+        super().__init__(root_id=root_id, due_date=due_date)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableMatured":
+        return cls(values[0], values[1])
+
+
+class ReceivableNotDebtor(ContractError):
+    """Only the debtor may do this."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotDebtor(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5b5b5bcf")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "caller", "debtor")
+    root_id: int
+    caller: str
+    debtor: str
+
+    def __init__(self, root_id: int, caller: str, debtor: str) -> None:
+        super().__init__(root_id=root_id, caller=caller, debtor=debtor)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotDebtor":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotDefaultable(ContractError):
+    """A default may be declared only from `defaultableAt` (due date plus grace period)."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotDefaultable(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("20adffdb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "defaultable_at")
+    fragment_id: int
+    defaultable_at: int
+
+    def __init__(self, fragment_id: int, defaultable_at: int) -> None:
+        super().__init__(fragment_id=fragment_id, defaultable_at=defaultable_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotDefaultable":
+        return cls(values[0], values[1])
+
+
+class ReceivableNotDiscountBank(ContractError):
+    """The fragment's discount was requested from another bank."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotDiscountBank(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("85e0e5c4")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "caller", "bank")
+    fragment_id: int
+    caller: str
+    bank: str
+
+    def __init__(self, fragment_id: int, caller: str, bank: str) -> None:
+        super().__init__(fragment_id=fragment_id, caller=caller, bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotDiscountBank":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotFound(ContractError):
+    """No receivable has this id."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("0f5b1cf9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id",)
+    root_id: int
+
+    def __init__(self, root_id: int) -> None:
+        super().__init__(root_id=root_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotFound":
+        return cls(values[0])
+
+
+class ReceivableNotHolder(ContractError):
+    """Only the fragment's holder may do this."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotHolder(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6759577a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "caller", "holder")
+    fragment_id: int
+    caller: str
+    holder: str
+
+    def __init__(self, fragment_id: int, caller: str, holder: str) -> None:
+        super().__init__(fragment_id=fragment_id, caller=caller, holder=holder)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotHolder":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotOfferRecipient(ContractError):
+    """Only the offer's recipient may accept or reject it."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotOfferRecipient(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("63837ab6")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "caller", "recipient")
+    offer_id: int
+    caller: str
+    recipient: str
+
+    def __init__(self, offer_id: int, caller: str, recipient: str) -> None:
+        super().__init__(offer_id=offer_id, caller=caller, recipient=recipient)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotOfferRecipient":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotOfferSender(ContractError):
+    """Only the offer's sender may withdraw it."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotOfferSender(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ef7948d9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "caller", "sender")
+    offer_id: int
+    caller: str
+    sender: str
+
+    def __init__(self, offer_id: int, caller: str, sender: str) -> None:
+        super().__init__(offer_id=offer_id, caller=caller, sender=sender)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotOfferSender":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotRecourseDebtor(ContractError):
+    """Only the seller of the fragment owes its recourse debt."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotRecourseDebtor(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("e9bb9870")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "caller", "seller")
+    fragment_id: int
+    caller: str
+    seller: str
+
+    def __init__(self, fragment_id: int, caller: str, seller: str) -> None:
+        super().__init__(fragment_id=fragment_id, caller=caller, seller=seller)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotRecourseDebtor":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNothingToClaim(ContractError):
+    """The fragment has nothing to claim now."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNothingToClaim(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("fe6d0c34")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id",)
+    fragment_id: int
+
+    def __init__(self, fragment_id: int) -> None:
+        super().__init__(fragment_id=fragment_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNothingToClaim":
+        return cls(values[0])
+
+
+class ReceivableOfferAmountInvalid(ContractError):
+    """The offered amount is zero or more than the fragment's unlocked value."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferAmountInvalid(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2041e0df")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "amount", "available")
+    fragment_id: int
+    amount: int
+    available: int
+
+    def __init__(self, fragment_id: int, amount: int, available: int) -> None:
+        super().__init__(fragment_id=fragment_id, amount=amount, available=available)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferAmountInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceivableOfferNotFound(ContractError):
+    """No offer has this id."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2f9bf169")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id",)
+    offer_id: int
+
+    def __init__(self, offer_id: int) -> None:
+        super().__init__(offer_id=offer_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferNotFound":
+        return cls(values[0])
+
+
+class ReceivableOfferNotOpen(ContractError):
+    """The offer is not open."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferNotOpen(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2583db26")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "status")
+    offer_id: int
+    status: OfferStatus
+
+    def __init__(self, offer_id: int, status: OfferStatus) -> None:
+        super().__init__(offer_id=offer_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferNotOpen":
+        return cls(values[0], OfferStatus(values[1]))
+
+
+class ReceivableRecipientInvalid(ContractError):
+    """An offer must go to another account than the holder."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRecipientInvalid(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("091053f9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("recipient",)
+    recipient: str
+
+    def __init__(self, recipient: str) -> None:
+        super().__init__(recipient=recipient)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRecipientInvalid":
+        return cls(to_checksum_address(values[0]))
+
+
+class ReceivableRecourseRepaymentInvalid(ContractError):
+    """The recourse repayment is zero or more than the outstanding debt."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRecourseRepaymentInvalid(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("39cffad9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "amount", "outstanding")
+    fragment_id: int
+    amount: int
+    outstanding: int
+
+    def __init__(self, fragment_id: int, amount: int, outstanding: int) -> None:
+        super().__init__(fragment_id=fragment_id, amount=amount, outstanding=outstanding)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRecourseRepaymentInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceivableRecourseUnavailable(ContractError):
+    """Recourse needs a with-recourse financed fragment that is defaulted (or whose root was voided)."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRecourseUnavailable(uint256,uint8,bool)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("84e51811")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8", "bool")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "status", "with_recourse")
+    fragment_id: int
+    status: FragmentStatus
+    with_recourse: bool
+
+    def __init__(self, fragment_id: int, status: FragmentStatus, with_recourse: bool) -> None:
+        super().__init__(fragment_id=fragment_id, status=status, with_recourse=with_recourse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRecourseUnavailable":
+        return cls(values[0], FragmentStatus(values[1]), values[2])
+
+
+class ReceivableRepaymentInvalid(ContractError):
+    """The repayment is zero or more than the outstanding amount."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRepaymentInvalid(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("205665e9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "amount", "outstanding")
+    root_id: int
+    amount: int
+    outstanding: int
+
+    def __init__(self, root_id: int, amount: int, outstanding: int) -> None:
+        super().__init__(root_id=root_id, amount=amount, outstanding=outstanding)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRepaymentInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceivableRepaymentStarted(ContractError):
+    """The debtor has started repaying: fragments can no longer be offered or discounted."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRepaymentStarted(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2f9bf24e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "repaid")
+    root_id: int
+    repaid: int
+
+    def __init__(self, root_id: int, repaid: int) -> None:
+        super().__init__(root_id=root_id, repaid=repaid)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRepaymentStarted":
+        return cls(values[0], values[1])
+
+
+class ReceivableSelfDealing(ContractError):
+    """The supplier and the debtor are the same account."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableSelfDealing(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2b48adf8")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableSelfDealing":
+        return cls(to_checksum_address(values[0]))
+
+
+class ReceivableStatusInvalid(ContractError):
+    """The receivable is not in a status that allows this."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4fd67745")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "status")
+    root_id: int
+    status: ReceivableStatus
+
+    def __init__(self, root_id: int, status: ReceivableStatus) -> None:
+        super().__init__(root_id=root_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableStatusInvalid":
+        return cls(values[0], ReceivableStatus(values[1]))
+
+
+class ReceivableTermsInvalid(ContractError):
+    """Face value is zero or too large (> 2^96 - 1), the due date is not in the future, or the invoice hash is zero."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableTermsInvalid(uint256,uint64,bytes32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("34c2988f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "bytes32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("face_value", "due_date", "invoice_hash")
+    face_value: int
+    due_date: int
+    invoice_hash: bytes
+
+    def __init__(self, face_value: int, due_date: int, invoice_hash: bytes) -> None:
+        super().__init__(face_value=face_value, due_date=due_date, invoice_hash=invoice_hash)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableTermsInvalid":
+        return cls(values[0], values[1], values[2])
+
+
 class ReentrancyGuardReentrantCall(ContractError):
     """ReentrancyGuardReentrantCall"""
 
@@ -1486,6 +2089,39 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceiptTermsInvalid,
     ReceiptTransferRestricted,
     ReceiptWrongWarehouse,
+    ReceivableAlreadyRegistered,
+    ReceivableBatchInvalid,
+    ReceivableDiscountRateInvalid,
+    ReceivableDiscountTermsMismatch,
+    ReceivableExposureLimitExceeded,
+    ReceivableExposureLimitInvalid,
+    ReceivableFragmentCapInvalid,
+    ReceivableFragmentCapReached,
+    ReceivableFragmentLocked,
+    ReceivableFragmentNotFound,
+    ReceivableFragmentStatusInvalid,
+    ReceivableGracePeriodInvalid,
+    ReceivableMatured,
+    ReceivableNotDebtor,
+    ReceivableNotDefaultable,
+    ReceivableNotDiscountBank,
+    ReceivableNotFound,
+    ReceivableNotHolder,
+    ReceivableNotOfferRecipient,
+    ReceivableNotOfferSender,
+    ReceivableNotRecourseDebtor,
+    ReceivableNothingToClaim,
+    ReceivableOfferAmountInvalid,
+    ReceivableOfferNotFound,
+    ReceivableOfferNotOpen,
+    ReceivableRecipientInvalid,
+    ReceivableRecourseRepaymentInvalid,
+    ReceivableRecourseUnavailable,
+    ReceivableRepaymentInvalid,
+    ReceivableRepaymentStarted,
+    ReceivableSelfDealing,
+    ReceivableStatusInvalid,
+    ReceivableTermsInvalid,
     ReentrancyGuardReentrantCall,
     SafeERC20FailedOperation,
     SettlementAmountZero,

@@ -6,7 +6,17 @@ from typing import Any, ClassVar
 from eth_utils import to_checksum_address
 
 from sdk._events import ContractEvent
-from sdk.generated.enums import LoanStatus, ParticipantStatus, PrepaymentStatus, ProgramStatus, ReceiptStatus
+from sdk.generated.enums import (
+    FinancingStatus,
+    FragmentStatus,
+    LoanStatus,
+    OfferStatus,
+    ParticipantStatus,
+    PrepaymentStatus,
+    ProgramStatus,
+    ReceiptStatus,
+    ReceivableStatus,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +161,239 @@ class DepositMinted(ContractEvent):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "DepositMinted":
         return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountDeclined(ContractEvent):
+    """The bank declined a discount request."""
+
+    NAME: ClassVar[str] = "DiscountDeclined"
+    SIGNATURE: ClassVar[str] = "DiscountDeclined(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("4ce65d166d2e684e19cc3de97131f31806ae1bf067d23d57245922b31aaa110c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "bank", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    bank: str
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DiscountDeclined":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), FragmentStatus(values[3]), FragmentStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountRequestWithdrawn(ContractEvent):
+    """The holder withdrew its discount request."""
+
+    NAME: ClassVar[str] = "DiscountRequestWithdrawn"
+    SIGNATURE: ClassVar[str] = "DiscountRequestWithdrawn(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("951932a6fadaddf9c395194c703437d4d6a4a7f164291ae9eb97d3a3db2369f0")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "bank", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    bank: str
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DiscountRequestWithdrawn":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), FragmentStatus(values[3]), FragmentStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountRequested(ContractEvent):
+    """A holder asked `bank` to discount a fragment at `rateBps`."""
+
+    NAME: ClassVar[str] = "DiscountRequested"
+    SIGNATURE: ClassVar[str] = "DiscountRequested(uint256,address,address,uint256,uint16,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("9277ab18bfc133ebce6cb15fd79f8557b259c18810396f701ee806316436b075")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint16", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "bank", "value", "rate_bps", "with_recourse", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    bank: str
+    value: int
+    rate_bps: int
+    with_recourse: bool
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DiscountRequested":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], FragmentStatus(values[6]), FragmentStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentDefaulted(ContractEvent):
+    """A holder declared a fragment defaulted after the due date and grace period."""
+
+    NAME: ClassVar[str] = "FragmentDefaulted"
+    SIGNATURE: ClassVar[str] = "FragmentDefaulted(uint256,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("c5cf3b22ee1ea378abcfe2dcf763da630764516cce07f38fc6e83db73e1c306c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "debtor", "unpaid", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    debtor: str
+    unpaid: int
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentDefaulted":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], FragmentStatus(values[4]), FragmentStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentDiscounted(ContractEvent):
+    """A bank discounted a fragment: it paid `price` to the seller and now holds the fragment."""
+
+    NAME: ClassVar[str] = "FragmentDiscounted"
+    SIGNATURE: ClassVar[str] = "FragmentDiscounted(uint256,address,address,address,uint256,uint256,uint16,uint256,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d88b9d7b73f8ea48e0da40c810b4d963f84f0405dca11f6f36fde6a9566b499e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint256", "uint16", "uint256", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "seller", "bank", "debtor", "value", "price", "rate_bps", "days_to_maturity", "with_recourse", "old_status", "new_status")
+    fragment_id: int
+    seller: str
+    bank: str
+    debtor: str
+    value: int
+    price: int
+    rate_bps: int
+    days_to_maturity: int
+    with_recourse: bool
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentDiscounted":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], FragmentStatus(values[9]), FragmentStatus(values[10]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentOfferAccepted(ContractEvent):
+    """The recipient accepted an offer: child fragment `childId` of value `amount` now belongs to it."""
+
+    NAME: ClassVar[str] = "FragmentOfferAccepted"
+    SIGNATURE: ClassVar[str] = "FragmentOfferAccepted(uint256,uint256,uint256,address,address,uint256,uint256,uint8,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("e07458dd0bb1b0889acde82c00604566eefd9ba3058997c714871458876b5d99")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "address", "address", "uint256", "uint256", "uint8", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "parent_id", "child_id", "from_", "to", "amount", "parent_value", "parent_status", "old_status", "new_status")
+    offer_id: int
+    parent_id: int
+    child_id: int
+    from_: str
+    to: str
+    amount: int
+    parent_value: int
+    parent_status: FragmentStatus
+    old_status: OfferStatus
+    new_status: OfferStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentOfferAccepted":
+        return cls(values[0], values[1], values[2], to_checksum_address(values[3]), to_checksum_address(values[4]), values[5], values[6], FragmentStatus(values[7]), OfferStatus(values[8]), OfferStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentOfferRejected(ContractEvent):
+    """The recipient rejected an offer; its value is unlocked."""
+
+    NAME: ClassVar[str] = "FragmentOfferRejected"
+    SIGNATURE: ClassVar[str] = "FragmentOfferRejected(uint256,uint256,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8179600fabaf1bc07920f755d180e08fc0f4dce75c43f2e38e1a7b582d0a1afa")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "fragment_id", "from_", "to", "amount", "old_status", "new_status")
+    offer_id: int
+    fragment_id: int
+    from_: str
+    to: str
+    amount: int
+    old_status: OfferStatus
+    new_status: OfferStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentOfferRejected":
+        return cls(values[0], values[1], to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], OfferStatus(values[5]), OfferStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentOfferWithdrawn(ContractEvent):
+    """The holder withdrew an offer; its value is unlocked."""
+
+    NAME: ClassVar[str] = "FragmentOfferWithdrawn"
+    SIGNATURE: ClassVar[str] = "FragmentOfferWithdrawn(uint256,uint256,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8460e1bb9c3bfd1a7fe410f3d4ee04e74d5370a79452a3b3756a4c30164636d7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "fragment_id", "from_", "to", "amount", "old_status", "new_status")
+    offer_id: int
+    fragment_id: int
+    from_: str
+    to: str
+    amount: int
+    old_status: OfferStatus
+    new_status: OfferStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentOfferWithdrawn":
+        return cls(values[0], values[1], to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], OfferStatus(values[5]), OfferStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentOffered(ContractEvent):
+    """A holder offered part or all of a fragment's value; that value is locked until the offer closes."""
+
+    NAME: ClassVar[str] = "FragmentOffered"
+    SIGNATURE: ClassVar[str] = "FragmentOffered(uint256,uint256,address,address,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("67dbe2cae6e016a959408a589a6a45efef6a47f3452598beba1ac99faeca88b7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "address", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "fragment_id", "from_", "to", "amount", "locked", "old_status", "new_status")
+    offer_id: int
+    fragment_id: int
+    from_: str
+    to: str
+    amount: int
+    locked: int
+    old_status: OfferStatus
+    new_status: OfferStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentOffered":
+        return cls(values[0], values[1], to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], OfferStatus(values[6]), OfferStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentPaid(ContractEvent):
+    """A fragment's share of repayments was paid to its holder (by `claim` or `distribute`)."""
+
+    NAME: ClassVar[str] = "FragmentPaid"
+    SIGNATURE: ClassVar[str] = "FragmentPaid(uint256,address,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5c9e0f20cdac78477e46820bbed6d4c15de57834c332f26e07fd0d35ec54e491")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "amount", "total_paid", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    amount: int
+    total_paid: int
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentPaid":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], FragmentStatus(values[4]), FragmentStatus(values[5]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -820,6 +1063,292 @@ class ReceiptSplit(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ReceivableCancelled(ContractEvent):
+    """The supplier cancelled a receivable before confirmation. Its invoice hash may be registered again."""
+
+    NAME: ClassVar[str] = "ReceivableCancelled"
+    SIGNATURE: ClassVar[str] = "ReceivableCancelled(uint256,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d8c35951a7c5db0001d060ede2c0c2aa42576c5803d508bb5e7960ba11188202")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "supplier", "old_status", "new_status")
+    root_id: int
+    supplier: str
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableCancelled":
+        return cls(values[0], to_checksum_address(values[1]), ReceivableStatus(values[2]), ReceivableStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableConfirmed(ContractEvent):
+    """The debtor confirmed a receivable, making it bankable."""
+
+    NAME: ClassVar[str] = "ReceivableConfirmed"
+    SIGNATURE: ClassVar[str] = "ReceivableConfirmed(uint256,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("ddbca491d513499bfc2f76184697559f32eca5e04d57011ae9b44c5bae736162")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "holder", "face_value", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    holder: str
+    face_value: int
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableConfirmed":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], ReceivableStatus(values[4]), ReceivableStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableDisputeResolved(ContractEvent):
+    """The operator resolved a dispute: upheld (the receivable stands) or voided."""
+
+    NAME: ClassVar[str] = "ReceivableDisputeResolved"
+    SIGNATURE: ClassVar[str] = "ReceivableDisputeResolved(uint256,address,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("66fc54fcb77cfb3104edd8d27dbf701b8b343e830c178e45a50e308e97b053ea")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "operator", "upheld", "old_status", "new_status")
+    root_id: int
+    operator: str
+    upheld: bool
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDisputeResolved":
+        return cls(values[0], to_checksum_address(values[1]), values[2], ReceivableStatus(values[3]), ReceivableStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableDisputed(ContractEvent):
+    """The debtor disputed a receivable: all its fragments are frozen until the operator resolves it."""
+
+    NAME: ClassVar[str] = "ReceivableDisputed"
+    SIGNATURE: ClassVar[str] = "ReceivableDisputed(uint256,address,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8d63080495759625af64bd58d07b9e0d79ce7f49a45aa4b39b81156d103661c1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "reason", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    reason: bytes
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDisputed":
+        return cls(values[0], to_checksum_address(values[1]), values[2], ReceivableStatus(values[3]), ReceivableStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableExposureLimitSet(ContractEvent):
+    """A bank set its exposure limit on a core enterprise."""
+
+    NAME: ClassVar[str] = "ReceivableExposureLimitSet"
+    SIGNATURE: ClassVar[str] = "ReceivableExposureLimitSet(address,address,uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("9ed95b3df58da21bde27251dc4654358a36826845f01217ac3d0988e76be84de")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "debtor", "old_limit", "new_limit", "used")
+    bank: str
+    debtor: str
+    old_limit: int
+    new_limit: int
+    used: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableExposureLimitSet":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2], values[3], values[4])
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableFragmentCapSet(ContractEvent):
+    """The operator changed the cap on fragments per root."""
+
+    NAME: ClassVar[str] = "ReceivableFragmentCapSet"
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentCapSet(address,uint16,uint16)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("82e3f0cf0a94dcfa7574acd62dd5bfe37b8961bd66b0ee0a4dc229fb3131f3b0")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint16", "uint16")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator", "old_cap", "new_cap")
+    operator: str
+    old_cap: int
+    new_cap: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapSet":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableGracePeriodSet(ContractEvent):
+    """The operator changed the grace period between the due date and a possible default."""
+
+    NAME: ClassVar[str] = "ReceivableGracePeriodSet"
+    SIGNATURE: ClassVar[str] = "ReceivableGracePeriodSet(address,uint64,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("309084f43f48ad0faef2b45c5883bcbab54d4e15c3c82c02a9d944a2114dc6ca")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint64", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator", "old_grace_period", "new_grace_period")
+    operator: str
+    old_grace_period: int
+    new_grace_period: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableGracePeriodSet":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableIssued(ContractEvent):
+    """A core enterprise issued a payable certificate to a supplier, confirmed from birth."""
+
+    NAME: ClassVar[str] = "ReceivableIssued"
+    SIGNATURE: ClassVar[str] = "ReceivableIssued(uint256,address,address,uint256,uint256,uint64,bytes32,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5b27a8569b4a13103f2c58c4d12bc7dbd0b51cd6e7229682e431cb4f63142b1c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "bytes32", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "supplier", "fragment_id", "face_value", "due_date", "invoice_hash", "po_hash", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    supplier: str
+    fragment_id: int
+    face_value: int
+    due_date: int
+    invoice_hash: bytes
+    po_hash: bytes
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableIssued":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], ReceivableStatus(values[8]), ReceivableStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableRegistered(ContractEvent):
+    """A supplier registered a receivable; it awaits the debtor's confirmation."""
+
+    NAME: ClassVar[str] = "ReceivableRegistered"
+    SIGNATURE: ClassVar[str] = "ReceivableRegistered(uint256,address,address,uint256,uint256,uint64,bytes32,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("3974ace07edac5a065dfcc0739f97f1efffe475fcf4eef1adfc8ce34e5d93352")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "bytes32", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "supplier", "debtor", "fragment_id", "face_value", "due_date", "invoice_hash", "po_hash", "old_status", "new_status")
+    root_id: int
+    supplier: str
+    debtor: str
+    fragment_id: int
+    face_value: int
+    due_date: int
+    invoice_hash: bytes
+    po_hash: bytes
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRegistered":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], ReceivableStatus(values[8]), ReceivableStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableRejected(ContractEvent):
+    """The debtor rejected a receivable. Its invoice hash may be registered again."""
+
+    NAME: ClassVar[str] = "ReceivableRejected"
+    SIGNATURE: ClassVar[str] = "ReceivableRejected(uint256,address,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("65d467d7facdb4363bc5eeb7b7e51ee0ffc9753d64a5933a3b7a95c45fd516e0")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "reason", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    reason: bytes
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRejected":
+        return cls(values[0], to_checksum_address(values[1]), values[2], ReceivableStatus(values[3]), ReceivableStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableRepaid(ContractEvent):
+    """The debtor paid `amount` into the contract for a receivable."""
+
+    NAME: ClassVar[str] = "ReceivableRepaid"
+    SIGNATURE: ClassVar[str] = "ReceivableRepaid(uint256,address,uint256,uint256,uint256,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("bf5f89fa9a0ba83fe2cf896b19b0b038d3f6b096bd5feb975e2e2a0f2961796c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256", "uint256", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "amount", "total_repaid", "outstanding", "late", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    amount: int
+    total_repaid: int
+    outstanding: int
+    late: bool
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRepaid":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], ReceivableStatus(values[6]), ReceivableStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class RecourseExercised(ContractEvent):
+    """A bank exercised recourse: the fragment returned to the seller, who now owes the bank `debt`."""
+
+    NAME: ClassVar[str] = "RecourseExercised"
+    SIGNATURE: ClassVar[str] = "RecourseExercised(uint256,address,address,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("e86cb0998a4e4e48f3a2187259ba508bc6d7f72ab6ed93f5e09fa502883fa662")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "bank", "seller", "debt", "exposure_released", "old_status", "new_status")
+    fragment_id: int
+    bank: str
+    seller: str
+    debt: int
+    exposure_released: int
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RecourseExercised":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], FragmentStatus(values[5]), FragmentStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class RecourseRepaid(ContractEvent):
+    """The seller repaid (part of) a recourse debt to the bank."""
+
+    NAME: ClassVar[str] = "RecourseRepaid"
+    SIGNATURE: ClassVar[str] = "RecourseRepaid(uint256,address,address,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("dd3ccf6b4b9a46d47c9fd736e106e0aff76ef5eea436418a74136de3df5516df")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "seller", "bank", "amount", "outstanding", "old_status", "new_status")
+    fragment_id: int
+    seller: str
+    bank: str
+    amount: int
+    outstanding: int
+    old_status: FinancingStatus
+    new_status: FinancingStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RecourseRepaid":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], FinancingStatus(values[5]), FinancingStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
 class RoleAdminChanged(ContractEvent):
     """RoleAdminChanged"""
 
@@ -942,6 +1471,16 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     CollateralReleased,
     CommodityListed,
     DepositMinted,
+    DiscountDeclined,
+    DiscountRequestWithdrawn,
+    DiscountRequested,
+    FragmentDefaulted,
+    FragmentDiscounted,
+    FragmentOfferAccepted,
+    FragmentOfferRejected,
+    FragmentOfferWithdrawn,
+    FragmentOffered,
+    FragmentPaid,
     LedgerContractSet,
     LoanForeclosed,
     LoanOpened,
@@ -970,6 +1509,19 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     ReceiptReleased,
     ReceiptSeized,
     ReceiptSplit,
+    ReceivableCancelled,
+    ReceivableConfirmed,
+    ReceivableDisputeResolved,
+    ReceivableDisputed,
+    ReceivableExposureLimitSet,
+    ReceivableFragmentCapSet,
+    ReceivableGracePeriodSet,
+    ReceivableIssued,
+    ReceivableRegistered,
+    ReceivableRejected,
+    ReceivableRepaid,
+    RecourseExercised,
+    RecourseRepaid,
     RoleAdminChanged,
     RoleGranted,
     RoleRevoked,
