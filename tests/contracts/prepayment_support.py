@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import pytest
+
 from sdk import Ledger, Party
 from sdk.generated.events import PrepaymentDelivered, PrepaymentProposed, PrepaymentRepaid
 from sdk.prepayment import Instalment, PrepaymentTerms, equal_instalments
@@ -113,3 +115,8 @@ class Desk:
         """Unlimited allowances for buyer, seller and bank (OpenZeppelin never spends down an infinite one)."""
         for party in (self.buyer, self.seller, self.bank):
             party.prepayment.authorize(MAX_UINT256)
+
+
+@pytest.fixture()
+def desk(ledger: Ledger, cast: Cast) -> Desk:
+    return Desk(ledger, cast)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sdk import Ledger, Role, TransferRestriction
+from sdk import Role, TransferRestriction
 from sdk.errors import (
     ContractError,
     ERC20InsufficientAllowance,
@@ -44,11 +44,6 @@ from tests.contracts.prepayment_support import CU, DAY, KG, QUANTITY, Desk
 
 PRINCIPAL = 487_500_00
 MARGIN = 162_500_00
-
-
-@pytest.fixture()
-def desk(ledger: Ledger, cast: Cast) -> Desk:
-    return Desk(ledger, cast)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from sdk import Ledger
 from sdk.generated.events import (
     ReceiptDelivered,
     ReceiptIssued,
@@ -24,17 +23,11 @@ from sdk.prepayment import (
     schedule_of,
 )
 from sdk.warehouse import ReceiptStatus
-from tests.conftest import Cast
 from tests.contracts.prepayment_support import CU, KG, MARGIN_BPS, QUANTITY, RATE_BPS, UNIT_PRICE, Desk
 
 PRICE = QUANTITY * UNIT_PRICE  # 650,000.00
 MARGIN = PRICE * MARGIN_BPS // 10_000  # 162,500.00
 PRINCIPAL = PRICE - MARGIN  # 487,500.00
-
-
-@pytest.fixture()
-def desk(ledger: Ledger, cast: Cast) -> Desk:
-    return Desk(ledger, cast)
 
 
 def test_three_instalments_with_staged_pickup_then_second_agreement_bought_back(desk: Desk) -> None:
