@@ -311,6 +311,7 @@ class EmbeddedChain(Chain):
     def revert(self, snapshot_id: Any) -> None:
         self.tester.revert_to_snapshot(snapshot_id)
         self.nonces.forget()
+        self._fees = None  # the base fee of the restored block may be higher than the cached one
 
     def mine(self, blocks: int = 1) -> None:
         self.tester.mine_blocks(blocks)
@@ -370,6 +371,7 @@ class RpcChain(Chain):
         if not self._rpc("evm_revert", [snapshot_id]):
             raise TransactionError(f"snapshot {snapshot_id} is unknown to {self.url}")
         self.nonces.forget()
+        self._fees = None
 
     def mine(self, blocks: int = 1) -> None:
         self._dev_only("mining")
