@@ -137,7 +137,8 @@ class Chain(ABC):
             fees = {"gasPrice": int(self.w3.eth.gas_price)}
         else:
             tip = min(DEFAULT_PRIORITY_FEE, max(int(base), 1)) if int(base) > 0 else DEFAULT_PRIORITY_FEE
-            fees = {"maxFeePerGas": 2 * int(base) + tip, "maxPriorityFeePerGas": tip}
+            # 3x base fee: room for six full blocks of base-fee growth (12.5% each) while the cache lives.
+            fees = {"maxFeePerGas": 3 * int(base) + tip, "maxPriorityFeePerGas": tip}
         self._fees = (time.monotonic(), fees)
         return fees
 
@@ -177,9 +178,17 @@ class Chain(ABC):
         }
         if to is not None:
             tx["to"] = to_checksum_address(to)
-        raw = signer.sign_transaction(tx).raw_transaction
         try:
-            tx_hash = self.w3.eth.send_raw_transaction(raw)
+            try:
+                tx_hash = self.w3.eth.send_raw_transaction(signer.sign_transaction(tx).raw_transaction)
+            except Exception as exc:
+                if not _is_fee_too_low(exc):
+                    raise
+                # The base fee rose past our cached cap (busy blocks, or a revert to an older snapshot):
+                # re-read fees and re-sign the same nonce once.
+                self._fees = None
+                tx.update(self.fee_params())
+                tx_hash = self.w3.eth.send_raw_transaction(signer.sign_transaction(tx).raw_transaction)
         except Exception as exc:
             self.nonces.forget(signer.address)
             data_bytes = revert_data_from_exception(exc)
@@ -311,7 +320,7 @@ class EmbeddedChain(Chain):
     def revert(self, snapshot_id: Any) -> None:
         self.tester.revert_to_snapshot(snapshot_id)
         self.nonces.forget()
-        self._fees = None  # the base fee of the restored block may be higher than the cached one
+        self._fees = None  # the base fee went back with the chain; a cached max fee may now be below it
 
     def mine(self, blocks: int = 1) -> None:
         self.tester.mine_blocks(blocks)
@@ -371,7 +380,7 @@ class RpcChain(Chain):
         if not self._rpc("evm_revert", [snapshot_id]):
             raise TransactionError(f"snapshot {snapshot_id} is unknown to {self.url}")
         self.nonces.forget()
-        self._fees = None
+        self._fees = None  # the base fee went back with the chain; a cached max fee may now be below it
 
     def mine(self, blocks: int = 1) -> None:
         self._dev_only("mining")
@@ -398,6 +407,11 @@ def _hex(data: bytes | str) -> str:
     if isinstance(data, bytes | bytearray):
         return "0x" + bytes(data).hex()
     return data if data.startswith("0x") else "0x" + data
+
+
+def _is_fee_too_low(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "base fee" in text and ("lower than" in text or "less than" in text)
 
 
 def _reason(exc: BaseException) -> str:

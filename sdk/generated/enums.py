@@ -28,6 +28,16 @@ class FragmentStatus(IntEnum):
     PAID = 7
 
 
+class LoanStatus(IntEnum):
+    """Solidity enum `LoanStatus`."""
+
+    NONE = 0
+    ACTIVE = 1
+    MARGIN_CALLED = 2
+    REPAID = 3
+    FORECLOSED = 4
+
+
 class OfferStatus(IntEnum):
     """Solidity enum `OfferStatus`."""
 
@@ -44,6 +54,32 @@ class ParticipantStatus(IntEnum):
     NONE = 0
     ACTIVE = 1
     SUSPENDED = 2
+
+
+class ProgramStatus(IntEnum):
+    """Solidity enum `ProgramStatus`."""
+
+    NONE = 0
+    OPEN = 1
+    CLOSED = 2
+
+
+class ReceiptAction(IntEnum):
+    """Solidity enum `ReceiptAction`."""
+
+    TRANSFER = 0
+    SPLIT = 1
+    DELIVER = 2
+    PLEDGE = 3
+
+
+class ReceiptStatus(IntEnum):
+    """Solidity enum `ReceiptStatus`."""
+
+    NONE = 0
+    FREE = 1
+    PLEDGED = 2
+    DELIVERED = 3
 
 
 class ReceivableStatus(IntEnum):
@@ -98,8 +134,12 @@ class TransferRestriction(IntEnum):
 ENUMS: dict[str, type[IntEnum]] = {
     "FinancingStatus": FinancingStatus,
     "FragmentStatus": FragmentStatus,
+    "LoanStatus": LoanStatus,
     "OfferStatus": OfferStatus,
     "ParticipantStatus": ParticipantStatus,
+    "ProgramStatus": ProgramStatus,
+    "ReceiptAction": ReceiptAction,
+    "ReceiptStatus": ReceiptStatus,
     "ReceivableStatus": ReceivableStatus,
     "Role": Role,
     "Standing": Standing,

@@ -6,11 +6,20 @@ from typing import Any, ClassVar
 from eth_utils import to_checksum_address
 
 from sdk._events import ContractEvent
-from sdk.generated.enums import FinancingStatus, FragmentStatus, OfferStatus, ParticipantStatus, ReceivableStatus
+from sdk.generated.enums import (
+    FinancingStatus,
+    FragmentStatus,
+    LoanStatus,
+    OfferStatus,
+    ParticipantStatus,
+    ProgramStatus,
+    ReceiptStatus,
+    ReceivableStatus,
+)
 
 
 @dataclass(frozen=True, slots=True)
-class Approval(ContractEvent):
+class SettlementTokenApproval(ContractEvent):
     """Approval"""
 
     NAME: ClassVar[str] = "Approval"
@@ -24,8 +33,113 @@ class Approval(ContractEvent):
     value: int
 
     @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "Approval":
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementTokenApproval":
         return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseReceiptsApproval(ContractEvent):
+    """Approval"""
+
+    NAME: ClassVar[str] = "Approval"
+    SIGNATURE: ClassVar[str] = "Approval(address,address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "approved", "token_id")
+    owner: str
+    approved: str
+    token_id: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "WarehouseReceiptsApproval":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalForAll(ContractEvent):
+    """ApprovalForAll"""
+
+    NAME: ClassVar[str] = "ApprovalForAll"
+    SIGNATURE: ClassVar[str] = "ApprovalForAll(address,address,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("17307eab39ab6107e8899845ad3d59bd9653f200f220920489ca2b5937696c31")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "operator", "approved")
+    owner: str
+    operator: str
+    approved: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ApprovalForAll":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class CollateralAdded(ContractEvent):
+    """Emitted when the borrower pledges another receipt to the loan (a cure when it brings a margin-called loan within max LTV at a fresh price)."""
+
+    NAME: ClassVar[str] = "CollateralAdded"
+    SIGNATURE: ClassVar[str] = "CollateralAdded(uint256,uint256,address,uint64,uint64,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("c5dfccd789e0bb3f78b2b5a21e905890f3bddc664b8363781e72296f31c349eb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "uint64", "uint64", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "receipt_id", "borrower", "quantity", "pledged_quantity", "old_status", "new_status")
+    loan_id: int
+    receipt_id: int
+    borrower: str
+    quantity: int
+    pledged_quantity: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CollateralAdded":
+        return cls(values[0], values[1], to_checksum_address(values[2]), values[3], values[4], LoanStatus(values[5]), LoanStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class CollateralReleased(ContractEvent):
+    """Emitted when part of the goods is released to the borrower. `releasedReceiptId` is a new free child split off `receiptId`, or `receiptId` itself when released whole."""
+
+    NAME: ClassVar[str] = "CollateralReleased"
+    SIGNATURE: ClassVar[str] = "CollateralReleased(uint256,uint256,uint256,uint64,uint64,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5ccbd742ca78368dd602316425555d7730b7bb6768a8f51874f383a37c301465")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint64", "uint64", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "receipt_id", "released_receipt_id", "quantity", "pledged_quantity", "ltv_bps", "old_status", "new_status")
+    loan_id: int
+    receipt_id: int
+    released_receipt_id: int
+    quantity: int
+    pledged_quantity: int
+    ltv_bps: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CollateralReleased":
+        return cls(values[0], values[1], values[2], values[3], values[4], values[5], LoanStatus(values[6]), LoanStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class CommodityListed(ContractEvent):
+    """Emitted when the operator lists a commodity or changes its staleness limit."""
+
+    NAME: ClassVar[str] = "CommodityListed"
+    SIGNATURE: ClassVar[str] = "CommodityListed(bytes16,bytes4,uint32,uint32)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("54a3a989c46d87b1a1573e4217910ccc68d2dee0bdacf48825a3c631031c985f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "bytes4", "uint32", "uint32")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "unit", "old_max_age", "new_max_age")
+    commodity: bytes
+    unit: bytes
+    old_max_age: int
+    new_max_age: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CommodityListed":
+        return cls(values[0], values[1], values[2], values[3])
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +415,135 @@ class LedgerContractSet(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class LoanForeclosed(ContractEvent):
+    """Emitted when the bank forecloses: every pledged receipt passed to it."""
+
+    NAME: ClassVar[str] = "LoanForeclosed"
+    SIGNATURE: ClassVar[str] = "LoanForeclosed(uint256,address,address,uint256,uint256,uint64,uint128,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("e19512f9fbe396458f7da927c6a00b896dd5a23edc566a66dfdce7cfd4da6fb7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "uint128", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "principal", "interest", "quantity", "price", "collateral_value", "shortfall", "old_status", "new_status")
+    loan_id: int
+    bank: str
+    borrower: str
+    principal: int
+    interest: int
+    quantity: int
+    price: int
+    collateral_value: int
+    shortfall: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanForeclosed":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], LoanStatus(values[9]), LoanStatus(values[10]))
+
+
+@dataclass(frozen=True, slots=True)
+class LoanOpened(ContractEvent):
+    """Emitted when a loan is opened: the receipt is locked and the principal paid to the borrower."""
+
+    NAME: ClassVar[str] = "LoanOpened"
+    SIGNATURE: ClassVar[str] = "LoanOpened(uint256,address,address,uint256,uint256,uint64,uint128,uint256,uint256,uint256,uint16,uint64,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("b29b090ef0b8270b89aa50ace7e847b42c0e273dff444268d53f7f3631d99d72")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "uint128", "uint256", "uint256", "uint256", "uint16", "uint64", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "program_id", "receipt_id", "quantity", "price", "principal", "limit", "ltv_bps", "rate_bps", "maturity", "old_status", "new_status")
+    loan_id: int
+    bank: str
+    borrower: str
+    program_id: int
+    receipt_id: int
+    quantity: int
+    price: int
+    principal: int
+    limit: int
+    ltv_bps: int
+    rate_bps: int
+    maturity: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanOpened":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], values[9], values[10], values[11], LoanStatus(values[12]), LoanStatus(values[13]))
+
+
+@dataclass(frozen=True, slots=True)
+class LoanRepaid(ContractEvent):
+    """Emitted on a repayment. Interest is accrued to this block first; `principal` and `interest` are what is left. A full repayment releases every pledged receipt (status Repaid); a repayment that brings a margin-called loan within max LTV at a fresh price cures it (status Active)."""
+
+    NAME: ClassVar[str] = "LoanRepaid"
+    SIGNATURE: ClassVar[str] = "LoanRepaid(uint256,address,address,uint256,uint256,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("949e061f1901810599f493edff4c5303bbd562319246146e14f3c5b60cdfda32")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "payer", "bank", "amount", "interest_paid", "principal_paid", "principal", "interest", "old_status", "new_status")
+    loan_id: int
+    payer: str
+    bank: str
+    amount: int
+    interest_paid: int
+    principal_paid: int
+    principal: int
+    interest: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanRepaid":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], LoanStatus(values[8]), LoanStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class MarginCallCured(ContractEvent):
+    """Emitted when a margin call is cured by a price recovery (see `cure`)."""
+
+    NAME: ClassVar[str] = "MarginCallCured"
+    SIGNATURE: ClassVar[str] = "MarginCallCured(uint256,uint256,uint16,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("f904a6a02a20f9e6fa6e2809ce7632e3300df0cbc4a2c9e37f1f4e40c7cd9001")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint16", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "ltv_bps", "max_ltv_bps", "old_status", "new_status")
+    loan_id: int
+    ltv_bps: int
+    max_ltv_bps: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "MarginCallCured":
+        return cls(values[0], values[1], values[2], LoanStatus(values[3]), LoanStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class MarginCalled(ContractEvent):
+    """Emitted when margin is called: LTV at `price` exceeded the margin-call LTV; cure by `deadline`."""
+
+    NAME: ClassVar[str] = "MarginCalled"
+    SIGNATURE: ClassVar[str] = "MarginCalled(uint256,address,address,uint256,uint16,uint64,uint128,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("7a3f17ceffb117017451bd41f85d4a7909e219f450a88d1d00460cb4f0722070")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint16", "uint64", "uint128", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "ltv_bps", "margin_call_ltv_bps", "deadline", "price", "old_status", "new_status")
+    loan_id: int
+    bank: str
+    borrower: str
+    ltv_bps: int
+    margin_call_ltv_bps: int
+    deadline: int
+    price: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "MarginCalled":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], LoanStatus(values[7]), LoanStatus(values[8]))
+
+
+@dataclass(frozen=True, slots=True)
 class ParticipantAdmitted(ContractEvent):
     """Emitted when the operator admits a new participant."""
 
@@ -381,6 +624,235 @@ class ParticipantSuspended(ContractEvent):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ParticipantSuspended":
         return cls(to_checksum_address(values[0]), values[1], ParticipantStatus(values[2]), ParticipantStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class PriceFeederSet(ContractEvent):
+    """Emitted when the operator appoints or removes a price feeder for a commodity."""
+
+    NAME: ClassVar[str] = "PriceFeederSet"
+    SIGNATURE: ClassVar[str] = "PriceFeederSet(bytes16,address,bool,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("da8e0aff90e2ab2cb005c56749962dbc295bd81523d1f74b7166885759a0e370")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "bool", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder", "old_appointed", "new_appointed")
+    commodity: bytes
+    feeder: str
+    old_appointed: bool
+    new_appointed: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceFeederSet":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class PricePosted(ContractEvent):
+    """Emitted when a feeder posts a price."""
+
+    NAME: ClassVar[str] = "PricePosted"
+    SIGNATURE: ClassVar[str] = "PricePosted(bytes16,address,uint128,uint64,uint128,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("2b097d1704d8c7c5992f16209ccdfc50be3637ff7d698bd91a4cf175de68c19b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "uint128", "uint64", "uint128", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder", "price", "observed_at", "old_price", "old_observed_at")
+    commodity: bytes
+    feeder: str
+    price: int
+    observed_at: int
+    old_price: int
+    old_observed_at: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PricePosted":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5])
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramClosed(ContractEvent):
+    """Emitted when a bank closes a program to new loans (open loans keep its terms)."""
+
+    NAME: ClassVar[str] = "ProgramClosed"
+    SIGNATURE: ClassVar[str] = "ProgramClosed(uint256,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("01858c4099eecb4b39952676a535bf79efd6b22d62757007c466fd14e60855e5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "old_status", "new_status")
+    program_id: int
+    bank: str
+    old_status: ProgramStatus
+    new_status: ProgramStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramClosed":
+        return cls(values[0], to_checksum_address(values[1]), ProgramStatus(values[2]), ProgramStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramOpened(ContractEvent):
+    """Emitted when a bank opens a lending program."""
+
+    NAME: ClassVar[str] = "ProgramOpened"
+    SIGNATURE: ClassVar[str] = "ProgramOpened(uint256,address,bytes16,uint16,uint16,uint16,uint32,uint32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("ec6c318f52a2c1289104f9649ee47a93094aa0c677e7f655c2fe22f040ce7e64")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes16", "uint16", "uint16", "uint16", "uint32", "uint32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "commodity", "rate_bps", "max_ltv_bps", "margin_call_ltv_bps", "cure_period", "max_tenor", "old_status", "new_status")
+    program_id: int
+    bank: str
+    commodity: bytes
+    rate_bps: int
+    max_ltv_bps: int
+    margin_call_ltv_bps: int
+    cure_period: int
+    max_tenor: int
+    old_status: ProgramStatus
+    new_status: ProgramStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramOpened":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6], values[7], ProgramStatus(values[8]), ProgramStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptDelivered(ContractEvent):
+    """Emitted when the warehouse delivers the goods out and burns the receipt."""
+
+    NAME: ClassVar[str] = "ReceiptDelivered"
+    SIGNATURE: ClassVar[str] = "ReceiptDelivered(uint256,address,address,bytes16,uint64,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("60c42e97fc4e06fbd7b179a4d515788cd58d2d3d59689c07139f51ce0cba68ac")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "bytes16", "uint64", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "warehouse", "presenter", "lot_id", "quantity", "lot_freed", "old_status", "new_status")
+    id: int
+    warehouse: str
+    presenter: str
+    lot_id: bytes
+    quantity: int
+    lot_freed: bool
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptDelivered":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], ReceiptStatus(values[6]), ReceiptStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptIssued(ContractEvent):
+    """Emitted when a warehouse issues a receipt (free to the depositor, or born pledged to a lien holder)."""
+
+    NAME: ClassVar[str] = "ReceiptIssued"
+    SIGNATURE: ClassVar[str] = "ReceiptIssued(uint256,address,address,address,bytes16,uint64,bytes4,bytes16,bytes16,bytes16,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("685d67f348fa59426c4c41b448efeef3d5ba4c39cb095e02e9af602f771facdb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "bytes16", "uint64", "bytes4", "bytes16", "bytes16", "bytes16", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "warehouse", "owner", "lien_holder", "commodity", "quantity", "unit", "grade", "location", "lot_id", "inspection_hash", "old_status", "new_status")
+    id: int
+    warehouse: str
+    owner: str
+    lien_holder: str
+    commodity: bytes
+    quantity: int
+    unit: bytes
+    grade: bytes
+    location: bytes
+    lot_id: bytes
+    inspection_hash: bytes
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptIssued":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], values[9], values[10], ReceiptStatus(values[11]), ReceiptStatus(values[12]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptPledged(ContractEvent):
+    """Emitted when a free receipt is put under a lien."""
+
+    NAME: ClassVar[str] = "ReceiptPledged"
+    SIGNATURE: ClassVar[str] = "ReceiptPledged(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("66de39296d3903652a31f6a696ee707f95758c5c9736d4216d2db89e876322ba")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "lien_holder", "old_status", "new_status")
+    id: int
+    owner: str
+    lien_holder: str
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptPledged":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), ReceiptStatus(values[3]), ReceiptStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptReleased(ContractEvent):
+    """Emitted when the lien holder releases the lien; the owner holds the receipt free again."""
+
+    NAME: ClassVar[str] = "ReceiptReleased"
+    SIGNATURE: ClassVar[str] = "ReceiptReleased(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("2e37e7a122f628fd16846a2e79e72674bace395e186d0952d769a98813ff9510")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "lien_holder", "old_status", "new_status")
+    id: int
+    owner: str
+    lien_holder: str
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptReleased":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), ReceiptStatus(values[3]), ReceiptStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSeized(ContractEvent):
+    """Emitted when the lien holder enforces its lien: title passes from `from` to `to`, free of the lien."""
+
+    NAME: ClassVar[str] = "ReceiptSeized"
+    SIGNATURE: ClassVar[str] = "ReceiptSeized(uint256,address,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5e2f9788c792c636de86cc60d6727a6bf476843ef13345701962f54ca65ed9ee")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "from_", "to", "lien_holder", "old_status", "new_status")
+    id: int
+    from_: str
+    to: str
+    lien_holder: str
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSeized":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), ReceiptStatus(values[4]), ReceiptStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSplit(ContractEvent):
+    """Emitted when `quantity` is split off receipt `id` into the new receipt `childId`. The child inherits warehouse, commodity, unit, grade, location, lot id and inspection hash from its parent."""
+
+    NAME: ClassVar[str] = "ReceiptSplit"
+    SIGNATURE: ClassVar[str] = "ReceiptSplit(uint256,uint256,address,uint64,uint64,uint8,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d49da10175babcd79ed6d640caa05c59b3d70e85de078d2a58ec01b70cbec7b3")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "uint64", "uint64", "uint8", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "child_id", "child_owner", "quantity", "parent_quantity", "parent_status", "old_status", "new_status")
+    id: int
+    child_id: int
+    child_owner: str
+    quantity: int
+    parent_quantity: int
+    parent_status: ReceiptStatus
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSplit":
+        return cls(values[0], values[1], to_checksum_address(values[2]), values[3], values[4], ReceiptStatus(values[5]), ReceiptStatus(values[6]), ReceiptStatus(values[7]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -727,7 +1199,7 @@ class RoleRevoked(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer(ContractEvent):
+class SettlementTokenTransfer(ContractEvent):
     """Transfer"""
 
     NAME: ClassVar[str] = "Transfer"
@@ -741,7 +1213,26 @@ class Transfer(ContractEvent):
     value: int
 
     @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "Transfer":
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementTokenTransfer":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseReceiptsTransfer(ContractEvent):
+    """Transfer"""
+
+    NAME: ClassVar[str] = "Transfer"
+    SIGNATURE: ClassVar[str] = "Transfer(address,address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True)
+    FIELDS: ClassVar[tuple[str, ...]] = ("from_", "to", "token_id")
+    from_: str
+    to: str
+    token_id: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "WarehouseReceiptsTransfer":
         return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
 
 
@@ -766,7 +1257,12 @@ class WithdrawalBurned(ContractEvent):
 
 
 EVENTS: tuple[type[ContractEvent], ...] = (
-    Approval,
+    SettlementTokenApproval,
+    WarehouseReceiptsApproval,
+    ApprovalForAll,
+    CollateralAdded,
+    CollateralReleased,
+    CommodityListed,
     DepositMinted,
     DiscountDeclined,
     DiscountRequestWithdrawn,
@@ -779,10 +1275,25 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     FragmentOffered,
     FragmentPaid,
     LedgerContractSet,
+    LoanForeclosed,
+    LoanOpened,
+    LoanRepaid,
+    MarginCallCured,
+    MarginCalled,
     ParticipantAdmitted,
     ParticipantReadmitted,
     ParticipantResumed,
     ParticipantSuspended,
+    PriceFeederSet,
+    PricePosted,
+    ProgramClosed,
+    ProgramOpened,
+    ReceiptDelivered,
+    ReceiptIssued,
+    ReceiptPledged,
+    ReceiptReleased,
+    ReceiptSeized,
+    ReceiptSplit,
     ReceivableCancelled,
     ReceivableConfirmed,
     ReceivableDisputeResolved,
@@ -799,6 +1310,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     RoleAdminChanged,
     RoleGranted,
     RoleRevoked,
-    Transfer,
+    SettlementTokenTransfer,
+    WarehouseReceiptsTransfer,
     WithdrawalBurned,
 )
