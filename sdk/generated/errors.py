@@ -1963,6 +1963,24 @@ class ReentrancyGuardReentrantCall(ContractError):
         return cls()
 
 
+class SafeCastOverflowedUintDowncast(ContractError):
+    """SafeCastOverflowedUintDowncast"""
+
+    SIGNATURE: ClassVar[str] = "SafeCastOverflowedUintDowncast(uint8,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6dfcc650")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint8", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("bits", "value")
+    bits: int
+    value: int
+
+    def __init__(self, bits: int, value: int) -> None:
+        super().__init__(bits=bits, value=value)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "SafeCastOverflowedUintDowncast":
+        return cls(values[0], values[1])
+
+
 class SafeERC20FailedOperation(ContractError):
     """SafeERC20FailedOperation"""
 
@@ -2123,6 +2141,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceivableStatusInvalid,
     ReceivableTermsInvalid,
     ReentrancyGuardReentrantCall,
+    SafeCastOverflowedUintDowncast,
     SafeERC20FailedOperation,
     SettlementAmountZero,
     SettlementTransferRestricted,
