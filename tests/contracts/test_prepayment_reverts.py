@@ -34,11 +34,10 @@ from sdk.errors import (
     ReceiptLotAlreadyIssued,
     ReceiptNotLienHolder,
     ReceiptTermsInvalid,
-    ReceiptTransferRestricted,
     SettlementTransferRestricted,
 )
 from sdk.prepayment import Instalment, PrepaymentParty, PrepaymentStatus, PrepaymentTerms
-from sdk.warehouse import MAX_UINT256, ReceiptAction, ReceiptTerms, code
+from sdk.warehouse import MAX_UINT256, ReceiptAction, ReceiptStatus, ReceiptTerms, code
 from tests.conftest import YEAR, Cast
 from tests.contracts.prepayment_support import CU, DAY, KG, QUANTITY, Desk
 
@@ -582,18 +581,15 @@ def test_nobody_but_the_prepayment_contract_can_lift_the_lien(desk: Desk) -> Non
             party.receipts._transact("seize", receipt_id, party.address)
 
 
-# ---------------------------------------------------------------------------------------------- known limitation
-@pytest.mark.xfail(
-    strict=True,
-    raises=ReceiptTransferRestricted,
-    reason="WarehouseReceipts.seize checks the standing of the receipt's owner, so a lien holder cannot enforce "
-    "against a suspended or KYC-expired owner; reported to the warehouse work. Remove this mark once fixed.",
-)
+# ---------------------------------------------------------------------------------------------- enforcement
 def test_buy_back_works_even_when_the_defaulting_buyer_was_suspended(desk: Desk) -> None:
     terms = desk.terms()
     agreement_id = desk.delivered(terms)
+    receipt_id = desk.ledger.prepayment.get_agreement(agreement_id).receipt_id
     desk.travel_past(terms.maturity)
     desk.seller.prepayment.authorize_buy_back(agreement_id)
     desk.cast.operator.registry.suspend(desk.buyer.address, "AML")
     bought = desk.bank.prepayment.buy_back(agreement_id)
     assert bought.new_status == PrepaymentStatus.BOUGHT_BACK
+    receipt = desk.ledger.receipts.get_receipt(receipt_id)
+    assert (receipt.owner, receipt.status) == (desk.seller.address, ReceiptStatus.FREE)
