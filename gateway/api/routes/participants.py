@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gateway.api import scoping
 from gateway.api.deps import CurrentParty, SessionDep, role_names
 from gateway.api.errors import not_found
-from gateway.api.pagination import Address, PageDep, paginate
+from gateway.api.pagination import PageDep, paginate
 from gateway.models.common import table_of
 from gateway.models.participants import Participant, ParticipantPublic, ParticipantsPublic
 from sdk.types import ParticipantStatus, Role
@@ -69,5 +69,3 @@ def read_participant(
         raise not_found("participant", checksummed)
     return to_public(row)
 
-
-__all__ = ["Address", "router"]
