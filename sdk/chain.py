@@ -64,6 +64,7 @@ class PendingTx:
     nonce: int
     tx: dict[str, Any]
     description: str = ""
+    raw: bytes = b""  # the signed bytes as submitted
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +208,7 @@ class Chain(ABC):
             tx["to"] = to_checksum_address(to)
         raw = sign_transaction(signer, tx)
         # The hash of a signed (typed or legacy) transaction is keccak of its raw bytes: no need to ask the node.
-        return raw, PendingTx("0x" + keccak(raw).hex(), signer.address, nonce, tx, description)
+        return raw, PendingTx("0x" + keccak(raw).hex(), signer.address, nonce, tx, description, raw)
 
     def send_many(self, requests: Iterable[TxRequest]) -> list[PendingTx]:
         """Sign and submit many transactions without waiting for any of them (pipelined, local nonces).

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sdk.cli import keys, participant, token
+from sdk.cli import bench, keys, participant, token
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -43,6 +43,10 @@ app = typer.Typer(
 app.add_typer(keys.app, name="keys")
 app.add_typer(participant.app, name="participant")
 app.add_typer(token.app, name="token")
+
+
+# --- Top-level commands that live in their own module.
+app.command("bench")(bench.bench)
 
 
 @app.callback()
