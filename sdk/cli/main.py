@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sdk.cli import bench, keys, participant, token
+from sdk.cli import bench, demo, keys, participant, token
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -47,6 +47,7 @@ app.add_typer(token.app, name="token")
 
 # --- Top-level commands that live in their own module.
 app.command("bench")(bench.bench)
+app.command("demo")(demo.demo)
 
 
 @app.callback()
