@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import queue
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -697,7 +698,16 @@ def _hex(data: bytes | str) -> str:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
+    # requests/urllib3 bury the OS error deep in a long repr: "... [Errno 111] Connection refused'))"
+    found = _ERRNO_RE.search(text)
+    if found:
+        return found.group(1).strip().lower()
+    if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
+        return "timed out"
     return text.splitlines()[0][:200]
+
+
+_ERRNO_RE = re.compile(r"\[Errno -?\d+\] ([^'\"()\]\[]+)")
 
 
 def _connection_error(url: str, exc: BaseException) -> ChainConnectionError | None:
