@@ -7,7 +7,7 @@ remainder, so no unit is ever lost.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Context, Decimal, InvalidOperation, localcontext
 
 from sdk.errors import LedgerValueError
 
@@ -16,6 +16,7 @@ UNIT = 10**DECIMALS
 BPS = 10_000
 DAYS_PER_YEAR = 365
 SECONDS_PER_DAY = 86_400
+_EXACT = Context(prec=100, traps=[InvalidOperation])
 
 
 def to_units(amount: Decimal | str | int) -> int:
@@ -25,16 +26,19 @@ def to_units(amount: Decimal | str | int) -> int:
         raise LedgerValueError("amounts must not be floats: pass a Decimal, a string or an int")
     if isinstance(amount, bool):
         raise LedgerValueError("amounts must be numbers")
-    try:
-        value = Decimal(amount)
-    except (InvalidOperation, ValueError) as exc:
-        raise LedgerValueError(f"not an amount: {amount!r}") from exc
-    units = value * UNIT
-    if units != units.to_integral_value(rounding=ROUND_DOWN):
-        raise LedgerValueError(f"{amount} has more than {DECIMALS} decimal places")
-    if units < 0:
-        raise LedgerValueError(f"amount must not be negative: {amount}")
-    return int(units)
+    with localcontext(_EXACT):  # the default 28-digit context would round large amounts silently
+        try:
+            value = Decimal(amount)
+        except (InvalidOperation, ValueError) as exc:
+            raise LedgerValueError(f"not an amount: {amount!r}") from exc
+        if not value.is_finite():
+            raise LedgerValueError(f"not an amount: {amount!r}")
+        units = value * UNIT
+        if units != units.to_integral_value(rounding=ROUND_DOWN):
+            raise LedgerValueError(f"{amount} has more than {DECIMALS} decimal places")
+        if units < 0:
+            raise LedgerValueError(f"amount must not be negative: {amount}")
+        return int(units)
 
 
 def format_units(units: int) -> str:
@@ -45,5 +49,6 @@ def format_units(units: int) -> str:
 
 
 def to_decimal(units: int) -> Decimal:
-    result: Decimal = Decimal(units) / UNIT
+    with localcontext(_EXACT):
+        result: Decimal = Decimal(units) / UNIT
     return result

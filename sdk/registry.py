@@ -83,7 +83,12 @@ class ParticipantRegistry(ContractBase):
         return event
 
     def grant_operator(self, account: str) -> TxResult:
+        """Admin only: let `account` admit and suspend participants."""
         return self._transact("grantRole", self._call("OPERATOR_ROLE"), to_checksum_address(account))
+
+    def revoke_operator(self, account: str) -> TxResult:
+        """Admin only: withdraw the operator role from `account`."""
+        return self._transact("revokeRole", self._call("OPERATOR_ROLE"), to_checksum_address(account))
 
     # ------------------------------------------------------------------ reads
     def get_participant(self, account: str) -> Participant:

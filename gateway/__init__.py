@@ -1,0 +1,1 @@
+"""Gateway: indexes ledger events into SQL and serves a role-scoped API."""

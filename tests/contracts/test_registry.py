@@ -1,0 +1,175 @@
+"""ParticipantRegistry: admission, suspension, KYC expiry, and every unauthorized call."""
+
+from __future__ import annotations
+
+import pytest
+from eth_utils import keccak
+
+from sdk import Role, Standing
+from sdk.errors import (
+    AccessControlUnauthorizedAccount,
+    LedgerContractUnchanged,
+    ParticipantAdmissionInvalid,
+    ParticipantAlreadyRegistered,
+    ParticipantNotRegistered,
+    ParticipantStatusInvalid,
+)
+from sdk.generated.events import (
+    LedgerContractSet,
+    ParticipantAdmitted,
+    ParticipantReadmitted,
+    ParticipantResumed,
+    ParticipantSuspended,
+)
+from sdk.registry import identity_hash
+from sdk.types import ParticipantStatus
+from tests.conftest import YEAR, Cast
+
+OPERATOR_ROLE = keccak(text="OPERATOR_ROLE")
+ADMIN_ROLE = b"\0" * 32
+NON_OPERATORS = [
+    "core", "supplier1", "distributor", "bank1", "warehouse", "feeder", "regulator", "riskpool", "outsider",
+]
+
+
+def test_admit_records_roles_identity_and_expiry(ledger, cast: Cast, chain) -> None:
+    newcomer = chain.new_account()
+    expiry = chain.now() + YEAR
+    event = cast.operator.registry.admit(newcomer.address, [Role.SUPPLIER, Role.DISTRIBUTOR], "USCC-91310000", expiry)
+    assert event == ParticipantAdmitted(
+        account=newcomer.address,
+        roles=(1 << Role.SUPPLIER) | (1 << Role.DISTRIBUTOR),
+        identity_hash=identity_hash("USCC-91310000"),
+        kyc_expiry=expiry,
+        old_status=ParticipantStatus.NONE,
+        new_status=ParticipantStatus.ACTIVE,
+    )
+    p = ledger.registry.get_participant(newcomer.address)
+    assert p.roles == frozenset({Role.SUPPLIER, Role.DISTRIBUTOR})
+    assert p.is_active and p.kyc_expiry == expiry
+    assert ledger.registry.is_active_with_role(newcomer.address, Role.SUPPLIER)
+    assert not ledger.registry.is_active_with_role(newcomer.address, Role.BANK)
+
+
+def test_admit_twice_reverts_with_already_registered(ledger, cast: Cast, chain) -> None:
+    with pytest.raises(ParticipantAlreadyRegistered) as err:
+        cast.operator.registry.admit(cast.bank1.address, [Role.BANK], "again", chain.now() + YEAR)
+    assert err.value.account == cast.bank1.address
+
+
+@pytest.mark.parametrize(
+    ("roles", "expiry_offset", "zero_account"),
+    [([], YEAR, False), ([Role.BANK], -1, False), ([Role.BANK], YEAR, True)],
+    ids=["no-roles", "expiry-in-past", "zero-address"],
+)
+def test_admit_rejects_invalid_admission(ledger, cast: Cast, chain, roles, expiry_offset, zero_account) -> None:
+    account = "0x" + "00" * 20 if zero_account else chain.new_account().address
+    expiry = chain.now() + expiry_offset
+    with pytest.raises(ParticipantAdmissionInvalid) as err:
+        cast.operator.registry.admit(account, roles, "x", expiry)
+    assert err.value.account.lower() == account.lower()
+    assert err.value.kyc_expiry == expiry
+
+
+def test_suspend_and_resume_emit_old_and_new_status(ledger, cast: Cast) -> None:
+    event = cast.operator.registry.suspend(cast.supplier1.address, "AML_REVIEW")
+    assert isinstance(event, ParticipantSuspended)
+    assert (event.old_status, event.new_status) == (ParticipantStatus.ACTIVE, ParticipantStatus.SUSPENDED)
+    assert event.reason.rstrip(b"\0") == b"AML_REVIEW"
+    assert ledger.registry.get_standing(cast.supplier1.address) == Standing.SUSPENDED
+    assert not ledger.registry.is_active_with_role(cast.supplier1.address, Role.SUPPLIER)
+    resumed = cast.operator.registry.resume(cast.supplier1.address)
+    assert resumed == ParticipantResumed(cast.supplier1.address, ParticipantStatus.SUSPENDED, ParticipantStatus.ACTIVE)
+    assert ledger.registry.get_standing(cast.supplier1.address) == Standing.ACTIVE
+
+
+def test_suspend_twice_and_resume_active_revert_with_status(ledger, cast: Cast) -> None:
+    with pytest.raises(ParticipantStatusInvalid) as err:
+        cast.operator.registry.resume(cast.supplier1.address)
+    assert (err.value.account, err.value.status) == (cast.supplier1.address, ParticipantStatus.ACTIVE)
+    cast.operator.registry.suspend(cast.supplier1.address, "x")
+    with pytest.raises(ParticipantStatusInvalid) as err2:
+        cast.operator.registry.suspend(cast.supplier1.address, "x")
+    assert err2.value.status == ParticipantStatus.SUSPENDED
+
+
+def test_suspend_unknown_account_reverts_not_registered(ledger, cast: Cast) -> None:
+    with pytest.raises(ParticipantNotRegistered) as err:
+        cast.operator.registry.suspend(cast.outsider.address, "x")
+    assert err.value.account == cast.outsider.address
+    with pytest.raises(ParticipantNotRegistered):
+        cast.operator.registry.resume(cast.outsider.address)
+    with pytest.raises(ParticipantNotRegistered):
+        cast.operator.registry.readmit(cast.outsider.address, [Role.BANK], "x", 2**40)
+
+
+def test_kyc_expires_with_time_and_readmit_renews_it(ledger, cast: Cast, chain) -> None:
+    account = chain.new_account()
+    expiry = chain.now() + 10 * 86_400
+    cast.operator.registry.admit(account.address, [Role.SUPPLIER], "short-kyc", expiry)
+    assert ledger.registry.get_standing(account.address) == Standing.ACTIVE
+    chain.travel_to(expiry + 1)
+    assert ledger.registry.get_standing(account.address) == Standing.KYC_EXPIRED
+    new_expiry = chain.now() + YEAR
+    roles = [Role.SUPPLIER, Role.CORE_ENTERPRISE]
+    event = cast.operator.registry.readmit(account.address, roles, "renewed", new_expiry)
+    assert isinstance(event, ParticipantReadmitted)
+    assert (event.old_status, event.new_status) == (ParticipantStatus.ACTIVE, ParticipantStatus.ACTIVE)
+    assert ledger.registry.get_participant(account.address).roles == frozenset({Role.SUPPLIER, Role.CORE_ENTERPRISE})
+    assert ledger.registry.get_standing(account.address) == Standing.ACTIVE
+
+
+def test_readmit_lifts_a_suspension(ledger, cast: Cast, chain) -> None:
+    cast.operator.registry.suspend(cast.bank2.address, "x")
+    event = cast.operator.registry.readmit(cast.bank2.address, [Role.BANK], "bank2-v2", chain.now() + YEAR)
+    assert (event.old_status, event.new_status) == (ParticipantStatus.SUSPENDED, ParticipantStatus.ACTIVE)
+
+
+def test_ledger_contract_flag_changes_standing_and_rejects_no_op(ledger, cast: Cast, chain) -> None:
+    target = chain.new_account().address
+    event = cast.operator.registry.set_ledger_contract(target, True)
+    assert event == LedgerContractSet(target, False, True)
+    assert ledger.registry.get_standing(target) == Standing.LEDGER_CONTRACT
+    with pytest.raises(LedgerContractUnchanged) as err:
+        cast.operator.registry.set_ledger_contract(target, True)
+    assert (err.value.account, err.value.enabled) == (target, True)
+
+
+@pytest.mark.parametrize("who", NON_OPERATORS)
+def test_operator_functions_reject_every_non_operator(ledger, cast: Cast, chain, who: str) -> None:
+    caller = getattr(cast, who).registry
+    target = cast.supplier2.address
+    calls = [
+        lambda: caller.admit(chain.new_account().address, [Role.SUPPLIER], "x", chain.now() + YEAR),
+        lambda: caller.readmit(target, [Role.SUPPLIER], "x", chain.now() + YEAR),
+        lambda: caller.suspend(target, "x"),
+        lambda: caller.resume(target),
+    ]
+    for call in calls:
+        with pytest.raises(AccessControlUnauthorizedAccount) as err:
+            call()
+        assert err.value.account == getattr(cast, who).address
+        assert err.value.needed_role == OPERATOR_ROLE
+
+
+@pytest.mark.parametrize("who", NON_OPERATORS)
+def test_admin_functions_reject_every_non_admin(ledger, cast: Cast, who: str) -> None:
+    caller = getattr(cast, who).registry
+    for call in (lambda: caller.set_ledger_contract(cast.supplier2.address, True),
+                 lambda: caller.grant_operator(getattr(cast, who).address),
+                 lambda: caller.revoke_operator(cast.operator.address)):
+        with pytest.raises(AccessControlUnauthorizedAccount) as err:
+            call()
+        assert err.value.needed_role == ADMIN_ROLE
+
+
+def test_granted_operator_can_admit(ledger, cast: Cast, chain) -> None:
+    deputy = chain.new_account()
+    cast.operator.registry.grant_operator(deputy.address)
+    assert ledger.registry.is_operator(deputy.address)
+    newcomer = chain.new_account().address
+    ledger.as_party(deputy).registry.admit(newcomer, [Role.BANK], "x", chain.now() + YEAR)
+    assert ledger.registry.is_active_with_role(newcomer, Role.BANK)
+    cast.operator.registry.revoke_operator(deputy.address)
+    with pytest.raises(AccessControlUnauthorizedAccount):
+        ledger.as_party(deputy).registry.suspend(newcomer, "x")
