@@ -14,6 +14,7 @@ Demo keys are derived from public labels: they are for local demonstration chain
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,8 +323,10 @@ def run(chain: Chain, workdir: Path, log: Callable[[str], None] | None = None,
             ctx.summary.stages.append({"key": stage.key, "title": stage.title, "status": "pending",
                                        "reason": stage.pending_reason})
         else:
+            started = time.perf_counter()
             stage.run(ctx)
-            ctx.summary.stages.append({"key": stage.key, "title": stage.title, "status": "done"})
+            ctx.summary.stages.append({"key": stage.key, "title": stage.title, "status": "done",
+                                       "seconds": round(time.perf_counter() - started, 2)})
         if on_stage is not None:
             on_stage(stage)
     (workdir / "summary.json").write_text(json.dumps(ctx.summary.to_json(), indent=2) + "\n", encoding="utf-8")
