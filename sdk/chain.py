@@ -395,6 +395,7 @@ class EmbeddedChain(Chain):
     def revert(self, snapshot_id: Any) -> None:
         self.tester.revert_to_snapshot(snapshot_id)
         self.nonces.forget()
+        self._fees = None  # the base fee went back too: a cached max fee may now be too low
 
     def mine(self, blocks: int = 1) -> None:
         self.tester.mine_blocks(blocks)
@@ -498,6 +499,31 @@ class JsonRpcHttp:
             self._local.conn = None
 
 
+class InFlightWindow:
+    """Flow control for pipelined submission: before nonce `n` of a sender goes out, wait until the node has mined
+    that sender's transactions up to nonce `n - size` (one `eth_getTransactionCount` per refresh)."""
+
+    def __init__(self, rpc: JsonRpcHttp, size: int, poll: float = 0.002, timeout: float = 120.0) -> None:
+        self.rpc = rpc
+        self.size = max(1, size)
+        self.poll = poll
+        self.timeout = timeout
+        self._confirmed: dict[str, int] = {}
+
+    def admit(self, sender: str, nonce: int) -> None:
+        confirmed = self._confirmed.get(sender)
+        deadline = None
+        while confirmed is None or nonce - confirmed >= self.size:
+            if confirmed is not None:
+                deadline = deadline or time.monotonic() + self.timeout
+                if time.monotonic() > deadline:
+                    raise TransactionError(f"the node mined nothing from {sender} for {self.timeout:.0f} s "
+                                           f"({nonce - confirmed} transactions in flight)")
+                time.sleep(self.poll)
+            confirmed = int(self.rpc.request("eth_getTransactionCount", [sender, "latest"]), 16)
+            self._confirmed[sender] = confirmed
+
+
 def format_receipt(raw: dict[str, Any]) -> TxReceipt:
     """A raw JSON-RPC receipt in exactly the shape web3's `get_transaction_receipt` returns (ints, HexBytes,
     checksum addresses, AttributeDicts), twice as fast as web3's generic formatters; a test compares the two."""
@@ -580,6 +606,7 @@ class RpcChain(Chain):
         self.receipt_poll_interval = 0.002 if self.is_anvil else 0.1
         self.rpc = JsonRpcHttp(url, timeout)
         self.receipt_batch = 200
+        self.max_in_flight: int | None = None  # per sender; see send_many
 
     # ---------------------------------------------------------------- lean hot paths
     def _send_raw(self, raw: bytes) -> None:
@@ -606,10 +633,18 @@ class RpcChain(Chain):
 
     def send_many(self, requests: Iterable[TxRequest]) -> list[PendingTx]:
         """As :meth:`Chain.send_many`; signing overlaps with the node's round trips (a sender thread submits
-        while this thread signs the next transaction), which is what makes pipelining pay off."""
+        while this thread signs the next transaction), which is what makes pipelining pay off.
+
+        With :attr:`max_in_flight` set, at most that many transactions per sender are unconfirmed at any time,
+        for nodes that cap their pools per sender (geth, Besu). Don't throttle anvil's automine this way: it mines
+        one block per arriving transaction, so a full window turns into a ping-pong. Instead keep batches to a
+        few hundred transactions: anvil 1.7 wedges (and drops pool entries) under a backlog of thousands.
+        """
         outbox: queue.Queue[tuple[bytes, PendingTx] | None] = queue.Queue(maxsize=256)
         failure: list[BaseException] = []
         stop = threading.Event()
+        window = InFlightWindow(self.rpc, self.max_in_flight, self.receipt_poll_interval) if self.max_in_flight \
+            else None
 
         def submitter() -> None:
             while True:
@@ -619,6 +654,8 @@ class RpcChain(Chain):
                 if stop.is_set():
                     continue  # drain after a failure; nothing more is sent
                 try:
+                    if window is not None:
+                        window.admit(item[1].sender, item[1].nonce)
                     self._submit(*item)
                 except BaseException as exc:
                     failure.append(exc)
@@ -668,6 +705,7 @@ class RpcChain(Chain):
         if not self._rpc("evm_revert", [snapshot_id]):
             raise TransactionError(f"snapshot {snapshot_id} is unknown to {self.url}")
         self.nonces.forget()
+        self._fees = None  # the base fee went back too: a cached max fee may now be too low
 
     def mine(self, blocks: int = 1) -> None:
         self._dev_only("mining")

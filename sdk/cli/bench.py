@@ -84,6 +84,7 @@ def report_tables(out: Output, result: dict[str, Any]) -> list[Any]:
         tables.append("[yellow]signing used eth-keys' pure-Python backend (~3 ms per signature): install coincurve "
                       "(a dependency of scf-ledger) for the SDK's real throughput[/]")
     tables.append(f"[dim]machine: {machine.get('cpus')} CPUs ({machine.get('cpu', '?')}), "
-                  f"{machine.get('memory_gib', '?')} GiB, Python {machine.get('python')}; node: {meta.get('node')}; "
-                  f"took {meta.get('duration_s')} s[/]")
+                  f"{machine.get('memory_gib', '?')} GiB, Python {machine.get('python')}, load average "
+                  f"{machine.get('load_average_1m')} -> {meta.get('load_average_1m_at_end')}; "
+                  f"node: {meta.get('node')}; took {meta.get('duration_s')} s[/]")
     return tables

@@ -116,3 +116,25 @@ def test_send_many_on_a_node_submits_everything_before_waiting(own_anvil: str) -
     pending = chain.send_many(TxRequest(sender, receiver.address, b"", gas=21_000, value=1) for _ in range(25))
     chain.wait_all(pending)
     assert chain.w3.eth.get_balance(receiver.address) == 25
+
+
+def test_revert_forgets_cached_fees_that_the_restored_base_fee_would_outbid(ledger: Ledger, cast: Cast) -> None:
+    chain = ledger.chain
+    snap = chain.snapshot()
+    chain.mine(60)  # empty blocks: the base fee falls by 1/8 each (anvil keeps the fallen fee after a revert)
+    chain._fees = None
+    chain.fee_params()  # cached at the fallen base fee
+    chain.revert(snap)
+    event = cast.bank1.token.transfer(cast.supplier1.address, 1)  # the embedded chain refused the stale fee
+    assert event.value == 1
+
+
+def test_in_flight_window_still_delivers_every_transaction(own_anvil: str) -> None:
+    chain = connect(own_anvil)
+    assert isinstance(chain, RpcChain)
+    chain.max_in_flight = 2
+    sender, receiver = Account.create(), Account.create()
+    chain.fund(sender.address, 10**20)
+    pending = chain.send_many(TxRequest(sender, receiver.address, b"", gas=21_000, value=1) for _ in range(12))
+    assert [r["status"] for r in chain.wait_all(pending)] == [1] * 12
+    assert chain.w3.eth.get_balance(receiver.address) == 12
