@@ -158,7 +158,8 @@ class Chain(ABC):
             fees = {"gasPrice": int(self.w3.eth.gas_price)}
         else:
             tip = min(DEFAULT_PRIORITY_FEE, max(int(base), 1)) if int(base) > 0 else DEFAULT_PRIORITY_FEE
-            fees = {"maxFeePerGas": 2 * int(base) + tip, "maxPriorityFeePerGas": tip}
+            # 3x base fee: room for six full blocks of base-fee growth (12.5% each) while the cache lives.
+            fees = {"maxFeePerGas": 3 * int(base) + tip, "maxPriorityFeePerGas": tip}
         self._fees = (time.monotonic(), fees)
         return fees
 
@@ -183,8 +184,7 @@ class Chain(ABC):
     ) -> PendingTx:
         """Sign locally and submit without waiting. Without `gas`, a pre-flight estimate surfaces reverts."""
         raw, pending = self.sign(TxRequest(signer, to, data, gas, value, description))
-        self._submit(raw, pending)
-        return pending
+        return self._submit(raw, pending, signer)
 
     def sign(self, request: TxRequest) -> tuple[bytes, PendingTx]:
         """Take a local nonce and sign `request`; returns the raw transaction and its (not yet sent) PendingTx."""
@@ -222,16 +222,29 @@ class Chain(ABC):
         pending: list[PendingTx] = []
         for request in requests:
             raw, tx = self.sign(request)
-            self._submit(raw, tx)
-            pending.append(tx)
+            pending.append(self._submit(raw, tx, request.signer))
         return pending
 
-    def _submit(self, raw: bytes, pending: PendingTx) -> None:
+    def _submit(self, raw: bytes, pending: PendingTx, signer: LocalAccount) -> PendingTx:
+        """Hand `raw` to the node; returns the transaction as sent (re-signed if the fee cap had to rise)."""
         try:
-            self._send_raw(raw)
+            try:
+                self._send_raw(raw)
+            except Exception as exc:
+                if not _is_fee_too_low(exc):
+                    raise
+                # The base fee rose past our cached cap (busy blocks, or a revert to an older snapshot):
+                # re-read fees and re-sign the same nonce once.
+                self._fees = None
+                tx = {**pending.tx, **self.fee_params()}
+                raw = sign_transaction(signer, tx)
+                pending = PendingTx("0x" + keccak(raw).hex(), pending.sender, pending.nonce, tx,
+                                    pending.description, raw)
+                self._send_raw(raw)
         except Exception as exc:
             self.nonces.forget(pending.sender)
             raise self._submit_error(exc, pending.description) from exc
+        return pending
 
     def _send_raw(self, raw: bytes) -> None:
         self.w3.eth.send_raw_transaction(raw)
@@ -395,7 +408,7 @@ class EmbeddedChain(Chain):
     def revert(self, snapshot_id: Any) -> None:
         self.tester.revert_to_snapshot(snapshot_id)
         self.nonces.forget()
-        self._fees = None  # the base fee went back too: a cached max fee may now be too low
+        self._fees = None  # the base fee went back with the chain; a cached max fee may now be below it
 
     def mine(self, blocks: int = 1) -> None:
         self.tester.mine_blocks(blocks)
@@ -640,7 +653,7 @@ class RpcChain(Chain):
         one block per arriving transaction, so a full window turns into a ping-pong. Instead keep batches to a
         few hundred transactions: anvil 1.7 wedges (and drops pool entries) under a backlog of thousands.
         """
-        outbox: queue.Queue[tuple[bytes, PendingTx] | None] = queue.Queue(maxsize=256)
+        outbox: queue.Queue[tuple[int, bytes, PendingTx, LocalAccount] | None] = queue.Queue(maxsize=256)
         failure: list[BaseException] = []
         stop = threading.Event()
         window = InFlightWindow(self.rpc, self.max_in_flight, self.receipt_poll_interval) if self.max_in_flight \
@@ -653,10 +666,11 @@ class RpcChain(Chain):
                     return
                 if stop.is_set():
                     continue  # drain after a failure; nothing more is sent
+                index, raw, tx, signer = item
                 try:
                     if window is not None:
-                        window.admit(item[1].sender, item[1].nonce)
-                    self._submit(*item)
+                        window.admit(tx.sender, tx.nonce)
+                    pending[index] = self._submit(raw, tx, signer)
                 except BaseException as exc:
                     failure.append(exc)
                     stop.set()
@@ -669,8 +683,8 @@ class RpcChain(Chain):
                 if stop.is_set():
                     break
                 raw, tx = self.sign(request)
-                outbox.put((raw, tx))
                 pending.append(tx)
+                outbox.put((len(pending) - 1, raw, tx, request.signer))
         finally:
             outbox.put(None)
             worker.join()
@@ -705,7 +719,7 @@ class RpcChain(Chain):
         if not self._rpc("evm_revert", [snapshot_id]):
             raise TransactionError(f"snapshot {snapshot_id} is unknown to {self.url}")
         self.nonces.forget()
-        self._fees = None  # the base fee went back too: a cached max fee may now be too low
+        self._fees = None  # the base fee went back with the chain; a cached max fee may now be below it
 
     def mine(self, blocks: int = 1) -> None:
         self._dev_only("mining")
@@ -732,6 +746,11 @@ def _hex(data: bytes | str) -> str:
     if isinstance(data, bytes | bytearray):
         return "0x" + bytes(data).hex()
     return data if data.startswith("0x") else "0x" + data
+
+
+def _is_fee_too_low(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "base fee" in text and ("lower than" in text or "less than" in text)
 
 
 def _reason(exc: BaseException) -> str:

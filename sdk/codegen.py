@@ -122,6 +122,14 @@ def generate_python(artifacts: dict[str, str]) -> dict[str, str]:
     }
 
 
+def _import_line(module: str, names: list[str]) -> str:
+    """One import statement, wrapped the way ruff's isort formats it when it exceeds the line length."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= 120:
+        return line
+    return "\n".join([f"from {module} import (", *(f"    {n}," for n in names), ")"])
+
+
 def _render_enums(enums: dict[str, list[str]]) -> str:
     out = [HEADER, "from enum import IntEnum", ""]
     for name, members in enums.items():
@@ -149,7 +157,7 @@ def _render_errors(errors: dict[str, tuple[str, dict[str, Any], str | None]], en
     out += ["from eth_utils import to_checksum_address", ""]
     out += ["from sdk._errors import ContractError"]
     if used:
-        out += [f"from sdk.generated.enums import {', '.join(used)}"]
+        out += [_import_line("sdk.generated.enums", used)]
     out.append("")
     registry = []
     for sig, (name, item, notice) in sorted(errors.items(), key=lambda kv: kv[1][0]):
@@ -189,7 +197,7 @@ def _render_events(
     out += ["from eth_utils import to_checksum_address", ""]
     out += ["from sdk._events import ContractEvent"]
     if used:
-        out += [f"from sdk.generated.enums import {', '.join(used)}"]
+        out += [_import_line("sdk.generated.enums", used)]
     out.append("")
     registry = []
     for (sig, layout), (name, item, notice, contract) in sorted(events.items(), key=lambda kv: (kv[1][0], kv[1][3])):

@@ -15,8 +15,10 @@ from sdk.artifacts_loader import load_artifact
 from sdk.chain import Chain
 from sdk.contracts import tx_result
 from sdk.errors import DeploymentError, LedgerValueError
+from sdk.receivables import Receivables
 from sdk.registry import ParticipantRegistry
 from sdk.token import SettlementToken
+from sdk.warehouse import PledgeLoans, PriceFeed, WarehouseReceipts
 
 DEPLOYMENT_FORMAT = 1
 DEFAULT_TOKEN_NAME = "SCF Settlement Deposit (CNY cents)"
@@ -103,6 +105,10 @@ class Party:
         self.address: str = account.address
         self.registry = ParticipantRegistry(ledger, ledger.deployment.address("ParticipantRegistry"), account)
         self.token = SettlementToken(ledger, ledger.deployment.address("SettlementToken"), account)
+        self.receipts = WarehouseReceipts(ledger, ledger.deployment.address("WarehouseReceipts"), account)
+        self.prices = PriceFeed(ledger, ledger.deployment.address("PriceFeed"), account)
+        self.loans = PledgeLoans(ledger, ledger.deployment.address("PledgeLoans"), account)
+        self.receivables = Receivables(ledger, ledger.deployment.address("Receivables"), account)
 
     def __repr__(self) -> str:  # never show the key
         return f"Party({self.address})"
@@ -120,6 +126,10 @@ class Ledger:
         self.deployment = deployment
         self.registry = ParticipantRegistry(self, deployment.address("ParticipantRegistry"))
         self.token = SettlementToken(self, deployment.address("SettlementToken"))
+        self.receipts = WarehouseReceipts(self, deployment.address("WarehouseReceipts"))
+        self.prices = PriceFeed(self, deployment.address("PriceFeed"))
+        self.loans = PledgeLoans(self, deployment.address("PledgeLoans"))
+        self.receivables = Receivables(self, deployment.address("Receivables"))
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -136,11 +146,16 @@ class Ledger:
         start = chain.block_number
         registry = _deploy(chain, operator, "ParticipantRegistry", operator.address, operator.address)
         token = _deploy(chain, operator, "SettlementToken", token_name, token_symbol, registry)
-        contracts = {"ParticipantRegistry": registry, "SettlementToken": token}
+        receivables = _deploy(chain, operator, "Receivables", registry, token, operator.address, operator.address)
+        contracts = {"ParticipantRegistry": registry, "SettlementToken": token, "Receivables": receivables}
+        contracts.update(_deploy_warehouse(chain, operator, registry, token))
         deployment = Deployment(
             chain_id=chain.chain_id, block=start + 1, contracts=contracts, operator=operator.address
         )
-        return cls(chain, deployment)
+        ledger = cls(chain, deployment)
+        admin = ParticipantRegistry(ledger, registry, operator)
+        admin.set_ledger_contract(receivables)  # it holds repayments until they are paid out
+        return ledger
 
     @classmethod
     def connect(cls, chain: Chain, addresses: Deployment | str | Path | dict[str, Any]) -> Ledger:
@@ -163,6 +178,19 @@ class Ledger:
 
     def save(self, path: str | Path) -> Path:
         return self.deployment.save(path)
+
+
+def _deploy_warehouse(chain: Chain, operator: LocalAccount, registry: str, token: str) -> dict[str, str]:
+    """Receipts, price feed and pledge loan book; the loan book may hold liens on receipts. It holds neither
+    tokens nor receipts (funding and repayments go party to party), so it is not flagged as a ledger contract."""
+    receipts = _deploy(chain, operator, "WarehouseReceipts", operator.address, registry)
+    feed = _deploy(chain, operator, "PriceFeed", operator.address, registry)
+    loans = _deploy(chain, operator, "PledgeLoans", registry, token, receipts, feed)
+    contract = chain.w3.eth.contract(address=to_checksum_address(receipts), abi=load_artifact("WarehouseReceipts").abi)
+    role = contract.functions.PLEDGE_MANAGER_ROLE().call()
+    chain.transact(operator, receipts, contract.encode_abi("grantRole", [role, loans]),
+                   description="WarehouseReceipts.grantRole")
+    return {"WarehouseReceipts": receipts, "PriceFeed": feed, "PledgeLoans": loans}
 
 
 def _deploy(chain: Chain, signer: LocalAccount, name: str, *args: Any) -> str:

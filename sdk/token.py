@@ -6,7 +6,11 @@ from eth_utils import to_checksum_address
 
 from sdk.contracts import ContractBase
 from sdk.errors import LedgerValueError
-from sdk.generated.events import Approval, DepositMinted, Transfer, WithdrawalBurned
+
+# ERC-721 receipts emit events with the same names, so codegen qualifies both by contract.
+from sdk.generated.events import DepositMinted, WithdrawalBurned
+from sdk.generated.events import SettlementTokenApproval as Approval
+from sdk.generated.events import SettlementTokenTransfer as Transfer
 from sdk.registry import reason_code
 from sdk.types import Balance, TransferCheck, TransferRestriction
 

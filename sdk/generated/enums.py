@@ -3,12 +3,96 @@
 from enum import IntEnum
 
 
+class FinancingStatus(IntEnum):
+    """Solidity enum `FinancingStatus`."""
+
+    NONE = 0
+    REQUESTED = 1
+    WITHDRAWN = 2
+    DECLINED = 3
+    FUNDED = 4
+    RECOURSED = 5
+    RECOURSE_SETTLED = 6
+
+
+class FragmentStatus(IntEnum):
+    """Solidity enum `FragmentStatus`."""
+
+    NONE = 0
+    ACTIVE = 1
+    DISCOUNTING = 2
+    FINANCED = 3
+    DEFAULTED = 4
+    RECOURSED = 5
+    TRANSFERRED = 6
+    PAID = 7
+
+
+class LoanStatus(IntEnum):
+    """Solidity enum `LoanStatus`."""
+
+    NONE = 0
+    ACTIVE = 1
+    MARGIN_CALLED = 2
+    REPAID = 3
+    FORECLOSED = 4
+
+
+class OfferStatus(IntEnum):
+    """Solidity enum `OfferStatus`."""
+
+    NONE = 0
+    OPEN = 1
+    ACCEPTED = 2
+    REJECTED = 3
+    WITHDRAWN = 4
+
+
 class ParticipantStatus(IntEnum):
     """Solidity enum `ParticipantStatus`."""
 
     NONE = 0
     ACTIVE = 1
     SUSPENDED = 2
+
+
+class ProgramStatus(IntEnum):
+    """Solidity enum `ProgramStatus`."""
+
+    NONE = 0
+    OPEN = 1
+    CLOSED = 2
+
+
+class ReceiptAction(IntEnum):
+    """Solidity enum `ReceiptAction`."""
+
+    TRANSFER = 0
+    SPLIT = 1
+    DELIVER = 2
+    PLEDGE = 3
+
+
+class ReceiptStatus(IntEnum):
+    """Solidity enum `ReceiptStatus`."""
+
+    NONE = 0
+    FREE = 1
+    PLEDGED = 2
+    DELIVERED = 3
+
+
+class ReceivableStatus(IntEnum):
+    """Solidity enum `ReceivableStatus`."""
+
+    NONE = 0
+    REGISTERED = 1
+    CONFIRMED = 2
+    REJECTED = 3
+    CANCELLED = 4
+    DISPUTED = 5
+    VOIDED = 6
+    SETTLED = 7
 
 
 class Role(IntEnum):
@@ -48,7 +132,15 @@ class TransferRestriction(IntEnum):
 
 
 ENUMS: dict[str, type[IntEnum]] = {
+    "FinancingStatus": FinancingStatus,
+    "FragmentStatus": FragmentStatus,
+    "LoanStatus": LoanStatus,
+    "OfferStatus": OfferStatus,
     "ParticipantStatus": ParticipantStatus,
+    "ProgramStatus": ProgramStatus,
+    "ReceiptAction": ReceiptAction,
+    "ReceiptStatus": ReceiptStatus,
+    "ReceivableStatus": ReceivableStatus,
     "Role": Role,
     "Standing": Standing,
     "TransferRestriction": TransferRestriction,

@@ -5,7 +5,18 @@ from typing import Any, ClassVar
 from eth_utils import to_checksum_address
 
 from sdk._errors import ContractError
-from sdk.generated.enums import ParticipantStatus, Role, TransferRestriction
+from sdk.generated.enums import (
+    FragmentStatus,
+    LoanStatus,
+    OfferStatus,
+    ParticipantStatus,
+    ProgramStatus,
+    ReceiptAction,
+    ReceiptStatus,
+    ReceivableStatus,
+    Role,
+    TransferRestriction,
+)
 
 
 class AccessControlBadConfirmation(ContractError):
@@ -148,6 +159,145 @@ class ERC20InvalidSpender(ContractError):
         return cls(to_checksum_address(values[0]))
 
 
+class ERC721IncorrectOwner(ContractError):
+    """ERC721IncorrectOwner"""
+
+    SIGNATURE: ClassVar[str] = "ERC721IncorrectOwner(address,uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("64283d7b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("sender", "token_id", "owner")
+    sender: str
+    token_id: int
+    owner: str
+
+    def __init__(self, sender: str, token_id: int, owner: str) -> None:
+        super().__init__(sender=sender, token_id=token_id, owner=owner)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721IncorrectOwner":
+        return cls(to_checksum_address(values[0]), values[1], to_checksum_address(values[2]))
+
+
+class ERC721InsufficientApproval(ContractError):
+    """ERC721InsufficientApproval"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InsufficientApproval(address,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("177e802f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator", "token_id")
+    operator: str
+    token_id: int
+
+    def __init__(self, operator: str, token_id: int) -> None:
+        super().__init__(operator=operator, token_id=token_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InsufficientApproval":
+        return cls(to_checksum_address(values[0]), values[1])
+
+
+class ERC721InvalidApprover(ContractError):
+    """ERC721InvalidApprover"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidApprover(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("a9fbf51f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("approver",)
+    approver: str
+
+    def __init__(self, approver: str) -> None:
+        super().__init__(approver=approver)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidApprover":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721InvalidOperator(ContractError):
+    """ERC721InvalidOperator"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidOperator(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5b08ba18")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator",)
+    operator: str
+
+    def __init__(self, operator: str) -> None:
+        super().__init__(operator=operator)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidOperator":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721InvalidOwner(ContractError):
+    """ERC721InvalidOwner"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidOwner(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("89c62b64")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner",)
+    owner: str
+
+    def __init__(self, owner: str) -> None:
+        super().__init__(owner=owner)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidOwner":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721InvalidReceiver(ContractError):
+    """ERC721InvalidReceiver"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidReceiver(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("64a0ae92")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("receiver",)
+    receiver: str
+
+    def __init__(self, receiver: str) -> None:
+        super().__init__(receiver=receiver)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidReceiver":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721InvalidSender(ContractError):
+    """ERC721InvalidSender"""
+
+    SIGNATURE: ClassVar[str] = "ERC721InvalidSender(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("73c6ac6e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("sender",)
+    sender: str
+
+    def __init__(self, sender: str) -> None:
+        super().__init__(sender=sender)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721InvalidSender":
+        return cls(to_checksum_address(values[0]))
+
+
+class ERC721NonexistentToken(ContractError):
+    """ERC721NonexistentToken"""
+
+    SIGNATURE: ClassVar[str] = "ERC721NonexistentToken(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7e273289")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("token_id",)
+    token_id: int
+
+    def __init__(self, token_id: int) -> None:
+        super().__init__(token_id=token_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ERC721NonexistentToken":
+        return cls(values[0])
+
+
 class LedgerContractUnchanged(ContractError):
     """A ledger-contract flag was set to the value it already has, or on the zero address."""
 
@@ -164,6 +314,326 @@ class LedgerContractUnchanged(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "LedgerContractUnchanged":
         return cls(to_checksum_address(values[0]), values[1])
+
+
+class LoanAmountInvalid(ContractError):
+    """Principal or repayment amount is zero or too large."""
+
+    SIGNATURE: ClassVar[str] = "LoanAmountInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4a795d6a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("amount",)
+    amount: int
+
+    def __init__(self, amount: int) -> None:
+        super().__init__(amount=amount)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanAmountInvalid":
+        return cls(values[0])
+
+
+class LoanCollateralFull(ContractError):
+    """The loan already holds the maximum number of pledged receipts."""
+
+    SIGNATURE: ClassVar[str] = "LoanCollateralFull(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b679d574")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "max_receipts")
+    loan_id: int
+    max_receipts: int
+
+    def __init__(self, loan_id: int, max_receipts: int) -> None:
+        super().__init__(loan_id=loan_id, max_receipts=max_receipts)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanCollateralFull":
+        return cls(values[0], values[1])
+
+
+class LoanCollateralMismatch(ContractError):
+    """The receipt is not of the program's commodity, or not in the unit the price feed quotes."""
+
+    SIGNATURE: ClassVar[str] = "LoanCollateralMismatch(uint256,bytes16,bytes4,bytes16,bytes4)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("842cb183")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "bytes16", "bytes4", "bytes16", "bytes4")
+    FIELDS: ClassVar[tuple[str, ...]] = ("receipt_id", "commodity", "unit", "program_commodity", "price_unit")
+    receipt_id: int
+    commodity: bytes
+    unit: bytes
+    program_commodity: bytes
+    price_unit: bytes
+
+    def __init__(self, receipt_id: int, commodity: bytes, unit: bytes, program_commodity: bytes, price_unit: bytes) -> None:
+        super().__init__(receipt_id=receipt_id, commodity=commodity, unit=unit, program_commodity=program_commodity, price_unit=price_unit)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanCollateralMismatch":
+        return cls(values[0], values[1], values[2], values[3], values[4])
+
+
+class LoanForeclosureNotDue(ContractError):
+    """Neither the cure deadline nor maturity has passed."""
+
+    SIGNATURE: ClassVar[str] = "LoanForeclosureNotDue(uint256,uint8,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("399dbba3")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "status", "margin_call_deadline", "maturity")
+    loan_id: int
+    status: LoanStatus
+    margin_call_deadline: int
+    maturity: int
+
+    def __init__(self, loan_id: int, status: LoanStatus, margin_call_deadline: int, maturity: int) -> None:
+        super().__init__(loan_id=loan_id, status=status, margin_call_deadline=margin_call_deadline, maturity=maturity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanForeclosureNotDue":
+        return cls(values[0], LoanStatus(values[1]), values[2], values[3])
+
+
+class LoanLtvAboveMax(ContractError):
+    """LTV is still above the max LTV, so the margin call is not cured."""
+
+    SIGNATURE: ClassVar[str] = "LoanLtvAboveMax(uint256,uint256,uint16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("02e8e277")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint16")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "ltv_bps", "max_ltv_bps")
+    loan_id: int
+    ltv_bps: int
+    max_ltv_bps: int
+
+    def __init__(self, loan_id: int, ltv_bps: int, max_ltv_bps: int) -> None:
+        super().__init__(loan_id=loan_id, ltv_bps=ltv_bps, max_ltv_bps=max_ltv_bps)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanLtvAboveMax":
+        return cls(values[0], values[1], values[2])
+
+
+class LoanMarginCallNotDue(ContractError):
+    """LTV is not above the margin-call threshold."""
+
+    SIGNATURE: ClassVar[str] = "LoanMarginCallNotDue(uint256,uint256,uint16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9c578d0a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint16")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "ltv_bps", "margin_call_ltv_bps")
+    loan_id: int
+    ltv_bps: int
+    margin_call_ltv_bps: int
+
+    def __init__(self, loan_id: int, ltv_bps: int, margin_call_ltv_bps: int) -> None:
+        super().__init__(loan_id=loan_id, ltv_bps=ltv_bps, margin_call_ltv_bps=margin_call_ltv_bps)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanMarginCallNotDue":
+        return cls(values[0], values[1], values[2])
+
+
+class LoanMaturityInvalid(ContractError):
+    """Maturity must be in the future and no later than `latestMaturity`."""
+
+    SIGNATURE: ClassVar[str] = "LoanMaturityInvalid(uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5953d619")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("maturity", "latest_maturity")
+    maturity: int
+    latest_maturity: int
+
+    def __init__(self, maturity: int, latest_maturity: int) -> None:
+        super().__init__(maturity=maturity, latest_maturity=latest_maturity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanMaturityInvalid":
+        return cls(values[0], values[1])
+
+
+class LoanNotBank(ContractError):
+    """Only the lending bank may do this."""
+
+    SIGNATURE: ClassVar[str] = "LoanNotBank(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("0c2edcf9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "account", "bank")
+    loan_id: int
+    account: str
+    bank: str
+
+    def __init__(self, loan_id: int, account: str, bank: str) -> None:
+        super().__init__(loan_id=loan_id, account=account, bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanNotBank":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class LoanNotBorrower(ContractError):
+    """Only the borrower may do this."""
+
+    SIGNATURE: ClassVar[str] = "LoanNotBorrower(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("86b06e11")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "account", "borrower")
+    loan_id: int
+    account: str
+    borrower: str
+
+    def __init__(self, loan_id: int, account: str, borrower: str) -> None:
+        super().__init__(loan_id=loan_id, account=account, borrower=borrower)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanNotBorrower":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class LoanNotFound(ContractError):
+    """No loan with this id."""
+
+    SIGNATURE: ClassVar[str] = "LoanNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("806b2c5e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id",)
+    loan_id: int
+
+    def __init__(self, loan_id: int) -> None:
+        super().__init__(loan_id=loan_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanNotFound":
+        return cls(values[0])
+
+
+class LoanPrincipalExceedsLimit(ContractError):
+    """The principal asked exceeds max LTV x quantity x price."""
+
+    SIGNATURE: ClassVar[str] = "LoanPrincipalExceedsLimit(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b6d2f168")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("principal", "limit")
+    principal: int
+    limit: int
+
+    def __init__(self, principal: int, limit: int) -> None:
+        super().__init__(principal=principal, limit=limit)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanPrincipalExceedsLimit":
+        return cls(values[0], values[1])
+
+
+class LoanProgramNotBank(ContractError):
+    """Only the program's bank may do this."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramNotBank(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9ed0e359")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "account", "bank")
+    program_id: int
+    account: str
+    bank: str
+
+    def __init__(self, program_id: int, account: str, bank: str) -> None:
+        super().__init__(program_id=program_id, account=account, bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramNotBank":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class LoanProgramNotOpen(ContractError):
+    """The program is not open for new loans."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramNotOpen(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ee418e0c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "status")
+    program_id: int
+    status: ProgramStatus
+
+    def __init__(self, program_id: int, status: ProgramStatus) -> None:
+        super().__init__(program_id=program_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramNotOpen":
+        return cls(values[0], ProgramStatus(values[1]))
+
+
+class LoanProgramTermsInvalid(ContractError):
+    """Program terms are unusable: need 0 < maxLtv < marginCallLtv <= 10,000, rate <= 10,000, and non-zero cure period and tenor."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramTermsInvalid(bytes16,uint16,uint16,uint16,uint32,uint32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("27d9f43c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint16", "uint16", "uint16", "uint32", "uint32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "rate_bps", "max_ltv_bps", "margin_call_ltv_bps", "cure_period", "max_tenor")
+    commodity: bytes
+    rate_bps: int
+    max_ltv_bps: int
+    margin_call_ltv_bps: int
+    cure_period: int
+    max_tenor: int
+
+    def __init__(self, commodity: bytes, rate_bps: int, max_ltv_bps: int, margin_call_ltv_bps: int, cure_period: int, max_tenor: int) -> None:
+        super().__init__(commodity=commodity, rate_bps=rate_bps, max_ltv_bps=max_ltv_bps, margin_call_ltv_bps=margin_call_ltv_bps, cure_period=cure_period, max_tenor=max_tenor)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramTermsInvalid":
+        return cls(values[0], values[1], values[2], values[3], values[4], values[5])
+
+
+class LoanReceiptNotCollateral(ContractError):
+    """The receipt is not pledged to this loan."""
+
+    SIGNATURE: ClassVar[str] = "LoanReceiptNotCollateral(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7c08a5a1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "receipt_id")
+    loan_id: int
+    receipt_id: int
+
+    def __init__(self, loan_id: int, receipt_id: int) -> None:
+        super().__init__(loan_id=loan_id, receipt_id=receipt_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanReceiptNotCollateral":
+        return cls(values[0], values[1])
+
+
+class LoanReleaseQuantityInvalid(ContractError):
+    """The release must be > 0 and at most `maxQuantity`, the most that keeps the rest within max LTV."""
+
+    SIGNATURE: ClassVar[str] = "LoanReleaseQuantityInvalid(uint256,uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7df76839")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "receipt_id", "quantity", "max_quantity")
+    loan_id: int
+    receipt_id: int
+    quantity: int
+    max_quantity: int
+
+    def __init__(self, loan_id: int, receipt_id: int, quantity: int, max_quantity: int) -> None:
+        super().__init__(loan_id=loan_id, receipt_id=receipt_id, quantity=quantity, max_quantity=max_quantity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanReleaseQuantityInvalid":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class LoanStatusInvalid(ContractError):
+    """The loan is not in a status that allows this."""
+
+    SIGNATURE: ClassVar[str] = "LoanStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("0e4c3958")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "status")
+    loan_id: int
+    status: LoanStatus
+
+    def __init__(self, loan_id: int, status: LoanStatus) -> None:
+        super().__init__(loan_id=loan_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanStatusInvalid":
+        return cls(values[0], LoanStatus(values[1]))
 
 
 class ParticipantAdmissionInvalid(ContractError):
@@ -290,6 +760,995 @@ class ParticipantStatusInvalid(ContractError):
         return cls(to_checksum_address(values[0]), ParticipantStatus(values[1]))
 
 
+class PriceCommodityNotListed(ContractError):
+    """The commodity is not listed."""
+
+    SIGNATURE: ClassVar[str] = "PriceCommodityNotListed(bytes16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("820d8a8f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity",)
+    commodity: bytes
+
+    def __init__(self, commodity: bytes) -> None:
+        super().__init__(commodity=commodity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceCommodityNotListed":
+        return cls(values[0])
+
+
+class PriceFeederNotAppointed(ContractError):
+    """`account` is not an appointed feeder of the commodity."""
+
+    SIGNATURE: ClassVar[str] = "PriceFeederNotAppointed(bytes16,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3f78becd")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "account")
+    commodity: bytes
+    account: str
+
+    def __init__(self, commodity: bytes, account: str) -> None:
+        super().__init__(commodity=commodity, account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceFeederNotAppointed":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
+class PriceFeederUnchanged(ContractError):
+    """The appointment already has the requested value."""
+
+    SIGNATURE: ClassVar[str] = "PriceFeederUnchanged(bytes16,address,bool)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("952b4a68")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "bool")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder", "appointed")
+    commodity: bytes
+    feeder: str
+    appointed: bool
+
+    def __init__(self, commodity: bytes, feeder: str, appointed: bool) -> None:
+        super().__init__(commodity=commodity, feeder=feeder, appointed=appointed)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceFeederUnchanged":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
+
+
+class PriceInvalid(ContractError):
+    """The posted price is zero, observed in the future, or not newer than the latest one."""
+
+    SIGNATURE: ClassVar[str] = "PriceInvalid(bytes16,uint128,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f14e9bfd")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint128", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "price", "observed_at", "latest_observed_at")
+    commodity: bytes
+    price: int
+    observed_at: int
+    latest_observed_at: int
+
+    def __init__(self, commodity: bytes, price: int, observed_at: int, latest_observed_at: int) -> None:
+        super().__init__(commodity=commodity, price=price, observed_at=observed_at, latest_observed_at=latest_observed_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceInvalid":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class PriceListingInvalid(ContractError):
+    """Listing data is unusable: empty code or unit, zero max age, or a unit change for a listed commodity."""
+
+    SIGNATURE: ClassVar[str] = "PriceListingInvalid(bytes16,bytes4,uint32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5574d8a8")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "bytes4", "uint32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "unit", "max_age")
+    commodity: bytes
+    unit: bytes
+    max_age: int
+
+    def __init__(self, commodity: bytes, unit: bytes, max_age: int) -> None:
+        super().__init__(commodity=commodity, unit=unit, max_age=max_age)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceListingInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class PriceMissing(ContractError):
+    """No price was ever posted for the commodity."""
+
+    SIGNATURE: ClassVar[str] = "PriceMissing(bytes16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3734273d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity",)
+    commodity: bytes
+
+    def __init__(self, commodity: bytes) -> None:
+        super().__init__(commodity=commodity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceMissing":
+        return cls(values[0])
+
+
+class PriceStale(ContractError):
+    """The latest price, observed at `observedAt`, is older than `maxAge` seconds at `asOf`."""
+
+    SIGNATURE: ClassVar[str] = "PriceStale(bytes16,uint64,uint32,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f1cf87bb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint64", "uint32", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "observed_at", "max_age", "as_of")
+    commodity: bytes
+    observed_at: int
+    max_age: int
+    as_of: int
+
+    def __init__(self, commodity: bytes, observed_at: int, max_age: int, as_of: int) -> None:
+        super().__init__(commodity=commodity, observed_at=observed_at, max_age=max_age, as_of=as_of)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceStale":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class ReceiptIsPledged(ContractError):
+    """The receipt is under a lien held by `lienHolder`, so `action` is refused."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptIsPledged(uint256,address,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("eb35e610")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "lien_holder", "action")
+    id: int
+    lien_holder: str
+    action: ReceiptAction
+
+    def __init__(self, id: int, lien_holder: str, action: ReceiptAction) -> None:
+        super().__init__(id=id, lien_holder=lien_holder, action=action)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptIsPledged":
+        return cls(values[0], to_checksum_address(values[1]), ReceiptAction(values[2]))
+
+
+class ReceiptLotAlreadyIssued(ContractError):
+    """The lot still has a live receipt: `issuedReceiptId` itself or a piece split from it."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptLotAlreadyIssued(address,bytes16,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("453a2256")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "bytes16", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("warehouse", "lot_id", "issued_receipt_id")
+    warehouse: str
+    lot_id: bytes
+    issued_receipt_id: int
+
+    def __init__(self, warehouse: str, lot_id: bytes, issued_receipt_id: int) -> None:
+        super().__init__(warehouse=warehouse, lot_id=lot_id, issued_receipt_id=issued_receipt_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptLotAlreadyIssued":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+class ReceiptNotFound(ContractError):
+    """No receipt with this id was ever issued."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b7e96315")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id",)
+    id: int
+
+    def __init__(self, id: int) -> None:
+        super().__init__(id=id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotFound":
+        return cls(values[0])
+
+
+class ReceiptNotLienHolder(ContractError):
+    """Only the lien holder may release, split or seize a pledged receipt."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptNotLienHolder(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("10321854")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "account", "lien_holder")
+    id: int
+    account: str
+    lien_holder: str
+
+    def __init__(self, id: int, account: str, lien_holder: str) -> None:
+        super().__init__(id=id, account=account, lien_holder=lien_holder)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotLienHolder":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceiptNotOwner(ContractError):
+    """`account` acted as the receipt's owner but `owner` holds it."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptNotOwner(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f200559b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "account", "owner")
+    id: int
+    account: str
+    owner: str
+
+    def __init__(self, id: int, account: str, owner: str) -> None:
+        super().__init__(id=id, account=account, owner=owner)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotOwner":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceiptNotPresented(ContractError):
+    """The holder has not presented the receipt to the warehouse (ERC-721 approval of the warehouse)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptNotPresented(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("1ad6a165")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "warehouse")
+    id: int
+    owner: str
+    warehouse: str
+
+    def __init__(self, id: int, owner: str, warehouse: str) -> None:
+        super().__init__(id=id, owner=owner, warehouse=warehouse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotPresented":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceiptSplitQuantityInvalid(ContractError):
+    """A split must take more than zero and less than the whole quantity (`available`)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptSplitQuantityInvalid(uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ef23f501")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "quantity", "available")
+    id: int
+    quantity: int
+    available: int
+
+    def __init__(self, id: int, quantity: int, available: int) -> None:
+        super().__init__(id=id, quantity=quantity, available=available)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSplitQuantityInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceiptStatusInvalid(ContractError):
+    """The receipt is not in the status the operation needs (e.g. already delivered, or not pledged)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("8cd68cf1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "status")
+    id: int
+    status: ReceiptStatus
+
+    def __init__(self, id: int, status: ReceiptStatus) -> None:
+        super().__init__(id=id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptStatusInvalid":
+        return cls(values[0], ReceiptStatus(values[1]))
+
+
+class ReceiptTermsInvalid(ContractError):
+    """Issue data is unusable: empty commodity, unit or lot id, or zero quantity."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptTermsInvalid(bytes16,bytes4,bytes16,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("c8be680f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "bytes4", "bytes16", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "unit", "lot_id", "quantity")
+    commodity: bytes
+    unit: bytes
+    lot_id: bytes
+    quantity: int
+
+    def __init__(self, commodity: bytes, unit: bytes, lot_id: bytes, quantity: int) -> None:
+        super().__init__(commodity=commodity, unit=unit, lot_id=lot_id, quantity=quantity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptTermsInvalid":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class ReceiptTransferRestricted(ContractError):
+    """The movement breaks the compliance rules (both ends active participants or ledger contracts)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptTransferRestricted(uint256,address,address,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("69710c4c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "from_", "to", "reason")
+    id: int
+    from_: str
+    to: str
+    reason: TransferRestriction
+
+    def __init__(self, id: int, from_: str, to: str, reason: TransferRestriction) -> None:
+        super().__init__(id=id, from_=from_, to=to, reason=reason)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptTransferRestricted":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), TransferRestriction(values[3]))
+
+
+class ReceiptWrongWarehouse(ContractError):
+    """Only the issuing warehouse may deliver the goods of this receipt out."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptWrongWarehouse(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("fc20f72e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "account", "warehouse")
+    id: int
+    account: str
+    warehouse: str
+
+    def __init__(self, id: int, account: str, warehouse: str) -> None:
+        super().__init__(id=id, account=account, warehouse=warehouse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptWrongWarehouse":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableAlreadyRegistered(ContractError):
+    """The debtor already has a receivable (not rejected or cancelled) for this invoice."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableAlreadyRegistered(address,bytes32,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("fd6d0379")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "bytes32", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("debtor", "invoice_hash", "root_id")
+    debtor: str
+    invoice_hash: bytes
+    root_id: int
+
+    def __init__(self, debtor: str, invoice_hash: bytes, root_id: int) -> None:
+        super().__init__(debtor=debtor, invoice_hash=invoice_hash, root_id=root_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableAlreadyRegistered":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+class ReceivableBatchInvalid(ContractError):
+    """A distribution batch is empty or larger than `max`."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableBatchInvalid(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6b9cc40f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("count", "max")
+    count: int
+    max: int
+
+    def __init__(self, count: int, max: int) -> None:
+        super().__init__(count=count, max=max)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableBatchInvalid":
+        return cls(values[0], values[1])
+
+
+class ReceivableDiscountRateInvalid(ContractError):
+    """The rate is above 10,000 bps, or it would discount the whole value over `daysToMaturity` days."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableDiscountRateInvalid(uint16,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f3eb0d00")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint16", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("rate_bps", "days_to_maturity")
+    rate_bps: int
+    days_to_maturity: int
+
+    def __init__(self, rate_bps: int, days_to_maturity: int) -> None:
+        super().__init__(rate_bps=rate_bps, days_to_maturity=days_to_maturity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDiscountRateInvalid":
+        return cls(values[0], values[1])
+
+
+class ReceivableDiscountTermsMismatch(ContractError):
+    """The bank's expected terms differ from the holder's request."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableDiscountTermsMismatch(uint256,uint16,bool)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("fa541141")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint16", "bool")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "requested_rate_bps", "requested_with_recourse")
+    fragment_id: int
+    requested_rate_bps: int
+    requested_with_recourse: bool
+
+    def __init__(self, fragment_id: int, requested_rate_bps: int, requested_with_recourse: bool) -> None:
+        super().__init__(fragment_id=fragment_id, requested_rate_bps=requested_rate_bps, requested_with_recourse=requested_with_recourse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDiscountTermsMismatch":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceivableExposureLimitExceeded(ContractError):
+    """Funding `requested` would take the bank's exposure to `debtor` beyond its limit."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableExposureLimitExceeded(address,address,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("e34339aa")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "debtor", "requested", "available")
+    bank: str
+    debtor: str
+    requested: int
+    available: int
+
+    def __init__(self, bank: str, debtor: str, requested: int, available: int) -> None:
+        super().__init__(bank=bank, debtor=debtor, requested=requested, available=available)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableExposureLimitExceeded":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2], values[3])
+
+
+class ReceivableExposureLimitInvalid(ContractError):
+    """The exposure limit does not fit in 128 bits."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableExposureLimitInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b2066f4a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("limit",)
+    limit: int
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableExposureLimitInvalid":
+        return cls(values[0])
+
+
+class ReceivableFragmentCapInvalid(ContractError):
+    """The fragment cap must be between 1 and 65,535."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentCapInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("985c757e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("cap",)
+    cap: int
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap=cap)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapInvalid":
+        return cls(values[0])
+
+
+class ReceivableFragmentCapReached(ContractError):
+    """The root already has `cap` fragments."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentCapReached(uint256,uint16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("d5a64e5e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint16")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "cap")
+    root_id: int
+    cap: int
+
+    def __init__(self, root_id: int, cap: int) -> None:
+        super().__init__(root_id=root_id, cap=cap)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapReached":
+        return cls(values[0], values[1])
+
+
+class ReceivableFragmentLocked(ContractError):
+    """The fragment has value locked in open offers."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentLocked(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3b087dd5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "locked")
+    fragment_id: int
+    locked: int
+
+    def __init__(self, fragment_id: int, locked: int) -> None:
+        super().__init__(fragment_id=fragment_id, locked=locked)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentLocked":
+        return cls(values[0], values[1])
+
+
+class ReceivableFragmentNotFound(ContractError):
+    """No fragment has this id."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7fe594af")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id",)
+    fragment_id: int
+
+    def __init__(self, fragment_id: int) -> None:
+        super().__init__(fragment_id=fragment_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentNotFound":
+        return cls(values[0])
+
+
+class ReceivableFragmentStatusInvalid(ContractError):
+    """The fragment is not in a status that allows this."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("732bca87")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "status")
+    fragment_id: int
+    status: FragmentStatus
+
+    def __init__(self, fragment_id: int, status: FragmentStatus) -> None:
+        super().__init__(fragment_id=fragment_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentStatusInvalid":
+        return cls(values[0], FragmentStatus(values[1]))
+
+
+class ReceivableGracePeriodInvalid(ContractError):
+    """The grace period is above the maximum of 365 days."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableGracePeriodInvalid(uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("885d80d6")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("grace_period",)
+    grace_period: int
+
+    def __init__(self, grace_period: int) -> None:
+        super().__init__(grace_period=grace_period)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableGracePeriodInvalid":
+        return cls(values[0])
+
+
+class ReceivableMatured(ContractError):
+    """The receivable reached its due date: it can no longer be offered, discounted or disputed."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableMatured(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5e4046db")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "due_date")
+    root_id: int
+    due_date: int
+
+    def __init__(self, root_id: int, due_date: int) -> None:
+        super().__init__(root_id=root_id, due_date=due_date)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableMatured":
+        return cls(values[0], values[1])
+
+
+class ReceivableNotDebtor(ContractError):
+    """Only the debtor may do this."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotDebtor(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5b5b5bcf")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "caller", "debtor")
+    root_id: int
+    caller: str
+    debtor: str
+
+    def __init__(self, root_id: int, caller: str, debtor: str) -> None:
+        super().__init__(root_id=root_id, caller=caller, debtor=debtor)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotDebtor":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotDefaultable(ContractError):
+    """A default may be declared only from `defaultableAt` (due date plus grace period)."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotDefaultable(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("20adffdb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "defaultable_at")
+    fragment_id: int
+    defaultable_at: int
+
+    def __init__(self, fragment_id: int, defaultable_at: int) -> None:
+        super().__init__(fragment_id=fragment_id, defaultable_at=defaultable_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotDefaultable":
+        return cls(values[0], values[1])
+
+
+class ReceivableNotDiscountBank(ContractError):
+    """The fragment's discount was requested from another bank."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotDiscountBank(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("85e0e5c4")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "caller", "bank")
+    fragment_id: int
+    caller: str
+    bank: str
+
+    def __init__(self, fragment_id: int, caller: str, bank: str) -> None:
+        super().__init__(fragment_id=fragment_id, caller=caller, bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotDiscountBank":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotFound(ContractError):
+    """No receivable has this id."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("0f5b1cf9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id",)
+    root_id: int
+
+    def __init__(self, root_id: int) -> None:
+        super().__init__(root_id=root_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotFound":
+        return cls(values[0])
+
+
+class ReceivableNotHolder(ContractError):
+    """Only the fragment's holder may do this."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotHolder(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6759577a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "caller", "holder")
+    fragment_id: int
+    caller: str
+    holder: str
+
+    def __init__(self, fragment_id: int, caller: str, holder: str) -> None:
+        super().__init__(fragment_id=fragment_id, caller=caller, holder=holder)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotHolder":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotOfferRecipient(ContractError):
+    """Only the offer's recipient may accept or reject it."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotOfferRecipient(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("63837ab6")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "caller", "recipient")
+    offer_id: int
+    caller: str
+    recipient: str
+
+    def __init__(self, offer_id: int, caller: str, recipient: str) -> None:
+        super().__init__(offer_id=offer_id, caller=caller, recipient=recipient)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotOfferRecipient":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotOfferSender(ContractError):
+    """Only the offer's sender may withdraw it."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotOfferSender(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ef7948d9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "caller", "sender")
+    offer_id: int
+    caller: str
+    sender: str
+
+    def __init__(self, offer_id: int, caller: str, sender: str) -> None:
+        super().__init__(offer_id=offer_id, caller=caller, sender=sender)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotOfferSender":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNotRecourseDebtor(ContractError):
+    """Only the seller of the fragment owes its recourse debt."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotRecourseDebtor(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("e9bb9870")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "caller", "seller")
+    fragment_id: int
+    caller: str
+    seller: str
+
+    def __init__(self, fragment_id: int, caller: str, seller: str) -> None:
+        super().__init__(fragment_id=fragment_id, caller=caller, seller=seller)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotRecourseDebtor":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceivableNothingToClaim(ContractError):
+    """The fragment has nothing to claim now."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNothingToClaim(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("fe6d0c34")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id",)
+    fragment_id: int
+
+    def __init__(self, fragment_id: int) -> None:
+        super().__init__(fragment_id=fragment_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNothingToClaim":
+        return cls(values[0])
+
+
+class ReceivableOfferAmountInvalid(ContractError):
+    """The offered amount is zero or more than the fragment's unlocked value."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferAmountInvalid(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2041e0df")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "amount", "available")
+    fragment_id: int
+    amount: int
+    available: int
+
+    def __init__(self, fragment_id: int, amount: int, available: int) -> None:
+        super().__init__(fragment_id=fragment_id, amount=amount, available=available)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferAmountInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceivableOfferNotFound(ContractError):
+    """No offer has this id."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2f9bf169")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id",)
+    offer_id: int
+
+    def __init__(self, offer_id: int) -> None:
+        super().__init__(offer_id=offer_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferNotFound":
+        return cls(values[0])
+
+
+class ReceivableOfferNotOpen(ContractError):
+    """The offer is not open."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferNotOpen(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2583db26")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "status")
+    offer_id: int
+    status: OfferStatus
+
+    def __init__(self, offer_id: int, status: OfferStatus) -> None:
+        super().__init__(offer_id=offer_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferNotOpen":
+        return cls(values[0], OfferStatus(values[1]))
+
+
+class ReceivableRecipientInvalid(ContractError):
+    """An offer must go to another account than the holder."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRecipientInvalid(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("091053f9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("recipient",)
+    recipient: str
+
+    def __init__(self, recipient: str) -> None:
+        super().__init__(recipient=recipient)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRecipientInvalid":
+        return cls(to_checksum_address(values[0]))
+
+
+class ReceivableRecourseRepaymentInvalid(ContractError):
+    """The recourse repayment is zero or more than the outstanding debt."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRecourseRepaymentInvalid(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("39cffad9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "amount", "outstanding")
+    fragment_id: int
+    amount: int
+    outstanding: int
+
+    def __init__(self, fragment_id: int, amount: int, outstanding: int) -> None:
+        super().__init__(fragment_id=fragment_id, amount=amount, outstanding=outstanding)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRecourseRepaymentInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceivableRecourseUnavailable(ContractError):
+    """Recourse needs a with-recourse financed fragment that is defaulted (or whose root was voided)."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRecourseUnavailable(uint256,uint8,bool)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("84e51811")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8", "bool")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "status", "with_recourse")
+    fragment_id: int
+    status: FragmentStatus
+    with_recourse: bool
+
+    def __init__(self, fragment_id: int, status: FragmentStatus, with_recourse: bool) -> None:
+        super().__init__(fragment_id=fragment_id, status=status, with_recourse=with_recourse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRecourseUnavailable":
+        return cls(values[0], FragmentStatus(values[1]), values[2])
+
+
+class ReceivableRepaymentInvalid(ContractError):
+    """The repayment is zero or more than the outstanding amount."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRepaymentInvalid(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("205665e9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "amount", "outstanding")
+    root_id: int
+    amount: int
+    outstanding: int
+
+    def __init__(self, root_id: int, amount: int, outstanding: int) -> None:
+        super().__init__(root_id=root_id, amount=amount, outstanding=outstanding)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRepaymentInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class ReceivableRepaymentStarted(ContractError):
+    """The debtor has started repaying: fragments can no longer be offered or discounted."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableRepaymentStarted(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2f9bf24e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "repaid")
+    root_id: int
+    repaid: int
+
+    def __init__(self, root_id: int, repaid: int) -> None:
+        super().__init__(root_id=root_id, repaid=repaid)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRepaymentStarted":
+        return cls(values[0], values[1])
+
+
+class ReceivableSelfDealing(ContractError):
+    """The supplier and the debtor are the same account."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableSelfDealing(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2b48adf8")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableSelfDealing":
+        return cls(to_checksum_address(values[0]))
+
+
+class ReceivableStatusInvalid(ContractError):
+    """The receivable is not in a status that allows this."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4fd67745")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "status")
+    root_id: int
+    status: ReceivableStatus
+
+    def __init__(self, root_id: int, status: ReceivableStatus) -> None:
+        super().__init__(root_id=root_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableStatusInvalid":
+        return cls(values[0], ReceivableStatus(values[1]))
+
+
+class ReceivableTermsInvalid(ContractError):
+    """Face value is zero or too large (> 2^96 - 1), the due date is not in the future, or the invoice hash is zero."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableTermsInvalid(uint256,uint64,bytes32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("34c2988f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "bytes32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("face_value", "due_date", "invoice_hash")
+    face_value: int
+    due_date: int
+    invoice_hash: bytes
+
+    def __init__(self, face_value: int, due_date: int, invoice_hash: bytes) -> None:
+        super().__init__(face_value=face_value, due_date=due_date, invoice_hash=invoice_hash)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableTermsInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class ReentrancyGuardReentrantCall(ContractError):
+    """ReentrancyGuardReentrantCall"""
+
+    SIGNATURE: ClassVar[str] = "ReentrancyGuardReentrantCall()"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3ee5aeb5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReentrancyGuardReentrantCall":
+        return cls()
+
+
+class SafeCastOverflowedUintDowncast(ContractError):
+    """SafeCastOverflowedUintDowncast"""
+
+    SIGNATURE: ClassVar[str] = "SafeCastOverflowedUintDowncast(uint8,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6dfcc650")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint8", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("bits", "value")
+    bits: int
+    value: int
+
+    def __init__(self, bits: int, value: int) -> None:
+        super().__init__(bits=bits, value=value)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "SafeCastOverflowedUintDowncast":
+        return cls(values[0], values[1])
+
+
+class SafeERC20FailedOperation(ContractError):
+    """SafeERC20FailedOperation"""
+
+    SIGNATURE: ClassVar[str] = "SafeERC20FailedOperation(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5274afe7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("token",)
+    token: str
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token=token)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "SafeERC20FailedOperation":
+        return cls(to_checksum_address(values[0]))
+
+
 class SettlementAmountZero(ContractError):
     """Mint or burn of zero units."""
 
@@ -335,7 +1794,32 @@ ERRORS: tuple[type[ContractError], ...] = (
     ERC20InvalidReceiver,
     ERC20InvalidSender,
     ERC20InvalidSpender,
+    ERC721IncorrectOwner,
+    ERC721InsufficientApproval,
+    ERC721InvalidApprover,
+    ERC721InvalidOperator,
+    ERC721InvalidOwner,
+    ERC721InvalidReceiver,
+    ERC721InvalidSender,
+    ERC721NonexistentToken,
     LedgerContractUnchanged,
+    LoanAmountInvalid,
+    LoanCollateralFull,
+    LoanCollateralMismatch,
+    LoanForeclosureNotDue,
+    LoanLtvAboveMax,
+    LoanMarginCallNotDue,
+    LoanMaturityInvalid,
+    LoanNotBank,
+    LoanNotBorrower,
+    LoanNotFound,
+    LoanPrincipalExceedsLimit,
+    LoanProgramNotBank,
+    LoanProgramNotOpen,
+    LoanProgramTermsInvalid,
+    LoanReceiptNotCollateral,
+    LoanReleaseQuantityInvalid,
+    LoanStatusInvalid,
     ParticipantAdmissionInvalid,
     ParticipantAlreadyRegistered,
     ParticipantIsSuspended,
@@ -343,6 +1827,60 @@ ERRORS: tuple[type[ContractError], ...] = (
     ParticipantMissingRole,
     ParticipantNotRegistered,
     ParticipantStatusInvalid,
+    PriceCommodityNotListed,
+    PriceFeederNotAppointed,
+    PriceFeederUnchanged,
+    PriceInvalid,
+    PriceListingInvalid,
+    PriceMissing,
+    PriceStale,
+    ReceiptIsPledged,
+    ReceiptLotAlreadyIssued,
+    ReceiptNotFound,
+    ReceiptNotLienHolder,
+    ReceiptNotOwner,
+    ReceiptNotPresented,
+    ReceiptSplitQuantityInvalid,
+    ReceiptStatusInvalid,
+    ReceiptTermsInvalid,
+    ReceiptTransferRestricted,
+    ReceiptWrongWarehouse,
+    ReceivableAlreadyRegistered,
+    ReceivableBatchInvalid,
+    ReceivableDiscountRateInvalid,
+    ReceivableDiscountTermsMismatch,
+    ReceivableExposureLimitExceeded,
+    ReceivableExposureLimitInvalid,
+    ReceivableFragmentCapInvalid,
+    ReceivableFragmentCapReached,
+    ReceivableFragmentLocked,
+    ReceivableFragmentNotFound,
+    ReceivableFragmentStatusInvalid,
+    ReceivableGracePeriodInvalid,
+    ReceivableMatured,
+    ReceivableNotDebtor,
+    ReceivableNotDefaultable,
+    ReceivableNotDiscountBank,
+    ReceivableNotFound,
+    ReceivableNotHolder,
+    ReceivableNotOfferRecipient,
+    ReceivableNotOfferSender,
+    ReceivableNotRecourseDebtor,
+    ReceivableNothingToClaim,
+    ReceivableOfferAmountInvalid,
+    ReceivableOfferNotFound,
+    ReceivableOfferNotOpen,
+    ReceivableRecipientInvalid,
+    ReceivableRecourseRepaymentInvalid,
+    ReceivableRecourseUnavailable,
+    ReceivableRepaymentInvalid,
+    ReceivableRepaymentStarted,
+    ReceivableSelfDealing,
+    ReceivableStatusInvalid,
+    ReceivableTermsInvalid,
+    ReentrancyGuardReentrantCall,
+    SafeCastOverflowedUintDowncast,
+    SafeERC20FailedOperation,
     SettlementAmountZero,
     SettlementTransferRestricted,
 )

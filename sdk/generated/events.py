@@ -6,11 +6,20 @@ from typing import Any, ClassVar
 from eth_utils import to_checksum_address
 
 from sdk._events import ContractEvent
-from sdk.generated.enums import ParticipantStatus
+from sdk.generated.enums import (
+    FinancingStatus,
+    FragmentStatus,
+    LoanStatus,
+    OfferStatus,
+    ParticipantStatus,
+    ProgramStatus,
+    ReceiptStatus,
+    ReceivableStatus,
+)
 
 
 @dataclass(frozen=True, slots=True)
-class Approval(ContractEvent):
+class SettlementTokenApproval(ContractEvent):
     """Approval"""
 
     NAME: ClassVar[str] = "Approval"
@@ -24,8 +33,113 @@ class Approval(ContractEvent):
     value: int
 
     @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "Approval":
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementTokenApproval":
         return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseReceiptsApproval(ContractEvent):
+    """Approval"""
+
+    NAME: ClassVar[str] = "Approval"
+    SIGNATURE: ClassVar[str] = "Approval(address,address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "approved", "token_id")
+    owner: str
+    approved: str
+    token_id: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "WarehouseReceiptsApproval":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalForAll(ContractEvent):
+    """ApprovalForAll"""
+
+    NAME: ClassVar[str] = "ApprovalForAll"
+    SIGNATURE: ClassVar[str] = "ApprovalForAll(address,address,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("17307eab39ab6107e8899845ad3d59bd9653f200f220920489ca2b5937696c31")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "operator", "approved")
+    owner: str
+    operator: str
+    approved: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ApprovalForAll":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class CollateralAdded(ContractEvent):
+    """Emitted when the borrower pledges another receipt to the loan (a cure when it brings a margin-called loan within max LTV at a fresh price)."""
+
+    NAME: ClassVar[str] = "CollateralAdded"
+    SIGNATURE: ClassVar[str] = "CollateralAdded(uint256,uint256,address,uint64,uint64,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("c5dfccd789e0bb3f78b2b5a21e905890f3bddc664b8363781e72296f31c349eb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "uint64", "uint64", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "receipt_id", "borrower", "quantity", "pledged_quantity", "old_status", "new_status")
+    loan_id: int
+    receipt_id: int
+    borrower: str
+    quantity: int
+    pledged_quantity: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CollateralAdded":
+        return cls(values[0], values[1], to_checksum_address(values[2]), values[3], values[4], LoanStatus(values[5]), LoanStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class CollateralReleased(ContractEvent):
+    """Emitted when part of the goods is released to the borrower. `releasedReceiptId` is a new free child split off `receiptId`, or `receiptId` itself when released whole."""
+
+    NAME: ClassVar[str] = "CollateralReleased"
+    SIGNATURE: ClassVar[str] = "CollateralReleased(uint256,uint256,uint256,uint64,uint64,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5ccbd742ca78368dd602316425555d7730b7bb6768a8f51874f383a37c301465")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint64", "uint64", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "receipt_id", "released_receipt_id", "quantity", "pledged_quantity", "ltv_bps", "old_status", "new_status")
+    loan_id: int
+    receipt_id: int
+    released_receipt_id: int
+    quantity: int
+    pledged_quantity: int
+    ltv_bps: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CollateralReleased":
+        return cls(values[0], values[1], values[2], values[3], values[4], values[5], LoanStatus(values[6]), LoanStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class CommodityListed(ContractEvent):
+    """Emitted when the operator lists a commodity or changes its staleness limit."""
+
+    NAME: ClassVar[str] = "CommodityListed"
+    SIGNATURE: ClassVar[str] = "CommodityListed(bytes16,bytes4,uint32,uint32)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("54a3a989c46d87b1a1573e4217910ccc68d2dee0bdacf48825a3c631031c985f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "bytes4", "uint32", "uint32")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "unit", "old_max_age", "new_max_age")
+    commodity: bytes
+    unit: bytes
+    old_max_age: int
+    new_max_age: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CommodityListed":
+        return cls(values[0], values[1], values[2], values[3])
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +163,239 @@ class DepositMinted(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class DiscountDeclined(ContractEvent):
+    """The bank declined a discount request."""
+
+    NAME: ClassVar[str] = "DiscountDeclined"
+    SIGNATURE: ClassVar[str] = "DiscountDeclined(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("4ce65d166d2e684e19cc3de97131f31806ae1bf067d23d57245922b31aaa110c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "bank", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    bank: str
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DiscountDeclined":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), FragmentStatus(values[3]), FragmentStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountRequestWithdrawn(ContractEvent):
+    """The holder withdrew its discount request."""
+
+    NAME: ClassVar[str] = "DiscountRequestWithdrawn"
+    SIGNATURE: ClassVar[str] = "DiscountRequestWithdrawn(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("951932a6fadaddf9c395194c703437d4d6a4a7f164291ae9eb97d3a3db2369f0")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "bank", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    bank: str
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DiscountRequestWithdrawn":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), FragmentStatus(values[3]), FragmentStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountRequested(ContractEvent):
+    """A holder asked `bank` to discount a fragment at `rateBps`."""
+
+    NAME: ClassVar[str] = "DiscountRequested"
+    SIGNATURE: ClassVar[str] = "DiscountRequested(uint256,address,address,uint256,uint16,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("9277ab18bfc133ebce6cb15fd79f8557b259c18810396f701ee806316436b075")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint16", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "bank", "value", "rate_bps", "with_recourse", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    bank: str
+    value: int
+    rate_bps: int
+    with_recourse: bool
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DiscountRequested":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], FragmentStatus(values[6]), FragmentStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentDefaulted(ContractEvent):
+    """A holder declared a fragment defaulted after the due date and grace period."""
+
+    NAME: ClassVar[str] = "FragmentDefaulted"
+    SIGNATURE: ClassVar[str] = "FragmentDefaulted(uint256,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("c5cf3b22ee1ea378abcfe2dcf763da630764516cce07f38fc6e83db73e1c306c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "debtor", "unpaid", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    debtor: str
+    unpaid: int
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentDefaulted":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], FragmentStatus(values[4]), FragmentStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentDiscounted(ContractEvent):
+    """A bank discounted a fragment: it paid `price` to the seller and now holds the fragment."""
+
+    NAME: ClassVar[str] = "FragmentDiscounted"
+    SIGNATURE: ClassVar[str] = "FragmentDiscounted(uint256,address,address,address,uint256,uint256,uint16,uint256,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d88b9d7b73f8ea48e0da40c810b4d963f84f0405dca11f6f36fde6a9566b499e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint256", "uint16", "uint256", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "seller", "bank", "debtor", "value", "price", "rate_bps", "days_to_maturity", "with_recourse", "old_status", "new_status")
+    fragment_id: int
+    seller: str
+    bank: str
+    debtor: str
+    value: int
+    price: int
+    rate_bps: int
+    days_to_maturity: int
+    with_recourse: bool
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentDiscounted":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], FragmentStatus(values[9]), FragmentStatus(values[10]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentOfferAccepted(ContractEvent):
+    """The recipient accepted an offer: child fragment `childId` of value `amount` now belongs to it."""
+
+    NAME: ClassVar[str] = "FragmentOfferAccepted"
+    SIGNATURE: ClassVar[str] = "FragmentOfferAccepted(uint256,uint256,uint256,address,address,uint256,uint256,uint8,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("e07458dd0bb1b0889acde82c00604566eefd9ba3058997c714871458876b5d99")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "address", "address", "uint256", "uint256", "uint8", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "parent_id", "child_id", "from_", "to", "amount", "parent_value", "parent_status", "old_status", "new_status")
+    offer_id: int
+    parent_id: int
+    child_id: int
+    from_: str
+    to: str
+    amount: int
+    parent_value: int
+    parent_status: FragmentStatus
+    old_status: OfferStatus
+    new_status: OfferStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentOfferAccepted":
+        return cls(values[0], values[1], values[2], to_checksum_address(values[3]), to_checksum_address(values[4]), values[5], values[6], FragmentStatus(values[7]), OfferStatus(values[8]), OfferStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentOfferRejected(ContractEvent):
+    """The recipient rejected an offer; its value is unlocked."""
+
+    NAME: ClassVar[str] = "FragmentOfferRejected"
+    SIGNATURE: ClassVar[str] = "FragmentOfferRejected(uint256,uint256,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8179600fabaf1bc07920f755d180e08fc0f4dce75c43f2e38e1a7b582d0a1afa")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "fragment_id", "from_", "to", "amount", "old_status", "new_status")
+    offer_id: int
+    fragment_id: int
+    from_: str
+    to: str
+    amount: int
+    old_status: OfferStatus
+    new_status: OfferStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentOfferRejected":
+        return cls(values[0], values[1], to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], OfferStatus(values[5]), OfferStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentOfferWithdrawn(ContractEvent):
+    """The holder withdrew an offer; its value is unlocked."""
+
+    NAME: ClassVar[str] = "FragmentOfferWithdrawn"
+    SIGNATURE: ClassVar[str] = "FragmentOfferWithdrawn(uint256,uint256,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8460e1bb9c3bfd1a7fe410f3d4ee04e74d5370a79452a3b3756a4c30164636d7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "fragment_id", "from_", "to", "amount", "old_status", "new_status")
+    offer_id: int
+    fragment_id: int
+    from_: str
+    to: str
+    amount: int
+    old_status: OfferStatus
+    new_status: OfferStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentOfferWithdrawn":
+        return cls(values[0], values[1], to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], OfferStatus(values[5]), OfferStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentOffered(ContractEvent):
+    """A holder offered part or all of a fragment's value; that value is locked until the offer closes."""
+
+    NAME: ClassVar[str] = "FragmentOffered"
+    SIGNATURE: ClassVar[str] = "FragmentOffered(uint256,uint256,address,address,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("67dbe2cae6e016a959408a589a6a45efef6a47f3452598beba1ac99faeca88b7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "address", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "fragment_id", "from_", "to", "amount", "locked", "old_status", "new_status")
+    offer_id: int
+    fragment_id: int
+    from_: str
+    to: str
+    amount: int
+    locked: int
+    old_status: OfferStatus
+    new_status: OfferStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentOffered":
+        return cls(values[0], values[1], to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], OfferStatus(values[6]), OfferStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentPaid(ContractEvent):
+    """A fragment's share of repayments was paid to its holder (by `claim` or `distribute`)."""
+
+    NAME: ClassVar[str] = "FragmentPaid"
+    SIGNATURE: ClassVar[str] = "FragmentPaid(uint256,address,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5c9e0f20cdac78477e46820bbed6d4c15de57834c332f26e07fd0d35ec54e491")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "holder", "amount", "total_paid", "old_status", "new_status")
+    fragment_id: int
+    holder: str
+    amount: int
+    total_paid: int
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FragmentPaid":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], FragmentStatus(values[4]), FragmentStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerContractSet(ContractEvent):
     """Emitted when the operator marks or unmarks an address as a ledger contract (allowed to hold funds)."""
 
@@ -65,6 +412,135 @@ class LedgerContractSet(ContractEvent):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "LedgerContractSet":
         return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class LoanForeclosed(ContractEvent):
+    """Emitted when the bank forecloses: every pledged receipt passed to it."""
+
+    NAME: ClassVar[str] = "LoanForeclosed"
+    SIGNATURE: ClassVar[str] = "LoanForeclosed(uint256,address,address,uint256,uint256,uint64,uint128,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("e19512f9fbe396458f7da927c6a00b896dd5a23edc566a66dfdce7cfd4da6fb7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "uint128", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "principal", "interest", "quantity", "price", "collateral_value", "shortfall", "old_status", "new_status")
+    loan_id: int
+    bank: str
+    borrower: str
+    principal: int
+    interest: int
+    quantity: int
+    price: int
+    collateral_value: int
+    shortfall: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanForeclosed":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], LoanStatus(values[9]), LoanStatus(values[10]))
+
+
+@dataclass(frozen=True, slots=True)
+class LoanOpened(ContractEvent):
+    """Emitted when a loan is opened: the receipt is locked and the principal paid to the borrower."""
+
+    NAME: ClassVar[str] = "LoanOpened"
+    SIGNATURE: ClassVar[str] = "LoanOpened(uint256,address,address,uint256,uint256,uint64,uint128,uint256,uint256,uint256,uint16,uint64,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("b29b090ef0b8270b89aa50ace7e847b42c0e273dff444268d53f7f3631d99d72")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "uint128", "uint256", "uint256", "uint256", "uint16", "uint64", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "program_id", "receipt_id", "quantity", "price", "principal", "limit", "ltv_bps", "rate_bps", "maturity", "old_status", "new_status")
+    loan_id: int
+    bank: str
+    borrower: str
+    program_id: int
+    receipt_id: int
+    quantity: int
+    price: int
+    principal: int
+    limit: int
+    ltv_bps: int
+    rate_bps: int
+    maturity: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanOpened":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], values[9], values[10], values[11], LoanStatus(values[12]), LoanStatus(values[13]))
+
+
+@dataclass(frozen=True, slots=True)
+class LoanRepaid(ContractEvent):
+    """Emitted on a repayment. Interest is accrued to this block first; `principal` and `interest` are what is left. A full repayment releases every pledged receipt (status Repaid); a repayment that brings a margin-called loan within max LTV at a fresh price cures it (status Active)."""
+
+    NAME: ClassVar[str] = "LoanRepaid"
+    SIGNATURE: ClassVar[str] = "LoanRepaid(uint256,address,address,uint256,uint256,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("949e061f1901810599f493edff4c5303bbd562319246146e14f3c5b60cdfda32")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "payer", "bank", "amount", "interest_paid", "principal_paid", "principal", "interest", "old_status", "new_status")
+    loan_id: int
+    payer: str
+    bank: str
+    amount: int
+    interest_paid: int
+    principal_paid: int
+    principal: int
+    interest: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanRepaid":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], LoanStatus(values[8]), LoanStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class MarginCallCured(ContractEvent):
+    """Emitted when a margin call is cured by a price recovery (see `cure`)."""
+
+    NAME: ClassVar[str] = "MarginCallCured"
+    SIGNATURE: ClassVar[str] = "MarginCallCured(uint256,uint256,uint16,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("f904a6a02a20f9e6fa6e2809ce7632e3300df0cbc4a2c9e37f1f4e40c7cd9001")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint16", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "ltv_bps", "max_ltv_bps", "old_status", "new_status")
+    loan_id: int
+    ltv_bps: int
+    max_ltv_bps: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "MarginCallCured":
+        return cls(values[0], values[1], values[2], LoanStatus(values[3]), LoanStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class MarginCalled(ContractEvent):
+    """Emitted when margin is called: LTV at `price` exceeded the margin-call LTV; cure by `deadline`."""
+
+    NAME: ClassVar[str] = "MarginCalled"
+    SIGNATURE: ClassVar[str] = "MarginCalled(uint256,address,address,uint256,uint16,uint64,uint128,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("7a3f17ceffb117017451bd41f85d4a7909e219f450a88d1d00460cb4f0722070")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint16", "uint64", "uint128", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "ltv_bps", "margin_call_ltv_bps", "deadline", "price", "old_status", "new_status")
+    loan_id: int
+    bank: str
+    borrower: str
+    ltv_bps: int
+    margin_call_ltv_bps: int
+    deadline: int
+    price: int
+    old_status: LoanStatus
+    new_status: LoanStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "MarginCalled":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], LoanStatus(values[7]), LoanStatus(values[8]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +627,521 @@ class ParticipantSuspended(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PriceFeederSet(ContractEvent):
+    """Emitted when the operator appoints or removes a price feeder for a commodity."""
+
+    NAME: ClassVar[str] = "PriceFeederSet"
+    SIGNATURE: ClassVar[str] = "PriceFeederSet(bytes16,address,bool,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("da8e0aff90e2ab2cb005c56749962dbc295bd81523d1f74b7166885759a0e370")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "bool", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder", "old_appointed", "new_appointed")
+    commodity: bytes
+    feeder: str
+    old_appointed: bool
+    new_appointed: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceFeederSet":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class PricePosted(ContractEvent):
+    """Emitted when a feeder posts a price."""
+
+    NAME: ClassVar[str] = "PricePosted"
+    SIGNATURE: ClassVar[str] = "PricePosted(bytes16,address,uint128,uint64,uint128,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("2b097d1704d8c7c5992f16209ccdfc50be3637ff7d698bd91a4cf175de68c19b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "uint128", "uint64", "uint128", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder", "price", "observed_at", "old_price", "old_observed_at")
+    commodity: bytes
+    feeder: str
+    price: int
+    observed_at: int
+    old_price: int
+    old_observed_at: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PricePosted":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5])
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramClosed(ContractEvent):
+    """Emitted when a bank closes a program to new loans (open loans keep its terms)."""
+
+    NAME: ClassVar[str] = "ProgramClosed"
+    SIGNATURE: ClassVar[str] = "ProgramClosed(uint256,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("01858c4099eecb4b39952676a535bf79efd6b22d62757007c466fd14e60855e5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "old_status", "new_status")
+    program_id: int
+    bank: str
+    old_status: ProgramStatus
+    new_status: ProgramStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramClosed":
+        return cls(values[0], to_checksum_address(values[1]), ProgramStatus(values[2]), ProgramStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramOpened(ContractEvent):
+    """Emitted when a bank opens a lending program."""
+
+    NAME: ClassVar[str] = "ProgramOpened"
+    SIGNATURE: ClassVar[str] = "ProgramOpened(uint256,address,bytes16,uint16,uint16,uint16,uint32,uint32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("ec6c318f52a2c1289104f9649ee47a93094aa0c677e7f655c2fe22f040ce7e64")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes16", "uint16", "uint16", "uint16", "uint32", "uint32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "commodity", "rate_bps", "max_ltv_bps", "margin_call_ltv_bps", "cure_period", "max_tenor", "old_status", "new_status")
+    program_id: int
+    bank: str
+    commodity: bytes
+    rate_bps: int
+    max_ltv_bps: int
+    margin_call_ltv_bps: int
+    cure_period: int
+    max_tenor: int
+    old_status: ProgramStatus
+    new_status: ProgramStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramOpened":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6], values[7], ProgramStatus(values[8]), ProgramStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptDelivered(ContractEvent):
+    """Emitted when the warehouse delivers the goods out and burns the receipt."""
+
+    NAME: ClassVar[str] = "ReceiptDelivered"
+    SIGNATURE: ClassVar[str] = "ReceiptDelivered(uint256,address,address,bytes16,uint64,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("60c42e97fc4e06fbd7b179a4d515788cd58d2d3d59689c07139f51ce0cba68ac")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "bytes16", "uint64", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "warehouse", "presenter", "lot_id", "quantity", "lot_freed", "old_status", "new_status")
+    id: int
+    warehouse: str
+    presenter: str
+    lot_id: bytes
+    quantity: int
+    lot_freed: bool
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptDelivered":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], ReceiptStatus(values[6]), ReceiptStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptIssued(ContractEvent):
+    """Emitted when a warehouse issues a receipt (free to the depositor, or born pledged to a lien holder)."""
+
+    NAME: ClassVar[str] = "ReceiptIssued"
+    SIGNATURE: ClassVar[str] = "ReceiptIssued(uint256,address,address,address,bytes16,uint64,bytes4,bytes16,bytes16,bytes16,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("685d67f348fa59426c4c41b448efeef3d5ba4c39cb095e02e9af602f771facdb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "bytes16", "uint64", "bytes4", "bytes16", "bytes16", "bytes16", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "warehouse", "owner", "lien_holder", "commodity", "quantity", "unit", "grade", "location", "lot_id", "inspection_hash", "old_status", "new_status")
+    id: int
+    warehouse: str
+    owner: str
+    lien_holder: str
+    commodity: bytes
+    quantity: int
+    unit: bytes
+    grade: bytes
+    location: bytes
+    lot_id: bytes
+    inspection_hash: bytes
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptIssued":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], values[9], values[10], ReceiptStatus(values[11]), ReceiptStatus(values[12]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptPledged(ContractEvent):
+    """Emitted when a free receipt is put under a lien."""
+
+    NAME: ClassVar[str] = "ReceiptPledged"
+    SIGNATURE: ClassVar[str] = "ReceiptPledged(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("66de39296d3903652a31f6a696ee707f95758c5c9736d4216d2db89e876322ba")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "lien_holder", "old_status", "new_status")
+    id: int
+    owner: str
+    lien_holder: str
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptPledged":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), ReceiptStatus(values[3]), ReceiptStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptReleased(ContractEvent):
+    """Emitted when the lien holder releases the lien; the owner holds the receipt free again."""
+
+    NAME: ClassVar[str] = "ReceiptReleased"
+    SIGNATURE: ClassVar[str] = "ReceiptReleased(uint256,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("2e37e7a122f628fd16846a2e79e72674bace395e186d0952d769a98813ff9510")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "lien_holder", "old_status", "new_status")
+    id: int
+    owner: str
+    lien_holder: str
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptReleased":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), ReceiptStatus(values[3]), ReceiptStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSeized(ContractEvent):
+    """Emitted when the lien holder enforces its lien: title passes from `from` to `to`, free of the lien."""
+
+    NAME: ClassVar[str] = "ReceiptSeized"
+    SIGNATURE: ClassVar[str] = "ReceiptSeized(uint256,address,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5e2f9788c792c636de86cc60d6727a6bf476843ef13345701962f54ca65ed9ee")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "from_", "to", "lien_holder", "old_status", "new_status")
+    id: int
+    from_: str
+    to: str
+    lien_holder: str
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSeized":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), ReceiptStatus(values[4]), ReceiptStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSplit(ContractEvent):
+    """Emitted when `quantity` is split off receipt `id` into the new receipt `childId`. The child inherits warehouse, commodity, unit, grade, location, lot id and inspection hash from its parent."""
+
+    NAME: ClassVar[str] = "ReceiptSplit"
+    SIGNATURE: ClassVar[str] = "ReceiptSplit(uint256,uint256,address,uint64,uint64,uint8,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d49da10175babcd79ed6d640caa05c59b3d70e85de078d2a58ec01b70cbec7b3")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "uint64", "uint64", "uint8", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "child_id", "child_owner", "quantity", "parent_quantity", "parent_status", "old_status", "new_status")
+    id: int
+    child_id: int
+    child_owner: str
+    quantity: int
+    parent_quantity: int
+    parent_status: ReceiptStatus
+    old_status: ReceiptStatus
+    new_status: ReceiptStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSplit":
+        return cls(values[0], values[1], to_checksum_address(values[2]), values[3], values[4], ReceiptStatus(values[5]), ReceiptStatus(values[6]), ReceiptStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableCancelled(ContractEvent):
+    """The supplier cancelled a receivable before confirmation. Its invoice hash may be registered again."""
+
+    NAME: ClassVar[str] = "ReceivableCancelled"
+    SIGNATURE: ClassVar[str] = "ReceivableCancelled(uint256,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d8c35951a7c5db0001d060ede2c0c2aa42576c5803d508bb5e7960ba11188202")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "supplier", "old_status", "new_status")
+    root_id: int
+    supplier: str
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableCancelled":
+        return cls(values[0], to_checksum_address(values[1]), ReceivableStatus(values[2]), ReceivableStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableConfirmed(ContractEvent):
+    """The debtor confirmed a receivable, making it bankable."""
+
+    NAME: ClassVar[str] = "ReceivableConfirmed"
+    SIGNATURE: ClassVar[str] = "ReceivableConfirmed(uint256,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("ddbca491d513499bfc2f76184697559f32eca5e04d57011ae9b44c5bae736162")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "holder", "face_value", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    holder: str
+    face_value: int
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableConfirmed":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], ReceivableStatus(values[4]), ReceivableStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableDisputeResolved(ContractEvent):
+    """The operator resolved a dispute: upheld (the receivable stands) or voided."""
+
+    NAME: ClassVar[str] = "ReceivableDisputeResolved"
+    SIGNATURE: ClassVar[str] = "ReceivableDisputeResolved(uint256,address,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("66fc54fcb77cfb3104edd8d27dbf701b8b343e830c178e45a50e308e97b053ea")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "operator", "upheld", "old_status", "new_status")
+    root_id: int
+    operator: str
+    upheld: bool
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDisputeResolved":
+        return cls(values[0], to_checksum_address(values[1]), values[2], ReceivableStatus(values[3]), ReceivableStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableDisputed(ContractEvent):
+    """The debtor disputed a receivable: all its fragments are frozen until the operator resolves it."""
+
+    NAME: ClassVar[str] = "ReceivableDisputed"
+    SIGNATURE: ClassVar[str] = "ReceivableDisputed(uint256,address,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8d63080495759625af64bd58d07b9e0d79ce7f49a45aa4b39b81156d103661c1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "reason", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    reason: bytes
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDisputed":
+        return cls(values[0], to_checksum_address(values[1]), values[2], ReceivableStatus(values[3]), ReceivableStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableExposureLimitSet(ContractEvent):
+    """A bank set its exposure limit on a core enterprise."""
+
+    NAME: ClassVar[str] = "ReceivableExposureLimitSet"
+    SIGNATURE: ClassVar[str] = "ReceivableExposureLimitSet(address,address,uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("9ed95b3df58da21bde27251dc4654358a36826845f01217ac3d0988e76be84de")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "debtor", "old_limit", "new_limit", "used")
+    bank: str
+    debtor: str
+    old_limit: int
+    new_limit: int
+    used: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableExposureLimitSet":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2], values[3], values[4])
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableFragmentCapSet(ContractEvent):
+    """The operator changed the cap on fragments per root."""
+
+    NAME: ClassVar[str] = "ReceivableFragmentCapSet"
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentCapSet(address,uint16,uint16)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("82e3f0cf0a94dcfa7574acd62dd5bfe37b8961bd66b0ee0a4dc229fb3131f3b0")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint16", "uint16")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator", "old_cap", "new_cap")
+    operator: str
+    old_cap: int
+    new_cap: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapSet":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableGracePeriodSet(ContractEvent):
+    """The operator changed the grace period between the due date and a possible default."""
+
+    NAME: ClassVar[str] = "ReceivableGracePeriodSet"
+    SIGNATURE: ClassVar[str] = "ReceivableGracePeriodSet(address,uint64,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("309084f43f48ad0faef2b45c5883bcbab54d4e15c3c82c02a9d944a2114dc6ca")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint64", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator", "old_grace_period", "new_grace_period")
+    operator: str
+    old_grace_period: int
+    new_grace_period: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableGracePeriodSet":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableIssued(ContractEvent):
+    """A core enterprise issued a payable certificate to a supplier, confirmed from birth."""
+
+    NAME: ClassVar[str] = "ReceivableIssued"
+    SIGNATURE: ClassVar[str] = "ReceivableIssued(uint256,address,address,uint256,uint256,uint64,bytes32,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5b27a8569b4a13103f2c58c4d12bc7dbd0b51cd6e7229682e431cb4f63142b1c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "bytes32", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "supplier", "fragment_id", "face_value", "due_date", "invoice_hash", "po_hash", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    supplier: str
+    fragment_id: int
+    face_value: int
+    due_date: int
+    invoice_hash: bytes
+    po_hash: bytes
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableIssued":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], ReceivableStatus(values[8]), ReceivableStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableRegistered(ContractEvent):
+    """A supplier registered a receivable; it awaits the debtor's confirmation."""
+
+    NAME: ClassVar[str] = "ReceivableRegistered"
+    SIGNATURE: ClassVar[str] = "ReceivableRegistered(uint256,address,address,uint256,uint256,uint64,bytes32,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("3974ace07edac5a065dfcc0739f97f1efffe475fcf4eef1adfc8ce34e5d93352")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "bytes32", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "supplier", "debtor", "fragment_id", "face_value", "due_date", "invoice_hash", "po_hash", "old_status", "new_status")
+    root_id: int
+    supplier: str
+    debtor: str
+    fragment_id: int
+    face_value: int
+    due_date: int
+    invoice_hash: bytes
+    po_hash: bytes
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRegistered":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], ReceivableStatus(values[8]), ReceivableStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableRejected(ContractEvent):
+    """The debtor rejected a receivable. Its invoice hash may be registered again."""
+
+    NAME: ClassVar[str] = "ReceivableRejected"
+    SIGNATURE: ClassVar[str] = "ReceivableRejected(uint256,address,bytes32,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("65d467d7facdb4363bc5eeb7b7e51ee0ffc9753d64a5933a3b7a95c45fd516e0")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes32", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "reason", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    reason: bytes
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRejected":
+        return cls(values[0], to_checksum_address(values[1]), values[2], ReceivableStatus(values[3]), ReceivableStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableRepaid(ContractEvent):
+    """The debtor paid `amount` into the contract for a receivable."""
+
+    NAME: ClassVar[str] = "ReceivableRepaid"
+    SIGNATURE: ClassVar[str] = "ReceivableRepaid(uint256,address,uint256,uint256,uint256,bool,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("bf5f89fa9a0ba83fe2cf896b19b0b038d3f6b096bd5feb975e2e2a0f2961796c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256", "uint256", "bool", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "debtor", "amount", "total_repaid", "outstanding", "late", "old_status", "new_status")
+    root_id: int
+    debtor: str
+    amount: int
+    total_repaid: int
+    outstanding: int
+    late: bool
+    old_status: ReceivableStatus
+    new_status: ReceivableStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableRepaid":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], ReceivableStatus(values[6]), ReceivableStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
+class RecourseExercised(ContractEvent):
+    """A bank exercised recourse: the fragment returned to the seller, who now owes the bank `debt`."""
+
+    NAME: ClassVar[str] = "RecourseExercised"
+    SIGNATURE: ClassVar[str] = "RecourseExercised(uint256,address,address,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("e86cb0998a4e4e48f3a2187259ba508bc6d7f72ab6ed93f5e09fa502883fa662")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "bank", "seller", "debt", "exposure_released", "old_status", "new_status")
+    fragment_id: int
+    bank: str
+    seller: str
+    debt: int
+    exposure_released: int
+    old_status: FragmentStatus
+    new_status: FragmentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RecourseExercised":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], FragmentStatus(values[5]), FragmentStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class RecourseRepaid(ContractEvent):
+    """The seller repaid (part of) a recourse debt to the bank."""
+
+    NAME: ClassVar[str] = "RecourseRepaid"
+    SIGNATURE: ClassVar[str] = "RecourseRepaid(uint256,address,address,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("dd3ccf6b4b9a46d47c9fd736e106e0aff76ef5eea436418a74136de3df5516df")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "seller", "bank", "amount", "outstanding", "old_status", "new_status")
+    fragment_id: int
+    seller: str
+    bank: str
+    amount: int
+    outstanding: int
+    old_status: FinancingStatus
+    new_status: FinancingStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RecourseRepaid":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], FinancingStatus(values[5]), FinancingStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
 class RoleAdminChanged(ContractEvent):
     """RoleAdminChanged"""
 
@@ -208,7 +1199,7 @@ class RoleRevoked(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer(ContractEvent):
+class SettlementTokenTransfer(ContractEvent):
     """Transfer"""
 
     NAME: ClassVar[str] = "Transfer"
@@ -222,7 +1213,26 @@ class Transfer(ContractEvent):
     value: int
 
     @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "Transfer":
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementTokenTransfer":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseReceiptsTransfer(ContractEvent):
+    """Transfer"""
+
+    NAME: ClassVar[str] = "Transfer"
+    SIGNATURE: ClassVar[str] = "Transfer(address,address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True)
+    FIELDS: ClassVar[tuple[str, ...]] = ("from_", "to", "token_id")
+    from_: str
+    to: str
+    token_id: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "WarehouseReceiptsTransfer":
         return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
 
 
@@ -247,16 +1257,60 @@ class WithdrawalBurned(ContractEvent):
 
 
 EVENTS: tuple[type[ContractEvent], ...] = (
-    Approval,
+    SettlementTokenApproval,
+    WarehouseReceiptsApproval,
+    ApprovalForAll,
+    CollateralAdded,
+    CollateralReleased,
+    CommodityListed,
     DepositMinted,
+    DiscountDeclined,
+    DiscountRequestWithdrawn,
+    DiscountRequested,
+    FragmentDefaulted,
+    FragmentDiscounted,
+    FragmentOfferAccepted,
+    FragmentOfferRejected,
+    FragmentOfferWithdrawn,
+    FragmentOffered,
+    FragmentPaid,
     LedgerContractSet,
+    LoanForeclosed,
+    LoanOpened,
+    LoanRepaid,
+    MarginCallCured,
+    MarginCalled,
     ParticipantAdmitted,
     ParticipantReadmitted,
     ParticipantResumed,
     ParticipantSuspended,
+    PriceFeederSet,
+    PricePosted,
+    ProgramClosed,
+    ProgramOpened,
+    ReceiptDelivered,
+    ReceiptIssued,
+    ReceiptPledged,
+    ReceiptReleased,
+    ReceiptSeized,
+    ReceiptSplit,
+    ReceivableCancelled,
+    ReceivableConfirmed,
+    ReceivableDisputeResolved,
+    ReceivableDisputed,
+    ReceivableExposureLimitSet,
+    ReceivableFragmentCapSet,
+    ReceivableGracePeriodSet,
+    ReceivableIssued,
+    ReceivableRegistered,
+    ReceivableRejected,
+    ReceivableRepaid,
+    RecourseExercised,
+    RecourseRepaid,
     RoleAdminChanged,
     RoleGranted,
     RoleRevoked,
-    Transfer,
+    SettlementTokenTransfer,
+    WarehouseReceiptsTransfer,
     WithdrawalBurned,
 )

@@ -117,3 +117,11 @@ def test_decode_revert_handles_builtin_errors() -> None:
     assert isinstance(decode_revert(b"\xde\xad\xbe\xef"), UnknownRevert)
     assert isinstance(decode_revert(bytes.fromhex("08c379a0") + b"\x00"), UnknownRevert)
     assert isinstance(decode_revert(bytes.fromhex("08c379a0") + encode(["string"], ["x"])), RevertString)
+
+
+def test_send_recovers_when_cached_fee_cap_falls_below_base_fee(ledger, cast: Cast, chain) -> None:
+    assert "maxFeePerGas" in chain.fee_params()  # both test backends price gas with an EIP-1559 base fee
+    chain._fees = (float("inf"), {"maxFeePerGas": 1, "maxPriorityFeePerGas": 1})  # a stale, too-low cap
+    event = cast.supplier1.token.transfer(cast.supplier2.address, 1)
+    assert event.value == 1
+    assert chain.fee_params()["maxFeePerGas"] > 1

@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IPledgeLoans} from "../interfaces/IPledgeLoans.sol";
+import {IPriceFeed} from "../interfaces/IPriceFeed.sol";
+import {IWarehouseReceipts} from "../interfaces/IWarehouseReceipts.sol";
+import {Role} from "../types/Roles.sol";
+import {LoanStatus, ProgramStatus, ReceiptStatus} from "../types/Warehouse.sol";
+
+/// @title PledgeLoans
+/// @notice Loan book of warehouse-receipt pledge loans. Holds no tokens and no receipts: funding goes bank to
+/// borrower, repayments payer to bank, and pledged receipts stay with their owner under this contract's lien.
+/// See {IPledgeLoans}.
+contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice Most receipts one loan may hold, so foreclosure and full release always fit in a transaction.
+    uint256 public constant MAX_RECEIPTS = 5;
+    uint256 private constant _BPS = 10_000;
+    uint256 private constant _YEAR = 365 days;
+
+    /// @dev Two slots, immutable once opened except for `status`.
+    struct ProgramRecord {
+        address bank;
+        uint16 rateBps;
+        uint16 maxLtvBps;
+        uint16 marginCallLtvBps;
+        ProgramStatus status;
+        bytes16 commodity;
+        uint32 curePeriod;
+        uint32 maxTenor;
+    }
+
+    /// @dev Two slots written when a loan opens; the third only when it takes more receipts or is margin called.
+    struct LoanRecord {
+        address borrower; // slot 0
+        uint32 programId;
+        uint40 maturity;
+        LoanStatus status;
+        uint8 receiptCount;
+        uint80 principal; // slot 1
+        uint80 interest;
+        uint40 accruedAt;
+        uint48 firstReceipt;
+        uint192 moreReceipts; // slot 2: receipts 2 to 5, 48 bits each
+        uint40 marginCallDeadline;
+    }
+
+    struct Opening {
+        uint256 loanId;
+        address bank;
+        uint256 programId;
+        uint256 receiptId;
+        uint64 quantity;
+        uint128 price;
+        uint256 principal;
+        uint256 limit;
+        uint256 ltvBps;
+        uint16 rateBps;
+        uint64 maturity;
+    }
+
+    struct Payment {
+        uint256 paid;
+        uint256 interestPaid;
+        uint256 principalPaid;
+        uint256 principal; // left
+        uint256 interest; // left
+    }
+
+    struct Closing {
+        uint256 principal;
+        uint256 interest;
+        uint64 quantity;
+        uint128 price;
+        uint256 value;
+        uint256 shortfall;
+    }
+
+    IParticipantRegistry private immutable _registry;
+    IERC20 private immutable _token;
+    IWarehouseReceipts private immutable _receipts;
+    IPriceFeed private immutable _feed;
+
+    mapping(uint256 programId => ProgramRecord) private _programs;
+    mapping(uint256 loanId => LoanRecord) private _loans;
+    mapping(uint256 loanId => uint256) private _shortfalls;
+    uint32 private _programCount;
+    uint64 private _loanCount;
+
+    constructor(IParticipantRegistry registry_, IERC20 token_, IWarehouseReceipts receipts_, IPriceFeed feed_) {
+        _registry = registry_;
+        _token = token_;
+        _receipts = receipts_;
+        _feed = feed_;
+    }
+
+    // ------------------------------------------------------------------ banks
+
+    /// @inheritdoc IPledgeLoans
+    function openProgram(
+        bytes16 commodity,
+        uint16 rateBps,
+        uint16 maxLtvBps,
+        uint16 marginCallLtvBps,
+        uint32 curePeriod,
+        uint32 maxTenor
+    ) external returns (uint256 programId) {
+        _registry.requireActiveWithRole(msg.sender, Role.Bank);
+        if (
+            maxLtvBps == 0 || maxLtvBps >= marginCallLtvBps || marginCallLtvBps > _BPS || rateBps > _BPS
+                || curePeriod == 0 || maxTenor == 0
+        ) revert LoanProgramTermsInvalid(commodity, rateBps, maxLtvBps, marginCallLtvBps, curePeriod, maxTenor);
+        if (_feed.getFeed(commodity).maxAge == 0) revert IPriceFeed.PriceCommodityNotListed(commodity);
+        programId = ++_programCount;
+        _programs[programId] = ProgramRecord({
+            bank: msg.sender,
+            rateBps: rateBps,
+            maxLtvBps: maxLtvBps,
+            marginCallLtvBps: marginCallLtvBps,
+            status: ProgramStatus.Open,
+            commodity: commodity,
+            curePeriod: curePeriod,
+            maxTenor: maxTenor
+        });
+        emit ProgramOpened(
+            programId,
+            msg.sender,
+            commodity,
+            rateBps,
+            maxLtvBps,
+            marginCallLtvBps,
+            curePeriod,
+            maxTenor,
+            ProgramStatus.None,
+            ProgramStatus.Open
+        );
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function closeProgram(uint256 programId) external {
+        ProgramRecord storage p = _programs[programId];
+        if (p.status != ProgramStatus.Open) revert LoanProgramNotOpen(programId, p.status);
+        if (p.bank != msg.sender) revert LoanProgramNotBank(programId, msg.sender, p.bank);
+        p.status = ProgramStatus.Closed;
+        emit ProgramClosed(programId, msg.sender, ProgramStatus.Open, ProgramStatus.Closed);
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function foreclose(uint256 loanId) external nonReentrant {
+        LoanRecord storage l = _openLoan(loanId);
+        ProgramRecord storage p = _programs[l.programId];
+        address bank = p.bank;
+        if (msg.sender != bank) revert LoanNotBank(loanId, msg.sender, bank);
+        _registry.requireActiveWithRole(bank, Role.Bank);
+        LoanStatus old = l.status;
+        bool matured = block.timestamp > l.maturity;
+        bool uncured = old == LoanStatus.MarginCalled && block.timestamp > l.marginCallDeadline;
+        if (!matured && !uncured) {
+            revert LoanForeclosureNotDue(loanId, old, l.marginCallDeadline, l.maturity);
+        }
+        Closing memory c = _valueForClosing(l, p);
+        l.status = LoanStatus.Foreclosed;
+        l.interest = SafeCast.toUint80(c.interest); // reverts rather than truncate a debt
+        l.accruedAt = uint40(block.timestamp);
+        l.marginCallDeadline = 0;
+        _shortfalls[loanId] = c.shortfall;
+        uint256 count = l.receiptCount;
+        for (uint256 i = 0; i < count; ++i) {
+            _receipts.seize(_receiptAt(l, i), bank);
+        }
+        emit LoanForeclosed(
+            loanId,
+            bank,
+            l.borrower,
+            c.principal,
+            c.interest,
+            c.quantity,
+            c.price,
+            c.value,
+            c.shortfall,
+            old,
+            LoanStatus.Foreclosed
+        );
+    }
+
+    // ------------------------------------------------------------------ borrowers
+
+    /// @inheritdoc IPledgeLoans
+    function pledge(uint256 programId, uint256 receiptId, uint256 principal, uint64 maturity)
+        external
+        nonReentrant
+        returns (uint256 loanId)
+    {
+        Opening memory o = _quote(programId, receiptId, principal, maturity);
+        loanId = ++_loanCount;
+        o.loanId = loanId;
+        LoanRecord storage l = _loans[loanId];
+        l.borrower = msg.sender;
+        l.programId = uint32(programId);
+        l.maturity = uint40(maturity);
+        l.status = LoanStatus.Active;
+        l.receiptCount = 1;
+        l.principal = uint80(principal);
+        l.accruedAt = uint40(block.timestamp);
+        l.firstReceipt = uint48(receiptId);
+
+        _receipts.lock(receiptId, msg.sender);
+        _token.safeTransferFrom(o.bank, msg.sender, principal);
+        _emitOpened(o);
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function repay(uint256 loanId, uint256 amount) external nonReentrant {
+        _repay(loanId, amount);
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function release(uint256 loanId, uint256 receiptId, uint64 quantity) external nonReentrant {
+        _release(loanId, receiptId, quantity);
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function repayAndRelease(uint256 loanId, uint256 amount, uint256 receiptId, uint64 quantity)
+        external
+        nonReentrant
+    {
+        _repay(loanId, amount);
+        _release(loanId, receiptId, quantity);
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function addCollateral(uint256 loanId, uint256 receiptId) external nonReentrant {
+        LoanRecord storage l = _openLoan(loanId);
+        if (msg.sender != l.borrower) revert LoanNotBorrower(loanId, msg.sender, l.borrower);
+        uint256 count = l.receiptCount;
+        if (count >= MAX_RECEIPTS) revert LoanCollateralFull(loanId, MAX_RECEIPTS);
+        ProgramRecord storage p = _programs[l.programId];
+        (uint64 quantity,) = _checkReceipt(p, receiptId);
+        _setReceiptAt(l, count, receiptId);
+        l.receiptCount = uint8(count + 1);
+        _receipts.lock(receiptId, msg.sender);
+
+        LoanStatus old = l.status;
+        uint64 total = _pledgedQuantity(l);
+        if (old == LoanStatus.MarginCalled && _withinMaxLtv(l, p, total)) _setStatus(l, LoanStatus.Active);
+        emit CollateralAdded(loanId, receiptId, msg.sender, quantity, total, old, l.status);
+    }
+
+    // ------------------------------------------------------------------ anyone
+
+    /// @inheritdoc IPledgeLoans
+    function callMargin(uint256 loanId) external {
+        LoanRecord storage l = _loanOf(loanId);
+        if (l.status != LoanStatus.Active) revert LoanStatusInvalid(loanId, l.status);
+        ProgramRecord storage p = _programs[l.programId];
+        uint128 price = _feed.freshPrice(p.commodity).price;
+        uint256 value = uint256(_pledgedQuantity(l)) * price;
+        (uint256 principal, uint256 interest) = _debt(l, p.rateBps);
+        uint256 debt = principal + interest;
+        uint256 ltv = debt * _BPS / value;
+        if (debt * _BPS <= value * p.marginCallLtvBps) revert LoanMarginCallNotDue(loanId, ltv, p.marginCallLtvBps);
+        uint64 deadline = uint64(block.timestamp) + p.curePeriod;
+        l.status = LoanStatus.MarginCalled;
+        l.marginCallDeadline = uint40(deadline);
+        emit MarginCalled(
+            loanId,
+            p.bank,
+            l.borrower,
+            ltv,
+            p.marginCallLtvBps,
+            deadline,
+            price,
+            LoanStatus.Active,
+            LoanStatus.MarginCalled
+        );
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function cure(uint256 loanId) external {
+        LoanRecord storage l = _loanOf(loanId);
+        if (l.status != LoanStatus.MarginCalled) revert LoanStatusInvalid(loanId, l.status);
+        ProgramRecord storage p = _programs[l.programId];
+        uint128 price = _feed.freshPrice(p.commodity).price;
+        uint256 value = uint256(_pledgedQuantity(l)) * price;
+        (uint256 principal, uint256 interest) = _debt(l, p.rateBps);
+        uint256 debt = principal + interest;
+        uint256 ltv = debt * _BPS / value;
+        if (debt * _BPS > value * p.maxLtvBps) revert LoanLtvAboveMax(loanId, ltv, p.maxLtvBps);
+        _setStatus(l, LoanStatus.Active);
+        emit MarginCallCured(loanId, ltv, p.maxLtvBps, LoanStatus.MarginCalled, LoanStatus.Active);
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /// @inheritdoc IPledgeLoans
+    function getProgram(uint256 programId) external view returns (Program memory) {
+        ProgramRecord storage p = _programs[programId];
+        return Program({
+            id: programId,
+            bank: p.bank,
+            commodity: p.commodity,
+            rateBps: p.rateBps,
+            maxLtvBps: p.maxLtvBps,
+            marginCallLtvBps: p.marginCallLtvBps,
+            curePeriod: p.curePeriod,
+            maxTenor: p.maxTenor,
+            status: p.status
+        });
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function getLoan(uint256 loanId) external view returns (Loan memory out) {
+        LoanRecord storage l = _loans[loanId];
+        out.id = loanId;
+        out.borrower = l.borrower;
+        out.bank = _programs[l.programId].bank;
+        out.programId = l.programId;
+        out.status = l.status;
+        out.principal = l.principal;
+        out.interest = l.interest;
+        out.accruedAt = l.accruedAt;
+        out.maturity = l.maturity;
+        out.marginCallDeadline = l.marginCallDeadline;
+        uint256 count = l.receiptCount;
+        out.receiptIds = new uint256[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            out.receiptIds[i] = _receiptAt(l, i);
+        }
+        out.shortfall = _shortfalls[loanId];
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function debtOf(uint256 loanId) external view returns (uint256 principal, uint256 interest) {
+        LoanRecord storage l = _loanOf(loanId);
+        return _debt(l, _programs[l.programId].rateBps);
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function pledgedQuantityOf(uint256 loanId) external view returns (uint64) {
+        return _pledgedQuantity(_loanOf(loanId));
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function ltvOf(uint256 loanId) external view returns (uint256 ltvBps, uint256 debt, uint256 value, bool fresh) {
+        LoanRecord storage l = _loanOf(loanId);
+        ProgramRecord storage p = _programs[l.programId];
+        IPriceFeed.Feed memory f = _feed.getFeed(p.commodity);
+        (uint256 principal, uint256 interest) = _debt(l, p.rateBps);
+        debt = principal + interest;
+        value = uint256(_pledgedQuantity(l)) * f.price;
+        ltvBps = value == 0 ? type(uint256).max : debt * _BPS / value;
+        fresh = f.price != 0 && block.timestamp - f.observedAt <= f.maxAge;
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function programCount() external view returns (uint256) {
+        return _programCount;
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function loanCount() external view returns (uint256) {
+        return _loanCount;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _repay(uint256 loanId, uint256 amount) private {
+        LoanRecord storage l = _openLoan(loanId);
+        if (amount == 0) revert LoanAmountInvalid(amount);
+        ProgramRecord storage p = _programs[l.programId];
+        Payment memory pay = _applyPayment(l, p.rateBps, amount);
+        LoanStatus old = l.status;
+        if (pay.principal + pay.interest == 0) {
+            _setStatus(l, LoanStatus.Repaid);
+            uint256 count = l.receiptCount;
+            for (uint256 i = 0; i < count; ++i) {
+                _receipts.unlock(_receiptAt(l, i));
+            }
+        } else if (old == LoanStatus.MarginCalled && _withinMaxLtv(l, p, _pledgedQuantity(l))) {
+            _setStatus(l, LoanStatus.Active);
+        }
+        address bank = p.bank;
+        _token.safeTransferFrom(msg.sender, bank, pay.paid);
+        emit LoanRepaid(
+            loanId,
+            msg.sender,
+            bank,
+            pay.paid,
+            pay.interestPaid,
+            pay.principalPaid,
+            pay.principal,
+            pay.interest,
+            old,
+            l.status
+        );
+    }
+
+    /// @dev Accrues interest to now, then applies up to `amount`: interest first, then principal.
+    function _applyPayment(LoanRecord storage l, uint16 rateBps, uint256 amount)
+        private
+        returns (Payment memory pay)
+    {
+        (uint256 principal, uint256 interest) = _debt(l, rateBps);
+        uint256 due = principal + interest;
+        pay.paid = amount < due ? amount : due;
+        pay.interestPaid = pay.paid < interest ? pay.paid : interest;
+        pay.principalPaid = pay.paid - pay.interestPaid;
+        pay.principal = principal - pay.principalPaid;
+        pay.interest = interest - pay.interestPaid;
+        l.principal = uint80(pay.principal); // never above the principal at opening, itself < 2^80
+        l.interest = SafeCast.toUint80(pay.interest);
+        l.accruedAt = uint40(block.timestamp);
+    }
+
+    function _release(uint256 loanId, uint256 receiptId, uint64 quantity) private {
+        LoanRecord storage l = _loanOf(loanId);
+        if (l.status != LoanStatus.Active) revert LoanStatusInvalid(loanId, l.status);
+        if (msg.sender != l.borrower) revert LoanNotBorrower(loanId, msg.sender, l.borrower);
+        uint256 index = _indexOf(l, loanId, receiptId);
+        (uint64 rest, uint256 ltvAfter, bool whole) = _checkRelease(l, loanId, receiptId, quantity);
+        uint256 releasedId;
+        if (whole) {
+            uint256 last = l.receiptCount - 1;
+            _setReceiptAt(l, index, _receiptAt(l, last));
+            _setReceiptAt(l, last, 0);
+            l.receiptCount = uint8(last);
+            releasedId = receiptId;
+            _receipts.unlock(receiptId);
+        } else {
+            releasedId = _receipts.splitLocked(receiptId, quantity, l.borrower);
+        }
+        emit CollateralReleased(
+            loanId, receiptId, releasedId, quantity, rest, ltvAfter, LoanStatus.Active, LoanStatus.Active
+        );
+    }
+
+    /// @dev Reverts unless `quantity` may leave: the rest must still cover the debt within max LTV at a fresh price.
+    function _checkRelease(LoanRecord storage l, uint256 loanId, uint256 receiptId, uint64 quantity)
+        private
+        view
+        returns (uint64 rest, uint256 ltvAfter, bool whole)
+    {
+        ProgramRecord storage p = _programs[l.programId];
+        uint128 price = _feed.freshPrice(p.commodity).price;
+        (, uint64 held,,,) = _receipts.collateralOf(receiptId);
+        uint64 total = _pledgedQuantity(l);
+        (uint256 principal, uint256 interest) = _debt(l, p.rateBps);
+        uint256 debt = principal + interest;
+        uint64 maxQuantity = _maxRelease(total, debt, price, p.maxLtvBps);
+        if (maxQuantity > held) maxQuantity = held;
+        if (quantity == 0 || quantity > maxQuantity) {
+            revert LoanReleaseQuantityInvalid(loanId, receiptId, quantity, maxQuantity);
+        }
+        rest = total - quantity;
+        ltvAfter = debt * _BPS / (uint256(rest) * price);
+        whole = quantity == held;
+    }
+
+    /// @dev Checks a new loan against its program and values the receipt at a fresh price.
+    function _quote(uint256 programId, uint256 receiptId, uint256 principal, uint64 maturity)
+        private
+        view
+        returns (Opening memory o)
+    {
+        ProgramRecord storage p = _programs[programId];
+        if (p.status != ProgramStatus.Open) revert LoanProgramNotOpen(programId, p.status);
+        o.bank = p.bank;
+        _registry.requireActiveWithRole(o.bank, Role.Bank);
+        uint64 latest = uint64(block.timestamp) + p.maxTenor;
+        if (maturity <= block.timestamp || maturity > latest) revert LoanMaturityInvalid(maturity, latest);
+        if (principal == 0 || principal > type(uint80).max) revert LoanAmountInvalid(principal);
+        (o.quantity, o.price) = _checkReceipt(p, receiptId);
+        uint256 value = uint256(o.quantity) * o.price;
+        o.limit = value * p.maxLtvBps / _BPS;
+        if (principal > o.limit) revert LoanPrincipalExceedsLimit(principal, o.limit);
+        o.ltvBps = principal * _BPS / value;
+        o.rateBps = p.rateBps;
+        o.programId = programId;
+        o.receiptId = receiptId;
+        o.principal = principal;
+        o.maturity = maturity;
+    }
+
+    function _emitOpened(Opening memory o) private {
+        emit LoanOpened(
+            o.loanId,
+            o.bank,
+            msg.sender,
+            o.programId,
+            o.receiptId,
+            o.quantity,
+            o.price,
+            o.principal,
+            o.limit,
+            o.ltvBps,
+            o.rateBps,
+            o.maturity,
+            LoanStatus.None,
+            LoanStatus.Active
+        );
+    }
+
+    /// @dev Debt against the goods at the latest price, however old: foreclosure must not wait for a feeder.
+    function _valueForClosing(LoanRecord storage l, ProgramRecord storage p) private view returns (Closing memory c) {
+        (c.principal, c.interest) = _debt(l, p.rateBps);
+        c.quantity = _pledgedQuantity(l);
+        c.price = _feed.getFeed(p.commodity).price;
+        c.value = uint256(c.quantity) * c.price;
+        uint256 debt = c.principal + c.interest;
+        c.shortfall = debt > c.value ? debt - c.value : 0;
+    }
+
+    /// @dev Largest quantity that may leave while debt <= (total - q) x price x maxLtv / 10,000.
+    function _maxRelease(uint64 total, uint256 debt, uint128 price, uint16 maxLtvBps) private pure returns (uint64) {
+        uint256 perUnit = uint256(price) * maxLtvBps;
+        uint256 keep = (debt * _BPS + perUnit - 1) / perUnit; // ceiling: the least quantity that covers the debt
+        return keep >= total ? 0 : total - uint64(keep);
+    }
+
+    /// @dev Principal and interest accrued to now: actual/365 to the second, rounded down. A closed loan no longer
+    /// accrues.
+    function _debt(LoanRecord storage l, uint16 rateBps) private view returns (uint256 principal, uint256 interest) {
+        principal = l.principal;
+        interest = l.interest;
+        if (l.status == LoanStatus.Active || l.status == LoanStatus.MarginCalled) {
+            interest += principal * rateBps * (block.timestamp - l.accruedAt) / (_BPS * _YEAR);
+        }
+    }
+
+    /// @dev Whether the debt is within max LTV at a fresh price; a stale or missing price cures nothing.
+    function _withinMaxLtv(LoanRecord storage l, ProgramRecord storage p, uint64 quantity)
+        private
+        view
+        returns (bool)
+    {
+        IPriceFeed.Feed memory f = _feed.getFeed(p.commodity);
+        if (f.price == 0 || block.timestamp - f.observedAt > f.maxAge) return false;
+        (uint256 principal, uint256 interest) = _debt(l, p.rateBps);
+        return (principal + interest) * _BPS <= uint256(quantity) * f.price * p.maxLtvBps;
+    }
+
+    /// @dev Quantity of a receipt of the program's commodity in the feed's unit, and the fresh price.
+    function _checkReceipt(ProgramRecord storage p, uint256 receiptId)
+        private
+        view
+        returns (uint64 quantity, uint128 price)
+    {
+        (ReceiptStatus status, uint64 held, bytes16 commodity, bytes4 unit,) = _receipts.collateralOf(receiptId);
+        if (status == ReceiptStatus.None) revert IWarehouseReceipts.ReceiptNotFound(receiptId);
+        IPriceFeed.Feed memory f = _feed.freshPrice(p.commodity);
+        if (commodity != p.commodity || unit != f.unit) {
+            revert LoanCollateralMismatch(receiptId, commodity, unit, p.commodity, f.unit);
+        }
+        return (held, f.price);
+    }
+
+    function _pledgedQuantity(LoanRecord storage l) private view returns (uint64 total) {
+        uint256 count = l.receiptCount;
+        for (uint256 i = 0; i < count; ++i) {
+            (, uint64 quantity,,,) = _receipts.collateralOf(_receiptAt(l, i));
+            total += quantity;
+        }
+    }
+
+    function _indexOf(LoanRecord storage l, uint256 loanId, uint256 receiptId) private view returns (uint256) {
+        uint256 count = l.receiptCount;
+        for (uint256 i = 0; i < count; ++i) {
+            if (_receiptAt(l, i) == receiptId) return i;
+        }
+        revert LoanReceiptNotCollateral(loanId, receiptId);
+    }
+
+    function _setStatus(LoanRecord storage l, LoanStatus status) private {
+        if (l.status == LoanStatus.MarginCalled) l.marginCallDeadline = 0;
+        l.status = status;
+    }
+
+    /// @dev Receipt ids fit 48 bits: the receipts contract numbers them from 1 in a uint48.
+    function _receiptAt(LoanRecord storage l, uint256 i) private view returns (uint256) {
+        if (i == 0) return l.firstReceipt;
+        return uint48(l.moreReceipts >> (48 * (i - 1)));
+    }
+
+    function _setReceiptAt(LoanRecord storage l, uint256 i, uint256 receiptId) private {
+        if (i == 0) {
+            l.firstReceipt = uint48(receiptId);
+            return;
+        }
+        uint256 shift = 48 * (i - 1);
+        uint192 cleared = l.moreReceipts & ~(uint192(type(uint48).max) << shift);
+        l.moreReceipts = cleared | (uint192(uint48(receiptId)) << shift);
+    }
+
+    function _loanOf(uint256 loanId) private view returns (LoanRecord storage l) {
+        l = _loans[loanId];
+        if (l.status == LoanStatus.None) revert LoanNotFound(loanId);
+    }
+
+    /// @dev A loan that still owes: Active or MarginCalled.
+    function _openLoan(uint256 loanId) private view returns (LoanRecord storage l) {
+        l = _loanOf(loanId);
+        if (l.status != LoanStatus.Active && l.status != LoanStatus.MarginCalled) {
+            revert LoanStatusInvalid(loanId, l.status);
+        }
+    }
+}
