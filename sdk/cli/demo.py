@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from sdk import demo as scenario
-from sdk.cli.common import JsonOpt, Output, chain_label, info, open_chain, progress
+from sdk.cli.common import JsonOpt, Output, chain_label, grouped, info, open_chain, progress
 
 
 def demo(
@@ -61,18 +61,36 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
     if data["payments"]:
         tables.append(out.table("Trade payments", ["from", "to", "amount", "for"],
                                 [[p["from"], p["to"], p["amount"], p["for"]] for p in data["payments"]]))
+    if data["receivables"]:
+        tables.append(out.table(
+            "Receivables and their fragments",
+            ["fragment", "from", "holder", "value", "paid", "status"],
+            [[f["id"], f["parent"] or "invoice", f["holder"], f["value"], f["paid"],
+              f["status"] + (" (financed)" if f["financed"] else "")] for f in data["fragments"]],
+        ))
     if data["financings"]:
         tables.append(out.table(
             "Who financed what",
-            ["bank", "seller", "face", "rate", "price", "cost"],
-            [[f.get("bank"), f.get("seller"), f.get("face"), f.get("rate"), f.get("price"), f.get("cost")]
+            ["bank", "for", "mode", "amount", "rate", "days", "paid out", "cost"],
+            [[f["bank"], f["seller"], f["mode"], f["face"], f["rate"], f["days"], f["price"], f["cost"]]
              for f in data["financings"]],
+        ))
+    if data["payouts"]:
+        tables.append(out.table("Who received what at maturity", ["fragment", "holder", "amount"],
+                                [[p["fragment"], p["holder"], p["amount"]] for p in data["payouts"]]))
+    if data["loans"]:
+        tables.append(out.table(
+            "Pledge loans",
+            ["loan", "bank", "borrower", "principal", "rate", "LTV at opening", "margin call at", "interest", "status"],
+            [[ln["id"], ln["bank"], ln["borrower"], ln["principal"], ln["rate"],
+              f"{ln['ltv_at_opening_bps'] / 100:.2f} %", f"{ln['margin_call_ltv_bps'] / 100:.2f} %", ln["interest"],
+              ln["status"]] for ln in data["loans"]],
         ))
     for refusal in data["refusals"]:
         fields = ", ".join(f"{k}={v}" for k, v in refusal["fields"].items())
         tables.append(f"refused as it should be: {refusal['action']} -> {refusal['error']}({fields})")
-    tables.append(f"total financed {data['total_financed']['amount']}, total repaid {data['total_repaid']['amount']}; "
-                  f"{data['transactions']} transactions")
+    tables.append(f"total financed {grouped(data['total_financed']['units'])}, total repaid "
+                  f"{grouped(data['total_repaid']['units'])}; {data['transactions']} transactions")
     pending = [s for s in data["stages"] if s["status"] == "pending"]
     if pending:
         tables.append(out.table("Scenario stages still to come", ["stage", "why not yet"],

@@ -38,6 +38,26 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
     refusal = data["refusals"][0]  # type: ignore[index]
     assert refusal["error"] == "SettlementTransferRestricted"
     assert refusal["fields"]["reason"] == "RECIPIENT_NOT_REGISTERED"
+    # receivables: confirmed, split to tiers 2 and 3, discounted at both banks at their rates, repaid, paid out
+    financings = data["financings"]
+    assert isinstance(financings, list)
+    discounts = [f for f in financings if f["mode"] == "receivable discount"]
+    assert sorted((f["bank"], f["rate_bps"]) for f in discounts) == [
+        ("City Commercial Bank", 700), ("Large State Bank", 550)]
+    assert all(0 < f["price"]["units"] < f["face"]["units"] for f in discounts)
+    face = data["receivables"][0]["face"]["units"]  # type: ignore[index]
+    assert sum(p["amount"]["units"] for p in data["payouts"]) == face  # type: ignore[attr-defined]
+    assert {f["status"] for f in data["fragments"]} == {"paid"}  # type: ignore[attr-defined]
+    assert len(data["fragments"]) == 3  # type: ignore[arg-type]
+    # warehouse: pledged, margin called, cured and repaid; the goods left the warehouse
+    loan = data["loans"][0]  # type: ignore[index]
+    assert loan["status"] == "repaid" and loan["margin_call_ltv_bps"] > 8_000 and loan["interest"]["units"] > 0
+    assert data["warehouse_receipts"][0]["status"] == "delivered"  # type: ignore[index]
+    repaid = sum(r["amount"]["units"] for r in data["repayments"])  # type: ignore[attr-defined]
+    assert data["total_repaid"]["units"] == repaid == face + loan["principal"]["units"] + loan["interest"]["units"]  # type: ignore[index]
+    assert data["total_financed"]["units"] == sum(f["price"]["units"] for f in financings)
+    pending = {s["key"] for s in data["stages"] if s["status"] == "pending"}  # type: ignore[attr-defined]
+    assert pending <= {"prepayment", "index"}
     workdir = tmp_path / "w"
     assert json.loads((workdir / "summary.json").read_text()) == data
     assert set(json.loads((workdir / "deployment.json").read_text())["contracts"]) >= {
