@@ -61,16 +61,21 @@ def report_tables(out: Output, result: dict[str, Any]) -> list[Any]:
     tables.append(out.table("Gas per operation (from receipts)", ["operation", "gas", "budget", "vs budget"], rows))
     tp = result.get("throughput")
     if tp:
+        per_op = tp["transactions_per_op"]
+
+        def rate(ops: float) -> list[str]:
+            return [f"{ops:,.2f}", f"{ops * per_op:,.1f}"]
+
         tables.append(out.table(
-            f"Throughput: {tp['operation']} ({tp['ops_per_round']} ops × {tp['rounds']} rounds, medians)",
-            ["measure", "ops/s"],
+            f"Throughput: {tp['operation']} ({tp['ops_per_round']} per round × {tp['rounds']} rounds, medians)",
+            ["measure", "ops/s", "tx/s"],
             [
-                ["SDK, pipelined (anvil)", f"{tp['sdk_ops_per_s']:,}"],
-                ["raw JSON-RPC, same signed txs (anvil)", f"{tp['raw_ops_per_s']:,}"],
-                ["ratio SDK / raw (target ≥ {})".format(tp["target_ratio"]),
-                 f"{tp['ratio']:.2f} " + ("ok" if tp["meets_target"] else "BELOW TARGET")],
-                ["SDK, one call at a time (anvil)", f"{tp['sdk_sequential_ops_per_s']:,}"],
-                ["SDK, pipelined (embedded chain)", f"{tp['embedded_ops_per_s']:,}"],
+                ["SDK, pipelined (anvil)", *rate(tp["sdk_ops_per_s"])],
+                ["raw JSON-RPC, same signed txs (anvil)", *rate(tp["raw_ops_per_s"])],
+                [f"ratio SDK / raw (target ≥ {tp['target_ratio']})",
+                 f"{tp['ratio']:.2f} " + ("ok" if tp["meets_target"] else "BELOW TARGET"), ""],
+                ["SDK, one call at a time (anvil)", *rate(tp["sdk_sequential_ops_per_s"])],
+                ["SDK, pipelined (embedded chain)", *rate(tp["embedded_ops_per_s"])],
             ],
         ))
         tables.append(f"[dim]operation: {tp['operation_note']}[/]")

@@ -413,7 +413,8 @@ class Output:
         stdout().print(self.table(title, columns, [[r.get(c) for c in columns] for r in data]))
 
 
-_RIGHT_COLUMNS = {"amount", "balance", "units", "gas", "count", "block", "rate", "face", "ops/s", "paid out", "cost",
+_RIGHT_COLUMNS = {"amount", "balance", "units", "gas", "count", "block", "rate", "face", "ops/s", "tx/s", "paid out",
+                  "cost",
                   "paid", "principal", "interest", "days"}
 
 
