@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sdk.cli import bench, demo, keys, participant, receipt, receivable, token
+from sdk.cli import bench, demo, keys, participant, prepayment, receipt, receivable, token
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -42,6 +42,7 @@ app = typer.Typer(
 # --- here with ONE line. Add yours in alphabetical order.
 app.add_typer(keys.app, name="keys")
 app.add_typer(participant.app, name="participant")
+app.add_typer(prepayment.app, name="prepayment")
 app.add_typer(receivable.app, name="receivable")
 app.add_typer(receipt.app, name="receipt")
 app.add_typer(token.app, name="token")

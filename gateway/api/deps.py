@@ -1,0 +1,122 @@
+"""Typed dependencies: the database session, the signed-in party, the gateway's clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from gateway.api.errors import FieldError
+from gateway.core.config import Settings
+from gateway.core.metrics import Metrics
+from gateway.core.security import AuthError, decode_token
+from gateway.models.common import table_of
+from gateway.models.indexer import IndexerState
+from gateway.models.participants import Participant
+from sdk.ledger import Deployment
+from sdk.types import ParticipantStatus, Role, roles_from_mask
+
+if TYPE_CHECKING:
+    from gateway.indexer.engine import Indexer
+
+
+@dataclass
+class AppContext:
+    """Everything a request handler may use. Handlers never reach the chain: only the database."""
+
+    settings: Settings
+    engine: Engine
+    deployment: Deployment
+    metrics: Metrics
+    indexer: Indexer | None = None
+    clock: Callable[[], float] = field(default=time.time)
+
+    def now(self) -> int:
+        return int(self.clock())
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def get_session(ctx: ContextDep) -> Iterator[Session]:
+    with Session(ctx.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """The signed-in participant and its roles, as the indexed registry has them right now."""
+
+    address: str
+    roles: frozenset[Role]
+
+    @property
+    def is_regulator(self) -> bool:
+        return Role.REGULATOR in self.roles
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+def role_names(mask: int) -> list[str]:
+    return sorted(r.name.lower() for r in roles_from_mask(mask))
+
+
+def ledger_now(session: Session, ctx: AppContext) -> int:
+    """The later of the gateway's clock and the newest indexed block time (KYC expiry is a chain-time rule)."""
+    state = table_of(IndexerState).c
+    head_time = session.execute(select(state.head_time).where(state.id == 1)).scalar()
+    return max(ctx.now(), int(head_time or 0))
+
+
+def refusal(row: Participant | None, now: int) -> str | None:
+    """Why this participant may not use the gateway now, or None."""
+    if row is None:
+        return "address is not an admitted participant"
+    if row.status == int(ParticipantStatus.SUSPENDED):
+        return "participant is suspended"
+    if row.status != int(ParticipantStatus.ACTIVE):
+        return "participant is not active"
+    if row.kyc_expiry <= now:
+        return "participant's KYC has expired"
+    return None
+
+
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /v1/auth/login")
+
+
+def current_party(
+    ctx: ContextDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Party:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise FieldError(["header", "authorization"], "sign in: send 'Authorization: Bearer <token>'", 401,
+                         "unauthorized", challenge)
+    try:
+        claims = decode_token(credentials.credentials, ctx.settings, ctx.now())
+    except AuthError as exc:
+        raise FieldError(["header", "authorization"], exc.message, 401, "unauthorized", challenge) from None
+    row = session.get(Participant, claims.address)
+    reason = refusal(row, ledger_now(session, ctx))
+    if reason is not None or row is None:
+        raise FieldError(["header", "authorization"], f"token refused: {reason}", 401, "unauthorized", challenge)
+    return Party(address=row.address, roles=roles_from_mask(row.roles))
+
+
+CurrentParty = Annotated[Party, Depends(current_party)]

@@ -1,0 +1,15 @@
+"""The /v1 router: one APIRouter per resource."""
+
+from fastapi import APIRouter
+
+from gateway.api.routes import alerts, auth, balances, events, participants, positions, receivables, warehouse
+
+api_router = APIRouter(prefix="/v1")
+api_router.include_router(auth.router)
+api_router.include_router(participants.router)
+api_router.include_router(balances.router)
+api_router.include_router(events.router)
+api_router.include_router(receivables.router)
+api_router.include_router(warehouse.router)
+api_router.include_router(positions.router)
+api_router.include_router(alerts.router)

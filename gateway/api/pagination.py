@@ -1,0 +1,102 @@
+"""Filters' common parts, sorting, and keyset (cursor) pagination with a stable next cursor.
+
+The cursor holds the sort it belongs to and the last row's sort value and id; the next page is everything strictly
+after that row in (sort value, id) order, so rows inserted meanwhile never shift or repeat a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlmodel import Session
+
+from gateway.api.errors import FieldError
+
+MAX_INT = 2**63 - 1
+Address = Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="0x-prefixed address, any case")]
+Units = Annotated[int, Query(ge=0, le=MAX_INT, description="amount in the smallest unit (cents)")]
+Timestamp = Annotated[int, Query(ge=0, le=MAX_INT, description="unix seconds")]
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+    sort: str | None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=500, description="rows per page")] = 50,
+    cursor: Annotated[str | None, Query(max_length=512, pattern=r"^[A-Za-z0-9_\-=]+$",
+                                        description="next_cursor of the previous page")] = None,
+    sort: Annotated[str | None, Query(max_length=40, pattern=r"^-?[a-z_]+$",
+                                      description="column to sort by; prefix '-' for descending")] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor, sort=sort)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def _encode(sort: str, value: Any, last_id: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sort, value, last_id]).encode()).decode()
+
+
+def _decode(cursor: str, sort: str, types: tuple[type, type]) -> tuple[Any, Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        name, value, last_id = raw
+    except (ValueError, TypeError, binascii.Error):
+        raise FieldError(["query", "cursor"], "cursor is malformed: pass next_cursor back unchanged") from None
+    if name != sort:
+        raise FieldError(["query", "cursor"], f"cursor belongs to sort {name!r}, not {sort!r}")
+    for v, t in ((value, types[0]), (last_id, types[1])):
+        ok = isinstance(v, t) and not isinstance(v, bool) and (not isinstance(v, int) or abs(v) <= MAX_INT)
+        if not ok:
+            raise FieldError(["query", "cursor"], "cursor is malformed: pass next_cursor back unchanged")
+    return value, last_id
+
+
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    *,
+    sorts: dict[str, ColumnElement[Any]],
+    id_col: ColumnElement[Any],
+    page: PageParams,
+    default: str,
+    count: int | None = None,
+) -> tuple[list[Any], int, str | None]:
+    """Rows of one page, the total count of the filtered set, and the cursor of the next page (None at the end).
+    `count`, when given, is the total the caller already knows (it must equal the filtered set's size)."""
+    sort = page.sort or default
+    name, descending = sort.lstrip("-"), sort.startswith("-")
+    col = sorts.get(name)
+    if col is None:
+        raise FieldError(["query", "sort"], f"cannot sort by {name!r}; choose one of {sorted(sorts)}")
+    if count is None:  # callers pass a count they can get from an index alone
+        count = int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+    if page.cursor:
+        value, last_id = _decode(page.cursor, sort, (col.type.python_type, id_col.type.python_type))
+        if col is id_col:
+            stmt = stmt.where(id_col < last_id if descending else id_col > last_id)
+        elif descending:
+            stmt = stmt.where(or_(col < value, and_(col == value, id_col < last_id)))
+        else:
+            stmt = stmt.where(or_(col > value, and_(col == value, id_col > last_id)))
+    order = [col.desc(), id_col.desc()] if descending else [col.asc(), id_col.asc()]
+    if col is id_col:
+        order = order[:1]
+    rows = list(session.execute(stmt.order_by(*order).limit(page.limit + 1)).all())
+    next_cursor = None
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        last = rows[-1]._mapping
+        next_cursor = _encode(sort, last[col], last[id_col])
+    return rows, count, next_cursor

@@ -1,0 +1,98 @@
+"""/v1/alerts: post-loan monitoring over what you can see.
+
+Receivables maturing within N days, overdue and defaulted ones, unpaid recourse debts; loans whose LTV at the
+latest price is above the margin-call threshold, margin-call deadlines, loans maturing or past maturity.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from gateway.api import scoping
+from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
+from gateway.api.routes.warehouse import OPEN_LOANS, latest_prices, loan_risk
+from gateway.models.common import money, table_of
+from gateway.models.positions import AlertPublic, AlertsPublic
+from gateway.models.receivables import Financing, Fragment, Receivable
+from gateway.models.warehouse import Loan
+from sdk.types import FinancingStatus, FragmentStatus, LoanStatus, ReceivableStatus
+
+router = APIRouter(tags=["alerts"])
+DAY = 86_400
+KINDS = ("receivable_maturing", "receivable_overdue", "fragment_defaulted", "recourse_outstanding",
+         "ltv_above_margin_call", "margin_call_deadline", "loan_maturing", "loan_overdue")
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def _alert(kind: str, severity: str, asset_type: str, asset_id: int, message: str, due_at: int | None,
+           units: int | None) -> AlertPublic:
+    return AlertPublic(kind=kind, severity=severity, asset_type=asset_type, asset_id=asset_id, message=message,
+                       due_at=due_at, amount=money(units) if units is not None else None, amount_units=units)
+
+
+@router.get("/alerts", response_model=AlertsPublic, summary="Post-loan monitoring alerts on what concerns you")
+def read_alerts(
+    party: CurrentParty, session: SessionDep, ctx: ContextDep,
+    days: Annotated[int | None, Query(ge=0, le=3_650, description="horizon of 'maturing' alerts")] = None,
+    kind: Annotated[str | None, Query(pattern="^(" + "|".join(KINDS) + ")$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1_000)] = 200,
+) -> AlertsPublic:
+    now = ledger_now(session, ctx)
+    horizon = now + (ctx.settings.alert_maturity_days if days is None else days) * DAY
+    out: list[AlertPublic] = []
+    r = table_of(Receivable).c
+    open_roots = (int(ReceivableStatus.CONFIRMED), int(ReceivableStatus.DISPUTED))
+    for row in session.execute(
+        select(r.id, r.due_date, r.face_units, r.repaid_units).where(
+            scoping.receivables(party), r.status.in_(open_roots), r.repaid_units < r.face_units, r.due_date <= horizon)
+    ):
+        outstanding = row.face_units - row.repaid_units
+        if row.due_date <= now:
+            out.append(_alert("receivable_overdue", "critical", "receivable", row.id,
+                              f"receivable {row.id} is overdue: {money(outstanding)} unpaid", row.due_date,
+                              outstanding))
+        else:
+            out.append(_alert("receivable_maturing", "warning", "receivable", row.id,
+                              f"receivable {row.id} falls due within {(row.due_date - now + DAY - 1) // DAY} days",
+                              row.due_date, outstanding))
+    f = table_of(Fragment).c
+    for row in session.execute(select(f.id, f.due_date, f.value_units, f.paid_units).where(
+            scoping.fragments(party), f.status == int(FragmentStatus.DEFAULTED))):
+        unpaid = row.value_units - row.paid_units
+        out.append(_alert("fragment_defaulted", "critical", "fragment", row.id,
+                          f"fragment {row.id} was declared defaulted: {money(unpaid)} unpaid", row.due_date, unpaid))
+    fin = table_of(Financing).c
+    for row in session.execute(select(fin.fragment_id, fin.recourse_outstanding_units).where(
+            scoping.financings(party), fin.status == int(FinancingStatus.RECOURSED))):
+        out.append(_alert("recourse_outstanding", "warning", "fragment", row.fragment_id,
+                          f"recourse debt on fragment {row.fragment_id} is unpaid", None,
+                          row.recourse_outstanding_units))
+    ln = table_of(Loan).c
+    prices = latest_prices(session)
+    for row in session.execute(select(table_of(Loan)).where(scoping.loans(party), ln.status.in_(OPEN_LOANS))):
+        m = row._mapping
+        interest, _, ltv = loan_risk(m, prices.get(m["commodity"]), now)
+        debt = m["principal_units"] + interest
+        if m["status"] == int(LoanStatus.MARGIN_CALLED):
+            late = m["margin_call_deadline"] is not None and m["margin_call_deadline"] <= now
+            when = "was due" if late else "is due"
+            out.append(_alert("margin_call_deadline", "critical", "loan", m["id"],
+                              f"loan {m['id']} is margin-called; the cure {when} by the deadline",
+                              m["margin_call_deadline"], debt))
+        elif ltv is not None and ltv > m["margin_call_ltv_bps"]:
+            out.append(_alert("ltv_above_margin_call", "critical", "loan", m["id"],
+                              f"loan {m['id']} LTV {ltv / 100:.2f}% is above its margin-call LTV "
+                              f"{m['margin_call_ltv_bps'] / 100:.2f}% at the latest price", None, debt))
+        if m["maturity"] <= now:
+            out.append(_alert("loan_overdue", "critical", "loan", m["id"], f"loan {m['id']} is past maturity",
+                              m["maturity"], debt))
+        elif m["maturity"] <= horizon:
+            out.append(_alert("loan_maturing", "warning", "loan", m["id"], f"loan {m['id']} matures soon",
+                              m["maturity"], debt))
+    if kind is not None:
+        out = [a for a in out if a.kind == kind]
+    out.sort(key=lambda a: (SEVERITY_ORDER[a.severity], a.due_at if a.due_at is not None else 2**62, a.asset_id))
+    return AlertsPublic(as_of=now, data=out[:limit], count=len(out))

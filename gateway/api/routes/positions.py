@@ -1,0 +1,86 @@
+"""/v1/positions: a bank's exposure per core enterprise against its limit; receivables by status and maturity."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from eth_utils import to_checksum_address
+from fastapi import APIRouter, Query
+from sqlalchemy import case, func, literal, select
+from sqlmodel import Session
+
+from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
+from gateway.api.errors import not_found
+from gateway.api.pagination import Address
+from gateway.models.common import money, table_of
+from gateway.models.positions import (
+    BucketPublic,
+    ExposurePositionPublic,
+    LoanPositionPublic,
+    MaturitySummary,
+    PositionsPublic,
+)
+from gateway.models.receivables import Exposure
+from gateway.models.warehouse import Loan
+from sdk.types import FragmentStatus, LoanStatus, ReceivableStatus
+
+router = APIRouter(tags=["positions"])
+DAY = 86_400
+BUCKETS = ((30, "0-30d"), (60, "31-60d"), (90, "61-90d"), (180, "91-180d"))
+
+
+def bucket_of(due: Any, now: int) -> Any:
+    """SQL expression naming the maturity bucket of a due date."""
+    whens = [(due <= now, literal("overdue"))]
+    whens += [(due <= now + days * DAY, literal(name)) for days, name in BUCKETS]
+    return case(*whens, else_=literal(">180d"))
+
+
+def _buckets(session: Session, who: str, side: str, names: Any, now: int) -> list[BucketPublic]:
+    m = table_of(MaturitySummary).c
+    bucket = bucket_of(m.due_date, now).label("bucket")
+    rows = session.execute(
+        select(m.status, bucket, func.sum(m.count), func.sum(m.outstanding_units))
+        .where(m.party == who, m.side == side).group_by(m.status, bucket).order_by(m.status, bucket)
+    ).all()
+    return [BucketPublic(status=names(s).name.lower(), bucket=b, count=int(n), outstanding=money(int(total)),
+                         outstanding_units=int(total)) for s, b, n, total in rows]
+
+
+@router.get("/positions", response_model=PositionsPublic, summary="Your positions (the regulator may name a party)")
+def read_positions(
+    party: CurrentParty, session: SessionDep, ctx: ContextDep,
+    of: Annotated[Address | None, Query(description="regulator only: whose positions")] = None,
+) -> PositionsPublic:
+    who = party.address
+    if of is not None:
+        asked = to_checksum_address(of)
+        if asked != who and not party.is_regulator:
+            raise not_found("positions of", asked)
+        who = asked
+    now = ledger_now(session, ctx)
+    e = table_of(Exposure).c
+    exposures = []
+    for row in session.execute(select(table_of(Exposure)).where(e.bank == who).order_by(e.debtor)):
+        m = row._mapping
+        available = max(m["limit_units"] - m["used_units"], 0)
+        exposures.append(ExposurePositionPublic(
+            debtor=m["debtor"], limit=money(m["limit_units"]), limit_units=m["limit_units"],
+            used=money(m["used_units"]), used_units=m["used_units"], available=money(available),
+            available_units=available,
+            utilisation_bps=m["used_units"] * 10_000 // m["limit_units"] if m["limit_units"] else None,
+        ))
+    holdings = _buckets(session, who, "held", FragmentStatus, now)
+    payables = _buckets(session, who, "owed", ReceivableStatus, now)
+    ln = table_of(Loan).c
+    open_loans = (int(LoanStatus.ACTIVE), int(LoanStatus.MARGIN_CALLED))
+    loans = []
+    for role, mine, other in (("lender", ln.bank, ln.borrower), ("borrower", ln.borrower, ln.bank)):
+        for counterparty, n, principal in session.execute(
+            select(other, func.count(), func.sum(ln.principal_units))
+            .where(mine == who, ln.status.in_(open_loans)).group_by(other).order_by(other)
+        ):
+            loans.append(LoanPositionPublic(role=role, counterparty=counterparty, open_loans=n,
+                                            principal=money(int(principal)), principal_units=int(principal)))
+    return PositionsPublic(party=who, as_of=now, exposures=exposures, holdings=holdings, payables=payables,
+                           loans=loans)

@@ -1,0 +1,270 @@
+"""Receivables (roots), their fragments and lineage, offers and financings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from eth_utils import to_checksum_address
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import and_, or_, select
+
+from gateway.api import scoping
+from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
+from gateway.api.errors import not_found
+from gateway.api.pagination import MAX_INT, Address, PageDep, Timestamp, Units, paginate
+from gateway.models.common import money, table_of
+from gateway.models.links import DEBTOR, PartyLink
+from gateway.models.receivables import (
+    Financing,
+    FinancingPublic,
+    FinancingsPublic,
+    Fragment,
+    FragmentPublic,
+    FragmentsPublic,
+    LineageNodePublic,
+    LineagePublic,
+    Offer,
+    OfferPublic,
+    OffersPublic,
+    Receivable,
+    ReceivableDetailPublic,
+    ReceivablePublic,
+    ReceivablesPublic,
+)
+from sdk.types import FinancingStatus, FragmentStatus, OfferStatus, ReceivableStatus
+
+router = APIRouter(tags=["receivables"])
+R = table_of(Receivable).c
+F = table_of(Fragment).c
+O = table_of(Offer).c  # noqa: E741
+FIN = table_of(Financing).c
+Id = Annotated[int, Path(ge=0, le=MAX_INT)]
+OPEN_STATUSES = (int(ReceivableStatus.CONFIRMED), int(ReceivableStatus.DISPUTED))
+
+
+def _names(enum: Any) -> dict[str, int]:
+    return {m.name.lower(): int(m) for m in enum if m.name != "NONE"}
+
+
+RECEIVABLE_STATUS = _names(ReceivableStatus)
+FRAGMENT_STATUS = _names(FragmentStatus)
+OFFER_STATUS = _names(OfferStatus)
+FINANCING_STATUS = _names(FinancingStatus)
+
+
+def _pattern(names: dict[str, int]) -> str:
+    return "^(" + "|".join(names) + ")$"
+
+
+ReceivableStatusQ = Annotated[str | None, Query(pattern=_pattern(RECEIVABLE_STATUS), description="status name")]
+FragmentStatusQ = Annotated[str | None, Query(pattern=_pattern(FRAGMENT_STATUS), description="status name")]
+OfferStatusQ = Annotated[str | None, Query(pattern=_pattern(OFFER_STATUS), description="status name")]
+FinancingStatusQ = Annotated[str | None, Query(pattern=_pattern(FINANCING_STATUS), description="status name")]
+
+
+def fragment_public(m: Any) -> FragmentPublic:
+    return FragmentPublic(
+        id=m["id"], root_id=m["root_id"], parent_id=m["parent_id"], depth=m["depth"], holder=m["holder"],
+        debtor=m["debtor"], due_date=m["due_date"], value=money(m["value_units"]), value_units=m["value_units"],
+        locked=money(m["locked_units"]), locked_units=m["locked_units"], paid=money(m["paid_units"]),
+        paid_units=m["paid_units"], status=FragmentStatus(m["status"]).name.lower(), financed=m["financed"],
+    )
+
+
+def receivable_fields(m: Any, now: int) -> dict[str, Any]:
+    outstanding = m["face_units"] - m["repaid_units"]
+    return {
+        "id": m["id"], "supplier": m["supplier"], "debtor": m["debtor"], "origin": m["origin"],
+        "face": money(m["face_units"]), "face_units": m["face_units"], "repaid": money(m["repaid_units"]),
+        "repaid_units": m["repaid_units"], "outstanding": money(outstanding), "outstanding_units": outstanding,
+        "due_date": m["due_date"],
+        "overdue": m["status"] in OPEN_STATUSES and m["due_date"] <= now and outstanding > 0,
+        "invoice_hash": m["invoice_hash"], "po_hash": m["po_hash"],
+        "status": ReceivableStatus(m["status"]).name.lower(),
+        "fragment_count": m["fragment_count"], "late": m["late"], "reason": m["reason"],
+        "created_at": m["created_at"], "confirmed_at": m["confirmed_at"], "last_repaid_at": m["last_repaid_at"],
+    }
+
+
+def _ranges(stmt: Any, col: Any, low: int | None, high: int | None) -> Any:
+    if low is not None:
+        stmt = stmt.where(col >= low)
+    if high is not None:
+        stmt = stmt.where(col <= high)
+    return stmt
+
+
+# ------------------------------------------------------------------------------------------ receivables
+@router.get("/receivables", response_model=ReceivablesPublic, summary="Receivables that concern you")
+def read_receivables(
+    party: CurrentParty, session: SessionDep, ctx: ContextDep, page: PageDep,
+    status: ReceivableStatusQ = None,
+    overdue: Annotated[bool | None, Query(description="only overdue (true) or not overdue (false)")] = None,
+    counterparty: Annotated[Address | None, Query(description="supplier or debtor")] = None,
+    due_from: Timestamp | None = None, due_to: Timestamp | None = None,
+    min_units: Units | None = None, max_units: Units | None = None,
+) -> ReceivablesPublic:
+    now = ledger_now(session, ctx)
+    stmt = scoping.join_linked(select(table_of(Receivable)), party, "receivable", R.id)
+    if status is not None:
+        stmt = stmt.where(R.status == RECEIVABLE_STATUS[status])
+    if counterparty is not None:
+        who = to_checksum_address(counterparty)
+        stmt = stmt.where(or_(R.supplier == who, R.debtor == who))
+    if overdue is not None:
+        is_overdue = and_(R.status.in_(OPEN_STATUSES), R.due_date <= now, R.repaid_units < R.face_units)
+        stmt = stmt.where(is_overdue if overdue else ~is_overdue)
+    stmt = _ranges(_ranges(stmt, R.due_date, due_from, due_to), R.face_units, min_units, max_units)
+    filtered = any(v is not None for v in (status, overdue, counterparty, due_from, due_to, min_units, max_units))
+    rows, count, cursor = paginate(
+        session, stmt, sorts={"id": R.id, "due_date": R.due_date, "face": R.face_units, "created_at": R.created_at},
+        id_col=R.id, page=page, default="id",
+        count=None if filtered else scoping.link_count(session, party, "receivable"),
+    )
+    return ReceivablesPublic(data=[ReceivablePublic(**receivable_fields(r._mapping, now)) for r in rows],
+                             count=count, next_cursor=cursor)
+
+
+def _visible_root(session: Any, party: Any, root_id: int) -> Any:
+    row = session.execute(select(table_of(Receivable)).where(R.id == root_id, scoping.receivables(party))).first()
+    if row is None:
+        raise not_found("receivable", root_id)
+    return row._mapping
+
+
+@router.get("/receivables/{root_id}", response_model=ReceivableDetailPublic, summary="One receivable")
+def read_receivable(root_id: Id, party: CurrentParty, session: SessionDep, ctx: ContextDep) -> ReceivableDetailPublic:
+    root = _visible_root(session, party, root_id)
+    fragments = session.execute(
+        select(table_of(Fragment)).where(F.root_id == root_id, scoping.fragments(party)).order_by(F.id)
+    ).all()
+    return ReceivableDetailPublic(**receivable_fields(root, ledger_now(session, ctx)),
+                                  fragments=[fragment_public(f._mapping) for f in fragments])
+
+
+@router.get("/receivables/{root_id}/lineage", response_model=LineagePublic,
+            summary="The fragment tree of a receivable (the part visible to you)")
+def read_lineage(root_id: Id, party: CurrentParty, session: SessionDep) -> LineagePublic:
+    _visible_root(session, party, root_id)
+    link = table_of(PartyLink).c
+    debtor_view = party.is_regulator or session.execute(
+        select(link.relations).where(link.party == party.address, link.kind == "receivable", link.key == root_id)
+    ).scalar_one_or_none() or 0
+    full = party.is_regulator or bool(debtor_view & DEBTOR)
+    stmt = select(table_of(Fragment)).where(F.root_id == root_id)
+    if not full:
+        stmt = stmt.where(scoping.fragments(party))
+    fragments = [fragment_public(r._mapping) for r in session.execute(stmt.order_by(F.id))]
+    total = session.execute(select(R.fragment_count).where(R.id == root_id)).scalar_one()
+    nodes = {f.id: LineageNodePublic(fragment=f, children=[]) for f in fragments}
+    roots: list[LineageNodePublic] = []
+    for f in fragments:
+        parent = nodes.get(f.parent_id) if f.parent_id is not None else None
+        (parent.children if parent is not None else roots).append(nodes[f.id])
+    return LineagePublic(root_id=root_id, complete=len(fragments) == total, roots=roots)
+
+
+# ------------------------------------------------------------------------------------------ fragments
+@router.get("/fragments", response_model=FragmentsPublic, summary="Fragments you hold, held, owe or finance")
+def read_fragments(
+    party: CurrentParty, session: SessionDep, page: PageDep,
+    status: FragmentStatusQ = None,
+    holder: Address | None = None,
+    root_id: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
+    due_from: Timestamp | None = None, due_to: Timestamp | None = None,
+    min_units: Units | None = None, max_units: Units | None = None,
+) -> FragmentsPublic:
+    stmt = scoping.join_linked(select(table_of(Fragment)), party, "fragment", F.id)
+    if status is not None:
+        stmt = stmt.where(F.status == FRAGMENT_STATUS[status])
+    if holder is not None:
+        stmt = stmt.where(F.holder == to_checksum_address(holder))
+    if root_id is not None:
+        stmt = stmt.where(F.root_id == root_id)
+    stmt = _ranges(_ranges(stmt, F.due_date, due_from, due_to), F.value_units, min_units, max_units)
+    filtered = any(v is not None for v in (status, holder, root_id, due_from, due_to, min_units, max_units))
+    rows, count, cursor = paginate(session, stmt, sorts={"id": F.id, "due_date": F.due_date, "value": F.value_units},
+                                   id_col=F.id, page=page, default="id",
+                                   count=None if filtered else scoping.link_count(session, party, "fragment"))
+    return FragmentsPublic(data=[fragment_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+
+
+# ------------------------------------------------------------------------------------------ offers
+def offer_public(m: Any) -> OfferPublic:
+    return OfferPublic(
+        id=m["id"], fragment_id=m["fragment_id"], root_id=m["root_id"], child_id=m["child_id"], sender=m["sender"],
+        recipient=m["recipient"], debtor=m["debtor"], amount=money(m["amount_units"]), amount_units=m["amount_units"],
+        status=OfferStatus(m["status"]).name.lower(), created_at=m["created_at"], closed_at=m["closed_at"],
+    )
+
+
+@router.get("/offers", response_model=OffersPublic, summary="Offers you made or received, or on what you owe")
+def read_offers(
+    party: CurrentParty, session: SessionDep, page: PageDep,
+    status: OfferStatusQ = None,
+    counterparty: Annotated[Address | None, Query(description="sender or recipient")] = None,
+    fragment_id: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
+    min_units: Units | None = None, max_units: Units | None = None,
+) -> OffersPublic:
+    stmt = select(table_of(Offer)).where(scoping.offers(party))
+    if status is not None:
+        stmt = stmt.where(O.status == OFFER_STATUS[status])
+    if counterparty is not None:
+        who = to_checksum_address(counterparty)
+        stmt = stmt.where(or_(O.sender == who, O.recipient == who))
+    if fragment_id is not None:
+        stmt = stmt.where(O.fragment_id == fragment_id)
+    stmt = _ranges(stmt, O.amount_units, min_units, max_units)
+    rows, count, cursor = paginate(
+        session, stmt, sorts={"id": O.id, "amount": O.amount_units, "created_at": O.created_at},
+        id_col=O.id, page=page, default="id",
+    )
+    return OffersPublic(data=[offer_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+
+
+@router.get("/offers/{offer_id}", response_model=OfferPublic, summary="One offer")
+def read_offer(offer_id: Id, party: CurrentParty, session: SessionDep) -> OfferPublic:
+    row = session.execute(select(table_of(Offer)).where(O.id == offer_id, scoping.offers(party))).first()
+    if row is None:
+        raise not_found("offer", offer_id)
+    return offer_public(row._mapping)
+
+
+# ------------------------------------------------------------------------------------------ financings
+def financing_public(m: Any) -> FinancingPublic:
+    price = m["price_units"]
+    return FinancingPublic(
+        fragment_id=m["fragment_id"], root_id=m["root_id"], bank=m["bank"], seller=m["seller"], debtor=m["debtor"],
+        value=money(m["value_units"]), value_units=m["value_units"], rate_bps=m["rate_bps"],
+        with_recourse=m["with_recourse"], status=FinancingStatus(m["status"]).name.lower(),
+        price=money(price) if price is not None else None, price_units=price, days_to_maturity=m["days_to_maturity"],
+        requested_at=m["requested_at"], funded_at=m["funded_at"], recourse_debt=money(m["recourse_debt_units"]),
+        recourse_debt_units=m["recourse_debt_units"], recourse_outstanding=money(m["recourse_outstanding_units"]),
+        recourse_outstanding_units=m["recourse_outstanding_units"],
+    )
+
+
+@router.get("/financings", response_model=FinancingsPublic,
+            summary="Discounts you funded, sold, or that are owed by you")
+def read_financings(
+    party: CurrentParty, session: SessionDep, page: PageDep,
+    status: FinancingStatusQ = None,
+    counterparty: Annotated[Address | None, Query(description="bank, seller or debtor")] = None,
+    with_recourse: bool | None = None,
+    min_units: Units | None = None, max_units: Units | None = None,
+) -> FinancingsPublic:
+    stmt = select(table_of(Financing)).where(scoping.financings(party))
+    if status is not None:
+        stmt = stmt.where(FIN.status == FINANCING_STATUS[status])
+    if counterparty is not None:
+        who = to_checksum_address(counterparty)
+        stmt = stmt.where(or_(FIN.bank == who, FIN.seller == who, FIN.debtor == who))
+    if with_recourse is not None:
+        stmt = stmt.where(FIN.with_recourse == with_recourse)
+    stmt = _ranges(stmt, FIN.value_units, min_units, max_units)
+    rows, count, cursor = paginate(
+        session, stmt, sorts={"fragment_id": FIN.fragment_id, "value": FIN.value_units,
+                              "requested_at": FIN.requested_at},
+        id_col=FIN.fragment_id, page=page, default="fragment_id",
+    )
+    return FinancingsPublic(data=[financing_public(r._mapping) for r in rows], count=count, next_cursor=cursor)

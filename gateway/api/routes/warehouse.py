@@ -1,0 +1,169 @@
+"""Warehouse receipts and pledge loans."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from eth_utils import to_checksum_address
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from gateway.api import scoping
+from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
+from gateway.api.errors import not_found
+from gateway.api.pagination import MAX_INT, Address, PageDep, Timestamp, Units, paginate
+from gateway.models.common import money, table_of
+from gateway.models.warehouse import (
+    CommodityPrice,
+    Loan,
+    LoanCollateral,
+    LoanPublic,
+    LoansPublic,
+    WarehouseReceipt,
+    WarehouseReceiptPublic,
+    WarehouseReceiptsPublic,
+)
+from sdk.types import LoanStatus, ReceiptStatus
+from sdk.warehouse import accrued_interest, goods_value, ltv_bps
+
+router = APIRouter(tags=["warehouse"])
+W = table_of(WarehouseReceipt).c
+L = table_of(Loan).c
+Id = Annotated[int, Path(ge=0, le=MAX_INT)]
+RECEIPT_STATUS = {m.name.lower(): int(m) for m in ReceiptStatus if m.name != "NONE"}
+LOAN_STATUS = {m.name.lower(): int(m) for m in LoanStatus if m.name != "NONE"}
+OPEN_LOANS = (int(LoanStatus.ACTIVE), int(LoanStatus.MARGIN_CALLED))
+Code = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,16}$")]
+
+
+def receipt_public(m: Any) -> WarehouseReceiptPublic:
+    return WarehouseReceiptPublic(**{k: m[k] for k in WarehouseReceiptPublic.model_fields if k != "status"},
+                                  status=ReceiptStatus(m["status"]).name.lower())
+
+
+@router.get("/warehouse-receipts", response_model=WarehouseReceiptsPublic,
+            summary="Receipts you own or owned, issued (warehouse), or lend against (bank)")
+def read_warehouse_receipts(
+    party: CurrentParty, session: SessionDep, page: PageDep,
+    status: Annotated[str | None, Query(pattern="^(" + "|".join(RECEIPT_STATUS) + ")$")] = None,
+    counterparty: Annotated[Address | None, Query(description="owner or warehouse")] = None,
+    commodity: Code = None, lot_id: Code = None,
+    min_quantity: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
+    max_quantity: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
+) -> WarehouseReceiptsPublic:
+    stmt = scoping.join_linked(select(table_of(WarehouseReceipt)), party, "receipt", W.id)
+    if status is not None:
+        stmt = stmt.where(W.status == RECEIPT_STATUS[status])
+    if counterparty is not None:
+        who = to_checksum_address(counterparty)
+        stmt = stmt.where(or_(W.owner == who, W.warehouse == who))
+    if commodity is not None:
+        stmt = stmt.where(W.commodity == commodity)
+    if lot_id is not None:
+        stmt = stmt.where(W.lot_id == lot_id)
+    if min_quantity is not None:
+        stmt = stmt.where(W.quantity >= min_quantity)
+    if max_quantity is not None:
+        stmt = stmt.where(W.quantity <= max_quantity)
+    rows, count, cursor = paginate(session, stmt, sorts={"id": W.id, "quantity": W.quantity,
+                                                         "issued_at": W.issued_at},
+                                   id_col=W.id, page=page, default="id")
+    return WarehouseReceiptsPublic(data=[receipt_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+
+
+@router.get("/warehouse-receipts/{receipt_id}", response_model=WarehouseReceiptPublic, summary="One receipt")
+def read_warehouse_receipt(receipt_id: Id, party: CurrentParty, session: SessionDep) -> WarehouseReceiptPublic:
+    row = session.execute(select(table_of(WarehouseReceipt)).where(W.id == receipt_id,
+                                                                    scoping.receipts(party))).first()
+    if row is None:
+        raise not_found("receipt", receipt_id)
+    return receipt_public(row._mapping)
+
+
+# ------------------------------------------------------------------------------------------ loans
+def latest_prices(session: Session) -> dict[str, int]:
+    p = table_of(CommodityPrice).c
+    return {c: v for c, v in session.execute(select(p.commodity, p.price_units)) if v is not None}
+
+
+def loan_risk(m: Any, price: int | None, now: int) -> tuple[int, int | None, int | None]:
+    """(interest accrued to `now`, collateral value, LTV in bps) of a loan row; value and LTV need a price."""
+    interest = m["interest_units"]
+    if m["status"] in OPEN_LOANS:
+        interest += accrued_interest(m["principal_units"], m["rate_bps"], max(0, now - m["accrued_at"]))
+    if price is None or m["status"] not in OPEN_LOANS:
+        return interest, None, None
+    value = goods_value(m["pledged_quantity"], price)
+    return interest, value, (ltv_bps(m["principal_units"] + interest, value) if value else None)
+
+
+def loan_public(m: Any, receipt_ids: list[int], price: int | None, now: int) -> LoanPublic:
+    interest, value, ltv = loan_risk(m, price, now)
+    shortfall = m["shortfall_units"]
+    return LoanPublic(
+        id=m["id"], program_id=m["program_id"], bank=m["bank"], borrower=m["borrower"], commodity=m["commodity"],
+        status=LoanStatus(m["status"]).name.lower(), rate_bps=m["rate_bps"], max_ltv_bps=m["max_ltv_bps"],
+        margin_call_ltv_bps=m["margin_call_ltv_bps"], opened_principal=money(m["opened_principal_units"]),
+        opened_principal_units=m["opened_principal_units"], principal=money(m["principal_units"]),
+        principal_units=m["principal_units"], interest=money(interest), interest_units=interest,
+        repaid=money(m["repaid_units"]), repaid_units=m["repaid_units"], maturity=m["maturity"],
+        margin_call_deadline=m["margin_call_deadline"], pledged_quantity=m["pledged_quantity"],
+        receipt_ids=receipt_ids, price=money(price) if price is not None else None, price_units=price,
+        collateral_value=money(value) if value is not None else None, collateral_value_units=value, ltv_bps=ltv,
+        shortfall=money(shortfall) if shortfall is not None else None, shortfall_units=shortfall,
+        opened_at=m["opened_at"], closed_at=m["closed_at"],
+    )
+
+
+def _collateral(session: Session, loan_ids: list[int]) -> dict[int, list[int]]:
+    c = table_of(LoanCollateral).c
+    out: dict[int, list[int]] = {i: [] for i in loan_ids}
+    for loan_id, receipt_id in session.execute(
+        select(c.loan_id, c.receipt_id).where(c.loan_id.in_(loan_ids)).order_by(c.loan_id, c.receipt_id)
+    ):
+        out[loan_id].append(receipt_id)
+    return out
+
+
+@router.get("/loans", response_model=LoansPublic, summary="Pledge loans you borrowed or lent")
+def read_loans(
+    party: CurrentParty, session: SessionDep, ctx: ContextDep, page: PageDep,
+    status: Annotated[str | None, Query(pattern="^(" + "|".join(LOAN_STATUS) + ")$")] = None,
+    counterparty: Annotated[Address | None, Query(description="bank or borrower")] = None,
+    commodity: Code = None,
+    due_from: Timestamp | None = None, due_to: Timestamp | None = None,
+    min_units: Units | None = None, max_units: Units | None = None,
+) -> LoansPublic:
+    stmt = select(table_of(Loan)).where(scoping.loans(party))
+    if status is not None:
+        stmt = stmt.where(L.status == LOAN_STATUS[status])
+    if counterparty is not None:
+        who = to_checksum_address(counterparty)
+        stmt = stmt.where(or_(L.bank == who, L.borrower == who))
+    if commodity is not None:
+        stmt = stmt.where(L.commodity == commodity)
+    for col, low, high in ((L.maturity, due_from, due_to), (L.principal_units, min_units, max_units)):
+        if low is not None:
+            stmt = stmt.where(col >= low)
+        if high is not None:
+            stmt = stmt.where(col <= high)
+    rows, count, cursor = paginate(
+        session, stmt, sorts={"id": L.id, "maturity": L.maturity, "principal": L.principal_units},
+        id_col=L.id, page=page, default="id",
+    )
+    now, prices = ledger_now(session, ctx), latest_prices(session)
+    receipts = _collateral(session, [r._mapping["id"] for r in rows])
+    data = [loan_public(r._mapping, receipts[r._mapping["id"]], prices.get(r._mapping["commodity"]), now)
+            for r in rows]
+    return LoansPublic(data=data, count=count, next_cursor=cursor)
+
+
+@router.get("/loans/{loan_id}", response_model=LoanPublic, summary="One loan, with LTV at the latest price")
+def read_loan(loan_id: Id, party: CurrentParty, session: SessionDep, ctx: ContextDep) -> LoanPublic:
+    row = session.execute(select(table_of(Loan)).where(L.id == loan_id, scoping.loans(party))).first()
+    if row is None:
+        raise not_found("loan", loan_id)
+    m = row._mapping
+    return loan_public(m, _collateral(session, [loan_id])[loan_id], latest_prices(session).get(m["commodity"]),
+                       ledger_now(session, ctx))

@@ -1,0 +1,97 @@
+"""One settings object for the gateway, read from the environment (prefix ``SCF_GATEWAY_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Secrets that ship in examples and must never protect a real deployment.
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret", "dev", "development", "test"})
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Gateway configuration. Every field can be set as ``SCF_GATEWAY_<FIELD>`` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="SCF_GATEWAY_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # ------------------------------------------------------------------ storage
+    database_url: str = "sqlite:///scf-gateway.db"
+    #: PostgreSQL only: the schema to use (it is put first on the search path).
+    database_schema: str | None = None
+
+    # ------------------------------------------------------------------ chain
+    #: ``embedded`` (an in-process chain handed to the gateway by the caller) or a JSON-RPC URL.
+    chain_url: str = "embedded"
+    #: The deployment file written by ``scf deploy`` (sdk.ledger.Deployment JSON).
+    deployment_file: Path = Path("deployment.json")
+    rpc_timeout: float = Field(default=30.0, gt=0)
+
+    # ------------------------------------------------------------------ indexer
+    #: Run the indexer in the API process (``scf gateway``); ``scf gateway index`` runs it alone.
+    index_in_process: bool = True
+    #: Index only blocks at least this deep below the head. 0 follows the head itself.
+    confirmations: int = Field(default=0, ge=0)
+    #: ``auto``: the node's ``finalized`` tag where it has one (not on the embedded chain), else depth.
+    finality: Literal["auto", "tag", "depth"] = "auto"
+    #: Blocks deeper than this below the head count as final when the node's tag is not used.
+    finality_depth: int = Field(default=64, ge=0)
+    poll_interval: float = Field(default=0.5, gt=0)
+    window_initial: int = Field(default=200, ge=1)
+    window_min: int = Field(default=1, ge=1)
+    window_max: int = Field(default=5_000, ge=1)
+    #: The embedded chain must never be asked for a wide range (its eth_getLogs is superlinear).
+    embedded_window_max: int = Field(default=16, ge=1)
+    #: A window that returns more logs than this is shrunk for the next call.
+    max_logs_per_window: int = Field(default=10_000, ge=1)
+    #: Windows whose fetch takes less than this grow.
+    window_target_seconds: float = Field(default=0.5, gt=0)
+    backoff_initial: float = Field(default=0.5, gt=0)
+    backoff_max: float = Field(default=30.0, gt=0)
+
+    # ------------------------------------------------------------------ API and auth
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65_535)
+    jwt_secret: SecretStr = SecretStr("changethis")
+    jwt_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    jwt_issuer: str = "scf-gateway"
+    #: The EIP-4361 domain (host[:port]) the SIWE message must name.
+    siwe_domain: str = "127.0.0.1:8000"
+    siwe_uri: str = "http://127.0.0.1:8000"
+    nonce_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
+    #: /health reports degraded when the indexed head is more than this many blocks behind the node.
+    max_lag_blocks: int = Field(default=50, ge=0)
+    #: Default horizon of the "maturing soon" alerts, in days.
+    alert_maturity_days: int = Field(default=7, ge=0, le=3_650)
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        secret = self.jwt_secret.get_secret_value()
+        weak = secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH
+        if weak and self.environment != "development":
+            raise ValueError(
+                "SCF_GATEWAY_JWT_SECRET is a placeholder or shorter than "
+                f"{MIN_SECRET_LENGTH} characters; set a random secret (e.g. `openssl rand -hex 32`) "
+                f"outside development (environment is {self.environment!r})"
+            )
+        if weak:
+            warnings.warn("SCF_GATEWAY_JWT_SECRET is a placeholder: fine for development only", stacklevel=2)
+        if self.window_min > self.window_max:
+            raise ValueError("window_min must not exceed window_max")
+        return self
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.chain_url in ("", "embedded")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

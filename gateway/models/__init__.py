@@ -1,0 +1,37 @@
+"""SQLModel tables (each entity: Base -> table -> Public -> ListPublic). Importing this package registers all
+tables on ``SQLModel.metadata``, which Alembic compares against."""
+
+from gateway.models.auth import AuthNonce
+from gateway.models.balances import Balance
+from gateway.models.events import EventLog, EventRef
+from gateway.models.indexer import ChangeLog, IndexedBlock, IndexerState
+from gateway.models.links import LedgerSetting, PartyLink
+from gateway.models.participants import LedgerContract, Participant
+from gateway.models.positions import MaturitySummary
+from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
+from gateway.models.warehouse import CommodityPrice, Loan, LoanCollateral, LoanProgram, WarehouseReceipt
+
+__all__ = [
+    "AuthNonce",
+    "Balance",
+    "ChangeLog",
+    "CommodityPrice",
+    "EventLog",
+    "EventRef",
+    "Exposure",
+    "Financing",
+    "Fragment",
+    "IndexedBlock",
+    "IndexerState",
+    "LedgerContract",
+    "LedgerSetting",
+    "Loan",
+    "LoanCollateral",
+    "LoanProgram",
+    "MaturitySummary",
+    "Offer",
+    "Participant",
+    "PartyLink",
+    "Receivable",
+    "WarehouseReceipt",
+]

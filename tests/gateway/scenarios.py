@@ -1,0 +1,81 @@
+"""Ledger activity for the gateway tests, driven through the SDK."""
+
+from __future__ import annotations
+
+from sdk import Ledger
+from tests.conftest import Cast
+from tests.contracts.receivables_support import DAY, fund, new_root, split
+
+
+def receivables_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
+    """Two receivables: one split down three tiers, discounted at two banks (one with recourse), partly repaid
+    and distributed; one issued directly and disputed. Plus an open offer, a declined and a withdrawn request."""
+    core, t1, t2, t3 = cast.core, cast.supplier1, cast.supplier2, cast.supplier3
+    cast.bank1.receivables.set_exposure_limit(core.address, 5_000_000_00)
+    cast.bank2.receivables.set_exposure_limit(core.address, 1_000_000_00)
+    root, f1 = new_root(cast, face=1_000_000_00, days=90, supplier=t1)
+    f2 = split(t1, f1, t2, 600_000_00)
+    f3 = split(t2, f2, t3, 250_000_00)
+    fund(t1, f1, cast.bank1, core, rate=550, recourse=False)
+    fund(t3, f3, cast.bank2, core, rate=770, recourse=True)
+    t2.receivables.request_discount(f2, cast.bank1.address, 600, with_recourse=False)
+    cast.bank1.receivables.decline_discount(f2)
+    open_offer = t2.receivables.offer(f2, cast.distributor.address, 10_000_00).offer_id
+    core.receivables.repay(root, 300_000_00)
+    cast.regulator.receivables.distribute(root)
+    due = ledger.chain.now() + 30 * DAY
+    issued = core.receivables.issue(t3.address, 50_000_00, due, "certificate-1").root_id
+    core.receivables.dispute(issued, "QUALITY")
+    registered, _ = new_root(cast, face=20_000_00, days=60, supplier=t2, debtor=cast.core2, confirm=False)
+    return {"root": root, "f1": f1, "f2": f2, "f3": f3, "offer": open_offer, "issued": issued,
+            "registered": registered}
+
+
+def warehouse_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
+    """Copper receipts: one pledged, margin-called, cured by repayment, partly released and repaid in full, then
+    delivered; one transferred and split; one pledged and foreclosed after an unanswered margin call."""
+    from tests.contracts.warehouse_support import (
+        CU,
+        CURE_PERIOD,
+        MARGIN_CALL_LTV_BPS,
+        MAX_LTV_BPS,
+        MAX_TENOR,
+        RATE_BPS,
+        list_commodity,
+        terms,
+    )
+
+    chain = ledger.chain
+    list_commodity(cast)
+    program = cast.bank1.loans.open_program(CU, rate_bps=RATE_BPS, max_ltv_bps=MAX_LTV_BPS,
+                                            margin_call_ltv_bps=MARGIN_CALL_LTV_BPS, cure_period=CURE_PERIOD,
+                                            max_tenor=MAX_TENOR).program_id
+    cast.bank1.token.approve(ledger.loans.address, 10**12)
+    for who in (cast.distributor, cast.supplier1):
+        who.token.approve(ledger.loans.address, 10**12)
+
+    def post(price: int) -> None:
+        if chain.now() <= ledger.prices.get_feed(CU).observed_at:
+            chain.increase_time(1)
+        cast.feeder.prices.post_price(CU, price, chain.now())
+
+    pledged = cast.warehouse.receipts.issue(cast.distributor.address, terms("GW-LOT-1"), 10_000).id
+    loan = cast.distributor.loans.pledge(program, pledged, 480_000_00, chain.now() + 90 * DAY).loan_id
+    traded = cast.warehouse.receipts.issue(cast.supplier1.address, terms("GW-LOT-2"), 4_000).id
+    cast.supplier1.receipts.transfer(traded, cast.supplier2.address)
+    piece = cast.supplier2.receipts.split(traded, 1_500, cast.supplier3.address).child_id
+    doomed = cast.warehouse.receipts.issue(cast.supplier1.address, terms("GW-LOT-3"), 5_000).id
+    bad_loan = cast.supplier1.loans.pledge(program, doomed, 240_000_00, chain.now() + 60 * DAY).loan_id
+    post(58_00)
+    cast.outsider.loans.call_margin(loan)
+    cast.outsider.loans.call_margin(bad_loan)
+    cast.distributor.loans.repay(loan, 100_000_00)  # cures
+    chain.increase_time(CURE_PERIOD + DAY)
+    post(60_00)
+    cast.bank1.loans.foreclose(bad_loan)
+    released = cast.distributor.loans.repay_and_release(loan, 80_000_00, pledged, 2_000).released
+    cast.distributor.loans.repay_in_full(loan)
+    cast.distributor.receipts.present(released.released_receipt_id)
+    cast.warehouse.receipts.deliver(released.released_receipt_id)
+    return {"pledged": pledged, "loan": loan, "traded": traded, "piece": piece, "doomed": doomed,
+            "bad_loan": bad_loan, "released": released.released_receipt_id, "program": program}

@@ -1,0 +1,93 @@
+"""Receivables over the API: detail, lineage as each party sees it, filters, 404 outside scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sdk import Ledger
+from tests.conftest import Cast
+from tests.contracts.receivables_support import DAY
+from tests.gateway.api_fixtures import Api
+from tests.gateway.scenarios import receivables_activity
+
+
+@pytest.fixture()
+def ids(api: Api, ledger: Ledger, cast: Cast) -> dict[str, int]:
+    out = receivables_activity(ledger, cast)
+    api.sync()
+    return out
+
+
+def _get(api: Api, path: str, headers: dict[str, str], **params: Any) -> Any:
+    response = api.client.get(path, headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_lineage_is_the_whole_tree_for_the_debtor_and_a_partial_one_for_a_tier(api: Api, cast: Cast,
+                                                                               ids: dict[str, int]) -> None:
+    root = ids["root"]
+    full = _get(api, f"/v1/receivables/{root}/lineage", api.as_(cast.core))
+    assert full["complete"] is True
+    (top,) = full["roots"]
+    assert top["fragment"]["id"] == ids["f1"]
+    (child,) = top["children"]
+    assert child["fragment"]["id"] == ids["f2"] and child["fragment"]["parent_id"] == ids["f1"]
+    assert [g["fragment"]["id"] for g in child["children"]] == [ids["f3"]]
+    assert child["children"][0]["fragment"]["holder"] == cast.bank2.address  # discounted by tier 3
+    assert _get(api, f"/v1/receivables/{root}/lineage", api.as_(cast.regulator)) == full
+    tier3 = _get(api, f"/v1/receivables/{root}/lineage", api.as_(cast.supplier3))
+    assert tier3["complete"] is False
+    assert [n["fragment"]["id"] for n in tier3["roots"]] == [ids["f3"]]
+
+
+def test_receivable_detail_shows_amounts_and_only_your_fragments(api: Api, cast: Cast, ids: dict[str, int]) -> None:
+    body = _get(api, f"/v1/receivables/{ids['root']}", api.as_(cast.supplier2))
+    assert (body["face"], body["face_units"]) == ("1000000.00", 1_000_000_00)
+    assert (body["repaid_units"], body["outstanding"]) == (300_000_00, "700000.00")
+    assert body["status"] == "confirmed" and body["overdue"] is False
+    assert {f["id"] for f in body["fragments"]} == {ids["f2"]}
+    assert body["fragments"][0]["value_units"] == 350_000_00 and body["fragments"][0]["locked"] == "10000.00"
+
+
+def test_receivables_outside_scope_answer_404(api: Api, cast: Cast, ids: dict[str, int]) -> None:
+    for who in (cast.warehouse, cast.core2, cast.bank2):
+        headers = api.as_(who)
+        if who is cast.bank2:  # bank2 financed a fragment of the root, but not the issued certificate
+            assert api.client.get(f"/v1/receivables/{ids['root']}", headers=headers).status_code == 200
+            assert api.client.get(f"/v1/receivables/{ids['issued']}", headers=headers).status_code == 404
+            continue
+        for path in (f"/v1/receivables/{ids['root']}", f"/v1/receivables/{ids['root']}/lineage",
+                     f"/v1/offers/{ids['offer']}"):
+            response = api.client.get(path, headers=headers)
+            assert response.status_code == 404, (who, path)
+
+
+def test_offer_recipient_sees_the_offer(api: Api, cast: Cast, ids: dict[str, int]) -> None:
+    body = _get(api, f"/v1/offers/{ids['offer']}", api.as_(cast.distributor))
+    assert (body["status"], body["amount_units"], body["recipient"]) == ("open", 10_000_00, cast.distributor.address)
+    assert _get(api, "/v1/receivables", api.as_(cast.distributor))["count"] == 0  # not a holder yet
+
+
+def test_receivable_filters_and_sorting(api: Api, ledger: Ledger, cast: Cast, ids: dict[str, int]) -> None:
+    headers = api.as_(cast.regulator)
+    by_due = _get(api, "/v1/receivables", headers, sort="due_date")["data"]
+    assert [r["due_date"] for r in by_due] == sorted(r["due_date"] for r in by_due)
+    disputed = _get(api, "/v1/receivables", headers, status="disputed")["data"]
+    assert [r["id"] for r in disputed] == [ids["issued"]]
+    small = _get(api, "/v1/receivables", headers, max_units=50_000_00)["data"]
+    assert {r["id"] for r in small} == {ids["issued"], ids["registered"]}
+    of_core2 = _get(api, "/v1/receivables", headers, counterparty=cast.core2.address)["data"]
+    assert [r["id"] for r in of_core2] == [ids["registered"]]
+    due = ledger.receivables.get_receivable(ids["root"]).due_date
+    window = _get(api, "/v1/receivables", headers, due_from=due, due_to=due)["data"]
+    assert [r["id"] for r in window] == [ids["root"]]
+    ledger.chain.travel_to(due + DAY)
+    api.sync()
+    overdue = _get(api, "/v1/receivables", headers, overdue=True)["data"]
+    assert ids["root"] in {r["id"] for r in overdue} and all(r["overdue"] for r in overdue)
+    financed = _get(api, "/v1/financings", headers, status="funded")["data"]
+    assert {f["fragment_id"] for f in financed} == {ids["f1"], ids["f3"]}
+    assert all(isinstance(f["price_units"], int) and "." in f["price"] for f in financed)
