@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -41,6 +42,11 @@ def _to_bytes(value: Any) -> bytes:
         return bytes(value)
     text = str(value)
     return bytes.fromhex(text[2:] if text.startswith("0x") else text)
+
+
+@lru_cache(maxsize=1024)
+def _checksum(address: str) -> str:
+    return str(to_checksum_address(address))  # cached: a ledger's logs come from a handful of contracts
 
 
 def _to_int(value: Any) -> int:
@@ -80,7 +86,7 @@ class EventDecoder:
         for is_indexed in cls.INDEXED:
             values.append(indexed_values.pop(0) if is_indexed else data_values.pop(0))
         return LogRecord(
-            address=to_checksum_address(_to_hex(log["address"])),
+            address=_checksum(_to_hex(log["address"])),
             block_number=_to_int(log["blockNumber"]),
             block_hash=_to_hex(log["blockHash"]),
             tx_hash=_to_hex(log["transactionHash"]),

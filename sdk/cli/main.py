@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sdk.cli import keys, participant, prepayment, receipt, receivable, token
+from sdk.cli import bench, demo, keys, participant, prepayment, receipt, receivable, token
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -46,6 +46,11 @@ app.add_typer(prepayment.app, name="prepayment")
 app.add_typer(receivable.app, name="receivable")
 app.add_typer(receipt.app, name="receipt")
 app.add_typer(token.app, name="token")
+
+
+# --- Top-level commands that live in their own module.
+app.command("bench")(bench.bench)
+app.command("demo")(demo.demo)
 
 
 @app.callback()

@@ -1,0 +1,88 @@
+"""`scf demo`: the scenario runs with no arguments on the embedded chain, and against a node with --rpc."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sdk.cli import app
+from sdk.demo import CAST, DEPOSITS, PAYMENTS
+from sdk.money import to_units
+
+REQUIRED_KEYS = {
+    "participants", "receivables", "fragments", "financings", "total_financed", "total_repaid",
+    "warehouse_receipts", "loans", "prepayments", "events_indexed", "chain",
+}
+
+
+def run_demo(tmp_path: Path, *args: str) -> dict[str, object]:
+    result = CliRunner().invoke(app, ["demo", "--no-serve", "--json", "--workdir", str(tmp_path / "w"), *args])
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def check_summary(data: dict[str, object], tmp_path: Path) -> None:
+    assert REQUIRED_KEYS <= set(data)
+    participants = data["participants"]
+    assert isinstance(participants, list)
+    assert [p["name"] for p in participants] == [a.name for a in CAST]
+    banks = {p["key"]: p["rate_bps"] for p in participants if "rate_bps" in p}
+    assert banks == {"bank1": 550, "bank2": 700}  # the seeds' rates
+    # nothing created or destroyed: balances add up to what the banks minted
+    assert sum(p["balance"]["units"] for p in participants) == sum(to_units(d[2]) for d in DEPOSITS)
+    assert len(data["payments"]) == len(PAYMENTS)  # type: ignore[arg-type]
+    refusal = data["refusals"][0]  # type: ignore[index]
+    assert refusal["error"] == "SettlementTransferRestricted"
+    assert refusal["fields"]["reason"] == "RECIPIENT_NOT_REGISTERED"
+    # receivables: confirmed, split to tiers 2 and 3, discounted at both banks at their rates, repaid, paid out
+    financings = data["financings"]
+    assert isinstance(financings, list)
+    discounts = [f for f in financings if f["mode"] == "receivable discount"]
+    assert sorted((f["bank"], f["rate_bps"]) for f in discounts) == [
+        ("City Commercial Bank", 700), ("Large State Bank", 550)]
+    assert all(0 < f["price"]["units"] < f["face"]["units"] for f in discounts)
+    face = data["receivables"][0]["face"]["units"]  # type: ignore[index]
+    assert sum(p["amount"]["units"] for p in data["payouts"]) == face  # type: ignore[attr-defined]
+    assert {f["status"] for f in data["fragments"]} == {"paid"}  # type: ignore[attr-defined]
+    assert len(data["fragments"]) == 3  # type: ignore[arg-type]
+    # warehouse: pledged, margin called, cured and repaid; the goods left the warehouse
+    loan = data["loans"][0]  # type: ignore[index]
+    assert loan["status"] == "repaid" and loan["margin_call_ltv_bps"] > 8_000 and loan["interest"]["units"] > 0
+    assert data["warehouse_receipts"][0]["status"] == "delivered"  # type: ignore[index]
+    repaid = sum(r["amount"]["units"] for r in data["repayments"])  # type: ignore[attr-defined]
+    assert data["total_repaid"]["units"] == repaid == face + loan["principal"]["units"] + loan["interest"]["units"]  # type: ignore[index]
+    assert data["total_financed"]["units"] == sum(f["price"]["units"] for f in financings)
+    pending = {s["key"] for s in data["stages"] if s["status"] == "pending"}  # type: ignore[attr-defined]
+    assert pending <= {"prepayment", "index"}
+    workdir = tmp_path / "w"
+    assert json.loads((workdir / "summary.json").read_text()) == data
+    assert set(json.loads((workdir / "deployment.json").read_text())["contracts"]) >= {
+        "ParticipantRegistry", "SettlementToken"}
+
+
+def test_demo_runs_on_the_embedded_chain_with_no_arguments(tmp_path: Path) -> None:
+    data = run_demo(tmp_path)
+    assert data["chain"] == "embedded"
+    check_summary(data, tmp_path)
+
+
+def test_demo_runs_against_a_node(tmp_path: Path, own_anvil: str) -> None:
+    data = run_demo(tmp_path, "--rpc", own_anvil)
+    assert data["chain"] == own_anvil
+    check_summary(data, tmp_path)
+
+
+def test_demo_without_workdir_uses_a_fresh_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    result = CliRunner().invoke(app, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    created = list(tmp_path.glob("scf-demo-*"))
+    assert len(created) == 1 and (created[0] / "summary.json").is_file()
+    assert "Participants" in result.stdout and "Huaxia Heavy Equipment" in result.stdout
