@@ -479,6 +479,77 @@ def _post_price(ctx: DemoContext, price: int) -> None:
     ctx.party("feeder").prices.post_price(COMMODITY[0], price, ctx.chain.now())
 
 
+# ------------------------------------------------------------------------------------------------ prepayment
+#: The distributor buys excavators from the core enterprise; the city commercial bank funds the rest of the price.
+GOODS = ("EXCAVATOR-HX75", "unit", 12, "180000.00")  # commodity, unit, quantity, unit price
+MARGIN_BPS, DELIVERY_DAYS, INSTALMENT_DAYS = 2_500, 10, (30, 60, 90)
+#: What end customers pay the distributor for each batch it picks up (the trade repays the financing).
+RESALE_PRICE = "215000.00"
+
+
+def stage_prepayment(ctx: DemoContext) -> None:
+    from sdk.prepayment import PrepaymentTerms, equal_instalments
+    from sdk.warehouse import inspection_hash
+
+    buyer, seller, bank, warehouse = (ctx.party(k) for k in ("distributor", "core", "bank2", "warehouse"))
+    commodity, unit, quantity, unit_price = GOODS
+    rate = ctx.actors["bank2"].rate_bps
+    assert rate is not None
+    start = ctx.chain.now()
+    terms = PrepaymentTerms(
+        seller=seller.address, bank=bank.address, warehouse=warehouse.address, commodity=commodity, unit=unit,
+        quantity=quantity, unit_price=to_units(unit_price), margin_bps=MARGIN_BPS, rate_bps=rate,
+        delivery_deadline=start + DELIVERY_DAYS * DAY, maturity=start + INSTALMENT_DAYS[-1] * DAY,
+    )
+    schedule = equal_instalments(terms.principal, [start + d * DAY for d in INSTALMENT_DAYS])
+    buyer.prepayment.authorize(terms.margin)  # 1. the buyer's margin deposit
+    proposed = buyer.prepayment.propose(terms, schedule)
+    seller.prepayment.accept(proposed.id)  # the seller's buy-back guarantee
+    bank.prepayment.authorize(terms.principal)
+    funded = bank.prepayment.fund(proposed.id)  # 2. the bank pays the seller directly: the full price
+    delivered = warehouse.prepayment.confirm_delivery(  # 3. goods in, receipt born pledged to the bank
+        proposed.id, "YS-HX75-0001", grade="NEW", location="SH-YANGSHAN-2",
+        inspection_hash=inspection_hash("delivery note HX75 x12"))
+    instalments: list[dict[str, Any]] = []
+    interest = 0
+    for instalment in schedule:  # 4. instalments, each releasing its share of the goods (staged pick-up)
+        ctx.chain.travel_to(instalment.due_date)
+        batch = quantity // len(schedule)
+        proceeds = batch * to_units(RESALE_PRICE)
+        ctx.party("bank1").token.mint(buyer.address, proceeds, "end-customer payments")
+        ctx.summary.deposits.append({"bank": ctx.actors["bank1"].short, "account": ctx.actors["distributor"].short,
+                                     "amount": money(proceeds), "ref": f"end customers pay for {batch} excavators"})
+        buyer.prepayment.authorize_repayment(proposed.id, instalment.principal)
+        paid = buyer.prepayment.repay(proposed.id, instalment.principal)
+        buyer.receipts.present(paid.released_receipt_id)
+        warehouse.receipts.deliver(paid.released_receipt_id)
+        interest += paid.interest
+        instalments.append({"due_date": instalment.due_date, "principal": money(paid.principal),
+                            "interest": money(paid.interest), "released": paid.released_quantity,
+                            "picked_up_receipt": paid.released_receipt_id})
+    agreement = ctx.deployed.prepayment.get_agreement(proposed.id)
+    ctx.summary.prepayments.append({
+        "id": proposed.id, "buyer": ctx.actors["distributor"].short, "seller": ctx.actors["core"].short,
+        "bank": ctx.actors["bank2"].short, "warehouse": ctx.actors["warehouse"].short, "goods": commodity,
+        "quantity": quantity, "unit": unit, "price": money(funded.price), "margin": money(funded.margin),
+        "financed": money(funded.principal), "rate_bps": rate, "receipt": delivered.receipt_id,
+        "instalments": instalments, "interest": money(interest), "status": agreement.status.name.lower(),
+    })
+    ctx.summary.financings.append({
+        "mode": "prepayment", "fragment": None, "bank": ctx.actors["bank2"].short,
+        "seller": ctx.actors["distributor"].short, "face": money(funded.principal), "rate": f"{rate / 100:.2f} %",
+        "rate_bps": rate, "days": INSTALMENT_DAYS[-1], "price": money(funded.principal), "cost": money(interest),
+        "with_recourse": None,
+    })
+    ctx.summary.repayments.append({
+        "mode": "prepayment", "agreement": proposed.id, "payer": ctx.actors["distributor"].short,
+        "amount": money(funded.principal + interest), "late": False, "status": agreement.status.name.lower(),
+    })
+    ctx.log(f"the distributor put down {format_units(funded.margin)}, the city bank paid the core enterprise the "
+            f"rest of {format_units(funded.price)}, and {quantity} excavators left the warehouse in "
+            f"{len(schedule)} instalments ({format_units(interest)} interest)")
+
+
 STAGES: list[Stage] = [
     Stage("deploy", "Deploy the ledger", stage_deploy),
     Stage("admit", "Admit the cast after KYC", stage_admit),
@@ -488,8 +559,7 @@ STAGES: list[Stage] = [
           stage_receivables),
     Stage("maturity", "Core enterprise repays at maturity; the payout reaches every holder", stage_maturity),
     Stage("warehouse", "Warehouse receipt pledged, price drop, margin call cured, loan repaid", stage_warehouse),
-    Stage("prepayment", "Distributor's prepayment deal with staged pick-up", None,
-          "prepayment financing (issue 4) has not landed yet"),
+    Stage("prepayment", "Distributor's prepayment deal with staged pick-up", stage_prepayment),
     Stage("balances", "Final balances", stage_balances),
     Stage("index", "Index every event into the gateway's database", None,
           "the gateway (issue 5) has not landed yet"),

@@ -86,6 +86,13 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
               f"{ln['ltv_at_opening_bps'] / 100:.2f} %", f"{ln['margin_call_ltv_bps'] / 100:.2f} %", ln["interest"],
               ln["status"]] for ln in data["loans"]],
         ))
+    for deal in data["prepayments"]:
+        tables.append(out.table(
+            f"Prepayment {deal['id']}: {deal['buyer']} buys {deal['quantity']} {deal['goods']} from {deal['seller']}; "
+            f"{deal['bank']} funds {deal['financed']['amount']} at {deal['rate_bps'] / 100:.2f} %",
+            ["instalment", "principal", "interest", "goods released"],
+            [[i + 1, x["principal"], x["interest"], x["released"]] for i, x in enumerate(deal["instalments"])],
+        ))
     for refusal in data["refusals"]:
         fields = ", ".join(f"{k}={v}" for k, v in refusal["fields"].items())
         tables.append(f"refused as it should be: {refusal['action']} -> {refusal['error']}({fields})")

@@ -33,7 +33,10 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
     banks = {p["key"]: p["rate_bps"] for p in participants if "rate_bps" in p}
     assert banks == {"bank1": 550, "bank2": 700}  # the seeds' rates
     # nothing created or destroyed: balances add up to what the banks minted
-    assert sum(p["balance"]["units"] for p in participants) == sum(to_units(d[2]) for d in DEPOSITS)
+    minted = data["deposits"]
+    assert isinstance(minted, list)
+    assert [d["amount"]["units"] for d in minted[: len(DEPOSITS)]] == [to_units(d[2]) for d in DEPOSITS]
+    assert sum(p["balance"]["units"] for p in participants) == sum(d["amount"]["units"] for d in minted)
     assert len(data["payments"]) == len(PAYMENTS)  # type: ignore[arg-type]
     refusal = data["refusals"][0]  # type: ignore[index]
     assert refusal["error"] == "SettlementTransferRestricted"
@@ -53,11 +56,17 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
     loan = data["loans"][0]  # type: ignore[index]
     assert loan["status"] == "repaid" and loan["margin_call_ltv_bps"] > 8_000 and loan["interest"]["units"] > 0
     assert data["warehouse_receipts"][0]["status"] == "delivered"  # type: ignore[index]
+    # prepayment: margin, bank funds the seller, three instalments each releasing a third of the goods
+    deal = data["prepayments"][0]  # type: ignore[index]
+    assert deal["status"] == "repaid" and deal["margin"]["units"] * 3 == deal["financed"]["units"]
+    assert [i["released"] for i in deal["instalments"]] == [4, 4, 4]
+    assert sum(i["principal"]["units"] for i in deal["instalments"]) == deal["financed"]["units"]
     repaid = sum(r["amount"]["units"] for r in data["repayments"])  # type: ignore[attr-defined]
-    assert data["total_repaid"]["units"] == repaid == face + loan["principal"]["units"] + loan["interest"]["units"]  # type: ignore[index]
+    assert data["total_repaid"]["units"] == repaid == (face + loan["principal"]["units"] + loan["interest"]["units"]
+                                                       + deal["financed"]["units"] + deal["interest"]["units"])
     assert data["total_financed"]["units"] == sum(f["price"]["units"] for f in financings)
     pending = {s["key"] for s in data["stages"] if s["status"] == "pending"}  # type: ignore[attr-defined]
-    assert pending <= {"prepayment", "index"}
+    assert pending <= {"index"}
     workdir = tmp_path / "w"
     assert json.loads((workdir / "summary.json").read_text()) == data
     assert set(json.loads((workdir / "deployment.json").read_text())["contracts"]) >= {
