@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -29,6 +29,10 @@ from sdk.errors import ContractError, LedgerError
 from sdk.ledger import Ledger, Party
 from sdk.money import format_units, to_units
 from sdk.types import Role
+
+if TYPE_CHECKING:
+    from gateway.core.config import Settings
+    from gateway.indexer import Indexer
 
 YEAR = 365 * 86_400
 DAY = 86_400
@@ -135,6 +139,18 @@ class Summary:
         }
 
 
+@dataclass(frozen=True)
+class GatewayOptions:
+    """Where the demo's gateway will be served (the login messages name it)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
 @dataclass
 class DemoContext:
     """What stages share: the chain, the ledger once deployed, the cast's parties, and the summary."""
@@ -148,6 +164,10 @@ class DemoContext:
     parties: dict[str, Party] = field(default_factory=dict)
     actors: dict[str, Actor] = field(default_factory=lambda: {a.key: a for a in CAST})
     state: dict[str, Any] = field(default_factory=dict)  # what one stage hands to a later one
+    gateway: GatewayOptions = field(default_factory=lambda: GatewayOptions())
+    indexer: Indexer | None = None  # the gateway's indexer, once the ledger exists
+    gateway_settings: Settings | None = None
+    index_seconds: float = 0.0
 
     @property
     def deployed(self) -> Ledger:
@@ -550,8 +570,90 @@ def stage_prepayment(ctx: DemoContext) -> None:
             f"{len(schedule)} instalments ({format_units(interest)} interest)")
 
 
+# ------------------------------------------------------------------------------------------------ gateway
+def stage_gateway(ctx: DemoContext) -> None:
+    """Open the gateway's SQLite database in the working directory; from here on every stage is indexed as soon
+    as it is mined."""
+    import secrets
+
+    from pydantic import SecretStr
+
+    from gateway.core.config import Settings
+    from gateway.indexer import build_indexer
+
+    database = ctx.workdir / "gateway.sqlite"
+    ctx.gateway_settings = Settings(
+        environment="development",
+        database_url=f"sqlite:///{database}",
+        chain_url="embedded" if ctx.chain.kind == "embedded" else ctx.chain.url,
+        deployment_file=ctx.workdir / "deployment.json",
+        jwt_secret=SecretStr(secrets.token_hex(32)),  # a fresh secret per demo run
+        jwt_ttl_seconds=86_400,
+        host=ctx.gateway.host,
+        port=ctx.gateway.port,
+        siwe_domain=f"{ctx.gateway.host}:{ctx.gateway.port}",
+        siwe_uri=ctx.gateway.url,
+    )
+    ctx.indexer = build_indexer(ctx.gateway_settings, chain=ctx.chain, deployment=ctx.deployed.deployment)
+    ctx.summary.database = str(database)
+    index(ctx)
+    ctx.log(f"the gateway indexes into {database} as the chain moves")
+
+
+def index(ctx: DemoContext) -> None:
+    """Bring the gateway's database up to the chain's head."""
+    if ctx.indexer is None:
+        return
+    started = time.perf_counter()
+    ctx.indexer.sync()
+    ctx.index_seconds += time.perf_counter() - started
+
+
+def stage_index(ctx: DemoContext) -> None:
+    from sdk.cli.gateway import count_events
+
+    index(ctx)
+    assert ctx.indexer is not None
+    ctx.summary.events_indexed = count_events(ctx.indexer.store.engine)
+    ctx.log(f"{ctx.summary.events_indexed} events indexed into {ctx.summary.database} "
+            f"({ctx.index_seconds:.1f} s of indexing in all)")
+
+
+def login_tokens(ctx: DemoContext, app: Any) -> dict[str, dict[str, Any]]:
+    """Sign in every cast member through the API's own Sign-In with Ethereum flow; returns a bearer token each."""
+    import warnings
+    from datetime import UTC, datetime
+
+    from eth_account.messages import encode_defunct
+
+    tokens: dict[str, dict[str, Any]] = {}
+    with warnings.catch_warnings():  # third-party noise: siwe's ABNF grammar and starlette's test client
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+        from siwe import SiweMessage
+
+        with TestClient(app, base_url=ctx.gateway.url) as client:
+            for actor in CAST:
+                key = demo_key(actor.key)
+                nonce = client.get("/v1/auth/nonce").json()
+                message = SiweMessage(
+                    domain=nonce["domain"], address=key.address, statement="Sign in to the SCF ledger gateway.",
+                    uri=nonce["uri"], version="1", chain_id=nonce["chain_id"], nonce=nonce["nonce"],
+                    issued_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                ).prepare_message()
+                signature = key.sign_message(encode_defunct(text=message)).signature.to_0x_hex()
+                reply = client.post("/v1/auth/login", json={"message": message, "signature": signature})
+                if reply.status_code != 200:
+                    raise LedgerError(f"demo login of {actor.name} failed: {reply.text}")
+                body = reply.json()
+                tokens[actor.key] = {"name": actor.name, "roles": body["roles"], "address": key.address,
+                                     "token": body["access_token"], "expires_at": body["expires_at"]}
+    return tokens
+
+
 STAGES: list[Stage] = [
     Stage("deploy", "Deploy the ledger", stage_deploy),
+    Stage("gateway", "Open the gateway's database and index as the chain moves", stage_gateway),
     Stage("admit", "Admit the cast after KYC", stage_admit),
     Stage("deposits", "Banks mint settlement tokens against deposits", stage_deposits),
     Stage("payments", "Trade payments in settlement tokens", stage_payments),
@@ -561,34 +663,36 @@ STAGES: list[Stage] = [
     Stage("warehouse", "Warehouse receipt pledged, price drop, margin call cured, loan repaid", stage_warehouse),
     Stage("prepayment", "Distributor's prepayment deal with staged pick-up", stage_prepayment),
     Stage("balances", "Final balances", stage_balances),
-    Stage("index", "Index every event into the gateway's database", None,
-          "the gateway (issue 5) has not landed yet"),
+    Stage("index", "Index every event into the gateway's database", stage_index),
 ]
 
 
 def run(chain: Chain, workdir: Path, log: Callable[[str], None] | None = None,
-        on_stage: Callable[[Stage], None] | None = None) -> Summary:
-    """Play every available stage on `chain`, writing files into `workdir`; returns the summary."""
+        on_stage: Callable[[Stage], None] | None = None, gateway: GatewayOptions | None = None) -> DemoContext:
+    """Play every available stage on `chain`, writing files into `workdir`; the context holds the summary and
+    the gateway's indexer, ready to serve."""
     if not chain.dev_keys():
         raise LedgerError(f"the demo funds its cast with gas, which needs a dev chain (embedded or anvil); "
                           f"{chain.describe()} is not one")
     workdir.mkdir(parents=True, exist_ok=True)
     label = "embedded" if chain.kind == "embedded" else chain.url
     ctx = DemoContext(chain=chain, workdir=workdir, summary=Summary(chain=label, workdir=str(workdir)),
-                      log=log or (lambda _: None))
+                      log=log or (lambda _: None), gateway=gateway or GatewayOptions())
     first_block = chain.block_number + 1
     for stage in STAGES:
         if stage.run is None:
             ctx.summary.stages.append({"key": stage.key, "title": stage.title, "status": "pending",
                                        "reason": stage.pending_reason})
         else:
-            started = time.perf_counter()
+            started, indexed_before = time.perf_counter(), ctx.index_seconds
             stage.run(ctx)
+            index(ctx)  # the gateway keeps up with the chain, stage by stage
             ctx.summary.stages.append({"key": stage.key, "title": stage.title, "status": "done",
-                                       "seconds": round(time.perf_counter() - started, 2)})
+                                       "seconds": round(time.perf_counter() - started, 2),
+                                       "index_seconds": round(ctx.index_seconds - indexed_before, 2)})
         if on_stage is not None:
             on_stage(stage)
     ctx.summary.transactions = sum(
         len(chain.w3.eth.get_block(n)["transactions"]) for n in range(first_block, chain.block_number + 1))
     (workdir / "summary.json").write_text(json.dumps(ctx.summary.to_json(), indent=2) + "\n", encoding="utf-8")
-    return ctx.summary
+    return ctx
