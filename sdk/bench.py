@@ -42,6 +42,7 @@ from sdk.generated.events import (
     FragmentOfferAccepted,
     FragmentOffered,
     LoanOpened,
+    PrepaymentProposed,
     ReceiptIssued,
     ReceivableRegistered,
 )
@@ -253,7 +254,43 @@ def warehouse_gas(cast: BenchCast) -> dict[str, int]:
     return out
 
 
-GAS_PROBES: list[GasProbe] = [foundation_gas, receivables_gas, warehouse_gas]
+def prepayment_gas(cast: BenchCast) -> dict[str, int]:
+    """Gas of a prepayment agreement: propose (opens it with the margin), accept, fund, delivery, repayments."""
+    from sdk.prepayment import PrepaymentTerms, equal_instalments
+
+    chain, op, bank, seller = cast.chain, cast.operator, cast.bank, cast.payers[0]
+    expiry = chain.now() + YEAR
+    staff = {}
+    for role in (Role.DISTRIBUTOR, Role.WAREHOUSE_OPERATOR):
+        acct: LocalAccount = Account.create()
+        chain.fund(acct.address, 10**21)
+        op.registry.admit(acct.address, [role], f"bench {role.name}", expiry)
+        staff[role] = cast.ledger.as_party(acct)
+    buyer, warehouse = staff[Role.DISTRIBUTOR], staff[Role.WAREHOUSE_OPERATOR]
+    bank.token.mint(buyer.address, 10_000_000_00, "bench")
+    now = chain.now()
+    terms = PrepaymentTerms(seller=seller.address, bank=bank.address, warehouse=warehouse.address,
+                            commodity="CU-CATHODE", unit="kg", quantity=10_000, unit_price=65_00, margin_bps=2_500,
+                            rate_bps=550, delivery_deadline=now + 10 * 86_400, maturity=now + 90 * 86_400)
+    schedule = equal_instalments(terms.principal, [now + d * 86_400 for d in (30, 60, 90)])
+    buyer.prepayment.authorize(OPENING_BALANCE)
+    bank.prepayment.authorize(OPENING_BALANCE)
+    out: dict[str, int] = {}
+    proposed = buyer.prepayment._transact("propose", terms.to_abi(), [i.to_abi() for i in schedule])
+    out["prepayment.open"] = proposed.gas_used  # the buyer's proposal, with its margin deposit
+    agreement = proposed.one(PrepaymentProposed).id
+    out["prepayment.accept"] = seller.prepayment._transact("accept", agreement).gas_used
+    out["prepayment.fund"] = bank.prepayment._transact("fund", agreement).gas_used
+    out["prepayment.confirm_delivery"] = warehouse.prepayment._transact(
+        "confirmDelivery", agreement, b"BENCH-PP-1".ljust(16, b"\0"), bytes(16), bytes(16), bytes(32)).gas_used
+    chain.increase_time(30 * 86_400)
+    out["prepayment.repay"] = buyer.prepayment._transact("repay", agreement, schedule[0].principal).gas_used
+    out["prepayment.repay_final"] = buyer.prepayment._transact(
+        "repay", agreement, terms.principal - schedule[0].principal).gas_used
+    return out
+
+
+GAS_PROBES: list[GasProbe] = [foundation_gas, receivables_gas, warehouse_gas, prepayment_gas]
 
 
 def measure_gas(cast: BenchCast) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -29,6 +29,10 @@ from sdk.errors import ContractError, LedgerError
 from sdk.ledger import Ledger, Party
 from sdk.money import format_units, to_units
 from sdk.types import Role
+
+if TYPE_CHECKING:
+    from gateway.core.config import Settings
+    from gateway.indexer import Indexer
 
 YEAR = 365 * 86_400
 DAY = 86_400
@@ -135,6 +139,18 @@ class Summary:
         }
 
 
+@dataclass(frozen=True)
+class GatewayOptions:
+    """Where the demo's gateway will be served (the login messages name it)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
 @dataclass
 class DemoContext:
     """What stages share: the chain, the ledger once deployed, the cast's parties, and the summary."""
@@ -148,6 +164,10 @@ class DemoContext:
     parties: dict[str, Party] = field(default_factory=dict)
     actors: dict[str, Actor] = field(default_factory=lambda: {a.key: a for a in CAST})
     state: dict[str, Any] = field(default_factory=dict)  # what one stage hands to a later one
+    gateway: GatewayOptions = field(default_factory=lambda: GatewayOptions())
+    indexer: Indexer | None = None  # the gateway's indexer, once the ledger exists
+    gateway_settings: Settings | None = None
+    index_seconds: float = 0.0
 
     @property
     def deployed(self) -> Ledger:
@@ -479,8 +499,161 @@ def _post_price(ctx: DemoContext, price: int) -> None:
     ctx.party("feeder").prices.post_price(COMMODITY[0], price, ctx.chain.now())
 
 
+# ------------------------------------------------------------------------------------------------ prepayment
+#: The distributor buys excavators from the core enterprise; the city commercial bank funds the rest of the price.
+GOODS = ("EXCAVATOR-HX75", "unit", 12, "180000.00")  # commodity, unit, quantity, unit price
+MARGIN_BPS, DELIVERY_DAYS, INSTALMENT_DAYS = 2_500, 10, (30, 60, 90)
+#: What end customers pay the distributor for each batch it picks up (the trade repays the financing).
+RESALE_PRICE = "215000.00"
+
+
+def stage_prepayment(ctx: DemoContext) -> None:
+    from sdk.prepayment import PrepaymentTerms, equal_instalments
+    from sdk.warehouse import inspection_hash
+
+    buyer, seller, bank, warehouse = (ctx.party(k) for k in ("distributor", "core", "bank2", "warehouse"))
+    commodity, unit, quantity, unit_price = GOODS
+    rate = ctx.actors["bank2"].rate_bps
+    assert rate is not None
+    start = ctx.chain.now()
+    terms = PrepaymentTerms(
+        seller=seller.address, bank=bank.address, warehouse=warehouse.address, commodity=commodity, unit=unit,
+        quantity=quantity, unit_price=to_units(unit_price), margin_bps=MARGIN_BPS, rate_bps=rate,
+        delivery_deadline=start + DELIVERY_DAYS * DAY, maturity=start + INSTALMENT_DAYS[-1] * DAY,
+    )
+    schedule = equal_instalments(terms.principal, [start + d * DAY for d in INSTALMENT_DAYS])
+    buyer.prepayment.authorize(terms.margin)  # 1. the buyer's margin deposit
+    proposed = buyer.prepayment.propose(terms, schedule)
+    seller.prepayment.accept(proposed.id)  # the seller's buy-back guarantee
+    bank.prepayment.authorize(terms.principal)
+    funded = bank.prepayment.fund(proposed.id)  # 2. the bank pays the seller directly: the full price
+    delivered = warehouse.prepayment.confirm_delivery(  # 3. goods in, receipt born pledged to the bank
+        proposed.id, "YS-HX75-0001", grade="NEW", location="SH-YANGSHAN-2",
+        inspection_hash=inspection_hash("delivery note HX75 x12"))
+    instalments: list[dict[str, Any]] = []
+    interest = 0
+    for instalment in schedule:  # 4. instalments, each releasing its share of the goods (staged pick-up)
+        ctx.chain.travel_to(instalment.due_date)
+        batch = quantity // len(schedule)
+        proceeds = batch * to_units(RESALE_PRICE)
+        ctx.party("bank1").token.mint(buyer.address, proceeds, "end-customer payments")
+        ctx.summary.deposits.append({"bank": ctx.actors["bank1"].short, "account": ctx.actors["distributor"].short,
+                                     "amount": money(proceeds), "ref": f"end customers pay for {batch} excavators"})
+        buyer.prepayment.authorize_repayment(proposed.id, instalment.principal)
+        paid = buyer.prepayment.repay(proposed.id, instalment.principal)
+        buyer.receipts.present(paid.released_receipt_id)
+        warehouse.receipts.deliver(paid.released_receipt_id)
+        interest += paid.interest
+        instalments.append({"due_date": instalment.due_date, "principal": money(paid.principal),
+                            "interest": money(paid.interest), "released": paid.released_quantity,
+                            "picked_up_receipt": paid.released_receipt_id})
+    agreement = ctx.deployed.prepayment.get_agreement(proposed.id)
+    ctx.summary.prepayments.append({
+        "id": proposed.id, "buyer": ctx.actors["distributor"].short, "seller": ctx.actors["core"].short,
+        "bank": ctx.actors["bank2"].short, "warehouse": ctx.actors["warehouse"].short, "goods": commodity,
+        "quantity": quantity, "unit": unit, "price": money(funded.price), "margin": money(funded.margin),
+        "financed": money(funded.principal), "rate_bps": rate, "receipt": delivered.receipt_id,
+        "instalments": instalments, "interest": money(interest), "status": agreement.status.name.lower(),
+    })
+    ctx.summary.financings.append({
+        "mode": "prepayment", "fragment": None, "bank": ctx.actors["bank2"].short,
+        "seller": ctx.actors["distributor"].short, "face": money(funded.principal), "rate": f"{rate / 100:.2f} %",
+        "rate_bps": rate, "days": INSTALMENT_DAYS[-1], "price": money(funded.principal), "cost": money(interest),
+        "with_recourse": None,
+    })
+    ctx.summary.repayments.append({
+        "mode": "prepayment", "agreement": proposed.id, "payer": ctx.actors["distributor"].short,
+        "amount": money(funded.principal + interest), "late": False, "status": agreement.status.name.lower(),
+    })
+    ctx.log(f"the distributor put down {format_units(funded.margin)}, the city bank paid the core enterprise the "
+            f"rest of {format_units(funded.price)}, and {quantity} excavators left the warehouse in "
+            f"{len(schedule)} instalments ({format_units(interest)} interest)")
+
+
+# ------------------------------------------------------------------------------------------------ gateway
+def stage_gateway(ctx: DemoContext) -> None:
+    """Open the gateway's SQLite database in the working directory; from here on every stage is indexed as soon
+    as it is mined."""
+    import secrets
+
+    from pydantic import SecretStr
+
+    from gateway.core.config import Settings
+    from gateway.indexer import build_indexer
+
+    database = ctx.workdir / "gateway.sqlite"
+    ctx.gateway_settings = Settings(
+        environment="development",
+        database_url=f"sqlite:///{database}",
+        chain_url="embedded" if ctx.chain.kind == "embedded" else ctx.chain.url,
+        deployment_file=ctx.workdir / "deployment.json",
+        jwt_secret=SecretStr(secrets.token_hex(32)),  # a fresh secret per demo run
+        jwt_ttl_seconds=86_400,
+        host=ctx.gateway.host,
+        port=ctx.gateway.port,
+        siwe_domain=f"{ctx.gateway.host}:{ctx.gateway.port}",
+        siwe_uri=ctx.gateway.url,
+    )
+    ctx.indexer = build_indexer(ctx.gateway_settings, chain=ctx.chain, deployment=ctx.deployed.deployment)
+    ctx.summary.database = str(database)
+    index(ctx)
+    ctx.log(f"the gateway indexes into {database} as the chain moves")
+
+
+def index(ctx: DemoContext) -> None:
+    """Bring the gateway's database up to the chain's head."""
+    if ctx.indexer is None:
+        return
+    started = time.perf_counter()
+    ctx.indexer.sync()
+    ctx.index_seconds += time.perf_counter() - started
+
+
+def stage_index(ctx: DemoContext) -> None:
+    from sdk.cli.gateway import count_events
+
+    index(ctx)
+    assert ctx.indexer is not None
+    ctx.summary.events_indexed = count_events(ctx.indexer.store.engine)
+    ctx.log(f"{ctx.summary.events_indexed} events indexed into {ctx.summary.database} "
+            f"({ctx.index_seconds:.1f} s of indexing in all)")
+
+
+def login_tokens(ctx: DemoContext, app: Any) -> dict[str, dict[str, Any]]:
+    """Sign in every cast member through the API's own Sign-In with Ethereum flow; returns a bearer token each."""
+    import warnings
+    from datetime import UTC, datetime
+
+    from eth_account.messages import encode_defunct
+
+    tokens: dict[str, dict[str, Any]] = {}
+    with warnings.catch_warnings():  # third-party noise: siwe's ABNF grammar and starlette's test client
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+        from siwe import SiweMessage
+
+        with TestClient(app, base_url=ctx.gateway.url) as client:
+            for actor in CAST:
+                key = demo_key(actor.key)
+                nonce = client.get("/v1/auth/nonce").json()
+                message = SiweMessage(
+                    domain=nonce["domain"], address=key.address, statement="Sign in to the SCF ledger gateway.",
+                    uri=nonce["uri"], version="1", chain_id=nonce["chain_id"], nonce=nonce["nonce"],
+                    issued_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                ).prepare_message()
+                signature = key.sign_message(encode_defunct(text=message)).signature.to_0x_hex()
+                reply = client.post("/v1/auth/login", json={"message": message, "signature": signature})
+                if reply.status_code != 200:
+                    raise LedgerError(f"demo login of {actor.name} failed: {reply.text}")
+                body = reply.json()
+                tokens[actor.key] = {"name": actor.name, "roles": body["roles"], "address": key.address,
+                                     "token": body["access_token"], "expires_at": body["expires_at"]}
+    return tokens
+
+
 STAGES: list[Stage] = [
     Stage("deploy", "Deploy the ledger", stage_deploy),
+    Stage("gateway", "Open the gateway's database and index as the chain moves", stage_gateway),
     Stage("admit", "Admit the cast after KYC", stage_admit),
     Stage("deposits", "Banks mint settlement tokens against deposits", stage_deposits),
     Stage("payments", "Trade payments in settlement tokens", stage_payments),
@@ -488,37 +661,38 @@ STAGES: list[Stage] = [
           stage_receivables),
     Stage("maturity", "Core enterprise repays at maturity; the payout reaches every holder", stage_maturity),
     Stage("warehouse", "Warehouse receipt pledged, price drop, margin call cured, loan repaid", stage_warehouse),
-    Stage("prepayment", "Distributor's prepayment deal with staged pick-up", None,
-          "prepayment financing (issue 4) has not landed yet"),
+    Stage("prepayment", "Distributor's prepayment deal with staged pick-up", stage_prepayment),
     Stage("balances", "Final balances", stage_balances),
-    Stage("index", "Index every event into the gateway's database", None,
-          "the gateway (issue 5) has not landed yet"),
+    Stage("index", "Index every event into the gateway's database", stage_index),
 ]
 
 
 def run(chain: Chain, workdir: Path, log: Callable[[str], None] | None = None,
-        on_stage: Callable[[Stage], None] | None = None) -> Summary:
-    """Play every available stage on `chain`, writing files into `workdir`; returns the summary."""
+        on_stage: Callable[[Stage], None] | None = None, gateway: GatewayOptions | None = None) -> DemoContext:
+    """Play every available stage on `chain`, writing files into `workdir`; the context holds the summary and
+    the gateway's indexer, ready to serve."""
     if not chain.dev_keys():
         raise LedgerError(f"the demo funds its cast with gas, which needs a dev chain (embedded or anvil); "
                           f"{chain.describe()} is not one")
     workdir.mkdir(parents=True, exist_ok=True)
     label = "embedded" if chain.kind == "embedded" else chain.url
     ctx = DemoContext(chain=chain, workdir=workdir, summary=Summary(chain=label, workdir=str(workdir)),
-                      log=log or (lambda _: None))
+                      log=log or (lambda _: None), gateway=gateway or GatewayOptions())
     first_block = chain.block_number + 1
     for stage in STAGES:
         if stage.run is None:
             ctx.summary.stages.append({"key": stage.key, "title": stage.title, "status": "pending",
                                        "reason": stage.pending_reason})
         else:
-            started = time.perf_counter()
+            started, indexed_before = time.perf_counter(), ctx.index_seconds
             stage.run(ctx)
+            index(ctx)  # the gateway keeps up with the chain, stage by stage
             ctx.summary.stages.append({"key": stage.key, "title": stage.title, "status": "done",
-                                       "seconds": round(time.perf_counter() - started, 2)})
+                                       "seconds": round(time.perf_counter() - started, 2),
+                                       "index_seconds": round(ctx.index_seconds - indexed_before, 2)})
         if on_stage is not None:
             on_stage(stage)
     ctx.summary.transactions = sum(
         len(chain.w3.eth.get_block(n)["transactions"]) for n in range(first_block, chain.block_number + 1))
     (workdir / "summary.json").write_text(json.dumps(ctx.summary.to_json(), indent=2) + "\n", encoding="utf-8")
-    return ctx.summary
+    return ctx

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from sdk import demo as scenario
-from sdk.cli.common import JsonOpt, Output, chain_label, grouped, info, open_chain, progress
+from sdk.cli.common import JsonOpt, Output, chain_label, fail, grouped, info, open_chain, progress, stdout
 
 
 def demo(
@@ -29,15 +29,17 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Play a realistic supply chain end to end and print a summary (then serve the gateway until Ctrl-C)."""
+    if not no_serve:
+        _check_port_free(host, port)  # fail now, not after the scenario
     directory = workdir or Path(tempfile.mkdtemp(prefix="scf-demo-"))
     chain = open_chain(rpc)
     info(f"scf demo on {chain_label(chain)}; working directory {directory}")
     with progress("demo", len(scenario.STAGES), enabled=not as_json) as advance:
-        summary = scenario.run(
+        ctx = scenario.run(
             chain, directory, log=lambda line: info(f"  {line}"),
-            on_stage=lambda stage: advance(1, stage.title),
+            on_stage=lambda stage: advance(1, stage.title), gateway=scenario.GatewayOptions(host, port),
         )
-    data = summary.to_json()
+    data = ctx.summary.to_json()
     out = Output(as_json)
     if as_json:
         out.json(data)
@@ -45,7 +47,18 @@ def demo(
         for renderable in summary_tables(out, data):
             out.print(renderable)
     if not no_serve:
-        serve(data, host, port)
+        serve(ctx)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise fail(f"cannot serve the gateway on {host}:{port} ({exc.strerror}): pass --port N, "
+                       "or --no-serve") from None
 
 
 def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
@@ -86,6 +99,13 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
               f"{ln['ltv_at_opening_bps'] / 100:.2f} %", f"{ln['margin_call_ltv_bps'] / 100:.2f} %", ln["interest"],
               ln["status"]] for ln in data["loans"]],
         ))
+    for deal in data["prepayments"]:
+        tables.append(out.table(
+            f"Prepayment {deal['id']}: {deal['buyer']} buys {deal['quantity']} {deal['goods']} from {deal['seller']}; "
+            f"{deal['bank']} funds {deal['financed']['amount']} at {deal['rate_bps'] / 100:.2f} %",
+            ["instalment", "principal", "interest", "goods released"],
+            [[i + 1, x["principal"], x["interest"], x["released"]] for i, x in enumerate(deal["instalments"])],
+        ))
     for refusal in data["refusals"]:
         fields = ", ".join(f"{k}={v}" for k, v in refusal["fields"].items())
         tables.append(f"refused as it should be: {refusal['action']} -> {refusal['error']}({fields})")
@@ -99,7 +119,44 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
     return tables
 
 
-def serve(data: dict[str, Any], host: str, port: int) -> None:
-    # The gateway (issue 5) is not part of this build yet; once it lands, the demo serves it here.
-    info("the gateway is not available in this build yet, so there is nothing to serve; "
-         f"the summary is in {data['workdir']}/summary.json")
+def serve(ctx: scenario.DemoContext) -> None:
+    """Serve the indexed gateway until Ctrl-C, with the indexer following the chain, after printing a ready-made
+    login (a bearer token from the API's own Sign-In with Ethereum) for every member of the cast."""
+    import json
+
+    import uvicorn
+
+    from gateway.main import create_app
+
+    assert ctx.indexer is not None and ctx.gateway_settings is not None
+    settings, url = ctx.gateway_settings, ctx.gateway.url
+    app = create_app(settings, engine=ctx.indexer.store.engine, deployment=ctx.deployed.deployment,
+                     indexer=ctx.indexer, migrate_schema=False)
+    tokens = scenario.login_tokens(ctx, app)
+    logins = ctx.workdir / "logins.json"
+    logins.write_text(json.dumps(tokens, indent=2) + "\n", encoding="utf-8")
+    logins.chmod(0o600)
+    console = stdout()
+    console.print(f"\n[bold]Gateway[/] at {url}  (OpenAPI: {url}/docs, health: {url}/health)", highlight=False)
+    console.print("Signed in through Sign-In with Ethereum, one bearer token per role (valid 24 h; all in "
+                  f"{logins}):", highlight=False)
+    for key, login in tokens.items():
+        variable = f"SCF_TOKEN_{key.upper()}"
+        console.print(f"  [bold]{login['name']}[/] ({', '.join(login['roles'])}):", highlight=False)
+        console.print(f"    export {variable}={login['token']}", highlight=False, soft_wrap=True)
+        view = _ROLE_VIEW.get(key, "/v1/receivables")
+        console.print(f"    curl -H \"Authorization: Bearer ${variable}\" {url}{view}", highlight=False, soft_wrap=True)
+    console.print("Ctrl-C stops the gateway.", highlight=False)
+    ctx.indexer.start()  # keep following the chain (new blocks on a node) while serving
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        ctx.indexer.stop()
+
+
+#: What each role would look at first.
+_ROLE_VIEW = {
+    "core": "/v1/receivables", "tier1": "/v1/financings", "tier2": "/v1/receivables", "tier3": "/v1/loans",
+    "distributor": "/v1/warehouse-receipts", "bank1": "/v1/positions", "bank2": "/v1/financings",
+    "warehouse": "/v1/warehouse-receipts", "feeder": "/v1/events", "regulator": "/v1/alerts",
+}

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -33,7 +39,10 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
     banks = {p["key"]: p["rate_bps"] for p in participants if "rate_bps" in p}
     assert banks == {"bank1": 550, "bank2": 700}  # the seeds' rates
     # nothing created or destroyed: balances add up to what the banks minted
-    assert sum(p["balance"]["units"] for p in participants) == sum(to_units(d[2]) for d in DEPOSITS)
+    minted = data["deposits"]
+    assert isinstance(minted, list)
+    assert [d["amount"]["units"] for d in minted[: len(DEPOSITS)]] == [to_units(d[2]) for d in DEPOSITS]
+    assert sum(p["balance"]["units"] for p in participants) == sum(d["amount"]["units"] for d in minted)
     assert len(data["payments"]) == len(PAYMENTS)  # type: ignore[arg-type]
     refusal = data["refusals"][0]  # type: ignore[index]
     assert refusal["error"] == "SettlementTransferRestricted"
@@ -53,11 +62,19 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
     loan = data["loans"][0]  # type: ignore[index]
     assert loan["status"] == "repaid" and loan["margin_call_ltv_bps"] > 8_000 and loan["interest"]["units"] > 0
     assert data["warehouse_receipts"][0]["status"] == "delivered"  # type: ignore[index]
+    # prepayment: margin, bank funds the seller, three instalments each releasing a third of the goods
+    deal = data["prepayments"][0]  # type: ignore[index]
+    assert deal["status"] == "repaid" and deal["margin"]["units"] * 3 == deal["financed"]["units"]
+    assert [i["released"] for i in deal["instalments"]] == [4, 4, 4]
+    assert sum(i["principal"]["units"] for i in deal["instalments"]) == deal["financed"]["units"]
     repaid = sum(r["amount"]["units"] for r in data["repayments"])  # type: ignore[attr-defined]
-    assert data["total_repaid"]["units"] == repaid == face + loan["principal"]["units"] + loan["interest"]["units"]  # type: ignore[index]
+    assert data["total_repaid"]["units"] == repaid == (face + loan["principal"]["units"] + loan["interest"]["units"]
+                                                       + deal["financed"]["units"] + deal["interest"]["units"])
     assert data["total_financed"]["units"] == sum(f["price"]["units"] for f in financings)
-    pending = {s["key"] for s in data["stages"] if s["status"] == "pending"}  # type: ignore[attr-defined]
-    assert pending <= {"prepayment", "index"}
+    assert [s for s in data["stages"] if s["status"] != "done"] == []  # type: ignore[attr-defined]
+    # the gateway indexed everything, keeping up stage by stage
+    assert isinstance(data["events_indexed"], int) and data["events_indexed"] > data["transactions"]  # type: ignore[operator]
+    assert Path(str(data["database"])).is_file()
     workdir = tmp_path / "w"
     assert json.loads((workdir / "summary.json").read_text()) == data
     assert set(json.loads((workdir / "deployment.json").read_text())["contracts"]) >= {
@@ -86,3 +103,47 @@ def test_demo_without_workdir_uses_a_fresh_directory(tmp_path: Path, monkeypatch
     created = list(tmp_path.glob("scf-demo-*"))
     assert len(created) == 1 and (created[0] / "summary.json").is_file()
     assert "Participants" in result.stdout and "Huaxia Heavy Equipment" in result.stdout
+
+
+def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> None:
+    from sdk.anvil import free_port
+
+    port, workdir = free_port(), tmp_path / "served"
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sdk.cli", "demo", "--port", str(port), "--workdir", str(workdir)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line, "the demo ended before serving"
+            lines.append(line)
+            if line.startswith("Ctrl-C stops the gateway"):
+                break
+        text = "".join(lines)
+        logins = json.loads((workdir / "logins.json").read_text())
+        assert set(logins) == {a.key for a in CAST}
+        for key, login in logins.items():
+            assert f"export SCF_TOKEN_{key.upper()}={login['token']}" in text
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):  # uvicorn starts right after the hints
+            try:
+                httpx.get(f"{url}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        core = httpx.get(f"{url}/v1/receivables", headers={"Authorization": f"Bearer {logins['core']['token']}"})
+        assert core.status_code == 200 and [r["id"] for r in core.json()["data"]] == [1]
+        outsider = httpx.get(f"{url}/v1/receivables/1",
+                             headers={"Authorization": f"Bearer {logins['warehouse']['token']}"})
+        assert outsider.status_code == 404  # not the warehouse's business
+        assert httpx.get(f"{url}/v1/receivables").status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
