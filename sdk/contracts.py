@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 from web3.contract import Contract
 
 from sdk.artifacts_loader import load_artifact
+from sdk.chain import TxRequest
 from sdk.errors import LedgerValueError
 from sdk.events import decode_logs
 from sdk.types import TxResult
@@ -47,7 +49,20 @@ class ContractBase:
             raise self.chain._revert_from(exc) from exc
 
     def _encode(self, fn: str, *args: Any) -> str:
+        encoder = _fast_encoder(self.NAME, fn)
+        if encoder is not None:
+            selector, types = encoder
+            try:
+                return "0x" + (selector + abi_encode(types, args)).hex()
+            except Exception:  # web3's encoder below validates and explains bad arguments
+                pass
         return str(self.contract.encode_abi(fn, list(args)))
+
+    def build_tx(self, fn: str, *args: Any, gas: int | None = None, value: int = 0) -> TxRequest:
+        """A transaction calling `fn(*args)`, signed by this handle's party, to send later, e.g. pipelined with
+        ``chain.send_many([...])`` and ``chain.wait_all(...)``. Give `gas` when it depends on earlier ones."""
+        return TxRequest(self._require_signer(), self.address, self._encode(fn, *args), gas, value,
+                         f"{self.NAME}.{fn}")
 
     def _require_signer(self) -> LocalAccount:
         if self.signer is None:
@@ -62,6 +77,23 @@ class ContractBase:
             signer, self.address, self._encode(fn, *args), gas=gas, description=f"{self.NAME}.{fn}"
         )
         return tx_result(receipt)
+
+
+@cache
+def _fast_encoder(contract: str, fn: str) -> tuple[bytes, tuple[str, ...]] | None:
+    """Selector and argument types of `fn` when it is not overloaded: eth_abi encodes ~10x faster than web3."""
+    entries = [e for e in load_artifact(contract).abi if e.get("type") == "function" and e.get("name") == fn]
+    if len(entries) != 1:
+        return None
+    types = tuple(_abi_type(i) for i in entries[0].get("inputs", []))
+    return keccak(text=f"{fn}({','.join(types)})")[:4], types
+
+
+def _abi_type(param: dict[str, Any]) -> str:
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in param.get("components", [])) + ")" + kind[len("tuple"):]
+    return kind
 
 
 def tx_result(receipt: Any) -> TxResult:

@@ -15,6 +15,7 @@ from sdk.artifacts_loader import load_artifact
 from sdk.chain import Chain
 from sdk.contracts import tx_result
 from sdk.errors import DeploymentError, LedgerValueError
+from sdk.prepayment import Prepayment
 from sdk.receivables import Receivables
 from sdk.registry import ParticipantRegistry
 from sdk.token import SettlementToken
@@ -108,6 +109,7 @@ class Party:
         self.receipts = WarehouseReceipts(ledger, ledger.deployment.address("WarehouseReceipts"), account)
         self.prices = PriceFeed(ledger, ledger.deployment.address("PriceFeed"), account)
         self.loans = PledgeLoans(ledger, ledger.deployment.address("PledgeLoans"), account)
+        self.prepayment = Prepayment(ledger, ledger.deployment.address("Prepayment"), account)
         self.receivables = Receivables(ledger, ledger.deployment.address("Receivables"), account)
 
     def __repr__(self) -> str:  # never show the key
@@ -129,6 +131,7 @@ class Ledger:
         self.receipts = WarehouseReceipts(self, deployment.address("WarehouseReceipts"))
         self.prices = PriceFeed(self, deployment.address("PriceFeed"))
         self.loans = PledgeLoans(self, deployment.address("PledgeLoans"))
+        self.prepayment = Prepayment(self, deployment.address("Prepayment"))
         self.receivables = Receivables(self, deployment.address("Receivables"))
 
     # ------------------------------------------------------------------ construction
@@ -149,6 +152,7 @@ class Ledger:
         receivables = _deploy(chain, operator, "Receivables", registry, token, operator.address, operator.address)
         contracts = {"ParticipantRegistry": registry, "SettlementToken": token, "Receivables": receivables}
         contracts.update(_deploy_warehouse(chain, operator, registry, token))
+        contracts.update(_deploy_prepayment(chain, operator, registry, token, contracts["WarehouseReceipts"]))
         deployment = Deployment(
             chain_id=chain.chain_id, block=start + 1, contracts=contracts, operator=operator.address
         )
@@ -191,6 +195,22 @@ def _deploy_warehouse(chain: Chain, operator: LocalAccount, registry: str, token
     chain.transact(operator, receipts, contract.encode_abi("grantRole", [role, loans]),
                    description="WarehouseReceipts.grantRole")
     return {"WarehouseReceipts": receipts, "PriceFeed": feed, "PledgeLoans": loans}
+
+
+def _deploy_prepayment(
+    chain: Chain, operator: LocalAccount, registry: str, token: str, receipts: str
+) -> dict[str, str]:
+    """Prepayment agreements: a ledger contract (it escrows the buyer's margin until funding) that may hold liens
+    on receipts (the goods pledged under an agreement)."""
+    prepayment = _deploy(chain, operator, "Prepayment", registry, token, receipts)
+    reg = chain.w3.eth.contract(address=to_checksum_address(registry), abi=load_artifact("ParticipantRegistry").abi)
+    chain.transact(operator, registry, reg.encode_abi("setLedgerContract", [prepayment, True]),
+                   description="ParticipantRegistry.setLedgerContract")
+    rec = chain.w3.eth.contract(address=to_checksum_address(receipts), abi=load_artifact("WarehouseReceipts").abi)
+    role = rec.functions.PLEDGE_MANAGER_ROLE().call()
+    chain.transact(operator, receipts, rec.encode_abi("grantRole", [role, prepayment]),
+                   description="WarehouseReceipts.grantRole")
+    return {"Prepayment": prepayment}
 
 
 def _deploy(chain: Chain, signer: LocalAccount, name: str, *args: Any) -> str:

@@ -475,10 +475,11 @@ class Receivables(ContractBase):
     def list_fragments(self, root_id: int) -> list[Fragment]:
         """Every fragment of a root, in index order (one call per 100 fragments)."""
         out: list[Fragment] = []
-        total = self.get_receivable(root_id).fragment_count
-        for start in range(0, total, MAX_BATCH):
-            out.extend(_fragment(raw) for raw in self._call("getFragments", root_id, start, MAX_BATCH))
-        return out
+        while True:  # the contract caps each page at the fragment count: a short page is the last
+            page = self._call("getFragments", root_id, len(out), MAX_BATCH)
+            out.extend(_fragment(raw) for raw in page)
+            if len(page) < MAX_BATCH:
+                return out
 
     def lineage(self, root_id: int) -> LineageNode:
         """The fragment tree of a root: the original fragment and, recursively, the fragments split from each."""

@@ -127,3 +127,11 @@ def ledger(deployed: tuple[Ledger, Cast], chain: Chain) -> Iterator[Ledger]:
 @pytest.fixture()
 def cast(deployed: tuple[Ledger, Cast], ledger: Ledger) -> Cast:
     return deployed[1]
+
+
+@pytest.fixture(scope="session")
+def own_anvil() -> Iterator[str]:
+    """URL of a separate anvil node for tests that need a real JSON-RPC node and their own state (CLI commands,
+    wire formats), whatever backend the suite runs on. Each test deploys its own ledger there."""
+    with AnvilNode() as node:
+        yield node.url

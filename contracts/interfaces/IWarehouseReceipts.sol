@@ -207,7 +207,8 @@ interface IWarehouseReceipts {
     function splitLocked(uint256 id, uint64 quantity, address to) external returns (uint256 childId);
 
     /// @notice Enforces the caller's lien: moves pledged receipt `id` to `to` free of the lien (foreclosure by a
-    /// bank, buy-back by a seller).
+    /// bank, buy-back by a seller). The owner's standing is not checked: a lien is enforced against a suspended or
+    /// KYC-expired defaulter too.
     /// Requirements: `id` is Pledged and the caller is its lien holder; `to` is an active participant or ledger
     /// contract.
     function seize(uint256 id, address to) external;

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPledgeLoans} from "../interfaces/IPledgeLoans.sol";
@@ -165,7 +166,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         }
         Closing memory c = _valueForClosing(l, p);
         l.status = LoanStatus.Foreclosed;
-        l.interest = uint80(c.interest);
+        l.interest = SafeCast.toUint80(c.interest); // reverts rather than truncate a debt
         l.accruedAt = uint40(block.timestamp);
         l.marginCallDeadline = 0;
         _shortfalls[loanId] = c.shortfall;
@@ -412,8 +413,8 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         pay.principalPaid = pay.paid - pay.interestPaid;
         pay.principal = principal - pay.principalPaid;
         pay.interest = interest - pay.interestPaid;
-        l.principal = uint80(pay.principal);
-        l.interest = uint80(pay.interest);
+        l.principal = uint80(pay.principal); // never above the principal at opening, itself < 2^80
+        l.interest = SafeCast.toUint80(pay.interest);
         l.accruedAt = uint40(block.timestamp);
     }
 

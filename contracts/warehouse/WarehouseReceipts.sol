@@ -133,10 +133,14 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
     function seize(uint256 id, address to) external {
         ReceiptRecord storage r = _liened(id);
         address from = _ownerOf(id);
-        // Lift the lien first: `_update` refuses to move a pledged receipt.
+        // Enforcing a lien must work against a defaulting owner who was suspended or whose KYC lapsed, so only the
+        // recipient is checked; the lien is lifted first.
+        if (to == address(0)) revert ERC721InvalidReceiver(to);
+        TransferRestriction reason = _restriction(address(0), to);
+        if (reason != TransferRestriction.None) revert ReceiptTransferRestricted(id, from, to, reason);
         r.status = ReceiptStatus.Free;
         r.lienHolder = address(0);
-        _transfer(from, to, id);
+        ERC721._update(to, id, address(0));
         emit ReceiptSeized(id, from, to, msg.sender, ReceiptStatus.Pledged, ReceiptStatus.Free);
     }
 

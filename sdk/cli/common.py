@@ -342,6 +342,14 @@ def amount_text(units: int) -> str:
     return format_units(units)
 
 
+def grouped(units: int) -> str:
+    """Cents for a table: thousands grouped, two places: 848000000 -> '8,480,000.00'."""
+    text = format_units(units)
+    whole, _, cents = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-')):,}.{cents}"
+
+
 def money(units: int) -> dict[str, Any]:
     """An amount in JSON: the decimal string and the integer cents."""
     return {"amount": format_units(units), "units": units}
@@ -405,12 +413,14 @@ class Output:
         stdout().print(self.table(title, columns, [[r.get(c) for c in columns] for r in data]))
 
 
-_RIGHT_COLUMNS = {"amount", "balance", "units", "gas", "count", "block", "rate", "face", "ops/s"}
+_RIGHT_COLUMNS = {"amount", "balance", "units", "gas", "count", "block", "rate", "face", "ops/s", "tx/s", "paid out",
+                  "cost",
+                  "paid", "principal", "interest", "days"}
 
 
 def _cell(value: Any) -> str:
     if isinstance(value, dict) and set(value) == {"amount", "units"}:
-        return str(value["amount"])
+        return grouped(int(value["units"]))
     if isinstance(value, IntEnum):
         return value.name.lower().replace("_", "-")
     if isinstance(value, bytes):

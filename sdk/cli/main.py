@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sdk.cli import keys, participant, token
+from sdk.cli import bench, demo, gateway, keys, participant, prepayment, receipt, receivable, token
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -40,9 +40,18 @@ app = typer.Typer(
 
 # --- Domain sub-apps: each lives in sdk/cli/<domain>.py, exports `app = typer.Typer(...)`, and is registered
 # --- here with ONE line. Add yours in alphabetical order.
+app.add_typer(gateway.app, name="gateway")
 app.add_typer(keys.app, name="keys")
 app.add_typer(participant.app, name="participant")
+app.add_typer(prepayment.app, name="prepayment")
+app.add_typer(receivable.app, name="receivable")
+app.add_typer(receipt.app, name="receipt")
 app.add_typer(token.app, name="token")
+
+
+# --- Top-level commands that live in their own module.
+app.command("bench")(bench.bench)
+app.command("demo")(demo.demo)
 
 
 @app.callback()

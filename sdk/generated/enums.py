@@ -56,6 +56,29 @@ class ParticipantStatus(IntEnum):
     SUSPENDED = 2
 
 
+class PrepaymentParty(IntEnum):
+    """Solidity enum `PrepaymentParty`."""
+
+    BUYER = 0
+    SELLER = 1
+    BANK = 2
+    WAREHOUSE = 3
+
+
+class PrepaymentStatus(IntEnum):
+    """Solidity enum `PrepaymentStatus`."""
+
+    NONE = 0
+    PROPOSED = 1
+    ACCEPTED = 2
+    FUNDED = 3
+    DELIVERED = 4
+    REPAID = 5
+    BOUGHT_BACK = 6
+    REFUNDED = 7
+    CANCELLED = 8
+
+
 class ProgramStatus(IntEnum):
     """Solidity enum `ProgramStatus`."""
 
@@ -137,6 +160,8 @@ ENUMS: dict[str, type[IntEnum]] = {
     "LoanStatus": LoanStatus,
     "OfferStatus": OfferStatus,
     "ParticipantStatus": ParticipantStatus,
+    "PrepaymentParty": PrepaymentParty,
+    "PrepaymentStatus": PrepaymentStatus,
     "ProgramStatus": ProgramStatus,
     "ReceiptAction": ReceiptAction,
     "ReceiptStatus": ReceiptStatus,

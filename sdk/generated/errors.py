@@ -10,6 +10,8 @@ from sdk.generated.enums import (
     LoanStatus,
     OfferStatus,
     ParticipantStatus,
+    PrepaymentParty,
+    PrepaymentStatus,
     ProgramStatus,
     ReceiptAction,
     ReceiptStatus,
@@ -758,6 +760,253 @@ class ParticipantStatusInvalid(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ParticipantStatusInvalid":
         return cls(to_checksum_address(values[0]), ParticipantStatus(values[1]))
+
+
+class PrepaymentDatesInvalid(ContractError):
+    """The delivery deadline must be in the future and not after maturity."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentDatesInvalid(uint64,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("04e03d59")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("delivery_deadline", "maturity", "now_time")
+    delivery_deadline: int
+    maturity: int
+    now_time: int
+
+    def __init__(self, delivery_deadline: int, maturity: int, now_time: int) -> None:
+        super().__init__(delivery_deadline=delivery_deadline, maturity=maturity, now_time=now_time)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDatesInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class PrepaymentDeliveryDeadlineNotPassed(ContractError):
+    """A refund can be demanded only after the delivery deadline."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentDeliveryDeadlineNotPassed(uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5154f483")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "delivery_deadline", "now_time")
+    id: int
+    delivery_deadline: int
+    now_time: int
+
+    def __init__(self, id: int, delivery_deadline: int, now_time: int) -> None:
+        super().__init__(id=id, delivery_deadline=delivery_deadline, now_time=now_time)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDeliveryDeadlineNotPassed":
+        return cls(values[0], values[1], values[2])
+
+
+class PrepaymentDeliveryDeadlinePassed(ContractError):
+    """Acceptance and funding must happen before the delivery deadline."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentDeliveryDeadlinePassed(uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2f3bf32b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "delivery_deadline", "now_time")
+    id: int
+    delivery_deadline: int
+    now_time: int
+
+    def __init__(self, id: int, delivery_deadline: int, now_time: int) -> None:
+        super().__init__(id=id, delivery_deadline=delivery_deadline, now_time=now_time)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDeliveryDeadlinePassed":
+        return cls(values[0], values[1], values[2])
+
+
+class PrepaymentNotAParty(ContractError):
+    """`account` is none of the buyer, the seller and the bank of the agreement."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentNotAParty(uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4d7f1f6b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "account")
+    id: int
+    account: str
+
+    def __init__(self, id: int, account: str) -> None:
+        super().__init__(id=id, account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentNotAParty":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
+class PrepaymentNotFound(ContractError):
+    """No agreement with this id was ever proposed."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("86190b09")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id",)
+    id: int
+
+    def __init__(self, id: int) -> None:
+        super().__init__(id=id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentNotFound":
+        return cls(values[0])
+
+
+class PrepaymentNotOverdue(ContractError):
+    """The buy-back can be called only after maturity."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentNotOverdue(uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9e9ef6a4")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "maturity", "now_time")
+    id: int
+    maturity: int
+    now_time: int
+
+    def __init__(self, id: int, maturity: int, now_time: int) -> None:
+        super().__init__(id=id, maturity=maturity, now_time=now_time)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentNotOverdue":
+        return cls(values[0], values[1], values[2])
+
+
+class PrepaymentPartiesInvalid(ContractError):
+    """The parties must be four distinct non-zero addresses."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentPartiesInvalid(address,address,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("01bcd58d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("buyer", "seller", "bank", "warehouse")
+    buyer: str
+    seller: str
+    bank: str
+    warehouse: str
+
+    def __init__(self, buyer: str, seller: str, bank: str, warehouse: str) -> None:
+        super().__init__(buyer=buyer, seller=seller, bank=bank, warehouse=warehouse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentPartiesInvalid":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]))
+
+
+class PrepaymentRepaymentInvalid(ContractError):
+    """A repayment must repay more than zero and at most the outstanding principal."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentRepaymentInvalid(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ad13dcee")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "principal", "outstanding")
+    id: int
+    principal: int
+    outstanding: int
+
+    def __init__(self, id: int, principal: int, outstanding: int) -> None:
+        super().__init__(id=id, principal=principal, outstanding=outstanding)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentRepaymentInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class PrepaymentScheduleInvalid(ContractError):
+    """Instalment `index` is unusable: zero principal, a due date not after the previous one (the first after the delivery deadline) or after maturity, or more than `MAX_INSTALMENTS` (an empty schedule reports index 0 with zeros)."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentScheduleInvalid(uint256,uint64,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("a732da43")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("index", "due_date", "principal")
+    index: int
+    due_date: int
+    principal: int
+
+    def __init__(self, index: int, due_date: int, principal: int) -> None:
+        super().__init__(index=index, due_date=due_date, principal=principal)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentScheduleInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class PrepaymentScheduleTotalMismatch(ContractError):
+    """The instalments must add up to the principal exactly."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentScheduleTotalMismatch(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("8b26cd9b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("scheduled", "principal")
+    scheduled: int
+    principal: int
+
+    def __init__(self, scheduled: int, principal: int) -> None:
+        super().__init__(scheduled=scheduled, principal=principal)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentScheduleTotalMismatch":
+        return cls(values[0], values[1])
+
+
+class PrepaymentStatusInvalid(ContractError):
+    """The agreement is in `status`, which does not allow this operation."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("761f85a5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "status")
+    id: int
+    status: PrepaymentStatus
+
+    def __init__(self, id: int, status: PrepaymentStatus) -> None:
+        super().__init__(id=id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentStatusInvalid":
+        return cls(values[0], PrepaymentStatus(values[1]))
+
+
+class PrepaymentTermsInvalid(ContractError):
+    """Unusable terms: empty commodity or unit, zero quantity or unit price, a price above what storage holds, a margin outside 1..9 999 bps, or a rate above `MAX_RATE_BPS`."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentTermsInvalid(bytes16,bytes4,uint64,uint256,uint16,uint16)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("06248a11")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "bytes4", "uint64", "uint256", "uint16", "uint16")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "unit", "quantity", "unit_price", "margin_bps", "rate_bps")
+    commodity: bytes
+    unit: bytes
+    quantity: int
+    unit_price: int
+    margin_bps: int
+    rate_bps: int
+
+    def __init__(self, commodity: bytes, unit: bytes, quantity: int, unit_price: int, margin_bps: int, rate_bps: int) -> None:
+        super().__init__(commodity=commodity, unit=unit, quantity=quantity, unit_price=unit_price, margin_bps=margin_bps, rate_bps=rate_bps)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentTermsInvalid":
+        return cls(values[0], values[1], values[2], values[3], values[4], values[5])
+
+
+class PrepaymentUnauthorized(ContractError):
+    """Only `expected`, the agreement's `party`, may do this; `account` tried."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentUnauthorized(uint256,address,uint8,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("e4da3f04")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "account", "party", "expected")
+    id: int
+    account: str
+    party: PrepaymentParty
+    expected: str
+
+    def __init__(self, id: int, account: str, party: PrepaymentParty, expected: str) -> None:
+        super().__init__(id=id, account=account, party=party, expected=expected)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentUnauthorized":
+        return cls(values[0], to_checksum_address(values[1]), PrepaymentParty(values[2]), to_checksum_address(values[3]))
 
 
 class PriceCommodityNotListed(ContractError):
@@ -1714,6 +1963,24 @@ class ReentrancyGuardReentrantCall(ContractError):
         return cls()
 
 
+class SafeCastOverflowedUintDowncast(ContractError):
+    """SafeCastOverflowedUintDowncast"""
+
+    SIGNATURE: ClassVar[str] = "SafeCastOverflowedUintDowncast(uint8,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6dfcc650")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint8", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("bits", "value")
+    bits: int
+    value: int
+
+    def __init__(self, bits: int, value: int) -> None:
+        super().__init__(bits=bits, value=value)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "SafeCastOverflowedUintDowncast":
+        return cls(values[0], values[1])
+
+
 class SafeERC20FailedOperation(ContractError):
     """SafeERC20FailedOperation"""
 
@@ -1809,6 +2076,19 @@ ERRORS: tuple[type[ContractError], ...] = (
     ParticipantMissingRole,
     ParticipantNotRegistered,
     ParticipantStatusInvalid,
+    PrepaymentDatesInvalid,
+    PrepaymentDeliveryDeadlineNotPassed,
+    PrepaymentDeliveryDeadlinePassed,
+    PrepaymentNotAParty,
+    PrepaymentNotFound,
+    PrepaymentNotOverdue,
+    PrepaymentPartiesInvalid,
+    PrepaymentRepaymentInvalid,
+    PrepaymentScheduleInvalid,
+    PrepaymentScheduleTotalMismatch,
+    PrepaymentStatusInvalid,
+    PrepaymentTermsInvalid,
+    PrepaymentUnauthorized,
     PriceCommodityNotListed,
     PriceFeederNotAppointed,
     PriceFeederUnchanged,
@@ -1861,6 +2141,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceivableStatusInvalid,
     ReceivableTermsInvalid,
     ReentrancyGuardReentrantCall,
+    SafeCastOverflowedUintDowncast,
     SafeERC20FailedOperation,
     SettlementAmountZero,
     SettlementTransferRestricted,

@@ -12,6 +12,7 @@ from sdk.generated.enums import (
     LoanStatus,
     OfferStatus,
     ParticipantStatus,
+    PrepaymentStatus,
     ProgramStatus,
     ReceiptStatus,
     ReceivableStatus,
@@ -624,6 +625,212 @@ class ParticipantSuspended(ContractEvent):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ParticipantSuspended":
         return cls(to_checksum_address(values[0]), values[1], ParticipantStatus(values[2]), ParticipantStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentAccepted(ContractEvent):
+    """Emitted when the seller accepts the agreement, giving its buy-back guarantee."""
+
+    NAME: ClassVar[str] = "PrepaymentAccepted"
+    SIGNATURE: ClassVar[str] = "PrepaymentAccepted(uint256,address,address,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("a4783752ea630026deddd8912252fa6e71170da7d4bd9ba22e3968a459a70d55")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "buyer", "bank", "old_status", "new_status")
+    id: int
+    seller: str
+    buyer: str
+    bank: str
+    old_status: PrepaymentStatus
+    new_status: PrepaymentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentAccepted":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), PrepaymentStatus(values[4]), PrepaymentStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentBoughtBack(ContractEvent):
+    """Emitted when the bank calls the buy-back guarantee after maturity."""
+
+    NAME: ClassVar[str] = "PrepaymentBoughtBack"
+    SIGNATURE: ClassVar[str] = "PrepaymentBoughtBack(uint256,address,address,address,uint256,uint64,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("29aa58771663b14bf12a0a384ccafb146876e9b3b8186681d984096156f4ea27")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint64", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "bank", "buyer", "receipt_id", "quantity", "principal", "interest", "forfeited_margin", "old_status", "new_status")
+    id: int
+    seller: str
+    bank: str
+    buyer: str
+    receipt_id: int
+    quantity: int
+    principal: int
+    interest: int
+    forfeited_margin: int
+    old_status: PrepaymentStatus
+    new_status: PrepaymentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentBoughtBack":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], PrepaymentStatus(values[9]), PrepaymentStatus(values[10]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentCancelled(ContractEvent):
+    """Emitted when a party withdraws or declines the agreement before funding; the margin is returned."""
+
+    NAME: ClassVar[str] = "PrepaymentCancelled"
+    SIGNATURE: ClassVar[str] = "PrepaymentCancelled(uint256,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("e9793b230f5851654e9e6ee6be063b1cdaba25b8be04ca92cb4605f3b57b1f5a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "by", "buyer", "margin_returned", "old_status", "new_status")
+    id: int
+    by: str
+    buyer: str
+    margin_returned: int
+    old_status: PrepaymentStatus
+    new_status: PrepaymentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentCancelled":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], PrepaymentStatus(values[4]), PrepaymentStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentDelivered(ContractEvent):
+    """Emitted when the warehouse confirms the goods in and a receipt is issued, born pledged."""
+
+    NAME: ClassVar[str] = "PrepaymentDelivered"
+    SIGNATURE: ClassVar[str] = "PrepaymentDelivered(uint256,address,uint256,address,address,uint64,bytes16,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("b4978cd141ef791448da67dc0423a17aac766ebd2061c894b9784ec72965595f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "address", "address", "uint64", "bytes16", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "warehouse", "receipt_id", "buyer", "bank", "quantity", "lot_id", "old_status", "new_status")
+    id: int
+    warehouse: str
+    receipt_id: int
+    buyer: str
+    bank: str
+    quantity: int
+    lot_id: bytes
+    old_status: PrepaymentStatus
+    new_status: PrepaymentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDelivered":
+        return cls(values[0], to_checksum_address(values[1]), values[2], to_checksum_address(values[3]), to_checksum_address(values[4]), values[5], values[6], PrepaymentStatus(values[7]), PrepaymentStatus(values[8]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentFunded(ContractEvent):
+    """Emitted when the bank funds the principal and the seller is paid the full price."""
+
+    NAME: ClassVar[str] = "PrepaymentFunded"
+    SIGNATURE: ClassVar[str] = "PrepaymentFunded(uint256,address,address,address,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d80a50102b9f0ace54ac0a29a16ce53da80d03ee09acecda764f73f023a637f3")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "bank", "seller", "buyer", "principal", "margin", "price", "old_status", "new_status")
+    id: int
+    bank: str
+    seller: str
+    buyer: str
+    principal: int
+    margin: int
+    price: int
+    old_status: PrepaymentStatus
+    new_status: PrepaymentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentFunded":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], PrepaymentStatus(values[7]), PrepaymentStatus(values[8]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentProposed(ContractEvent):
+    """Emitted when the buyer proposes an agreement and deposits the margin."""
+
+    NAME: ClassVar[str] = "PrepaymentProposed"
+    SIGNATURE: ClassVar[str] = "PrepaymentProposed(uint256,address,address,address,address,bytes16,bytes4,uint64,uint256,uint256,uint16,uint16,uint64,uint64,(uint64,uint256)[],uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("6b9a96eeeb2f0a71ccbc27c572f679ce140c95fd354d718d5946b3d81866ce26")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "address", "bytes16", "bytes4", "uint64", "uint256", "uint256", "uint16", "uint16", "uint64", "uint64", "(uint64,uint256)[]", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "buyer", "seller", "bank", "warehouse", "commodity", "unit", "quantity", "unit_price", "margin", "margin_bps", "rate_bps", "delivery_deadline", "maturity", "schedule", "old_status", "new_status")
+    id: int
+    buyer: str
+    seller: str
+    bank: str
+    warehouse: str
+    commodity: bytes
+    unit: bytes
+    quantity: int
+    unit_price: int
+    margin: int
+    margin_bps: int
+    rate_bps: int
+    delivery_deadline: int
+    maturity: int
+    schedule: tuple[Any, ...]
+    old_status: PrepaymentStatus
+    new_status: PrepaymentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentProposed":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), to_checksum_address(values[4]), values[5], values[6], values[7], values[8], values[9], values[10], values[11], values[12], values[13], tuple(values[14]), PrepaymentStatus(values[15]), PrepaymentStatus(values[16]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentRefunded(ContractEvent):
+    """Emitted when the bank demands a refund for goods not delivered by the deadline."""
+
+    NAME: ClassVar[str] = "PrepaymentRefunded"
+    SIGNATURE: ClassVar[str] = "PrepaymentRefunded(uint256,address,address,address,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("3c4e06fa387741f175d297227bf39c76ff29a32752d5e821aad241efde80746f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "bank", "buyer", "principal", "interest", "margin", "old_status", "new_status")
+    id: int
+    seller: str
+    bank: str
+    buyer: str
+    principal: int
+    interest: int
+    margin: int
+    old_status: PrepaymentStatus
+    new_status: PrepaymentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentRefunded":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], PrepaymentStatus(values[7]), PrepaymentStatus(values[8]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentRepaid(ContractEvent):
+    """Emitted when the buyer repays principal with the accrued interest, and goods are released."""
+
+    NAME: ClassVar[str] = "PrepaymentRepaid"
+    SIGNATURE: ClassVar[str] = "PrepaymentRepaid(uint256,address,address,uint256,uint256,uint256,uint64,uint256,uint64,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("39fdcf55e91723b15186dc64db7af9382e38a1eeaececad3b13ab65d0bc998d9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint256", "uint64", "uint256", "uint64", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "buyer", "bank", "principal", "interest", "outstanding", "released_quantity", "released_receipt_id", "pledged_quantity", "old_status", "new_status")
+    id: int
+    buyer: str
+    bank: str
+    principal: int
+    interest: int
+    outstanding: int
+    released_quantity: int
+    released_receipt_id: int
+    pledged_quantity: int
+    old_status: PrepaymentStatus
+    new_status: PrepaymentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentRepaid":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], PrepaymentStatus(values[9]), PrepaymentStatus(values[10]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1284,6 +1491,14 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     ParticipantReadmitted,
     ParticipantResumed,
     ParticipantSuspended,
+    PrepaymentAccepted,
+    PrepaymentBoughtBack,
+    PrepaymentCancelled,
+    PrepaymentDelivered,
+    PrepaymentFunded,
+    PrepaymentProposed,
+    PrepaymentRefunded,
+    PrepaymentRepaid,
     PriceFeederSet,
     PricePosted,
     ProgramClosed,

@@ -516,3 +516,13 @@ def test_late_payer_is_accepted_until_foreclosure(market: Market) -> None:
     repaid = cast.distributor.loans.repay_in_full(loan_id)
     assert repaid.new_status == LoanStatus.REPAID
     assert market.ledger.receipts.owner_of(receipt_id) == cast.distributor.address
+
+
+def test_foreclosure_works_against_a_suspended_borrower(market: Market) -> None:
+    cast = market.cast
+    loan_id, receipt_id = open_loan(market, 100_000_00, days=10)
+    cast.operator.registry.suspend(cast.distributor.address, "AML")
+    market.ledger.chain.travel_to(market.ledger.loans.get_loan(loan_id).maturity + 1)
+    event = cast.bank1.loans.foreclose(loan_id)
+    assert event.new_status == LoanStatus.FORECLOSED
+    assert market.ledger.receipts.owner_of(receipt_id) == cast.bank1.address

@@ -392,3 +392,12 @@ def test_lien_operations_on_a_free_receipt_revert_status_invalid(ledger, cast: C
     with pytest.raises(ReceiptNotFound) as err2:
         manager.receipts._transact(fn, 4242, *args)
     assert err2.value.id == 4242
+
+
+def test_lien_holder_seizes_even_from_a_suspended_owner(ledger, cast: Cast, manager: Party) -> None:
+    rid = issue(cast)
+    manager.receipts._transact("lock", rid, cast.distributor.address)
+    cast.operator.registry.suspend(cast.distributor.address, "AML")
+    seized = manager.receipts._transact("seize", rid, cast.bank1.address).one(ReceiptSeized)
+    assert (seized.from_, seized.to) == (cast.distributor.address, cast.bank1.address)
+    assert ledger.receipts.owner_of(rid) == cast.bank1.address

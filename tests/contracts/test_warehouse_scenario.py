@@ -23,6 +23,7 @@ from tests.contracts.warehouse_support import (
     QUANTITY,
     RATE_BPS,
     Market,
+    terms,
 )
 
 
@@ -134,3 +135,40 @@ def test_pledge_price_drop_margin_call_cure_repay_release_and_delivery(market: M
     interest_total = (token.balance_of(bank.address).units - bank_cash)
     assert token.balance_of(borrower.address).units == borrower_cash - interest_total
     assert interest_total > 0
+
+
+def test_gas_of_each_operation_stays_within_budget(market: Market) -> None:
+    """Gas from real receipts. Budgets: issue <= 230k, pledge with funding <= 180k; the rest hold measured levels."""
+    cast, loans = market.cast, market.ledger
+    gas: dict[str, int] = {}
+    depositor = cast.supplier2  # holds no receipt yet: the ERC-721 balance slot is written from zero
+    depositor.token.approve(loans.loans.address, 10**12)
+    result = cast.warehouse.receipts._transact("issue", depositor.address, terms("GAS-1").to_abi(), QUANTITY)
+    gas["issue (first receipt of the depositor)"] = result.gas_used
+    receipt_id = result.event.id
+    result = cast.warehouse.receipts._transact("issue", depositor.address, terms("GAS-2").to_abi(), QUANTITY)
+    gas["issue"] = result.gas_used
+    second = result.event.id
+    result = depositor.loans._transact("pledge", market.program_id, receipt_id, 400_000_00, market.maturity())
+    gas["pledge with funding"] = result.gas_used
+    loan_id = result.event.loan_id
+    gas["split"] = depositor.receipts._transact("split", second, 1_000, depositor.address).gas_used
+    gas["repay and release"] = depositor.loans._transact(
+        "repayAndRelease", loan_id, 50_000_00, receipt_id, 1_000).gas_used
+    gas["release"] = depositor.loans._transact("release", loan_id, receipt_id, 500).gas_used
+    gas["repay"] = depositor.loans._transact("repay", loan_id, 10_000_00).gas_used
+    market.post(40_00)
+    gas["margin call"] = cast.outsider.loans._transact("callMargin", loan_id).gas_used
+    gas["add collateral (cure)"] = depositor.loans._transact("addCollateral", loan_id, second).gas_used
+    gas["repay in full (releases 2 receipts)"] = depositor.loans._transact("repay", loan_id, 2**256 - 1).gas_used
+    depositor.receipts.present(second)
+    gas["deliver"] = cast.warehouse.receipts._transact("deliver", second).gas_used
+    print("\nwarehouse gas:", gas)
+
+    assert gas["issue (first receipt of the depositor)"] <= 230_000
+    assert gas["issue"] <= 230_000
+    assert gas["pledge with funding"] <= 180_000
+    assert gas["split"] <= 165_000
+    assert gas["repay and release"] <= 235_000
+    assert gas["release"] <= 195_000
+    assert gas["deliver"] <= 70_000

@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 from sdk import Party
 from sdk.errors import (
     LoanCollateralFull,
+    LoanLtvAboveMax,
     LoanMarginCallNotDue,
     LoanPrincipalExceedsLimit,
     LoanReleaseQuantityInvalid,
@@ -327,6 +328,19 @@ class WarehouseMachine(RuleBasedStateMachine):
             return
         assert event.ltv_bps >= MARGIN_CALL_LTV_BPS
         loan.status = LoanStatus.MARGIN_CALLED
+
+    @precondition(lambda self: any(self.model.loans[i].status == LoanStatus.MARGIN_CALLED for i in self._open_loans()))
+    @rule(data=st.data())
+    def cure(self, data: st.DataObject) -> None:
+        called = [i for i in self._open_loans() if self.model.loans[i].status == LoanStatus.MARGIN_CALLED]
+        loan = self.model.loans[data.draw(st.sampled_from(called), label="loan")]
+        try:
+            event = self.cast.outsider.loans.cure(loan.id)
+        except LoanLtvAboveMax as err:
+            assert err.ltv_bps >= MAX_LTV_BPS
+            return
+        assert event.ltv_bps <= MAX_LTV_BPS
+        loan.status = LoanStatus.ACTIVE
 
     @precondition(lambda self: bool(self._loans_with_spare_receipts()))
     @rule(data=st.data())

@@ -10,7 +10,7 @@ import pytest
 
 from sdk import build
 from sdk.artifacts_loader import artifact_names, contract_enums, load_artifact
-from sdk.codegen import snake, upper_snake
+from sdk.codegen import canonical_type, snake, upper_snake
 from sdk.errors import ERRORS, ArtifactMissingError, decode_revert
 from sdk.events import EVENTS
 from sdk.generated.enums import ENUMS
@@ -90,7 +90,7 @@ def test_every_abi_event_has_a_frozen_dataclass() -> None:
     for name in artifact_names():
         for item in load_artifact(name).abi:
             if item["type"] == "event":
-                sig = f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
+                sig = f"{item['name']}({','.join(canonical_type(i) for i in item['inputs'])})"
                 assert (sig, tuple(i["indexed"] for i in item["inputs"])) in by_sig
 
 

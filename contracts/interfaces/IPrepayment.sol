@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {PrepaymentStatus, PrepaymentParty} from "../types/Prepayment.sol";
+
+/// @title Prepayment (confirmed-warehouse, 保兑仓) financing
+/// @notice Four parties: a buyer (distributor), a seller (core enterprise), a bank and a warehouse.
+///
+/// 1. The buyer proposes the terms and deposits the margin (`price × marginBps / 10 000`, rounded down) in
+///    settlement tokens, held by this contract. The seller accepts: its acceptance is its buy-back guarantee.
+/// 2. The bank funds the principal (`price − margin`, so the bank funds the rounding remainder) and this contract
+///    pays the seller the full price, margin plus principal, in the same transaction: the money can't be diverted.
+/// 3. The warehouse confirms the goods in. That issues one warehouse receipt for the whole quantity, owned by the
+///    buyer and born pledged under this agreement (the lien is held by this contract for the bank).
+/// 4. The buyer repays principal in any amounts, with the interest accrued on the outstanding principal since the
+///    last repayment paid on top, straight to the bank. Each repayment releases goods in proportion to the
+///    principal repaid: after it, the released total is `floor(quantity × principalRepaid / principal)`, so every
+///    repayment releases the difference, rounded down, and the last one releases the remainder. Released goods
+///    are split off the pledged receipt into a free child receipt held by the buyer, who can take delivery of it
+///    from the warehouse (staged pick-up); the last repayment releases the pledged receipt itself.
+/// 5. After maturity, if principal is still outstanding, the bank calls the seller's buy-back guarantee: the seller
+///    pays the bank the outstanding principal, the accrued interest and the buyer's remaining margin, and takes
+///    title to the unreleased goods. The remaining margin is the margin's share of the unreleased goods, that is
+///    `floor(margin × outstanding / principal)`: the seller received the margin as part of the price, so it gives
+///    back the whole price of the goods it takes back; the defaulting buyer forfeits that margin to the bank.
+/// 6. After the delivery deadline, if the goods were not confirmed, the bank demands a refund: the seller pays the
+///    bank the principal and the interest accrued since funding, and pays the buyer its margin back.
+///
+/// Interest is actual/365 on whole seconds: `outstanding × rateBps × seconds / (10 000 × 365 × 86 400)`, rounded
+/// down at each repayment, buy-back or refund; the fraction of a cent is left with the payer. The same rate runs
+/// after maturity (a late repayment is accepted until the bank calls the buy-back). The instalment schedule is
+/// the agreed plan of principal repayments, published in `PrepaymentProposed` and readable with `getSchedule`;
+/// only maturity is enforced.
+///
+/// Every token movement pulls with `transferFrom` after the payer's approval of this contract; every actor is
+/// checked against the participant registry.
+interface IPrepayment {
+    /// @notice The terms the buyer proposes. The caller is the buyer.
+    struct PrepaymentTerms {
+        address seller; // core enterprise: sells the goods, guarantees the buy-back
+        address bank; // funds the principal, holds the pledge through this contract
+        address warehouse; // takes the goods in and confirms them
+        bytes16 commodity; // commodity code of the goods, e.g. "CU-CATHODE"
+        bytes4 unit; // unit of `quantity`, e.g. "kg"
+        uint64 quantity; // whole units of goods bought
+        uint256 unitPrice; // settlement-token units (cents) per unit of goods
+        uint16 marginBps; // the buyer's margin in basis points of the price: 1..9 999
+        uint16 rateBps; // yearly interest rate on the outstanding principal: 0..MAX_RATE_BPS
+        uint64 deliveryDeadline; // the goods must be confirmed in by then (unix seconds)
+        uint64 maturity; // the buyer must have repaid everything by then (unix seconds)
+    }
+
+    /// @notice One planned principal repayment.
+    struct Instalment {
+        uint64 dueDate; // unix seconds
+        uint256 principal; // settlement-token units of principal due then
+    }
+
+    /// @notice An agreement as read back (status `None` and zeros when the id was never used).
+    struct Agreement {
+        uint256 id;
+        PrepaymentStatus status;
+        address buyer;
+        address seller;
+        address bank;
+        address warehouse;
+        bytes16 commodity;
+        bytes4 unit;
+        uint64 quantity;
+        uint256 unitPrice;
+        uint256 price; // quantity × unitPrice
+        uint256 margin; // deposited by the buyer
+        uint256 principal; // funded by the bank: price − margin
+        uint16 marginBps;
+        uint16 rateBps;
+        uint64 deliveryDeadline;
+        uint64 maturity;
+        uint64 interestFrom; // interest accrues from here on the outstanding principal (0 before funding)
+        uint256 principalRepaid;
+        uint64 releasedQuantity; // floor(quantity × principalRepaid / principal); all of it once repaid
+        uint256 receiptId; // the pledged receipt, 0 before delivery
+        uint8 instalmentCount;
+    }
+
+    // ------------------------------------------------------------------ errors
+    /// @notice No agreement with this id was ever proposed.
+    error PrepaymentNotFound(uint256 id);
+    /// @notice The agreement is in `status`, which does not allow this operation.
+    error PrepaymentStatusInvalid(uint256 id, PrepaymentStatus status);
+    /// @notice Only `expected`, the agreement's `party`, may do this; `account` tried.
+    error PrepaymentUnauthorized(uint256 id, address account, PrepaymentParty party, address expected);
+    /// @notice `account` is none of the buyer, the seller and the bank of the agreement.
+    error PrepaymentNotAParty(uint256 id, address account);
+    /// @notice The parties must be four distinct non-zero addresses.
+    error PrepaymentPartiesInvalid(address buyer, address seller, address bank, address warehouse);
+    /// @notice Unusable terms: empty commodity or unit, zero quantity or unit price, a price above what storage
+    /// holds, a margin outside 1..9 999 bps, or a rate above `MAX_RATE_BPS`.
+    error PrepaymentTermsInvalid(
+        bytes16 commodity, bytes4 unit, uint64 quantity, uint256 unitPrice, uint16 marginBps, uint16 rateBps
+    );
+    /// @notice The delivery deadline must be in the future and not after maturity.
+    error PrepaymentDatesInvalid(uint64 deliveryDeadline, uint64 maturity, uint64 nowTime);
+    /// @notice Instalment `index` is unusable: zero principal, a due date not after the previous one (the first
+    /// after the delivery deadline) or after maturity, or more than `MAX_INSTALMENTS` (an empty schedule reports
+    /// index 0 with zeros).
+    error PrepaymentScheduleInvalid(uint256 index, uint64 dueDate, uint256 principal);
+    /// @notice The instalments must add up to the principal exactly.
+    error PrepaymentScheduleTotalMismatch(uint256 scheduled, uint256 principal);
+    /// @notice Acceptance and funding must happen before the delivery deadline.
+    error PrepaymentDeliveryDeadlinePassed(uint256 id, uint64 deliveryDeadline, uint64 nowTime);
+    /// @notice A refund can be demanded only after the delivery deadline.
+    error PrepaymentDeliveryDeadlineNotPassed(uint256 id, uint64 deliveryDeadline, uint64 nowTime);
+    /// @notice The buy-back can be called only after maturity.
+    error PrepaymentNotOverdue(uint256 id, uint64 maturity, uint64 nowTime);
+    /// @notice A repayment must repay more than zero and at most the outstanding principal.
+    error PrepaymentRepaymentInvalid(uint256 id, uint256 principal, uint256 outstanding);
+
+    // ------------------------------------------------------------------ events
+    /// @notice Emitted when the buyer proposes an agreement and deposits the margin.
+    /// @param id The new agreement id.
+    /// @param buyer The distributor buying the goods; it deposited `margin`.
+    /// @param seller The core enterprise selling the goods and guaranteeing the buy-back.
+    /// @param bank The bank asked to fund `principal`.
+    /// @param warehouse The warehouse that will confirm the goods in.
+    /// @param commodity Commodity code of the goods.
+    /// @param unit Unit of `quantity`.
+    /// @param quantity Whole units of goods.
+    /// @param unitPrice Price per unit in settlement-token units.
+    /// @param margin The buyer's deposit, now held by the contract: floor(quantity × unitPrice × marginBps / 10 000).
+    /// @param marginBps Margin ratio in basis points.
+    /// @param rateBps Yearly interest rate in basis points (actual/365).
+    /// @param deliveryDeadline Deadline for the warehouse's confirmation of the goods.
+    /// @param maturity Deadline for full repayment; after it the bank may call the buy-back.
+    /// @param schedule The instalments `(dueDate, principal)`, due dates strictly increasing. The principals add up
+    /// to the principal the bank is asked to fund, quantity × unitPrice − margin.
+    /// @param oldStatus Always `None`.
+    /// @param newStatus Always `Proposed`.
+    event PrepaymentProposed(
+        uint256 indexed id,
+        address indexed buyer,
+        address indexed seller,
+        address bank,
+        address warehouse,
+        bytes16 commodity,
+        bytes4 unit,
+        uint64 quantity,
+        uint256 unitPrice,
+        uint256 margin,
+        uint16 marginBps,
+        uint16 rateBps,
+        uint64 deliveryDeadline,
+        uint64 maturity,
+        Instalment[] schedule,
+        PrepaymentStatus oldStatus,
+        PrepaymentStatus newStatus
+    );
+
+    /// @notice Emitted when the seller accepts the agreement, giving its buy-back guarantee.
+    /// @param id The agreement.
+    /// @param seller The accepting seller.
+    /// @param buyer The buyer.
+    /// @param bank The bank that may now fund.
+    /// @param oldStatus Always `Proposed`.
+    /// @param newStatus Always `Accepted`.
+    event PrepaymentAccepted(
+        uint256 indexed id,
+        address indexed seller,
+        address indexed buyer,
+        address bank,
+        PrepaymentStatus oldStatus,
+        PrepaymentStatus newStatus
+    );
+
+    /// @notice Emitted when the bank funds the principal and the seller is paid the full price.
+    /// @param id The agreement.
+    /// @param bank The funding bank; it paid `principal`.
+    /// @param seller The seller; it received `price`.
+    /// @param buyer The buyer, who now owes `principal` with interest from this block.
+    /// @param principal Paid by the bank.
+    /// @param margin The buyer's margin, paid on from the contract.
+    /// @param price Received by the seller: margin + principal.
+    /// @param oldStatus Always `Accepted`.
+    /// @param newStatus Always `Funded`.
+    event PrepaymentFunded(
+        uint256 indexed id,
+        address indexed bank,
+        address indexed seller,
+        address buyer,
+        uint256 principal,
+        uint256 margin,
+        uint256 price,
+        PrepaymentStatus oldStatus,
+        PrepaymentStatus newStatus
+    );
+
+    /// @notice Emitted when a party withdraws or declines the agreement before funding; the margin is returned.
+    /// @param id The agreement.
+    /// @param by Who cancelled: the buyer, the seller or the bank.
+    /// @param buyer The buyer, who received `marginReturned`.
+    /// @param marginReturned The margin paid back from the contract.
+    /// @param oldStatus `Proposed` or `Accepted`.
+    /// @param newStatus Always `Cancelled`.
+    event PrepaymentCancelled(
+        uint256 indexed id,
+        address indexed by,
+        address indexed buyer,
+        uint256 marginReturned,
+        PrepaymentStatus oldStatus,
+        PrepaymentStatus newStatus
+    );
+
+    /// @notice Emitted when the warehouse confirms the goods in and a receipt is issued, born pledged.
+    /// @param id The agreement.
+    /// @param warehouse The confirming warehouse, issuer of the receipt.
+    /// @param receiptId The receipt for the whole quantity, owned by the buyer, pledged under this agreement.
+    /// @param buyer The receipt's owner.
+    /// @param bank The bank the goods are pledged to.
+    /// @param quantity The whole quantity of the agreement.
+    /// @param lotId The warehouse's lot number.
+    /// @param oldStatus Always `Funded`.
+    /// @param newStatus Always `Delivered`.
+    event PrepaymentDelivered(
+        uint256 indexed id,
+        address indexed warehouse,
+        uint256 indexed receiptId,
+        address buyer,
+        address bank,
+        uint64 quantity,
+        bytes16 lotId,
+        PrepaymentStatus oldStatus,
+        PrepaymentStatus newStatus
+    );
+
+    /// @notice Emitted when the buyer repays principal with the accrued interest, and goods are released.
+    /// @param id The agreement.
+    /// @param buyer The repaying buyer.
+    /// @param bank The bank, which received `principal + interest`.
+    /// @param principal Principal repaid.
+    /// @param interest Interest paid: all interest accrued since the last repayment (or funding).
+    /// @param outstanding Principal still outstanding after this repayment.
+    /// @param releasedQuantity Goods released by this repayment (may be 0 for a small repayment).
+    /// @param releasedReceiptId The free receipt of the released goods: a new child receipt, the pledged receipt
+    /// itself on the last repayment, or 0 when nothing was released.
+    /// @param pledgedQuantity Goods still pledged after this repayment.
+    /// @param oldStatus Always `Delivered`.
+    /// @param newStatus `Delivered`, or `Repaid` when nothing is outstanding any more.
+    event PrepaymentRepaid(
+        uint256 indexed id,
+        address indexed buyer,
+        address indexed bank,
+        uint256 principal,
+        uint256 interest,
+        uint256 outstanding,
+        uint64 releasedQuantity,
+        uint256 releasedReceiptId,
+        uint64 pledgedQuantity,
+        PrepaymentStatus oldStatus,
+        PrepaymentStatus newStatus
+    );
+
+    /// @notice Emitted when the bank calls the buy-back guarantee after maturity.
+    /// @param id The agreement.
+    /// @param seller The guarantor; it paid `principal + interest + forfeitedMargin` and took the goods.
+    /// @param bank The bank, which received that payment.
+    /// @param buyer The defaulting buyer, which lost title to the unreleased goods.
+    /// @param receiptId The pledged receipt, now the seller's, free.
+    /// @param quantity The unreleased goods taken by the seller.
+    /// @param principal The outstanding principal paid off.
+    /// @param interest The interest accrued since the last repayment.
+    /// @param forfeitedMargin The buyer's remaining margin: floor(margin × principal / original principal).
+    /// @param oldStatus Always `Delivered`.
+    /// @param newStatus Always `BoughtBack`.
+    event PrepaymentBoughtBack(
+        uint256 indexed id,
+        address indexed seller,
+        address indexed bank,
+        address buyer,
+        uint256 receiptId,
+        uint64 quantity,
+        uint256 principal,
+        uint256 interest,
+        uint256 forfeitedMargin,
+        PrepaymentStatus oldStatus,
+        PrepaymentStatus newStatus
+    );
+
+    /// @notice Emitted when the bank demands a refund for goods not delivered by the deadline.
+    /// @param id The agreement.
+    /// @param seller The seller; it paid `principal + interest` to the bank and `margin` to the buyer.
+    /// @param bank The bank.
+    /// @param buyer The buyer, whose margin was returned.
+    /// @param principal The principal refunded to the bank.
+    /// @param interest Interest on the principal since funding, paid by the seller.
+    /// @param margin The margin refunded to the buyer.
+    /// @param oldStatus Always `Funded`.
+    /// @param newStatus Always `Refunded`.
+    event PrepaymentRefunded(
+        uint256 indexed id,
+        address indexed seller,
+        address indexed bank,
+        address buyer,
+        uint256 principal,
+        uint256 interest,
+        uint256 margin,
+        PrepaymentStatus oldStatus,
+        PrepaymentStatus newStatus
+    );
+
+    // ------------------------------------------------------------------ writes
+    /// @notice Proposes an agreement as the buyer and deposits the margin.
+    /// Requirements:
+    /// - caller is an active Distributor; `seller` an active CoreEnterprise, `bank` an active Bank and `warehouse`
+    ///   an active WarehouseOperator; all four distinct;
+    /// - commodity and unit non-empty; quantity and unit price > 0; 0 < marginBps < 10 000; rateBps ≤ MAX_RATE_BPS;
+    /// - now < deliveryDeadline ≤ maturity;
+    /// - 1..MAX_INSTALMENTS instalments, each > 0, due dates strictly increasing, after the delivery deadline and
+    ///   not after maturity, adding up to the principal;
+    /// - the caller approved this contract for the margin.
+    function propose(PrepaymentTerms calldata terms, Instalment[] calldata schedule) external returns (uint256 id);
+
+    /// @notice Accepts the agreement as the seller, which gives the buy-back guarantee.
+    /// Requirements: status Proposed; caller is the seller, an active CoreEnterprise; before the delivery deadline.
+    function accept(uint256 id) external;
+
+    /// @notice Funds the principal as the bank; the seller receives the full price in the same transaction.
+    /// Requirements: status Accepted; caller is the bank, an active Bank; before the delivery deadline; the caller
+    /// approved this contract for the principal.
+    function fund(uint256 id) external;
+
+    /// @notice Withdraws (buyer) or declines (seller, bank) the agreement before funding; returns the margin.
+    /// Requirements: status Proposed or Accepted; caller is the buyer, the seller or the bank, and active.
+    function cancel(uint256 id) external;
+
+    /// @notice Confirms, as the warehouse, that the seller delivered the whole quantity in: issues the receipt for
+    /// lot `lotId`, owned by the buyer and pledged under this agreement. A confirmation after the delivery
+    /// deadline is accepted as long as the bank has not demanded the refund.
+    /// Requirements: status Funded; caller is the warehouse, an active WarehouseOperator; the lot has no live
+    /// receipt and `lotId` is non-empty (checked by the receipts contract).
+    function confirmDelivery(uint256 id, bytes16 lotId, bytes16 grade, bytes16 location, bytes32 inspectionHash)
+        external
+        returns (uint256 receiptId);
+
+    /// @notice Repays `principal` as the buyer, with all accrued interest on top, to the bank, and releases the
+    /// proportional goods to the buyer.
+    /// Requirements: status Delivered; caller is the buyer, an active Distributor; 0 < principal ≤ outstanding;
+    /// the caller approved this contract for principal + interest (see `quoteRepayment`).
+    function repay(uint256 id, uint256 principal) external returns (uint256 releasedReceiptId);
+
+    /// @notice Calls the seller's buy-back guarantee as the bank after maturity.
+    /// Requirements: status Delivered; caller is the bank, an active Bank; now > maturity; the seller approved this
+    /// contract for principal + interest + forfeited margin (see `quoteBuyBack`).
+    function buyBack(uint256 id) external;
+
+    /// @notice Demands, as the bank, the seller's refund for goods not delivered by the deadline.
+    /// Requirements: status Funded; caller is the bank, an active Bank; now > deliveryDeadline; the seller approved
+    /// this contract for price + interest (see `quoteRefund`).
+    function demandRefund(uint256 id) external;
+
+    // ------------------------------------------------------------------ reads
+    /// @notice Most instalments a schedule may have.
+    function MAX_INSTALMENTS() external view returns (uint256);
+
+    /// @notice Highest yearly rate accepted, in basis points.
+    function MAX_RATE_BPS() external view returns (uint16);
+
+    /// @notice The agreement (status `None` and zeros when `id` was never used).
+    function getAgreement(uint256 id) external view returns (Agreement memory);
+
+    /// @notice The instalment schedule as proposed (empty when `id` was never used).
+    function getSchedule(uint256 id) external view returns (Instalment[] memory);
+
+    /// @notice Interest accrued now on the outstanding principal since the last repayment (0 unless Funded or
+    /// Delivered).
+    function accruedInterest(uint256 id) external view returns (uint256);
+
+    /// @notice What repaying `principal` now costs and releases.
+    function quoteRepayment(uint256 id, uint256 principal)
+        external
+        view
+        returns (uint256 interest, uint256 total, uint64 releasedQuantity);
+
+    /// @notice What a buy-back now costs the seller and gives it.
+    function quoteBuyBack(uint256 id)
+        external
+        view
+        returns (uint256 principal, uint256 interest, uint256 forfeitedMargin, uint64 quantity);
+
+    /// @notice What a refund now costs the seller: principal + interest to the bank, margin to the buyer.
+    function quoteRefund(uint256 id) external view returns (uint256 principal, uint256 interest, uint256 margin);
+
+    /// @notice The first instalment not yet covered by the principal repaid, and how much of it is still due.
+    /// Returns `(instalmentCount, 0, 0)` when every instalment is covered.
+    function nextInstalment(uint256 id) external view returns (uint256 index, uint64 dueDate, uint256 principalDue);
+
+    /// @notice The id the next proposed agreement will get.
+    function nextAgreementId() external view returns (uint256);
+}

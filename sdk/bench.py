@@ -1,0 +1,605 @@
+"""Benchmarks behind `scf bench`: every figure is measured in the run that reports it, never hard-coded.
+
+Sections of the result (one JSON object):
+
+* ``gas``: gas used per operation, read from real receipts, with the budget where the project set one.
+* ``throughput``: operations per second through the SDK's pipelined path against anvil (``sdk_ops_per_s``),
+  the same signed transactions replayed over raw JSON-RPC in the same run (``raw_ops_per_s``), their
+  ``ratio``, and the SDK on the embedded in-process chain (``embedded_ops_per_s``).
+* ``indexer``, ``api``, ``memory``: measured by the gateway's benchmark once the gateway exists; until then
+  they say why they are missing.
+
+How the throughput ratio is measured: the workload runs through the SDK (encode, sign with local nonces,
+pipelined submission, batched receipts, status check) from a chain snapshot; the chain is reverted to the
+snapshot; then the very same signed bytes are submitted with bare ``eth_sendRawTransaction`` calls over the same
+kind of keep-alive HTTP connection, and their receipts are polled in batches, stage by stage. Rounds alternate
+SDK and raw, and the medians are reported.
+
+Features add themselves here: a gas probe to :data:`GAS_PROBES`, a workload to :data:`WORKLOADS` (the first one
+is the operation measured), a section to :data:`SECTIONS`.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from sdk.chain import Chain, InFlightWindow, JsonRpcHttp, PendingTx, RpcError, TxRequest, connect
+from sdk.contracts import tx_result
+from sdk.errors import LedgerError, TransactionError
+from sdk.generated.events import (
+    FragmentOfferAccepted,
+    FragmentOffered,
+    LoanOpened,
+    PrepaymentProposed,
+    ReceiptIssued,
+    ReceivableRegistered,
+)
+from sdk.ledger import Ledger, Party
+from sdk.receivables import document_hash
+from sdk.types import Role, TxResult
+from sdk.warehouse import ReceiptTerms, inspection_hash
+
+#: Gas budgets from the benchmark issue; operations not implemented yet are reported as missing.
+GAS_BUDGETS: dict[str, int] = {
+    "receivable.register": 200_000,
+    "receivable.confirm": 60_000,
+    "receivable.accept_split": 130_000,
+    "receivable.discount": 150_000,
+    "receivable.claim": 60_000,
+    "receipt.issue": 230_000,
+    "receipt.pledge": 180_000,
+}
+#: Operations the gas section must eventually cover (issue 6).
+GAS_EXPECTED = (
+    "receivable.register", "receivable.confirm", "receivable.accept_split", "receivable.discount",
+    "receivable.repay", "receivable.claim", "receipt.issue", "receipt.pledge", "receipt.release",
+    "prepayment.open", "prepayment.repay",
+)
+TARGET_RATIO = 0.7
+YEAR = 365 * 86_400
+OPENING_BALANCE = 1_000_000_000_00  # cents: enough for any run
+
+
+class BenchError(LedgerError):
+    """A benchmark could not run (e.g. a node that is not a dev chain)."""
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """Sizes, in operations of the measured workload (a receivable lifecycle is 9 transactions)."""
+
+    quick: bool = False
+    rpc: str | None = None  # a dev node to use instead of starting anvil
+    ops: int = 350  # operations per throughput round on anvil
+    rounds: int = 5
+    embedded_ops: int = 30
+    sequential_ops: int = 30
+
+    @classmethod
+    def make(cls, quick: bool = False, rpc: str | None = None, ops: int | None = None) -> BenchSettings:
+        base = cls(quick=True, rpc=rpc, ops=120, rounds=3, embedded_ops=10, sequential_ops=15) if quick \
+            else cls(quick=False, rpc=rpc)
+        if ops is not None:  # an explicit size (tests use a tiny one) scales every section
+            return cls(quick=base.quick, rpc=rpc, ops=ops, rounds=min(base.rounds, 2), embedded_ops=max(ops // 4, 1),
+                       sequential_ops=max(ops // 4, 1))
+        return base
+
+
+@dataclass
+class BenchCast:
+    """A deployed ledger with a bank, payers and payees, all admitted and funded."""
+
+    chain: Chain
+    ledger: Ledger
+    operator: Party
+    bank: Party
+    payers: list[Party]
+    payees: list[Party]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def setup_cast(chain: Chain, payers: int = 1, payees: int = 8) -> BenchCast:
+    """Deploy a fresh ledger and admit a bank, payers and payees with opening balances (dev chains only)."""
+    keys = chain.dev_keys()
+    if not keys:
+        raise BenchError(f"benchmarks need a dev chain that can fund accounts; {chain.describe()} cannot")
+    operator_acct = Account.from_key(keys[0])
+    ledger = Ledger.deploy(chain, operator_acct)
+    operator = ledger.as_party(operator_acct)
+
+    def new_party() -> Party:
+        acct: LocalAccount = Account.create()
+        chain.fund(acct.address, 10**22)
+        return ledger.as_party(acct)
+
+    bank = new_party()
+    payer_parties = [new_party() for _ in range(payers)]
+    payee_parties = [new_party() for _ in range(payees)]
+    expiry = chain.now() + 10 * YEAR
+    operator.registry.admit(bank.address, [Role.BANK], "bench bank", expiry)
+    for i, p in enumerate(payer_parties):
+        operator.registry.admit(p.address, [Role.CORE_ENTERPRISE], f"bench payer {i}", expiry)
+        bank.token.mint(p.address, OPENING_BALANCE, "bench")
+    for i, p in enumerate(payee_parties):
+        operator.registry.admit(p.address, [Role.SUPPLIER], f"bench payee {i}", expiry)
+        bank.token.mint(p.address, 1_00, "bench")  # non-zero balances: steady-state transfer cost
+    bank.token.mint(bank.address, OPENING_BALANCE, "bench")
+    receivables = ledger.deployment.address("Receivables")
+    bank.token.approve(receivables, OPENING_BALANCE)
+    for p in payer_parties:
+        p.token.approve(receivables, OPENING_BALANCE)
+        bank.receivables.set_exposure_limit(p.address, OPENING_BALANCE)
+    return BenchCast(chain, ledger, operator, bank, payer_parties, payee_parties)
+
+
+# ------------------------------------------------------------------------------------------------ gas
+GasProbe = Callable[[BenchCast], dict[str, int]]
+
+
+def gas_of(chain: Chain, pending: PendingTx) -> int:
+    return int(chain.wait(pending)["gasUsed"])
+
+
+def foundation_gas(cast: BenchCast) -> dict[str, int]:
+    """Gas of the registry and token operations, each in its steady state (warm accounts, non-zero balances)."""
+    chain, op, bank = cast.chain, cast.operator, cast.bank
+    payer, payee = cast.payers[0], cast.payees[0]
+    out: dict[str, int] = {}
+    for number in range(cast.ledger.deployment.block, cast.ledger.deployment.block + 2):
+        for tx_hash in chain.w3.eth.get_block(number)["transactions"]:
+            receipt = chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            for name, address in cast.ledger.deployment.contracts.items():
+                if receipt.get("contractAddress") == address:
+                    out[f"deploy.{name}"] = int(receipt["gasUsed"])
+    newcomer: LocalAccount = Account.create()
+    expiry = chain.now() + YEAR
+
+    def run(name: str, party: Party, contract: str, fn: str, *args: Any) -> None:
+        wrapper = party.registry if contract == "registry" else party.token
+        out[name] = gas_of(chain, chain.send_many([wrapper.build_tx(fn, *args)])[0])
+
+    from sdk.registry import identity_hash, reason_code
+
+    run("registry.admit", op, "registry", "admit", newcomer.address, 1 << int(Role.SUPPLIER),
+        identity_hash("newcomer"), expiry)
+    run("registry.suspend", op, "registry", "suspend", newcomer.address, reason_code("review"))
+    run("registry.resume", op, "registry", "resume", newcomer.address)
+    run("registry.readmit", op, "registry", "readmit", newcomer.address, 1 << int(Role.SUPPLIER),
+        identity_hash("newcomer"), expiry + YEAR)
+    run("token.mint", bank, "token", "mint", payer.address, 1_000_00, reason_code("deposit"))
+    run("token.transfer", payer, "token", "transfer", payee.address, 1_00)
+    run("token.approve", payer, "token", "approve", bank.address, 5_00)
+    run("token.burn", bank, "token", "burn", payer.address, 5_00, reason_code("withdrawal"))
+    return out
+
+
+def receivables_gas(cast: BenchCast) -> dict[str, int]:
+    """Gas of one receivable's life: register, confirm, split, discount, repay, claim."""
+    core, seller, buyer, bank = cast.payers[0], cast.payees[0], cast.payees[1], cast.bank
+    out: dict[str, int] = {}
+    due = cast.chain.now() + 90 * 86_400
+
+    def run(name: str, party: Party, fn: str, *args: Any) -> Any:
+        result = party.receivables._transact(fn, *args)
+        out[name] = result.gas_used
+        return result.event
+
+    registered = run("receivable.register", seller, "register", core.address, 1_000_000_00, due,
+                     document_hash("bench invoice"), document_hash("bench purchase order"))
+    run("receivable.confirm", core, "confirm", registered.root_id)
+    offered = run("receivable.offer", seller, "offer", registered.fragment_id, buyer.address, 400_000_00)
+    accepted = run("receivable.accept_split", buyer, "accept", offered.offer_id)
+    run("receivable.request_discount", buyer, "requestDiscount", accepted.child_id, bank.address, 550, False)
+    run("receivable.discount", bank, "discount", accepted.child_id, 550, False)
+    run("receivable.repay", core, "repay", registered.root_id, 1_000_000_00)
+    run("receivable.claim", seller, "claim", registered.fragment_id)
+    run("receivable.claim_financed", seller, "claim", accepted.child_id)  # also releases the bank's exposure
+    return out
+
+
+def warehouse_gas(cast: BenchCast) -> dict[str, int]:
+    """Gas of a warehouse receipt and its pledge loan: issue, pledge with funding, release, repay, delivery."""
+    chain, op, bank = cast.chain, cast.operator, cast.bank
+    owner = cast.payees[2]
+    expiry = chain.now() + YEAR
+    staff = {}
+    for role in (Role.WAREHOUSE_OPERATOR, Role.PRICE_FEEDER):
+        acct: LocalAccount = Account.create()
+        chain.fund(acct.address, 10**21)
+        op.registry.admit(acct.address, [role], f"bench {role.name}", expiry)
+        staff[role] = cast.ledger.as_party(acct)
+    warehouse, feeder = staff[Role.WAREHOUSE_OPERATOR], staff[Role.PRICE_FEEDER]
+    op.prices.list_commodity("CU-CATHODE", "kg", 86_400)
+    op.prices.set_feeder("CU-CATHODE", feeder.address)
+    feeder.prices.post_price("CU-CATHODE", 70_00)
+    program = bank.loans.open_program("CU-CATHODE", rate_bps=550, max_ltv_bps=7_000, margin_call_ltv_bps=8_000,
+                                      cure_period=3 * 86_400, max_tenor=180 * 86_400)
+    loans = cast.ledger.deployment.address("PledgeLoans")
+    bank.token.approve(loans, OPENING_BALANCE)
+    owner.token.approve(loans, OPENING_BALANCE)
+    out: dict[str, int] = {}
+
+    def terms(lot: str) -> tuple[bytes, ...]:
+        return ReceiptTerms("CU-CATHODE", "kg", lot, "LME-A", "QINGDAO-3", inspection_hash(lot)).to_abi()
+
+    first = warehouse.receipts._transact("issue", owner.address, terms("BENCH-LOT-1"), 10_000)
+    out["receipt.issue"] = first.gas_used  # the owner's first receipt: its ERC-721 balance slot goes from zero
+    again = warehouse.receipts._transact("issue", owner.address, terms("BENCH-LOT-2"), 10_000)
+    out["receipt.issue_again"] = again.gas_used
+    receipt_id, second_id = first.one(ReceiptIssued).id, again.one(ReceiptIssued).id
+    maturity = chain.now() + 90 * 86_400
+    pledged = owner.loans._transact("pledge", program.program_id, receipt_id, 400_000_00, maturity)
+    out["receipt.pledge"] = pledged.gas_used  # with funding: the bank pays the owner in the same transaction
+    loan_id = pledged.one(LoanOpened).loan_id
+    out["receipt.split"] = owner.receipts._transact("split", second_id, 1_000, owner.address).gas_used
+    out["loan.repay_and_release"] = owner.loans._transact(
+        "repayAndRelease", loan_id, 50_000_00, receipt_id, 1_000).gas_used
+    out["receipt.release"] = owner.loans._transact("release", loan_id, receipt_id, 500).gas_used
+    out["loan.repay"] = owner.loans._transact("repay", loan_id, 10_000_00).gas_used
+    out["loan.repay_in_full"] = owner.loans._transact("repay", loan_id, 2**256 - 1).gas_used
+    owner.receipts.present(second_id)
+    out["receipt.deliver"] = warehouse.receipts._transact("deliver", second_id).gas_used
+    return out
+
+
+def prepayment_gas(cast: BenchCast) -> dict[str, int]:
+    """Gas of a prepayment agreement: propose (opens it with the margin), accept, fund, delivery, repayments."""
+    from sdk.prepayment import PrepaymentTerms, equal_instalments
+
+    chain, op, bank, seller = cast.chain, cast.operator, cast.bank, cast.payers[0]
+    expiry = chain.now() + YEAR
+    staff = {}
+    for role in (Role.DISTRIBUTOR, Role.WAREHOUSE_OPERATOR):
+        acct: LocalAccount = Account.create()
+        chain.fund(acct.address, 10**21)
+        op.registry.admit(acct.address, [role], f"bench {role.name}", expiry)
+        staff[role] = cast.ledger.as_party(acct)
+    buyer, warehouse = staff[Role.DISTRIBUTOR], staff[Role.WAREHOUSE_OPERATOR]
+    bank.token.mint(buyer.address, 10_000_000_00, "bench")
+    now = chain.now()
+    terms = PrepaymentTerms(seller=seller.address, bank=bank.address, warehouse=warehouse.address,
+                            commodity="CU-CATHODE", unit="kg", quantity=10_000, unit_price=65_00, margin_bps=2_500,
+                            rate_bps=550, delivery_deadline=now + 10 * 86_400, maturity=now + 90 * 86_400)
+    schedule = equal_instalments(terms.principal, [now + d * 86_400 for d in (30, 60, 90)])
+    buyer.prepayment.authorize(OPENING_BALANCE)
+    bank.prepayment.authorize(OPENING_BALANCE)
+    out: dict[str, int] = {}
+    proposed = buyer.prepayment._transact("propose", terms.to_abi(), [i.to_abi() for i in schedule])
+    out["prepayment.open"] = proposed.gas_used  # the buyer's proposal, with its margin deposit
+    agreement = proposed.one(PrepaymentProposed).id
+    out["prepayment.accept"] = seller.prepayment._transact("accept", agreement).gas_used
+    out["prepayment.fund"] = bank.prepayment._transact("fund", agreement).gas_used
+    out["prepayment.confirm_delivery"] = warehouse.prepayment._transact(
+        "confirmDelivery", agreement, b"BENCH-PP-1".ljust(16, b"\0"), bytes(16), bytes(16), bytes(32)).gas_used
+    chain.increase_time(30 * 86_400)
+    out["prepayment.repay"] = buyer.prepayment._transact("repay", agreement, schedule[0].principal).gas_used
+    out["prepayment.repay_final"] = buyer.prepayment._transact(
+        "repay", agreement, terms.principal - schedule[0].principal).gas_used
+    return out
+
+
+GAS_PROBES: list[GasProbe] = [foundation_gas, receivables_gas, warehouse_gas, prepayment_gas]
+
+
+def measure_gas(cast: BenchCast) -> dict[str, Any]:
+    measured: dict[str, int] = {}
+    for probe in GAS_PROBES:
+        snap = cast.chain.snapshot()
+        try:
+            measured.update(probe(cast))
+        finally:
+            cast.chain.revert(snap)
+    out: dict[str, Any] = {}
+    for name in sorted(measured):
+        entry: dict[str, Any] = {"gas": measured[name]}
+        budget = GAS_BUDGETS.get(name)
+        if budget is not None:
+            entry["budget"] = budget
+            entry["vs_budget_pct"] = round((measured[name] - budget) * 100 / budget, 1)
+            entry["within_budget"] = measured[name] <= budget
+        out[name] = entry
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ throughput
+@dataclass(frozen=True)
+class Workload:
+    """An operation measured for throughput. `run` drives `ops` operations through the SDK's pipelined path and
+    returns the transactions it sent, stage by stage (a stage needs the previous one mined)."""
+
+    name: str
+    description: str
+    txs_per_op: int
+    run: Callable[[BenchCast, int], list[list[PendingTx]]]
+    run_one_by_one: Callable[[BenchCast, int], None]
+
+
+#: Transactions in flight at once: anvil 1.7's automine wedges under a backlog of thousands.
+PIPELINE_DEPTH = 100
+LIFECYCLE_FACE = 100_000_00
+#: Gas limits for pipelined lifecycle transactions (an estimate would need the previous stage mined anyway):
+#: about twice what each one uses.
+LIFECYCLE_GAS = {"register": 400_000, "confirm": 120_000, "offer": 250_000, "accept": 260_000,
+                 "requestDiscount": 160_000, "discount": 300_000, "repay": 200_000, "claim": 150_000}
+
+
+def _pipeline(cast: BenchCast, requests: list[TxRequest], stages: list[list[PendingTx]]) -> list[TxResult]:
+    """Send `requests` pipelined, at most PIPELINE_DEPTH at a time; record them as stages; return decoded results."""
+    results: list[TxResult] = []
+    for start in range(0, len(requests), PIPELINE_DEPTH):
+        pending = cast.chain.send_many(requests[start : start + PIPELINE_DEPTH])
+        results.extend(tx_result(r) for r in cast.chain.wait_all(pending))
+        stages.append(pending)
+    return results
+
+
+def _lifecycles(cast: BenchCast, ops: int) -> list[list[PendingTx]]:
+    """`ops` receivable lifecycles, stage by stage across all of them: register, confirm, offer part to the next
+    supplier, accept, request a discount, the bank funds it, the debtor repays in full, both fragments claim."""
+    core, bank, suppliers = cast.payers[0], cast.bank, cast.payees
+    due = cast.chain.now() + 90 * 86_400
+    g = LIFECYCLE_GAS
+    stages: list[list[PendingTx]] = []
+    sellers = [suppliers[i % len(suppliers)] for i in range(ops)]
+    buyers = [suppliers[(i + 1) % len(suppliers)] for i in range(ops)]
+    invoices = [document_hash(f"bench invoice {cast.chain.block_number}-{i}") for i in range(ops)]
+    registered = [r.one(ReceivableRegistered) for r in _pipeline(cast, [
+        sellers[i].receivables.build_tx("register", core.address, LIFECYCLE_FACE, due, invoices[i], bytes(32),
+                                        gas=g["register"]) for i in range(ops)], stages)]
+    _pipeline(cast, [core.receivables.build_tx("confirm", r.root_id, gas=g["confirm"]) for r in registered], stages)
+    offers = [r.one(FragmentOffered) for r in _pipeline(cast, [
+        sellers[i].receivables.build_tx("offer", registered[i].fragment_id, buyers[i].address, LIFECYCLE_FACE // 4,
+                                        gas=g["offer"]) for i in range(ops)], stages)]
+    children = [r.one(FragmentOfferAccepted).child_id for r in _pipeline(cast, [
+        buyers[i].receivables.build_tx("accept", offers[i].offer_id, gas=g["accept"]) for i in range(ops)], stages)]
+    _pipeline(cast, [buyers[i].receivables.build_tx("requestDiscount", children[i], bank.address, 550, False,
+                                                    gas=g["requestDiscount"]) for i in range(ops)], stages)
+    _pipeline(cast, [bank.receivables.build_tx("discount", child, 550, False, gas=g["discount"])
+                     for child in children], stages)
+    _pipeline(cast, [core.receivables.build_tx("repay", r.root_id, LIFECYCLE_FACE, gas=g["repay"])
+                     for r in registered], stages)
+    _pipeline(cast, [sellers[i].receivables.build_tx("claim", fragment, gas=g["claim"])
+                     for i in range(ops) for fragment in (registered[i].fragment_id, children[i])], stages)
+    return stages
+
+
+def _lifecycles_one_by_one(cast: BenchCast, ops: int) -> None:
+    """The same lifecycles through the SDK's plain verbs, each call waiting for its receipt."""
+    core, bank, suppliers = cast.payers[0], cast.bank, cast.payees
+    due = cast.chain.now() + 90 * 86_400
+    for i in range(ops):
+        seller, buyer = suppliers[i % len(suppliers)], suppliers[(i + 1) % len(suppliers)]
+        registered = seller.receivables.register(core.address, LIFECYCLE_FACE, due,
+                                                 f"bench sequential {cast.chain.block_number}-{i}")
+        core.receivables.confirm(registered.root_id)
+        offered = seller.receivables.offer(registered.fragment_id, buyer.address, LIFECYCLE_FACE // 4)
+        child = buyer.receivables.accept(offered.offer_id).child_id
+        buyer.receivables.request_discount(child, bank.address, 550, with_recourse=False)
+        bank.receivables.discount(child, 550, False, approve=False)
+        core.receivables.repay(registered.root_id, LIFECYCLE_FACE, approve=False)
+        seller.receivables.claim(registered.fragment_id)
+        seller.receivables.claim(child)
+
+
+LIFECYCLE = Workload(
+    name="receivable.lifecycle",
+    description="one receivable lifecycle = 9 transactions: register, confirm, offer part to the next supplier, "
+    "accept (split), request a discount, bank funds it, debtor repays in full, both fragments claim",
+    txs_per_op=9,
+    run=_lifecycles,
+    run_one_by_one=_lifecycles_one_by_one,
+)
+WORKLOADS: list[Workload] = [LIFECYCLE]
+
+
+def replay_raw(url: str, stages: list[list[PendingTx]], window: int | None = None, poll: float = 0.002,
+               batch: int = 200, timeout: float = 300.0) -> None:
+    """Submit the same signed transactions with bare JSON-RPC, stage by stage (with the SDK's in-flight window,
+    if any), and wait for successful receipts."""
+    rpc = JsonRpcHttp(url)
+    try:
+        for stage in stages:
+            hashes = []
+            flow = InFlightWindow(rpc, window, poll) if window else None
+            for tx in stage:
+                if flow is not None:
+                    flow.admit(tx.sender, tx.nonce)
+                hashes.append(rpc.request("eth_sendRawTransaction", ["0x" + tx.raw.hex()]))
+            missing = hashes
+            deadline = time.monotonic() + timeout
+            while missing:
+                still = []
+                for start in range(0, len(missing), batch):
+                    chunk = missing[start : start + batch]
+                    for tx_hash, receipt in zip(chunk, rpc.batch("eth_getTransactionReceipt", [[h] for h in chunk]),
+                                                strict=True):
+                        if isinstance(receipt, RpcError):
+                            raise TransactionError(str(receipt))
+                        if receipt is None:
+                            still.append(tx_hash)
+                        elif receipt["status"] != "0x1":
+                            raise TransactionError(f"raw replay: {tx_hash} failed")
+                missing = still
+                if missing:
+                    if time.monotonic() > deadline:
+                        raise TransactionError(f"raw replay: no receipt for {missing[0]}")
+                    time.sleep(poll)
+    finally:
+        rpc.close()
+
+
+def measure_throughput(cast: BenchCast, settings: BenchSettings, step: Callable[[str], None],
+                       workload: Workload | None = None) -> dict[str, Any]:
+    chain = cast.chain
+    work = workload or WORKLOADS[0]
+    sdk_rates: list[float] = []
+    raw_rates: list[float] = []
+    window = getattr(chain, "max_in_flight", None)
+    base = chain.snapshot()
+    for round_no in range(settings.rounds):
+        snap = chain.snapshot()
+        started = time.perf_counter()
+        stages = work.run(cast, settings.ops)
+        sdk_rates.append(settings.ops / (time.perf_counter() - started))
+        step(f"throughput round {round_no + 1}: SDK")
+        chain.revert(snap)
+        snap = chain.snapshot()
+        started = time.perf_counter()
+        replay_raw(chain.url, stages, window)
+        raw_rates.append(settings.ops / (time.perf_counter() - started))
+        step(f"throughput round {round_no + 1}: raw JSON-RPC")
+        chain.revert(snap)
+    # For context: the same operations one call at a time, each waiting for its receipt (no pipelining).
+    started = time.perf_counter()
+    work.run_one_by_one(cast, settings.sequential_ops)
+    sequential = settings.sequential_ops / (time.perf_counter() - started)
+    step("throughput: sequential SDK calls")
+    chain.revert(base)
+    sdk, raw = statistics.median(sdk_rates), statistics.median(raw_rates)
+    return {
+        "operation": work.name,
+        "operation_note": work.description,
+        "node": getattr(chain, "client_version", chain.describe()),
+        "ops_per_round": settings.ops,
+        "transactions_per_op": work.txs_per_op,
+        "sdk_tx_per_s": round(sdk * work.txs_per_op, 1),
+        "raw_tx_per_s": round(raw * work.txs_per_op, 1),
+        "rounds": settings.rounds,
+        "pipeline_depth": PIPELINE_DEPTH,
+        "sdk_ops_per_s": round(sdk, 1),
+        "raw_ops_per_s": round(raw, 1),
+        "ratio": round(sdk / raw, 3),
+        "target_ratio": TARGET_RATIO,
+        "meets_target": sdk / raw >= TARGET_RATIO,
+        "sdk_rounds_ops_per_s": [round(r, 1) for r in sdk_rates],
+        "raw_rounds_ops_per_s": [round(r, 1) for r in raw_rates],
+        "sdk_sequential_ops_per_s": round(sequential, 2),
+        "sdk_sequential_tx_per_s": round(sequential * work.txs_per_op, 1),
+        "sequential_ops": settings.sequential_ops,
+    }
+
+
+def measure_embedded(settings: BenchSettings, workload: Workload | None = None) -> float:
+    work = workload or WORKLOADS[0]
+    cast = setup_cast(connect(), payees=4)
+    started = time.perf_counter()
+    work.run(cast, settings.embedded_ops)
+    return settings.embedded_ops / (time.perf_counter() - started)
+
+
+# ------------------------------------------------------------------------------------------------ sections
+Section = Callable[[BenchSettings, Callable[[str], None]], dict[str, Any]]
+
+#: Sections measured by other parts of the project (the gateway adds indexer, api and memory).
+SECTIONS: dict[str, Section] = {}
+PENDING_SECTIONS = {
+    "indexer": "needs the gateway's indexer (issue 5); measured once it lands",
+    "api": "needs the gateway's API (issue 5); measured once it lands",
+    "memory": "peak RSS of the gateway's indexer during backfill (issue 5); measured once it lands",
+}
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews every rate
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            models = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
+        if models:
+            info["cpu"] = models[0]
+        with open("/proc/meminfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    info["memory_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    try:
+        from eth_keys.backends import get_backend
+
+        info["ecc_backend"] = type(get_backend()).__name__
+    except Exception:  # informational only
+        pass
+    return info
+
+
+def plan(settings: BenchSettings) -> int:
+    """Number of progress steps of a run."""
+    return 2 + 2 * settings.rounds + 1 + 1 + len(SECTIONS)
+
+
+def run(settings: BenchSettings, step: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run every benchmark; `step(description)` is called after each step (for a progress bar)."""
+    report = step or (lambda _: None)
+    started = time.perf_counter()
+    result: dict[str, Any] = {
+        "meta": {
+            "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "quick": settings.quick,
+            "command": "scf bench" + (" --quick" if settings.quick else ""),
+            "machine": machine(),
+        },
+    }
+    node = None
+    url = settings.rpc
+    if url is None:
+        from sdk.anvil import AnvilNode
+
+        node = AnvilNode()
+        url = node.start()
+    try:
+        chain = connect(url)
+        result["meta"]["node"] = getattr(chain, "client_version", url)
+        result["meta"]["anvil"] = _anvil_version() if node is not None else None
+        cast = setup_cast(chain)
+        report("deployed the benchmark ledger on anvil")
+        result["gas"] = measure_gas(cast)
+        result["gas_missing"] = [name for name in GAS_EXPECTED if name not in result["gas"]]
+        report("gas per operation")
+        result["throughput"] = measure_throughput(cast, settings, report)
+    finally:
+        if node is not None:
+            node.stop()
+    result["throughput"]["embedded_ops_per_s"] = round(measure_embedded(settings), 2)
+    result["throughput"]["embedded_ops"] = settings.embedded_ops
+    report("throughput on the embedded chain")
+    for name, section in SECTIONS.items():
+        result[name] = section(settings, report)
+        report(name)
+    for name, reason in PENDING_SECTIONS.items():
+        result.setdefault(name, {"measured": False, "reason": reason})
+    result["meta"]["duration_s"] = round(time.perf_counter() - started, 1)
+    result["meta"]["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
+    return result
+
+
+def _anvil_version() -> str | None:
+    from sdk.anvil import anvil_binary
+
+    try:
+        text = subprocess.run([str(anvil_binary()), "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError, LedgerError):
+        return None
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first.removeprefix("anvil Version: ") or None
+
+
+if __name__ == "__main__":  # pragma: no cover - `scf bench` is the entry point
+    import json
+
+    print(json.dumps(run(BenchSettings.make(quick="--quick" in sys.argv)), indent=2))

@@ -1,0 +1,95 @@
+"""`scf bench`: run the benchmark suite (sdk.bench), write one JSON object and print readable tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sdk import bench as suite
+from sdk.cli.common import JsonOpt, Output, info, progress
+
+
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="Smaller sizes: finishes in under 2 minutes.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Write the JSON result here.")] = Path(".scf/bench.json"),
+    rpc: Annotated[
+        str | None,
+        typer.Option("--rpc", help="Use this dev node (anvil) instead of starting one.", show_default=False),
+    ] = None,
+    ops: Annotated[
+        int | None, typer.Option("--ops", min=2, help="Operations per throughput round (overrides the size).",
+                                 show_default=False)
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure gas per operation, SDK vs raw JSON-RPC throughput, and (with the gateway) indexer and API speed."""
+    settings = suite.BenchSettings.make(quick=quick, rpc=rpc, ops=ops)
+    info(f"benchmarking ({'quick' if settings.quick else 'full'}: {settings.ops} operations × {settings.rounds} "
+         "rounds against anvil, then the embedded chain)…")
+    with progress("benchmarks", suite.plan(settings), enabled=not as_json) as advance:
+        result = suite.run(settings, lambda description: advance(1, description))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    output = Output(as_json)
+    if as_json:
+        output.json(result)
+    else:
+        print_report(output, result)
+    info(f"wrote {out}")
+
+
+def print_report(out: Output, result: dict[str, Any]) -> None:
+    for table in report_tables(out, result):
+        out.print(table)
+
+
+def report_tables(out: Output, result: dict[str, Any]) -> list[Any]:
+    tables: list[Any] = []
+    gas = result.get("gas", {})
+    rows = []
+    for name, entry in gas.items():
+        budget = entry.get("budget")
+        verdict = "-" if budget is None else (
+            f"{entry['vs_budget_pct']:+.1f}% " + ("under" if entry["within_budget"] else "OVER"))
+        rows.append([name, f"{entry['gas']:,}", f"{budget:,}" if budget else "-", verdict])
+    for name in result.get("gas_missing", []):
+        budget = suite.GAS_BUDGETS.get(name)
+        rows.append([name, "not implemented yet", f"{budget:,}" if budget else "-", "-"])
+    tables.append(out.table("Gas per operation (from receipts)", ["operation", "gas", "budget", "vs budget"], rows))
+    tp = result.get("throughput")
+    if tp:
+        per_op = tp["transactions_per_op"]
+
+        def rate(ops: float) -> list[str]:
+            return [f"{ops:,.2f}", f"{ops * per_op:,.1f}"]
+
+        tables.append(out.table(
+            f"Throughput: {tp['operation']} ({tp['ops_per_round']} per round × {tp['rounds']} rounds, medians)",
+            ["measure", "ops/s", "tx/s"],
+            [
+                ["SDK, pipelined (anvil)", *rate(tp["sdk_ops_per_s"])],
+                ["raw JSON-RPC, same signed txs (anvil)", *rate(tp["raw_ops_per_s"])],
+                [f"ratio SDK / raw (target ≥ {tp['target_ratio']})",
+                 f"{tp['ratio']:.2f} " + ("ok" if tp["meets_target"] else "BELOW TARGET"), ""],
+                ["SDK, one call at a time (anvil)", *rate(tp["sdk_sequential_ops_per_s"])],
+                ["SDK, pipelined (embedded chain)", *rate(tp["embedded_ops_per_s"])],
+            ],
+        ))
+        tables.append(f"[dim]operation: {tp['operation_note']}[/]")
+    for name in ("indexer", "api", "memory"):
+        section = result.get(name)
+        if isinstance(section, dict) and section.get("measured") is False:
+            tables.append(f"[dim]{name}: not measured: {section['reason']}[/]")
+    meta = result.get("meta", {})
+    machine = meta.get("machine", {})
+    if machine.get("ecc_backend") == "NativeECCBackend":
+        tables.append("[yellow]signing used eth-keys' pure-Python backend (~3 ms per signature): install coincurve "
+                      "(a dependency of scf-ledger) for the SDK's real throughput[/]")
+    tables.append(f"[dim]machine: {machine.get('cpus')} CPUs ({machine.get('cpu', '?')}), "
+                  f"{machine.get('memory_gib', '?')} GiB, Python {machine.get('python')}, load average "
+                  f"{machine.get('load_average_1m')} -> {meta.get('load_average_1m_at_end')}; "
+                  f"node: {meta.get('node')}; took {meta.get('duration_s')} s[/]")
+    return tables

@@ -1,0 +1,162 @@
+"""`scf demo`: play the supply-chain scenario (sdk.demo), print who financed what, then serve the gateway."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sdk import demo as scenario
+from sdk.cli.common import JsonOpt, Output, chain_label, fail, grouped, info, open_chain, progress, stdout
+
+
+def demo(
+    rpc: Annotated[
+        str | None,
+        typer.Option("--rpc", envvar="SCF_RPC_URL", show_default=False,
+                     help="Run against this dev node (e.g. from `scf node`). Default: the embedded chain."),
+    ] = None,
+    workdir: Annotated[
+        Path | None,
+        typer.Option("--workdir", show_default=False,
+                     help="Directory for the deployment, database and summary. Default: a fresh temporary one."),
+    ] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Exit after the summary.")] = False,
+    host: Annotated[str, typer.Option(help="Gateway address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Gateway port to serve on.")] = 8000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Play a realistic supply chain end to end and print a summary (then serve the gateway until Ctrl-C)."""
+    if not no_serve:
+        _check_port_free(host, port)  # fail now, not after the scenario
+    directory = workdir or Path(tempfile.mkdtemp(prefix="scf-demo-"))
+    chain = open_chain(rpc)
+    info(f"scf demo on {chain_label(chain)}; working directory {directory}")
+    with progress("demo", len(scenario.STAGES), enabled=not as_json) as advance:
+        ctx = scenario.run(
+            chain, directory, log=lambda line: info(f"  {line}"),
+            on_stage=lambda stage: advance(1, stage.title), gateway=scenario.GatewayOptions(host, port),
+        )
+    data = ctx.summary.to_json()
+    out = Output(as_json)
+    if as_json:
+        out.json(data)
+    else:
+        for renderable in summary_tables(out, data):
+            out.print(renderable)
+    if not no_serve:
+        serve(ctx)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise fail(f"cannot serve the gateway on {host}:{port} ({exc.strerror}): pass --port N, "
+                       "or --no-serve") from None
+
+
+def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
+    tables: list[Any] = [out.table(
+        "Participants",
+        ["name", "roles", "rate", "balance"],
+        [[p["name"], p["roles"], f"{p['rate_bps'] / 100:.2f} %" if "rate_bps" in p else "", p["balance"]]
+         for p in data["participants"]],
+    )]
+    if data["deposits"]:
+        tables.append(out.table("Deposits minted by banks", ["bank", "account", "amount", "ref"],
+                                [[d["bank"], d["account"], d["amount"], d["ref"]] for d in data["deposits"]]))
+    if data["payments"]:
+        tables.append(out.table("Trade payments", ["from", "to", "amount", "for"],
+                                [[p["from"], p["to"], p["amount"], p["for"]] for p in data["payments"]]))
+    if data["receivables"]:
+        tables.append(out.table(
+            "Receivables and their fragments",
+            ["fragment", "from", "holder", "value", "paid", "status"],
+            [[f["id"], f["parent"] or "invoice", f["holder"], f["value"], f["paid"],
+              f["status"] + (" (financed)" if f["financed"] else "")] for f in data["fragments"]],
+        ))
+    if data["financings"]:
+        tables.append(out.table(
+            "Who financed what",
+            ["bank", "for", "mode", "amount", "rate", "days", "paid out", "cost"],
+            [[f["bank"], f["seller"], f["mode"], f["face"], f["rate"], f["days"], f["price"], f["cost"]]
+             for f in data["financings"]],
+        ))
+    if data["payouts"]:
+        tables.append(out.table("Who received what at maturity", ["fragment", "holder", "amount"],
+                                [[p["fragment"], p["holder"], p["amount"]] for p in data["payouts"]]))
+    if data["loans"]:
+        tables.append(out.table(
+            "Pledge loans",
+            ["loan", "bank", "borrower", "principal", "rate", "LTV at opening", "margin call at", "interest", "status"],
+            [[ln["id"], ln["bank"], ln["borrower"], ln["principal"], ln["rate"],
+              f"{ln['ltv_at_opening_bps'] / 100:.2f} %", f"{ln['margin_call_ltv_bps'] / 100:.2f} %", ln["interest"],
+              ln["status"]] for ln in data["loans"]],
+        ))
+    for deal in data["prepayments"]:
+        tables.append(out.table(
+            f"Prepayment {deal['id']}: {deal['buyer']} buys {deal['quantity']} {deal['goods']} from {deal['seller']}; "
+            f"{deal['bank']} funds {deal['financed']['amount']} at {deal['rate_bps'] / 100:.2f} %",
+            ["instalment", "principal", "interest", "goods released"],
+            [[i + 1, x["principal"], x["interest"], x["released"]] for i, x in enumerate(deal["instalments"])],
+        ))
+    for refusal in data["refusals"]:
+        fields = ", ".join(f"{k}={v}" for k, v in refusal["fields"].items())
+        tables.append(f"refused as it should be: {refusal['action']} -> {refusal['error']}({fields})")
+    tables.append(f"total financed {grouped(data['total_financed']['units'])}, total repaid "
+                  f"{grouped(data['total_repaid']['units'])}; {data['transactions']} transactions")
+    pending = [s for s in data["stages"] if s["status"] == "pending"]
+    if pending:
+        tables.append(out.table("Scenario stages still to come", ["stage", "why not yet"],
+                                [[s["title"], s["reason"]] for s in pending]))
+    tables.append(f"[dim]deployment and summary in {data['workdir']}[/]")
+    return tables
+
+
+def serve(ctx: scenario.DemoContext) -> None:
+    """Serve the indexed gateway until Ctrl-C, with the indexer following the chain, after printing a ready-made
+    login (a bearer token from the API's own Sign-In with Ethereum) for every member of the cast."""
+    import json
+
+    import uvicorn
+
+    from gateway.main import create_app
+
+    assert ctx.indexer is not None and ctx.gateway_settings is not None
+    settings, url = ctx.gateway_settings, ctx.gateway.url
+    app = create_app(settings, engine=ctx.indexer.store.engine, deployment=ctx.deployed.deployment,
+                     indexer=ctx.indexer, migrate_schema=False)
+    tokens = scenario.login_tokens(ctx, app)
+    logins = ctx.workdir / "logins.json"
+    logins.write_text(json.dumps(tokens, indent=2) + "\n", encoding="utf-8")
+    logins.chmod(0o600)
+    console = stdout()
+    console.print(f"\n[bold]Gateway[/] at {url}  (OpenAPI: {url}/docs, health: {url}/health)", highlight=False)
+    console.print("Signed in through Sign-In with Ethereum, one bearer token per role (valid 24 h; all in "
+                  f"{logins}):", highlight=False)
+    for key, login in tokens.items():
+        variable = f"SCF_TOKEN_{key.upper()}"
+        console.print(f"  [bold]{login['name']}[/] ({', '.join(login['roles'])}):", highlight=False)
+        console.print(f"    export {variable}={login['token']}", highlight=False, soft_wrap=True)
+        view = _ROLE_VIEW.get(key, "/v1/receivables")
+        console.print(f"    curl -H \"Authorization: Bearer ${variable}\" {url}{view}", highlight=False, soft_wrap=True)
+    console.print("Ctrl-C stops the gateway.", highlight=False)
+    ctx.indexer.start()  # keep following the chain (new blocks on a node) while serving
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        ctx.indexer.stop()
+
+
+#: What each role would look at first.
+_ROLE_VIEW = {
+    "core": "/v1/receivables", "tier1": "/v1/financings", "tier2": "/v1/receivables", "tier3": "/v1/loans",
+    "distributor": "/v1/warehouse-receipts", "bank1": "/v1/positions", "bank2": "/v1/financings",
+    "warehouse": "/v1/warehouse-receipts", "feeder": "/v1/events", "regulator": "/v1/alerts",
+}

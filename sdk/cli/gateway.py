@@ -1,0 +1,168 @@
+"""`scf gateway`: serve the role-scoped read API with the event indexer inside (the default), index alone, or
+migrate the database. Every setting of :class:`gateway.core.config.Settings` can also come from
+``SCF_GATEWAY_<FIELD>`` environment variables; the options below override them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sdk.cli.common import DEFAULT_DEPLOYMENT, JsonOpt, Output, fail, info
+from sdk.errors import LedgerError
+
+if TYPE_CHECKING:
+    from gateway.core.config import Settings
+
+app = typer.Typer(help="Gateway: index the ledger's events into SQL and serve the role-scoped API.")
+
+RpcOpt = Annotated[
+    str | None,
+    typer.Option("--rpc", envvar="SCF_RPC_URL", show_default=False,
+                 help="JSON-RPC URL of the node to follow (else SCF_GATEWAY_CHAIN_URL)."),
+]
+DeploymentOpt = Annotated[
+    Path | None,
+    typer.Option("--deployment", envvar="SCF_DEPLOYMENT", show_default=False,
+                 help="Deployment file from `scf deploy` (else SCF_GATEWAY_DEPLOYMENT_FILE, else "
+                 f"{DEFAULT_DEPLOYMENT})."),
+]
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option("--database-url", show_default=False,
+                 help="sqlite:///scf-gateway.db (default) or postgresql+psycopg://user@host/db."),
+]
+
+
+class GatewayError(LedgerError):
+    """The gateway refused to start or stopped: the message says why."""
+
+
+def gateway_settings(rpc: str | None, deployment: Path | None, database_url: str | None, *, need_chain: bool = True,
+                     serving: bool = False, **extra: Any) -> Settings:
+    """Gateway settings from the environment, with the command's options on top."""
+    import warnings
+
+    from pydantic import ValidationError
+
+    from gateway.core.config import Settings
+
+    overrides: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
+    if rpc:
+        overrides["chain_url"] = rpc
+    elif need_chain and os.environ.get("SCF_GATEWAY_CHAIN_URL", "embedded") in ("", "embedded"):
+        raise fail("the gateway follows a node: pass --rpc URL (or set SCF_RPC_URL). The embedded chain lives "
+                   "inside one process; `scf demo` indexes and serves it.")
+    if deployment is not None:
+        overrides["deployment_file"] = deployment
+    elif "SCF_GATEWAY_DEPLOYMENT_FILE" not in os.environ:
+        overrides["deployment_file"] = DEFAULT_DEPLOYMENT
+    if database_url:
+        overrides["database_url"] = database_url
+    try:
+        with warnings.catch_warnings():
+            if not serving:  # the token secret only matters to the API
+                warnings.filterwarnings("ignore", message="SCF_GATEWAY_JWT_SECRET")
+            return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        raise fail(f"gateway settings: {problems}") from None
+
+
+@contextmanager
+def gateway_errors() -> Iterator[None]:
+    """The gateway's own failures as one-line errors."""
+    from gateway.core.db import DatabaseError
+    from gateway.indexer import DeploymentMismatch, IndexerHalted
+
+    try:
+        yield
+    except IndexerHalted as exc:
+        raise GatewayError(f"the indexer halted: {exc}") from exc
+    except DeploymentMismatch as exc:
+        raise GatewayError(f"the database belongs to another deployment: {exc}") from exc
+    except DatabaseError as exc:
+        raise GatewayError(str(exc)) from exc
+
+
+@app.callback(invoke_without_command=True)
+def serve(
+    ctx: typer.Context,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    database_url: DatabaseOpt = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).",
+                                             show_default=False)] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).", show_default=False)] = None,
+) -> None:
+    """Serve the API (OpenAPI at /docs) with the indexer following the node in the same process."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = gateway_settings(rpc, deployment, database_url, serving=True, host=host, port=port)
+    from gateway.main import serve as run_server
+
+    url = f"http://{settings.host}:{settings.port}"
+    info(f"gateway for {settings.deployment_file} on {settings.chain_url}; database {settings.database_url}")
+    info(f"serving {url} (OpenAPI at {url}/docs, health at {url}/health); Ctrl-C stops")
+    with gateway_errors():
+        run_server(settings)
+
+
+@app.command()
+def index(
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    database_url: DatabaseOpt = None,
+    once: Annotated[bool, typer.Option("--once", help="Catch up with the node, then exit.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the indexer alone (the API then reads its heartbeat from the database), until Ctrl-C or with --once."""
+    settings = gateway_settings(rpc, deployment, database_url)
+    from gateway.indexer import build_indexer, run
+
+    with gateway_errors():
+        if not once:
+            info(f"indexing {settings.deployment_file} from {settings.chain_url} into {settings.database_url}; "
+                 "Ctrl-C stops")
+            run(settings)
+            return
+        indexer = build_indexer(settings)
+        try:
+            head = indexer.sync()
+        finally:
+            indexer.source.close()
+        Output(as_json).result({"indexed_head": head, "events": count_events(indexer.store.engine),
+                                "database": settings.database_url}, title="Indexed")
+
+
+@app.command()
+def migrate(
+    database_url: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create or upgrade the gateway's database schema to the latest revision."""
+    settings = gateway_settings(None, None, database_url, need_chain=False)
+    from gateway.core.db import current_revision, engine_from_settings
+    from gateway.core.db import migrate as upgrade
+
+    engine = engine_from_settings(settings)
+    before = current_revision(engine)
+    with gateway_errors():
+        upgrade(engine)
+    Output(as_json).result({"database": settings.database_url, "from": before, "to": current_revision(engine)},
+                           title="Schema")
+
+
+def count_events(engine: Any) -> int:
+    """Rows in the gateway's append-only event log."""
+    from sqlalchemy import func, select
+
+    from gateway.models.common import table_of
+    from gateway.models.events import EventLog
+
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table_of(EventLog))).scalar_one())

@@ -1,0 +1,439 @@
+"""`scf prepayment`: confirmed-warehouse (保兑仓) prepayment agreements.
+
+The buyer proposes (and deposits the margin), the seller accepts (its buy-back guarantee), the bank funds (the seller
+is paid the full price), the warehouse confirms delivery (a receipt born pledged), the buyer repays in instalments
+(each releases goods), and after maturity or a missed delivery deadline the bank calls the buy-back or the refund.
+Commands that pay approve this contract on the settlement token first, in a separate transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sdk.chain import Chain
+from sdk.cli.common import (
+    DEFAULT_DEPLOYMENT,
+    DEFAULT_PASSWORD_ENV,
+    DeploymentOpt,
+    DevAccountOpt,
+    JsonOpt,
+    KeyEnvOpt,
+    KeystoreOpt,
+    Output,
+    PasswordEnvOpt,
+    RpcOpt,
+    fail,
+    info,
+    load_signer,
+    money,
+    open_ledger,
+    parse_address,
+    parse_amount,
+)
+from sdk.ledger import Ledger, Party
+from sdk.prepayment import (
+    Instalment,
+    PrepaymentAgreement,
+    PrepaymentStatus,
+    PrepaymentTerms,
+    equal_instalments,
+    schedule_of,
+)
+from sdk.warehouse import inspection_hash
+
+app = typer.Typer(
+    help="Prepayment (confirmed-warehouse) financing: propose, accept, fund, deliver, repay, buy back, refund.",
+    no_args_is_help=True,
+)
+
+IdArg = Annotated[int, typer.Argument(help="agreement id", min=1)]
+AddressOpt = Annotated[str, typer.Option(parser=parse_address, help="address (0x…)")]
+WhenOpt = Annotated[str, typer.Option(help="unix seconds, an ISO date/time (UTC), or +N[d|h|m|s] from now")]
+
+_RELATIVE = re.compile(r"^\+(\d+)([dhms]?)$")
+_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1, "": 1}
+
+
+def parse_when(value: str, now: int) -> int:
+    """A point in time: unix seconds, `+30d` (relative to the chain's latest block) or an ISO date (UTC)."""
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    relative = _RELATIVE.match(text)
+    if relative:
+        return now + int(relative.group(1)) * _SECONDS[relative.group(2)]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{value!r} is not a time: use unix seconds, +30d, or an ISO date such as 2026-12-31") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def _iso(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if timestamp else "-"
+
+
+def _party(
+    rpc: str | None, deployment: Path, keystore: Path | None, key_env: str | None, dev_account: int | None,
+    password_env: str,
+) -> tuple[Ledger, Party]:
+    ledger = open_ledger(rpc, deployment)
+    return ledger, ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+
+
+def _schedule(chain: Chain, principal: int, dues: list[str], instalments: int | None, deadline: int,
+              maturity: int) -> tuple[Instalment, ...]:
+    if dues and instalments:
+        raise fail("give either --due (repeatable) or --instalments, not both")
+    if dues:
+        out = []
+        for due in dues:
+            when, sep, amount = due.partition("=")
+            if not sep:
+                raise fail(f"--due {due!r}: use WHEN=AMOUNT, e.g. +30d=1000.00")
+            out.append(Instalment(parse_when(when, chain.now()), parse_amount(amount)))
+        return tuple(out)
+    count = instalments or 1
+    step = (maturity - deadline) // count
+    return equal_instalments(principal, [maturity - (count - 1 - i) * step for i in range(count)])
+
+
+def agreement_data(a: PrepaymentAgreement, now: int) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "status": a.status,
+        "buyer": a.buyer,
+        "seller": a.seller,
+        "bank": a.bank,
+        "warehouse": a.warehouse,
+        "goods": f"{a.quantity} {a.unit} {a.commodity}",
+        "unit_price": money(a.unit_price),
+        "price": money(a.price),
+        "margin": money(a.margin),
+        "margin_bps": a.margin_bps,
+        "principal": money(a.principal),
+        "rate_bps": a.rate_bps,
+        "delivery_deadline": _iso(a.delivery_deadline),
+        "maturity": _iso(a.maturity),
+        "principal_repaid": money(a.principal_repaid),
+        "outstanding": money(a.outstanding),
+        "accrued_interest": money(a.interest_at(now)),
+        "released_quantity": a.released_quantity,
+        "pledged_quantity": a.pledged_quantity,
+        "receipt_id": a.receipt_id or None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- buyer
+@app.command()
+def propose(
+    seller: AddressOpt,
+    bank: AddressOpt,
+    warehouse: AddressOpt,
+    commodity: Annotated[str, typer.Option(help="commodity code (≤ 16 bytes), e.g. CU-CATHODE")],
+    quantity: Annotated[int, typer.Option(min=1, help="whole units of goods")],
+    unit_price: Annotated[int, typer.Option(parser=parse_amount, metavar="AMOUNT", help="price per unit")],
+    margin_bps: Annotated[int, typer.Option(help="the buyer's margin in basis points of the price")],
+    rate_bps: Annotated[int, typer.Option(help="yearly interest rate in basis points (actual/365)")],
+    deadline: WhenOpt,
+    maturity: WhenOpt,
+    unit: Annotated[str, typer.Option(help="unit of the quantity (≤ 4 bytes)")] = "kg",
+    due: Annotated[list[str] | None, typer.Option(help="an instalment WHEN=AMOUNT (repeat for each)")] = None,
+    instalments: Annotated[int | None, typer.Option(min=1, help="equal instalments, the last at maturity")] = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose an agreement as the buyer (a distributor) and deposit the margin (approved first)."""
+    ledger, buyer = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    now = ledger.chain.now()
+    terms = PrepaymentTerms(
+        seller=seller, bank=bank, warehouse=warehouse, commodity=commodity, unit=unit, quantity=quantity,
+        unit_price=unit_price, margin_bps=margin_bps, rate_bps=rate_bps,
+        delivery_deadline=parse_when(deadline, now), maturity=parse_when(maturity, now),
+    )
+    schedule = _schedule(ledger.chain, terms.principal, list(due or []), instalments, terms.delivery_deadline,
+                         terms.maturity)
+    info(f"approving the margin {money(terms.margin)['amount']} for the prepayment contract…")
+    buyer.prepayment.authorize(terms.margin)
+    event = buyer.prepayment.propose(terms, schedule)
+    Output(as_json).result(
+        {"id": event.id, "status": event.new_status, "margin": money(event.margin),
+         "principal": money(terms.principal),
+         "schedule": [f"{_iso(i.due_date)}: {money(i.principal)['amount']}" for i in schedule_of(event)]},
+        title="Prepayment proposed",
+    )
+
+
+@app.command()
+def repay(
+    agreement_id: IdArg,
+    amount: Annotated[int | None, typer.Argument(parser=parse_amount, metavar="[AMOUNT]",
+                                                 help="principal to repay (interest is added)")] = None,
+    repay_all: Annotated[bool, typer.Option("--all", help="repay all outstanding principal")] = False,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Repay principal as the buyer, with the accrued interest on top; releases the proportional goods."""
+    if (amount is None) == (not repay_all):
+        raise fail("give the principal AMOUNT to repay, or --all")
+    ledger, buyer = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    principal = ledger.prepayment.get_agreement(agreement_id).outstanding if repay_all else amount
+    assert principal is not None
+    buyer.prepayment.authorize_repayment(agreement_id, principal)
+    event = buyer.prepayment.repay(agreement_id, principal)
+    Output(as_json).result(
+        {"id": event.id, "principal": money(event.principal), "interest": money(event.interest),
+         "outstanding": money(event.outstanding), "released_quantity": event.released_quantity,
+         "released_receipt": event.released_receipt_id or None, "pledged_quantity": event.pledged_quantity,
+         "status": event.new_status},
+        title="Prepayment repaid",
+    )
+
+
+# ---------------------------------------------------------------------------------------------- seller
+@app.command()
+def accept(
+    agreement_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accept the agreement as the seller (a core enterprise): this is its buy-back guarantee."""
+    _, seller = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = seller.prepayment.accept(agreement_id)
+    Output(as_json).result({"id": event.id, "seller": event.seller, "status": event.new_status},
+                           title="Prepayment accepted")
+
+
+@app.command("approve-settlement")
+def approve_settlement(
+    agreement_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the seller, approve what the bank may collect now: the buy-back (delivered) or the refund (funded)."""
+    ledger, seller = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    status = ledger.prepayment.get_agreement(agreement_id).status
+    if status == PrepaymentStatus.DELIVERED:
+        event = seller.prepayment.authorize_buy_back(agreement_id)
+    elif status == PrepaymentStatus.FUNDED:
+        event = seller.prepayment.authorize_refund(agreement_id)
+    else:
+        raise fail(f"agreement {agreement_id} is {status.name.lower()}: nothing for the seller to settle")
+    Output(as_json).result({"id": agreement_id, "spender": event.spender, "approved": money(event.value)},
+                           title="Settlement approved")
+
+
+# ---------------------------------------------------------------------------------------------- bank
+@app.command()
+def fund(
+    agreement_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fund the principal as the bank (approved first); the seller is paid the full price."""
+    ledger, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank.prepayment.authorize(ledger.prepayment.get_agreement(agreement_id).principal)
+    event = bank.prepayment.fund(agreement_id)
+    Output(as_json).result(
+        {"id": event.id, "principal": money(event.principal), "margin": money(event.margin),
+         "paid_to_seller": money(event.price), "seller": event.seller, "status": event.new_status},
+        title="Prepayment funded",
+    )
+
+
+@app.command("buy-back")
+def buy_back(
+    agreement_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the bank, after maturity: call the seller's buy-back guarantee (the seller approved it)."""
+    _, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.prepayment.buy_back(agreement_id)
+    Output(as_json).result(
+        {"id": event.id, "seller": event.seller, "principal": money(event.principal),
+         "interest": money(event.interest), "forfeited_margin": money(event.forfeited_margin),
+         "receipt": event.receipt_id, "quantity": event.quantity, "status": event.new_status},
+        title="Prepayment bought back",
+    )
+
+
+@app.command()
+def refund(
+    agreement_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the bank, after the delivery deadline without delivery: collect the seller's refund."""
+    _, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.prepayment.demand_refund(agreement_id)
+    Output(as_json).result(
+        {"id": event.id, "principal": money(event.principal), "interest": money(event.interest),
+         "margin_returned": money(event.margin), "status": event.new_status},
+        title="Prepayment refunded",
+    )
+
+
+# ---------------------------------------------------------------------------------------------- warehouse and all
+@app.command()
+def deliver(
+    agreement_id: IdArg,
+    lot: Annotated[str, typer.Option(help="the warehouse's lot id (≤ 16 bytes)")],
+    grade: Annotated[str, typer.Option(help="inspected grade")] = "",
+    location: Annotated[str, typer.Option(help="warehouse site or bay")] = "",
+    inspection: Annotated[Path | None, typer.Option(help="inspection certificate file (its SHA-256 is recorded)",
+                                                    exists=True, dir_okay=False)] = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Confirm as the warehouse that the goods came in: issues the receipt, born pledged under the agreement."""
+    _, warehouse = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    digest = inspection_hash(inspection.read_bytes()) if inspection else None
+    event = warehouse.prepayment.confirm_delivery(agreement_id, lot, grade=grade, location=location,
+                                                  inspection_hash=digest)
+    Output(as_json).result(
+        {"id": event.id, "receipt": event.receipt_id, "owner": event.buyer, "quantity": event.quantity,
+         "status": event.new_status},
+        title="Delivery confirmed",
+    )
+
+
+@app.command()
+def cancel(
+    agreement_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Withdraw (buyer) or decline (seller, bank) before funding; the margin goes back to the buyer."""
+    _, party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = party.prepayment.cancel(agreement_id)
+    Output(as_json).result({"id": event.id, "by": event.by, "margin_returned": money(event.margin_returned),
+                            "status": event.new_status}, title="Prepayment cancelled")
+
+
+# ---------------------------------------------------------------------------------------------- reads
+@app.command()
+def show(
+    agreement_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    as_json: JsonOpt = False,
+) -> None:
+    """An agreement with its schedule, the next instalment due and the interest accrued now."""
+    ledger = open_ledger(rpc, deployment)
+    pp = ledger.prepayment
+    a = pp.get_agreement(agreement_id)
+    if a.status == PrepaymentStatus.NONE:
+        raise fail(f"no prepayment agreement {agreement_id}")
+    data = agreement_data(a, ledger.chain.now())
+    data["schedule"] = [f"{_iso(i.due_date)}: {money(i.principal)['amount']}" for i in pp.get_schedule(agreement_id)]
+    nxt = pp.next_instalment(agreement_id) if a.status == PrepaymentStatus.DELIVERED else None
+    data["next_due"] = f"{_iso(nxt.due_date)}: {money(nxt.principal_due)['amount']}" if nxt else None
+    Output(as_json).result(data, title=f"Prepayment {agreement_id}")
+
+
+@app.command("list")
+def list_agreements(
+    party: Annotated[str | None, typer.Option(parser=parse_address, help="only agreements of this party")] = None,
+    status: Annotated[list[str] | None, typer.Option(help="only these statuses, e.g. delivered")] = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every agreement, optionally of one party or in some statuses."""
+    wanted = None
+    if status:
+        try:
+            wanted = [PrepaymentStatus[s.upper().replace("-", "_")] for s in status]
+        except KeyError as exc:
+            choices = ", ".join(s.name.lower().replace("_", "-") for s in PrepaymentStatus)
+            raise fail(f"unknown status {exc.args[0]!r}; choose from {choices}") from None
+    ledger = open_ledger(rpc, deployment)
+    now = ledger.chain.now()
+    rows = [agreement_data(a, now) for a in ledger.prepayment.list_agreements(party=party, statuses=wanted)]
+    Output(as_json).rows(rows, ["id", "status", "buyer", "seller", "goods", "outstanding", "pledged_quantity"],
+                         title="Prepayment agreements", key="agreements")
+
+
+@app.command()
+def quote(
+    agreement_id: IdArg,
+    principal: Annotated[int | None, typer.Option(parser=parse_amount, metavar="AMOUNT",
+                                                  help="principal to repay (default: all outstanding)")] = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    as_json: JsonOpt = False,
+) -> None:
+    """What the next step costs now: a repayment (and what it releases), and once overdue, buy-back or refund."""
+    ledger = open_ledger(rpc, deployment)
+    pp = ledger.prepayment
+    a = pp.get_agreement(agreement_id)
+    now = ledger.chain.now()
+    data: dict[str, Any] = {"id": agreement_id, "status": a.status}
+    if a.status == PrepaymentStatus.DELIVERED:
+        q = pp.quote_repayment(agreement_id, principal if principal is not None else a.outstanding)
+        data.update({"repay_principal": money(q.principal), "repay_interest": money(q.interest),
+                     "repay_total": money(q.total), "releases_quantity": q.released_quantity})
+        if now > a.maturity:
+            b = pp.quote_buy_back(agreement_id)
+            data.update({"buy_back_total": money(b.total), "forfeited_margin": money(b.forfeited_margin),
+                         "buy_back_quantity": b.quantity})
+    elif a.status == PrepaymentStatus.FUNDED:
+        r = pp.quote_refund(agreement_id)
+        data.update({"refund_total": money(r.total), "refund_interest": money(r.interest),
+                     "refund_due": now > a.delivery_deadline})
+    else:
+        raise fail(f"agreement {agreement_id} is {a.status.name.lower()}: nothing to quote")
+    Output(as_json).result(data, title=f"Prepayment {agreement_id} quote")

@@ -1,0 +1,501 @@
+"""`scf receivable`: accounts-receivable financing (register, confirm, split, discount, repay, default, recourse).
+
+Fragments are given as their numeric id or as ROOT.INDEX (e.g. `3.0` is the original fragment of receivable 3).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sdk._events import ContractEvent
+from sdk.cli.common import (
+    DEFAULT_DEPLOYMENT,
+    DEFAULT_PASSWORD_ENV,
+    DeploymentOpt,
+    DevAccountOpt,
+    JsonOpt,
+    KeyEnvOpt,
+    KeystoreOpt,
+    Output,
+    PasswordEnvOpt,
+    RpcOpt,
+    fail,
+    load_signer,
+    money,
+    open_ledger,
+    parse_address,
+    parse_amount,
+)
+from sdk.ledger import Party
+from sdk.receivables import Fragment, LineageNode, Receivable, fragment_id, split_fragment_id
+
+app = typer.Typer(
+    help="Receivables: register and confirm, split down the tiers, discount at banks, repay, default, recourse.",
+    no_args_is_help=True,
+)
+
+# Event fields holding token units: shown as money.
+_MONEY_FIELDS = {
+    "amount", "price", "value", "face_value", "debt", "outstanding", "total_repaid", "total_paid", "parent_value",
+    "locked", "unpaid", "exposure_released", "old_limit", "new_limit", "used", "limit", "repaid", "paid",
+    "claimable", "available", "recourse_outstanding",
+}
+_DUE_RE = re.compile(r"^\+(\d+)([dh])$")
+
+
+# ----------------------------------------------------------------------------------------------- parsing
+def parse_fragment(value: str) -> int:
+    """A fragment id: the number, or ROOT.INDEX."""
+    try:
+        if "." in value:
+            root, index = value.split(".", 1)
+            return fragment_id(int(root), int(index))
+        number = int(value, 0)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a fragment id (a number, or ROOT.INDEX like 3.1)") from None
+    if number < 2**16:
+        raise typer.BadParameter(f"{value!r} is not a fragment id; did you mean {number}.0 (the original fragment)?")
+    return number
+
+
+def parse_due(value: str, now: int) -> int:
+    """Due date: `+90d` / `+12h` from the chain's time, an ISO date or datetime (UTC), or unix seconds."""
+    match = _DUE_RE.match(value.strip())
+    if match:
+        count, unit = int(match.group(1)), match.group(2)
+        return now + count * (86_400 if unit == "d" else 3_600)
+    if value.isdigit():
+        return int(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--due {value!r}: use +90d, +12h, an ISO date such as 2026-12-31, or unix seconds") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())
+
+
+def _document(value: str) -> bytes | str | Path:
+    """A document argument: an existing file is hashed by content, anything else as its text (or a 0x hash)."""
+    path = Path(value)
+    return path if path.is_file() else value
+
+
+# ----------------------------------------------------------------------------------------------- output
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else "-"
+
+
+def _fid(fragment: int) -> str:
+    root, index = split_fragment_id(fragment)
+    return f"{root}.{index}"
+
+
+def _record(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _MONEY_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+            out[key] = money(value)
+        elif key in {"due_date", "funded_at"} and isinstance(value, int):
+            out[key] = _iso(value)
+        elif (key.endswith("fragment_id") or key in {"parent_id", "child_id"}) and isinstance(value, int):
+            out[key] = _fid(value) if value else None
+        else:
+            out[key] = value
+    return out
+
+
+def _event(event: ContractEvent) -> dict[str, Any]:
+    fields = {name: getattr(event, name) for name in event.FIELDS}
+    return _record(fields)
+
+
+def _show(as_json: bool, event: ContractEvent) -> None:
+    Output(as_json).result(_event(event), title=event.NAME)
+
+
+def _receivable(rec: Receivable) -> dict[str, Any]:
+    return _record({"root_id": rec.id, "debtor": rec.debtor, "face_value": rec.face_value, "repaid": rec.repaid,
+                    "outstanding": rec.outstanding, "due_date": rec.due_date, "status": rec.status,
+                    "overdue": rec.overdue, "fragments": rec.fragment_count, "invoice_hash": rec.invoice_hash})
+
+
+def _fragment(f: Fragment, depth: int = 0) -> dict[str, Any]:
+    return _record({"fragment_id": f.id, "parent_id": f.parent_id or 0, "depth": depth, "holder": f.holder,
+                    "value": f.value, "locked": f.locked, "paid": f.paid, "claimable": f.claimable,
+                    "status": f.status, "financed": f.financed})
+
+
+_FRAGMENT_COLUMNS = ["fragment_id", "parent_id", "holder", "value", "locked", "paid", "claimable", "status",
+                     "financed"]
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+def _party(
+    rpc: str | None, deployment: Path, keystore: Path | None, key_env: str | None, dev_account: int | None,
+    password_env: str,
+) -> Party:
+    ledger = open_ledger(rpc, deployment)
+    return ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+
+
+FragmentArg = Annotated[int, typer.Argument(parser=parse_fragment, metavar="FRAGMENT",
+                                            help="fragment id, or ROOT.INDEX (e.g. 3.0)")]
+RootArg = Annotated[int, typer.Argument(min=1, help="receivable (root) id")]
+AmountArg = Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT",
+                                          help="amount with up to two decimals, e.g. 1250.50")]
+AddressArg = Annotated[str, typer.Argument(parser=parse_address, help="address (0x…)")]
+DueOpt = Annotated[str, typer.Option("--due", help="Due date: +90d, +12h, 2026-12-31 (UTC) or unix seconds.")]
+InvoiceOpt = Annotated[str, typer.Option("--invoice", help="Invoice document: a file (hashed) or text/0x hash.")]
+PoOpt = Annotated[str | None, typer.Option("--po", help="Purchase-order document: a file or text/0x hash.",
+                                           show_default=False)]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Short reason code (≤ 32 bytes).")]
+OfferArg = Annotated[int, typer.Argument(min=1, help="offer id")]
+RateOpt = Annotated[int, typer.Option("--rate", min=0, max=10_000, help="Annual discount rate in basis points.")]
+
+
+# ----------------------------------------------------------------------------------------------- registration
+@app.command()
+def register(
+    debtor: AddressArg, face: AmountArg, due: DueOpt, invoice: InvoiceOpt, po: PoOpt = None,
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Supplier: register a receivable of FACE owed by DEBTOR (the debtor must then confirm it)."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    when = parse_due(due, party.ledger.chain.now())
+    _show(as_json, party.receivables.register(debtor, face, when, _document(invoice),
+                                              _document(po) if po else None))
+
+
+@app.command()
+def issue(
+    supplier: AddressArg, face: AmountArg, due: DueOpt, invoice: InvoiceOpt, po: PoOpt = None,
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Core enterprise: issue a payable certificate of FACE to SUPPLIER, confirmed from birth."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    when = parse_due(due, party.ledger.chain.now())
+    _show(as_json, party.receivables.issue(supplier, face, when, _document(invoice), _document(po) if po else None))
+
+
+@app.command()
+def confirm(
+    root: RootArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Debtor: confirm receivable ROOT, making it bankable."""
+    _show(as_json, _party(rpc, deployment, keystore, key_env, dev_account, password_env).receivables.confirm(root))
+
+
+@app.command()
+def reject(
+    root: RootArg, reason: ReasonOpt = "", rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Debtor: reject receivable ROOT."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.reject(root, reason))
+
+
+@app.command()
+def cancel(
+    root: RootArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Supplier: cancel receivable ROOT before the debtor confirms it."""
+    _show(as_json, _party(rpc, deployment, keystore, key_env, dev_account, password_env).receivables.cancel(root))
+
+
+# ----------------------------------------------------------------------------------------------- splitting
+@app.command()
+def offer(
+    fragment: FragmentArg, to: AddressArg, amount: AmountArg, rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Holder: offer AMOUNT of FRAGMENT to TO (locked until TO accepts or rejects, or you withdraw)."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.offer(fragment, to, amount))
+
+
+@app.command()
+def accept(
+    offer_id: OfferArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Recipient: accept offer OFFER_ID; prints the new child fragment."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.accept(offer_id))
+
+
+@app.command("reject-offer")
+def reject_offer(
+    offer_id: OfferArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Recipient: reject offer OFFER_ID."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.reject_offer(offer_id))
+
+
+@app.command("withdraw-offer")
+def withdraw_offer(
+    offer_id: OfferArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Sender: withdraw offer OFFER_ID."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.withdraw_offer(offer_id))
+
+
+# ----------------------------------------------------------------------------------------------- discounting
+@app.command("request-discount")
+def request_discount(
+    fragment: FragmentArg, bank: AddressArg, rate: RateOpt,
+    recourse: Annotated[bool, typer.Option("--recourse/--no-recourse", help="With or without recourse.")] = False,
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Holder: ask BANK to discount FRAGMENT at --rate bps a year."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.request_discount(fragment, bank, rate, with_recourse=recourse))
+
+
+@app.command("withdraw-discount")
+def withdraw_discount(
+    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Holder: withdraw the discount request on FRAGMENT."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.withdraw_discount_request(fragment))
+
+
+@app.command("decline-discount")
+def decline_discount(
+    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Bank: decline the discount request on FRAGMENT."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.decline_discount(fragment))
+
+
+@app.command()
+def discount(
+    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Bank: fund the discount request on FRAGMENT; pays the price to the holder and takes the fragment."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.discount(fragment))
+
+
+@app.command()
+def quote(
+    fragment: FragmentArg, rate: RateOpt, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    as_json: JsonOpt = False,
+) -> None:
+    """The price a bank would pay for FRAGMENT at --rate now (computed by the contract)."""
+    q = open_ledger(rpc, deployment).receivables.quote_discount(fragment, rate)
+    Output(as_json).result(_record({"fragment_id": q.fragment_id, "rate_bps": q.rate_bps,
+                                    "days_to_maturity": q.days_to_maturity, "price": q.price}), title="Quote")
+
+
+@app.command("exposure-limit")
+def exposure_limit(
+    debtor: AddressArg, limit: AmountArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Bank: set the face value it may hold financed on core enterprise DEBTOR."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.set_exposure_limit(debtor, limit))
+
+
+@app.command()
+def exposure(
+    bank: AddressArg, debtor: AddressArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    as_json: JsonOpt = False,
+) -> None:
+    """A bank's exposure limit on a core enterprise and the exposure in use."""
+    e = open_ledger(rpc, deployment).receivables.get_exposure(bank, debtor)
+    Output(as_json).result(_record({"bank": e.bank, "debtor": e.debtor, "limit": e.limit, "used": e.used,
+                                    "available": e.available}), title="Exposure")
+
+
+# ----------------------------------------------------------------------------------------------- repayment
+@app.command()
+def repay(
+    root: RootArg, amount: AmountArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Debtor: pay AMOUNT into the contract for receivable ROOT (approves the contract first)."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.repay(root, amount))
+
+
+@app.command()
+def claim(
+    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Anyone: pay FRAGMENT's claimable share to its holder."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.claim(fragment))
+
+
+@app.command()
+def distribute(
+    root: RootArg,
+    start: Annotated[int, typer.Option("--start", min=0, help="First fragment index of the batch.")] = 0,
+    count: Annotated[int | None, typer.Option("--count", min=1, max=100, show_default=False,
+                                              help="Batch size (≤ 100); default: every fragment, batch by batch.")]
+    = None,
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Anyone: pay every fragment of ROOT its claimable share, in bounded batches."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    if count is None and start == 0:
+        paid = party.receivables.distribute_all(root)
+    else:
+        paid = party.receivables.distribute(root, start, count or 100)
+    rows = [_event(p) for p in paid]
+    Output(as_json).rows(rows, ["fragment_id", "holder", "amount", "total_paid", "new_status"],
+                         title=f"Payouts of receivable {root}", key="payouts")
+
+
+# ----------------------------------------------------------------------------------------------- default, recourse
+@app.command("default")
+def declare_default(
+    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Holder: declare FRAGMENT defaulted (after the due date and grace period)."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.declare_default(fragment))
+
+
+@app.command()
+def recourse(
+    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Bank: exercise recourse on a defaulted with-recourse FRAGMENT; the seller then owes its unpaid value."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.exercise_recourse(fragment))
+
+
+@app.command("repay-recourse")
+def repay_recourse(
+    fragment: FragmentArg, amount: AmountArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Seller: repay AMOUNT of the recourse debt on FRAGMENT to the bank."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.repay_recourse(fragment, amount))
+
+
+# ----------------------------------------------------------------------------------------------- disputes
+@app.command()
+def dispute(
+    root: RootArg, reason: ReasonOpt = "", rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Debtor: dispute receivable ROOT before its due date; freezes all its fragments."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.dispute(root, reason))
+
+
+@app.command()
+def resolve(
+    root: RootArg,
+    uphold: Annotated[bool, typer.Option("--uphold/--void", help="Uphold the receivable, or void it.")],
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+) -> None:
+    """Operator: resolve the dispute on ROOT (--uphold: it stands; --void: it is voided)."""
+    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _show(as_json, party.receivables.resolve_dispute(root, upheld=uphold))
+
+
+# ----------------------------------------------------------------------------------------------- reads
+@app.command()
+def show(root: RootArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+         as_json: JsonOpt = False) -> None:
+    """Receivable ROOT and its fragments."""
+    ledger = open_ledger(rpc, deployment)
+    rec = ledger.receivables.get_receivable(root)
+    fragments = [_fragment(f) for f in ledger.receivables.list_fragments(root)]
+    out = Output(as_json)
+    if as_json:
+        out.json({"receivable": _receivable(rec), "fragments": fragments})
+        return
+    out.result(_receivable(rec), title=f"Receivable {root}")
+    out.rows(fragments, _FRAGMENT_COLUMNS, title="Fragments")
+
+
+@app.command()
+def lineage(root: RootArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+            as_json: JsonOpt = False) -> None:
+    """The fragment tree of receivable ROOT: who passed how much to whom."""
+    tree = open_ledger(rpc, deployment).receivables.lineage(root)
+    if as_json:
+        Output(True).json({"lineage": _tree(tree)})
+        return
+    rows = [{**_fragment(f, depth), "fragment_id": "  " * depth + _fid(f.id)} for depth, f in tree.walk()]
+    Output(False).rows(rows, ["fragment_id", "holder", "value", "paid", "status"], title=f"Lineage of {root}")
+
+
+def _tree(node: LineageNode) -> dict[str, Any]:
+    return {**_fragment(node.fragment), "children": [_tree(c) for c in node.children]}
+
+
+@app.command("offer-info")
+def offer_info(offer_id: OfferArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+               as_json: JsonOpt = False) -> None:
+    """Offer OFFER_ID."""
+    o = open_ledger(rpc, deployment).receivables.get_offer(offer_id)
+    Output(as_json).result(_record({"offer_id": o.id, "fragment_id": o.fragment_id, "from": o.from_, "to": o.to,
+                                    "amount": o.amount, "status": o.status}), title=f"Offer {offer_id}")
+
+
+@app.command()
+def financing(fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+              as_json: JsonOpt = False) -> None:
+    """The discount and any recourse debt of FRAGMENT."""
+    fin = open_ledger(rpc, deployment).receivables.get_financing(fragment)
+    Output(as_json).result(_record({"fragment_id": fin.fragment_id, "bank": fin.bank, "seller": fin.seller,
+                                    "rate_bps": fin.rate_bps, "with_recourse": fin.with_recourse,
+                                    "status": fin.status, "funded_at": fin.funded_at, "price": fin.price,
+                                    "recourse_outstanding": fin.recourse_outstanding}),
+                           title=f"Financing of {_fid(fragment)}")

@@ -1,0 +1,149 @@
+"""`scf demo`: the scenario runs with no arguments on the embedded chain, and against a node with --rpc."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from sdk.cli import app
+from sdk.demo import CAST, DEPOSITS, PAYMENTS
+from sdk.money import to_units
+
+REQUIRED_KEYS = {
+    "participants", "receivables", "fragments", "financings", "total_financed", "total_repaid",
+    "warehouse_receipts", "loans", "prepayments", "events_indexed", "chain",
+}
+
+
+def run_demo(tmp_path: Path, *args: str) -> dict[str, object]:
+    result = CliRunner().invoke(app, ["demo", "--no-serve", "--json", "--workdir", str(tmp_path / "w"), *args])
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def check_summary(data: dict[str, object], tmp_path: Path) -> None:
+    assert REQUIRED_KEYS <= set(data)
+    participants = data["participants"]
+    assert isinstance(participants, list)
+    assert [p["name"] for p in participants] == [a.name for a in CAST]
+    banks = {p["key"]: p["rate_bps"] for p in participants if "rate_bps" in p}
+    assert banks == {"bank1": 550, "bank2": 700}  # the seeds' rates
+    # nothing created or destroyed: balances add up to what the banks minted
+    minted = data["deposits"]
+    assert isinstance(minted, list)
+    assert [d["amount"]["units"] for d in minted[: len(DEPOSITS)]] == [to_units(d[2]) for d in DEPOSITS]
+    assert sum(p["balance"]["units"] for p in participants) == sum(d["amount"]["units"] for d in minted)
+    assert len(data["payments"]) == len(PAYMENTS)  # type: ignore[arg-type]
+    refusal = data["refusals"][0]  # type: ignore[index]
+    assert refusal["error"] == "SettlementTransferRestricted"
+    assert refusal["fields"]["reason"] == "RECIPIENT_NOT_REGISTERED"
+    # receivables: confirmed, split to tiers 2 and 3, discounted at both banks at their rates, repaid, paid out
+    financings = data["financings"]
+    assert isinstance(financings, list)
+    discounts = [f for f in financings if f["mode"] == "receivable discount"]
+    assert sorted((f["bank"], f["rate_bps"]) for f in discounts) == [
+        ("City Commercial Bank", 700), ("Large State Bank", 550)]
+    assert all(0 < f["price"]["units"] < f["face"]["units"] for f in discounts)
+    face = data["receivables"][0]["face"]["units"]  # type: ignore[index]
+    assert sum(p["amount"]["units"] for p in data["payouts"]) == face  # type: ignore[attr-defined]
+    assert {f["status"] for f in data["fragments"]} == {"paid"}  # type: ignore[attr-defined]
+    assert len(data["fragments"]) == 3  # type: ignore[arg-type]
+    # warehouse: pledged, margin called, cured and repaid; the goods left the warehouse
+    loan = data["loans"][0]  # type: ignore[index]
+    assert loan["status"] == "repaid" and loan["margin_call_ltv_bps"] > 8_000 and loan["interest"]["units"] > 0
+    assert data["warehouse_receipts"][0]["status"] == "delivered"  # type: ignore[index]
+    # prepayment: margin, bank funds the seller, three instalments each releasing a third of the goods
+    deal = data["prepayments"][0]  # type: ignore[index]
+    assert deal["status"] == "repaid" and deal["margin"]["units"] * 3 == deal["financed"]["units"]
+    assert [i["released"] for i in deal["instalments"]] == [4, 4, 4]
+    assert sum(i["principal"]["units"] for i in deal["instalments"]) == deal["financed"]["units"]
+    repaid = sum(r["amount"]["units"] for r in data["repayments"])  # type: ignore[attr-defined]
+    assert data["total_repaid"]["units"] == repaid == (face + loan["principal"]["units"] + loan["interest"]["units"]
+                                                       + deal["financed"]["units"] + deal["interest"]["units"])
+    assert data["total_financed"]["units"] == sum(f["price"]["units"] for f in financings)
+    assert [s for s in data["stages"] if s["status"] != "done"] == []  # type: ignore[attr-defined]
+    # the gateway indexed everything, keeping up stage by stage
+    assert isinstance(data["events_indexed"], int) and data["events_indexed"] > data["transactions"]  # type: ignore[operator]
+    assert Path(str(data["database"])).is_file()
+    workdir = tmp_path / "w"
+    assert json.loads((workdir / "summary.json").read_text()) == data
+    assert set(json.loads((workdir / "deployment.json").read_text())["contracts"]) >= {
+        "ParticipantRegistry", "SettlementToken"}
+
+
+def test_demo_runs_on_the_embedded_chain_with_no_arguments(tmp_path: Path) -> None:
+    data = run_demo(tmp_path)
+    assert data["chain"] == "embedded"
+    check_summary(data, tmp_path)
+
+
+def test_demo_runs_against_a_node(tmp_path: Path, own_anvil: str) -> None:
+    data = run_demo(tmp_path, "--rpc", own_anvil)
+    assert data["chain"] == own_anvil
+    check_summary(data, tmp_path)
+
+
+def test_demo_without_workdir_uses_a_fresh_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    result = CliRunner().invoke(app, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    created = list(tmp_path.glob("scf-demo-*"))
+    assert len(created) == 1 and (created[0] / "summary.json").is_file()
+    assert "Participants" in result.stdout and "Huaxia Heavy Equipment" in result.stdout
+
+
+def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> None:
+    from sdk.anvil import free_port
+
+    port, workdir = free_port(), tmp_path / "served"
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sdk.cli", "demo", "--port", str(port), "--workdir", str(workdir)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line, "the demo ended before serving"
+            lines.append(line)
+            if line.startswith("Ctrl-C stops the gateway"):
+                break
+        text = "".join(lines)
+        logins = json.loads((workdir / "logins.json").read_text())
+        assert set(logins) == {a.key for a in CAST}
+        for key, login in logins.items():
+            assert f"export SCF_TOKEN_{key.upper()}={login['token']}" in text
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):  # uvicorn starts right after the hints
+            try:
+                httpx.get(f"{url}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        core = httpx.get(f"{url}/v1/receivables", headers={"Authorization": f"Bearer {logins['core']['token']}"})
+        assert core.status_code == 200 and [r["id"] for r in core.json()["data"]] == [1]
+        outsider = httpx.get(f"{url}/v1/receivables/1",
+                             headers={"Authorization": f"Bearer {logins['warehouse']['token']}"})
+        assert outsider.status_code == 404  # not the warehouse's business
+        assert httpx.get(f"{url}/v1/receivables").status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
