@@ -49,11 +49,6 @@ def _to_bytes(value: Any) -> bytes:
     return bytes.fromhex(text[2:] if text.startswith("0x") else text)
 
 
-@lru_cache(maxsize=1024)
-def _checksum(address: str) -> str:
-    return str(to_checksum_address(address))  # cached: a ledger's logs come from a handful of contracts
-
-
 def _to_int(value: Any) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
 

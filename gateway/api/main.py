@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from gateway.api.routes import alerts, auth, balances, events, participants, positions, receivables, warehouse
+from gateway.api.routes import (
+    alerts,
+    auth,
+    balances,
+    events,
+    participants,
+    positions,
+    prepayments,
+    receivables,
+    warehouse,
+)
 
 api_router = APIRouter(prefix="/v1")
 api_router.include_router(auth.router)
@@ -13,3 +23,4 @@ api_router.include_router(receivables.router)
 api_router.include_router(warehouse.router)
 api_router.include_router(positions.router)
 api_router.include_router(alerts.router)
+api_router.include_router(prepayments.router)

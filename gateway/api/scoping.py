@@ -16,6 +16,7 @@ from gateway.models.common import table_of
 from gateway.models.events import EventLog, EventRef
 from gateway.models.links import PartyLink
 from gateway.models.participants import Participant
+from gateway.models.prepayments import Prepayment
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
 from gateway.models.warehouse import Loan, WarehouseReceipt
 
@@ -114,3 +115,11 @@ def link_count(session: Any, party: Party, kind: str) -> int | None:
     link = table_of(PartyLink).c
     return int(session.execute(select(func.count()).where(link.party == party.address, link.kind == kind))
                .scalar_one())
+
+
+def prepayments(party: Party) -> ColumnElement[bool]:
+    """Buyer, seller (core enterprise), funding bank and the warehouse of the deal."""
+    if party.is_regulator:
+        return true()
+    me = party.address
+    return or_(*(_c(Prepayment, col) == me for col in ("buyer", "seller", "bank", "warehouse")))

@@ -8,6 +8,7 @@ from gateway.models.indexer import ChangeLog, IndexedBlock, IndexerState
 from gateway.models.links import LedgerSetting, PartyLink
 from gateway.models.participants import LedgerContract, Participant
 from gateway.models.positions import MaturitySummary
+from gateway.models.prepayments import Prepayment, PrepaymentInstalment
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
 from gateway.models.warehouse import CommodityPrice, Loan, LoanCollateral, LoanProgram, WarehouseReceipt
 
@@ -32,6 +33,8 @@ __all__ = [
     "Offer",
     "Participant",
     "PartyLink",
+    "Prepayment",
+    "PrepaymentInstalment",
     "Receivable",
     "WarehouseReceipt",
 ]

@@ -79,3 +79,18 @@ def warehouse_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
     cast.warehouse.receipts.deliver(released.released_receipt_id)
     return {"pledged": pledged, "loan": loan, "traded": traded, "piece": piece, "doomed": doomed,
             "bad_loan": bad_loan, "released": released.released_receipt_id, "program": program}
+
+
+def prepayment_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
+    """A deal delivered and repaid in two of three instalments (staged pick-up), and a cancelled proposal."""
+    from tests.contracts.prepayment_support import Desk
+
+    desk = Desk(ledger, cast)
+    deal = desk.delivered()
+    agreement = ledger.prepayment.get_agreement(deal)
+    first = agreement.principal // 3
+    desk.repay(deal, first)
+    desk.repay(deal, first)
+    proposal = desk.propose().id
+    cast.distributor.prepayment.cancel(proposal)
+    return {"deal": deal, "cancelled": proposal}

@@ -18,7 +18,7 @@ from sdk import Ledger, Party
 from tests.conftest import Cast
 from tests.gateway.api_fixtures import Api
 from tests.gateway.helpers import registry_activity, token_activity
-from tests.gateway.scenarios import receivables_activity, warehouse_activity
+from tests.gateway.scenarios import prepayment_activity, receivables_activity, warehouse_activity
 
 PARTY_TYPES = ["core", "supplier1", "distributor", "bank1", "warehouse", "feeder", "riskpool", "regulator"]
 
@@ -103,6 +103,10 @@ def _receipt_involvement(ledger: Ledger, conn: Any) -> dict[str, set[int]]:
     for lid in range(1, ledger.loans.loan_count() + 1):
         loan = ledger.loans.get_loan(lid)
         out.setdefault(loan.bank, set()).update(loan.receipt_ids)
+    for pid in range(1, ledger.prepayment.next_agreement_id()):  # the bank of a prepayment deal: its collateral
+        deal = ledger.prepayment.get_agreement(pid)
+        if deal.receipt_id:
+            out.setdefault(deal.bank, set()).add(deal.receipt_id)
     return out
 
 
@@ -112,6 +116,11 @@ def _resources(ledger: Ledger, conn: Any) -> dict[str, Resource]:
     return {
         "warehouse-receipts": Resource("/v1/warehouse-receipts", lambda row, me: row["id"] in receipts.get(me, set()),
                                        lambda me: len(receipts.get(me, set())), _count(conn, "warehouse_receipt")),
+        "prepayments": Resource("/v1/prepayments",
+                                lambda row, me: me in (row["buyer"], row["seller"], row["bank"], row["warehouse"]),
+                                lambda me: _count(conn, "prepayment", lambda c: (c.buyer == me) | (c.seller == me)
+                                                  | (c.bank == me) | (c.warehouse == me)),
+                                _count(conn, "prepayment")),
         "loans": Resource("/v1/loans", lambda row, me: me in (row["bank"], row["borrower"]),
                           lambda me: _count(conn, "loan", lambda c: (c.bank == me) | (c.borrower == me)),
                           _count(conn, "loan")),
@@ -159,6 +168,7 @@ def busy_api(api: Api, ledger: Ledger, cast: Cast) -> Api:
     registry_activity(cast)
     receivables_activity(ledger, cast)
     warehouse_activity(ledger, cast)
+    prepayment_activity(ledger, cast)
     api.sync()
     return api
 

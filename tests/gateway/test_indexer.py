@@ -16,7 +16,7 @@ from sdk.chain import Chain
 from sdk.types import roles_to_mask
 from tests.conftest import Cast
 from tests.gateway.helpers import dump, indexer, registry_activity, token_activity
-from tests.gateway.scenarios import receivables_activity, warehouse_activity
+from tests.gateway.scenarios import prepayment_activity, receivables_activity, warehouse_activity
 
 
 class Crash(Exception):
@@ -78,6 +78,8 @@ def test_restart_after_crash_at_random_points_equals_fresh_reindex(
     receivables_activity(ledger, cast)
     if seed % 2:
         warehouse_activity(ledger, cast)
+    else:
+        prepayment_activity(ledger, cast)
     crashed_db = make_db()
     crashes = 0
     points: set[str] = set()

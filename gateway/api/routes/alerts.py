@@ -6,7 +6,7 @@ latest price is above the margin-call threshold, margin-call deadlines, loans ma
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
@@ -16,14 +16,16 @@ from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.routes.warehouse import OPEN_LOANS, latest_prices, loan_risk
 from gateway.models.common import money, table_of
 from gateway.models.positions import AlertPublic, AlertsPublic
+from gateway.models.prepayments import Prepayment, PrepaymentInstalment
 from gateway.models.receivables import Financing, Fragment, Receivable
 from gateway.models.warehouse import Loan
-from sdk.types import FinancingStatus, FragmentStatus, LoanStatus, ReceivableStatus
+from sdk.types import FinancingStatus, FragmentStatus, LoanStatus, PrepaymentStatus, ReceivableStatus
 
 router = APIRouter(tags=["alerts"])
 DAY = 86_400
 KINDS = ("receivable_maturing", "receivable_overdue", "fragment_defaulted", "recourse_outstanding",
-         "ltv_above_margin_call", "margin_call_deadline", "loan_maturing", "loan_overdue")
+         "ltv_above_margin_call", "margin_call_deadline", "loan_maturing", "loan_overdue", "instalment_due",
+         "instalment_overdue")
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
@@ -92,7 +94,33 @@ def read_alerts(
         elif m["maturity"] <= horizon:
             out.append(_alert("loan_maturing", "warning", "loan", m["id"], f"loan {m['id']} matures soon",
                               m["maturity"], debt))
+    out += _instalments(session, party, now, horizon)
     if kind is not None:
         out = [a for a in out if a.kind == kind]
     out.sort(key=lambda a: (SEVERITY_ORDER[a.severity], a.due_at if a.due_at is not None else 2**62, a.asset_id))
     return AlertsPublic(as_of=now, data=out[:limit], count=len(out))
+
+
+def _instalments(session: Any, party: Any, now: int, horizon: int) -> list[AlertPublic]:
+    """The next unpaid instalment of each open prepayment: due within the horizon, or overdue."""
+    p, i = table_of(Prepayment).c, table_of(PrepaymentInstalment).c
+    open_deals = (int(PrepaymentStatus.FUNDED), int(PrepaymentStatus.DELIVERED))
+    deals = {row.id: row for row in session.execute(
+        select(p.id, p.principal_repaid_units).where(scoping.prepayments(party), p.status.in_(open_deals)))}
+    out: list[AlertPublic] = []
+    scheduled: dict[int, int] = {}
+    for pid, seq, due, units in session.execute(
+        select(i.prepayment_id, i.seq, i.due_date, i.principal_units).where(i.prepayment_id.in_(list(deals)))
+        .order_by(i.prepayment_id, i.seq)
+    ):
+        before = scheduled.get(pid, 0)
+        scheduled[pid] = before + units
+        repaid = deals[pid].principal_repaid_units
+        if repaid >= before + units or before > repaid or due > horizon:
+            continue  # paid, a later instalment, or not due soon
+        owed = before + units - repaid
+        late = due <= now
+        what = "is overdue" if late else "falls due"
+        out.append(_alert("instalment_overdue" if late else "instalment_due", "critical" if late else "warning",
+                          "prepayment", pid, f"prepayment {pid} instalment {seq + 1} {what}", due, owed))
+    return out

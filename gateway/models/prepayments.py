@@ -1,0 +1,100 @@
+"""Prepayment (confirmed-warehouse) agreements and their instalment schedules."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+from gateway.models.common import big
+
+
+class Prepayment(SQLModel, table=True):
+    __tablename__ = "prepayment"
+
+    id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    buyer: str = Field(max_length=42, index=True)
+    seller: str = Field(max_length=42, index=True)
+    bank: str = Field(max_length=42, index=True)
+    warehouse: str = Field(max_length=42, index=True)
+    commodity: str = Field(max_length=32)
+    unit: str = Field(max_length=8)
+    quantity: int = big()
+    unit_price_units: int = big()
+    price_units: int = big()  # quantity x unit price
+    margin_units: int = big()
+    margin_bps: int
+    rate_bps: int
+    principal_units: int = big(default=0)  # funded by the bank
+    principal_repaid_units: int = big(default=0)
+    interest_paid_units: int = big(default=0)
+    outstanding_units: int = big(default=0)
+    delivery_deadline: int = big()
+    maturity: int = big()
+    status: int
+    receipt_id: int | None = big(default=None, nullable=True)
+    pledged_quantity: int = big(default=0)
+    released_quantity: int = big(default=0)
+    created_at: int = big()
+    funded_at: int | None = big(default=None, nullable=True)
+    delivered_at: int | None = big(default=None, nullable=True)
+    closed_at: int | None = big(default=None, nullable=True)
+    updated_block: int = big()
+
+
+class PrepaymentInstalment(SQLModel, table=True):
+    __tablename__ = "prepayment_instalment"
+
+    prepayment_id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(primary_key=True)
+    due_date: int = big()
+    principal_units: int = big()
+
+
+class InstalmentPublic(SQLModel):
+    seq: int
+    due_date: int
+    principal: str
+    principal_units: int
+
+
+class PrepaymentPublic(SQLModel):
+    id: int
+    buyer: str
+    seller: str
+    bank: str
+    warehouse: str
+    commodity: str
+    unit: str
+    quantity: int
+    unit_price: str
+    unit_price_units: int
+    price: str
+    price_units: int
+    margin: str
+    margin_units: int
+    margin_bps: int
+    rate_bps: int
+    principal: str
+    principal_units: int
+    principal_repaid: str
+    principal_repaid_units: int
+    interest_paid: str
+    interest_paid_units: int
+    outstanding: str
+    outstanding_units: int
+    delivery_deadline: int
+    maturity: int
+    status: str
+    receipt_id: int | None
+    pledged_quantity: int
+    released_quantity: int
+    schedule: list[InstalmentPublic]
+    created_at: int
+    funded_at: int | None
+    delivered_at: int | None
+    closed_at: int | None
+
+
+class PrepaymentsPublic(SQLModel):
+    data: list[PrepaymentPublic]
+    count: int
+    next_cursor: str | None = None
