@@ -6,8 +6,8 @@ Sections of the result (one JSON object):
 * ``throughput``: operations per second through the SDK's pipelined path against anvil (``sdk_ops_per_s``),
   the same signed transactions replayed over raw JSON-RPC in the same run (``raw_ops_per_s``), their
   ``ratio``, and the SDK on the embedded in-process chain (``embedded_ops_per_s``).
-* ``indexer``, ``api``, ``memory``: measured by the gateway's benchmark once the gateway exists; until then
-  they say why they are missing.
+* ``indexer``, ``memory``, ``api``: the gateway's backfill speed against raw ``eth_getLogs``, its peak RSS at two
+  sizes, and API latency under open-loop load (see :mod:`sdk.bench_gateway`).
 
 How the throughput ratio is measured: the workload runs through the SDK (encode, sign with local nonces,
 pipelined submission, batched receipts, status check) from a chain snapshot; the chain is reverted to the
@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,14 +86,20 @@ class BenchSettings:
     rounds: int = 5
     embedded_ops: int = 30
     sequential_ops: int = 30
+    index_events: int = 16_000  # events on anvil for the backfill (a quarter of them for the smaller size)
+    api_rows: tuple[int, ...] = (10_000, 100_000)  # synthetic receivables in the API's database
+    api_seconds: float = 10.0  # per load step
+    api_rates: tuple[int, ...] = (50, 100, 200, 400, 800, 1_600)
 
     @classmethod
     def make(cls, quick: bool = False, rpc: str | None = None, ops: int | None = None) -> BenchSettings:
-        base = cls(quick=True, rpc=rpc, ops=120, rounds=3, embedded_ops=10, sequential_ops=15) if quick \
+        base = cls(quick=True, rpc=rpc, ops=80, rounds=2, embedded_ops=8, sequential_ops=10, index_events=4_000,
+                   api_rows=(2_000, 10_000), api_seconds=2.0, api_rates=(50, 100, 200, 400, 800)) if quick \
             else cls(quick=False, rpc=rpc)
         if ops is not None:  # an explicit size (tests use a tiny one) scales every section
-            return cls(quick=base.quick, rpc=rpc, ops=ops, rounds=min(base.rounds, 2), embedded_ops=max(ops // 4, 1),
-                       sequential_ops=max(ops // 4, 1))
+            return replace(base, ops=ops, rounds=min(base.rounds, 2), embedded_ops=max(ops // 4, 1),
+                           sequential_ops=max(ops // 4, 1), index_events=max(ops * 20, 200),
+                           api_rows=(max(ops * 10, 100), max(ops * 20, 200)), api_seconds=1.0, api_rates=(100,))
         return base
 
 
@@ -491,24 +497,50 @@ def measure_throughput(cast: BenchCast, settings: BenchSettings, step: Callable[
     }
 
 
-def measure_embedded(settings: BenchSettings, workload: Workload | None = None) -> float:
+def measure_embedded(settings: BenchSettings, workload: Workload | None = None) -> dict[str, Any]:
+    """The workload on the embedded chain; then the gateway indexes the same blocks (it must keep up)."""
+    from sdk.bench_gateway import index_embedded
+
     work = workload or WORKLOADS[0]
-    cast = setup_cast(connect(), payees=4)
+    chain = connect()
+    produced = time.perf_counter()
+    cast = setup_cast(chain, payees=4)
     started = time.perf_counter()
     work.run(cast, settings.embedded_ops)
-    return settings.embedded_ops / (time.perf_counter() - started)
+    finished = time.perf_counter()
+    index_s = index_embedded(chain, cast.ledger.deployment)
+    produce_s = finished - produced  # every block the indexer read: set-up and workload
+    return {
+        "embedded_ops_per_s": round(settings.embedded_ops / (finished - started), 2),
+        "embedded_ops": settings.embedded_ops,
+        "embedded_blocks": chain.block_number,
+        "embedded_produce_s": round(produce_s, 2),
+        "embedded_index_s": round(index_s, 2),
+        "embedded_index_ratio": round(index_s / produce_s, 3),
+    }
+
+
+def produce_events(cast: BenchCast, events: int) -> tuple[int, int]:
+    """Fill the chain with receivable lifecycles until it holds about `events` ledger events; returns the block
+    at about a quarter of them and the last block."""
+    per_lifecycle = 13  # measured: register, confirm, offer, accept, request, discount (2), repay (2), claims (4)
+    quarter = None
+    made = 0
+    while made < events:
+        batch = min(PIPELINE_DEPTH, max(1, (events - made) // per_lifecycle + 1))
+        _lifecycles(cast, batch)
+        made += batch * per_lifecycle
+        if quarter is None and made >= events // 4:
+            quarter = cast.chain.block_number
+    head = cast.chain.block_number
+    return quarter or head, head
 
 
 # ------------------------------------------------------------------------------------------------ sections
 Section = Callable[[BenchSettings, Callable[[str], None]], dict[str, Any]]
 
-#: Sections measured by other parts of the project (the gateway adds indexer, api and memory).
+#: Further sections, each measured after the others (name -> function).
 SECTIONS: dict[str, Section] = {}
-PENDING_SECTIONS = {
-    "indexer": "needs the gateway's indexer (issue 5); measured once it lands",
-    "api": "needs the gateway's API (issue 5); measured once it lands",
-    "memory": "peak RSS of the gateway's indexer during backfill (issue 5); measured once it lands",
-}
 
 
 def machine() -> dict[str, Any]:
@@ -540,7 +572,8 @@ def machine() -> dict[str, Any]:
 
 def plan(settings: BenchSettings) -> int:
     """Number of progress steps of a run."""
-    return 2 + 2 * settings.rounds + 1 + 1 + len(SECTIONS)
+    api_steps = 2 * len(settings.api_rows) + len(settings.api_rows) + 2
+    return 2 + 2 * settings.rounds + 1 + 1 + 3 + api_steps + len(SECTIONS)
 
 
 def run(settings: BenchSettings, step: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -572,17 +605,25 @@ def run(settings: BenchSettings, step: Callable[[str], None] | None = None) -> d
         result["gas_missing"] = [name for name in GAS_EXPECTED if name not in result["gas"]]
         report("gas per operation")
         result["throughput"] = measure_throughput(cast, settings, report)
+        from sdk.bench_gateway import measure_api, measure_indexer
+
+        quarter, head = produce_events(cast, settings.index_events)
+        report(f"filled anvil with receivable lifecycles up to block {head}")
+        result["indexer"], result["memory"] = measure_indexer(chain.url, cast.ledger.deployment, [quarter, head],
+                                                              report)
     finally:
         if node is not None:
             node.stop()
-    result["throughput"]["embedded_ops_per_s"] = round(measure_embedded(settings), 2)
-    result["throughput"]["embedded_ops"] = settings.embedded_ops
-    report("throughput on the embedded chain")
+    embedded = measure_embedded(settings)
+    result["throughput"].update({k: v for k, v in embedded.items() if k in ("embedded_ops_per_s", "embedded_ops")})
+    result["indexer"].update({k: v for k, v in embedded.items() if k.startswith("embedded_") and
+                              k not in ("embedded_ops_per_s", "embedded_ops")})
+    result["indexer"]["embedded_keeps_up"] = embedded["embedded_index_ratio"] <= 1.0
+    report("throughput and indexing on the embedded chain")
+    result["api"] = measure_api(settings.api_rows, settings.api_seconds, settings.api_rates, report)
     for name, section in SECTIONS.items():
         result[name] = section(settings, report)
         report(name)
-    for name, reason in PENDING_SECTIONS.items():
-        result.setdefault(name, {"measured": False, "reason": reason})
     result["meta"]["duration_s"] = round(time.perf_counter() - started, 1)
     result["meta"]["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     return result

@@ -264,12 +264,14 @@ class Chain(ABC):
     def wait(self, pending: PendingTx, timeout: float = 120.0) -> TxReceipt:
         """Wait for the receipt; a reverted transaction raises its decoded error."""
         deadline = time.monotonic() + timeout
+        progress = time.monotonic()
         while True:
             receipt = self._get_receipt(pending.tx_hash)
             if receipt is not None:
                 break
             if time.monotonic() > deadline:
                 raise TransactionError(f"no receipt for {pending.tx_hash} after {timeout:.0f} s")
+            progress = self._maybe_nudge(progress)
             time.sleep(self.receipt_poll_interval)
         if receipt["status"] != 1:
             raise self._tag(self._replay_revert(pending, int(receipt["blockNumber"])), pending.tx_hash,
@@ -279,6 +281,7 @@ class Chain(ABC):
     def wait_all(self, pending: Sequence[PendingTx], timeout: float = 120.0) -> list[TxReceipt]:
         """Wait for every receipt (fetched in batches where the backend can), then raise the first revert."""
         deadline = time.monotonic() + timeout
+        progress = time.monotonic()
         receipts: list[TxReceipt | None] = [None] * len(pending)
         missing = list(range(len(pending)))
         while missing:
@@ -289,11 +292,14 @@ class Chain(ABC):
                     still.append(i)
                 else:
                     receipts[i] = receipt
+            if len(still) < len(missing):
+                progress = time.monotonic()
             missing = still
             if not missing:
                 break
             if time.monotonic() > deadline:
                 raise TransactionError(f"no receipt for {pending[missing[0]].tx_hash} after {timeout:.0f} s")
+            progress = self._maybe_nudge(progress)
             time.sleep(self.receipt_poll_interval)
         done = cast(list[TxReceipt], receipts)
         for p, receipt in zip(pending, done, strict=True):
@@ -316,6 +322,18 @@ class Chain(ABC):
 
     def _get_receipts(self, tx_hashes: Sequence[str]) -> list[TxReceipt | None]:
         return [self._get_receipt(h) for h in tx_hashes]
+
+    #: Seconds without a new receipt after which :meth:`_nudge` runs (None: never).
+    stall_nudge_after: float | None = None
+
+    def _maybe_nudge(self, progress: float) -> float:
+        if self.stall_nudge_after is not None and time.monotonic() - progress > self.stall_nudge_after:
+            self._nudge()
+            return time.monotonic()
+        return progress
+
+    def _nudge(self) -> None:  # noqa: B027 - an optional hook
+        """Help a dev node that left transactions pending (see RpcChain)."""
 
     def _get_receipt(self, tx_hash: str) -> TxReceipt | None:
         try:
@@ -631,6 +649,13 @@ class RpcChain(Chain):
         )
         self.receipt_batch = 200
         self.max_in_flight: int | None = None  # per sender; see send_many
+        self.stall_nudge_after = 1.0 if self.is_anvil else None
+
+    def _nudge(self) -> None:
+        # anvil's automine mines one block per arrival notification and coalesces notifications that come in
+        # while it mines: a transaction can then sit in its pool until the next one arrives. Mine it.
+        if self.is_anvil and int(self._rpc("txpool_status", []).get("pending", "0x0"), 16) > 0:
+            self._rpc("evm_mine", [])
 
     # ---------------------------------------------------------------- lean hot paths
     @property

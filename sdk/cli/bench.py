@@ -79,10 +79,41 @@ def report_tables(out: Output, result: dict[str, Any]) -> list[Any]:
             ],
         ))
         tables.append(f"[dim]operation: {tp['operation_note']}[/]")
-    for name in ("indexer", "api", "memory"):
-        section = result.get(name)
-        if isinstance(section, dict) and section.get("measured") is False:
-            tables.append(f"[dim]{name}: not measured: {section['reason']}[/]")
+    ix = result.get("indexer")
+    if ix:
+        ok = "ok" if ix["meets_target"] else "BELOW TARGET"
+        tables.append(out.table(
+            f"Indexer: backfill of {ix['events']:,} events ({ix['blocks']:,} blocks) from anvil into SQLite",
+            ["measure", "value", "target"],
+            [
+                ["indexed events/s", f"{ix['events_per_s']:,.0f}", f"≥ {ix['target_events_per_s']:,}"],
+                ["raw eth_getLogs events/s, same range", f"{ix['raw_events_per_s']:,.0f}", ""],
+                ["ratio indexed / raw", f"{ix['ratio']:.3f} {ok}", f"≥ {ix['target_ratio']}"],
+                ["embedded chain: index s / produce s",
+                 f"{ix['embedded_index_s']} / {ix['embedded_produce_s']} = {ix['embedded_index_ratio']:.3f} "
+                 + ("ok" if ix["embedded_keeps_up"] else "FALLS BEHIND"), "≤ 1.0"],
+            ],
+        ))
+    mem = result.get("memory")
+    if mem:
+        tables.append(out.table(
+            f"Memory: {mem['what']} (growth ×{mem['growth']})", ["events", "peak RSS (MiB)"],
+            [[f"{m['events']:,}", f"{m['peak_rss_mib']:,.1f}"] for m in mem["sizes"]],
+        ))
+    api = result.get("api")
+    if api:
+        rows = []
+        for name in ("receivables", "positions"):
+            entry = api[name]
+            for size, run in entry["by_rows"].items():
+                rows.append([entry["path"], f"{int(size):,}", f"{run['p50_ms']:.1f}", f"{run['p99_ms']:.1f}",
+                             f"{run['achieved_rps']:,.0f}", str(run["errors"]),
+                             f"{entry.get('max_rps', '-')}" if size == str(entry["rows"]) else ""])
+        tables.append(out.table(
+            f"API at {api['offered_rps']} req/s offered ({api['load']}); target p99 ≤ {api['target_p99_ms']:.0f} ms, "
+            f"max rate at p99 ≤ {api['max_rps_p99_ms']:.0f} ms",
+            ["endpoint", "rows", "p50 ms", "p99 ms", "req/s", "errors", "max req/s"], rows,
+        ))
     meta = result.get("meta", {})
     machine = meta.get("machine", {})
     if machine.get("ecc_backend") == "NativeECCBackend":

@@ -414,7 +414,8 @@ class Output:
 
 
 _RIGHT_COLUMNS = {"amount", "balance", "units", "gas", "count", "block", "rate", "face", "ops/s", "tx/s", "paid out",
-                  "cost",
+                  "cost", "target", "rows", "p50 ms", "p99 ms", "req/s", "errors", "max req/s",
+                  "peak rss (mib)", "events",
                   "paid", "principal", "interest", "days"}
 
 

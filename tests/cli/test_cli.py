@@ -205,13 +205,22 @@ def test_missing_deployment_file_points_to_scf_deploy(runner: CliRunner, own_anv
     assert error_lines(out) == ["error: deployment file nowhere.json not found: run `scf deploy` first"]
 
 
+@pytest.mark.slow
 def test_bench_reports_every_section_with_positive_numbers(runner: CliRunner, own_anvil: str) -> None:
-    data = scf_json(runner, "bench", "--rpc", own_anvil, "--ops", "6", "--out", "bench.json")
-    assert json.loads(Path("bench.json").read_text())["throughput"]["ops_per_round"] == 6
+    data = scf_json(runner, "bench", "--rpc", own_anvil, "--ops", "4", "--out", "bench.json")
+    assert json.loads(Path("bench.json").read_text()) == data
     assert {"gas", "throughput", "indexer", "api", "memory", "meta"} <= set(data)
     gas = data["gas"]
-    assert isinstance(gas, dict) and gas["token.transfer"]["gas"] > 21_000
-    tp = data["throughput"]
-    assert isinstance(tp, dict)
+    assert isinstance(gas, dict) and gas["receivable.register"]["gas"] > 21_000
+    assert data["gas_missing"] == []
+    tp, ix, api, memory = data["throughput"], data["indexer"], data["api"], data["memory"]
+    assert isinstance(tp, dict) and isinstance(ix, dict) and isinstance(api, dict) and isinstance(memory, dict)
+    assert tp["ops_per_round"] == 4
     for key in ("sdk_ops_per_s", "raw_ops_per_s", "ratio", "embedded_ops_per_s", "sdk_sequential_ops_per_s"):
         assert tp[key] > 0, key
+    for key in ("events", "events_per_s", "raw_events_per_s", "ratio", "embedded_index_s", "embedded_produce_s"):
+        assert ix[key] > 0, key
+    for name in ("receivables", "positions"):
+        assert api[name]["rows"] > 0 and api[name]["p50_ms"] > 0 and api[name]["p99_ms"] >= api[name]["p50_ms"]
+        assert api[name]["max_rps"] >= 0
+    assert [s["events"] > 0 and s["peak_rss_mib"] > 0 for s in memory["sizes"]] == [True, True]

@@ -139,3 +139,17 @@ def test_in_flight_window_still_delivers_every_transaction(own_anvil: str) -> No
     pending = chain.send_many(TxRequest(sender, receiver.address, b"", gas=21_000, value=1) for _ in range(12))
     assert [r["status"] for r in chain.wait_all(pending)] == [1] * 12
     assert chain.w3.eth.get_balance(receiver.address) == 12
+
+
+def test_a_transaction_left_pending_on_anvil_gets_mined() -> None:
+    from sdk.anvil import AnvilNode
+
+    with AnvilNode(extra_args=["--no-mining"]) as node:  # nothing is mined unless asked: the worst case
+        chain = connect(node.url)
+        assert isinstance(chain, RpcChain) and chain.stall_nudge_after is not None
+        sender, receiver = Account.from_key(ANVIL_DEV_KEYS[1]), Account.create()
+        pending = chain.send_many(TxRequest(sender, receiver.address, b"", gas=21_000, value=5) for _ in range(3))
+        assert [r["status"] for r in chain.wait_all(pending, timeout=20)] == [1, 1, 1]
+        single = chain.send(sender, receiver.address, b"", gas=21_000, value=1)
+        assert chain.wait(single, timeout=20)["status"] == 1
+        assert chain.w3.eth.get_balance(receiver.address) == 16
