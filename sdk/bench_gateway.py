@@ -250,6 +250,9 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+REQUEST_TIMEOUT_S = 10.0
+
+
 async def _open_loop(host: str, port: int, path: str, token: str, rate: float, duration: float,
                      max_connections: int = 64) -> dict[str, Any]:
     """Requests at a constant arrival rate over keep-alive HTTP/1.1 connections; latency from the due time."""
@@ -262,32 +265,39 @@ async def _open_loop(host: str, port: int, path: str, token: str, rate: float, d
     errors = 0
 
     async def one(due: float) -> None:
-        nonlocal opened, errors
+        nonlocal errors
         async with available:
-            if idle:
-                reader, writer = idle.pop()
-            else:
-                reader, writer = await asyncio.open_connection(host, port)
-                opened += 1
-            try:
-                writer.write(request)
-                await writer.drain()
-                status = await reader.readline()
-                length = 0
-                while True:
-                    line = await reader.readline()
-                    if line in (b"\r\n", b""):
-                        break
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                await reader.readexactly(length)
-                if not status.startswith(b"HTTP/1.1 200"):
-                    errors += 1
-                latencies.append((time.perf_counter() - due) * 1000)
-                idle.append((reader, writer))
-            except (OSError, asyncio.IncompleteReadError):
+            try:  # a stalled server or a half-closed keep-alive socket must not hang the run: count it as an error
+                await asyncio.wait_for(exchange(due), timeout=REQUEST_TIMEOUT_S)
+            except TimeoutError:
                 errors += 1
-                writer.close()
+
+    async def exchange(due: float) -> None:
+        nonlocal opened, errors
+        if idle:
+            reader, writer = idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(host, port)
+            opened += 1
+        try:
+            writer.write(request)
+            await writer.drain()
+            status = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            if not status.startswith(b"HTTP/1.1 200"):
+                errors += 1
+            latencies.append((time.perf_counter() - due) * 1000)
+            idle.append((reader, writer))
+        except (OSError, asyncio.IncompleteReadError):
+            errors += 1
+            writer.close()
 
     warm = time.perf_counter()  # steady state: a few connections open and the server warm
     await asyncio.gather(*(one(warm) for _ in range(min(8, max_connections))))
