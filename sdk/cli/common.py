@@ -11,8 +11,7 @@ A domain module (``sdk/cli/<domain>.py``) uses them like this::
         keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
         password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
     ) -> None:
-        ledger = open_ledger(rpc, deployment)
-        party = ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+        party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
         event = party.receivables.confirm(receivable_id)
         out = Output(as_json)
         out.result({"id": event.id, "tx": ...}, title="Receivable confirmed")
@@ -54,7 +53,7 @@ from sdk.errors import (
     LedgerError,
     LedgerValueError,
 )
-from sdk.ledger import Ledger
+from sdk.ledger import Ledger, Party
 from sdk.money import format_units, to_units
 from sdk.types import Role
 
@@ -236,6 +235,21 @@ def open_ledger(rpc: str | None, deployment: Path) -> Ledger:
         )
     chain = open_chain(rpc)
     return Ledger.connect(chain, deployment)
+
+
+def open_party(
+    rpc: str | None,
+    deployment: Path,
+    keystore: Path | None,
+    key_env: str | None,
+    dev_account: int | None,
+    password_env: str = DEFAULT_PASSWORD_ENV,
+) -> Party:
+    """Attach to the deployment and sign as the key from --keystore, --key-env or --dev-account.
+
+    The ledger is `party.ledger`."""
+    ledger = open_ledger(rpc, deployment)
+    return ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
 
 
 # ----------------------------------------------------------------------------------------------- keys

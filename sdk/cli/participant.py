@@ -20,9 +20,9 @@ from sdk.cli.common import (
     PasswordEnvOpt,
     RpcOpt,
     fail,
-    load_signer,
     money,
     open_ledger,
+    open_party,
     parse_address,
     parse_roles,
     role_name,
@@ -61,11 +61,6 @@ def participant_data(p: Participant) -> dict[str, Any]:
 def _iso(ts: int) -> str | None:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else None
 
-
-def _operator(ledger: Ledger, keystore: Any, key_env: Any, dev_account: Any, password_env: str) -> Any:
-    return ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
-
-
 @app.command()
 def admit(
     account: AccountArg,
@@ -82,8 +77,8 @@ def admit(
 ) -> None:
     """Admit ACCOUNT with its roles after off-chain KYC (operator only)."""
     roles = parse_roles(role)
-    ledger = open_ledger(rpc, deployment)
-    op = _operator(ledger, keystore, key_env, dev_account, password_env)
+    op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = op.ledger
     op.registry.admit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant admitted")
 
@@ -104,8 +99,8 @@ def readmit(
 ) -> None:
     """Renew ACCOUNT's KYC, roles or identity and make it active again (operator only)."""
     roles = parse_roles(role)
-    ledger = open_ledger(rpc, deployment)
-    op = _operator(ledger, keystore, key_env, dev_account, password_env)
+    op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = op.ledger
     op.registry.readmit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)),
                            title="Participant re-admitted")
@@ -124,8 +119,8 @@ def suspend(
     as_json: JsonOpt = False,
 ) -> None:
     """Suspend ACCOUNT: it can no longer act, send or receive (operator only)."""
-    ledger = open_ledger(rpc, deployment)
-    op = _operator(ledger, keystore, key_env, dev_account, password_env)
+    op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = op.ledger
     op.registry.suspend(account, reason)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant suspended")
 
@@ -142,8 +137,8 @@ def resume(
     as_json: JsonOpt = False,
 ) -> None:
     """Lift ACCOUNT's suspension (operator only)."""
-    ledger = open_ledger(rpc, deployment)
-    op = _operator(ledger, keystore, key_env, dev_account, password_env)
+    op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = op.ledger
     op.registry.resume(account)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant resumed")
 

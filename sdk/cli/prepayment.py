@@ -29,13 +29,12 @@ from sdk.cli.common import (
     RpcOpt,
     fail,
     info,
-    load_signer,
     money,
     open_ledger,
+    open_party,
     parse_address,
     parse_amount,
 )
-from sdk.ledger import Ledger, Party
 from sdk.prepayment import (
     Instalment,
     PrepaymentAgreement,
@@ -78,15 +77,6 @@ def parse_when(value: str, now: int) -> int:
 
 def _iso(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if timestamp else "-"
-
-
-def _party(
-    rpc: str | None, deployment: Path, keystore: Path | None, key_env: str | None, dev_account: int | None,
-    password_env: str,
-) -> tuple[Ledger, Party]:
-    ledger = open_ledger(rpc, deployment)
-    return ledger, ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
-
 
 def _schedule(chain: Chain, principal: int, dues: list[str], instalments: int | None, deadline: int,
               maturity: int) -> tuple[Instalment, ...]:
@@ -156,7 +146,8 @@ def propose(
     as_json: JsonOpt = False,
 ) -> None:
     """Propose an agreement as the buyer (a distributor) and deposit the margin (approved first)."""
-    ledger, buyer = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    buyer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = buyer.ledger
     now = ledger.chain.now()
     terms = PrepaymentTerms(
         seller=seller, bank=bank, warehouse=warehouse, commodity=commodity, unit=unit, quantity=quantity,
@@ -193,7 +184,8 @@ def repay(
     """Repay principal as the buyer, with the accrued interest on top; releases the proportional goods."""
     if (amount is None) == (not repay_all):
         raise fail("give the principal AMOUNT to repay, or --all")
-    ledger, buyer = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    buyer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = buyer.ledger
     principal = ledger.prepayment.get_agreement(agreement_id).outstanding if repay_all else amount
     assert principal is not None
     buyer.prepayment.authorize_repayment(agreement_id, principal)
@@ -220,7 +212,7 @@ def accept(
     as_json: JsonOpt = False,
 ) -> None:
     """Accept the agreement as the seller (a core enterprise): this is its buy-back guarantee."""
-    _, seller = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    seller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = seller.prepayment.accept(agreement_id)
     Output(as_json).result({"id": event.id, "seller": event.seller, "status": event.new_status},
                            title="Prepayment accepted")
@@ -238,7 +230,8 @@ def approve_settlement(
     as_json: JsonOpt = False,
 ) -> None:
     """As the seller, approve what the bank may collect now: the buy-back (delivered) or the refund (funded)."""
-    ledger, seller = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    seller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = seller.ledger
     status = ledger.prepayment.get_agreement(agreement_id).status
     if status == PrepaymentStatus.DELIVERED:
         event = seller.prepayment.authorize_buy_back(agreement_id)
@@ -263,7 +256,8 @@ def fund(
     as_json: JsonOpt = False,
 ) -> None:
     """Fund the principal as the bank (approved first); the seller is paid the full price."""
-    ledger, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = bank.ledger
     bank.prepayment.authorize(ledger.prepayment.get_agreement(agreement_id).principal)
     event = bank.prepayment.fund(agreement_id)
     Output(as_json).result(
@@ -285,7 +279,7 @@ def buy_back(
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, after maturity: call the seller's buy-back guarantee (the seller approved it)."""
-    _, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = bank.prepayment.buy_back(agreement_id)
     Output(as_json).result(
         {"id": event.id, "seller": event.seller, "principal": money(event.principal),
@@ -307,7 +301,7 @@ def refund(
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, after the delivery deadline without delivery: collect the seller's refund."""
-    _, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = bank.prepayment.demand_refund(agreement_id)
     Output(as_json).result(
         {"id": event.id, "principal": money(event.principal), "interest": money(event.interest),
@@ -334,7 +328,7 @@ def deliver(
     as_json: JsonOpt = False,
 ) -> None:
     """Confirm as the warehouse that the goods came in: issues the receipt, born pledged under the agreement."""
-    _, warehouse = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    warehouse = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     digest = inspection_hash(inspection.read_bytes()) if inspection else None
     event = warehouse.prepayment.confirm_delivery(agreement_id, lot, grade=grade, location=location,
                                                   inspection_hash=digest)
@@ -357,7 +351,7 @@ def cancel(
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw (buyer) or decline (seller, bank) before funding; the margin goes back to the buyer."""
-    _, party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = party.prepayment.cancel(agreement_id)
     Output(as_json).result({"id": event.id, "by": event.by, "margin_returned": money(event.margin_returned),
                             "status": event.new_status}, title="Prepayment cancelled")

@@ -26,13 +26,13 @@ from sdk.cli.common import (
     PasswordEnvOpt,
     RpcOpt,
     fail,
-    load_signer,
     money,
     open_ledger,
+    open_party,
     parse_address,
     parse_amount,
 )
-from sdk.ledger import Ledger, Party
+from sdk.ledger import Ledger
 from sdk.warehouse import (
     MAX_UINT256,
     Feed,
@@ -65,13 +65,6 @@ AmountArg = Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT",
 CommodityArg = Annotated[str, typer.Argument(help="commodity code, e.g. CU-CATHODE (at most 16 bytes)")]
 HOUR = 3_600
 DAY = 86_400
-
-
-def _party(rpc: str | None, deployment: Path, keystore: Path | None, key_env: str | None, dev_account: int | None,
-           password_env: str) -> tuple[Ledger, Party]:
-    ledger = open_ledger(rpc, deployment)
-    return ledger, ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
-
 
 def receipt_data(r: Receipt) -> dict[str, Any]:
     return {
@@ -127,7 +120,8 @@ def issue(
     digest = inspection_hash(inspection_file.read_bytes()) if inspection_file else None
     terms = ReceiptTerms(commodity=commodity, unit=unit, lot_id=lot, grade=grade, location=location,
                          inspection_hash=digest)
-    ledger, warehouse = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    warehouse = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = warehouse.ledger
     event = warehouse.receipts.issue(owner, terms, quantity)
     Output(as_json).result(receipt_data(ledger.receipts.get_receipt(event.id)), title="Receipt issued")
 
@@ -156,7 +150,8 @@ def split(
     as_json: JsonOpt = False,
 ) -> None:
     """Split QUANTITY off a free receipt into a new child receipt."""
-    ledger, holder = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    holder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = holder.ledger
     event = holder.receipts.split(receipt_id, quantity, to)
     Output(as_json).result({"parent_id": event.id, "parent_quantity": event.parent_quantity,
                             "child": receipt_data(ledger.receipts.get_receipt(event.child_id))},
@@ -172,7 +167,7 @@ def transfer(
     as_json: JsonOpt = False,
 ) -> None:
     """Pass title of a free receipt to TO (an active participant)."""
-    _, holder = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    holder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = holder.receipts.transfer(receipt_id, to)
     Output(as_json).result({"id": receipt_id, "from": event.from_, "to": event.to}, title="Receipt transferred")
 
@@ -185,7 +180,7 @@ def present(
     as_json: JsonOpt = False,
 ) -> None:
     """Present a receipt to its warehouse for delivery out (approves the warehouse to burn it)."""
-    _, holder = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    holder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = holder.receipts.present(receipt_id)
     Output(as_json).result({"id": receipt_id, "holder": event.owner, "warehouse": event.approved},
                            title="Receipt presented")
@@ -199,7 +194,7 @@ def deliver(
     as_json: JsonOpt = False,
 ) -> None:
     """Deliver the goods of a presented free receipt out of the signing warehouse and burn the receipt."""
-    _, warehouse = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    warehouse = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = warehouse.receipts.deliver(receipt_id)
     Output(as_json).result({"id": event.id, "presenter": event.presenter, "quantity": event.quantity,
                             "lot_freed": event.lot_freed}, title="Goods delivered out")
@@ -217,7 +212,8 @@ def price_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List a commodity (operator), or change its staleness limit."""
-    ledger, operator = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    operator = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = operator.ledger
     operator.prices.list_commodity(commodity, unit, max_age_hours * HOUR)
     Output(as_json).result(feed_data(ledger.prices.get_feed(commodity)), title="Commodity listed")
 
@@ -232,7 +228,7 @@ def price_feeder(
     as_json: JsonOpt = False,
 ) -> None:
     """Appoint (or remove) a price feeder for a commodity (operator)."""
-    _, operator = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    operator = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = operator.prices.set_feeder(commodity, feeder, not remove)
     Output(as_json).result({"commodity": commodity, "feeder": event.feeder, "appointed": event.new_appointed},
                            title="Price feeder set")
@@ -247,7 +243,8 @@ def price_post(
     as_json: JsonOpt = False,
 ) -> None:
     """Post a price per unit, observed now (appointed feeder)."""
-    ledger, feeder = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    feeder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = feeder.ledger
     feeder.prices.post_price(commodity, price)
     Output(as_json).result(feed_data(ledger.prices.get_feed(commodity)), title="Price posted")
 
@@ -279,7 +276,8 @@ def program_open(
     as_json: JsonOpt = False,
 ) -> None:
     """Open a lending program (bank). Then `scf receipt program fund AMOUNT` lets the loan book pay borrowers."""
-    ledger, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = bank.ledger
     event = bank.loans.open_program(commodity, rate_bps=rate_bps, max_ltv_bps=max_ltv_bps,
                                     margin_call_ltv_bps=margin_call_ltv_bps, cure_period=cure_days * DAY,
                                     max_tenor=max_tenor_days * DAY)
@@ -294,7 +292,8 @@ def program_fund(
     as_json: JsonOpt = False,
 ) -> None:
     """Let the loan book pay out up to AMOUNT of the signing bank's tokens to borrowers (token approval)."""
-    ledger, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = bank.ledger
     bank.token.approve(ledger.loans.address, amount)
     Output(as_json).result({"bank": bank.address, "loan_book": ledger.loans.address, "approved": money(amount)},
                            title="Funding approved")
@@ -308,7 +307,8 @@ def program_close(
     as_json: JsonOpt = False,
 ) -> None:
     """Close a program to new loans (its bank); open loans keep its terms."""
-    ledger, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = bank.ledger
     bank.loans.close_program(program_id)
     Output(as_json).result(program_data(ledger.loans.get_program(program_id)), title="Program closed")
 
@@ -338,7 +338,8 @@ def pledge(
     as_json: JsonOpt = False,
 ) -> None:
     """Pledge a free receipt under a program and receive AMOUNT from its bank in the same transaction."""
-    ledger, owner = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    owner = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = owner.ledger
     event = owner.loans.pledge(program_id, receipt_id, amount, ledger.chain.now() + days * DAY)
     Output(as_json).result({**loan_data(ledger, ledger.loans.get_loan(event.loan_id)), "limit": money(event.limit),
                             "price": money(event.price)}, title="Loan opened")
@@ -354,7 +355,8 @@ def repay(
     as_json: JsonOpt = False,
 ) -> None:
     """Repay a loan (interest first, then principal), straight to the bank; `all` repays and releases every receipt."""
-    ledger, payer = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    payer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = payer.ledger
     units = MAX_UINT256 if amount.strip().lower() == "all" else parse_amount(amount)
     if approve:
         allowance = units
@@ -380,7 +382,7 @@ def release(
     as_json: JsonOpt = False,
 ) -> None:
     """Release QUANTITY of a pledged receipt to the borrower, within max LTV at a fresh price."""
-    _, borrower = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = borrower.loans.release(loan_id, receipt_id, quantity)
     Output(as_json).result({"loan_id": loan_id, "released_receipt_id": event.released_receipt_id,
                             "quantity": event.quantity, "still_pledged": event.pledged_quantity,
@@ -396,7 +398,8 @@ def add_collateral(
     as_json: JsonOpt = False,
 ) -> None:
     """Pledge another receipt to a loan (cures a margin call once within max LTV)."""
-    ledger, borrower = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = borrower.ledger
     borrower.loans.add_collateral(loan_id, receipt_id)
     Output(as_json).result(loan_data(ledger, ledger.loans.get_loan(loan_id)), title="Collateral added")
 
@@ -409,7 +412,7 @@ def margin_call(
     as_json: JsonOpt = False,
 ) -> None:
     """Call margin on a loan whose LTV exceeds its margin-call LTV (anyone)."""
-    _, caller = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    caller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = caller.loans.call_margin(loan_id)
     Output(as_json).result({"loan_id": loan_id, "ltv_bps": event.ltv_bps, "deadline": event.deadline,
                             "price": money(event.price)}, title="Margin called")
@@ -423,7 +426,7 @@ def cure(
     as_json: JsonOpt = False,
 ) -> None:
     """Lift a margin call once LTV is back within max LTV at a fresh price (anyone)."""
-    _, caller = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    caller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = caller.loans.cure(loan_id)
     Output(as_json).result({"loan_id": loan_id, "ltv_bps": event.ltv_bps}, title="Margin call cured")
 
@@ -436,7 +439,7 @@ def foreclose(
     as_json: JsonOpt = False,
 ) -> None:
     """Take the pledged goods after the cure deadline or an unpaid maturity (the lending bank)."""
-    _, bank = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = bank.loans.foreclose(loan_id)
     Output(as_json).result({"loan_id": loan_id, "principal": money(event.principal),
                             "interest": money(event.interest), "quantity": event.quantity,

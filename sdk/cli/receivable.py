@@ -25,13 +25,12 @@ from sdk.cli.common import (
     PasswordEnvOpt,
     RpcOpt,
     fail,
-    load_signer,
     money,
     open_ledger,
+    open_party,
     parse_address,
     parse_amount,
 )
-from sdk.ledger import Party
 from sdk.receivables import Fragment, LineageNode, Receivable, fragment_id, split_fragment_id
 
 app = typer.Typer(
@@ -136,14 +135,6 @@ _FRAGMENT_COLUMNS = ["fragment_id", "parent_id", "holder", "value", "locked", "p
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-def _party(
-    rpc: str | None, deployment: Path, keystore: Path | None, key_env: str | None, dev_account: int | None,
-    password_env: str,
-) -> Party:
-    ledger = open_ledger(rpc, deployment)
-    return ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
-
-
 FragmentArg = Annotated[int, typer.Argument(parser=parse_fragment, metavar="FRAGMENT",
                                             help="fragment id, or ROOT.INDEX (e.g. 3.0)")]
 RootArg = Annotated[int, typer.Argument(min=1, help="receivable (root) id")]
@@ -168,7 +159,7 @@ def register(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Supplier: register a receivable of FACE owed by DEBTOR (the debtor must then confirm it)."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     when = parse_due(due, party.ledger.chain.now())
     _show(as_json, party.receivables.register(debtor, face, when, _document(invoice),
                                               _document(po) if po else None))
@@ -182,7 +173,7 @@ def issue(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Core enterprise: issue a payable certificate of FACE to SUPPLIER, confirmed from birth."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     when = parse_due(due, party.ledger.chain.now())
     _show(as_json, party.receivables.issue(supplier, face, when, _document(invoice), _document(po) if po else None))
 
@@ -194,7 +185,7 @@ def confirm(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Debtor: confirm receivable ROOT, making it bankable."""
-    _show(as_json, _party(rpc, deployment, keystore, key_env, dev_account, password_env).receivables.confirm(root))
+    _show(as_json, open_party(rpc, deployment, keystore, key_env, dev_account, password_env).receivables.confirm(root))
 
 
 @app.command()
@@ -204,7 +195,7 @@ def reject(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Debtor: reject receivable ROOT."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.reject(root, reason))
 
 
@@ -215,7 +206,7 @@ def cancel(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Supplier: cancel receivable ROOT before the debtor confirms it."""
-    _show(as_json, _party(rpc, deployment, keystore, key_env, dev_account, password_env).receivables.cancel(root))
+    _show(as_json, open_party(rpc, deployment, keystore, key_env, dev_account, password_env).receivables.cancel(root))
 
 
 # ----------------------------------------------------------------------------------------------- splitting
@@ -227,7 +218,7 @@ def offer(
     as_json: JsonOpt = False,
 ) -> None:
     """Holder: offer AMOUNT of FRAGMENT to TO (locked until TO accepts or rejects, or you withdraw)."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.offer(fragment, to, amount))
 
 
@@ -238,7 +229,7 @@ def accept(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Recipient: accept offer OFFER_ID; prints the new child fragment."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.accept(offer_id))
 
 
@@ -249,7 +240,7 @@ def reject_offer(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Recipient: reject offer OFFER_ID."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.reject_offer(offer_id))
 
 
@@ -260,7 +251,7 @@ def withdraw_offer(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Sender: withdraw offer OFFER_ID."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.withdraw_offer(offer_id))
 
 
@@ -274,7 +265,7 @@ def request_discount(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Holder: ask BANK to discount FRAGMENT at --rate bps a year."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.request_discount(fragment, bank, rate, with_recourse=recourse))
 
 
@@ -285,7 +276,7 @@ def withdraw_discount(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Holder: withdraw the discount request on FRAGMENT."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.withdraw_discount_request(fragment))
 
 
@@ -296,7 +287,7 @@ def decline_discount(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Bank: decline the discount request on FRAGMENT."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.decline_discount(fragment))
 
 
@@ -307,7 +298,7 @@ def discount(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Bank: fund the discount request on FRAGMENT; pays the price to the holder and takes the fragment."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.discount(fragment))
 
 
@@ -329,7 +320,7 @@ def exposure_limit(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Bank: set the face value it may hold financed on core enterprise DEBTOR."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.set_exposure_limit(debtor, limit))
 
 
@@ -352,7 +343,7 @@ def repay(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Debtor: pay AMOUNT into the contract for receivable ROOT (approves the contract first)."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.repay(root, amount))
 
 
@@ -363,7 +354,7 @@ def claim(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Anyone: pay FRAGMENT's claimable share to its holder."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.claim(fragment))
 
 
@@ -379,7 +370,7 @@ def distribute(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Anyone: pay every fragment of ROOT its claimable share, in bounded batches."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     if count is None and start == 0:
         paid = party.receivables.distribute_all(root)
     else:
@@ -397,7 +388,7 @@ def declare_default(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Holder: declare FRAGMENT defaulted (after the due date and grace period)."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.declare_default(fragment))
 
 
@@ -408,7 +399,7 @@ def recourse(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Bank: exercise recourse on a defaulted with-recourse FRAGMENT; the seller then owes its unpaid value."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.exercise_recourse(fragment))
 
 
@@ -419,7 +410,7 @@ def repay_recourse(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Seller: repay AMOUNT of the recourse debt on FRAGMENT to the bank."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.repay_recourse(fragment, amount))
 
 
@@ -431,7 +422,7 @@ def dispute(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Debtor: dispute receivable ROOT before its due date; freezes all its fragments."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.dispute(root, reason))
 
 
@@ -444,7 +435,7 @@ def resolve(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Operator: resolve the dispute on ROOT (--uphold: it stands; --void: it is voided)."""
-    party = _party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     _show(as_json, party.receivables.resolve_dispute(root, upheld=uphold))
 
 

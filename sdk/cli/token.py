@@ -17,9 +17,9 @@ from sdk.cli.common import (
     Output,
     PasswordEnvOpt,
     RpcOpt,
-    load_signer,
     money,
     open_ledger,
+    open_party,
     parse_address,
     parse_amount,
 )
@@ -46,8 +46,8 @@ def mint(
     as_json: JsonOpt = False,
 ) -> None:
     """Credit AMOUNT to TO against a deposit received off chain (the signer must be a bank)."""
-    ledger = open_ledger(rpc, deployment)
-    bank = ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = bank.ledger
     event = bank.token.mint(to, amount, ref)
     Output(as_json).result(
         {"bank": event.bank, "to": event.to, "minted": money(event.amount),
@@ -70,8 +70,8 @@ def burn(
     as_json: JsonOpt = False,
 ) -> None:
     """Debit AMOUNT from ACCOUNT against an off-chain withdrawal (a bank; its own tokens or with allowance)."""
-    ledger = open_ledger(rpc, deployment)
-    bank = ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = bank.ledger
     event = bank.token.burn(account, amount, ref)
     Output(as_json).result(
         {"bank": event.bank, "account": account, "burned": money(event.amount),
@@ -93,8 +93,8 @@ def transfer(
     as_json: JsonOpt = False,
 ) -> None:
     """Pay AMOUNT to TO (both must be active participants)."""
-    ledger = open_ledger(rpc, deployment)
-    sender = ledger.as_party(load_signer(ledger.chain, keystore, key_env, dev_account, password_env))
+    sender = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    ledger = sender.ledger
     event = sender.token.transfer(to, amount)
     Output(as_json).result(
         {"from": event.from_, "to": event.to, "amount": money(event.value),
