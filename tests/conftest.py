@@ -16,6 +16,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
+import tests.profiles  # noqa: F401  (registers the hypothesis profiles before any test module loads)
 from sdk import Ledger, Party, Role, connect
 from sdk.anvil import AnvilNode
 from sdk.chain import Chain

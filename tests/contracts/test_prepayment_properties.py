@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
@@ -32,6 +31,7 @@ from sdk.prepayment import (
 from sdk.warehouse import ReceiptStatus
 from tests.conftest import Cast
 from tests.contracts.prepayment_support import CU, DAY, KG, Desk
+from tests.profiles import stateful_settings
 
 MAX_DEALS = 3
 
@@ -318,10 +318,5 @@ def test_prepayment_state_machine(
 
     run_state_machine_as_test(
         PrepaymentMachine,
-        settings=settings(
-            max_examples=15,
-            stateful_step_count=20,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
+        settings=stateful_settings(examples=15, steps=20),
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
@@ -29,6 +28,7 @@ from sdk.generated.events import FragmentPaid
 from sdk.receivables import Fragment, Receivable
 from sdk.types import FinancingStatus, FragmentStatus, ReceivableStatus
 from tests.conftest import Cast
+from tests.profiles import stateful_settings
 
 DAY = 86_400
 HOLDERS = ("supplier1", "supplier2", "supplier3", "distributor", "bank1", "bank2", "core2")
@@ -375,6 +375,5 @@ def test_receivables_state_machine(deployed: tuple[Ledger, Cast], chain: Chain) 
     ReceivablesMachine.chain = chain
     run_state_machine_as_test(
         ReceivablesMachine,
-        settings=settings(max_examples=12, stateful_step_count=15, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+        settings=stateful_settings(examples=12, steps=15),
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -37,6 +36,7 @@ from sdk.errors import (
 )
 from sdk.warehouse import LoanStatus, ReceiptAction, ReceiptStatus, loan_limit, max_release
 from tests.contracts.warehouse_support import MARGIN_CALL_LTV_BPS, MAX_LTV_BPS, PRICE, Market, terms
+from tests.profiles import stateful_settings
 
 LOTS = ["L0", "L1", "L2", "L3", "L4"]
 MAX_UINT = 2**256 - 1
@@ -446,13 +446,6 @@ def test_warehouse_pledge_state_machine(market: Market) -> None:
     WarehouseMachine.market = market
     run_state_machine_as_test(
         WarehouseMachine,
-        settings=settings(
-            max_examples=15,
-            stateful_step_count=15,
-            deadline=None,
-            # No shrinking: on a chain every step is a transaction, and the unshrunk failing run is printed anyway.
-            phases=[Phase.explicit, Phase.reuse, Phase.generate],
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
+        settings=stateful_settings(examples=15, steps=15),
     )
 
