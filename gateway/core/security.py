@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jwt
-from eth_utils import to_checksum_address
+from eth_keys.exceptions import BadSignature, ValidationError
+from eth_utils import is_checksum_address, to_checksum_address
 
 try:
     from siwe import SiweMessage
@@ -32,6 +33,8 @@ except Exception as exc:  # pragma: no cover - environment problem, reported pla
 from gateway.core.config import Settings
 
 JWT_ALGORITHM = "HS256"
+#: How far ahead of the gateway's clock an issued-at may be (clients' clocks drift a little).
+CLOCK_SKEW_SECONDS = 60
 _NONCE_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -51,10 +54,19 @@ def new_nonce() -> str:
 
 
 def parse_siwe(text: str) -> SiweMessage:
+    """Parse an EIP-4361 message, refusing with a reason a person can act on."""
+    if "\r" in text:
+        raise AuthError("not an EIP-4361 message: lines must end with LF, not CRLF", status=422)
+    lines = text.split("\n")
+    if len(lines) > 1 and not is_checksum_address(lines[1].strip()):
+        raise AuthError("not an EIP-4361 message: the address on line 2 must be EIP-55 checksummed", status=422)
+    version = next((line[len("Version: "):] for line in lines if line.startswith("Version: ")), None)
+    if version is not None and version != "1":
+        raise AuthError(f"not an EIP-4361 message: version must be 1, not {version!r}", status=422)
     try:
         return SiweMessage.from_message(message=text)
     except Exception as exc:  # the parser raises ValueError and pydantic errors alike
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        reason = (str(exc).strip().splitlines() or [""])[0][:200] or "it does not follow the EIP-4361 grammar"
         raise AuthError(f"not an EIP-4361 message: {reason}", status=422) from None
 
 
@@ -64,6 +76,14 @@ def verify_siwe(message: SiweMessage, signature: str, settings: Settings, chain_
         raise AuthError(f"message is for domain {message.domain!r}, this gateway is {settings.siwe_domain!r}")
     if int(message.chain_id) != chain_id:
         raise AuthError(f"message is for chain {message.chain_id}, the ledger is on chain {chain_id}")
+    if message.uri != settings.siwe_uri:
+        raise AuthError(f"message is for URI {message.uri!r}, this gateway is {settings.siwe_uri!r}")
+    scheme = getattr(message, "scheme", None)
+    if scheme is not None and not settings.siwe_uri.startswith(f"{scheme}://"):
+        raise AuthError(f"message is for scheme {scheme!r}, this gateway serves {settings.siwe_uri!r}")
+    issued = _timestamp(message.issued_at)
+    if issued is None or issued > now + CLOCK_SKEW_SECONDS:
+        raise AuthError(f"message is issued in the future ({message.issued_at}): check the signer's clock")
     try:
         message.verify(signature, domain=settings.siwe_domain, nonce=message.nonce,
                        timestamp=datetime.fromtimestamp(now, tz=UTC))
@@ -77,9 +97,19 @@ def verify_siwe(message: SiweMessage, signature: str, settings: Settings, chain_
         raise AuthError(f"message rejected: {type(exc).__name__}") from None
     except VerificationError as exc:
         raise AuthError(f"message rejected: {type(exc).__name__}") from None
+    except (BadSignature, ValidationError):  # well-formed bytes from which no public key can be recovered
+        raise AuthError("signature does not match the message and its address", field="signature") from None
     except ValueError:
         raise AuthError("signature is malformed", field="signature") from None
     return to_checksum_address(message.address)
+
+
+def _timestamp(value: Any) -> int | None:
+    """An RFC 3339 time from a SIWE field as unix seconds, or None when it can't be read."""
+    try:
+        return int(datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
 
 
 def issue_token(address: str, roles: list[str], settings: Settings, now: int) -> tuple[str, int]:
@@ -105,7 +135,13 @@ def decode_token(token: str, settings: Settings, now: int) -> TokenClaims:
         )
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid token: {exc}", field="authorization") from None
-    exp = int(claims["exp"])
+    exp, iat, nbf = (claims.get(name, now) for name in ("exp", "iat", "nbf"))
+    if not all(type(v) is int for v in (exp, iat, nbf)):  # bool is an int subclass; floats and strings are refused
+        raise AuthError("invalid token: exp, iat and nbf must be integers", field="authorization")
+    if iat > now + CLOCK_SKEW_SECONDS or nbf > now + CLOCK_SKEW_SECONDS:
+        raise AuthError("token is not valid yet: sign in again", field="authorization")
+    if exp - iat > settings.jwt_ttl_seconds:
+        raise AuthError("invalid token: lifetime is longer than this gateway issues", field="authorization")
     if exp <= now:  # checked against the gateway's clock, not the library's, so tests can move time
         raise AuthError("token has expired: sign in again", field="authorization")
     try:
