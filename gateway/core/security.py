@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jwt
-from eth_keys.exceptions import BadSignature, ValidationError
-from eth_utils import is_checksum_address, to_checksum_address
+from eth_keys.exceptions import BadSignature
+from eth_utils import ValidationError, is_checksum_address, to_checksum_address
 
 try:
     from siwe import SiweMessage
