@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     """Gateway configuration. Every field can be set as ``SCF_GATEWAY_<FIELD>`` (upper case)."""
 
     model_config = SettingsConfigDict(env_prefix="SCF_GATEWAY_", env_file=".env", extra="ignore")
+
+    #: Set when no secret was configured and one was generated for this process.
+    jwt_secret_generated: bool = Field(default=False, exclude=True)
 
     environment: Literal["development", "test", "production"] = "development"
 
@@ -59,7 +62,9 @@ class Settings(BaseSettings):
     # ------------------------------------------------------------------ API and auth
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65_535)
-    jwt_secret: SecretStr = SecretStr("changethis")
+    #: HMAC key of the bearer tokens. Unset: a random key per process (tokens die with the process, and replicas
+    #: don't share them). A placeholder or a key shorter than 32 characters is refused in every environment.
+    jwt_secret: SecretStr | None = None
     jwt_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     jwt_issuer: str = "scf-gateway"
     #: The EIP-4361 domain (host[:port]) the SIWE message must name.
@@ -73,19 +78,25 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
+        if self.jwt_secret is None:
+            self.jwt_secret = SecretStr(secrets.token_hex(32))
+            self.jwt_secret_generated = True
         secret = self.jwt_secret.get_secret_value()
-        weak = secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH
-        if weak and self.environment != "development":
+        if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(
                 "SCF_GATEWAY_JWT_SECRET is a placeholder or shorter than "
-                f"{MIN_SECRET_LENGTH} characters; set a random secret (e.g. `openssl rand -hex 32`) "
-                f"outside development (environment is {self.environment!r})"
+                f"{MIN_SECRET_LENGTH} characters: set a random secret (e.g. `openssl rand -hex 32`), or leave it "
+                "unset for a random one per process"
             )
-        if weak:
-            warnings.warn("SCF_GATEWAY_JWT_SECRET is a placeholder: fine for development only", stacklevel=2)
         if self.window_min > self.window_max:
             raise ValueError("window_min must not exceed window_max")
         return self
+
+    @property
+    def secret(self) -> str:
+        """The token key (always set once validated)."""
+        assert self.jwt_secret is not None
+        return self.jwt_secret.get_secret_value()
 
     @property
     def is_embedded(self) -> bool:

@@ -116,7 +116,7 @@ def issue_token(address: str, roles: list[str], settings: Settings, now: int) ->
     expires = now + settings.jwt_ttl_seconds
     claims = {"sub": address, "roles": roles, "iat": now, "nbf": now, "exp": expires, "iss": settings.jwt_issuer,
               "jti": uuid.uuid4().hex}
-    token = jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=JWT_ALGORITHM)
+    token = jwt.encode(claims, settings.secret, algorithm=JWT_ALGORITHM)
     return token, expires
 
 
@@ -129,7 +129,7 @@ class TokenClaims:
 def decode_token(token: str, settings: Settings, now: int) -> TokenClaims:
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, settings.jwt_secret.get_secret_value(), algorithms=[JWT_ALGORITHM], issuer=settings.jwt_issuer,
+            token, settings.secret, algorithms=[JWT_ALGORITHM], issuer=settings.jwt_issuer,
             options={"require": ["sub", "exp", "iat", "iss"], "verify_exp": False, "verify_nbf": False,
                      "verify_iat": False},
         )

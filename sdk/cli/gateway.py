@@ -43,9 +43,8 @@ class GatewayError(LedgerError):
 
 
 def gateway_settings(rpc: str | None, deployment: Path | None, database_url: str | None, *, need_chain: bool = True,
-                     serving: bool = False, **extra: Any) -> Settings:
+                     **extra: Any) -> Settings:
     """Gateway settings from the environment, with the command's options on top."""
-    import warnings
 
     from pydantic import ValidationError
 
@@ -64,10 +63,7 @@ def gateway_settings(rpc: str | None, deployment: Path | None, database_url: str
     if database_url:
         overrides["database_url"] = database_url
     try:
-        with warnings.catch_warnings():
-            if not serving:  # the token secret only matters to the API
-                warnings.filterwarnings("ignore", message="SCF_GATEWAY_JWT_SECRET")
-            return Settings(**overrides)
+        return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         raise fail(f"gateway settings: {problems}") from None
@@ -102,7 +98,7 @@ def serve(
     """Serve the API (OpenAPI at /docs) with the indexer following the node in the same process."""
     if ctx.invoked_subcommand is not None:
         return
-    settings = gateway_settings(rpc, deployment, database_url, serving=True, host=host, port=port)
+    settings = gateway_settings(rpc, deployment, database_url, host=host, port=port)
     from gateway.main import serve as run_server
 
     url = f"http://{settings.host}:{settings.port}"

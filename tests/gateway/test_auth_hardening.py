@@ -86,3 +86,17 @@ def test_malformed_token_claims_are_refused_with_401(api: Api, cast: Cast, claim
 def test_a_well_formed_token_with_the_gateway_secret_is_accepted(api: Api, cast: Cast) -> None:
     response = api.client.get("/v1/events", headers={"Authorization": f"Bearer {_token(cast)}"})
     assert response.status_code == 200
+
+
+def test_an_unset_secret_is_random_per_process_and_placeholders_are_refused_everywhere() -> None:
+    from pydantic import SecretStr, ValidationError
+
+    from gateway.core.config import Settings
+
+    first, second = Settings(jwt_secret=None), Settings(jwt_secret=None)
+    assert first.jwt_secret_generated and len(first.secret) == 64
+    assert first.secret != second.secret  # a token signed by one process is worthless to any other
+    for environment in ("development", "test", "production"):
+        for weak in ("changethis", "secret", "x" * 31):
+            with pytest.raises(ValidationError, match="placeholder or shorter"):
+                Settings(environment=environment, jwt_secret=SecretStr(weak))
