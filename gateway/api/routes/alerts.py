@@ -52,7 +52,7 @@ def read_alerts(
             scoping.receivables(party), r.status.in_(open_roots), r.repaid_units < r.face_units, r.due_date <= horizon)
     ):
         outstanding = row.face_units - row.repaid_units
-        if row.due_date <= now:
+        if row.due_date < now:  # overdue once now > due, as the contract has it
             out.append(_alert("receivable_overdue", "critical", "receivable", row.id,
                               f"receivable {row.id} is overdue: {money(outstanding)} unpaid", row.due_date,
                               outstanding))
@@ -79,7 +79,7 @@ def read_alerts(
         interest, _, ltv = loan_risk(m, prices.get(m["commodity"]), now)
         debt = m["principal_units"] + interest
         if m["status"] == int(LoanStatus.MARGIN_CALLED):
-            late = m["margin_call_deadline"] is not None and m["margin_call_deadline"] <= now
+            late = m["margin_call_deadline"] is not None and m["margin_call_deadline"] < now
             when = "was due" if late else "is due"
             out.append(_alert("margin_call_deadline", "critical", "loan", m["id"],
                               f"loan {m['id']} is margin-called; the cure {when} by the deadline",
@@ -88,7 +88,7 @@ def read_alerts(
             out.append(_alert("ltv_above_margin_call", "critical", "loan", m["id"],
                               f"loan {m['id']} LTV {ltv / 100:.2f}% is above its margin-call LTV "
                               f"{m['margin_call_ltv_bps'] / 100:.2f}% at the latest price", None, debt))
-        if m["maturity"] <= now:
+        if m["maturity"] < now:
             out.append(_alert("loan_overdue", "critical", "loan", m["id"], f"loan {m['id']} is past maturity",
                               m["maturity"], debt))
         elif m["maturity"] <= horizon:
@@ -119,7 +119,7 @@ def _instalments(session: Any, party: Any, now: int, horizon: int) -> list[Alert
         if repaid >= before + units or before > repaid or due > horizon:
             continue  # paid, a later instalment, or not due soon
         owed = before + units - repaid
-        late = due <= now
+        late = due < now
         what = "is overdue" if late else "falls due"
         out.append(_alert("instalment_overdue" if late else "instalment_due", "critical" if late else "warning",
                           "prepayment", pid, f"prepayment {pid} instalment {seq + 1} {what}", due, owed))

@@ -31,7 +31,7 @@ BUCKETS = ((30, "0-30d"), (60, "31-60d"), (90, "61-90d"), (180, "91-180d"))
 
 def bucket_of(due: Any, now: int) -> Any:
     """SQL expression naming the maturity bucket of a due date."""
-    whens = [(due <= now, literal("overdue"))]
+    whens = [(due < now, literal("overdue"))]  # the contracts' rule: overdue once now > due
     whens += [(due <= now + days * DAY, literal(name)) for days, name in BUCKETS]
     return case(*whens, else_=literal(">180d"))
 

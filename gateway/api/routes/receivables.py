@@ -78,7 +78,7 @@ def receivable_fields(m: Any, now: int) -> dict[str, Any]:
         "face": money(m["face_units"]), "face_units": m["face_units"], "repaid": money(m["repaid_units"]),
         "repaid_units": m["repaid_units"], "outstanding": money(outstanding), "outstanding_units": outstanding,
         "due_date": m["due_date"],
-        "overdue": m["status"] in OPEN_STATUSES and m["due_date"] <= now and outstanding > 0,
+        "overdue": m["status"] in OPEN_STATUSES and m["due_date"] < now and outstanding > 0,
         "invoice_hash": m["invoice_hash"], "po_hash": m["po_hash"],
         "status": ReceivableStatus(m["status"]).name.lower(),
         "fragment_count": m["fragment_count"], "late": m["late"], "reason": m["reason"],
@@ -112,7 +112,7 @@ def read_receivables(
         who = to_checksum_address(counterparty)
         stmt = stmt.where(or_(R.supplier == who, R.debtor == who))
     if overdue is not None:
-        is_overdue = and_(R.status.in_(OPEN_STATUSES), R.due_date <= now, R.repaid_units < R.face_units)
+        is_overdue = and_(R.status.in_(OPEN_STATUSES), R.due_date < now, R.repaid_units < R.face_units)
         stmt = stmt.where(is_overdue if overdue else ~is_overdue)
     stmt = _ranges(_ranges(stmt, R.due_date, due_from, due_to), R.face_units, min_units, max_units)
     filtered = any(v is not None for v in (status, overdue, counterparty, due_from, due_to, min_units, max_units))
