@@ -22,14 +22,14 @@ app = typer.Typer(help="Gateway: index the ledger's events into SQL and serve th
 
 RpcOpt = Annotated[
     str | None,
-    typer.Option("--rpc", envvar="SCF_RPC_URL", show_default=False,
-                 help="JSON-RPC URL of the node to follow (else SCF_GATEWAY_CHAIN_URL)."),
+    typer.Option("--rpc", show_default=False,
+                 help="JSON-RPC URL of the node to follow (else SCF_GATEWAY_CHAIN_URL, else SCF_RPC_URL)."),
 ]
 DeploymentOpt = Annotated[
     Path | None,
-    typer.Option("--deployment", envvar="SCF_DEPLOYMENT", show_default=False,
-                 help="Deployment file from `scf deploy` (else SCF_GATEWAY_DEPLOYMENT_FILE, else "
-                 f"{DEFAULT_DEPLOYMENT})."),
+    typer.Option("--deployment", show_default=False,
+                 help="Deployment file from `scf deploy` (else SCF_GATEWAY_DEPLOYMENT_FILE, else SCF_DEPLOYMENT, "
+                 f"else {DEFAULT_DEPLOYMENT})."),
 ]
 DatabaseOpt = Annotated[
     str | None,
@@ -51,15 +51,23 @@ def gateway_settings(rpc: str | None, deployment: Path | None, database_url: str
     from gateway.core.config import Settings
 
     overrides: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
-    if rpc:
-        overrides["chain_url"] = rpc
-    elif need_chain and os.environ.get("SCF_GATEWAY_CHAIN_URL", "embedded") in ("", "embedded"):
-        raise fail("the gateway follows a node: pass --rpc URL (or set SCF_RPC_URL). The embedded chain lives "
-                   "inside one process; `scf demo` indexes and serves it.")
-    if deployment is not None:
-        overrides["deployment_file"] = deployment
-    elif "SCF_GATEWAY_DEPLOYMENT_FILE" not in os.environ:
-        overrides["deployment_file"] = DEFAULT_DEPLOYMENT
+    # One order everywhere: the command's option, then the gateway's own variable, then the CLI-wide one.
+    chain_url, chain_source = _first(("--rpc", rpc), ("SCF_GATEWAY_CHAIN_URL", _env_chain()),
+                                     ("SCF_RPC_URL", os.environ.get("SCF_RPC_URL")))
+    if chain_url is not None:
+        overrides["chain_url"] = chain_url
+        if need_chain:
+            info(f"chain: {chain_url} (from {chain_source})")
+    elif need_chain:
+        raise fail("the gateway follows a node: pass --rpc URL (or set SCF_GATEWAY_CHAIN_URL or SCF_RPC_URL). The "
+                   "embedded chain lives inside one process; `scf demo` indexes and serves it.")
+    file, file_source = _first(("--deployment", deployment),
+                               ("SCF_GATEWAY_DEPLOYMENT_FILE", os.environ.get("SCF_GATEWAY_DEPLOYMENT_FILE")),
+                               ("SCF_DEPLOYMENT", os.environ.get("SCF_DEPLOYMENT")),
+                               ("default", DEFAULT_DEPLOYMENT))
+    overrides["deployment_file"] = Path(file)
+    if need_chain:
+        info(f"deployment: {file} (from {file_source})")
     if database_url:
         overrides["database_url"] = database_url
     try:
@@ -67,6 +75,19 @@ def gateway_settings(rpc: str | None, deployment: Path | None, database_url: str
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         raise fail(f"gateway settings: {problems}") from None
+
+
+def _env_chain() -> str | None:
+    value = os.environ.get("SCF_GATEWAY_CHAIN_URL")
+    return None if value in (None, "", "embedded") else value
+
+
+def _first(*candidates: tuple[str, Any]) -> tuple[Any, str]:
+    """The first set value among (source, value) pairs, with the name of its source."""
+    for source, value in candidates:
+        if value:
+            return value, source
+    return None, ""
 
 
 @contextmanager

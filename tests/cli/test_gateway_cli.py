@@ -66,7 +66,9 @@ def test_index_refuses_a_database_of_another_deployment(own_anvil: str, deployed
     result = CliRunner().invoke(app, [*args, "--deployment", str(other)])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: the database belongs to another deployment"), lines
+    assert [line for line in lines if line.startswith("error:")] == lines[-1:], lines  # the failure is one line
+    assert lines[-1].startswith("error: the database belongs to another deployment"), lines
+    assert lines[0].startswith(f"chain: {own_anvil} (from --rpc)"), lines  # after the settings it used
 
 
 def test_gateway_serves_health_and_refuses_anonymous_reads(own_anvil: str, deployed: Path, tmp_path: Path) -> None:
@@ -95,3 +97,22 @@ def test_gateway_serves_health_and_refuses_anonymous_reads(own_anvil: str, deplo
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
+
+
+def test_gateway_settings_take_the_option_then_the_gateway_variable_then_the_cli_variable(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sdk.cli.gateway import gateway_settings
+
+    monkeypatch.setenv("SCF_GATEWAY_JWT_SECRET", "x" * 40)
+    monkeypatch.setenv("SCF_RPC_URL", "http://127.0.0.1:1111")
+    monkeypatch.setenv("SCF_GATEWAY_CHAIN_URL", "http://127.0.0.1:2222")
+    monkeypatch.setenv("SCF_DEPLOYMENT", "cli.json")
+    monkeypatch.setenv("SCF_GATEWAY_DEPLOYMENT_FILE", "gateway.json")
+    settings = gateway_settings(None, None, None)
+    assert settings.chain_url == "http://127.0.0.1:2222" and str(settings.deployment_file) == "gateway.json"
+    assert "from SCF_GATEWAY_CHAIN_URL" in capsys.readouterr().err  # the source actually used is said
+    assert gateway_settings("http://127.0.0.1:3333", None, None).chain_url == "http://127.0.0.1:3333"
+    monkeypatch.delenv("SCF_GATEWAY_CHAIN_URL")
+    monkeypatch.delenv("SCF_GATEWAY_DEPLOYMENT_FILE")
+    settings = gateway_settings(None, None, None)
+    assert settings.chain_url == "http://127.0.0.1:1111" and str(settings.deployment_file) == "cli.json"
