@@ -82,12 +82,31 @@ class AnvilNode:
                 r = httpx.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
                                timeout=1.0)
                 if r.status_code == 200:
+                    self._keep_time_moving_forward()
                     return self.url
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
         self.stop()
         raise ChainConnectionError(self.url, f"anvil did not answer within {timeout:.0f} s")
+
+    def _rpc(self, method: str, params: list[object]) -> object:
+        reply = httpx.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+                           timeout=5.0).json()
+        if "error" in reply:
+            raise ChainConnectionError(self.url, f"{method}: {reply['error']}")
+        return reply.get("result")
+
+    def _keep_time_moving_forward(self) -> None:
+        """A chain restored from --state may have travelled ahead of the wall clock. anvil would stamp the next
+        block with wall time, before its parent, and then panic on an arithmetic underflow; so pick up where the
+        restored chain left off."""
+        if self.state is None:
+            return
+        latest = self._rpc("eth_getBlockByNumber", ["latest", False])
+        stamp = int(str(latest["timestamp"]), 16) if isinstance(latest, dict) else 0
+        if stamp >= int(time.time()):
+            self._rpc("evm_setTime", [stamp + 1])
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

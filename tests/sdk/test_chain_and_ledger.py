@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from eth_abi import encode
 
@@ -125,3 +127,18 @@ def test_send_recovers_when_cached_fee_cap_falls_below_base_fee(ledger, cast: Ca
     event = cast.supplier1.token.transfer(cast.supplier2.address, 1)
     assert event.value == 1
     assert chain.fee_params()["maxFeePerGas"] > 1
+
+
+def test_anvil_restarted_from_state_after_time_travel_keeps_time_moving_forward(tmp_path: Path) -> None:
+    from sdk.anvil import AnvilNode
+
+    state = tmp_path / "state.json"
+    with AnvilNode(state=state) as node:
+        chain = connect(node.url)
+        travelled = chain.increase_time(30 * 86_400)
+    with AnvilNode(state=state) as node:
+        chain = connect(node.url)
+        assert chain.now() == travelled
+        chain.mine()
+        assert chain.now() > travelled  # not stamped with wall time, behind its parent
+        assert chain.increase_time(86_400) >= travelled + 86_400
