@@ -244,13 +244,13 @@ class Chain(ABC):
                 self._send_raw(raw)
         except Exception as exc:
             self.nonces.forget(pending.sender)
-            raise self._submit_error(exc, pending.description) from exc
+            raise self._submit_error(exc, pending.description, pending.sender) from exc
         return pending
 
     def _send_raw(self, raw: bytes) -> None:
         self.w3.eth.send_raw_transaction(raw)
 
-    def _submit_error(self, exc: Exception, description: str) -> Exception:
+    def _submit_error(self, exc: Exception, description: str, sender: str | None = None) -> Exception:
         if isinstance(exc, ContractRevert | ChainConnectionError):
             return self._tag(exc, None, description)  # type: ignore[no-any-return]
         data_bytes = revert_data_from_exception(exc)
@@ -259,7 +259,11 @@ class Chain(ABC):
         conn = _connection_error(self.url, exc)
         if conn is not None:
             return conn
-        return TransactionError(f"{description or 'transaction'} was not accepted by the node: {exc}")
+        hint = ""
+        if "insufficient funds" in str(exc).lower():
+            hint = (f"; the signer {sender or ''} has too little ether for gas: on a dev node run `scf dev fund "
+                    f"{sender or 'ADDRESS'}`, elsewhere ask the network's operator to fund it")
+        return TransactionError(f"{description or 'transaction'} was not accepted by the node: {exc}{hint}")
 
     def wait(self, pending: PendingTx, timeout: float = 120.0) -> TxReceipt:
         """Wait for the receipt; a reverted transaction raises its decoded error."""

@@ -67,6 +67,9 @@ def admit(
     role: RolesOpt,
     identity: IdentityOpt,
     kyc_days: KycDaysOpt = 365,
+    fund_gas: Annotated[
+        bool, typer.Option("--fund-gas", help="On a dev node, also give the account gas money (`scf dev fund`).")
+    ] = False,
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
     keystore: KeystoreOpt = None,
@@ -77,9 +80,15 @@ def admit(
 ) -> None:
     """Admit ACCOUNT with its roles after off-chain KYC (operator only)."""
     roles = parse_roles(role)
+    if fund_gas:
+        from sdk.cli import dev
+
+        dev.dev_chain(rpc)  # refused before anything is written on a node that isn't a dev node
     op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     ledger = op.ledger
     op.registry.admit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400)
+    if fund_gas:
+        dev.fund_gas(ledger.chain, account)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant admitted")
 
 
