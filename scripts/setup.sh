@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Set up a clone for development: Python venv with the package and dev tools, and the pinned npm toolchain
-# (solc-js, OpenZeppelin Contracts, anvil, cast). Idempotent; safe to run again.
+# (solc-js, OpenZeppelin Contracts, anvil, cast). Idempotent: what is already in place is kept, so a second run
+# takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+step() { printf '[setup] %s\n' "$*"; }
 
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
@@ -10,19 +13,38 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   exit 1
 fi
 
+# --- Python: reinstall only when pyproject.toml changed since the last install (or the venv is new).
+stamp=.venv/.scf-installed
 if [ ! -x .venv/bin/python ]; then
+  step "creating .venv with $("$PYTHON" --version)"
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! .venv/bin/python -c 'import sdk, gateway' 2>/dev/null; then
+  step "installing the package and dev tools into .venv (about a minute the first time)…"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --progress-bar off -e ".[dev]"
+  echo "$want" > "$stamp"
+else
+  step ".venv is up to date"
+fi
 
+# --- Node toolchain: `npm ci` only when node_modules doesn't match package-lock.json.
 if ! command -v npm >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing Node.js and npm from Debian…"
     apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
   else
     echo "error: npm is required for the contract toolchain and anvil (install Node.js 18+)" >&2
     exit 1
   fi
 fi
-npm ci --no-audit --no-fund --loglevel=error
-echo "setup complete: .venv and node_modules are ready"
+lock="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ "$(cat node_modules/.scf-lock 2>/dev/null)" != "$lock" ] || [ ! -d node_modules/solc ]; then
+  step "installing the pinned npm toolchain (solc-js, OpenZeppelin, anvil, cast)…"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock" > node_modules/.scf-lock
+else
+  step "node_modules is up to date"
+fi
+step "complete: .venv and node_modules are ready"
