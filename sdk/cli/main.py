@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sdk.cli import bench, demo, dev, gateway, keys, participant, prepayment, receipt, receivable, token
+from sdk.cli import api, bench, demo, dev, gateway, keys, participant, prepayment, receipt, receivable, token
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -51,6 +51,8 @@ app.add_typer(token.app, name="token")
 
 
 # --- Top-level commands that live in their own module.
+app.command("api")(api.api)
+gateway.app.command("login")(api.login)
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)
 

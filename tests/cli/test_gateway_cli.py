@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -71,32 +74,69 @@ def test_index_refuses_a_database_of_another_deployment(own_anvil: str, deployed
     assert lines[0].startswith(f"chain: {own_anvil} (from --rpc)"), lines  # after the settings it used
 
 
-def test_gateway_serves_health_and_refuses_anonymous_reads(own_anvil: str, deployed: Path, tmp_path: Path) -> None:
+@contextmanager
+def serving(own_anvil: str, deployment: Path, tmp_path: Path) -> Iterator[str]:
+    """`scf gateway` in a child process until the block ends; yields its URL once it has indexed the head."""
+    head = connect(own_anvil).block_number
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SCF_GATEWAY_JWT_SECRET": "x" * 40}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sdk.cli", "gateway", "--rpc", own_anvil, "--deployment", str(deployed),
-         "--database-url", f"sqlite:///{tmp_path / 'gw.db'}", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        health = None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                health = httpx.get(f"{url}/health", timeout=2)
-                if health.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        assert health is not None and health.status_code == 200, health and health.text
-        assert health.json()["indexed_head"] == connect(own_anvil).block_number
+    with open(tmp_path / "gateway.log", "w") as log:  # a file, not a pipe nobody reads
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sdk.cli", "gateway", "--rpc", own_anvil, "--deployment", str(deployment),
+             "--database-url", f"sqlite:///{tmp_path / 'gw.db'}", "--port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=log, text=True, env=env, cwd=tmp_path,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            health = None
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    health = httpx.get(f"{url}/health", timeout=2)
+                    if health.status_code == 200 and health.json()["indexed_head"] >= head:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+            assert health is not None and health.status_code == 200, (tmp_path / "gateway.log").read_text()
+            yield url
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+def test_gateway_serves_health_and_refuses_anonymous_reads(own_anvil: str, deployed: Path, tmp_path: Path) -> None:
+    with serving(own_anvil, deployed, tmp_path) as url:
+        assert httpx.get(f"{url}/health", timeout=5).json()["indexed_head"] == connect(own_anvil).block_number
         assert httpx.get(f"{url}/v1/receivables", timeout=5).status_code == 401
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=30)
+
+
+def test_login_with_a_keystore_then_call_the_api(own_anvil: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = connect(own_anvil)
+    operator = Account.from_key(ANVIL_DEV_KEYS[0])
+    ledger = Ledger.deploy(chain, operator)
+    supplier = chain.new_account()
+    ledger.as_party(operator).registry.admit(supplier.address, [Role.SUPPLIER], "supplier", chain.now() + 10**6)
+    deployment = ledger.save(tmp_path / "deployment.json")
+    keystore = tmp_path / "supplier.json"
+    keystore.write_text(json.dumps(Account.encrypt(supplier.key, "correct horse battery")))
+    monkeypatch.setenv("SCF_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("SCF_KEYSTORE_PASSWORD", "correct horse battery")
+    runner = CliRunner()
+    with serving(own_anvil, deployment, tmp_path) as url:
+        signed = runner.invoke(app, ["gateway", "login", "--url", url, "--keystore", str(keystore), "--json"])
+        assert signed.exit_code == 0, signed.output
+        assert json.loads(signed.stdout)["address"] == supplier.address
+        tokens = tmp_path / "config" / "tokens.json"
+        assert stat.S_IMODE(tokens.stat().st_mode) == 0o600 and supplier.key.hex() not in tokens.read_text()
+        me = runner.invoke(app, ["api", "GET", "/v1/participants/me", "--url", url])
+        assert me.exit_code == 0, me.output
+        assert json.loads(me.stdout)["address"] == supplier.address
+        missing = runner.invoke(app, ["api", "GET", "/v1/receivables/999", "--url", url])
+        assert missing.exit_code == 1 and "answered 404" in missing.stderr
+    refused = runner.invoke(app, ["gateway", "login", "--url", url, "--keystore", str(keystore)])
+    assert refused.exit_code == 1 and "cannot reach the gateway" in refused.stderr
 
 
 def test_gateway_settings_take_the_option_then_the_gateway_variable_then_the_cli_variable(
