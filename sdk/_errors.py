@@ -98,10 +98,18 @@ class ContractError(ContractRevert):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.fields.items())
+        """``Name(field=value, …): what it means[; what to do]``, with amounts as money, times as UTC dates,
+        durations in days and rates as percentages. The attributes keep the raw integers."""
+        money_context = any(_kind(k, False) == "money" for k in self.fields)
+        shown = ", ".join(f"{k}={_show(v, _kind(k, money_context))}" for k, v in self.fields.items())
         doc = (type(self).__doc__ or "").strip()
         text = f"{type(self).__name__}({shown})"
-        return f"{text}: {doc}" if doc and doc != type(self).__name__ else text
+        text = f"{text}: {doc}" if doc and doc != type(self).__name__ else text
+        hint = HINTS.get(type(self).__name__)
+        if hint:  # hints may name fields: {account}, {role} (an enum as the CLI spells it: `risk-pool-contributor`)
+            hint = hint.format(**{k: v.name.lower().replace("_", "-") if isinstance(v, IntEnum) else v
+                                  for k, v in self.fields.items()})
+        return f"{text.rstrip('.')}; {hint}" if hint else text
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> ContractError:  # overridden by generated classes
@@ -115,9 +123,69 @@ def _rebuild(cls: type[ContractError], fields: dict[str, Any]) -> ContractError:
     return cls(**fields)
 
 
-def _show(value: Any) -> str:
+#: What to do next, for the errors people meet in daily use (by error name).
+HINTS: dict[str, str] = {
+    "ReceivableExposureLimitExceeded": "the bank raises its limit with `scf receivable exposure-limit`",
+    "ERC20InsufficientAllowance": "approve the contract for at least the amount needed first",
+    "ERC20InsufficientBalance": "the account needs more settlement tokens (a bank mints them against a deposit)",
+    "ParticipantNotRegistered": "the operator admits it with `scf participant admit {account} --role …`",
+    "ParticipantKycExpired": "the operator renews its KYC with `scf participant readmit {account}`",
+    "ParticipantIsSuspended": "the operator lifts the suspension with `scf participant resume {account}`",
+    "ParticipantMissingRole": "the operator grants it with `scf participant readmit {account} --role {role}`",
+    "PriceStale": "a price feeder posts a fresh price with `scf receipt price post`",
+    "PriceMissing": "a price feeder posts one with `scf receipt price post`",
+    "LoanPrincipalExceedsLimit": "borrow at most the limit, or pledge more goods",
+    "ReceivableMatured": "after the due date the debtor repays instead (`scf receivable repay`)",
+}
+
+_MONEY = frozenset({
+    "amount", "principal", "outstanding", "available", "allowance", "balance", "needed", "requested", "repaid",
+    "face_value", "unit_price", "price", "locked", "scheduled", "interest", "margin", "debt", "owed", "paid",
+    "min_price", "max_price", "collateral", "surplus", "shortfall", "exposure", "minimum", "min_value",
+})
+#: Money only beside another money field: alone they are counts ("cap" of fragments, SafeCast's "value").
+_MONEY_BESIDE_MONEY = frozenset({"limit", "cap", "value", "max", "total"})
+_DURATION = frozenset({"max_age", "grace_period", "cure_period", "max_tenor", "period", "tenor", "delay"})
+_TIME = frozenset({"maturity", "kyc_expiry", "as_of", "now", "expiry", "until"})
+_TIME_SUFFIXES = ("_at", "_date", "_deadline", "deadline", "_time", "_maturity", "_expiry")
+
+
+def _kind(name: str, money_context: bool) -> str:
+    if name in _MONEY or name.endswith(("_amount", "_price", "_units")):
+        return "money"
+    if name in _MONEY_BESIDE_MONEY:
+        return "money" if money_context else "plain"
+    if name.endswith("_bps"):
+        return "rate"
+    if name in _DURATION:
+        return "duration"
+    if name in _TIME or name.endswith(_TIME_SUFFIXES):
+        return "time"
+    return "plain"
+
+
+def _show(value: Any, kind: str = "plain") -> str:
     if isinstance(value, IntEnum):
         return f"{type(value).__name__}.{value.name}"
     if isinstance(value, bytes):
+        text = value.rstrip(b"\0")
+        if 0 < len(value) <= 16 and text.isascii() and text.decode().isprintable():
+            return repr(text.decode())  # a short code (commodity, unit, lot): as the text it encodes
         return "0x" + value.hex()
-    return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return repr(value) if isinstance(value, str) else str(value)
+    if kind == "money":
+        sign = "-" if value < 0 else ""
+        whole, cents = divmod(abs(value), 100)
+        return f"{sign}{whole:,}.{cents:02d}"
+    if kind == "rate":
+        return f"{value / 100:.2f}%"
+    if kind == "duration":
+        days, rest = divmod(value, 86_400)
+        return f"{days} d" + (f" {rest // 3600} h" if rest >= 3600 else "") if days else f"{value} s"
+    if kind == "time" and value > 0:
+        from datetime import UTC, datetime
+
+        if value < 2**40:
+            return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(value)
