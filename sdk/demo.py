@@ -651,6 +651,34 @@ def login_tokens(ctx: DemoContext, app: Any) -> dict[str, dict[str, Any]]:
     return tokens
 
 
+def write_keystores(workdir: Path) -> tuple[Path, dict[str, Path]]:
+    """Every cast member's key as an encrypted keystore (v3) in ``workdir/keys``, with the password in
+    ``keys/PASSWORD``; both owner-only. The demo keys are public knowledge: this is for local demo chains only."""
+    import os
+    import secrets
+
+    keys = workdir / "keys"
+    keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+    password_file = keys / "PASSWORD"
+    if password_file.exists():
+        password = password_file.read_text(encoding="utf-8").strip()
+    else:
+        password = secrets.token_hex(12)
+        password_file.touch(mode=0o600)
+        password_file.write_text(password + "\n", encoding="utf-8")
+    files: dict[str, Path] = {}
+    for actor in CAST:
+        path = keys / f"{actor.key}.json"
+        if not path.exists():
+            # A light scrypt cost: these keys protect nothing of value, and the demo writes a dozen of them.
+            keystore = Account.encrypt(demo_key(actor.key).key, password, kdf="scrypt", iterations=2**14)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(keystore, handle)
+        files[actor.key] = path
+    return password_file, files
+
+
 STAGES: list[Stage] = [
     Stage("deploy", "Deploy the ledger", stage_deploy),
     Stage("gateway", "Open the gateway's database and index as the chain moves", stage_gateway),

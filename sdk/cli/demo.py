@@ -136,16 +136,19 @@ def serve(ctx: scenario.DemoContext) -> None:
     logins = ctx.workdir / "logins.json"
     logins.write_text(json.dumps(tokens, indent=2) + "\n", encoding="utf-8")
     logins.chmod(0o600)
+    password_file, keystores = scenario.write_keystores(ctx.workdir)
     console = stdout()
     console.print(f"\n[bold]Gateway[/] at {url}  (OpenAPI: {url}/docs, health: {url}/health)", highlight=False)
-    console.print("Signed in through Sign-In with Ethereum, one bearer token per role (valid 24 h; all in "
-                  f"{logins}):", highlight=False)
+    console.print(f"Sign in as any member of the cast with its keystore (in {password_file.parent}), then call the "
+                  "API:", highlight=False)
+    console.print(f"  export SCF_GATEWAY_URL={url} SCF_KEYSTORE_PASSWORD=$(cat {password_file})", highlight=False,
+                  soft_wrap=True)
     for key, login in tokens.items():
-        variable = f"SCF_TOKEN_{key.upper()}"
-        console.print(f"  [bold]{login['name']}[/] ({', '.join(login['roles'])}):", highlight=False)
-        console.print(f"    export {variable}={login['token']}", highlight=False, soft_wrap=True)
         view = _ROLE_VIEW.get(key, "/v1/receivables")
-        console.print(f"    curl -H \"Authorization: Bearer ${variable}\" {url}{view}", highlight=False, soft_wrap=True)
+        console.print(f"  [bold]{login['name']}[/] ({', '.join(login['roles'])}):", highlight=False)
+        console.print(f"    scf gateway login --keystore {keystores[key]} && scf api GET {view}", highlight=False,
+                      soft_wrap=True)
+    console.print(f"Ready-made bearer tokens for curl (valid 24 h) are in {logins}.", highlight=False)
     console.print("Ctrl-C stops the gateway.", highlight=False)
     ctx.indexer.start()  # keep following the chain (new blocks on a node) while serving
     try:

@@ -128,8 +128,9 @@ def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> 
         text = "".join(lines)
         logins = json.loads((workdir / "logins.json").read_text())
         assert set(logins) == {a.key for a in CAST}
-        for key, login in logins.items():
-            assert f"export SCF_TOKEN_{key.upper()}={login['token']}" in text
+        password = (workdir / "keys" / "PASSWORD").read_text().strip()
+        for key in logins:
+            assert f"scf gateway login --keystore {workdir / 'keys' / key}.json" in text
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):  # uvicorn starts right after the hints
             try:
@@ -143,6 +144,12 @@ def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> 
                              headers={"Authorization": f"Bearer {logins['warehouse']['token']}"})
         assert outsider.status_code == 404  # not the warehouse's business
         assert httpx.get(f"{url}/v1/receivables").status_code == 401
+        env = {"SCF_CONFIG_DIR": str(tmp_path / "config"), "SCF_KEYSTORE_PASSWORD": password}
+        signed = CliRunner().invoke(app, ["gateway", "login", "--url", url, "--keystore",
+                                          str(workdir / "keys" / "core.json")], env=env)
+        assert signed.exit_code == 0, signed.output
+        mine = CliRunner().invoke(app, ["api", "GET", "/v1/receivables", "--url", url], env=env)
+        assert mine.exit_code == 0 and [r["id"] for r in json.loads(mine.stdout)["data"]] == [1], mine.output
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
