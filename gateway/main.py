@@ -178,14 +178,14 @@ def serve(settings: Settings | None = None, *, chain: Any = None, deployment: De
 
 
 def make_server(app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None,
-                log_level: str = "info") -> uvicorn.Server:
+                log_level: str = "info", access_log: bool = True) -> uvicorn.Server:
     """A uvicorn server for `app` that shuts down within seconds under any load: on SIGTERM/SIGINT it stops
     accepting, answers waiting requests 503 at once, gives requests in flight ``shutdown_timeout`` to finish, then
     the app's shutdown stops the indexer at a batch boundary."""
     import uvicorn
 
     config = uvicorn.Config(app, host=host or settings.host, port=port or settings.port, log_level=log_level,
-                            timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)))
+                            access_log=access_log, timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)))
     ctx: AppContext = app.state.ctx
 
     class Server(uvicorn.Server):
