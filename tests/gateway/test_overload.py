@@ -36,6 +36,8 @@ CLIENTS = 200
 #: What "within a few seconds" means for one request (the client gives up later than this, to measure it).
 ANSWER_WITHIN = 8.0
 CLIENT_TIMEOUT = 15.0
+#: /health must not queue behind the burst (it reads memory and one row, bounded by health_db_timeout = 1 s).
+HEALTH_WITHIN = 3.0
 
 
 @dataclass
@@ -150,7 +152,7 @@ def test_a_burst_of_200_clients_gets_answers_or_503_and_the_indexer_keeps_runnin
         assert any(o.status == 200 for o in outcomes if o.path == "/v1/auth/nonce")
         assert any(o.status == 200 for o in outcomes if o.path.startswith("/v1/receivables"))
         assert health, "/health was not polled during the burst"
-        slow_health = [o for o in health if o.status not in (200, 503) or o.seconds > 2.0]
+        slow_health = [o for o in health if o.status not in (200, 503) or o.seconds > HEALTH_WITHIN]
         assert not slow_health, f"/health did not answer promptly during the burst: {slow_health[:5]}"
     status = served.app.state.ctx.indexer.status
     assert status.status not in ("halted", "stopped"), status
@@ -305,7 +307,7 @@ def test_transient_database_errors_inside_a_batch_are_retried_and_indexing_conti
     stop.set()
     runner.join(10)
     assert not runner.is_alive()
-    assert failures["left"] == 0, (set(seen), idx.status, chain.block_number)
+    assert failures["left"] == 0, (set(seen), idx.status)
     assert idx.metrics.node_errors._value.get() >= 3
     assert idx.status.status == "stopped" and idx.status.halted_reason is None
     assert idx.status.indexed_head == head
