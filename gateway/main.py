@@ -10,23 +10,32 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from gateway.api.deps import AppContext
+from gateway.api.limits import Admission, LoadShedding
 from gateway.api.main import api_router
 from gateway.api.routes import ops
 from gateway.core.config import Settings, get_settings
-from gateway.core.db import engine_from_settings, migrate, require_current_schema
+from gateway.core.db import engine_from_settings, migrate, pool_capacity, require_current_schema, sibling_engine
 from gateway.core.metrics import Metrics
 from gateway.indexer import Indexer, build_indexer
 from sdk.ledger import Deployment
 
+if TYPE_CHECKING:
+    import uvicorn
+
 log = logging.getLogger("gateway")
+#: Never behind the load shedding: operators must see the gateway's state while it is saturated.
+UNGATED_PATHS = frozenset({"/health", "/metrics"})
 
 DESCRIPTION = """
 Read API of the supply-chain-finance ledger, built from contract events alone.
@@ -51,9 +60,15 @@ def create_app(
     migrate_schema: bool = True,
 ) -> FastAPI:
     """Build the app. With `indexer`, the caller drives it (tests); otherwise, when ``index_in_process`` is set, the
-    app builds one (for the embedded chain, `chain` is the in-process chain) and runs it while it serves."""
+    app builds one (for the embedded chain, `chain` is the in-process chain) and runs it while it serves.
+
+    The API, the indexer it owns and /health each get their own pool on the database (issue 9): a burst of
+    requests can exhaust only the API's, and the load shedding keeps requests in flight within it."""
     settings = settings or get_settings()
-    engine = engine or engine_from_settings(settings)
+    owned_engines: list[Engine] = []
+    if engine is None:
+        engine = engine_from_settings(settings)
+        owned_engines.append(engine)
     if migrate_schema:
         migrate(engine)
     else:
@@ -62,20 +77,35 @@ def create_app(
     metrics = metrics or (indexer.metrics if indexer else Metrics())
     owned = None
     if indexer is None and settings.index_in_process:
-        owned = build_indexer(settings, chain=chain, deployment=deployment, engine=engine, metrics=metrics,
+        indexer_engine = sibling_engine(engine, settings, "indexer")
+        if indexer_engine is not engine:
+            owned_engines.append(indexer_engine)
+        owned = build_indexer(settings, chain=chain, deployment=deployment, engine=indexer_engine, metrics=metrics,
                               lock=lock, migrate_schema=False)
+    health_engine = sibling_engine(engine, settings, "health")
+    if health_engine is not engine:
+        owned_engines.append(health_engine)
+    admission = Admission(_request_limit(settings, engine), settings.queue_timeout, settings.retry_after_seconds)
     ctx = AppContext(settings=settings, engine=engine, deployment=deployment, metrics=metrics,
-                     indexer=indexer or owned, clock=clock or time.time)
+                     indexer=indexer or owned, clock=clock or time.time, admission=admission,
+                     health_engine=health_engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        admission.open()
+        # every admitted request can have a worker thread (plus a few for /metrics and the app's own work)
+        threads = anyio.to_thread.current_default_thread_limiter()
+        threads.total_tokens = max(threads.total_tokens, admission.limit + 8)
         if owned is not None:
             owned.start()
         try:
             yield
         finally:
-            if owned is not None:
-                owned.stop()
+            admission.close()
+            if owned is not None:  # it stops at the next batch boundary; a batch cut short rolls back
+                owned.stop(timeout=settings.shutdown_timeout)
+            for made in owned_engines:
+                made.dispose()
 
     app = FastAPI(title="SCF ledger gateway", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx
@@ -99,13 +129,39 @@ def create_app(
                   for e in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": detail})
 
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_busy(_: Request, exc: Exception) -> JSONResponse:
+        # no connection within db_pool_timeout, the SQLite lock within db_lock_timeout, or the database is down:
+        # the client should come back, and the gateway must not answer 500
+        log.warning("database busy or unavailable: %s", str(exc).splitlines()[0][:300] if str(exc) else exc)
+        return JSONResponse(status_code=503, headers={"Retry-After": str(settings.retry_after_seconds)},
+                            content={"detail": [{"loc": [], "msg": "the database is busy or unavailable: retry",
+                                                 "type": "unavailable"}]})
+
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse(status_code=500, content={"detail": [{"loc": [], "msg": "internal error",
                                                                   "type": "internal"}]})
 
+    def shed(path: str) -> None:
+        metrics.requests_shed.labels("/".join(path.split("/")[:3]) or "/").inc()
+
+    # outermost, so that a request beyond capacity costs next to nothing
+    app.add_middleware(LoadShedding, admission=admission, exempt=UNGATED_PATHS, on_shed=shed)
     return app
+
+
+def _request_limit(settings: Settings, engine: Engine) -> int:
+    """``max_concurrent_requests``, kept within the pool of an engine handed in by the caller."""
+    capacity = pool_capacity(engine)
+    if capacity is not None and capacity < settings.max_concurrent_requests:
+        log.warning("max_concurrent_requests %d exceeds the engine's pool (%d connections): serving %d at once",
+                    settings.max_concurrent_requests, capacity, capacity)
+        return capacity
+    return settings.max_concurrent_requests
 
 
 def _route_template(request: Request) -> str:
@@ -119,9 +175,27 @@ def _route_template(request: Request) -> str:
 def serve(settings: Settings | None = None, *, chain: Any = None, deployment: Deployment | None = None,
           lock: threading.Lock | None = None) -> None:
     """Serve the API with uvicorn (and the indexer, unless ``index_in_process`` is off). ``scf gateway``."""
-    import uvicorn
-
     settings = settings or get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings, chain=chain, deployment=deployment, lock=lock)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    make_server(app, settings).run()
+
+
+def make_server(app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None,
+                log_level: str = "info", access_log: bool = True) -> uvicorn.Server:
+    """A uvicorn server for `app` that shuts down within seconds under any load: on SIGTERM/SIGINT it stops
+    accepting, answers waiting requests 503 at once, gives requests in flight ``shutdown_timeout`` to finish, then
+    the app's shutdown stops the indexer at a batch boundary."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host or settings.host, port=port or settings.port, log_level=log_level,
+                            access_log=access_log, timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)))
+    ctx: AppContext = app.state.ctx
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if ctx.admission is not None:
+                ctx.admission.close()
+            super().handle_exit(sig, frame)
+
+    return Server(config)

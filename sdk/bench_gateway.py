@@ -352,18 +352,23 @@ class ApiServer:
         env = {**_child_env(), "SCF_GATEWAY_DATABASE_URL": database_url,
                "SCF_GATEWAY_DEPLOYMENT_FILE": str(deployment_file), "SCF_GATEWAY_INDEX_IN_PROCESS": "false",
                "SCF_GATEWAY_JWT_SECRET": secret, "SCF_GATEWAY_ENVIRONMENT": "development"}
-        code = ("import uvicorn, sys; from gateway.main import create_app; "
-                "uvicorn.run(create_app(migrate_schema=False), host='127.0.0.1', port=int(sys.argv[1]), "
-                "log_level='error', access_log=False)")
-        self.process = subprocess.Popen([sys.executable, "-c", code, str(self.port)], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        code = ("import sys; from gateway.core.config import get_settings; "
+                "from gateway.main import create_app, make_server; s = get_settings(); "
+                "make_server(create_app(s, migrate_schema=False), s, host='127.0.0.1', port=int(sys.argv[1]), "
+                "log_level='error', access_log=False).run()")
+        # The server's output goes to a file: a pipe nobody reads fills up (64 KiB of tracebacks) and then blocks
+        # the server on its next write, stalling every request.
+        self.log_file = deployment_file.parent / f"api-server-{self.port}.log"
+        with self.log_file.open("wb") as log:
+            self.process = subprocess.Popen([sys.executable, "-c", code, str(self.port)], env=env,
+                                            stdout=log, stderr=subprocess.STDOUT)
         import httpx
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                reason = self.process.stderr.read() if self.process.stderr else ""
-                raise RuntimeError(f"the API did not start: {reason.strip()[-500:]}")
+                reason = self.log_file.read_text(encoding="utf-8", errors="replace")
+                raise RuntimeError(f"the API did not start ({self.log_file}): {reason.strip()[-500:]}")
             try:
                 httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1)
                 return
@@ -379,6 +384,7 @@ class ApiServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(timeout=15)
 
 
 def measure_api(sizes: Sequence[int], step_seconds: float, search_rates: Sequence[int],

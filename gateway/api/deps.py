@@ -23,6 +23,7 @@ from sdk.ledger import Deployment
 from sdk.types import ParticipantStatus, Role, roles_from_mask
 
 if TYPE_CHECKING:
+    from gateway.api.limits import Admission, Probe
     from gateway.indexer.engine import Indexer
 
 
@@ -36,6 +37,11 @@ class AppContext:
     metrics: Metrics
     indexer: Indexer | None = None
     clock: Callable[[], float] = field(default=time.time)
+    #: The gate in front of the app (load shedding), and /health's own small pool and probe.
+    admission: Admission | None = None
+    health_engine: Engine | None = None
+    health_probe: Probe | None = None
+    last_state: IndexerState | None = None
 
     def now(self) -> int:
         return int(self.clock())
@@ -50,7 +56,9 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 def get_session(ctx: ContextDep) -> Iterator[Session]:
-    with Session(ctx.engine) as session:
+    """One session per request. Its connection is taken at the first query, in the handler's thread; objects
+    stay readable after a commit (no re-read that would take the connection again in another thread)."""
+    with Session(ctx.engine, expire_on_commit=False) as session:
         yield session
 
 
@@ -101,7 +109,6 @@ _bearer = HTTPBearer(auto_error=False, description="The token from POST /v1/auth
 
 def current_party(
     ctx: ContextDep,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Party:
     challenge = {"WWW-Authenticate": "Bearer"}
@@ -112,8 +119,11 @@ def current_party(
         claims = decode_token(credentials.credentials, ctx.settings, ctx.now())
     except AuthError as exc:
         raise FieldError(["header", "authorization"], exc.message, 401, "unauthorized", challenge) from None
-    row = session.get(Participant, claims.address)
-    reason = refusal(row, ledger_now(session, ctx))
+    # A session of its own, closed before the handler runs: no connection is held across the thread hop
+    # between this check and the handler (issue 9).
+    with Session(ctx.engine) as session:
+        row = session.get(Participant, claims.address)
+        reason = refusal(row, ledger_now(session, ctx))
     if reason is not None or row is None:
         raise FieldError(["header", "authorization"], f"token refused: {reason}", 401, "unauthorized", challenge)
     return Party(address=row.address, roles=roles_from_mask(row.roles))

@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///scf-gateway.db"
     #: PostgreSQL only: the schema to use (it is put first on the search path).
     database_schema: str | None = None
+    #: Connections the API keeps open. Each request in flight uses at most one, so this bounds
+    #: ``max_concurrent_requests``; the indexer and /health have their own, smaller pools.
+    db_pool_size: int = Field(default=16, ge=1, le=1_000)
+    #: Extra connections the API may open above ``db_pool_size`` at a peak (closed again when returned).
+    db_max_overflow: int = Field(default=0, ge=0, le=1_000)
+    #: How long a request waits for a pooled connection before it is answered 503 (seconds).
+    db_pool_timeout: float = Field(default=3.0, gt=0, le=300)
+    #: SQLite only: how long a write waits for the database lock before giving up (seconds).
+    db_lock_timeout: float = Field(default=5.0, gt=0, le=300)
 
     # ------------------------------------------------------------------ chain
     #: ``embedded`` (an in-process chain handed to the gateway by the caller) or a JSON-RPC URL.
@@ -76,6 +85,18 @@ class Settings(BaseSettings):
     #: Default horizon of the "maturing soon" alerts, in days.
     alert_maturity_days: int = Field(default=7, ge=0, le=3_650)
 
+    # ------------------------------------------------------------------ load and shutdown
+    #: Requests served at once by one process (/health and /metrics aside). Must not exceed the API's pool.
+    max_concurrent_requests: int = Field(default=12, ge=1, le=1_000)
+    #: A request beyond that waits this long for a turn, then gets 503 with Retry-After (seconds).
+    queue_timeout: float = Field(default=2.0, ge=0, le=60)
+    #: The Retry-After of a 503 (seconds).
+    retry_after_seconds: int = Field(default=1, ge=1, le=3_600)
+    #: /health's database read gives up after this long and answers from memory (seconds).
+    health_db_timeout: float = Field(default=1.0, gt=0, le=60)
+    #: On SIGTERM: how long requests in flight may take to finish, and the indexer to reach a batch boundary.
+    shutdown_timeout: float = Field(default=5.0, gt=0, le=300)
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.jwt_secret is None:
@@ -90,6 +111,12 @@ class Settings(BaseSettings):
             )
         if self.window_min > self.window_max:
             raise ValueError("window_min must not exceed window_max")
+        if self.max_concurrent_requests > self.db_pool_size + self.db_max_overflow:
+            raise ValueError(
+                f"max_concurrent_requests ({self.max_concurrent_requests}) exceeds the API's connection pool "
+                f"(db_pool_size + db_max_overflow = {self.db_pool_size + self.db_max_overflow}): requests would "
+                "queue for connections inside worker threads; lower it or grow the pool"
+            )
         return self
 
     @property

@@ -6,34 +6,48 @@ The schema is created and upgraded by Alembic (``gateway/migrations``), never by
 from __future__ import annotations
 
 import re
+import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from gateway.core.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+#: The schema each engine was made for, so that a sibling engine (indexer, /health) can use the same one.
+_SCHEMAS: weakref.WeakKeyDictionary[Engine, str | None] = weakref.WeakKeyDictionary()
+#: SQLite waits this long for the write lock unless told otherwise (the indexer writes whole batches).
+DEFAULT_LOCK_TIMEOUT = 30.0
+Role = Literal["api", "indexer", "health"]
 
 
 class DatabaseError(RuntimeError):
     """The database cannot be used by the gateway (wrong schema version, wrong deployment...)."""
 
 
-def make_engine(url: str, schema: str | None = None, **kwargs: Any) -> Engine:
-    """An engine configured for the gateway: WAL and real transactions on SQLite, a search path on PostgreSQL."""
+def make_engine(url: str, schema: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                **kwargs: Any) -> Engine:
+    """An engine configured for the gateway: WAL and real transactions on SQLite, a search path on PostgreSQL.
+
+    `lock_timeout` (SQLite) bounds how long a write waits for the database lock; `kwargs` go to create_engine
+    (pool_size, max_overflow, pool_timeout are ignored for an in-memory SQLite database, which has one connection).
+    """
     if url.startswith("sqlite"):
-        connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30}
+        connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": lock_timeout}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.setdefault("poolclass", StaticPool)
+            for key in ("pool_size", "max_overflow", "pool_timeout"):
+                kwargs.pop(key, None)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
-        _sqlite_transactions(engine)
+        _sqlite_transactions(engine, lock_timeout)
+        _SCHEMAS[engine] = None
         return engine
     connect_args = {}
     if schema:
@@ -44,14 +58,47 @@ def make_engine(url: str, schema: str | None = None, **kwargs: Any) -> Engine:
     if schema:
         with engine.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    _SCHEMAS[engine] = schema
     return engine
 
 
-def engine_from_settings(settings: Settings) -> Engine:
-    return make_engine(settings.database_url, settings.database_schema)
+def pool_options(settings: Settings, role: Role = "api") -> dict[str, Any]:
+    """Pool sizes per user of the database. The API's pool bounds its concurrency (settings); the indexer and
+    /health get small pools of their own, so a burst of requests can never starve them (issue 9)."""
+    if role == "api":
+        return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+                "pool_timeout": settings.db_pool_timeout, "lock_timeout": settings.db_lock_timeout}
+    if role == "indexer":  # one thread; a slow pool or lock is retried like any transient error
+        return {"pool_size": 2, "max_overflow": 2, "pool_timeout": 30.0, "lock_timeout": DEFAULT_LOCK_TIMEOUT}
+    return {"pool_size": 1, "max_overflow": 1, "pool_timeout": settings.health_db_timeout,
+            "lock_timeout": settings.health_db_timeout}
 
 
-def _sqlite_transactions(engine: Engine) -> None:
+def engine_from_settings(settings: Settings, role: Role = "api") -> Engine:
+    return make_engine(settings.database_url, settings.database_schema, **pool_options(settings, role))
+
+
+def sibling_engine(engine: Engine, settings: Settings, role: Role) -> Engine:
+    """Another engine on `engine`'s database and schema, with the pool for `role`. An in-memory SQLite database
+    exists only inside its one connection, so it is shared instead."""
+    if isinstance(engine.pool, StaticPool):
+        return engine
+    url = engine.url.render_as_string(hide_password=False)
+    return make_engine(url, _SCHEMAS.get(engine), **pool_options(settings, role))
+
+
+def pool_capacity(engine: Engine) -> int | None:
+    """How many connections the engine's pool hands out at most (None: no limit known)."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        overflow: int = pool._max_overflow  # no public accessor; -1 means unbounded
+        return None if overflow < 0 else pool.size() + overflow
+    if isinstance(pool, StaticPool):
+        return 1
+    return None
+
+
+def _sqlite_transactions(engine: Engine, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
     """pysqlite defers BEGIN to the first write; take control so that a batch is one real transaction."""
 
     @event.listens_for(engine, "connect")
@@ -59,7 +106,7 @@ def _sqlite_transactions(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         if cur.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across process crashes

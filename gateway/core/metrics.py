@@ -31,5 +31,7 @@ class Metrics:
             "scf_gateway_request_seconds", "API request latency", ["method", "route", "status"], registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
+        self.requests_shed = Counter("scf_gateway_requests_shed", "Requests answered 503 at capacity or shutdown",
+                                     ["route"], registry=r)
         self.request_errors = Counter("scf_gateway_request_errors", "API responses with status >= 400",
                                       ["route", "status"], registry=r)

@@ -54,7 +54,7 @@ def build_indexer(
     lock: threading.Lock | None = None,
     migrate_schema: bool = True,
 ) -> Indexer:
-    engine = engine or engine_from_settings(settings)
+    engine = engine or engine_from_settings(settings, "indexer")
     if migrate_schema:
         migrate(engine)
     else:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 import gateway.indexer.handlers  # noqa: F401 - registers the projection handlers
 from gateway.core.config import Settings
@@ -26,6 +27,17 @@ from sdk.events import DECODER, LogRecord
 from sdk.ledger import Deployment
 
 log = logging.getLogger("gateway.indexer")
+
+
+#: Database errors that pass: no pooled connection in time, "database is locked", a dropped connection.
+TRANSIENT_DB_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Retry with backoff rather than halt: the node or the database is unavailable for now."""
+    if isinstance(exc, (NodeUnavailable, *TRANSIENT_DB_ERRORS)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 class IndexerHalted(RuntimeError):
@@ -131,8 +143,8 @@ class Indexer:
         try:
             self.store.heartbeat(status=st.status, chain_head=st.chain_head, chain_head_time=st.chain_head_time,
                                  last_error=st.last_error, halted_reason=st.halted_reason)
-        except OperationalError as exc:
-            log.warning("could not record indexer status: %s", exc)
+        except TRANSIENT_DB_ERRORS as exc:
+            log.warning("could not record indexer status: %s", str(exc).splitlines()[0][:300])
             return
         self._last_beat, self._beat_status = now, st.status
 
@@ -285,7 +297,9 @@ class Indexer:
         return cp.head_block
 
     def run(self, stop: threading.Event | None = None) -> None:
-        """Follow the chain until `stop` is set, retrying with backoff while the node (or database) is down."""
+        """Follow the chain until `stop` is set, retrying with backoff while the node or the database is
+        unavailable (a pool timeout or a locked database included: they pass, so they never halt the indexer).
+        `stop` is checked between batches: a batch is applied whole or not at all."""
         stop = stop or self._stop
         s = self.settings
         backoff = s.backoff_initial
@@ -295,23 +309,24 @@ class Indexer:
                 backoff = s.backoff_initial
                 if result is Step.IDLE:
                     stop.wait(s.poll_interval)
-            except (NodeUnavailable, OperationalError) as exc:
-                self.metrics.node_errors.inc()
-                reason = str(exc).splitlines()[0][:500]
-                log.warning("node or database unavailable (%s); retrying in %.1f s", reason, backoff)
-                self._set(status="degraded", last_error=reason)
-                self._beat()
-                stop.wait(backoff * (1 + random.random() / 4))
-                backoff = min(backoff * 2, s.backoff_max)
             except IndexerHalted:
                 return
             except (ProjectionError, CheckpointMoved, DeploymentMismatch) as exc:
                 self._halt(f"{type(exc).__name__}: {exc}")
                 return
-            except Exception as exc:  # never die silently in a thread: halt with the reason on /health
-                log.exception("indexer failed")
-                self._halt(f"unexpected {type(exc).__name__}: {str(exc)[:500]}")
-                return
+            except Exception as exc:
+                if not is_transient(exc):  # never die silently in a thread: halt with the reason on /health
+                    log.exception("indexer failed")
+                    self._halt(f"unexpected {type(exc).__name__}: {str(exc)[:500]}")
+                    return
+                self.metrics.node_errors.inc()
+                first = (str(exc).splitlines() or [""])[0][:500]
+                reason = first if isinstance(exc, NodeUnavailable) else f"database: {type(exc).__name__}: {first}"
+                log.warning("node or database unavailable (%s); retrying in %.1f s", reason, backoff)
+                self._set(status="degraded", last_error=reason)
+                self._beat()
+                stop.wait(backoff * (1 + random.random() / 4))
+                backoff = min(backoff * 2, s.backoff_max)
         self._set(status="stopped")
 
     def start(self) -> threading.Thread:
@@ -323,9 +338,14 @@ class Indexer:
         self._thread.start()
         return self._thread
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop at the next batch boundary, waiting at most `timeout` (default ``shutdown_timeout``) for the thread:
+        a batch still running then is cut short and rolls back (the thread is a daemon)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(self.settings.shutdown_timeout if timeout is None else timeout)
+            if self._thread.is_alive():
+                log.warning("indexer still inside a batch after %.1f s; leaving it to roll back",
+                            self.settings.shutdown_timeout if timeout is None else timeout)
             self._thread = None
         self.source.close()

@@ -7,10 +7,12 @@ import time
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from gateway.api.deps import AppContext, ContextDep
+from gateway.api.limits import Probe
 from gateway.models.indexer import IndexerState
 
 router = APIRouter(tags=["operations"])
@@ -32,15 +34,39 @@ class HealthPublic(BaseModel):
     halted_reason: str | None
 
 
-def health_of(ctx: AppContext) -> HealthPublic:
+def read_state(engine: Engine) -> IndexerState | None:
+    """The indexer's row, detached (runs in the health probe's thread, on the small /health pool)."""
+    with Session(engine) as session:
+        state = session.get(IndexerState, 1)
+        if state is not None:
+            session.expunge(state)
+        return state
+
+
+def probe_of(ctx: AppContext) -> Probe:
+    if ctx.health_probe is None:
+        engine = ctx.health_engine or ctx.engine
+        ctx.health_probe = Probe(lambda: read_state(engine))
+    return ctx.health_probe
+
+
+async def health_of(ctx: AppContext) -> HealthPublic:
+    """Status from the indexer's memory plus one database read bounded by ``health_db_timeout``; it never waits
+    for the API's pool or its worker threads, so it answers under any load."""
     reasons: list[str] = []
+    timeout = ctx.settings.health_db_timeout
     try:
-        with Session(ctx.engine) as session:
-            state = session.get(IndexerState, 1)
-    except SQLAlchemyError as exc:
-        return HealthPublic(status="degraded", reasons=[f"database unavailable: {type(exc).__name__}"],
-                            chain_head=None, indexed_head=None, final_block=None, lag_blocks=None, lag_seconds=None,
-                            events_indexed=0, indexer="unknown", last_error=str(exc)[:300], halted_reason=None)
+        state: IndexerState | None = await probe_of(ctx).run(timeout)
+        ctx.last_state = state
+    except (SQLAlchemyError, TimeoutError) as exc:
+        problem = (f"database did not answer within {timeout:g} s" if isinstance(exc, TimeoutError)
+                   and not isinstance(exc, SQLAlchemyError) else f"database unavailable: {type(exc).__name__}")
+        if ctx.indexer is None:
+            return HealthPublic(status="degraded", reasons=[problem], chain_head=None, indexed_head=None,
+                                final_block=None, lag_blocks=None, lag_seconds=None, events_indexed=0,
+                                indexer="unknown", last_error=str(exc)[:300] or problem, halted_reason=None)
+        reasons.append(problem)
+        state = ctx.last_state  # the last good read; the in-process indexer's memory has the rest
     idx = ctx.indexer
     if idx is not None:
         st = idx.status
@@ -58,6 +84,10 @@ def health_of(ctx: AppContext) -> HealthPublic:
         status, chain_head, chain_time, last_error, halted, where = "starting", None, None, None, None, "external"
     indexed = state.head_block if state is not None else None
     indexed_time = state.head_time if state is not None else None
+    final_block = state.final_block if state is not None else None
+    if idx is not None and idx.status.indexed_head is not None and (indexed is None or reasons):
+        indexed, indexed_time = idx.status.indexed_head, idx.status.indexed_time
+        final_block = idx.status.final_block
     lag = max(0, chain_head - indexed) if chain_head is not None and indexed is not None else None
     lag_s = max(0, chain_time - indexed_time) if chain_time is not None and indexed_time is not None else None
     if status == "degraded" and last_error:
@@ -72,6 +102,8 @@ def health_of(ctx: AppContext) -> HealthPublic:
     if status == "stopped":
         status = "degraded"
         reasons.append("indexer is stopped")
+    if reasons and status == "ok":
+        status = "degraded"
     m = ctx.metrics
     if chain_head is not None:
         m.chain_head.set(chain_head)
@@ -83,15 +115,15 @@ def health_of(ctx: AppContext) -> HealthPublic:
         m.lag_seconds.set(lag_s)
     m.halted.set(1 if status == "halted" else 0)
     return HealthPublic(status=status, reasons=reasons, chain_head=chain_head, indexed_head=indexed,
-                        final_block=state.final_block if state is not None else None, lag_blocks=lag,
+                        final_block=final_block, lag_blocks=lag,
                         lag_seconds=lag_s, events_indexed=state.events_total if state is not None else 0,
                         indexer=where, last_error=last_error, halted_reason=halted)
 
 
 @router.get("/health", response_model=HealthPublic, summary="Chain head, indexed head, lag and status",
             responses={503: {"model": HealthPublic, "description": "degraded, halted or starting"}})
-def read_health(ctx: ContextDep, response: Response) -> HealthPublic:
-    health = health_of(ctx)
+async def read_health(ctx: ContextDep, response: Response) -> HealthPublic:
+    health = await health_of(ctx)
     if health.status != "ok":
         response.status_code = 503
     return health
@@ -99,6 +131,6 @@ def read_health(ctx: ContextDep, response: Response) -> HealthPublic:
 
 @router.get("/metrics", response_class=Response, summary="Prometheus metrics",
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
-def read_metrics(ctx: ContextDep) -> Response:
-    health_of(ctx)  # refresh the lag gauges, also when the indexer runs in another process
+async def read_metrics(ctx: ContextDep) -> Response:
+    await health_of(ctx)  # refresh the lag gauges, also when the indexer runs in another process
     return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)
