@@ -69,6 +69,11 @@ def create_app(
     if engine is None:
         engine = engine_from_settings(settings)
         owned_engines.append(engine)
+    elif indexer is not None and engine is indexer.store.engine:
+        # never share the indexer's (small) pool: a burst of requests would starve it, and it them
+        shared, engine = engine, sibling_engine(engine, settings, "api")
+        if engine is not shared:
+            owned_engines.append(engine)
     if migrate_schema:
         migrate(engine)
     else:
