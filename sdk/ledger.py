@@ -185,8 +185,9 @@ class Ledger:
 
 
 def _deploy_warehouse(chain: Chain, operator: LocalAccount, registry: str, token: str) -> dict[str, str]:
-    """Receipts, price feed and pledge loan book; the loan book may hold liens on receipts. It holds neither
-    tokens nor receipts (funding and repayments go party to party), so it is not flagged as a ledger contract."""
+    """Receipts, price feed and pledge loan book; the loan book may hold liens on receipts. It holds no tokens
+    (funding and repayments go party to party) but it moves them as an ERC-20 spender, and the token lets only
+    active participants and ledger contracts spend, so it is flagged as a ledger contract."""
     receipts = _deploy(chain, operator, "WarehouseReceipts", operator.address, registry)
     feed = _deploy(chain, operator, "PriceFeed", operator.address, registry)
     loans = _deploy(chain, operator, "PledgeLoans", registry, token, receipts, feed)
@@ -194,6 +195,9 @@ def _deploy_warehouse(chain: Chain, operator: LocalAccount, registry: str, token
     role = contract.functions.PLEDGE_MANAGER_ROLE().call()
     chain.transact(operator, receipts, contract.encode_abi("grantRole", [role, loans]),
                    description="WarehouseReceipts.grantRole")
+    reg = chain.w3.eth.contract(address=to_checksum_address(registry), abi=load_artifact("ParticipantRegistry").abi)
+    chain.transact(operator, registry, reg.encode_abi("setLedgerContract", [loans, True]),
+                   description="ParticipantRegistry.setLedgerContract")
     return {"WarehouseReceipts": receipts, "PriceFeed": feed, "PledgeLoans": loans}
 
 

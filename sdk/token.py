@@ -43,6 +43,14 @@ class SettlementToken(ContractBase):
         event: Transfer = result.one(Transfer)
         return event
 
+    def transfer_from(self, owner: str, to: str, units: int) -> Transfer:
+        """Move `units` of `owner`'s tokens to `to` under an ERC-20 approval given to this party."""
+        result = self._transact(
+            "transferFrom", to_checksum_address(owner), to_checksum_address(to), _units(units)
+        )
+        event: Transfer = result.one(Transfer)
+        return event
+
     def approve(self, spender: str, units: int) -> Approval:
         result = self._transact("approve", to_checksum_address(spender), _units(units))
         event: Approval = result.one(Approval)
@@ -61,6 +69,14 @@ class SettlementToken(ContractBase):
     def can_transfer(self, sender: str, to: str, units: int) -> TransferCheck:
         allowed, reason = self._call(
             "canTransfer", to_checksum_address(sender), to_checksum_address(to), _units(units)
+        )
+        return TransferCheck(allowed=bool(allowed), reason=TransferRestriction(reason))
+
+    def can_transfer_from(self, spender: str, owner: str, to: str, units: int) -> TransferCheck:
+        """Whether `spender` may move `units` of `owner`'s tokens to `to` now (the allowance is not checked)."""
+        allowed, reason = self._call(
+            "canTransferFrom", to_checksum_address(spender), to_checksum_address(owner), to_checksum_address(to),
+            _units(units),
         )
         return TransferCheck(allowed=bool(allowed), reason=TransferRestriction(reason))
 

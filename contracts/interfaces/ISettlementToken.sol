@@ -10,13 +10,17 @@ enum TransferRestriction {
     RecipientNotRegistered,
     RecipientSuspended,
     RecipientKycExpired,
-    InsufficientBalance
+    InsufficientBalance,
+    SpenderNotRegistered,
+    SpenderSuspended,
+    SpenderKycExpired
 }
 
 /// @title Settlement token
 /// @notice A bank deposit token with two decimals: one unit is one cent (fen) of the settlement currency.
 /// Banks mint it against off-chain deposits and burn it against withdrawals. It moves only between active
-/// participants and ledger contracts, in the same transaction as the claims it pays for.
+/// participants and ledger contracts, in the same transaction as the claims it pays for. Whoever moves it (the
+/// holder, or a spender under an ERC-20 approval) must be an active participant or a ledger contract as well.
 interface ISettlementToken {
     /// @notice The movement breaks the compliance rules; `reason` says which.
     error SettlementTransferRestricted(address from, address to, uint256 amount, TransferRestriction reason);
@@ -42,6 +46,14 @@ interface ISettlementToken {
 
     /// @notice Whether `amount` may move from `from` to `to` now, and if not, why.
     function canTransfer(address from, address to, uint256 amount)
+        external
+        view
+        returns (bool allowed, TransferRestriction reason);
+
+    /// @notice Whether `spender` may move `amount` from `from` to `to` now under an approval (`transferFrom`), and
+    /// if not, why. The spender must be active or a ledger contract, like `from` and `to`; the allowance itself is
+    /// not checked here.
+    function canTransferFrom(address spender, address from, address to, uint256 amount)
         external
         view
         returns (bool allowed, TransferRestriction reason);

@@ -160,3 +160,54 @@ def test_kyc_expiry_is_checked_on_every_transfer_not_only_at_admission(ledger, c
     with pytest.raises(SettlementTransferRestricted) as err:
         cast.supplier1.token.transfer(cast.supplier2.address, 1)
     assert err.value.reason == TransferRestriction.SENDER_KYC_EXPIRED
+
+
+def test_suspended_spender_cannot_move_an_owners_tokens_with_an_old_approval(ledger, cast: Cast) -> None:
+    # Defect 7 (ERC-20): supplier2 holds an approval from supplier1, then is suspended. It must not be able to
+    # move supplier1's money to an accomplice (supplier3), although both of those are active.
+    cast.supplier1.token.approve(cast.supplier2.address, 100_00)
+    cast.operator.registry.suspend(cast.supplier2.address, "AML")
+    with pytest.raises(SettlementTransferRestricted) as err:
+        cast.supplier2.token.transfer_from(cast.supplier1.address, cast.supplier3.address, 100_00)
+    assert err.value.reason == TransferRestriction.SPENDER_SUSPENDED
+    assert ledger.token.balance_of(cast.supplier1.address).units == INITIAL_BALANCE
+    assert ledger.token.balance_of(cast.supplier3.address).units == INITIAL_BALANCE
+    assert ledger.token.allowance(cast.supplier1.address, cast.supplier2.address) == 100_00
+
+
+def test_unregistered_or_expired_spender_cannot_move_tokens(ledger, cast: Cast, chain) -> None:
+    cast.supplier1.token.approve(cast.outsider.address, 1_00)
+    with pytest.raises(SettlementTransferRestricted) as err:
+        cast.outsider.token.transfer_from(cast.supplier1.address, cast.supplier2.address, 1_00)
+    assert err.value.reason == TransferRestriction.SPENDER_NOT_REGISTERED
+    spender = chain.new_account()
+    expiry = chain.now() + 86_400
+    cast.operator.registry.admit(spender.address, [Role.SUPPLIER], "short", expiry)
+    cast.supplier1.token.approve(spender.address, 1_00)
+    chain.travel_to(expiry + 1)
+    cast.operator.registry.readmit(cast.supplier1.address, [Role.SUPPLIER], "identity:supplier1", expiry + 5 * YEAR)
+    cast.operator.registry.readmit(cast.supplier2.address, [Role.SUPPLIER], "identity:supplier2", expiry + 5 * YEAR)
+    with pytest.raises(SettlementTransferRestricted) as err2:
+        ledger.as_party(spender).token.transfer_from(cast.supplier1.address, cast.supplier2.address, 1_00)
+    assert err2.value.reason == TransferRestriction.SPENDER_KYC_EXPIRED
+
+
+def test_active_spender_and_ledger_contract_spender_may_move_approved_tokens(ledger, cast: Cast) -> None:
+    cast.supplier1.token.approve(cast.supplier2.address, 3_00)
+    event = cast.supplier2.token.transfer_from(cast.supplier1.address, cast.supplier3.address, 3_00)
+    assert (event.from_, event.to, event.value) == (cast.supplier1.address, cast.supplier3.address, 3_00)
+    assert ledger.token.balance_of(cast.supplier3.address).units == INITIAL_BALANCE + 3_00
+    # a ledger contract (flagged by the admin) spends as escrow without being a participant
+    escrow = cast.outsider
+    cast.operator.registry.set_ledger_contract(escrow.address)
+    cast.supplier1.token.approve(escrow.address, 2_00)
+    escrow.token.transfer_from(cast.supplier1.address, cast.supplier2.address, 2_00)
+    assert ledger.token.balance_of(cast.supplier2.address).units == INITIAL_BALANCE + 2_00
+
+
+def test_can_transfer_from_names_the_spender(ledger, cast: Cast) -> None:
+    token = ledger.token
+    s1, s2, s3 = cast.supplier1.address, cast.supplier2.address, cast.supplier3.address
+    assert token.can_transfer_from(s2, s1, s3, 1).allowed
+    cast.operator.registry.suspend(s2, "x")
+    assert token.can_transfer_from(s2, s1, s3, 1).reason == TransferRestriction.SPENDER_SUSPENDED
