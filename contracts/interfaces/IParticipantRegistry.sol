@@ -102,6 +102,9 @@ interface IParticipantRegistry {
     /// @notice Whether `account` is a ledger contract.
     function isLedgerContract(address account) external view returns (bool);
 
+    /// @notice Whether `account` holds OPERATOR_ROLE (other ledger contracts defer to the registry's operators).
+    function isOperator(address account) external view returns (bool);
+
     /// @notice Reverts with the precise reason unless `account` is active and holds `role`.
     function requireActiveWithRole(address account, Role role) external view;
 

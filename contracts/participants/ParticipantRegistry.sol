@@ -114,6 +114,11 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
     }
 
     /// @inheritdoc IParticipantRegistry
+    function isOperator(address account) external view returns (bool) {
+        return hasRole(OPERATOR_ROLE, account);
+    }
+
+    /// @inheritdoc IParticipantRegistry
     function requireActiveWithRole(address account, Role role) external view {
         _requireActive(account);
         if (!_participants[account].roles.has(role)) revert ParticipantMissingRole(account, role);

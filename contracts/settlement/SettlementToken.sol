@@ -12,6 +12,7 @@ contract SettlementToken is ISettlementToken, ERC20 {
     IParticipantRegistry private immutable _registry;
     /// @dev The ERC-20 spender of the movement in progress (set by `transferFrom` only; zero means the holder).
     address private transient _spender;
+    mapping(address bank => uint256) private _mintAllowances;
 
     constructor(string memory name_, string memory symbol_, IParticipantRegistry registry_) ERC20(name_, symbol_) {
         _registry = registry_;
@@ -31,8 +32,26 @@ contract SettlementToken is ISettlementToken, ERC20 {
     function mint(address to, uint256 amount, bytes32 ref) external {
         _registry.requireActiveWithRole(msg.sender, Role.Bank);
         if (amount == 0) revert SettlementAmountZero();
+        uint256 available = _mintAllowances[msg.sender];
+        if (amount > available) revert SettlementMintAllowanceExceeded(msg.sender, amount, available);
+        unchecked {
+            _mintAllowances[msg.sender] = available - amount;
+        }
         _mint(to, amount);
         emit DepositMinted(msg.sender, to, amount, ref);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function setMintAllowance(address bank, uint256 amount) external {
+        if (!_registry.isOperator(msg.sender)) revert SettlementCallerNotOperator(msg.sender);
+        uint256 old = _mintAllowances[bank];
+        _mintAllowances[bank] = amount;
+        emit MintAllowanceSet(bank, old, amount);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function mintAllowance(address bank) external view returns (uint256) {
+        return _mintAllowances[bank];
     }
 
     /// @inheritdoc ISettlementToken

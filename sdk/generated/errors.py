@@ -2014,6 +2014,42 @@ class SettlementAmountZero(ContractError):
         return cls()
 
 
+class SettlementCallerNotOperator(ContractError):
+    """Only an operator of the participant registry may do this."""
+
+    SIGNATURE: ClassVar[str] = "SettlementCallerNotOperator(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("56385b95")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("caller",)
+    caller: str
+
+    def __init__(self, caller: str) -> None:
+        super().__init__(caller=caller)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementCallerNotOperator":
+        return cls(to_checksum_address(values[0]))
+
+
+class SettlementMintAllowanceExceeded(ContractError):
+    """`bank` asked to mint `requested` units but its mint allowance has only `available` left."""
+
+    SIGNATURE: ClassVar[str] = "SettlementMintAllowanceExceeded(address,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("a702edc2")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "requested", "available")
+    bank: str
+    requested: int
+    available: int
+
+    def __init__(self, bank: str, requested: int, available: int) -> None:
+        super().__init__(bank=bank, requested=requested, available=available)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementMintAllowanceExceeded":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
 class SettlementTransferRestricted(ContractError):
     """The movement breaks the compliance rules; `reason` says which."""
 
@@ -2144,5 +2180,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     SafeCastOverflowedUintDowncast,
     SafeERC20FailedOperation,
     SettlementAmountZero,
+    SettlementCallerNotOperator,
+    SettlementMintAllowanceExceeded,
     SettlementTransferRestricted,
 )

@@ -545,6 +545,25 @@ class MarginCalled(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class MintAllowanceSet(ContractEvent):
+    """Emitted when the operator sets how much more a bank may mint."""
+
+    NAME: ClassVar[str] = "MintAllowanceSet"
+    SIGNATURE: ClassVar[str] = "MintAllowanceSet(address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("a6169f0c3c0dd1b43f26b0aac5499b6f6e4acb77efe76d9e47cd465afb8706d8")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "old_allowance", "new_allowance")
+    bank: str
+    old_allowance: int
+    new_allowance: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "MintAllowanceSet":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
 class ParticipantAdmitted(ContractEvent):
     """Emitted when the operator admits a new participant."""
 
@@ -1487,6 +1506,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     LoanRepaid,
     MarginCallCured,
     MarginCalled,
+    MintAllowanceSet,
     ParticipantAdmitted,
     ParticipantReadmitted,
     ParticipantResumed,

@@ -147,9 +147,21 @@ def test_participant_and_token_workflow_on_a_node(runner: CliRunner, own_anvil: 
     scf(runner, "participant", "admit", supplier.address, "-r", "supplier,distributor", "--identity", "USCC-2",
         "--kyc-days", "30", *rpc, *op)
 
+    # the bank mints only within the allowance the operator sets
+    out = scf(runner, "token", "mint", supplier.address, "1250.50", *rpc, "--key-env", "BANK_KEY", env=env,
+              code=EXIT_REVERT)
+    assert "SettlementMintAllowanceExceeded" in out and "requested=125050" in out and "available=0" in out
+    allowance = scf_json(runner, "token", "mint-allowance", bank.address, "2000.00", *rpc, *op)
+    assert allowance["old_allowance"]["units"] == 0 and allowance["allowance"]["units"] == 200000
     minted = scf_json(runner, "token", "mint", supplier.address, "1250.50", "--ref", "dep-1", *rpc,
                       "--key-env", "BANK_KEY", env=env)
     assert minted["balance"] == {"amount": "1250.50", "units": 125050}
+    left = scf_json(runner, "token", "mint-allowance", bank.address, *rpc)
+    assert left["allowance"] == {"amount": "749.50", "units": 74950}
+    # only an operator sets allowances
+    out = scf(runner, "token", "mint-allowance", bank.address, "1.00", *rpc, "--key-env", "BANK_KEY", env=env,
+              code=EXIT_REVERT)
+    assert "SettlementCallerNotOperator" in out
     sent = scf_json(runner, "token", "transfer", bank.address, "0.50", *rpc, "--key-env", "SUPPLIER_KEY", env=env)
     assert sent["sender_balance"] == {"amount": "1250.00", "units": 125000}
     balances = scf_json(runner, "token", "balance", bank.address, supplier.address, *rpc)

@@ -14,10 +14,12 @@ from sdk.errors import (
     ParticipantMissingRole,
     ParticipantNotRegistered,
     SettlementAmountZero,
+    SettlementCallerNotOperator,
+    SettlementMintAllowanceExceeded,
     SettlementTransferRestricted,
 )
-from sdk.generated.events import DepositMinted, WithdrawalBurned
-from tests.conftest import INITIAL_BALANCE, YEAR, Cast
+from sdk.generated.events import DepositMinted, MintAllowanceSet, WithdrawalBurned
+from tests.conftest import INITIAL_BALANCE, MINT_ALLOWANCE, YEAR, Cast
 
 NON_BANKS = ["core", "supplier1", "distributor", "warehouse", "feeder", "regulator", "riskpool"]
 
@@ -211,3 +213,60 @@ def test_can_transfer_from_names_the_spender(ledger, cast: Cast) -> None:
     assert token.can_transfer_from(s2, s1, s3, 1).allowed
     cast.operator.registry.suspend(s2, "x")
     assert token.can_transfer_from(s2, s1, s3, 1).reason == TransferRestriction.SPENDER_SUSPENDED
+
+
+# ------------------------------------------------------------------------------------ mint allowance (defect 9)
+def test_a_bank_cannot_mint_without_limit(ledger, cast: Cast, chain) -> None:
+    # Defect 9: any admitted bank could mint any amount. A newly admitted bank has no allowance at all.
+    bank = chain.new_account()
+    cast.operator.registry.admit(bank.address, [Role.BANK], "new bank", chain.now() + YEAR)
+    supply = ledger.token.total_supply()
+    with pytest.raises(SettlementMintAllowanceExceeded) as err:
+        ledger.as_party(bank).token.mint(bank.address, 10**30, "unbacked")
+    assert (err.value.bank, err.value.requested, err.value.available) == (bank.address, 10**30, 0)
+    assert ledger.token.total_supply() == supply
+
+
+def test_operator_sets_allowance_and_minting_consumes_it(ledger, cast: Cast) -> None:
+    bank = cast.bank2
+    old = ledger.token.mint_allowance(bank.address)
+    assert old == MINT_ALLOWANCE  # the fixture's setting; bank2 minted nothing yet
+    event = cast.operator.token.set_mint_allowance(bank.address, 500_00)
+    assert event == MintAllowanceSet(bank.address, old, 500_00)
+    bank.token.mint(cast.supplier1.address, 300_00, "DEP-1")
+    assert ledger.token.mint_allowance(bank.address) == 200_00
+    with pytest.raises(SettlementMintAllowanceExceeded) as err:
+        bank.token.mint(cast.supplier1.address, 200_01, "DEP-2")
+    assert (err.value.bank, err.value.requested, err.value.available) == (bank.address, 200_01, 200_00)
+    bank.token.mint(cast.supplier1.address, 200_00, "DEP-3")  # exactly the rest
+    assert ledger.token.mint_allowance(bank.address) == 0
+    assert ledger.token.balance_of(cast.supplier1.address).units == INITIAL_BALANCE + 500_00
+
+
+def test_burning_does_not_restore_the_mint_allowance(ledger, cast: Cast) -> None:
+    bank = cast.bank2
+    cast.operator.token.set_mint_allowance(bank.address, 100_00)
+    bank.token.mint(bank.address, 100_00)
+    bank.token.burn(bank.address, 100_00, "WD")
+    assert ledger.token.mint_allowance(bank.address) == 0
+    with pytest.raises(SettlementMintAllowanceExceeded):
+        bank.token.mint(bank.address, 1)
+
+
+@pytest.mark.parametrize("who", ["bank1", "core", "supplier1", "regulator", "outsider"])
+def test_only_an_operator_sets_mint_allowances(ledger, cast: Cast, who: str) -> None:
+    party = getattr(cast, who)
+    with pytest.raises(SettlementCallerNotOperator) as err:
+        party.token.set_mint_allowance(party.address, 10**15)
+    assert err.value.caller == party.address
+    assert ledger.token.mint_allowance(cast.bank1.address) <= MINT_ALLOWANCE
+
+
+def test_a_deputy_operator_of_the_registry_may_set_allowances(ledger, cast: Cast, chain) -> None:
+    deputy = chain.new_account()
+    cast.operator.registry.grant_operator(deputy.address)
+    ledger.as_party(deputy).token.set_mint_allowance(cast.bank2.address, 7_00)
+    assert ledger.token.mint_allowance(cast.bank2.address) == 7_00
+    cast.operator.registry.revoke_operator(deputy.address)
+    with pytest.raises(SettlementCallerNotOperator):
+        ledger.as_party(deputy).token.set_mint_allowance(cast.bank2.address, 8_00)
