@@ -110,24 +110,23 @@ contract SettlementToken is ISettlementToken, ERC20 {
         super._update(from, to, value);
     }
 
+    /// @dev One registry call for all three accounts. The spender is checked only when it is not the holder.
     function _restriction(address spender, address from, address to) private view returns (TransferRestriction) {
+        (Standing s, Standing f, Standing t) = _registry.movementStandings(spender, from, to);
         if (spender != from) {
-            Standing s = _registry.standingOf(spender);
             if (s == Standing.NotRegistered) return TransferRestriction.SpenderNotRegistered;
             if (s == Standing.Suspended) return TransferRestriction.SpenderSuspended;
             if (s == Standing.KycExpired) return TransferRestriction.SpenderKycExpired;
         }
         if (from != address(0)) {
-            Standing s = _registry.standingOf(from);
-            if (s == Standing.NotRegistered) return TransferRestriction.SenderNotRegistered;
-            if (s == Standing.Suspended) return TransferRestriction.SenderSuspended;
-            if (s == Standing.KycExpired) return TransferRestriction.SenderKycExpired;
+            if (f == Standing.NotRegistered) return TransferRestriction.SenderNotRegistered;
+            if (f == Standing.Suspended) return TransferRestriction.SenderSuspended;
+            if (f == Standing.KycExpired) return TransferRestriction.SenderKycExpired;
         }
         if (to != address(0)) {
-            Standing s = _registry.standingOf(to);
-            if (s == Standing.NotRegistered) return TransferRestriction.RecipientNotRegistered;
-            if (s == Standing.Suspended) return TransferRestriction.RecipientSuspended;
-            if (s == Standing.KycExpired) return TransferRestriction.RecipientKycExpired;
+            if (t == Standing.NotRegistered) return TransferRestriction.RecipientNotRegistered;
+            if (t == Standing.Suspended) return TransferRestriction.RecipientSuspended;
+            if (t == Standing.KycExpired) return TransferRestriction.RecipientKycExpired;
         }
         return TransferRestriction.None;
     }

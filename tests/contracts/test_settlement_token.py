@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sdk import Role, TransferRestriction
+from sdk import Role, Standing, TransferRestriction
 from sdk.errors import (
     ERC20InsufficientAllowance,
     ERC20InsufficientBalance,
@@ -270,3 +270,25 @@ def test_a_deputy_operator_of_the_registry_may_set_allowances(ledger, cast: Cast
     cast.operator.registry.revoke_operator(deputy.address)
     with pytest.raises(SettlementCallerNotOperator):
         ledger.as_party(deputy).token.set_mint_allowance(cast.bank2.address, 8_00)
+
+
+# ------------------------------------------------------------------------------------------------------- gas
+def test_a_plain_transfer_costs_one_registry_call_of_one_slot_per_account(ledger, cast: Cast) -> None:
+    # Gas from receipts is deterministic. Two participants with non-zero balances: 48.8k with two registry calls
+    # and two slots per account; 44.9k with one call (`movementStandings`) and the ledger flag packed into the
+    # participant's slot.
+    result = cast.supplier1.token._transact("transfer", cast.supplier2.address, 1_00)
+    assert result.gas_used <= 45_500
+
+
+def test_movement_standings_reads_spender_holder_and_recipient_at_once(ledger, cast: Cast) -> None:
+    registry = ledger.registry
+    s1, s2 = cast.supplier1.address, cast.supplier2.address
+    cast.operator.registry.suspend(s2, "x")
+    assert tuple(registry._call("movementStandings", s2, s1, cast.outsider.address)) == (
+        Standing.SUSPENDED, Standing.ACTIVE, Standing.NOT_REGISTERED,
+    )
+    zero = "0x" + "00" * 20
+    assert tuple(registry._call("movementStandings", zero, zero, ledger.receivables.address)) == (
+        Standing.NOT_REGISTERED, Standing.NOT_REGISTERED, Standing.LEDGER_CONTRACT,
+    )
