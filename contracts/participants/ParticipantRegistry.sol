@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {Role, RoleMask, ParticipantStatus, Standing} from "../types/Roles.sol";
 
 /// @title ParticipantRegistry
 /// @notice KYC-gated membership of the SCF consortium. See {IParticipantRegistry}.
-contract ParticipantRegistry is IParticipantRegistry, AccessControl {
+contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminRules {
     using RoleMask for uint16;
 
     /// @notice May admit, readmit, suspend and resume participants.
@@ -28,8 +29,9 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
     mapping(address account => Record) private _records;
     mapping(address account => bytes32) private _identityHashes;
 
-    constructor(address admin, address operator) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @param adminDelay Seconds a default-admin transfer must wait between its two steps (see OpenZeppelin
+    /// {AccessControlDefaultAdminRules}).
+    constructor(address admin, address operator, uint48 adminDelay) AccessControlDefaultAdminRules(adminDelay, admin) {
         _grantRole(OPERATOR_ROLE, operator);
     }
 

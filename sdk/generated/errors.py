@@ -37,6 +37,56 @@ class AccessControlBadConfirmation(ContractError):
         return cls()
 
 
+class AccessControlEnforcedDefaultAdminDelay(ContractError):
+    """AccessControlEnforcedDefaultAdminDelay"""
+
+    SIGNATURE: ClassVar[str] = "AccessControlEnforcedDefaultAdminDelay(uint48)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("19ca5ebb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint48",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("schedule",)
+    schedule: int
+
+    def __init__(self, schedule: int) -> None:
+        super().__init__(schedule=schedule)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AccessControlEnforcedDefaultAdminDelay":
+        return cls(values[0])
+
+
+class AccessControlEnforcedDefaultAdminRules(ContractError):
+    """AccessControlEnforcedDefaultAdminRules"""
+
+    SIGNATURE: ClassVar[str] = "AccessControlEnforcedDefaultAdminRules()"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3fc3c27a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AccessControlEnforcedDefaultAdminRules":
+        return cls()
+
+
+class AccessControlInvalidDefaultAdmin(ContractError):
+    """AccessControlInvalidDefaultAdmin"""
+
+    SIGNATURE: ClassVar[str] = "AccessControlInvalidDefaultAdmin(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("c22c8022")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("default_admin",)
+    default_admin: str
+
+    def __init__(self, default_admin: str) -> None:
+        super().__init__(default_admin=default_admin)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AccessControlInvalidDefaultAdmin":
+        return cls(to_checksum_address(values[0]))
+
+
 class AccessControlUnauthorizedAccount(ContractError):
     """AccessControlUnauthorizedAccount"""
 
@@ -2072,6 +2122,9 @@ class SettlementTransferRestricted(ContractError):
 
 ERRORS: tuple[type[ContractError], ...] = (
     AccessControlBadConfirmation,
+    AccessControlEnforcedDefaultAdminDelay,
+    AccessControlEnforcedDefaultAdminRules,
+    AccessControlInvalidDefaultAdmin,
     AccessControlUnauthorizedAccount,
     ERC20InsufficientAllowance,
     ERC20InsufficientBalance,

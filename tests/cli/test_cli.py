@@ -105,6 +105,7 @@ def test_deploy_on_the_embedded_chain_writes_the_file_and_says_it_is_in_memory(r
     data = json.loads(result.stdout)
     assert data["chain"] == "embedded"
     assert {"ParticipantRegistry", "SettlementToken"} <= set(data["contracts"])
+    assert data["admin_delay_seconds"] == 2 * 86_400  # the default admin moves in two steps, 48 h apart
     saved = json.loads(Path(".scf/deployment.json").read_text())
     assert saved["contracts"] == data["contracts"]
     assert "lives in memory" in result.stderr
@@ -139,8 +140,8 @@ def test_participant_and_token_workflow_on_a_node(runner: CliRunner, own_anvil: 
     for acct in (bank, supplier):
         chain.fund(acct.address, 10**20)
 
-    deployed = scf_json(runner, "deploy", *rpc, *op)
-    assert deployed["chain"] == own_anvil
+    deployed = scf_json(runner, "deploy", *rpc, *op, "--admin-delay-hours", "1")
+    assert deployed["chain"] == own_anvil and deployed["admin_delay_seconds"] == 3_600
     admitted = scf_json(runner, "participant", "admit", bank.address, "--role", "bank", "--identity", "USCC-1",
                         *rpc, *op)
     assert admitted["roles"] == ["bank"] and admitted["standing"] == "active"
