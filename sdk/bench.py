@@ -135,6 +135,7 @@ def setup_cast(chain: Chain, payers: int = 1, payees: int = 8) -> BenchCast:
     payee_parties = [new_party() for _ in range(payees)]
     expiry = chain.now() + 10 * YEAR
     operator.registry.admit(bank.address, [Role.BANK], "bench bank", expiry)
+    operator.token.set_mint_allowance(bank.address, 10**18)  # the operator bounds each bank's issuance
     for i, p in enumerate(payer_parties):
         operator.registry.admit(p.address, [Role.CORE_ENTERPRISE], f"bench payer {i}", expiry)
         bank.token.mint(p.address, OPENING_BALANCE, "bench")

@@ -68,6 +68,7 @@ def make_template() -> Template:
     bank, core, supplier = (ledger.as_party(k) for k in keys[1:4])
     expiry = chain.now() + 10 * 365 * 86_400
     op.registry.admit(bank.address, [Role.BANK], "bank", expiry)
+    op.token.set_mint_allowance(bank.address, 10**12)
     op.registry.admit(core.address, [Role.CORE_ENTERPRISE], "core", expiry)
     op.registry.admit(supplier.address, [Role.SUPPLIER], "supplier", expiry)
     bank.token.mint(bank.address, 10**12, "liquidity")

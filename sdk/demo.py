@@ -244,7 +244,17 @@ PAYMENTS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+#: Mint allowance the operator grants each bank: a budget of new issuance (burning does not restore it). It covers
+#: the deposits above and bank1's end-customer payments in the prepayment stage.
+MINT_ALLOWANCE = "50000000.00"
+
+
 def stage_deposits(ctx: DemoContext) -> None:
+    assert ctx.operator is not None
+    banks = sorted({bank for bank, *_ in DEPOSITS})
+    for bank in banks:
+        ctx.operator.token.set_mint_allowance(ctx.party(bank).address, to_units(MINT_ALLOWANCE))
+    ctx.log(f"the operator set a mint allowance of {MINT_ALLOWANCE} for each bank")
     for bank, account, amount, ref in DEPOSITS:
         units = to_units(amount)
         ctx.party(bank).token.mint(ctx.party(account).address, units, ref[:32])

@@ -11,6 +11,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
+from sdk.admin import ADMIN_HANDLES, DefaultAdmin
 from sdk.artifacts_loader import load_artifact
 from sdk.chain import Chain
 from sdk.contracts import tx_result
@@ -24,6 +25,18 @@ from sdk.warehouse import PledgeLoans, PriceFeed, WarehouseReceipts
 DEPLOYMENT_FORMAT = 1
 DEFAULT_TOKEN_NAME = "SCF Settlement Deposit (CNY cents)"
 DEFAULT_TOKEN_SYMBOL = "dCNY"
+#: Seconds between the two steps of a default-admin transfer (OpenZeppelin AccessControlDefaultAdminRules).
+DEFAULT_ADMIN_DELAY = 2 * 86_400
+#: The contracts whose default admin moves only in two steps, with that delay.
+ADMIN_RULED_CONTRACTS = tuple(ADMIN_HANDLES)
+
+
+def _admin_handle(ledger: Ledger, name: str, signer: LocalAccount | None) -> DefaultAdmin:
+    try:
+        cls = ADMIN_HANDLES[name]
+    except KeyError:
+        raise LedgerValueError(f"{name!r} has no default admin (those that do: {', '.join(ADMIN_HANDLES)})") from None
+    return cls(ledger, ledger.deployment.address(name), signer)
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,10 @@ class Party:
         self.prepayment = Prepayment(ledger, ledger.deployment.address("Prepayment"), account)
         self.receivables = Receivables(ledger, ledger.deployment.address("Receivables"), account)
 
+    def admin(self, contract: str) -> DefaultAdmin:
+        """The two-step admin transfer of `contract` (one of ADMIN_RULED_CONTRACTS), signed by this party."""
+        return _admin_handle(self.ledger, contract, self.account)
+
     def __repr__(self) -> str:  # never show the key
         return f"Party({self.address})"
 
@@ -143,18 +160,28 @@ class Ledger:
         *,
         token_name: str = DEFAULT_TOKEN_NAME,
         token_symbol: str = DEFAULT_TOKEN_SYMBOL,
+        admin_delay: int = DEFAULT_ADMIN_DELAY,
     ) -> Ledger:
-        """Deploy the whole system with `operator_key` as admin and operator."""
+        """Deploy the whole system with `operator_key` as admin and operator.
+
+        `admin_delay` (seconds) is how long a transfer of the default admin role must wait between its two steps
+        (begin, then accept) in every contract with a default admin; the admin can change it later, also with a
+        delay."""
+        if isinstance(admin_delay, bool) or not isinstance(admin_delay, int) or not 0 <= admin_delay < 2**48:
+            raise LedgerValueError(f"admin delay must be whole seconds in [0, 2**48), got {admin_delay!r}")
         operator = _account(operator_key)
         start = chain.block_number
-        registry = _deploy(chain, operator, "ParticipantRegistry", operator.address, operator.address)
+        registry = _deploy(chain, operator, "ParticipantRegistry", operator.address, operator.address, admin_delay)
         token = _deploy(chain, operator, "SettlementToken", token_name, token_symbol, registry)
-        receivables = _deploy(chain, operator, "Receivables", registry, token, operator.address, operator.address)
+        receivables = _deploy(
+            chain, operator, "Receivables", registry, token, operator.address, operator.address, admin_delay
+        )
         contracts = {"ParticipantRegistry": registry, "SettlementToken": token, "Receivables": receivables}
-        contracts.update(_deploy_warehouse(chain, operator, registry, token))
+        contracts.update(_deploy_warehouse(chain, operator, registry, token, admin_delay))
         contracts.update(_deploy_prepayment(chain, operator, registry, token, contracts["WarehouseReceipts"]))
         deployment = Deployment(
-            chain_id=chain.chain_id, block=start + 1, contracts=contracts, operator=operator.address
+            chain_id=chain.chain_id, block=start + 1, contracts=contracts, operator=operator.address,
+            extra={"admin_delay": admin_delay},
         )
         ledger = cls(chain, deployment)
         admin = ParticipantRegistry(ledger, registry, operator)
@@ -176,6 +203,10 @@ class Ledger:
                 raise DeploymentError(f"no contract code for {name} at {address} on {chain.describe()}")
         return ledger
 
+    def admin(self, contract: str) -> DefaultAdmin:
+        """Read-only admin handle of `contract` (current admin, pending transfer, delay)."""
+        return _admin_handle(self, contract, None)
+
     def as_party(self, key: str | LocalAccount) -> Party:
         """A handle that signs as the holder of `key` (signing stays local; the key is never logged)."""
         return Party(self, _account(key))
@@ -184,16 +215,22 @@ class Ledger:
         return self.deployment.save(path)
 
 
-def _deploy_warehouse(chain: Chain, operator: LocalAccount, registry: str, token: str) -> dict[str, str]:
-    """Receipts, price feed and pledge loan book; the loan book may hold liens on receipts. It holds neither
-    tokens nor receipts (funding and repayments go party to party), so it is not flagged as a ledger contract."""
-    receipts = _deploy(chain, operator, "WarehouseReceipts", operator.address, registry)
-    feed = _deploy(chain, operator, "PriceFeed", operator.address, registry)
+def _deploy_warehouse(
+    chain: Chain, operator: LocalAccount, registry: str, token: str, admin_delay: int
+) -> dict[str, str]:
+    """Receipts, price feed and pledge loan book; the loan book may hold liens on receipts. It holds no tokens
+    (funding and repayments go party to party) but it moves them as an ERC-20 spender, and the token lets only
+    active participants and ledger contracts spend, so it is flagged as a ledger contract."""
+    receipts = _deploy(chain, operator, "WarehouseReceipts", operator.address, registry, admin_delay)
+    feed = _deploy(chain, operator, "PriceFeed", operator.address, registry, admin_delay)
     loans = _deploy(chain, operator, "PledgeLoans", registry, token, receipts, feed)
     contract = chain.w3.eth.contract(address=to_checksum_address(receipts), abi=load_artifact("WarehouseReceipts").abi)
     role = contract.functions.PLEDGE_MANAGER_ROLE().call()
     chain.transact(operator, receipts, contract.encode_abi("grantRole", [role, loans]),
                    description="WarehouseReceipts.grantRole")
+    reg = chain.w3.eth.contract(address=to_checksum_address(registry), abi=load_artifact("ParticipantRegistry").abi)
+    chain.transact(operator, registry, reg.encode_abi("setLedgerContract", [loans, True]),
+                   description="ParticipantRegistry.setLedgerContract")
     return {"WarehouseReceipts": receipts, "PriceFeed": feed, "PledgeLoans": loans}
 
 

@@ -23,6 +23,7 @@ from sdk.chain import Chain
 
 YEAR = 365 * 86_400
 INITIAL_BALANCE = 10_000_000_00  # 10 million in cents
+MINT_ALLOWANCE = 1_000 * INITIAL_BALANCE  # per bank: the cast's opening balances and any test's extra deposits
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -111,6 +112,9 @@ def deployed(chain: Chain) -> tuple[Ledger, Cast]:
         parties[name] = ledger.as_party(key)
         if name in CAST_ROLES:
             op.registry.admit(key.address, CAST_ROLES[name], f"identity:{name}", expiry)
+    # each bank mints only within the allowance the operator sets
+    for bank in ("bank1", "bank2"):
+        op.token.set_mint_allowance(parties[bank].address, MINT_ALLOWANCE)
     for name in ["core", "core2", "supplier1", "supplier2", "supplier3", "distributor", "bank1", "bank2"]:
         parties["bank1"].token.mint(parties[name].address, INITIAL_BALANCE, "opening")
     return ledger, Cast(**parties)

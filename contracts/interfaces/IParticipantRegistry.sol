@@ -93,6 +93,16 @@ interface IParticipantRegistry {
     /// @notice The effective standing of `account` at the current block time (ledger contracts first).
     function standingOf(address account) external view returns (Standing);
 
+    /// @notice The standings of the three accounts of one token movement, in one call (the settlement token's
+    /// compliance check). The zero address (the `from` of a mint, the `to` of a burn) reads `NotRegistered`.
+    /// @param spender Who moves the value: the holder itself, or a spender under an approval.
+    /// @param from The holder debited.
+    /// @param to The account credited.
+    function movementStandings(address spender, address from, address to)
+        external
+        view
+        returns (Standing spenderStanding, Standing fromStanding, Standing toStanding);
+
     /// @notice Whether `account` is active (admitted, not suspended, KYC valid) and holds `role`.
     function isActiveWithRole(address account, Role role) external view returns (bool);
 
@@ -101,6 +111,9 @@ interface IParticipantRegistry {
 
     /// @notice Whether `account` is a ledger contract.
     function isLedgerContract(address account) external view returns (bool);
+
+    /// @notice Whether `account` holds OPERATOR_ROLE (other ledger contracts defer to the registry's operators).
+    function isOperator(address account) external view returns (bool);
 
     /// @notice Reverts with the precise reason unless `account` is active and holds `role`.
     function requireActiveWithRole(address account, Role role) external view;

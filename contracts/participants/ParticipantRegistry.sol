@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {Role, RoleMask, ParticipantStatus, Standing} from "../types/Roles.sol";
 
 /// @title ParticipantRegistry
 /// @notice KYC-gated membership of the SCF consortium. See {IParticipantRegistry}.
-contract ParticipantRegistry is IParticipantRegistry, AccessControl {
+contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminRules {
     using RoleMask for uint16;
 
     /// @notice May admit, readmit, suspend and resume participants.
@@ -15,11 +16,22 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
 
     uint16 private constant _ALL_ROLES = uint16((1 << (uint8(type(Role).max) + 1)) - 1);
 
-    mapping(address account => Participant) private _participants;
-    mapping(address account => bool) private _ledgerContracts;
+    /// @dev One slot per address holds everything a standing check needs (roles 16 + status 8 + kycExpiry 64 +
+    /// admittedAt 64 + ledger flag 8 bits), so a transfer's compliance check costs one storage read per account.
+    struct Record {
+        uint16 roles;
+        ParticipantStatus status;
+        uint64 kycExpiry;
+        uint64 admittedAt;
+        bool ledgerContract;
+    }
 
-    constructor(address admin, address operator) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    mapping(address account => Record) private _records;
+    mapping(address account => bytes32) private _identityHashes;
+
+    /// @param adminDelay Seconds a default-admin transfer must wait between its two steps (see OpenZeppelin
+    /// {AccessControlDefaultAdminRules}).
+    constructor(address admin, address operator, uint48 adminDelay) AccessControlDefaultAdminRules(adminDelay, admin) {
         _grantRole(OPERATOR_ROLE, operator);
     }
 
@@ -29,13 +41,13 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
         onlyRole(OPERATOR_ROLE)
     {
         _checkAdmission(account, roles, kycExpiry);
-        Participant storage p = _participants[account];
+        Record storage p = _records[account];
         if (p.status != ParticipantStatus.None) revert ParticipantAlreadyRegistered(account);
         p.roles = roles;
         p.status = ParticipantStatus.Active;
         p.kycExpiry = kycExpiry;
         p.admittedAt = uint64(block.timestamp);
-        p.identityHash = identityHash;
+        _identityHashes[account] = identityHash;
         emit ParticipantAdmitted(
             account, roles, identityHash, kycExpiry, ParticipantStatus.None, ParticipantStatus.Active
         );
@@ -47,19 +59,19 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
         onlyRole(OPERATOR_ROLE)
     {
         _checkAdmission(account, roles, kycExpiry);
-        Participant storage p = _participants[account];
+        Record storage p = _records[account];
         ParticipantStatus old = p.status;
         if (old == ParticipantStatus.None) revert ParticipantNotRegistered(account);
         p.roles = roles;
         p.status = ParticipantStatus.Active;
         p.kycExpiry = kycExpiry;
-        p.identityHash = identityHash;
+        _identityHashes[account] = identityHash;
         emit ParticipantReadmitted(account, roles, identityHash, kycExpiry, old, ParticipantStatus.Active);
     }
 
     /// @inheritdoc IParticipantRegistry
     function suspend(address account, bytes32 reason) external onlyRole(OPERATOR_ROLE) {
-        Participant storage p = _participants[account];
+        Record storage p = _records[account];
         if (p.status == ParticipantStatus.None) revert ParticipantNotRegistered(account);
         if (p.status != ParticipantStatus.Active) revert ParticipantStatusInvalid(account, p.status);
         p.status = ParticipantStatus.Suspended;
@@ -68,7 +80,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
 
     /// @inheritdoc IParticipantRegistry
     function resume(address account) external onlyRole(OPERATOR_ROLE) {
-        Participant storage p = _participants[account];
+        Record storage p = _records[account];
         if (p.status == ParticipantStatus.None) revert ParticipantNotRegistered(account);
         if (p.status != ParticipantStatus.Suspended) revert ParticipantStatusInvalid(account, p.status);
         p.status = ParticipantStatus.Active;
@@ -77,30 +89,38 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
 
     /// @inheritdoc IParticipantRegistry
     function setLedgerContract(address account, bool enabled) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        bool old = _ledgerContracts[account];
+        Record storage r = _records[account];
+        bool old = r.ledgerContract;
         if (account == address(0) || old == enabled) revert LedgerContractUnchanged(account, enabled);
-        _ledgerContracts[account] = enabled;
+        r.ledgerContract = enabled;
         emit LedgerContractSet(account, old, enabled);
     }
 
     /// @inheritdoc IParticipantRegistry
     function getParticipant(address account) external view returns (Participant memory) {
-        return _participants[account];
+        Record storage r = _records[account];
+        return Participant(r.roles, r.status, r.kycExpiry, r.admittedAt, _identityHashes[account]);
     }
 
     /// @inheritdoc IParticipantRegistry
     function standingOf(address account) public view returns (Standing) {
-        if (_ledgerContracts[account]) return Standing.LedgerContract;
-        Participant storage p = _participants[account];
-        if (p.status == ParticipantStatus.None) return Standing.NotRegistered;
-        if (p.status == ParticipantStatus.Suspended) return Standing.Suspended;
-        if (block.timestamp >= p.kycExpiry) return Standing.KycExpired;
-        return Standing.Active;
+        return _standing(account);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function movementStandings(address spender, address from, address to)
+        external
+        view
+        returns (Standing spenderStanding, Standing fromStanding, Standing toStanding)
+    {
+        fromStanding = _standing(from);
+        spenderStanding = spender == from ? fromStanding : _standing(spender);
+        toStanding = _standing(to);
     }
 
     /// @inheritdoc IParticipantRegistry
     function isActiveWithRole(address account, Role role) external view returns (bool) {
-        return standingOf(account) == Standing.Active && _participants[account].roles.has(role);
+        return standingOf(account) == Standing.Active && _records[account].roles.has(role);
     }
 
     /// @inheritdoc IParticipantRegistry
@@ -110,13 +130,18 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
 
     /// @inheritdoc IParticipantRegistry
     function isLedgerContract(address account) external view returns (bool) {
-        return _ledgerContracts[account];
+        return _records[account].ledgerContract;
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function isOperator(address account) external view returns (bool) {
+        return hasRole(OPERATOR_ROLE, account);
     }
 
     /// @inheritdoc IParticipantRegistry
     function requireActiveWithRole(address account, Role role) external view {
         _requireActive(account);
-        if (!_participants[account].roles.has(role)) revert ParticipantMissingRole(account, role);
+        if (!_records[account].roles.has(role)) revert ParticipantMissingRole(account, role);
     }
 
     /// @inheritdoc IParticipantRegistry
@@ -125,10 +150,21 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl {
     }
 
     function _requireActive(address account) private view {
-        Participant storage p = _participants[account];
+        Record storage p = _records[account];
         if (p.status == ParticipantStatus.None) revert ParticipantNotRegistered(account);
         if (p.status == ParticipantStatus.Suspended) revert ParticipantIsSuspended(account);
         if (block.timestamp >= p.kycExpiry) revert ParticipantKycExpired(account, p.kycExpiry);
+    }
+
+    /// @dev The zero address (mint and burn) reads NotRegistered without a storage read.
+    function _standing(address account) private view returns (Standing) {
+        if (account == address(0)) return Standing.NotRegistered;
+        Record storage r = _records[account];
+        if (r.ledgerContract) return Standing.LedgerContract;
+        if (r.status == ParticipantStatus.None) return Standing.NotRegistered;
+        if (r.status == ParticipantStatus.Suspended) return Standing.Suspended;
+        if (block.timestamp >= r.kycExpiry) return Standing.KycExpired;
+        return Standing.Active;
     }
 
     function _checkAdmission(address account, uint16 roles, uint64 kycExpiry) private view {

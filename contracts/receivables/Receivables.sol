@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -17,7 +18,7 @@ import {ReceivableStatus, FragmentStatus, OfferStatus, FinancingStatus} from "..
 /// - root: [face 96 | repaid 96 | dueDate 40 | status 8 | fragmentCount 16], [debtor], [invoiceHash];
 /// - fragment: [holder | value 96], [status 8 | financed 8 | parentIndex 16 | locked 96 | paid 96].
 /// The purchase-order hash is recorded in the registration event only.
-contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
+contract Receivables is IReceivables, AccessControlDefaultAdminRules, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice May resolve disputes and set the fragment cap and grace period.
@@ -96,10 +97,11 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     mapping(address bank => mapping(address debtor => ExposureData)) private _exposures;
     mapping(address debtor => mapping(bytes32 invoiceHash => uint256 rootId)) private _invoiceRoots;
 
-    constructor(IParticipantRegistry registry_, IERC20 token_, address admin, address operator) {
+    constructor(IParticipantRegistry registry_, IERC20 token_, address admin, address operator, uint48 adminDelay)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {
         _registry = registry_;
         _token = token_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, operator);
         _config.fragmentCap = DEFAULT_FRAGMENT_CAP;
         _config.gracePeriod = DEFAULT_GRACE_PERIOD;

@@ -1,22 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPriceFeed} from "../interfaces/IPriceFeed.sol";
 import {Role} from "../types/Roles.sol";
 
 /// @title PriceFeed
 /// @notice Commodity prices posted by appointed feeders, with a staleness limit. See {IPriceFeed}.
-contract PriceFeed is IPriceFeed, AccessControl {
+contract PriceFeed is IPriceFeed, AccessControlDefaultAdminRules {
     IParticipantRegistry private immutable _registry;
 
     mapping(bytes16 commodity => Feed) private _feeds;
     mapping(bytes16 commodity => mapping(address feeder => bool)) private _feeders;
 
-    constructor(address admin, IParticipantRegistry registry_) {
+    constructor(address admin, IParticipantRegistry registry_, uint48 adminDelay)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {
         _registry = registry_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IPriceFeed

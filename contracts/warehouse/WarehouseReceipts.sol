@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {TransferRestriction} from "../interfaces/ISettlementToken.sol";
@@ -12,7 +13,7 @@ import {ReceiptStatus, ReceiptAction} from "../types/Warehouse.sol";
 /// @title WarehouseReceipts
 /// @notice ERC-721 electronic warehouse receipts with a compliance check on every movement and liens for trusted
 /// ledger contracts. See {IWarehouseReceipts}.
-contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
+contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAdminRules {
     /// @inheritdoc IWarehouseReceipts
     bytes32 public constant PLEDGE_MANAGER_ROLE = keccak256("PLEDGE_MANAGER_ROLE");
 
@@ -43,9 +44,11 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
     mapping(address warehouse => mapping(bytes16 lotId => Lot)) private _lots;
     uint48 private _nextId = 1;
 
-    constructor(address admin, IParticipantRegistry registry_) ERC721("SCF Warehouse Receipt", "eWR") {
+    constructor(address admin, IParticipantRegistry registry_, uint48 adminDelay)
+        ERC721("SCF Warehouse Receipt", "eWR")
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {
         _registry = registry_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @notice The registry consulted on every movement.
@@ -189,7 +192,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
     }
 
     /// @inheritdoc ERC721
-    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControlDefaultAdminRules) returns (bool) {
         return super.supportsInterface(interfaceId);
     }
 

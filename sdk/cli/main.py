@@ -139,6 +139,9 @@ def deploy(
     dev_account: DevAccountOpt = None,
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
+    admin_delay_hours: Annotated[float, typer.Option(
+        "--admin-delay-hours", min=0,
+        help="Hours a transfer of the default admin role must wait between its two steps (begin, accept).")] = 48,
 ) -> None:
     """Deploy the whole contract system; the signer becomes admin and operator. Writes the deployment file."""
     from sdk.ledger import Ledger
@@ -148,13 +151,14 @@ def deploy(
         dev_account = 0
     operator = load_signer(chain, keystore, key_env, dev_account, password_env)
     with progress("deploying contracts", None, enabled=not as_json):
-        ledger = Ledger.deploy(chain, operator)
+        ledger = Ledger.deploy(chain, operator, admin_delay=round(admin_delay_hours * 3600))
     path = ledger.save(deployment)
     data = {
         "chain": chain_label(chain),
         "chain_id": ledger.deployment.chain_id,
         "block": ledger.deployment.block,
         "operator": ledger.deployment.operator,
+        "admin_delay_seconds": ledger.deployment.extra["admin_delay"],
         "contracts": ledger.deployment.contracts,
         "deployment_file": str(path),
     }

@@ -45,7 +45,8 @@ def mint(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
 ) -> None:
-    """Credit AMOUNT to TO against a deposit received off chain (the signer must be a bank)."""
+    """Credit AMOUNT to TO against a deposit received off chain (the signer must be a bank, within the mint
+    allowance the operator set: `scf token mint-allowance`)."""
     bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     ledger = bank.ledger
     event = bank.token.mint(to, amount, ref)
@@ -53,6 +54,37 @@ def mint(
         {"bank": event.bank, "to": event.to, "minted": money(event.amount),
          "balance": money(ledger.token.balance_of(to).units)},
         title="Deposit minted",
+    )
+
+
+@app.command("mint-allowance")
+def mint_allowance(
+    bank: Annotated[str, typer.Argument(parser=parse_address, help="the bank's address (0x…)")],
+    amount: Annotated[int | None, typer.Argument(
+        parser=parse_amount, metavar="[AMOUNT]",
+        help="new allowance, e.g. 5000000.00 (absolute, not added); omit to show the current one")] = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set how much more BANK may mint (the signer must be an operator), or show it when AMOUNT is omitted.
+
+    Every mint takes its amount off the bank's allowance; burning does not give it back."""
+    if amount is None:
+        ledger = open_ledger(rpc, deployment)
+        Output(as_json).result({"bank": bank, "allowance": money(ledger.token.mint_allowance(bank))},
+                               title="Mint allowance")
+        return
+    operator = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = operator.token.set_mint_allowance(bank, amount)
+    Output(as_json).result(
+        {"bank": event.bank, "old_allowance": money(event.old_allowance),
+         "allowance": money(event.new_allowance)},
+        title="Mint allowance set",
     )
 
 

@@ -152,6 +152,9 @@ class TransferRestriction(IntEnum):
     RECIPIENT_SUSPENDED = 5
     RECIPIENT_KYC_EXPIRED = 6
     INSUFFICIENT_BALANCE = 7
+    SPENDER_NOT_REGISTERED = 8
+    SPENDER_SUSPENDED = 9
+    SPENDER_KYC_EXPIRED = 10
 
 
 ENUMS: dict[str, type[IntEnum]] = {

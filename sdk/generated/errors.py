@@ -37,6 +37,56 @@ class AccessControlBadConfirmation(ContractError):
         return cls()
 
 
+class AccessControlEnforcedDefaultAdminDelay(ContractError):
+    """AccessControlEnforcedDefaultAdminDelay"""
+
+    SIGNATURE: ClassVar[str] = "AccessControlEnforcedDefaultAdminDelay(uint48)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("19ca5ebb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint48",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("schedule",)
+    schedule: int
+
+    def __init__(self, schedule: int) -> None:
+        super().__init__(schedule=schedule)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AccessControlEnforcedDefaultAdminDelay":
+        return cls(values[0])
+
+
+class AccessControlEnforcedDefaultAdminRules(ContractError):
+    """AccessControlEnforcedDefaultAdminRules"""
+
+    SIGNATURE: ClassVar[str] = "AccessControlEnforcedDefaultAdminRules()"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3fc3c27a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AccessControlEnforcedDefaultAdminRules":
+        return cls()
+
+
+class AccessControlInvalidDefaultAdmin(ContractError):
+    """AccessControlInvalidDefaultAdmin"""
+
+    SIGNATURE: ClassVar[str] = "AccessControlInvalidDefaultAdmin(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("c22c8022")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("default_admin",)
+    default_admin: str
+
+    def __init__(self, default_admin: str) -> None:
+        super().__init__(default_admin=default_admin)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AccessControlInvalidDefaultAdmin":
+        return cls(to_checksum_address(values[0]))
+
+
 class AccessControlUnauthorizedAccount(ContractError):
     """AccessControlUnauthorizedAccount"""
 
@@ -2014,6 +2064,42 @@ class SettlementAmountZero(ContractError):
         return cls()
 
 
+class SettlementCallerNotOperator(ContractError):
+    """Only an operator of the participant registry may do this."""
+
+    SIGNATURE: ClassVar[str] = "SettlementCallerNotOperator(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("56385b95")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("caller",)
+    caller: str
+
+    def __init__(self, caller: str) -> None:
+        super().__init__(caller=caller)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementCallerNotOperator":
+        return cls(to_checksum_address(values[0]))
+
+
+class SettlementMintAllowanceExceeded(ContractError):
+    """`bank` asked to mint `requested` units but its mint allowance has only `available` left."""
+
+    SIGNATURE: ClassVar[str] = "SettlementMintAllowanceExceeded(address,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("a702edc2")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "requested", "available")
+    bank: str
+    requested: int
+    available: int
+
+    def __init__(self, bank: str, requested: int, available: int) -> None:
+        super().__init__(bank=bank, requested=requested, available=available)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "SettlementMintAllowanceExceeded":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
 class SettlementTransferRestricted(ContractError):
     """The movement breaks the compliance rules; `reason` says which."""
 
@@ -2036,6 +2122,9 @@ class SettlementTransferRestricted(ContractError):
 
 ERRORS: tuple[type[ContractError], ...] = (
     AccessControlBadConfirmation,
+    AccessControlEnforcedDefaultAdminDelay,
+    AccessControlEnforcedDefaultAdminRules,
+    AccessControlInvalidDefaultAdmin,
     AccessControlUnauthorizedAccount,
     ERC20InsufficientAllowance,
     ERC20InsufficientBalance,
@@ -2144,5 +2233,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     SafeCastOverflowedUintDowncast,
     SafeERC20FailedOperation,
     SettlementAmountZero,
+    SettlementCallerNotOperator,
+    SettlementMintAllowanceExceeded,
     SettlementTransferRestricted,
 )

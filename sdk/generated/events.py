@@ -144,6 +144,74 @@ class CommodityListed(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class DefaultAdminDelayChangeCanceled(ContractEvent):
+    """DefaultAdminDelayChangeCanceled"""
+
+    NAME: ClassVar[str] = "DefaultAdminDelayChangeCanceled"
+    SIGNATURE: ClassVar[str] = "DefaultAdminDelayChangeCanceled()"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("2b1fa2edafe6f7b9e97c1a9e0c3660e645beb2dcaa2d45bdbf9beaf5472e1ec5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    INDEXED: ClassVar[tuple[bool, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DefaultAdminDelayChangeCanceled":
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultAdminDelayChangeScheduled(ContractEvent):
+    """DefaultAdminDelayChangeScheduled"""
+
+    NAME: ClassVar[str] = "DefaultAdminDelayChangeScheduled"
+    SIGNATURE: ClassVar[str] = "DefaultAdminDelayChangeScheduled(uint48,uint48)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("f1038c18cf84a56e432fdbfaf746924b7ea511dfe03a6506a0ceba4888788d9b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint48", "uint48")
+    INDEXED: ClassVar[tuple[bool, ...]] = (False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("new_delay", "effect_schedule")
+    new_delay: int
+    effect_schedule: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DefaultAdminDelayChangeScheduled":
+        return cls(values[0], values[1])
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultAdminTransferCanceled(ContractEvent):
+    """DefaultAdminTransferCanceled"""
+
+    NAME: ClassVar[str] = "DefaultAdminTransferCanceled"
+    SIGNATURE: ClassVar[str] = "DefaultAdminTransferCanceled()"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8886ebfc4259abdbc16601dd8fb5678e54878f47b3c34836cfc51154a9605109")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    INDEXED: ClassVar[tuple[bool, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DefaultAdminTransferCanceled":
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultAdminTransferScheduled(ContractEvent):
+    """DefaultAdminTransferScheduled"""
+
+    NAME: ClassVar[str] = "DefaultAdminTransferScheduled"
+    SIGNATURE: ClassVar[str] = "DefaultAdminTransferScheduled(address,uint48)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("3377dc44241e779dd06afab5b788a35ca5f3b778836e2990bdb26a2a4b2e5ed6")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint48")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("new_admin", "accept_schedule")
+    new_admin: str
+    accept_schedule: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DefaultAdminTransferScheduled":
+        return cls(to_checksum_address(values[0]), values[1])
+
+
+@dataclass(frozen=True, slots=True)
 class DepositMinted(ContractEvent):
     """Emitted when a bank mints tokens against an off-chain deposit."""
 
@@ -542,6 +610,25 @@ class MarginCalled(ContractEvent):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "MarginCalled":
         return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], LoanStatus(values[7]), LoanStatus(values[8]))
+
+
+@dataclass(frozen=True, slots=True)
+class MintAllowanceSet(ContractEvent):
+    """Emitted when the operator sets how much more a bank may mint."""
+
+    NAME: ClassVar[str] = "MintAllowanceSet"
+    SIGNATURE: ClassVar[str] = "MintAllowanceSet(address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("a6169f0c3c0dd1b43f26b0aac5499b6f6e4acb77efe76d9e47cd465afb8706d8")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "old_allowance", "new_allowance")
+    bank: str
+    old_allowance: int
+    new_allowance: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "MintAllowanceSet":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -1470,6 +1557,10 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     CollateralAdded,
     CollateralReleased,
     CommodityListed,
+    DefaultAdminDelayChangeCanceled,
+    DefaultAdminDelayChangeScheduled,
+    DefaultAdminTransferCanceled,
+    DefaultAdminTransferScheduled,
     DepositMinted,
     DiscountDeclined,
     DiscountRequestWithdrawn,
@@ -1487,6 +1578,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     LoanRepaid,
     MarginCallCured,
     MarginCalled,
+    MintAllowanceSet,
     ParticipantAdmitted,
     ParticipantReadmitted,
     ParticipantResumed,

@@ -105,6 +105,7 @@ def test_deploy_on_the_embedded_chain_writes_the_file_and_says_it_is_in_memory(r
     data = json.loads(result.stdout)
     assert data["chain"] == "embedded"
     assert {"ParticipantRegistry", "SettlementToken"} <= set(data["contracts"])
+    assert data["admin_delay_seconds"] == 2 * 86_400  # the default admin moves in two steps, 48 h apart
     saved = json.loads(Path(".scf/deployment.json").read_text())
     assert saved["contracts"] == data["contracts"]
     assert "lives in memory" in result.stderr
@@ -139,17 +140,29 @@ def test_participant_and_token_workflow_on_a_node(runner: CliRunner, own_anvil: 
     for acct in (bank, supplier):
         chain.fund(acct.address, 10**20)
 
-    deployed = scf_json(runner, "deploy", *rpc, *op)
-    assert deployed["chain"] == own_anvil
+    deployed = scf_json(runner, "deploy", *rpc, *op, "--admin-delay-hours", "1")
+    assert deployed["chain"] == own_anvil and deployed["admin_delay_seconds"] == 3_600
     admitted = scf_json(runner, "participant", "admit", bank.address, "--role", "bank", "--identity", "USCC-1",
                         *rpc, *op)
     assert admitted["roles"] == ["bank"] and admitted["standing"] == "active"
     scf(runner, "participant", "admit", supplier.address, "-r", "supplier,distributor", "--identity", "USCC-2",
         "--kyc-days", "30", *rpc, *op)
 
+    # the bank mints only within the allowance the operator sets
+    out = scf(runner, "token", "mint", supplier.address, "1250.50", *rpc, "--key-env", "BANK_KEY", env=env,
+              code=EXIT_REVERT)
+    assert "SettlementMintAllowanceExceeded" in out and "requested=125050" in out and "available=0" in out
+    allowance = scf_json(runner, "token", "mint-allowance", bank.address, "2000.00", *rpc, *op)
+    assert allowance["old_allowance"]["units"] == 0 and allowance["allowance"]["units"] == 200000
     minted = scf_json(runner, "token", "mint", supplier.address, "1250.50", "--ref", "dep-1", *rpc,
                       "--key-env", "BANK_KEY", env=env)
     assert minted["balance"] == {"amount": "1250.50", "units": 125050}
+    left = scf_json(runner, "token", "mint-allowance", bank.address, *rpc)
+    assert left["allowance"] == {"amount": "749.50", "units": 74950}
+    # only an operator sets allowances
+    out = scf(runner, "token", "mint-allowance", bank.address, "1.00", *rpc, "--key-env", "BANK_KEY", env=env,
+              code=EXIT_REVERT)
+    assert "SettlementCallerNotOperator" in out
     sent = scf_json(runner, "token", "transfer", bank.address, "0.50", *rpc, "--key-env", "SUPPLIER_KEY", env=env)
     assert sent["sender_balance"] == {"amount": "1250.00", "units": 125000}
     balances = scf_json(runner, "token", "balance", bank.address, supplier.address, *rpc)

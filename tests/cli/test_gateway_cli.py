@@ -34,6 +34,7 @@ def deployed(own_anvil: str, tmp_path: Path) -> Path:
     ledger = Ledger.deploy(chain, operator)
     bank = chain.new_account()
     ledger.as_party(operator).registry.admit(bank.address, [Role.BANK], "bank", chain.now() + 10**6)
+    ledger.as_party(operator).token.set_mint_allowance(bank.address, 1_000_00)
     ledger.as_party(bank).token.mint(bank.address, 1_000_00, "deposit")
     return ledger.save(tmp_path / "deployment.json")
 

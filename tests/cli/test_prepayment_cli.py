@@ -68,6 +68,7 @@ def test_prepayment_life_on_a_node(runner: CliRunner, node_url: str) -> None:
     for name, role in (("BUYER", "distributor"), ("SELLER", "core-enterprise"), ("BANK", "bank"),
                        ("WAREHOUSE", "warehouse-operator")):
         scf("participant", "admit", addr[name], "--role", role, "--identity", name, "--dev-account", "0")
+    scf("token", "mint-allowance", addr["BANK"], "3000000", "--dev-account", "0")
     for name in ("BUYER", "SELLER", "BANK"):
         scf("token", "mint", addr[name], "1000000", "--key-env", "BANK_KEY")
 

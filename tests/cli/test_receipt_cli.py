@@ -51,6 +51,7 @@ def test_receipt_pledge_lifecycle_on_a_node(runner: CliRunner, node_url: str) ->
     for name, role in [("warehouse", "warehouse-operator"), ("owner", "distributor"), ("bank", "bank"),
                        ("feeder", "price-feeder")]:
         run("participant", "admit", keys[name].address, "--role", role, "--identity", f"ID-{name}", signer="operator")
+    run("token", "mint-allowance", keys["bank"].address, "1100000.00", signer="operator")
     run("token", "mint", keys["owner"].address, "100000.00", signer="bank")
     run("token", "mint", keys["bank"].address, "1000000.00", signer="bank")
 

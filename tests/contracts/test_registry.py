@@ -5,22 +5,28 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
-from sdk import Role, Standing
+from sdk import Ledger, Role, Standing
 from sdk.errors import (
+    AccessControlEnforcedDefaultAdminDelay,
+    AccessControlEnforcedDefaultAdminRules,
+    AccessControlInvalidDefaultAdmin,
     AccessControlUnauthorizedAccount,
     LedgerContractUnchanged,
+    LedgerValueError,
     ParticipantAdmissionInvalid,
     ParticipantAlreadyRegistered,
     ParticipantNotRegistered,
     ParticipantStatusInvalid,
 )
 from sdk.generated.events import (
+    DefaultAdminTransferScheduled,
     LedgerContractSet,
     ParticipantAdmitted,
     ParticipantReadmitted,
     ParticipantResumed,
     ParticipantSuspended,
 )
+from sdk.ledger import ADMIN_RULED_CONTRACTS, DEFAULT_ADMIN_DELAY
 from sdk.registry import identity_hash
 from sdk.types import ParticipantStatus
 from tests.conftest import YEAR, Cast
@@ -173,3 +179,75 @@ def test_granted_operator_can_admit(ledger, cast: Cast, chain) -> None:
     cast.operator.registry.revoke_operator(deputy.address)
     with pytest.raises(AccessControlUnauthorizedAccount):
         ledger.as_party(deputy).registry.suspend(newcomer, "x")
+
+
+# ------------------------------------------------------------------- default admin: two steps, delay (defect 9)
+@pytest.mark.parametrize("contract", ADMIN_RULED_CONTRACTS)
+def test_admin_role_cannot_be_handed_over_in_one_step(ledger, cast: Cast, contract: str) -> None:
+    # Defect 9: with plain AccessControl one grantRole by a stolen or mistaken admin key moved everything at once.
+    admin = cast.operator.admin(contract)
+    assert admin.get_admin() == cast.operator.address
+    assert admin.get_delay() == DEFAULT_ADMIN_DELAY == 2 * 86_400
+    with pytest.raises(AccessControlEnforcedDefaultAdminRules):
+        admin._transact("grantRole", ADMIN_ROLE, cast.regulator.address)
+    with pytest.raises(AccessControlEnforcedDefaultAdminRules):
+        admin._transact("revokeRole", ADMIN_ROLE, cast.operator.address)
+    assert admin.get_admin() == cast.operator.address
+
+
+@pytest.mark.parametrize("contract", ADMIN_RULED_CONTRACTS)
+def test_admin_transfer_takes_two_steps_and_the_delay(ledger, cast: Cast, chain, contract: str) -> None:
+    successor = chain.new_account()
+    old, new = cast.operator.admin(contract), ledger.as_party(successor).admin(contract)
+    # only the admin may begin
+    with pytest.raises(AccessControlUnauthorizedAccount):
+        new.begin_transfer(successor.address)
+    event = old.begin_transfer(successor.address)
+    assert event == DefaultAdminTransferScheduled(successor.address, chain.now() + DEFAULT_ADMIN_DELAY)
+    pending = ledger.admin(contract).get_pending()
+    assert pending.pending and (pending.new_admin, pending.accept_after) == (successor.address, event.accept_schedule)
+    # nobody else may accept, and the successor not before the delay has run
+    with pytest.raises(AccessControlInvalidDefaultAdmin):
+        cast.regulator.admin(contract).accept_transfer()
+    with pytest.raises(AccessControlEnforcedDefaultAdminDelay) as err:
+        new.accept_transfer()
+    assert err.value.schedule == event.accept_schedule
+    chain.travel_to(event.accept_schedule + 1)
+    new.accept_transfer()
+    assert ledger.admin(contract).get_admin() == successor.address
+    assert not ledger.admin(contract).get_pending().pending
+
+
+def test_new_registry_admin_holds_the_admin_powers_and_the_old_one_none(ledger, cast: Cast, chain) -> None:
+    successor = chain.new_account()
+    event = cast.operator.admin("ParticipantRegistry").begin_transfer(successor.address)
+    chain.travel_to(event.accept_schedule + 1)
+    ledger.as_party(successor).admin("ParticipantRegistry").accept_transfer()
+    with pytest.raises(AccessControlUnauthorizedAccount) as err:
+        cast.operator.registry.set_ledger_contract(cast.outsider.address, True)
+    assert err.value.needed_role == ADMIN_ROLE
+    ledger.as_party(successor).registry.set_ledger_contract(cast.outsider.address, True)
+    assert ledger.registry.is_ledger_contract(cast.outsider.address)
+    # the operator role is separate: the old admin still operates until the new admin revokes it
+    assert ledger.registry.is_operator(cast.operator.address)
+    ledger.as_party(successor).registry.revoke_operator(cast.operator.address)
+    assert not ledger.registry.is_operator(cast.operator.address)
+
+
+def test_admin_may_cancel_a_pending_transfer(ledger, cast: Cast, chain) -> None:
+    successor = chain.new_account()
+    event = cast.operator.admin("Receivables").begin_transfer(successor.address)
+    cast.operator.admin("Receivables").cancel_transfer()
+    chain.travel_to(event.accept_schedule + 1)
+    with pytest.raises(AccessControlInvalidDefaultAdmin):
+        ledger.as_party(successor).admin("Receivables").accept_transfer()
+    assert ledger.admin("Receivables").get_admin() == cast.operator.address
+
+
+def test_deploy_takes_a_configurable_admin_delay(ledger, cast: Cast, chain) -> None:
+    other = Ledger.deploy(chain, cast.operator.account, admin_delay=3_600)
+    assert {name: other.admin(name).get_delay() for name in ADMIN_RULED_CONTRACTS} == dict.fromkeys(
+        ADMIN_RULED_CONTRACTS, 3_600)
+    assert other.deployment.extra["admin_delay"] == 3_600
+    with pytest.raises(LedgerValueError):
+        Ledger.deploy(chain, cast.operator.account, admin_delay=-1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sdk import Role, TransferRestriction
+from sdk import Role, Standing, TransferRestriction
 from sdk.errors import (
     ERC20InsufficientAllowance,
     ERC20InsufficientBalance,
@@ -14,10 +14,12 @@ from sdk.errors import (
     ParticipantMissingRole,
     ParticipantNotRegistered,
     SettlementAmountZero,
+    SettlementCallerNotOperator,
+    SettlementMintAllowanceExceeded,
     SettlementTransferRestricted,
 )
-from sdk.generated.events import DepositMinted, WithdrawalBurned
-from tests.conftest import INITIAL_BALANCE, YEAR, Cast
+from sdk.generated.events import DepositMinted, MintAllowanceSet, WithdrawalBurned
+from tests.conftest import INITIAL_BALANCE, MINT_ALLOWANCE, YEAR, Cast
 
 NON_BANKS = ["core", "supplier1", "distributor", "warehouse", "feeder", "regulator", "riskpool"]
 
@@ -160,3 +162,133 @@ def test_kyc_expiry_is_checked_on_every_transfer_not_only_at_admission(ledger, c
     with pytest.raises(SettlementTransferRestricted) as err:
         cast.supplier1.token.transfer(cast.supplier2.address, 1)
     assert err.value.reason == TransferRestriction.SENDER_KYC_EXPIRED
+
+
+def test_suspended_spender_cannot_move_an_owners_tokens_with_an_old_approval(ledger, cast: Cast) -> None:
+    # Defect 7 (ERC-20): supplier2 holds an approval from supplier1, then is suspended. It must not be able to
+    # move supplier1's money to an accomplice (supplier3), although both of those are active.
+    cast.supplier1.token.approve(cast.supplier2.address, 100_00)
+    cast.operator.registry.suspend(cast.supplier2.address, "AML")
+    with pytest.raises(SettlementTransferRestricted) as err:
+        cast.supplier2.token.transfer_from(cast.supplier1.address, cast.supplier3.address, 100_00)
+    assert err.value.reason == TransferRestriction.SPENDER_SUSPENDED
+    assert ledger.token.balance_of(cast.supplier1.address).units == INITIAL_BALANCE
+    assert ledger.token.balance_of(cast.supplier3.address).units == INITIAL_BALANCE
+    assert ledger.token.allowance(cast.supplier1.address, cast.supplier2.address) == 100_00
+
+
+def test_unregistered_or_expired_spender_cannot_move_tokens(ledger, cast: Cast, chain) -> None:
+    cast.supplier1.token.approve(cast.outsider.address, 1_00)
+    with pytest.raises(SettlementTransferRestricted) as err:
+        cast.outsider.token.transfer_from(cast.supplier1.address, cast.supplier2.address, 1_00)
+    assert err.value.reason == TransferRestriction.SPENDER_NOT_REGISTERED
+    spender = chain.new_account()
+    expiry = chain.now() + 86_400
+    cast.operator.registry.admit(spender.address, [Role.SUPPLIER], "short", expiry)
+    cast.supplier1.token.approve(spender.address, 1_00)
+    chain.travel_to(expiry + 1)
+    cast.operator.registry.readmit(cast.supplier1.address, [Role.SUPPLIER], "identity:supplier1", expiry + 5 * YEAR)
+    cast.operator.registry.readmit(cast.supplier2.address, [Role.SUPPLIER], "identity:supplier2", expiry + 5 * YEAR)
+    with pytest.raises(SettlementTransferRestricted) as err2:
+        ledger.as_party(spender).token.transfer_from(cast.supplier1.address, cast.supplier2.address, 1_00)
+    assert err2.value.reason == TransferRestriction.SPENDER_KYC_EXPIRED
+
+
+def test_active_spender_and_ledger_contract_spender_may_move_approved_tokens(ledger, cast: Cast) -> None:
+    cast.supplier1.token.approve(cast.supplier2.address, 3_00)
+    event = cast.supplier2.token.transfer_from(cast.supplier1.address, cast.supplier3.address, 3_00)
+    assert (event.from_, event.to, event.value) == (cast.supplier1.address, cast.supplier3.address, 3_00)
+    assert ledger.token.balance_of(cast.supplier3.address).units == INITIAL_BALANCE + 3_00
+    # a ledger contract (flagged by the admin) spends as escrow without being a participant
+    escrow = cast.outsider
+    cast.operator.registry.set_ledger_contract(escrow.address)
+    cast.supplier1.token.approve(escrow.address, 2_00)
+    escrow.token.transfer_from(cast.supplier1.address, cast.supplier2.address, 2_00)
+    assert ledger.token.balance_of(cast.supplier2.address).units == INITIAL_BALANCE + 2_00
+
+
+def test_can_transfer_from_names_the_spender(ledger, cast: Cast) -> None:
+    token = ledger.token
+    s1, s2, s3 = cast.supplier1.address, cast.supplier2.address, cast.supplier3.address
+    assert token.can_transfer_from(s2, s1, s3, 1).allowed
+    cast.operator.registry.suspend(s2, "x")
+    assert token.can_transfer_from(s2, s1, s3, 1).reason == TransferRestriction.SPENDER_SUSPENDED
+
+
+# ------------------------------------------------------------------------------------ mint allowance (defect 9)
+def test_a_bank_cannot_mint_without_limit(ledger, cast: Cast, chain) -> None:
+    # Defect 9: any admitted bank could mint any amount. A newly admitted bank has no allowance at all.
+    bank = chain.new_account()
+    cast.operator.registry.admit(bank.address, [Role.BANK], "new bank", chain.now() + YEAR)
+    supply = ledger.token.total_supply()
+    with pytest.raises(SettlementMintAllowanceExceeded) as err:
+        ledger.as_party(bank).token.mint(bank.address, 10**30, "unbacked")
+    assert (err.value.bank, err.value.requested, err.value.available) == (bank.address, 10**30, 0)
+    assert ledger.token.total_supply() == supply
+
+
+def test_operator_sets_allowance_and_minting_consumes_it(ledger, cast: Cast) -> None:
+    bank = cast.bank2
+    old = ledger.token.mint_allowance(bank.address)
+    assert old == MINT_ALLOWANCE  # the fixture's setting; bank2 minted nothing yet
+    event = cast.operator.token.set_mint_allowance(bank.address, 500_00)
+    assert event == MintAllowanceSet(bank.address, old, 500_00)
+    bank.token.mint(cast.supplier1.address, 300_00, "DEP-1")
+    assert ledger.token.mint_allowance(bank.address) == 200_00
+    with pytest.raises(SettlementMintAllowanceExceeded) as err:
+        bank.token.mint(cast.supplier1.address, 200_01, "DEP-2")
+    assert (err.value.bank, err.value.requested, err.value.available) == (bank.address, 200_01, 200_00)
+    bank.token.mint(cast.supplier1.address, 200_00, "DEP-3")  # exactly the rest
+    assert ledger.token.mint_allowance(bank.address) == 0
+    assert ledger.token.balance_of(cast.supplier1.address).units == INITIAL_BALANCE + 500_00
+
+
+def test_burning_does_not_restore_the_mint_allowance(ledger, cast: Cast) -> None:
+    bank = cast.bank2
+    cast.operator.token.set_mint_allowance(bank.address, 100_00)
+    bank.token.mint(bank.address, 100_00)
+    bank.token.burn(bank.address, 100_00, "WD")
+    assert ledger.token.mint_allowance(bank.address) == 0
+    with pytest.raises(SettlementMintAllowanceExceeded):
+        bank.token.mint(bank.address, 1)
+
+
+@pytest.mark.parametrize("who", ["bank1", "core", "supplier1", "regulator", "outsider"])
+def test_only_an_operator_sets_mint_allowances(ledger, cast: Cast, who: str) -> None:
+    party = getattr(cast, who)
+    with pytest.raises(SettlementCallerNotOperator) as err:
+        party.token.set_mint_allowance(party.address, 10**15)
+    assert err.value.caller == party.address
+    assert ledger.token.mint_allowance(cast.bank1.address) <= MINT_ALLOWANCE
+
+
+def test_a_deputy_operator_of_the_registry_may_set_allowances(ledger, cast: Cast, chain) -> None:
+    deputy = chain.new_account()
+    cast.operator.registry.grant_operator(deputy.address)
+    ledger.as_party(deputy).token.set_mint_allowance(cast.bank2.address, 7_00)
+    assert ledger.token.mint_allowance(cast.bank2.address) == 7_00
+    cast.operator.registry.revoke_operator(deputy.address)
+    with pytest.raises(SettlementCallerNotOperator):
+        ledger.as_party(deputy).token.set_mint_allowance(cast.bank2.address, 8_00)
+
+
+# ------------------------------------------------------------------------------------------------------- gas
+def test_a_plain_transfer_costs_one_registry_call_of_one_slot_per_account(ledger, cast: Cast) -> None:
+    # Gas from receipts is deterministic. Two participants with non-zero balances: 48.8k with two registry calls
+    # and two slots per account; 44.9k with one call (`movementStandings`) and the ledger flag packed into the
+    # participant's slot.
+    result = cast.supplier1.token._transact("transfer", cast.supplier2.address, 1_00)
+    assert result.gas_used <= 45_500
+
+
+def test_movement_standings_reads_spender_holder_and_recipient_at_once(ledger, cast: Cast) -> None:
+    registry = ledger.registry
+    s1, s2 = cast.supplier1.address, cast.supplier2.address
+    cast.operator.registry.suspend(s2, "x")
+    assert tuple(registry._call("movementStandings", s2, s1, cast.outsider.address)) == (
+        Standing.SUSPENDED, Standing.ACTIVE, Standing.NOT_REGISTERED,
+    )
+    zero = "0x" + "00" * 20
+    assert tuple(registry._call("movementStandings", zero, zero, ledger.receivables.address)) == (
+        Standing.NOT_REGISTERED, Standing.NOT_REGISTERED, Standing.LEDGER_CONTRACT,
+    )

@@ -57,6 +57,7 @@ def node(tmp_path: Path) -> Iterator[Node]:
             chain.fund(key.address, 10**22)
             op.registry.admit(key.address, [role], f"identity:{name}", chain.now() + 10**8)
             parties[name] = ledger.as_party(key)
+        op.token.set_mint_allowance(parties["bank"].address, 10**12)
         yield Node(anvil, chain, ledger, parties["bank"], parties["supplier"])
     finally:
         anvil.stop()

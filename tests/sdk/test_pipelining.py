@@ -98,6 +98,7 @@ def test_format_receipt_equals_web3_on_a_node(own_anvil: str) -> None:
     chain.fund(bank.address, 10**20)
     ledger = Ledger.deploy(chain, operator)
     ledger.as_party(operator).registry.admit(bank.address, [Role.BANK], "bank", chain.now() + 10**6)
+    ledger.as_party(operator).token.set_mint_allowance(bank.address, 500)
     ledger.as_party(bank).token.mint(bank.address, 500)
     checked = 0
     for number in range(ledger.deployment.block, chain.block_number + 1):
@@ -107,7 +108,7 @@ def test_format_receipt_equals_web3_on_a_node(own_anvil: str) -> None:
             assert mine == reference
             assert {k: type(v) for k, v in mine.items()} == {k: type(v) for k, v in reference.items()}
             checked += 1
-    assert checked >= 4  # two deployments, an admission and a mint with logs
+    assert checked >= 5  # two deployments, an admission, a mint allowance and a mint with logs
 
 
 def test_send_many_on_a_node_submits_everything_before_waiting(own_anvil: str) -> None:
