@@ -467,7 +467,9 @@ class Prepayment(ContractBase):
 
     # writes: buyer, seller or bank
     def cancel(self, agreement_id: int) -> PrepaymentCancelled:
-        """Buyer, seller or bank, before funding: cancel the agreement; the margin goes back to the buyer."""
+        """Buyer, seller or bank, before funding: cancel the agreement. The margin goes back to the buyer: paid when
+        the buyer cancels, credited (:meth:`claim`) when the seller or the bank does; any collateral is credited
+        to the seller."""
         result = self._transact("cancel", agreement_id)
         event: PrepaymentCancelled = result.one(PrepaymentCancelled)
         return event

@@ -250,8 +250,9 @@ interface IPrepayment {
     /// @notice Emitted when a party withdraws or declines the agreement before funding; the margin is returned.
     /// @param id The agreement.
     /// @param by Who cancelled: the buyer, the seller or the bank.
-    /// @param buyer The buyer, who received `marginReturned`.
-    /// @param marginReturned The margin paid back from the contract.
+    /// @param buyer The buyer, who got `marginReturned` back.
+    /// @param marginReturned The margin paid back to the buyer (cancelled by the buyer) or credited to its
+    /// claimable balance (cancelled by the seller or the bank).
     /// @param oldStatus `Proposed` or `Accepted`.
     /// @param newStatus Always `Cancelled`.
     event PrepaymentCancelled(
@@ -463,7 +464,8 @@ interface IPrepayment {
     function fund(uint256 id) external;
 
     /// @notice Withdraws (buyer) or declines (seller, bank) the agreement before funding; returns the margin to the
-    /// buyer and credits any locked collateral to the seller's claimable balance.
+    /// buyer (paid when the buyer cancels, credited to its claimable balance when the seller or the bank does) and
+    /// credits any locked collateral to the seller's claimable balance.
     /// Requirements: status Proposed or Accepted; caller is the buyer, the seller or the bank, and active.
     function cancel(uint256 id) external;
 
@@ -490,7 +492,8 @@ interface IPrepayment {
     /// @notice Enforces the guarantee as the bank after maturity plus the grace period: seizes the unreleased goods
     /// to the bank, pays it the collateral and records the unpaid rest of principal + interest as the seller's debt.
     /// Works whatever the seller's and the buyer's standing and approvals.
-    /// Requirements: status Delivered; caller is the bank, an active Bank; now > maturity + gracePeriod.
+    /// Requirements: status Delivered; caller is the bank, an active Bank (it receives the receipt); now > maturity +
+    /// gracePeriod.
     function enforce(uint256 id) external;
 
     /// @notice Demands, as the bank, the seller's refund for goods not delivered by the deadline: the collateral

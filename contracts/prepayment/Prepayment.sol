@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPrepayment} from "../interfaces/IPrepayment.sol";
 import {IWarehouseReceipts} from "../interfaces/IWarehouseReceipts.sol";
@@ -183,7 +184,13 @@ contract Prepayment is IPrepayment, ReentrancyGuardTransient {
         a.status = PrepaymentStatus.Cancelled;
         uint256 margin = a.margin;
         if (old == PrepaymentStatus.Accepted) _credit(id, a.seller, _collateralOf(a));
-        if (margin != 0) _token.safeTransfer(buyer, margin);
+        // The buyer is paid directly when it cancels itself (it is active); otherwise credited, so that a
+        // suspended buyer can't keep the seller or the bank from declining.
+        if (msg.sender == buyer) {
+            if (margin != 0) _token.safeTransfer(buyer, margin);
+        } else {
+            _credit(id, buyer, margin);
+        }
         emit PrepaymentCancelled(id, msg.sender, buyer, margin, old, PrepaymentStatus.Cancelled);
     }
 
@@ -297,7 +304,7 @@ contract Prepayment is IPrepayment, ReentrancyGuardTransient {
         _cover(d, d.principal + d.interest); // the bank keeps the goods: the buyer's margin is not owed on top
         a.status = PrepaymentStatus.Defaulted;
         a.interestFrom = uint40(block.timestamp);
-        a.debtToBank = uint72(d.debt);
+        a.debtToBank = SafeCast.toUint72(d.debt);
         address seller = a.seller;
         if (d.applied != 0) _token.safeTransfer(msg.sender, d.applied);
         _credit(id, seller, d.collateral - d.applied);
@@ -342,8 +349,8 @@ contract Prepayment is IPrepayment, ReentrancyGuardTransient {
         uint256 toBuyer = d.applied - toBank;
         a.status = PrepaymentStatus.Refunded;
         a.interestFrom = uint40(block.timestamp);
-        a.debtToBank = uint72(debtToBank);
-        a.debtToBuyer = uint72(d.debt - debtToBank);
+        a.debtToBank = SafeCast.toUint72(debtToBank);
+        a.debtToBuyer = SafeCast.toUint72(d.debt - debtToBank);
         address seller = a.seller;
         if (toBank != 0) _token.safeTransfer(msg.sender, toBank);
         _credit(id, a.buyer, toBuyer);

@@ -246,7 +246,14 @@ def test_cancelling_an_accepted_deal_credits_the_collateral_back(desk: Desk) -> 
     agreement_id = desk.accepted()
     desk.bank.prepayment.cancel(agreement_id)
     assert desk.ledger.prepayment.claimable(desk.seller.address) == COLLATERAL
-    assert balance(desk, desk.ledger.prepayment.address) == COLLATERAL
+    assert balance(desk, desk.ledger.prepayment.address) == COLLATERAL + MARGIN  # the buyer's margin, credited
+
+
+def test_the_seller_can_decline_even_when_the_buyer_is_suspended(desk: Desk) -> None:
+    agreement_id = desk.propose().id
+    desk.cast.operator.registry.suspend(desk.buyer.address, "AML")
+    desk.seller.prepayment.cancel(agreement_id)  # used to revert: the margin was pushed to the suspended buyer
+    assert desk.ledger.prepayment.claimable(desk.buyer.address) == MARGIN
 
 
 def test_the_bank_writes_down_the_debt_it_recovered(desk: Desk) -> None:

@@ -232,7 +232,10 @@ def test_prepayment_state_machine(
             if deal.status == PrepaymentStatus.ACCEPTED:
                 self._credit("seller", deal.collateral)
             deal.status = PrepaymentStatus.CANCELLED
-            self._pay("contract", "buyer", deal.margin)
+            if who == "buyer":
+                self._pay("contract", "buyer", deal.margin)
+            else:
+                self._credit("buyer", deal.margin)
 
         @precondition(lambda self: self._has(PrepaymentStatus.FUNDED))
         @rule(data=st.data())
