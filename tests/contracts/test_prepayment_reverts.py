@@ -233,10 +233,12 @@ def test_propose_reverts_without_the_margin_approved(desk: Desk) -> None:
 
 # ---------------------------------------------------------------------------------------------- unknown ids
 @pytest.mark.parametrize("verb", ["accept", "fund", "cancel", "repay", "buyBack", "demandRefund", "confirmDelivery",
+                                  "enforce", "extendDeliveryDeadline", "repayDebt", "writeDownDebt",
                                   "quoteRepayment", "quoteBuyBack", "quoteRefund"])
 def test_every_operation_on_an_unknown_id_reverts_not_found(desk: Desk, verb: str) -> None:
     args: dict[str, tuple[Any, ...]] = {
-        "repay": (77, 1), "quoteRepayment": (77, 1),
+        "repay": (77, 1), "quoteRepayment": (77, 1), "extendDeliveryDeadline": (77, 2**40),
+        "repayDebt": (77, 1), "writeDownDebt": (77, 1),
         "confirmDelivery": (77, code("L", 16), code("", 16), code("", 16), b"\0" * 32),
     }
     with reverts(PrepaymentNotFound, id=77):

@@ -17,6 +17,7 @@ from sdk.generated.events import (
     PrepaymentAccepted,
     PrepaymentBoughtBack,
     PrepaymentCancelled,
+    PrepaymentCredited,
     PrepaymentDebtRecorded,
     PrepaymentDebtRepaid,
     PrepaymentDebtWrittenDown,
@@ -31,6 +32,8 @@ from sdk.generated.events import (
 )
 
 CONTRACT = "Prepayment"
+# A credit to a claimable balance changes no agreement column; it is filed in the agreement's event history.
+HANDLERS.asset(PrepaymentCredited, "prepayment", contract=CONTRACT)
 
 
 @HANDLERS.on(PrepaymentProposed, contract=CONTRACT, asset="prepayment")
