@@ -282,6 +282,8 @@ def prepayment_gas(cast: BenchCast) -> dict[str, int]:
     schedule = equal_instalments(terms.principal, [now + d * 86_400 for d in (30, 60, 90)])
     buyer.prepayment.authorize(OPENING_BALANCE)
     bank.prepayment.authorize(OPENING_BALANCE)
+    bank.token.mint(seller.address, terms.collateral, "bench")  # the seller's collateral, locked at acceptance
+    seller.prepayment.authorize(terms.collateral)
     out: dict[str, int] = {}
     proposed = buyer.prepayment._transact("propose", terms.to_abi(), [i.to_abi() for i in schedule])
     out["prepayment.open"] = proposed.gas_used  # the buyer's proposal, with its margin deposit

@@ -534,7 +534,7 @@ def stage_prepayment(ctx: DemoContext) -> None:
     schedule = equal_instalments(terms.principal, [start + d * DAY for d in INSTALMENT_DAYS])
     buyer.prepayment.authorize(terms.margin)  # 1. the buyer's margin deposit
     proposed = buyer.prepayment.propose(terms, schedule)
-    seller.prepayment.accept(proposed.id)  # the seller's buy-back guarantee
+    seller.prepayment.accept(proposed.id)  # the seller's buy-back guarantee: locks its collateral
     bank.prepayment.authorize(terms.principal)
     funded = bank.prepayment.fund(proposed.id)  # 2. the bank pays the seller directly: the full price
     delivered = warehouse.prepayment.confirm_delivery(  # 3. goods in, receipt born pledged to the bank
@@ -557,6 +557,7 @@ def stage_prepayment(ctx: DemoContext) -> None:
         instalments.append({"due_date": instalment.due_date, "principal": money(paid.principal),
                             "interest": money(paid.interest), "released": paid.released_quantity,
                             "picked_up_receipt": paid.released_receipt_id})
+    seller.prepayment.claim()  # 5. repaid in full: the seller withdraws its guarantee collateral, released at the end
     agreement = ctx.deployed.prepayment.get_agreement(proposed.id)
     ctx.summary.prepayments.append({
         "id": proposed.id, "buyer": ctx.actors["distributor"].short, "seller": ctx.actors["core"].short,

@@ -3,29 +3,42 @@
 Flow and who signs what:
 
 1. the buyer (Distributor) approves this contract for the margin and :meth:`Prepayment.propose` s the terms;
-2. the seller (CoreEnterprise) :meth:`~Prepayment.accept` s, which is its buy-back guarantee;
+2. the seller (CoreEnterprise) :meth:`~Prepayment.accept` s, which is its buy-back guarantee, and locks its
+   collateral, ``ceil(principal x collateral bps / 10,000)``, in the contract (approved for it first);
 3. the bank approves the principal and :meth:`~Prepayment.fund` s: the seller receives the full price (margin +
    principal) in the same transaction;
 4. the warehouse :meth:`~Prepayment.confirm_delivery` s the goods in: a receipt for the whole quantity is issued to
    the buyer, born pledged under the agreement;
 5. the buyer approves and :meth:`~Prepayment.repay` s principal in instalments with the accrued interest on top;
    each repayment releases goods as a free child receipt (staged pick-up), the last one the pledged receipt itself;
-6. after maturity with principal outstanding the bank calls :meth:`~Prepayment.buy_back` (the seller approved the
-   amount of :meth:`~Prepayment.quote_buy_back`); after the delivery deadline without delivery the bank calls
-   :meth:`~Prepayment.demand_refund` (the seller approved :meth:`~Prepayment.quote_refund`). Before funding, any of
-   buyer, seller and bank may :meth:`~Prepayment.cancel`, which returns the margin.
+6. after maturity with principal outstanding the bank calls :meth:`~Prepayment.buy_back` (the collateral pays
+   first, the seller approved the rest of :meth:`~Prepayment.quote_buy_back`); after maturity plus the grace period
+   the bank can always :meth:`~Prepayment.enforce`: the goods are seized to it, the collateral pays it and the rest
+   is recorded as the seller's debt (:meth:`~Prepayment.repay_debt`). After the delivery deadline without delivery
+   the bank calls :meth:`~Prepayment.demand_refund`: the collateral pays the bank, then the buyer's margin; the rest
+   is recorded debt. The bank may :meth:`~Prepayment.extend_delivery_deadline`; the warehouse cannot confirm after
+   the deadline. Before funding, any of buyer, seller and bank may :meth:`~Prepayment.cancel`, which returns the
+   margin (and credits the collateral). Money the contract owes a party (released collateral, refunded margin) is
+   credited and withdrawn with :meth:`~Prepayment.claim`.
 
 Arithmetic (the contract's, step for step, mirrored by the pure functions below). Money is integer cents.
 
 * price = quantity x unit price; margin = price x margin bps / 10,000 rounded down; principal = price - margin (so
   the bank funds the rounding remainder);
-* interest = outstanding x rate bps x seconds / (10,000 x 365 x 86,400) rounded down, actual/365 to the second since
-  the last repayment (funding at first), paid in full with every repayment; the dropped fraction stays with the payer;
+* interest = (outstanding x rate bps x seconds + carry) / (10,000 x 365 x 86,400) rounded down, actual/365 to the
+  second since the last repayment (funding at first), paid in full with every repayment; the remainder is the new
+  carry, so the sum over any sequence of repayments equals one payment at the end, to the cent
+  (:func:`interest_with_carry`);
 * released goods after repaying R of principal P out of quantity Q: floor(Q x R / P); each repayment releases the
   increase, so rounding never releases more than the proportion and the last repayment releases the remainder;
-* buy-back: the seller pays outstanding principal + interest + the buyer's remaining margin, floor(margin x
-  outstanding / principal) (the remainder stays with the seller), and takes the unreleased goods;
-* refund: the seller pays the bank principal + interest since funding and the buyer its margin.
+* collateral = ceil(principal x collateral bps / 10,000), locked at acceptance, released in full at the end;
+* buy-back: the seller owes outstanding principal + interest + the buyer's remaining margin, floor(margin x
+  outstanding / principal) (the remainder stays with the seller), the collateral pays first, and takes the
+  unreleased goods;
+* enforcement: the bank takes the unreleased goods; the collateral pays outstanding principal + interest; the rest
+  is the seller's recorded debt;
+* refund: the seller owes the bank principal + interest since funding and the buyer its margin; the collateral pays
+  the bank first, then the buyer; the rest is recorded debt.
 """
 
 from __future__ import annotations
@@ -42,7 +55,12 @@ from sdk.generated.events import (
     PrepaymentAccepted,
     PrepaymentBoughtBack,
     PrepaymentCancelled,
+    PrepaymentClaimed,
+    PrepaymentDebtRepaid,
+    PrepaymentDebtWrittenDown,
     PrepaymentDelivered,
+    PrepaymentDeliveryDeadlineExtended,
+    PrepaymentEnforced,
     PrepaymentFunded,
     PrepaymentProposed,
     PrepaymentRefunded,
@@ -65,8 +83,10 @@ __all__ = [
     "RefundQuote",
     "RepaymentQuote",
     "accrued_interest",
+    "collateral_of",
     "equal_instalments",
     "forfeited_margin",
+    "interest_with_carry",
     "margin_of",
     "released_quantity",
     "schedule_of",
@@ -74,6 +94,13 @@ __all__ = [
 
 OPEN_STATUSES = frozenset({PrepaymentStatus.PROPOSED, PrepaymentStatus.ACCEPTED})
 LIVE_STATUSES = frozenset({PrepaymentStatus.FUNDED, PrepaymentStatus.DELIVERED})
+COLLATERAL_STATUSES = frozenset({PrepaymentStatus.ACCEPTED, PrepaymentStatus.FUNDED, PrepaymentStatus.DELIVERED})
+#: Defaults of the guarantee terms: 20 % of the principal locked at acceptance, 7 days' grace after maturity.
+DEFAULT_COLLATERAL_BPS = 2_000
+DEFAULT_GRACE_PERIOD = 7 * 86_400
+MAX_GRACE_PERIOD = 365 * 86_400
+#: Interest is counted in units of 1 / (10,000 x 365 days) of a cent x bps; the carry stays below this.
+INTEREST_DENOMINATOR = BPS * 365 * 86_400
 
 
 # ---------------------------------------------------------------------------------------------- the contract's math
@@ -90,6 +117,18 @@ def released_quantity(quantity: int, principal: int, repaid: int) -> int:
 def forfeited_margin(margin: int, principal: int, outstanding: int) -> int:
     """The buyer's remaining margin taken by the bank at buy-back: floor(margin x outstanding / principal)."""
     return 0 if principal == 0 else margin * outstanding // principal
+
+
+def collateral_of(principal: int, collateral_bps: int) -> int:
+    """The seller's collateral: ceil(principal x collateral bps / 10,000), rounded against the guarantor."""
+    return -(-principal * collateral_bps // BPS)
+
+
+def interest_with_carry(outstanding: int, rate_bps: int, seconds: int, carry: int = 0) -> tuple[int, int]:
+    """The contract's accrual: (interest, new carry) = divmod(outstanding x rate x seconds + carry, 10,000 x 365 d)."""
+    if seconds < 0:
+        raise LedgerValueError("elapsed time must not be negative")
+    return divmod(outstanding * rate_bps * seconds + carry, INTEREST_DENOMINATOR)
 
 
 def equal_instalments(principal: int, due_dates: Sequence[int]) -> tuple[Instalment, ...]:
@@ -152,10 +191,16 @@ class PrepaymentTerms:
     rate_bps: int
     delivery_deadline: int  # unix seconds
     maturity: int  # unix seconds
+    collateral_bps: int = DEFAULT_COLLATERAL_BPS  # the seller's collateral, bps of the principal: 0..10,000
+    grace_period: int = DEFAULT_GRACE_PERIOD  # seconds after maturity before the bank may enforce
 
     @property
     def price(self) -> int:
         return self.quantity * self.unit_price
+
+    @property
+    def collateral(self) -> int:
+        return collateral_of(self.principal, self.collateral_bps)
 
     @property
     def margin(self) -> int:
@@ -165,7 +210,15 @@ class PrepaymentTerms:
     def principal(self) -> int:
         return self.price - self.margin
 
-    def to_abi(self) -> tuple[str, str, str, bytes, bytes, int, int, int, int, int, int]:
+    def to_abi(self) -> tuple[str, str, str, bytes, bytes, int, int, int, int, int, int, int, int]:
+        if isinstance(self.collateral_bps, bool) or not isinstance(self.collateral_bps, int) or not (
+            0 <= self.collateral_bps <= BPS
+        ):
+            raise LedgerValueError(f"collateral share must be 0..{BPS} bps, got {self.collateral_bps!r}")
+        if isinstance(self.grace_period, bool) or not isinstance(self.grace_period, int) or not (
+            0 <= self.grace_period <= MAX_GRACE_PERIOD
+        ):
+            raise LedgerValueError(f"grace period must be 0..{MAX_GRACE_PERIOD} seconds, got {self.grace_period!r}")
         return (
             to_checksum_address(self.seller),
             to_checksum_address(self.bank),
@@ -178,6 +231,8 @@ class PrepaymentTerms:
             self.rate_bps,
             self.delivery_deadline,
             self.maturity,
+            self.collateral_bps,
+            self.grace_period,
         )
 
 
@@ -207,6 +262,23 @@ class PrepaymentAgreement:
     released_quantity: int
     receipt_id: int
     instalment_count: int
+    collateral_bps: int
+    grace_period: int
+    collateral: int  # locked at acceptance: ceil(principal x collateral bps / 10,000)
+    collateral_held: int  # held by the contract now (Accepted, Funded, Delivered)
+    interest_carry: int  # sub-cent remainder carried forward
+    debt_to_bank: int  # the seller's recorded debt (Refunded, Defaulted)
+    debt_to_buyer: int
+
+    @property
+    def enforceable_from(self) -> int:
+        """The bank may enforce the guarantee after this time: maturity + grace period."""
+        return self.maturity + self.grace_period
+
+    @property
+    def debt(self) -> int:
+        """The seller's recorded debt still unpaid."""
+        return self.debt_to_bank + self.debt_to_buyer
 
     @property
     def outstanding(self) -> int:
@@ -224,7 +296,8 @@ class PrepaymentAgreement:
         """Interest accrued on the outstanding principal up to `timestamp` (the contract's formula)."""
         if self.status not in LIVE_STATUSES:
             return 0
-        return accrued_interest(self.outstanding, self.rate_bps, max(timestamp - self.interest_from, 0))
+        seconds = max(timestamp - self.interest_from, 0)
+        return interest_with_carry(self.outstanding, self.rate_bps, seconds, self.interest_carry)[0]
 
     def is_party(self, account: str) -> bool:
         address = to_checksum_address(account)
@@ -303,10 +376,31 @@ class Prepayment(ContractBase):
         return self.repay(agreement_id, self.get_agreement(agreement_id).outstanding)
 
     # writes: seller
-    def accept(self, agreement_id: int) -> PrepaymentAccepted:
-        """Seller only: accept the agreement, giving the buy-back guarantee."""
+    def accept(self, agreement_id: int, *, approve_collateral: bool = True) -> PrepaymentAccepted:
+        """Seller only: accept the agreement, giving the buy-back guarantee and locking its collateral.
+        With `approve_collateral` (default), first approves exactly the collateral when the allowance is short."""
+        if approve_collateral:
+            collateral = self.get_agreement(agreement_id).collateral
+            token = SettlementToken(self.ledger, self.ledger.token.address, self._require_signer())
+            if collateral and token.allowance(self._require_signer().address, self.address) < collateral:
+                self.authorize(collateral)
         result = self._transact("accept", agreement_id)
         event: PrepaymentAccepted = result.one(PrepaymentAccepted)
+        return event
+
+    # writes: anyone (normally the seller)
+    def repay_debt(self, agreement_id: int, amount: int) -> PrepaymentDebtRepaid:
+        """Repay the seller's recorded debt (bank's share first); approve `amount` first (:meth:`authorize`)."""
+        if _units(amount) == 0:
+            raise LedgerValueError("debt repayment must be more than 0")
+        result = self._transact("repayDebt", agreement_id, amount)
+        event: PrepaymentDebtRepaid = result.one(PrepaymentDebtRepaid)
+        return event
+
+    def claim(self) -> PrepaymentClaimed:
+        """Withdraw the signer's whole claimable balance (released collateral, refunded margin)."""
+        result = self._transact("claim")
+        event: PrepaymentClaimed = result.one(PrepaymentClaimed)
         return event
 
     # writes: bank
@@ -317,15 +411,40 @@ class Prepayment(ContractBase):
         return event
 
     def buy_back(self, agreement_id: int) -> PrepaymentBoughtBack:
-        """Bank only, after maturity: collect the buy-back from the seller, who takes the unreleased goods."""
+        """Bank only, after maturity: collect the buy-back (collateral first, then the seller's payment); the seller
+        takes the unreleased goods."""
         result = self._transact("buyBack", agreement_id)
         event: PrepaymentBoughtBack = result.one(PrepaymentBoughtBack)
         return event
 
+    def enforce(self, agreement_id: int) -> PrepaymentEnforced:
+        """Bank only, after maturity + grace: seize the unreleased goods, take the collateral, record the rest as the
+        seller's debt. Needs nothing from the seller or the buyer."""
+        result = self._transact("enforce", agreement_id)
+        event: PrepaymentEnforced = result.one(PrepaymentEnforced)
+        return event
+
     def demand_refund(self, agreement_id: int) -> PrepaymentRefunded:
-        """Bank only, after the delivery deadline without delivery: collect the seller's refund."""
+        """Bank only, after the delivery deadline without delivery: the collateral pays the bank, then the buyer's
+        margin (credited); the rest is recorded as the seller's debt."""
         result = self._transact("demandRefund", agreement_id)
         event: PrepaymentRefunded = result.one(PrepaymentRefunded)
+        return event
+
+    def extend_delivery_deadline(self, agreement_id: int, new_deadline: int) -> PrepaymentDeliveryDeadlineExtended:
+        """Bank only, while Funded: move the delivery deadline later (not past maturity)."""
+        if isinstance(new_deadline, bool) or not isinstance(new_deadline, int) or new_deadline <= 0:
+            raise LedgerValueError(f"new deadline must be a unix time in seconds, got {new_deadline!r}")
+        result = self._transact("extendDeliveryDeadline", agreement_id, new_deadline)
+        event: PrepaymentDeliveryDeadlineExtended = result.one(PrepaymentDeliveryDeadlineExtended)
+        return event
+
+    def write_down_debt(self, agreement_id: int, amount: int) -> PrepaymentDebtWrittenDown:
+        """Bank only: reduce the seller's debt to the bank (e.g. by the proceeds of the seized goods)."""
+        if _units(amount) == 0:
+            raise LedgerValueError("write-down must be more than 0")
+        result = self._transact("writeDownDebt", agreement_id, amount)
+        event: PrepaymentDebtWrittenDown = result.one(PrepaymentDebtWrittenDown)
         return event
 
     # writes: warehouse
@@ -348,7 +467,9 @@ class Prepayment(ContractBase):
 
     # writes: buyer, seller or bank
     def cancel(self, agreement_id: int) -> PrepaymentCancelled:
-        """Buyer, seller or bank, before funding: cancel the agreement; the margin goes back to the buyer."""
+        """Buyer, seller or bank, before funding: cancel the agreement. The margin goes back to the buyer: paid when
+        the buyer cancels, credited (:meth:`claim`) when the seller or the bank does; any collateral is credited
+        to the seller."""
         result = self._transact("cancel", agreement_id)
         event: PrepaymentCancelled = result.one(PrepaymentCancelled)
         return event
@@ -365,20 +486,21 @@ class Prepayment(ContractBase):
         return self.authorize(_units(principal) + a.interest_at(self.chain.now() + slack_seconds))
 
     def authorize_buy_back(self, agreement_id: int, *, slack_seconds: int = 3_600) -> Approval:
-        """Seller: approve what a buy-back will cost, with `slack_seconds` of interest to spare."""
+        """Seller: approve what a buy-back will cost beyond its collateral, with `slack_seconds` of interest."""
         q = self.quote_buy_back(agreement_id)
         a = self.get_agreement(agreement_id)
-        return self.authorize(q.principal + q.forfeited_margin + a.interest_at(self.chain.now() + slack_seconds))
+        owed = q.principal + q.forfeited_margin + a.interest_at(self.chain.now() + slack_seconds)
+        return self.authorize(max(owed - a.collateral_held, 0))
 
-    def authorize_refund(self, agreement_id: int, *, slack_seconds: int = 3_600) -> Approval:
-        """Seller: approve what a refund will cost, with `slack_seconds` of interest to spare."""
-        a = self.get_agreement(agreement_id)
-        return self.authorize(a.price + a.interest_at(self.chain.now() + slack_seconds))
+    def authorize_collateral(self, agreement_id: int) -> Approval:
+        """Seller: approve exactly the collateral that accepting locks."""
+        return self.authorize(self.get_agreement(agreement_id).collateral)
 
     # reads
     def get_agreement(self, agreement_id: int) -> PrepaymentAgreement:
         (aid, status, buyer, seller, bank, warehouse, commodity, unit, quantity, unit_price, price, margin, principal,
-         margin_bps, rate_bps, deadline, maturity, interest_from, repaid, released, receipt_id, count) = self._call(
+         margin_bps, rate_bps, deadline, maturity, interest_from, repaid, released, receipt_id, count, collateral_bps,
+         grace_period, collateral, collateral_held, carry, debt_to_bank, debt_to_buyer) = self._call(
             "getAgreement", agreement_id
         )
         return PrepaymentAgreement(
@@ -404,6 +526,13 @@ class Prepayment(ContractBase):
             released_quantity=int(released),
             receipt_id=int(receipt_id),
             instalment_count=int(count),
+            collateral_bps=int(collateral_bps),
+            grace_period=int(grace_period),
+            collateral=int(collateral),
+            collateral_held=int(collateral_held),
+            interest_carry=int(carry),
+            debt_to_bank=int(debt_to_bank),
+            debt_to_buyer=int(debt_to_buyer),
         )
 
     def list_agreements(
@@ -447,6 +576,10 @@ class Prepayment(ContractBase):
             return None
         return NextInstalment(int(index), int(due_date), int(principal_due))
 
+    def claimable(self, account: str) -> int:
+        """What `account` can withdraw with :meth:`claim`."""
+        return int(self._call("claimable", to_checksum_address(account)))
+
     def next_agreement_id(self) -> int:
         return int(self._call("nextAgreementId"))
 
@@ -455,3 +588,6 @@ class Prepayment(ContractBase):
 
     def max_rate_bps(self) -> int:
         return int(self._call("MAX_RATE_BPS"))
+
+    def max_grace_period(self) -> int:
+        return int(self._call("MAX_GRACE_PERIOD"))

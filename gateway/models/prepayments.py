@@ -38,6 +38,13 @@ class Prepayment(SQLModel, table=True):
     delivered_at: int | None = big(default=None, nullable=True)
     closed_at: int | None = big(default=None, nullable=True)
     updated_block: int = big()
+    # the seller's guarantee (v2): collateral locked at acceptance, grace after maturity, recorded debt
+    collateral_bps: int = Field(default=0)
+    grace_period: int = big(default=0)
+    collateral_units: int = big(default=0)  # ceil(principal x collateral bps / 10,000)
+    collateral_held_units: int = big(default=0)  # held by the contract now
+    debt_to_bank_units: int = big(default=0)
+    debt_to_buyer_units: int = big(default=0)
 
 
 class PrepaymentInstalment(SQLModel, table=True):
@@ -92,6 +99,16 @@ class PrepaymentPublic(SQLModel):
     funded_at: int | None
     delivered_at: int | None
     closed_at: int | None
+    collateral_bps: int
+    grace_period: int
+    collateral: str
+    collateral_units: int
+    collateral_held: str
+    collateral_held_units: int
+    debt_to_bank: str
+    debt_to_bank_units: int
+    debt_to_buyer: str
+    debt_to_buyer_units: int
 
 
 class PrepaymentsPublic(SQLModel):

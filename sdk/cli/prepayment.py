@@ -1,8 +1,12 @@
 """`scf prepayment`: confirmed-warehouse (保兑仓) prepayment agreements.
 
-The buyer proposes (and deposits the margin), the seller accepts (its buy-back guarantee), the bank funds (the seller
-is paid the full price), the warehouse confirms delivery (a receipt born pledged), the buyer repays in instalments
-(each releases goods), and after maturity or a missed delivery deadline the bank calls the buy-back or the refund.
+The buyer proposes (and deposits the margin), the seller accepts (its buy-back guarantee: it locks its collateral,
+`--collateral-bps` of the principal), the bank funds (the seller is paid the full price), the warehouse confirms
+delivery before the deadline (a receipt born pledged; the bank may `extend-deadline`), the buyer repays in
+instalments (each releases goods). After maturity the bank calls the buy-back; after maturity plus `--grace` it can
+always `enforce` (takes the goods and the collateral, the rest becomes the seller's recorded debt, paid with
+`repay-debt`); after a missed delivery deadline it demands the `refund` (collateral first, the rest recorded debt).
+Released collateral and refunded margins are withdrawn with `claim`.
 Commands that pay approve this contract on the settlement token first, in a separate transaction.
 """
 
@@ -36,6 +40,9 @@ from sdk.cli.common import (
     parse_amount,
 )
 from sdk.prepayment import (
+    DEFAULT_COLLATERAL_BPS,
+    DEFAULT_GRACE_PERIOD,
+    MAX_GRACE_PERIOD,
     Instalment,
     PrepaymentAgreement,
     PrepaymentStatus,
@@ -46,7 +53,8 @@ from sdk.prepayment import (
 from sdk.warehouse import inspection_hash
 
 app = typer.Typer(
-    help="Prepayment (confirmed-warehouse) financing: propose, accept, fund, deliver, repay, buy back, refund.",
+    help="Prepayment (confirmed-warehouse) financing: propose, accept, fund, deliver, repay, buy back, enforce, "
+    "refund, repay debt, claim.",
     no_args_is_help=True,
 )
 
@@ -55,6 +63,7 @@ AddressOpt = Annotated[str, typer.Option(parser=parse_address, help="address (0x
 WhenOpt = Annotated[str, typer.Option(help="unix seconds, an ISO date/time (UTC), or +N[d|h|m|s] from now")]
 
 _RELATIVE = re.compile(r"^\+(\d+)([dhms]?)$")
+_DURATION = re.compile(r"^(\d+)([dhms]?)$")
 _SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1, "": 1}
 
 
@@ -73,6 +82,14 @@ def parse_when(value: str, now: int) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
+
+
+def parse_duration(value: str) -> int:
+    """A duration: `7d`, `12h`, `30m` or seconds."""
+    match = _DURATION.match(value.strip())
+    if not match:
+        raise fail(f"{value!r} is not a duration: use e.g. 7d, 12h, 30m or seconds")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
 
 
 def _iso(timestamp: int) -> str:
@@ -118,6 +135,13 @@ def agreement_data(a: PrepaymentAgreement, now: int) -> dict[str, Any]:
         "released_quantity": a.released_quantity,
         "pledged_quantity": a.pledged_quantity,
         "receipt_id": a.receipt_id or None,
+        "collateral_bps": a.collateral_bps,
+        "collateral": money(a.collateral),
+        "collateral_held": money(a.collateral_held),
+        "grace_period_s": a.grace_period,
+        "enforceable_from": _iso(a.enforceable_from),
+        "debt_to_bank": money(a.debt_to_bank),
+        "debt_to_buyer": money(a.debt_to_buyer),
     }
 
 
@@ -137,6 +161,11 @@ def propose(
     unit: Annotated[str, typer.Option(help="unit of the quantity (≤ 4 bytes)")] = "kg",
     due: Annotated[list[str] | None, typer.Option(help="an instalment WHEN=AMOUNT (repeat for each)")] = None,
     instalments: Annotated[int | None, typer.Option(min=1, help="equal instalments, the last at maturity")] = None,
+    collateral_bps: Annotated[int, typer.Option(
+        help="the seller's collateral, locked at acceptance, in basis points of the principal (0..10000)")
+    ] = DEFAULT_COLLATERAL_BPS,
+    grace: Annotated[str, typer.Option(help="grace after maturity before the bank may enforce, e.g. 7d")] = (
+        f"{DEFAULT_GRACE_PERIOD // 86_400}d"),
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
     keystore: KeystoreOpt = None,
@@ -146,6 +175,11 @@ def propose(
     as_json: JsonOpt = False,
 ) -> None:
     """Propose an agreement as the buyer (a distributor) and deposit the margin (approved first)."""
+    if not 0 <= collateral_bps <= 10_000:
+        raise fail(f"--collateral-bps must be 0..10000, got {collateral_bps}")
+    grace_period = parse_duration(grace)
+    if grace_period > MAX_GRACE_PERIOD:
+        raise fail(f"--grace must be at most {MAX_GRACE_PERIOD // 86_400}d, got {grace!r}")
     buyer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     ledger = buyer.ledger
     now = ledger.chain.now()
@@ -153,6 +187,7 @@ def propose(
         seller=seller, bank=bank, warehouse=warehouse, commodity=commodity, unit=unit, quantity=quantity,
         unit_price=unit_price, margin_bps=margin_bps, rate_bps=rate_bps,
         delivery_deadline=parse_when(deadline, now), maturity=parse_when(maturity, now),
+        collateral_bps=collateral_bps, grace_period=grace_period,
     )
     schedule = _schedule(ledger.chain, terms.principal, list(due or []), instalments, terms.delivery_deadline,
                          terms.maturity)
@@ -161,7 +196,8 @@ def propose(
     event = buyer.prepayment.propose(terms, schedule)
     Output(as_json).result(
         {"id": event.id, "status": event.new_status, "margin": money(event.margin),
-         "principal": money(terms.principal),
+         "principal": money(terms.principal), "collateral": money(terms.collateral),
+         "grace_period_s": terms.grace_period,
          "schedule": [f"{_iso(i.due_date)}: {money(i.principal)['amount']}" for i in schedule_of(event)]},
         title="Prepayment proposed",
     )
@@ -211,11 +247,12 @@ def accept(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
 ) -> None:
-    """Accept the agreement as the seller (a core enterprise): this is its buy-back guarantee."""
+    """Accept the agreement as the seller (a core enterprise): its buy-back guarantee; locks the collateral
+    (approved first)."""
     seller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = seller.prepayment.accept(agreement_id)
-    Output(as_json).result({"id": event.id, "seller": event.seller, "status": event.new_status},
-                           title="Prepayment accepted")
+    Output(as_json).result({"id": event.id, "seller": event.seller, "collateral": money(event.collateral),
+                            "status": event.new_status}, title="Prepayment accepted")
 
 
 @app.command("approve-settlement")
@@ -229,14 +266,15 @@ def approve_settlement(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
 ) -> None:
-    """As the seller, approve what the bank may collect now: the buy-back (delivered) or the refund (funded)."""
+    """As the seller, approve what a buy-back will collect beyond the collateral (delivered agreements)."""
     seller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     ledger = seller.ledger
     status = ledger.prepayment.get_agreement(agreement_id).status
     if status == PrepaymentStatus.DELIVERED:
         event = seller.prepayment.authorize_buy_back(agreement_id)
     elif status == PrepaymentStatus.FUNDED:
-        event = seller.prepayment.authorize_refund(agreement_id)
+        raise fail(f"agreement {agreement_id} is funded: a refund needs nothing from the seller (the collateral "
+                   "pays first, the rest becomes debt: see `scf prepayment repay-debt`)")
     else:
         raise fail(f"agreement {agreement_id} is {status.name.lower()}: nothing for the seller to settle")
     Output(as_json).result({"id": agreement_id, "spender": event.spender, "approved": money(event.value)},
@@ -284,9 +322,126 @@ def buy_back(
     Output(as_json).result(
         {"id": event.id, "seller": event.seller, "principal": money(event.principal),
          "interest": money(event.interest), "forfeited_margin": money(event.forfeited_margin),
+         "collateral_applied": money(event.collateral_applied),
          "receipt": event.receipt_id, "quantity": event.quantity, "status": event.new_status},
         title="Prepayment bought back",
     )
+
+
+@app.command()
+def enforce(
+    agreement_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the bank, after maturity + grace: take the unreleased goods and the collateral; the rest of principal
+    and interest is recorded as the seller's debt. Needs nothing from the seller or the buyer."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.prepayment.enforce(agreement_id)
+    Output(as_json).result(
+        {"id": event.id, "seller": event.seller, "principal": money(event.principal),
+         "interest": money(event.interest), "collateral_applied": money(event.collateral_applied),
+         "debt": money(event.debt), "receipt": event.receipt_id, "quantity": event.quantity,
+         "status": event.new_status},
+        title="Prepayment guarantee enforced",
+    )
+
+
+@app.command("extend-deadline")
+def extend_deadline(
+    agreement_id: IdArg,
+    to: Annotated[str, typer.Option("--to", help="the new delivery deadline: unix seconds, ISO date or +N[d|h|m|s]")],
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the bank, extend the delivery deadline of a funded agreement (not past maturity)."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.prepayment.extend_delivery_deadline(agreement_id, parse_when(to, bank.ledger.chain.now()))
+    Output(as_json).result(
+        {"id": event.id, "old_deadline": _iso(event.old_deadline), "new_deadline": _iso(event.new_deadline)},
+        title="Delivery deadline extended",
+    )
+
+
+@app.command("write-down")
+def write_down(
+    agreement_id: IdArg,
+    amount: Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT", help="debt to write down")],
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the bank, write down the seller's debt to it (e.g. by what the seized goods fetched)."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.prepayment.write_down_debt(agreement_id, amount)
+    Output(as_json).result({"id": event.id, "written_down": money(event.amount),
+                            "owed_to_bank": money(event.owed_to_bank)}, title="Debt written down")
+
+
+# ---------------------------------------------------------------------------------------------- debt and claims
+@app.command("repay-debt")
+def repay_debt(
+    agreement_id: IdArg,
+    amount: Annotated[int | None, typer.Argument(parser=parse_amount, metavar="[AMOUNT]",
+                                                 help="debt to repay")] = None,
+    repay_all: Annotated[bool, typer.Option("--all", help="repay all recorded debt")] = False,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Repay the seller's recorded debt (approved first): the bank's share first, then the buyer's margin."""
+    if (amount is None) == (not repay_all):
+        raise fail("give the debt AMOUNT to repay, or --all")
+    payer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    debt = payer.ledger.prepayment.get_agreement(agreement_id).debt
+    units = debt if repay_all else amount
+    assert units is not None
+    if units == 0 or units > debt:
+        raise fail(f"agreement {agreement_id} has {money(debt)['amount']} of recorded debt; cannot repay "
+                   f"{money(units)['amount']}")
+    payer.prepayment.authorize(units)
+    event = payer.prepayment.repay_debt(agreement_id, units)
+    Output(as_json).result(
+        {"id": event.id, "to_bank": money(event.to_bank), "to_buyer": money(event.to_buyer),
+         "owed_to_bank": money(event.owed_to_bank), "owed_to_buyer": money(event.owed_to_buyer)},
+        title="Debt repaid",
+    )
+
+
+@app.command()
+def claim(
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Withdraw the signer's claimable balance: released collateral (seller), refunded margin (buyer)."""
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    if party.ledger.prepayment.claimable(party.address) == 0:
+        raise fail(f"{party.address} has nothing to claim")
+    event = party.prepayment.claim()
+    Output(as_json).result({"account": event.account, "claimed": money(event.amount)}, title="Claimed")
 
 
 @app.command()
@@ -300,12 +455,14 @@ def refund(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
 ) -> None:
-    """As the bank, after the delivery deadline without delivery: collect the seller's refund."""
+    """As the bank, after the delivery deadline without delivery: the seller's collateral pays the bank, then the
+    buyer's margin; the rest is recorded as the seller's debt."""
     bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = bank.prepayment.demand_refund(agreement_id)
     Output(as_json).result(
         {"id": event.id, "principal": money(event.principal), "interest": money(event.interest),
-         "margin_returned": money(event.margin), "status": event.new_status},
+         "margin": money(event.margin), "collateral_applied": money(event.collateral_applied),
+         "debt": money(event.debt), "status": event.new_status},
         title="Prepayment refunded",
     )
 
@@ -423,7 +580,10 @@ def quote(
         if now > a.maturity:
             b = pp.quote_buy_back(agreement_id)
             data.update({"buy_back_total": money(b.total), "forfeited_margin": money(b.forfeited_margin),
-                         "buy_back_quantity": b.quantity})
+                         "buy_back_quantity": b.quantity,
+                         "buy_back_from_seller": money(max(b.total - a.collateral_held, 0)),
+                         "enforceable_from": _iso(a.enforceable_from),
+                         "enforceable_now": now > a.enforceable_from})
     elif a.status == PrepaymentStatus.FUNDED:
         r = pp.quote_refund(agreement_id)
         data.update({"refund_total": money(r.total), "refund_interest": money(r.interest),

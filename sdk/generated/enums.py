@@ -77,6 +77,7 @@ class PrepaymentStatus(IntEnum):
     BOUGHT_BACK = 6
     REFUNDED = 7
     CANCELLED = 8
+    DEFAULTED = 9
 
 
 class ProgramStatus(IntEnum):

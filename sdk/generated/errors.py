@@ -831,6 +831,45 @@ class PrepaymentDatesInvalid(ContractError):
         return cls(values[0], values[1], values[2])
 
 
+class PrepaymentDeadlineExtensionInvalid(ContractError):
+    """An extension must move the deadline later, into the future and not past maturity."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentDeadlineExtensionInvalid(uint256,uint64,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ef9a8017")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "delivery_deadline", "new_deadline", "maturity")
+    id: int
+    delivery_deadline: int
+    new_deadline: int
+    maturity: int
+
+    def __init__(self, id: int, delivery_deadline: int, new_deadline: int, maturity: int) -> None:
+        super().__init__(id=id, delivery_deadline=delivery_deadline, new_deadline=new_deadline, maturity=maturity)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDeadlineExtensionInvalid":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class PrepaymentDebtAmountInvalid(ContractError):
+    """A debt repayment or write-down must be more than zero and at most what is owed."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentDebtAmountInvalid(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("1d9eac1b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "amount", "owed")
+    id: int
+    amount: int
+    owed: int
+
+    def __init__(self, id: int, amount: int, owed: int) -> None:
+        super().__init__(id=id, amount=amount, owed=owed)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDebtAmountInvalid":
+        return cls(values[0], values[1], values[2])
+
+
 class PrepaymentDeliveryDeadlineNotPassed(ContractError):
     """A refund can be demanded only after the delivery deadline."""
 
@@ -867,6 +906,62 @@ class PrepaymentDeliveryDeadlinePassed(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDeliveryDeadlinePassed":
         return cls(values[0], values[1], values[2])
+
+
+class PrepaymentDeliveryLate(ContractError):
+    """The warehouse confirmed after the delivery deadline in force (the bank did not extend it)."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentDeliveryLate(uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4e26d537")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "delivery_deadline", "now_time")
+    id: int
+    delivery_deadline: int
+    now_time: int
+
+    def __init__(self, id: int, delivery_deadline: int, now_time: int) -> None:
+        super().__init__(id=id, delivery_deadline=delivery_deadline, now_time=now_time)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDeliveryLate":
+        return cls(values[0], values[1], values[2])
+
+
+class PrepaymentGracePeriodNotOver(ContractError):
+    """The bank may enforce only after maturity plus the grace period, that is from `enforceableFrom` on."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentGracePeriodNotOver(uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("84ea1a33")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "enforceable_from", "now_time")
+    id: int
+    enforceable_from: int
+    now_time: int
+
+    def __init__(self, id: int, enforceable_from: int, now_time: int) -> None:
+        super().__init__(id=id, enforceable_from=enforceable_from, now_time=now_time)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentGracePeriodNotOver":
+        return cls(values[0], values[1], values[2])
+
+
+class PrepaymentGuaranteeInvalid(ContractError):
+    """The collateral share must be at most 10 000 bps and the grace period at most `MAX_GRACE_PERIOD`."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentGuaranteeInvalid(uint16,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("cf286244")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint16", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("collateral_bps", "grace_period")
+    collateral_bps: int
+    grace_period: int
+
+    def __init__(self, collateral_bps: int, grace_period: int) -> None:
+        super().__init__(collateral_bps=collateral_bps, grace_period=grace_period)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentGuaranteeInvalid":
+        return cls(values[0], values[1])
 
 
 class PrepaymentNotAParty(ContractError):
@@ -921,6 +1016,23 @@ class PrepaymentNotOverdue(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentNotOverdue":
         return cls(values[0], values[1], values[2])
+
+
+class PrepaymentNothingToClaim(ContractError):
+    """`account` has no claimable balance."""
+
+    SIGNATURE: ClassVar[str] = "PrepaymentNothingToClaim(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("36580111")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentNothingToClaim":
+        return cls(to_checksum_address(values[0]))
 
 
 class PrepaymentPartiesInvalid(ContractError):
@@ -2166,11 +2278,17 @@ ERRORS: tuple[type[ContractError], ...] = (
     ParticipantNotRegistered,
     ParticipantStatusInvalid,
     PrepaymentDatesInvalid,
+    PrepaymentDeadlineExtensionInvalid,
+    PrepaymentDebtAmountInvalid,
     PrepaymentDeliveryDeadlineNotPassed,
     PrepaymentDeliveryDeadlinePassed,
+    PrepaymentDeliveryLate,
+    PrepaymentGracePeriodNotOver,
+    PrepaymentGuaranteeInvalid,
     PrepaymentNotAParty,
     PrepaymentNotFound,
     PrepaymentNotOverdue,
+    PrepaymentNothingToClaim,
     PrepaymentPartiesInvalid,
     PrepaymentRepaymentInvalid,
     PrepaymentScheduleInvalid,

@@ -716,24 +716,25 @@ class ParticipantSuspended(ContractEvent):
 
 @dataclass(frozen=True, slots=True)
 class PrepaymentAccepted(ContractEvent):
-    """Emitted when the seller accepts the agreement, giving its buy-back guarantee."""
+    """Emitted when the seller accepts the agreement, giving its buy-back guarantee and locking collateral."""
 
     NAME: ClassVar[str] = "PrepaymentAccepted"
-    SIGNATURE: ClassVar[str] = "PrepaymentAccepted(uint256,address,address,address,uint8,uint8)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("a4783752ea630026deddd8912252fa6e71170da7d4bd9ba22e3968a459a70d55")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint8", "uint8")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "buyer", "bank", "old_status", "new_status")
+    SIGNATURE: ClassVar[str] = "PrepaymentAccepted(uint256,address,address,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("2c4e0037e2f5cc8b3def606f6e2c1ebae3f24bfacfcb68b12fe13ab613a9d13e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "buyer", "bank", "collateral", "old_status", "new_status")
     id: int
     seller: str
     buyer: str
     bank: str
+    collateral: int
     old_status: PrepaymentStatus
     new_status: PrepaymentStatus
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentAccepted":
-        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), PrepaymentStatus(values[4]), PrepaymentStatus(values[5]))
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], PrepaymentStatus(values[5]), PrepaymentStatus(values[6]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -741,11 +742,11 @@ class PrepaymentBoughtBack(ContractEvent):
     """Emitted when the bank calls the buy-back guarantee after maturity."""
 
     NAME: ClassVar[str] = "PrepaymentBoughtBack"
-    SIGNATURE: ClassVar[str] = "PrepaymentBoughtBack(uint256,address,address,address,uint256,uint64,uint256,uint256,uint256,uint8,uint8)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("29aa58771663b14bf12a0a384ccafb146876e9b3b8186681d984096156f4ea27")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint64", "uint256", "uint256", "uint256", "uint8", "uint8")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "bank", "buyer", "receipt_id", "quantity", "principal", "interest", "forfeited_margin", "old_status", "new_status")
+    SIGNATURE: ClassVar[str] = "PrepaymentBoughtBack(uint256,address,address,address,uint256,uint64,uint256,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("a6cdda40f8f54ab26812c86c820c081828d83a8ff1fd8f50e7d1d7905e6de4a6")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint64", "uint256", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "bank", "buyer", "receipt_id", "quantity", "principal", "interest", "forfeited_margin", "collateral_applied", "old_status", "new_status")
     id: int
     seller: str
     bank: str
@@ -755,12 +756,13 @@ class PrepaymentBoughtBack(ContractEvent):
     principal: int
     interest: int
     forfeited_margin: int
+    collateral_applied: int
     old_status: PrepaymentStatus
     new_status: PrepaymentStatus
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentBoughtBack":
-        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], PrepaymentStatus(values[9]), PrepaymentStatus(values[10]))
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], values[9], PrepaymentStatus(values[10]), PrepaymentStatus(values[11]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -783,6 +785,105 @@ class PrepaymentCancelled(ContractEvent):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentCancelled":
         return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], PrepaymentStatus(values[4]), PrepaymentStatus(values[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentClaimed(ContractEvent):
+    """Emitted when an account withdraws its claimable balance."""
+
+    NAME: ClassVar[str] = "PrepaymentClaimed"
+    SIGNATURE: ClassVar[str] = "PrepaymentClaimed(address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d26bf1a5b9c158c531420940aebaaff5477371a73035824f24b2acc163edb525")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account", "amount")
+    account: str
+    amount: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentClaimed":
+        return cls(to_checksum_address(values[0]), values[1])
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentCredited(ContractEvent):
+    """Emitted when money is credited to a claimable balance (released collateral, refunded margin)."""
+
+    NAME: ClassVar[str] = "PrepaymentCredited"
+    SIGNATURE: ClassVar[str] = "PrepaymentCredited(uint256,address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("3ec4c1176f0deba818e55e8dc1e81f44832b3620e9135a3bed2fc9b8e072a617")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "account", "amount")
+    id: int
+    account: str
+    amount: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentCredited":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentDebtRecorded(ContractEvent):
+    """Emitted when a default leaves the seller owing money it did not pay."""
+
+    NAME: ClassVar[str] = "PrepaymentDebtRecorded"
+    SIGNATURE: ClassVar[str] = "PrepaymentDebtRecorded(uint256,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("10e82fe3bfab6f17f9a9169317265ee34893451512c7c81bb2862d41ca5491b3")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "owed_to_bank", "owed_to_buyer")
+    id: int
+    seller: str
+    owed_to_bank: int
+    owed_to_buyer: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDebtRecorded":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentDebtRepaid(ContractEvent):
+    """Emitted when the seller (or anyone for it) repays recorded debt: the bank's share first."""
+
+    NAME: ClassVar[str] = "PrepaymentDebtRepaid"
+    SIGNATURE: ClassVar[str] = "PrepaymentDebtRepaid(uint256,address,uint256,uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("2f5e4fd37d4bc7faf604aacb1c26f4d84a62ff9681ffcd0c1a2409bb309b2650")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "payer", "to_bank", "to_buyer", "owed_to_bank", "owed_to_buyer")
+    id: int
+    payer: str
+    to_bank: int
+    to_buyer: int
+    owed_to_bank: int
+    owed_to_buyer: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDebtRepaid":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5])
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentDebtWrittenDown(ContractEvent):
+    """Emitted when the bank writes down the debt owed to it (e.g. by the proceeds of the seized goods)."""
+
+    NAME: ClassVar[str] = "PrepaymentDebtWrittenDown"
+    SIGNATURE: ClassVar[str] = "PrepaymentDebtWrittenDown(uint256,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("e3e87577db0a5c1423a8399ec6a985c4c364d94f02a266e293293a069a3bfb79")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "bank", "amount", "owed_to_bank")
+    id: int
+    bank: str
+    amount: int
+    owed_to_bank: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDebtWrittenDown":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
 
 
 @dataclass(frozen=True, slots=True)
@@ -811,6 +912,54 @@ class PrepaymentDelivered(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PrepaymentDeliveryDeadlineExtended(ContractEvent):
+    """Emitted when the bank extends the delivery deadline of a funded agreement."""
+
+    NAME: ClassVar[str] = "PrepaymentDeliveryDeadlineExtended"
+    SIGNATURE: ClassVar[str] = "PrepaymentDeliveryDeadlineExtended(uint256,address,uint64,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("48386cfef802b885d1092d832621c1344d13374f8b06bad466928a1509a028ac")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint64", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "bank", "old_deadline", "new_deadline")
+    id: int
+    bank: str
+    old_deadline: int
+    new_deadline: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentDeliveryDeadlineExtended":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentEnforced(ContractEvent):
+    """Emitted when the bank enforces the guarantee after maturity plus the grace period."""
+
+    NAME: ClassVar[str] = "PrepaymentEnforced"
+    SIGNATURE: ClassVar[str] = "PrepaymentEnforced(uint256,address,address,address,uint256,uint64,uint256,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("b754e1464d9fa6f40d9f58ea71ab1111026217b4de1cd49da2e931fdd04da700")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint64", "uint256", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "bank", "seller", "buyer", "receipt_id", "quantity", "principal", "interest", "collateral_applied", "debt", "old_status", "new_status")
+    id: int
+    bank: str
+    seller: str
+    buyer: str
+    receipt_id: int
+    quantity: int
+    principal: int
+    interest: int
+    collateral_applied: int
+    debt: int
+    old_status: PrepaymentStatus
+    new_status: PrepaymentStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentEnforced":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], values[9], PrepaymentStatus(values[10]), PrepaymentStatus(values[11]))
+
+
+@dataclass(frozen=True, slots=True)
 class PrepaymentFunded(ContractEvent):
     """Emitted when the bank funds the principal and the seller is paid the full price."""
 
@@ -833,6 +982,27 @@ class PrepaymentFunded(ContractEvent):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentFunded":
         return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], PrepaymentStatus(values[7]), PrepaymentStatus(values[8]))
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentGuaranteeProposed(ContractEvent):
+    """Emitted right after `PrepaymentProposed`: the guarantee terms the seller will accept."""
+
+    NAME: ClassVar[str] = "PrepaymentGuaranteeProposed"
+    SIGNATURE: ClassVar[str] = "PrepaymentGuaranteeProposed(uint256,address,uint16,uint64,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("1a62d756df4001e2e3d9a82501cb354dfa5605d3a6376c8571841a796caf7328")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint16", "uint64", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "collateral_bps", "grace_period", "collateral")
+    id: int
+    seller: str
+    collateral_bps: int
+    grace_period: int
+    collateral: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentGuaranteeProposed":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4])
 
 
 @dataclass(frozen=True, slots=True)
@@ -873,11 +1043,11 @@ class PrepaymentRefunded(ContractEvent):
     """Emitted when the bank demands a refund for goods not delivered by the deadline."""
 
     NAME: ClassVar[str] = "PrepaymentRefunded"
-    SIGNATURE: ClassVar[str] = "PrepaymentRefunded(uint256,address,address,address,uint256,uint256,uint256,uint8,uint8)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("3c4e06fa387741f175d297227bf39c76ff29a32752d5e821aad241efde80746f")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint256", "uint256", "uint8", "uint8")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "bank", "buyer", "principal", "interest", "margin", "old_status", "new_status")
+    SIGNATURE: ClassVar[str] = "PrepaymentRefunded(uint256,address,address,address,uint256,uint256,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("bbb938fe51ef1d47b6db8647868b24b3996a4c34d2fef11b941baf765e6337bf")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "address", "uint256", "uint256", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "seller", "bank", "buyer", "principal", "interest", "margin", "collateral_applied", "debt", "old_status", "new_status")
     id: int
     seller: str
     bank: str
@@ -885,12 +1055,14 @@ class PrepaymentRefunded(ContractEvent):
     principal: int
     interest: int
     margin: int
+    collateral_applied: int
+    debt: int
     old_status: PrepaymentStatus
     new_status: PrepaymentStatus
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PrepaymentRefunded":
-        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], PrepaymentStatus(values[7]), PrepaymentStatus(values[8]))
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], values[7], values[8], PrepaymentStatus(values[9]), PrepaymentStatus(values[10]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1586,8 +1758,16 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     PrepaymentAccepted,
     PrepaymentBoughtBack,
     PrepaymentCancelled,
+    PrepaymentClaimed,
+    PrepaymentCredited,
+    PrepaymentDebtRecorded,
+    PrepaymentDebtRepaid,
+    PrepaymentDebtWrittenDown,
     PrepaymentDelivered,
+    PrepaymentDeliveryDeadlineExtended,
+    PrepaymentEnforced,
     PrepaymentFunded,
+    PrepaymentGuaranteeProposed,
     PrepaymentProposed,
     PrepaymentRefunded,
     PrepaymentRepaid,

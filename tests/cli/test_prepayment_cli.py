@@ -80,7 +80,9 @@ def test_prepayment_life_on_a_node(runner: CliRunner, node_url: str) -> None:
     assert proposed["margin"] == {"amount": "16250.00", "units": 16_250_00}
     assert proposed["principal"] == {"amount": "48750.00", "units": 48_750_00}
     assert len(proposed["schedule"]) == 3  # type: ignore[arg-type]
-    assert scf_json("prepayment", "accept", "1", signer="SELLER")["status"] == "ACCEPTED"
+    assert proposed["collateral"] == {"amount": "9750.00", "units": 9_750_00}  # 20 % of the principal by default
+    accepted = scf_json("prepayment", "accept", "1", signer="SELLER")
+    assert (accepted["status"], accepted["collateral"]) == ("ACCEPTED", {"amount": "9750.00", "units": 9_750_00})
     funded = scf_json("prepayment", "fund", "1", signer="BANK")
     assert funded["paid_to_seller"] == {"amount": "65000.00", "units": 65_000_00}
     delivered = scf_json("prepayment", "deliver", "1", "--lot", "CLI-LOT-1", "--grade", "A", signer="WAREHOUSE")
@@ -103,6 +105,10 @@ def test_prepayment_life_on_a_node(runner: CliRunner, node_url: str) -> None:
 
     final = scf_json("prepayment", "repay", "1", "--all", signer="BUYER")
     assert (final["status"], final["released_quantity"], final["released_receipt"]) == ("REPAID", 67, 1)
+    claimed = scf_json("prepayment", "claim", signer="SELLER")  # the collateral, released at the end
+    assert claimed["claimed"] == {"amount": "9750.00", "units": 9_750_00}
+    out = scf("prepayment", "claim", "--key-env", "SELLER_KEY", code=1)
+    assert "nothing to claim" in out
 
     # A second agreement defaults: after maturity the seller approves and the bank calls the buy-back.
     scf_json("prepayment", "propose", *terms, "--due", "+60d=48750", signer="BUYER")
@@ -112,12 +118,46 @@ def test_prepayment_life_on_a_node(runner: CliRunner, node_url: str) -> None:
     chain.increase_time(91 * 86_400)
     assert scf_json("prepayment", "quote", "2")["buy_back_quantity"] == 100
     approved = scf_json("prepayment", "approve-settlement", "2", signer="SELLER")
-    assert approved["approved"]["units"] > 48_750_00 + 16_250_00  # type: ignore[index]
+    assert approved["approved"]["units"] > 48_750_00 + 16_250_00 - 9_750_00  # type: ignore[index]
     bought = scf_json("prepayment", "buy-back", "2", signer="BANK")
     assert (bought["status"], bought["quantity"], bought["forfeited_margin"]) == (
         "BOUGHT_BACK", 100, {"amount": "16250.00", "units": 16_250_00})
+    assert bought["collateral_applied"] == {"amount": "9750.00", "units": 9_750_00}
+
+    # A third defaults and the seller is gone: after maturity + grace the bank enforces; the seller repays later.
+    proposed = scf_json("prepayment", "propose", *terms, "--due", "+60d=48750", "--collateral-bps", "5000",
+                        "--grace", "3d", signer="BUYER")
+    assert (proposed["collateral"]["units"], proposed["grace_period_s"]) == (24_375_00, 3 * 86_400)  # type: ignore[index]
+    scf_json("prepayment", "accept", "3", signer="SELLER")
+    scf_json("prepayment", "fund", "3", signer="BANK")
+    chain.increase_time(11 * 86_400)  # the deadline passed: the warehouse is late, the bank extends
+    out = scf("prepayment", "deliver", "3", "--lot", "CLI-LOT-3", "--key-env", "WAREHOUSE_KEY", code=EXIT_REVERT)
+    assert "PrepaymentDeliveryLate" in out
+    extended = scf_json("prepayment", "extend-deadline", "3", "--to", "+5d", signer="BANK")
+    assert extended["old_deadline"] != extended["new_deadline"]
+    scf_json("prepayment", "deliver", "3", "--lot", "CLI-LOT-3", signer="WAREHOUSE")
+    chain.increase_time(80 * 86_400)
+    quoted = scf_json("prepayment", "quote", "3")
+    assert quoted["enforceable_now"] is False
+    out = scf("prepayment", "enforce", "3", "--key-env", "BANK_KEY", code=EXIT_REVERT)
+    assert "PrepaymentGracePeriodNotOver" in out
+    chain.increase_time(3 * 86_400)
+    enforced = scf_json("prepayment", "enforce", "3", signer="BANK")
+    assert (enforced["status"], enforced["quantity"], enforced["collateral_applied"]["units"]) == (  # type: ignore[index]
+        "DEFAULTED", 100, 24_375_00)
+    debt = enforced["debt"]["units"]  # type: ignore[index]
+    assert debt > 48_750_00 - 24_375_00  # type: ignore[operator]
+    assert scf_json("prepayment", "show", "3")["debt_to_bank"]["units"] == debt  # type: ignore[index]
+    paid = scf_json("prepayment", "repay-debt", "3", "--all", signer="SELLER")
+    assert (paid["to_bank"]["units"], paid["owed_to_bank"]["units"]) == (debt, 0)  # type: ignore[index]
+    out = scf("prepayment", "repay-debt", "3", "1", "--key-env", "SELLER_KEY", code=1)
+    assert "recorded debt" in out
+    out = scf("prepayment", "propose", *terms, "--collateral-bps", "10001", "--key-env", "BUYER_KEY", code=1)
+    assert "--collateral-bps must be 0..10000" in out
+    out = scf("prepayment", "propose", *terms, "--grace", "soon", "--key-env", "BUYER_KEY", code=1)
+    assert "not a duration" in out
 
     listed = scf_json("prepayment", "list", "--party", addr["SELLER"])
     assert [(a["id"], a["status"]) for a in listed["agreements"]] == [  # type: ignore[attr-defined]
-        (1, "REPAID"), (2, "BOUGHT_BACK")]
+        (1, "REPAID"), (2, "BOUGHT_BACK"), (3, "DEFAULTED")]
     assert scf_json("prepayment", "list", "--status", "repaid")["count"] == 1

@@ -1,14 +1,21 @@
 """Hypothesis state machine over prepayment agreements: random proposals, acceptances, funding, cancellations,
-deliveries, repayments, pick-ups, time travel, buy-backs and refunds, against a model kept with the SDK's copy of
-the contract's arithmetic.
+deliveries, repayments, pick-ups, time travel, buy-backs, enforcements, refunds, debt repayments and claims,
+against a model kept with the SDK's copy of the contract's arithmetic.
 
 Invariants after every step:
 * settlement tokens are conserved: total supply is constant and every party's balance is what the model says;
-  the contract holds exactly the margins of agreements not yet funded or cancelled;
+  the contract holds exactly the margins of agreements not yet funded or cancelled, plus the collateral of
+  agreements Accepted, Funded or Delivered, plus every claimable balance (collateral accounting is conserved);
+* interest over any sequence of repayments equals one payment at the end: interest paid x 10,000 x 365 days +
+  carry == the exact integral of outstanding principal x rate over time;
+* no stranded receipt: a receipt is pledged to the contract only while its agreement is Delivered, which the bank
+  can always end after maturity + grace (`enforce`); every other receipt is free;
+* recorded debts match the model;
 * quantities are conserved across releases: pledged quantity + every released child == the agreement's quantity;
 * released quantity is proportional to principal repaid: floor(quantity x repaid / principal), all once repaid;
-* the pledged receipt never changes owner except by buy-back: the buyer's, under this contract's lien, while
-  Delivered; the buyer's and free once Repaid; the seller's and free once BoughtBack.
+* the pledged receipt never changes owner except by buy-back or enforcement: the buyer's, under this contract's
+  lien, while Delivered; the buyer's and free once Repaid; the seller's and free once BoughtBack; the bank's and
+  free once Defaulted.
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from sdk import Ledger
 from sdk.chain import Chain
+from sdk.errors import PrepaymentDeliveryLate
 from sdk.prepayment import (
+    INTEREST_DENOMINATOR,
     PrepaymentStatus,
-    accrued_interest,
+    collateral_of,
     equal_instalments,
     forfeited_margin,
+    interest_with_carry,
     released_quantity,
 )
 from sdk.warehouse import ReceiptStatus
@@ -47,7 +57,14 @@ class Deal:
     rate_bps: int
     deadline: int
     maturity: int
+    collateral: int
+    grace: int
     status: PrepaymentStatus = PrepaymentStatus.PROPOSED
+    carry: int = 0
+    integral: int = 0  # exact: sum of outstanding x rate x seconds up to interest_from
+    interest_paid: int = 0
+    debt_to_bank: int = 0
+    debt_to_buyer: int = 0
     repaid: int = 0
     interest_from: int = 0
     receipt_id: int = 0
@@ -83,6 +100,7 @@ def test_prepayment_state_machine(
             self.supply = token.total_supply()
             self.cash = {name: token.balance_of(a).units for name, a in accounts.items()}
             self.deals: dict[int, Deal] = {}
+            self.claimable = {"buyer": 0, "seller": 0}
             self.lots = 0
             self.dirty = True  # a transaction was sent since the last check (time alone moves nothing)
 
@@ -104,6 +122,19 @@ def test_prepayment_state_machine(
         def _sent(self) -> None:
             self.dirty = True
 
+        def _credit(self, who: str, amount: int) -> None:
+            self.claimable[who] += amount
+
+        def _accrue(self, deal: Deal, outstanding: int) -> int:
+            """Interest due now on `outstanding`, with the carry; the model's integral moves on."""
+            now = chain.now()
+            interest, deal.carry = interest_with_carry(outstanding, deal.rate_bps, now - deal.interest_from, deal.carry)
+            deal.integral += outstanding * deal.rate_bps * (now - deal.interest_from)
+            deal.interest_paid += interest
+            deal.interest_from = now
+            assert deal.interest_paid * INTEREST_DENOMINATOR + deal.carry == deal.integral
+            return interest
+
         # ------------------------------------------------------------------ rules
         @precondition(lambda self: len(self.deals) < MAX_DEALS)
         @rule(
@@ -112,12 +143,21 @@ def test_prepayment_state_machine(
             margin_bps=st.integers(1, 9_999),
             rate_bps=st.integers(0, 3_000),
             instalments=st.integers(1, 4),
+            collateral_bps=st.integers(0, 10_000),
+            grace_days=st.integers(0, 30),
         )
-        def propose(self, quantity: int, unit_price: int, margin_bps: int, rate_bps: int, instalments: int) -> None:
-            self._propose(quantity, unit_price, margin_bps, rate_bps, instalments)
+        def propose(
+            self, quantity: int, unit_price: int, margin_bps: int, rate_bps: int, instalments: int,
+            collateral_bps: int, grace_days: int,
+        ) -> None:
+            self._propose(quantity, unit_price, margin_bps, rate_bps, instalments, collateral_bps, grace_days)
 
-        def _propose(self, quantity: int, unit_price: int, margin_bps: int, rate_bps: int, instalments: int) -> Deal:
-            terms = desk.terms(quantity=quantity, unit_price=unit_price, margin_bps=margin_bps, rate_bps=rate_bps)
+        def _propose(
+            self, quantity: int, unit_price: int, margin_bps: int, rate_bps: int, instalments: int,
+            collateral_bps: int, grace_days: int,
+        ) -> Deal:
+            terms = desk.terms(quantity=quantity, unit_price=unit_price, margin_bps=margin_bps, rate_bps=rate_bps,
+                               collateral_bps=collateral_bps, grace_period=grace_days * DAY)
             n = min(instalments, terms.principal)
             base = terms.delivery_deadline
             schedule = equal_instalments(terms.principal, [base + (i + 1) * 20 * DAY for i in range(n)])
@@ -125,7 +165,7 @@ def test_prepayment_state_machine(
             self._sent()
             assert (event.margin, event.quantity) == (terms.margin, quantity)
             deal = Deal(event.id, quantity, terms.price, terms.margin, rate_bps, terms.delivery_deadline,
-                        terms.maturity)
+                        terms.maturity, collateral_of(terms.principal, collateral_bps), grace_days * DAY)
             self.deals[event.id] = deal
             self._pay("buyer", "contract", terms.margin)
             return deal
@@ -137,13 +177,16 @@ def test_prepayment_state_machine(
             margin_bps=st.integers(1, 9_999),
             rate_bps=st.integers(0, 3_000),
             instalments=st.integers(1, 4),
+            collateral_bps=st.integers(0, 10_000),
+            grace_days=st.integers(0, 30),
         )
         def open_and_deliver(
-            self, quantity: int, unit_price: int, margin_bps: int, rate_bps: int, instalments: int
+            self, quantity: int, unit_price: int, margin_bps: int, rate_bps: int, instalments: int,
+            collateral_bps: int, grace_days: int,
         ) -> None:
             """The whole opening in one step, so that repayments, pick-ups and buy-backs get explored."""
-            deal = self._propose(quantity, unit_price, margin_bps, rate_bps, instalments)
-            seller.prepayment.accept(deal.id)
+            deal = self._propose(quantity, unit_price, margin_bps, rate_bps, instalments, collateral_bps, grace_days)
+            self._accept(deal)
             self._fund(deal)
             self._deliver(deal)
 
@@ -153,9 +196,14 @@ def test_prepayment_state_machine(
             deal = self._pick(data, PrepaymentStatus.PROPOSED)
             if chain.now() + DAY >= deal.deadline:
                 return  # too late: covered by the revert tests
-            seller.prepayment.accept(deal.id)
+            self._accept(deal)
+
+        def _accept(self, deal: Deal) -> None:
+            event = seller.prepayment.accept(deal.id)
             self._sent()
+            assert event.collateral == deal.collateral
             deal.status = PrepaymentStatus.ACCEPTED
+            self._pay("seller", "contract", deal.collateral)
 
         @precondition(lambda self: self._has(PrepaymentStatus.ACCEPTED))
         @rule(data=st.data())
@@ -181,13 +229,37 @@ def test_prepayment_state_machine(
             event = getattr(desk, who).prepayment.cancel(deal.id)
             self._sent()
             assert event.margin_returned == deal.margin
+            if deal.status == PrepaymentStatus.ACCEPTED:
+                self._credit("seller", deal.collateral)
             deal.status = PrepaymentStatus.CANCELLED
-            self._pay("contract", "buyer", deal.margin)
+            if who == "buyer":
+                self._pay("contract", "buyer", deal.margin)
+            else:
+                self._credit("buyer", deal.margin)
 
         @precondition(lambda self: self._has(PrepaymentStatus.FUNDED))
         @rule(data=st.data())
         def deliver(self, data: st.DataObject) -> None:
-            self._deliver(self._pick(data, PrepaymentStatus.FUNDED))
+            deal = self._pick(data, PrepaymentStatus.FUNDED)
+            if chain.now() >= deal.deadline:  # late: refused, the refund can't be pre-empted (defect 6)
+                with pytest.raises(PrepaymentDeliveryLate):
+                    desk.deliver(deal.id, lot="PROP-LOT-LATE")
+                return
+            if chain.now() + DAY >= deal.deadline:
+                return  # too close to call
+            self._deliver(deal)
+
+        @precondition(lambda self: self._has(PrepaymentStatus.FUNDED))
+        @rule(data=st.data(), days=st.integers(1, 60))
+        def extend_deadline(self, data: st.DataObject, days: int) -> None:
+            deal = self._pick(data, PrepaymentStatus.FUNDED)
+            new_deadline = max(chain.now(), deal.deadline) + days * DAY
+            if new_deadline > deal.maturity:
+                return
+            event = bank.prepayment.extend_delivery_deadline(deal.id, new_deadline)
+            self._sent()
+            assert (event.old_deadline, event.new_deadline) == (deal.deadline, new_deadline)
+            deal.deadline = new_deadline
 
         def _deliver(self, deal: Deal) -> None:
             self.lots += 1
@@ -204,16 +276,16 @@ def test_prepayment_state_machine(
             principal = max(1, deal.outstanding * percent // 100)
             event = buyer.prepayment.repay(deal.id, principal)
             self._sent()
-            now = chain.now()
-            interest = accrued_interest(deal.outstanding, deal.rate_bps, now - deal.interest_from)
+            interest = self._accrue(deal, deal.outstanding)
+            assert pp.get_agreement(deal.id).interest_carry == deal.carry
             before = released_quantity(deal.quantity, deal.principal, deal.repaid)
             deal.repaid += principal
             after = released_quantity(deal.quantity, deal.principal, deal.repaid)
             assert (event.principal, event.interest, event.outstanding) == (principal, interest, deal.outstanding)
             assert event.released_quantity == after - before
-            deal.interest_from = now
             self._pay("buyer", "bank", principal + interest)
             if deal.outstanding == 0:
+                self._credit("seller", deal.collateral)  # released at the end
                 assert event.new_status == PrepaymentStatus.REPAID
                 assert event.released_receipt_id == deal.receipt_id
                 deal.status = PrepaymentStatus.REPAID
@@ -245,14 +317,66 @@ def test_prepayment_state_machine(
                 return
             event = bank.prepayment.buy_back(deal.id)
             self._sent()
-            interest = accrued_interest(deal.outstanding, deal.rate_bps, chain.now() - deal.interest_from)
+            interest = self._accrue(deal, deal.outstanding)
             forfeited = forfeited_margin(deal.margin, deal.principal, deal.outstanding)
             unreleased = deal.quantity - released_quantity(deal.quantity, deal.principal, deal.repaid)
+            owed = deal.outstanding + interest + forfeited
+            applied = min(deal.collateral, owed)
             assert (event.principal, event.interest, event.forfeited_margin, event.quantity) == (
                 deal.outstanding, interest, forfeited, unreleased)
+            assert event.collateral_applied == applied
             deal.status = PrepaymentStatus.BOUGHT_BACK
-            deal.interest_from = chain.now()
-            self._pay("seller", "bank", deal.outstanding + interest + forfeited)
+            self._pay("contract", "bank", applied)
+            self._pay("seller", "bank", owed - applied)
+            self._credit("seller", deal.collateral - applied)
+
+        @precondition(lambda self: self._has(PrepaymentStatus.DELIVERED))
+        @rule(data=st.data())
+        def enforce(self, data: st.DataObject) -> None:
+            deal = self._pick(data, PrepaymentStatus.DELIVERED)
+            if chain.now() <= deal.maturity + deal.grace:
+                return
+            event = bank.prepayment.enforce(deal.id)
+            self._sent()
+            interest = self._accrue(deal, deal.outstanding)
+            owed = deal.outstanding + interest
+            applied = min(deal.collateral, owed)
+            unreleased = deal.quantity - released_quantity(deal.quantity, deal.principal, deal.repaid)
+            assert (event.principal, event.interest, event.collateral_applied, event.debt, event.quantity) == (
+                deal.outstanding, interest, applied, owed - applied, unreleased)
+            deal.status = PrepaymentStatus.DEFAULTED
+            deal.debt_to_bank = owed - applied
+            self._pay("contract", "bank", applied)
+            self._credit("seller", deal.collateral - applied)
+
+        @precondition(lambda self: any(d.debt_to_bank + d.debt_to_buyer for d in self.deals.values()))
+        @rule(data=st.data(), percent=st.integers(1, 100))
+        def repay_debt(self, data: st.DataObject, percent: int) -> None:
+            ids = sorted(d.id for d in self.deals.values() if d.debt_to_bank + d.debt_to_buyer)
+            deal = self.deals[data.draw(st.sampled_from(ids), label="debtor agreement")]
+            owed = deal.debt_to_bank + deal.debt_to_buyer
+            amount = max(1, owed * percent // 100)
+            event = seller.prepayment.repay_debt(deal.id, amount)
+            self._sent()
+            to_bank = min(amount, deal.debt_to_bank)
+            deal.debt_to_bank -= to_bank
+            deal.debt_to_buyer -= amount - to_bank
+            assert (event.to_bank, event.to_buyer, event.owed_to_bank, event.owed_to_buyer) == (
+                to_bank, amount - to_bank, deal.debt_to_bank, deal.debt_to_buyer)
+            self._pay("seller", "bank", to_bank)
+            self._pay("seller", "contract", amount - to_bank)
+            self._credit("buyer", amount - to_bank)
+
+        @precondition(lambda self: any(self.claimable.values()))
+        @rule(who=st.sampled_from(["buyer", "seller"]))
+        def claim(self, who: str) -> None:
+            if not self.claimable[who]:
+                return
+            event = getattr(desk, who).prepayment.claim()
+            self._sent()
+            assert event.amount == self.claimable[who]
+            self._pay("contract", who, event.amount)
+            self.claimable[who] = 0
 
         @precondition(lambda self: self._has(PrepaymentStatus.FUNDED))
         @rule(data=st.data())
@@ -262,11 +386,18 @@ def test_prepayment_state_machine(
                 return
             event = bank.prepayment.demand_refund(deal.id)
             self._sent()
-            interest = accrued_interest(deal.principal, deal.rate_bps, chain.now() - deal.interest_from)
+            interest = self._accrue(deal, deal.principal)
             assert (event.principal, event.interest, event.margin) == (deal.principal, interest, deal.margin)
+            to_bank = min(deal.collateral, deal.principal + interest)
+            to_buyer = min(deal.collateral - to_bank, deal.margin)
+            assert event.collateral_applied == to_bank + to_buyer
             deal.status = PrepaymentStatus.REFUNDED
-            self._pay("seller", "bank", deal.principal + interest)
-            self._pay("seller", "buyer", deal.margin)
+            deal.debt_to_bank = deal.principal + interest - to_bank
+            deal.debt_to_buyer = deal.margin - to_buyer
+            assert event.debt == deal.debt_to_bank + deal.debt_to_buyer
+            self._pay("contract", "bank", to_bank)
+            self._credit("buyer", to_buyer)
+            self._credit("seller", deal.collateral - to_bank - to_buyer)
 
         # ------------------------------------------------------------------ invariants
         @invariant()
@@ -283,12 +414,20 @@ def test_prepayment_state_machine(
             assert actual == self.cash
             escrow = sum(d.margin for d in self.deals.values()
                          if d.status in (PrepaymentStatus.PROPOSED, PrepaymentStatus.ACCEPTED))
-            assert actual["contract"] == escrow
+            collateral = sum(d.collateral for d in self.deals.values() if d.status in (
+                PrepaymentStatus.ACCEPTED, PrepaymentStatus.FUNDED, PrepaymentStatus.DELIVERED))
+            claimable = {who: pp.claimable(accounts[who]) for who in self.claimable}
+            assert claimable == self.claimable
+            assert actual["contract"] == escrow + collateral + sum(claimable.values())
 
         def goods_are_conserved_released_in_proportion_and_owned_as_agreed(self) -> None:
             for deal in self.deals.values():
                 a = pp.get_agreement(deal.id)
                 assert (a.status, a.principal_repaid) == (deal.status, deal.repaid)
+                assert (a.debt_to_bank, a.debt_to_buyer) == (deal.debt_to_bank, deal.debt_to_buyer)
+                if deal.status in (PrepaymentStatus.FUNDED, PrepaymentStatus.DELIVERED):
+                    assert a.interest_carry == deal.carry
+                    assert deal.interest_paid * INTEREST_DENOMINATOR + deal.carry == deal.integral
                 if not deal.receipt_id:
                     assert a.receipt_id == 0
                     continue
@@ -306,10 +445,17 @@ def test_prepayment_state_machine(
                 elif deal.status == PrepaymentStatus.REPAID:
                     assert (a.released_quantity, pledged.owner, pledged.status) == (
                         deal.quantity, buyer.address, ReceiptStatus.FREE)
+                elif deal.status == PrepaymentStatus.DEFAULTED:
+                    assert (pledged.owner, pledged.status, pledged.lien_holder) == (
+                        bank.address, ReceiptStatus.FREE, None)
                 else:
                     assert deal.status == PrepaymentStatus.BOUGHT_BACK
                     assert (pledged.owner, pledged.status, pledged.lien_holder) == (
                         seller.address, ReceiptStatus.FREE, None)
+                # no stranded receipt: pledged to the contract only while Delivered, which `enforce` can end
+                if pledged.status == ReceiptStatus.PLEDGED:
+                    assert deal.status == PrepaymentStatus.DELIVERED
+                    assert a.enforceable_from == deal.maturity + deal.grace
                 for child, quantity in deal.children.items():
                     piece = receipts.get_receipt(child)
                     assert (piece.parent_id, piece.quantity) == (deal.receipt_id, quantity)

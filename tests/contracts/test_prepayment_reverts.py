@@ -233,10 +233,12 @@ def test_propose_reverts_without_the_margin_approved(desk: Desk) -> None:
 
 # ---------------------------------------------------------------------------------------------- unknown ids
 @pytest.mark.parametrize("verb", ["accept", "fund", "cancel", "repay", "buyBack", "demandRefund", "confirmDelivery",
+                                  "enforce", "extendDeliveryDeadline", "repayDebt", "writeDownDebt",
                                   "quoteRepayment", "quoteBuyBack", "quoteRefund"])
 def test_every_operation_on_an_unknown_id_reverts_not_found(desk: Desk, verb: str) -> None:
     args: dict[str, tuple[Any, ...]] = {
-        "repay": (77, 1), "quoteRepayment": (77, 1),
+        "repay": (77, 1), "quoteRepayment": (77, 1), "extendDeliveryDeadline": (77, 2**40),
+        "repayDebt": (77, 1), "writeDownDebt": (77, 1),
         "confirmDelivery": (77, code("L", 16), code("", 16), code("", 16), b"\0" * 32),
     }
     with reverts(PrepaymentNotFound, id=77):
@@ -402,7 +404,6 @@ def test_confirm_delivery_after_the_refund_reverts(desk: Desk) -> None:
     terms = desk.terms()
     agreement_id = desk.funded(terms)
     desk.travel_past(terms.delivery_deadline)
-    desk.seller.prepayment.authorize_refund(agreement_id)
     desk.bank.prepayment.demand_refund(agreement_id)
     with reverts(PrepaymentStatusInvalid, id=agreement_id, status=PrepaymentStatus.REFUNDED):
         desk.deliver(agreement_id)
@@ -496,7 +497,8 @@ def test_buy_back_without_the_sellers_approval_reverts(desk: Desk) -> None:
         desk.bank.prepayment.buy_back(agreement_id)
     e = err.value
     assert (e.spender, e.allowance) == (desk.ledger.prepayment.address, 0)
-    assert e.needed > PRINCIPAL + MARGIN  # principal, interest and the whole margin: nothing was repaid
+    # principal, interest and the whole margin (nothing was repaid), less the collateral that pays first
+    assert e.needed > PRINCIPAL + MARGIN - desk.ledger.prepayment.get_agreement(agreement_id).collateral
 
 
 def test_after_buy_back_the_agreement_is_closed(desk: Desk) -> None:
@@ -547,14 +549,12 @@ def test_refund_demanded_by_the_buyer_reverts(desk: Desk) -> None:
         desk.buyer.prepayment.demand_refund(agreement_id)
 
 
-def test_refund_without_the_sellers_approval_reverts(desk: Desk) -> None:
+def test_refund_needs_no_approval_from_the_seller(desk: Desk) -> None:
     terms = desk.terms()
     agreement_id = desk.funded(terms)
     desk.travel_past(terms.delivery_deadline)
-    with pytest.raises(ERC20InsufficientAllowance) as err:
-        desk.bank.prepayment.demand_refund(agreement_id)
-    assert (err.value.spender, err.value.allowance) == (desk.ledger.prepayment.address, 0)
-    assert err.value.needed > PRINCIPAL
+    refunded = desk.bank.prepayment.demand_refund(agreement_id)
+    assert refunded.debt == PRINCIPAL + refunded.interest + MARGIN - refunded.collateral_applied > 0
 
 
 # ---------------------------------------------------------------------------------------------- the pledged receipt

@@ -16,8 +16,10 @@ from sdk.prepayment import (
     Instalment,
     PrepaymentStatus,
     accrued_interest,
+    collateral_of,
     equal_instalments,
     forfeited_margin,
+    interest_with_carry,
     margin_of,
     released_quantity,
     schedule_of,
@@ -28,6 +30,7 @@ from tests.contracts.prepayment_support import CU, KG, MARGIN_BPS, QUANTITY, RAT
 PRICE = QUANTITY * UNIT_PRICE  # 650,000.00
 MARGIN = PRICE * MARGIN_BPS // 10_000  # 162,500.00
 PRINCIPAL = PRICE - MARGIN  # 487,500.00
+COLLATERAL = 97_500_00  # the seller's, 20 % of the principal (the SDK's default share), rounded up
 
 
 def test_three_instalments_with_staged_pickup_then_second_agreement_bought_back(desk: Desk) -> None:
@@ -59,18 +62,21 @@ def test_three_instalments_with_staged_pickup_then_second_agreement_bought_back(
     assert moved(buyer.address) == -MARGIN
 
     # The seller accepts (its buy-back guarantee); the bank funds and the seller gets the FULL price at once.
+    # Accepting locks the seller's collateral, 20 % of the principal by default, in the contract.
     accepted = seller.prepayment.accept(agreement_id)
     assert (accepted.seller, accepted.buyer, accepted.bank) == (seller.address, buyer.address, bank.address)
     assert (accepted.old_status, accepted.new_status) == (PrepaymentStatus.PROPOSED, PrepaymentStatus.ACCEPTED)
+    assert accepted.collateral == COLLATERAL == collateral_of(PRINCIPAL, terms.collateral_bps)
+    assert token.balance_of(pp.address).units == MARGIN + COLLATERAL
     bank.prepayment.authorize(PRINCIPAL)
     funded = bank.prepayment.fund(agreement_id)
     funded_at = chain.now()
     assert (funded.bank, funded.seller, funded.buyer) == (bank.address, seller.address, buyer.address)
     assert (funded.principal, funded.margin, funded.price) == (PRINCIPAL, MARGIN, PRICE)
     assert (funded.old_status, funded.new_status) == (PrepaymentStatus.ACCEPTED, PrepaymentStatus.FUNDED)
-    assert moved(seller.address) == PRICE
+    assert moved(seller.address) == PRICE - COLLATERAL
     assert moved(bank.address) == -PRINCIPAL
-    assert token.balance_of(pp.address).units == 0
+    assert token.balance_of(pp.address).units == COLLATERAL
 
     # 3. The warehouse confirms the goods in: one receipt, the buyer's, born pledged under the agreement.
     result = warehouse.prepayment._transact(
@@ -92,6 +98,7 @@ def test_three_instalments_with_staged_pickup_then_second_agreement_bought_back(
 
     # 4. Three instalments, each at its due date; interest actual/365 on the outstanding since the last payment.
     last_paid_at, outstanding, repaid_total, released_total, interest_total = funded_at, PRINCIPAL, 0, 0, 0
+    carry = 0  # the sub-cent remainder carried from one repayment to the next
     children: list[int] = []
     for n, instalment in enumerate(schedule):
         chain.travel_to(instalment.due_date)
@@ -99,8 +106,8 @@ def test_three_instalments_with_staged_pickup_then_second_agreement_bought_back(
         result = buyer.prepayment._transact("repay", agreement_id, instalment.principal)
         paid = result.event
         now = chain.now()
-        interest = accrued_interest(outstanding, RATE_BPS, now - last_paid_at)
-        assert interest > 0
+        interest, carry = interest_with_carry(outstanding, RATE_BPS, now - last_paid_at, carry)
+        assert interest > 0 and pp.get_agreement(agreement_id).interest_carry == carry
         repaid_total += instalment.principal
         outstanding -= instalment.principal
         release = released_quantity(QUANTITY, PRINCIPAL, repaid_total) - released_total
@@ -142,6 +149,11 @@ def test_three_instalments_with_staged_pickup_then_second_agreement_bought_back(
     assert moved(bank.address) == interest_total  # closed loop: the principal came back with interest
     assert moved(buyer.address) == -(MARGIN + PRINCIPAL + interest_total)
     assert pp.next_instalment(agreement_id) is None
+    # Repaid in full: the collateral is released, claimable by the seller.
+    assert pp.claimable(seller.address) == COLLATERAL
+    assert seller.prepayment.claim().amount == COLLATERAL
+    assert moved(seller.address) == PRICE
+    assert token.balance_of(pp.address).units == 0
 
     # 5. A second agreement defaults: one instalment paid, then maturity passes.
     second_terms = desk.terms()
@@ -162,19 +174,21 @@ def test_three_instalments_with_staged_pickup_then_second_agreement_bought_back(
     assert (quote.principal, quote.quantity) == (outstanding, QUANTITY - 3_333)
     assert quote.forfeited_margin == forfeited_margin(MARGIN, PRINCIPAL, outstanding) == MARGIN * 2 // 3
     seller.prepayment.authorize_buy_back(second)
+    carry = pp.get_agreement(second).interest_carry
     before = {p.address: token.balance_of(p.address).units for p in (buyer, seller, bank)}
     result = bank.prepayment._transact("buyBack", second)
     bought = result.event
-    interest = accrued_interest(outstanding, RATE_BPS, chain.now() - first_paid_at)
+    interest = interest_with_carry(outstanding, RATE_BPS, chain.now() - first_paid_at, carry)[0]
     assert bought.NAME == "PrepaymentBoughtBack"
     assert (bought.seller, bought.bank, bought.buyer, bought.receipt_id) == (
         seller.address, bank.address, buyer.address, second_receipt)
     assert (bought.quantity, bought.principal, bought.forfeited_margin) == (
         QUANTITY - 3_333, outstanding, quote.forfeited_margin)
     assert bought.interest == interest >= quote.interest > 0
+    assert bought.collateral_applied == COLLATERAL
     assert (bought.old_status, bought.new_status) == (PrepaymentStatus.DELIVERED, PrepaymentStatus.BOUGHT_BACK)
     total = bought.principal + bought.interest + bought.forfeited_margin
-    assert token.balance_of(seller.address).units == before[seller.address] - total
+    assert token.balance_of(seller.address).units == before[seller.address] - (total - COLLATERAL)
     assert token.balance_of(bank.address).units == before[bank.address] + total
     assert token.balance_of(buyer.address).units == before[buyer.address]
     seized = result.one(ReceiptSeized)
@@ -193,7 +207,7 @@ def test_three_instalments_with_staged_pickup_then_second_agreement_bought_back(
     assert token.balance_of(pp.address).units == 0
 
 
-def test_seller_non_delivery_is_refunded_to_bank_and_margin_to_buyer(desk: Desk) -> None:
+def test_seller_non_delivery_is_refunded_from_the_collateral_and_the_rest_is_recorded_debt(desk: Desk) -> None:
     ledger, chain, token = desk.ledger, desk.ledger.chain, desk.ledger.token
     buyer, seller, bank = desk.buyer, desk.seller, desk.bank
     supply = token.total_supply()
@@ -202,28 +216,26 @@ def test_seller_non_delivery_is_refunded_to_bank_and_margin_to_buyer(desk: Desk)
     agreement_id = desk.funded(terms)
     funded_at = chain.now()
     desk.travel_past(terms.delivery_deadline)
-    seller.prepayment.authorize_refund(agreement_id)
-    refunded = bank.prepayment.demand_refund(agreement_id)
+    refunded = bank.prepayment.demand_refund(agreement_id)  # nothing is asked of the seller now
     interest = accrued_interest(PRINCIPAL, RATE_BPS, chain.now() - funded_at)
     assert (refunded.seller, refunded.bank, refunded.buyer) == (seller.address, bank.address, buyer.address)
     assert (refunded.principal, refunded.interest, refunded.margin) == (PRINCIPAL, interest, MARGIN)
+    assert (refunded.collateral_applied, refunded.debt) == (COLLATERAL, PRINCIPAL + interest + MARGIN - COLLATERAL)
     assert interest > 0
     assert (refunded.old_status, refunded.new_status) == (PrepaymentStatus.FUNDED, PrepaymentStatus.REFUNDED)
+    assert token.balance_of(bank.address).units == cash[bank.address] - PRINCIPAL + COLLATERAL
+    a = ledger.prepayment.get_agreement(agreement_id)
+    assert (a.status, a.receipt_id, a.outstanding) == (PrepaymentStatus.REFUNDED, 0, 0)
+    assert (a.debt_to_bank, a.debt_to_buyer) == (PRINCIPAL + interest - COLLATERAL, MARGIN)
+    # The seller pays its debt: the bank first, then the buyer's margin, which the buyer claims.
+    seller.prepayment.authorize(a.debt)
+    seller.prepayment.repay_debt(agreement_id, a.debt)
+    buyer.prepayment.claim()
     assert token.balance_of(buyer.address).units == cash[buyer.address]
     assert token.balance_of(bank.address).units == cash[bank.address] + interest
     assert token.balance_of(seller.address).units == cash[seller.address] - interest
     assert token.total_supply() == supply
-    a = ledger.prepayment.get_agreement(agreement_id)
-    assert (a.status, a.receipt_id, a.outstanding) == (PrepaymentStatus.REFUNDED, 0, 0)
-
-
-def test_late_delivery_is_accepted_until_the_bank_demands_the_refund(desk: Desk) -> None:
-    terms = desk.terms()
-    agreement_id = desk.funded(terms)
-    desk.travel_past(terms.delivery_deadline)
-    delivered = desk.deliver(agreement_id)
-    assert delivered.new_status == PrepaymentStatus.DELIVERED
-    assert desk.ledger.prepayment.get_agreement(agreement_id).receipt_id == delivered.receipt_id
+    assert token.balance_of(ledger.prepayment.address).units == 0
 
 
 @pytest.mark.parametrize("who", ["buyer", "seller", "bank"])
@@ -237,8 +249,16 @@ def test_cancel_before_funding_returns_the_margin(desk: Desk, who: str, accepted
     assert (cancelled.by, cancelled.buyer, cancelled.margin_returned) == (party.address, desk.buyer.address, MARGIN)
     old = PrepaymentStatus.ACCEPTED if accepted else PrepaymentStatus.PROPOSED
     assert (cancelled.old_status, cancelled.new_status) == (old, PrepaymentStatus.CANCELLED)
-    assert token.balance_of(desk.buyer.address).units == before
-    assert token.balance_of(desk.ledger.prepayment.address).units == 0
+    collateral = COLLATERAL if accepted else 0  # credited to the seller, claimable
+    assert desk.ledger.prepayment.claimable(desk.seller.address) == collateral
+    if who == "buyer":  # paid back at once
+        assert token.balance_of(desk.buyer.address).units == before
+        assert token.balance_of(desk.ledger.prepayment.address).units == collateral
+    else:  # credited: a suspended buyer can't keep the others from declining
+        assert desk.ledger.prepayment.claimable(desk.buyer.address) == MARGIN
+        assert token.balance_of(desk.ledger.prepayment.address).units == collateral + MARGIN
+        desk.buyer.prepayment.claim()
+        assert token.balance_of(desk.buyer.address).units == before
 
 
 def test_releases_round_down_and_the_last_repayment_releases_the_remainder(desk: Desk) -> None:
@@ -324,8 +344,8 @@ def test_gas_of_opening_and_repaying(desk: Desk) -> None:
     gas["repay_final"] = desk.buyer.prepayment._transact(
         "repay", agreement_id, PRINCIPAL - schedule[0].principal).gas_used
     assert gas["propose"] < 310_000
-    assert gas["accept"] < 45_000
+    assert gas["accept"] < 75_000  # locks the seller's collateral: one token transfer
     assert gas["fund"] < 95_000
-    assert gas["propose"] + gas["accept"] + gas["fund"] < 440_000
+    assert gas["propose"] + gas["accept"] + gas["fund"] < 470_000
     assert gas["repay"] < 245_000
-    assert gas["repay_final"] < 110_000
+    assert gas["repay_final"] < 130_000  # also credits the released collateral to the seller

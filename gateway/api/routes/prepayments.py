@@ -26,7 +26,8 @@ from sdk.types import PrepaymentStatus
 router = APIRouter(tags=["prepayments"])
 P = table_of(Prepayment).c
 STATUS = {m.name.lower(): int(m) for m in PrepaymentStatus if m.name != "NONE"}
-MONEY = ("unit_price", "price", "margin", "principal", "principal_repaid", "interest_paid", "outstanding")
+MONEY = ("unit_price", "price", "margin", "principal", "principal_repaid", "interest_paid", "outstanding", "collateral",
+         "collateral_held", "debt_to_bank", "debt_to_buyer")
 
 
 def schedules(session: Session, ids: list[int]) -> dict[int, list[InstalmentPublic]]:
