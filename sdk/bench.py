@@ -205,10 +205,10 @@ def receivables_gas(cast: BenchCast) -> dict[str, int]:
     registered = run("receivable.register", seller, "register", core.address, 1_000_000_00, due,
                      document_hash("bench invoice"), document_hash("bench purchase order"))
     run("receivable.confirm", core, "confirm", registered.root_id)
-    offered = run("receivable.offer", seller, "offer", registered.fragment_id, buyer.address, 400_000_00)
+    offered = run("receivable.offer", seller, "offer", registered.fragment_id, buyer.address, 400_000_00, 0)
     accepted = run("receivable.accept_split", buyer, "accept", offered.offer_id)
     run("receivable.request_discount", buyer, "requestDiscount", accepted.child_id, bank.address, 550, False)
-    run("receivable.discount", bank, "discount", accepted.child_id, 550, False)
+    run("receivable.discount", bank, "discount", accepted.child_id, 550, False, 400_000_00, 0)
     run("receivable.repay", core, "repay", registered.root_id, 1_000_000_00)
     run("receivable.claim", seller, "claim", registered.fragment_id)
     run("receivable.claim_financed", seller, "claim", accepted.child_id)  # also releases the bank's exposure
@@ -367,12 +367,13 @@ def _lifecycles(cast: BenchCast, ops: int) -> list[list[PendingTx]]:
     _pipeline(cast, [core.receivables.build_tx("confirm", r.root_id, gas=g["confirm"]) for r in registered], stages)
     offers = [r.one(FragmentOffered) for r in _pipeline(cast, [
         sellers[i].receivables.build_tx("offer", registered[i].fragment_id, buyers[i].address, LIFECYCLE_FACE // 4,
-                                        gas=g["offer"]) for i in range(ops)], stages)]
+                                        0, gas=g["offer"]) for i in range(ops)], stages)]
     children = [r.one(FragmentOfferAccepted).child_id for r in _pipeline(cast, [
         buyers[i].receivables.build_tx("accept", offers[i].offer_id, gas=g["accept"]) for i in range(ops)], stages)]
     _pipeline(cast, [buyers[i].receivables.build_tx("requestDiscount", children[i], bank.address, 550, False,
                                                     gas=g["requestDiscount"]) for i in range(ops)], stages)
-    _pipeline(cast, [bank.receivables.build_tx("discount", child, 550, False, gas=g["discount"])
+    _pipeline(cast, [bank.receivables.build_tx("discount", child, 550, False, LIFECYCLE_FACE // 4, 0,
+                                              gas=g["discount"])
                      for child in children], stages)
     _pipeline(cast, [core.receivables.build_tx("repay", r.root_id, LIFECYCLE_FACE, gas=g["repay"])
                      for r in registered], stages)

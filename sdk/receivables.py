@@ -81,6 +81,8 @@ SECONDS_PER_DAY = 86_400
 BPS_DAYS_PER_YEAR = 365 * 10_000  # 3,650,000
 MAX_RATE_BPS = 10_000
 MAX_BATCH = 100
+#: Seconds a bank's funding transaction stays valid by default (its `deadline` is the latest block time + this).
+DEFAULT_DISCOUNT_WINDOW = 15 * 60
 _INDEX_BITS = 16
 _UINT96_MAX = 2**96 - 1
 
@@ -207,7 +209,12 @@ class Offer:
     from_: str
     to: str
     amount: int
+    expires_at: int | None
     status: OfferStatus
+
+    def expired(self, now: int) -> bool:
+        """Whether the offer can no longer be accepted at block time `now`."""
+        return self.expires_at is not None and now >= self.expires_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,9 +355,13 @@ class Receivables(ContractBase):
         return self._send(ReceivableCancelled, "cancel", root_id)
 
     # ------------------------------------------------------------ splitting
-    def offer(self, fragment: int, to: str, amount: int) -> FragmentOffered:
-        """Holder: offer `amount` of a fragment to `to`; the amount is locked until the offer closes."""
-        return self._send(FragmentOffered, "offer", fragment, to_checksum_address(to), _units(amount))
+    def offer(
+        self, fragment: int, to: str, amount: int, *, expires_at: int | datetime | None = None
+    ) -> FragmentOffered:
+        """Holder: offer `amount` of a fragment to `to`; the amount is locked until the offer closes. With
+        `expires_at`, the offer can no longer be accepted from that time on (withdraw it to unlock the amount)."""
+        expiry = 0 if expires_at is None else _timestamp(expires_at)
+        return self._send(FragmentOffered, "offer", fragment, to_checksum_address(to), _units(amount), expiry)
 
     def accept(self, offer_id: int) -> FragmentOfferAccepted:
         """Recipient: accept an offer; the event carries the new child fragment's id."""
@@ -383,21 +394,43 @@ class Receivables(ContractBase):
         rate_bps: int | None = None,
         with_recourse: bool | None = None,
         *,
+        max_price: int | None = None,
+        deadline: int | datetime | None = None,
         approve: bool = True,
     ) -> FragmentDiscounted:
         """Bank: fund a discount request, paying the price to the holder in the same transaction.
 
         `rate_bps` / `with_recourse` default to the request's terms (pass them to guard against a changed request).
-        With `approve`, the token allowance is first raised to the fragment's value when it is lower: the price
-        is fixed by the block time of the funding transaction and never exceeds the value.
+        The bank bounds what it pays: the contract reverts after `deadline` (default: the latest block time +
+        :data:`DEFAULT_DISCOUNT_WINDOW`) or if the price is above `max_price` (default: the price at the deadline,
+        the most it can reach by then; pass ``quote_discount(...).price`` to refuse any day-boundary change).
+        With `approve`, the token allowance is first raised to `max_price` when it is lower.
         """
+        args = self.discount_args(fragment, rate_bps, with_recourse, max_price=max_price, deadline=deadline)
+        if approve:
+            self._ensure_allowance(args[3])
+        return self._send(FragmentDiscounted, "discount", *args)
+
+    def discount_args(
+        self,
+        fragment: int,
+        rate_bps: int | None = None,
+        with_recourse: bool | None = None,
+        *,
+        max_price: int | None = None,
+        deadline: int | datetime | None = None,
+    ) -> tuple[int, int, bool, int, int]:
+        """The arguments of the contract's `discount` with the defaults of :meth:`discount` filled in."""
         if rate_bps is None or with_recourse is None:
             request = self.get_financing(fragment)
             rate_bps = request.rate_bps if rate_bps is None else rate_bps
             with_recourse = request.with_recourse if with_recourse is None else with_recourse
-        if approve:
-            self._ensure_allowance(self.get_fragment(fragment).value)
-        return self._send(FragmentDiscounted, "discount", fragment, rate_bps, with_recourse)
+        until = self.chain.now() + DEFAULT_DISCOUNT_WINDOW if deadline is None else _timestamp(deadline)
+        if max_price is None:
+            value = self.get_fragment(fragment).value
+            due = self.get_receivable(split_fragment_id(fragment)[0]).due_date
+            max_price = discount_price(value, rate_bps, due, until)
+        return fragment, rate_bps, with_recourse, _units(max_price, "max price"), until
 
     def set_exposure_limit(self, debtor: str, limit: int) -> ReceivableExposureLimitSet:
         """Bank: set the face value it may hold financed on core enterprise `debtor`."""
@@ -495,10 +528,10 @@ class Receivables(ContractBase):
         return build(fragments[0])
 
     def get_offer(self, offer_id: int) -> Offer:
-        oid, frag, from_, to, amount, status = self._call("getOffer", offer_id)
+        oid, frag, from_, to, amount, expires_at, status = self._call("getOffer", offer_id)
         return Offer(
             id=int(oid), fragment_id=int(frag), from_=to_checksum_address(from_), to=to_checksum_address(to),
-            amount=int(amount), status=OfferStatus(status),
+            amount=int(amount), expires_at=int(expires_at) or None, status=OfferStatus(status),
         )
 
     def get_financing(self, fragment: int) -> Financing:

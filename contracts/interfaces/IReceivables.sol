@@ -57,13 +57,15 @@ interface IReceivables {
         bool financed;
     }
 
-    /// @notice An offer of `amount` of fragment `fragmentId` from `from` to `to`.
+    /// @notice An offer of `amount` of fragment `fragmentId` from `from` to `to`; it cannot be accepted from
+    /// `expiresAt` on (0: never expires).
     struct Offer {
         uint256 id;
         uint256 fragmentId;
         address from;
         address to;
         uint256 amount;
+        uint64 expiresAt;
         OfferStatus status;
     }
 
@@ -118,6 +120,14 @@ interface IReceivables {
     error ReceivableNotOfferRecipient(uint256 offerId, address caller, address recipient);
     /// @notice Only the offer's sender may withdraw it.
     error ReceivableNotOfferSender(uint256 offerId, address caller, address sender);
+    /// @notice The offer expired at `expiresAt`: it can no longer be accepted (the sender may withdraw it).
+    error ReceivableOfferExpired(uint256 offerId, uint64 expiresAt);
+    /// @notice An offer's expiry must be 0 (never) or a future time before 2106 (it is stored in 32 bits).
+    error ReceivableOfferExpiryInvalid(uint64 expiresAt);
+    /// @notice The bank's funding transaction arrived after its own deadline.
+    error ReceivableDiscountDeadlinePassed(uint256 fragmentId, uint64 deadline);
+    /// @notice The price computed at this block is above the most the bank said it would pay.
+    error ReceivableDiscountPriceAboveMax(uint256 fragmentId, uint256 price, uint256 maxPrice);
     /// @notice The fragment has value locked in open offers.
     error ReceivableFragmentLocked(uint256 fragmentId, uint256 locked);
     /// @notice The rate is above 10,000 bps, or it would discount the whole value over `daysToMaturity` days.
@@ -235,6 +245,7 @@ interface IReceivables {
     /// @param to The recipient, who may accept or reject.
     /// @param amount Value offered.
     /// @param locked The fragment's total locked value after this offer.
+    /// @param expiresAt Unix time from which the offer can no longer be accepted; 0 if it never expires.
     /// @param oldStatus Always `None`.
     /// @param newStatus Always `Open`.
     event FragmentOffered(
@@ -244,6 +255,7 @@ interface IReceivables {
         address to,
         uint256 amount,
         uint256 locked,
+        uint64 expiresAt,
         OfferStatus oldStatus,
         OfferStatus newStatus
     );
@@ -409,6 +421,19 @@ interface IReceivables {
         FragmentStatus oldStatus,
         FragmentStatus newStatus
     );
+    /// @notice A financed fragment was paid out in full to its bank: the financing is closed.
+    /// @param fragmentId The fragment (and its financing record).
+    /// @param bank The bank paid.
+    /// @param totalPaid Units paid to the fragment in all (its value).
+    /// @param oldStatus `Funded`.
+    /// @param newStatus `Repaid`.
+    event FinancingRepaid(
+        uint256 indexed fragmentId,
+        address indexed bank,
+        uint256 totalPaid,
+        FinancingStatus oldStatus,
+        FinancingStatus newStatus
+    );
     /// @notice A holder declared a fragment defaulted after the due date and grace period.
     /// @param fragmentId The fragment.
     /// @param holder The declaring holder.
@@ -512,15 +537,20 @@ interface IReceivables {
     /// @notice Cancels a registered receivable. Requirements: the caller is its supplier, active; status Registered.
     function cancel(uint256 rootId) external;
 
-    /// @notice Offers `amount` of a fragment to `to`; returns the offer id. The amount is locked until the offer closes.
+    /// @notice Offers `amount` of a fragment to `to`; returns the offer id. The amount is locked until the offer
+    /// closes. The offer cannot be accepted from `expiresAt` on (0: it never expires); an expired offer stays
+    /// Open, locking its amount, until the sender withdraws it or the recipient rejects it.
     /// Requirements:
     /// - the caller holds the fragment and is active; `to` is another active participant;
     /// - the root is Confirmed, not yet repaid in any part, and before its due date; the fragment is Active;
-    /// - 0 < `amount` <= value - locked; the root has fewer than `fragmentCap()` fragments.
-    function offer(uint256 fragmentId, address to, uint256 amount) external returns (uint256 offerId);
+    /// - 0 < `amount` <= value - locked; the root has fewer than `fragmentCap()` fragments;
+    /// - `expiresAt` is 0 or in the future and below 2^32.
+    function offer(uint256 fragmentId, address to, uint256 amount, uint64 expiresAt)
+        external
+        returns (uint256 offerId);
 
     /// @notice Accepts an offer: creates the child fragment; returns its id.
-    /// Requirements: the caller is the recipient, active; the offer is Open; sender still active and the root still
+    /// Requirements: the caller is the recipient, active; the offer is Open and not expired; sender still active and the root still
     /// transferable as for `offer`; the root has fewer than `fragmentCap()` fragments.
     function accept(uint256 offerId) external returns (uint256 childId);
 
@@ -543,12 +573,19 @@ interface IReceivables {
 
     /// @notice Funds a discount request (delivery versus payment): pays the price from the caller to the holder in
     /// settlement tokens and takes the fragment. Returns the price.
+    /// The price depends on the block's day count to maturity, and it only rises as days pass (the holder can
+    /// never get less than the price at its request). The payer is the bank, so the bank bounds what it pays:
+    /// `maxPrice` is the most it pays, and `deadline` the latest block time it funds at (0: no deadline). A
+    /// transaction delayed across a day boundary therefore reverts instead of paying more than the bank agreed.
     /// Requirements:
+    /// - block time <= `deadline` (unless 0); the computed price <= `maxPrice`;
     /// - the caller is the bank asked, active, and has approved this contract for the price;
     /// - `rateBps` and `withRecourse` equal the request; the seller is still active;
     /// - the root is still transferable (see `offer`);
     /// - value <= the bank's remaining exposure limit on the debtor.
-    function discount(uint256 fragmentId, uint16 rateBps, bool withRecourse) external returns (uint256 price);
+    function discount(uint256 fragmentId, uint16 rateBps, bool withRecourse, uint256 maxPrice, uint64 deadline)
+        external
+        returns (uint256 price);
 
     /// @notice Sets the caller's exposure limit on core enterprise `debtor` (face value it may hold financed).
     /// Requirements: the caller is an active Bank; `debtor` is an active CoreEnterprise; `limit` < 2^128. A limit

@@ -55,9 +55,10 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     }
 
     struct OfferData {
-        uint64 fragmentId;
+        uint56 fragmentId; // a root id fits 40 bits, so a fragment id fits 56
         address to;
         OfferStatus status;
+        uint32 expiresAt; // 0: never (unix seconds; uint32 lasts until 2106)
         address from;
         uint96 amount;
     }
@@ -199,7 +200,10 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     // ================================================================== splitting down the tiers
 
     /// @inheritdoc IReceivables
-    function offer(uint256 fragmentId, address to, uint256 amount) external returns (uint256 offerId) {
+    function offer(uint256 fragmentId, address to, uint256 amount, uint64 expiresAt)
+        external
+        returns (uint256 offerId)
+    {
         FragmentData storage f = _holderFragment(fragmentId);
         _registry.requireActive(msg.sender);
         _registry.requireActive(to);
@@ -211,23 +215,30 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         if (f.status != FragmentStatus.Active) revert ReceivableFragmentStatusInvalid(fragmentId, f.status);
         uint256 available = f.value - f.locked;
         if (amount == 0 || amount > available) revert ReceivableOfferAmountInvalid(fragmentId, amount, available);
+        if (expiresAt != 0 && (expiresAt <= block.timestamp || expiresAt > type(uint32).max)) {
+            revert ReceivableOfferExpiryInvalid(expiresAt);
+        }
         uint96 locked = f.locked + uint96(amount);
         f.locked = locked;
         offerId = ++_config.offerCount;
         _offers[offerId] = OfferData({
-            fragmentId: uint64(fragmentId),
+            fragmentId: uint56(fragmentId),
             to: to,
             status: OfferStatus.Open,
+            expiresAt: uint32(expiresAt),
             from: msg.sender,
             amount: uint96(amount)
         });
-        emit FragmentOffered(offerId, fragmentId, msg.sender, to, amount, locked, OfferStatus.None, OfferStatus.Open);
+        emit FragmentOffered(
+            offerId, fragmentId, msg.sender, to, amount, locked, expiresAt, OfferStatus.None, OfferStatus.Open
+        );
     }
 
     /// @inheritdoc IReceivables
     function accept(uint256 offerId) external returns (uint256 childId) {
         OfferData storage o = _openOffer(offerId);
         if (msg.sender != o.to) revert ReceivableNotOfferRecipient(offerId, msg.sender, o.to);
+        _requireUnexpired(offerId, o);
         _registry.requireActive(msg.sender);
         address from = o.from;
         _registry.requireActive(from);
@@ -328,11 +339,12 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IReceivables
-    function discount(uint256 fragmentId, uint16 rateBps, bool withRecourse)
+    function discount(uint256 fragmentId, uint16 rateBps, bool withRecourse, uint256 maxPrice, uint64 deadline)
         external
         nonReentrant
         returns (uint256 price)
     {
+        if (deadline != 0 && block.timestamp > deadline) revert ReceivableDiscountDeadlinePassed(fragmentId, deadline);
         FragmentData storage f = _existingFragment(fragmentId);
         if (f.status != FragmentStatus.Discounting) revert ReceivableFragmentStatusInvalid(fragmentId, f.status);
         FinancingData storage fin = _financings[fragmentId];
@@ -350,6 +362,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         _useExposure(msg.sender, debtor, value);
         uint256 daysToMaturity;
         (price, daysToMaturity) = _quote(value, rateBps, r.dueDate);
+        if (price > maxPrice) revert ReceivableDiscountPriceAboveMax(fragmentId, price, maxPrice);
 
         f.holder = msg.sender;
         f.status = FragmentStatus.Financed;
@@ -561,7 +574,15 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     function getOffer(uint256 offerId) external view returns (Offer memory) {
         OfferData storage o = _offers[offerId];
         if (o.status == OfferStatus.None) revert ReceivableOfferNotFound(offerId);
-        return Offer({id: offerId, fragmentId: o.fragmentId, from: o.from, to: o.to, amount: o.amount, status: o.status});
+        return Offer({
+            id: offerId,
+            fragmentId: o.fragmentId,
+            from: o.from,
+            to: o.to,
+            amount: o.amount,
+            expiresAt: o.expiresAt,
+            status: o.status
+        });
     }
 
     /// @inheritdoc IReceivables
@@ -677,9 +698,16 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         FragmentStatus status = totalPaid == value ? FragmentStatus.Paid : old;
         f.paid = totalPaid;
         if (status != old) f.status = status;
-        if (f.financed) _exposures[holder][r.debtor].used -= uint128(amount);
+        bool financed = f.financed;
+        if (financed) _exposures[holder][r.debtor].used -= uint128(amount);
         _token.safeTransfer(holder, amount);
         emit FragmentPaid(fragmentId, holder, amount, totalPaid, old, status);
+        if (financed && totalPaid == value) {
+            FinancingData storage fin = _financings[fragmentId];
+            FinancingStatus finOld = fin.status;
+            fin.status = FinancingStatus.Repaid;
+            emit FinancingRepaid(fragmentId, holder, totalPaid, finOld, FinancingStatus.Repaid);
+        }
     }
 
     /// @dev Separate frame for the event's eleven fields (no viaIR); values are re-read from warm storage.
@@ -771,6 +799,11 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         o = _offers[offerId];
         if (o.status == OfferStatus.None) revert ReceivableOfferNotFound(offerId);
         if (o.status != OfferStatus.Open) revert ReceivableOfferNotOpen(offerId, o.status);
+    }
+
+    function _requireUnexpired(uint256 offerId, OfferData storage o) private view {
+        uint32 expiresAt = o.expiresAt;
+        if (expiresAt != 0 && block.timestamp >= expiresAt) revert ReceivableOfferExpired(offerId, expiresAt);
     }
 
     function _closeOffer(uint256 offerId, OfferData storage o, OfferStatus newStatus) private {

@@ -1384,6 +1384,43 @@ class ReceivableBatchInvalid(ContractError):
         return cls(values[0], values[1])
 
 
+class ReceivableDiscountDeadlinePassed(ContractError):
+    """The bank's funding transaction arrived after its own deadline."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableDiscountDeadlinePassed(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("88c05538")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "deadline")
+    fragment_id: int
+    deadline: int
+
+    def __init__(self, fragment_id: int, deadline: int) -> None:
+        super().__init__(fragment_id=fragment_id, deadline=deadline)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDiscountDeadlinePassed":
+        return cls(values[0], values[1])
+
+
+class ReceivableDiscountPriceAboveMax(ContractError):
+    """The price computed at this block is above the most the bank said it would pay."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableDiscountPriceAboveMax(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("005e5633")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "price", "max_price")
+    fragment_id: int
+    price: int
+    max_price: int
+
+    def __init__(self, fragment_id: int, price: int, max_price: int) -> None:
+        super().__init__(fragment_id=fragment_id, price=price, max_price=max_price)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDiscountPriceAboveMax":
+        return cls(values[0], values[1], values[2])
+
+
 class ReceivableDiscountRateInvalid(ContractError):
     """The rate is above 10,000 bps, or it would discount the whole value over `daysToMaturity` days."""
 
@@ -1766,6 +1803,41 @@ class ReceivableOfferAmountInvalid(ContractError):
         return cls(values[0], values[1], values[2])
 
 
+class ReceivableOfferExpired(ContractError):
+    """The offer expired at `expiresAt`: it can no longer be accepted (the sender may withdraw it)."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferExpired(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5cffa11c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "expires_at")
+    offer_id: int
+    expires_at: int
+
+    def __init__(self, offer_id: int, expires_at: int) -> None:
+        super().__init__(offer_id=offer_id, expires_at=expires_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferExpired":
+        return cls(values[0], values[1])
+
+
+class ReceivableOfferExpiryInvalid(ContractError):
+    """An offer's expiry must be 0 (never) or a future time before 2106 (it is stored in 32 bits)."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferExpiryInvalid(uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4fb48aa9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("expires_at",)
+    expires_at: int
+
+    def __init__(self, expires_at: int) -> None:
+        super().__init__(expires_at=expires_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferExpiryInvalid":
+        return cls(values[0])
+
+
 class ReceivableOfferNotFound(ContractError):
     """No offer has this id."""
 
@@ -2109,6 +2181,8 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceiptWrongWarehouse,
     ReceivableAlreadyRegistered,
     ReceivableBatchInvalid,
+    ReceivableDiscountDeadlinePassed,
+    ReceivableDiscountPriceAboveMax,
     ReceivableDiscountRateInvalid,
     ReceivableDiscountTermsMismatch,
     ReceivableExposureLimitExceeded,
@@ -2130,6 +2204,8 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceivableNotRecourseDebtor,
     ReceivableNothingToClaim,
     ReceivableOfferAmountInvalid,
+    ReceivableOfferExpired,
+    ReceivableOfferExpiryInvalid,
     ReceivableOfferNotFound,
     ReceivableOfferNotOpen,
     ReceivableRecipientInvalid,

@@ -6,7 +6,8 @@ issue 3 checked after every step:
   is zero once a settled root is distributed);
 - ledger actions never create or destroy settlement tokens;
 - no fragment is ever held by a non-participant;
-- a bank's recorded exposure equals the face value of what it holds financed and unpaid.
+- a bank's recorded exposure equals the face value of what it holds financed and unpaid;
+- a financing is closed (Repaid) exactly when its fragment is paid in full (issue 16, defect 10).
 """
 
 from __future__ import annotations
@@ -359,6 +360,9 @@ class ReceivablesMachine(RuleBasedStateMachine):
                     assert f.holder in exposure
                     assert f.status in (FragmentStatus.FINANCED, FragmentStatus.DEFAULTED, FragmentStatus.PAID)
                     exposure[f.holder] += f.value - f.paid
+                    # a financing is closed (Repaid) exactly when its fragment is paid in full (defect 10)
+                    closed = self.rc.get_financing(f.id).status == FinancingStatus.REPAID
+                    assert closed == (f.paid == f.value)
         assert self.ledger.token.balance_of(self.rc.address).units == held
         # a bank's exposure equals the face value of the financed fragments it holds, not yet paid out
         for bank, expected in exposure.items():

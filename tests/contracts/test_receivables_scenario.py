@@ -184,4 +184,5 @@ def test_gas_of_each_operation_stays_within_budget(ledger: Ledger, cast: Cast) -
     # The brief's 60k claim budget is below what one transfer of this compliance token costs plus three cold
     # reads (see the report); hold the measured level so it cannot creep up.
     assert gas["claim"] <= 64_000
-    assert gas["claim (bank, releases exposure)"] <= 72_000
+    # the bank's last claim also closes its financing (defect 10: status Repaid, one more slot and event)
+    assert gas["claim (bank, releases exposure)"] <= 80_000

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from sdk import Ledger
 from sdk.cli import app
+from sdk.cli import common as cli_common
 from sdk.cli import receivable as receivable_cli
 from tests.conftest import Cast
 from tests.conftest import test_key as key_for
@@ -21,6 +22,7 @@ KEY_ENV = "SCF_TEST_RECEIVABLE_SIGNER"
 def scf(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Run `scf receivable ...` as a cast member against the test ledger; returns the parsed JSON output."""
     monkeypatch.setattr(receivable_cli, "open_ledger", lambda rpc, deployment: ledger)
+    monkeypatch.setattr(cli_common, "open_ledger", lambda rpc, deployment: ledger)
     runner = CliRunner()
 
     def run(who: str | None, *args: str, expect: int = 0) -> Any:

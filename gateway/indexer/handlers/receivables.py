@@ -19,6 +19,7 @@ from sdk.generated.events import (
     DiscountDeclined,
     DiscountRequested,
     DiscountRequestWithdrawn,
+    FinancingRepaid,
     FragmentDefaulted,
     FragmentDiscounted,
     FragmentOfferAccepted,
@@ -130,8 +131,8 @@ def offered(uow: UnitOfWork, ev: FragmentOffered, ctx: EventContext) -> None:
     uow.insert(Offer, {
         "id": ev.offer_id, "fragment_id": ev.fragment_id, "root_id": fragment["root_id"], "child_id": None,
         "sender": ev.from_, "recipient": ev.to, "debtor": fragment["debtor"], "amount_units": ev.amount,
-        "status": int(ev.new_status), "created_at": ctx.block_time, "closed_at": None,
-        "updated_block": ctx.block_number,
+        "expires_at": ev.expires_at or None, "status": int(ev.new_status), "created_at": ctx.block_time,
+        "closed_at": None, "updated_block": ctx.block_number,
     })
     ctx.ref("fragment", ev.fragment_id)
     ctx.ref("receivable", fragment["root_id"])
@@ -250,6 +251,12 @@ def fragment_paid(uow: UnitOfWork, ev: FragmentPaid, ctx: EventContext) -> None:
     fragment = _fragment(uow, ev.fragment_id, ctx, status=int(ev.new_status), paid_units=ev.total_paid)
     if fragment["financed"]:
         _exposure(uow, ev.holder, fragment["debtor"], -ev.amount, ctx)
+
+
+@HANDLERS.on(FinancingRepaid, contract=CONTRACT, asset="fragment")
+def financing_repaid(uow: UnitOfWork, ev: FinancingRepaid, ctx: EventContext) -> None:
+    financing = uow.update(Financing, ev.fragment_id, status=int(ev.new_status), updated_block=ctx.block_number)
+    ctx.ref("receivable", financing["root_id"])
 
 
 @HANDLERS.on(FragmentDefaulted, contract=CONTRACT, asset="fragment")
