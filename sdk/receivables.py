@@ -50,6 +50,7 @@ from sdk.generated.events import (
     ReceivableFragmentCapSet,
     ReceivableGracePeriodSet,
     ReceivableIssued,
+    ReceivableMinFragmentValueSet,
     ReceivableRegistered,
     ReceivableRejected,
     ReceivableRepaid,
@@ -187,6 +188,7 @@ class Fragment:
     claimable: int
     status: FragmentStatus
     financed: bool
+    splits_left: int = 0  # its share of the root's fragment cap: fragments it may still create
 
     @property
     def index(self) -> int:
@@ -490,6 +492,10 @@ class Receivables(ContractBase):
     def set_fragment_cap(self, cap: int) -> ReceivableFragmentCapSet:
         return self._send(ReceivableFragmentCapSet, "setFragmentCap", cap)
 
+    def set_min_fragment_value(self, units: int) -> ReceivableMinFragmentValueSet:
+        """Operator: the smallest fragment a split may create (0 disables the rule)."""
+        return self._send(ReceivableMinFragmentValueSet, "setMinFragmentValue", _units(units, "minimum"))
+
     def set_grace_period(self, seconds: int) -> ReceivableGracePeriodSet:
         return self._send(ReceivableGracePeriodSet, "setGracePeriod", seconds)
 
@@ -564,6 +570,9 @@ class Receivables(ContractBase):
     def fragment_cap(self) -> int:
         return int(self._call("fragmentCap"))
 
+    def min_fragment_value(self) -> int:
+        return int(self._call("minFragmentValue"))
+
     def grace_period(self) -> int:
         return int(self._call("gracePeriod"))
 
@@ -585,9 +594,9 @@ class Receivables(ContractBase):
 
 
 def _fragment(raw: Any) -> Fragment:
-    fid, root, parent, holder, value, locked, paid, claimable, status, financed = raw
+    fid, root, parent, holder, value, locked, paid, claimable, status, financed, splits_left = raw
     return Fragment(
         id=int(fid), root_id=int(root), parent_id=int(parent) or None, holder=to_checksum_address(holder),
         value=int(value), locked=int(locked), paid=int(paid), claimable=int(claimable),
-        status=FragmentStatus(status), financed=bool(financed),
+        status=FragmentStatus(status), financed=bool(financed), splits_left=int(splits_left),
     )

@@ -13,6 +13,14 @@ import {ReceivableStatus, FragmentStatus, OfferStatus, FinancingStatus} from "..
 /// index 0 is the original fragment created at registration, and each accepted offer appends the next index. So the
 /// fragments of a root are enumerable without extra storage, and at most `fragmentCap()` (<= 65,535) exist per root.
 ///
+/// Split budget (so that no holder can exhaust the cap for the others). A new root's original fragment gets
+/// `splitsLeft = fragmentCap() - 1`. Each accepted offer spends one split of the fragment offered from, and the rest
+/// is shared by value: the child gets floor((splitsLeft - 1) * amount / value) and the parent keeps the remainder,
+/// so a parent that keeps any value keeps at least one split. A holder's share of the cap is thus its share of the
+/// value, and the sum of `splitsLeft` over a root's fragments plus its fragment count never exceeds the cap it was
+/// created under. Colluding holders can exhaust only their own budget, never the original holder's. A split must
+/// also leave no fragment below `minFragmentValue()` (default 100.00), except when a whole fragment is passed on.
+///
 /// Money. Amounts are settlement-token units (cents). Discount price, in whole units:
 ///   days  = ceil((dueDate - block.timestamp) / 86,400)   (a started day counts as a whole day)
 ///   price = floor(value * (3,650,000 - rateBps * days) / 3,650,000)
@@ -55,6 +63,7 @@ interface IReceivables {
         uint256 claimable;
         FragmentStatus status;
         bool financed;
+        uint16 splitsLeft;
     }
 
     /// @notice An offer of `amount` of fragment `fragmentId` from `from` to `to`; it cannot be accepted from
@@ -108,8 +117,12 @@ interface IReceivables {
     error ReceivableMatured(uint256 rootId, uint64 dueDate);
     /// @notice The offered amount is zero or more than the fragment's unlocked value.
     error ReceivableOfferAmountInvalid(uint256 fragmentId, uint256 amount, uint256 available);
-    /// @notice The root already has `cap` fragments.
-    error ReceivableFragmentCapReached(uint256 rootId, uint16 cap);
+    /// @notice The fragment has used its share of the root's fragment cap: it may no longer be split.
+    error ReceivableSplitsExhausted(uint256 fragmentId);
+    /// @notice A split would create a fragment of `value` below the operator's minimum `minimum`.
+    error ReceivableFragmentBelowMinimum(uint256 fragmentId, uint256 value, uint256 minimum);
+    /// @notice The minimum fragment value does not fit in 96 bits.
+    error ReceivableMinFragmentValueInvalid(uint256 minimum);
     /// @notice An offer must go to another account than the holder.
     error ReceivableRecipientInvalid(address recipient);
     /// @notice No offer has this id.
@@ -506,6 +519,11 @@ interface IReceivables {
     /// @param oldCap Previous cap.
     /// @param newCap New cap.
     event ReceivableFragmentCapSet(address indexed operator, uint16 oldCap, uint16 newCap);
+    /// @notice The operator changed the minimum fragment value a split may create.
+    /// @param operator The operator.
+    /// @param oldMinimum Previous minimum, in token units.
+    /// @param newMinimum New minimum, in token units.
+    event ReceivableMinFragmentValueSet(address indexed operator, uint256 oldMinimum, uint256 newMinimum);
     /// @notice The operator changed the grace period between the due date and a possible default.
     /// @param operator The operator.
     /// @param oldGracePeriod Previous period in seconds.
@@ -543,7 +561,9 @@ interface IReceivables {
     /// Requirements:
     /// - the caller holds the fragment and is active; `to` is another active participant;
     /// - the root is Confirmed, not yet repaid in any part, and before its due date; the fragment is Active;
-    /// - 0 < `amount` <= value - locked; the root has fewer than `fragmentCap()` fragments;
+    /// - 0 < `amount` <= value - locked; the fragment has a split left (`Fragment.splitsLeft` > 0);
+    /// - `amount` and value - locked - `amount` are each 0 or at least `minFragmentValue()`, unless `amount` is the
+    ///   whole value (a whole fragment may always be passed on);
     /// - `expiresAt` is 0 or in the future and below 2^32.
     function offer(uint256 fragmentId, address to, uint256 amount, uint64 expiresAt)
         external
@@ -551,7 +571,7 @@ interface IReceivables {
 
     /// @notice Accepts an offer: creates the child fragment; returns its id.
     /// Requirements: the caller is the recipient, active; the offer is Open and not expired; sender still active and the root still
-    /// transferable as for `offer`; the root has fewer than `fragmentCap()` fragments.
+    /// transferable as for `offer`; the fragment offered from has a split left.
     function accept(uint256 offerId) external returns (uint256 childId);
 
     /// @notice Rejects an offer. Requirements: the caller is the recipient, active; the offer is Open.
@@ -630,8 +650,13 @@ interface IReceivables {
     /// Requirements: the caller has OPERATOR_ROLE; status Disputed.
     function resolveDispute(uint256 rootId, bool upheld) external;
 
-    /// @notice Sets the cap on fragments per root (applies to new splits). Requirements: OPERATOR_ROLE; 1..65,535.
+    /// @notice Sets the cap on fragments per root, for receivables created from now on (each root's split budget
+    /// is fixed at its creation). Requirements: OPERATOR_ROLE; 1..65,535.
     function setFragmentCap(uint256 cap) external;
+
+    /// @notice Sets the smallest fragment a split may create (in token units; 0 disables the rule).
+    /// Requirements: OPERATOR_ROLE; below 2^96.
+    function setMinFragmentValue(uint256 minimum) external;
 
     /// @notice Sets the grace period after the due date before a default may be declared.
     /// Requirements: OPERATOR_ROLE; at most 365 days.
@@ -667,6 +692,9 @@ interface IReceivables {
 
     /// @notice The cap on fragments per root.
     function fragmentCap() external view returns (uint16);
+
+    /// @notice The smallest fragment a split may create, in token units.
+    function minFragmentValue() external view returns (uint256);
 
     /// @notice The grace period in seconds.
     function gracePeriod() external view returns (uint64);

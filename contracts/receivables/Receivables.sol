@@ -28,6 +28,8 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     uint16 public constant MAX_RATE_BPS = 10_000;
     /// @notice Cap on fragments per root until the operator changes it.
     uint16 public constant DEFAULT_FRAGMENT_CAP = 100;
+    /// @notice Smallest fragment a split may create until the operator changes it (100.00 in cents).
+    uint96 public constant DEFAULT_MIN_FRAGMENT_VALUE = 100_00;
     /// @notice Grace period until the operator changes it.
     uint40 public constant DEFAULT_GRACE_PERIOD = 30 days;
     uint40 private constant _MAX_GRACE_PERIOD = 365 days;
@@ -52,6 +54,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         uint16 parentIndex;
         uint96 locked; // promised in open offers
         uint96 paid; // repayments paid out to this fragment so far
+        uint16 splitsLeft; // fragments this one may still create: its share of the root's cap (see IReceivables)
     }
 
     struct OfferData {
@@ -84,6 +87,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         uint64 offerCount;
         uint16 fragmentCap;
         uint40 gracePeriod;
+        uint96 minFragmentValue;
     }
 
     IParticipantRegistry private immutable _registry;
@@ -104,6 +108,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         _grantRole(OPERATOR_ROLE, operator);
         _config.fragmentCap = DEFAULT_FRAGMENT_CAP;
         _config.gracePeriod = DEFAULT_GRACE_PERIOD;
+        _config.minFragmentValue = DEFAULT_MIN_FRAGMENT_VALUE;
     }
 
     /// @notice The participant registry consulted for every actor.
@@ -211,10 +216,11 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         uint256 rootId = fragmentId >> 16;
         RootData storage r = _roots[rootId];
         _requireTransferable(rootId, r);
-        if (r.fragmentCount >= _config.fragmentCap) revert ReceivableFragmentCapReached(rootId, _config.fragmentCap);
         if (f.status != FragmentStatus.Active) revert ReceivableFragmentStatusInvalid(fragmentId, f.status);
+        if (f.splitsLeft == 0) revert ReceivableSplitsExhausted(fragmentId);
         uint256 available = f.value - f.locked;
         if (amount == 0 || amount > available) revert ReceivableOfferAmountInvalid(fragmentId, amount, available);
+        _requireAboveMinimum(fragmentId, f.value, amount, available - amount);
         if (expiresAt != 0 && (expiresAt <= block.timestamp || expiresAt > type(uint32).max)) {
             revert ReceivableOfferExpiryInvalid(expiresAt);
         }
@@ -247,13 +253,12 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         RootData storage r = _roots[rootId];
         _requireTransferable(rootId, r);
         uint16 index = r.fragmentCount;
-        uint16 cap = _config.fragmentCap;
-        if (index >= cap) revert ReceivableFragmentCapReached(rootId, cap);
         r.fragmentCount = index + 1;
 
         uint96 amount = o.amount;
         o.status = OfferStatus.Accepted;
         FragmentData storage parent = _fragments[parentId];
+        uint16 childSplits = _spendSplit(parentId, parent, amount);
         uint96 parentValue = parent.value - amount;
         parent.value = parentValue;
         parent.locked -= amount;
@@ -268,6 +273,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         child.value = amount;
         child.status = FragmentStatus.Active;
         child.parentIndex = uint16(parentId);
+        child.splitsLeft = childSplits;
         emit FragmentOfferAccepted(
             offerId, parentId, childId, from, msg.sender, amount, parentValue, parentStatus, OfferStatus.Open, OfferStatus.Accepted
         );
@@ -528,6 +534,14 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IReceivables
+    function setMinFragmentValue(uint256 minimum) external onlyRole(OPERATOR_ROLE) {
+        if (minimum > type(uint96).max) revert ReceivableMinFragmentValueInvalid(minimum);
+        uint256 old = _config.minFragmentValue;
+        _config.minFragmentValue = uint96(minimum);
+        emit ReceivableMinFragmentValueSet(msg.sender, old, minimum);
+    }
+
+    /// @inheritdoc IReceivables
     function setGracePeriod(uint64 gracePeriod_) external onlyRole(OPERATOR_ROLE) {
         if (gracePeriod_ > _MAX_GRACE_PERIOD) revert ReceivableGracePeriodInvalid(gracePeriod_);
         uint64 old = _config.gracePeriod;
@@ -634,6 +648,11 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IReceivables
+    function minFragmentValue() external view returns (uint256) {
+        return _config.minFragmentValue;
+    }
+
+    /// @inheritdoc IReceivables
     function gracePeriod() external view returns (uint64) {
         return _config.gracePeriod;
     }
@@ -679,6 +698,27 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         f.holder = holder;
         f.value = uint96(faceValue);
         f.status = FragmentStatus.Active;
+        f.splitsLeft = _config.fragmentCap - 1; // index 0 is this fragment
+    }
+
+    /// @dev A split of `amount` from `value` must leave no fragment below the minimum: the offered amount and the
+    /// value left unpromised are each 0 or at least `minFragmentValue`, except that a whole fragment may always be
+    /// passed on as it is.
+    function _requireAboveMinimum(uint256 fragmentId, uint256 value, uint256 amount, uint256 left) private view {
+        if (amount == value) return;
+        uint256 minimum = _config.minFragmentValue;
+        if (amount < minimum) revert ReceivableFragmentBelowMinimum(fragmentId, amount, minimum);
+        if (left != 0 && left < minimum) revert ReceivableFragmentBelowMinimum(fragmentId, left, minimum);
+    }
+
+    /// @dev Spends one of the parent's splits on a child of `amount` and returns the child's share of what is left:
+    /// floor((splitsLeft - 1) * amount / value). The parent keeps the rest, at least one split while it keeps value.
+    function _spendSplit(uint256 parentId, FragmentData storage parent, uint96 amount) private returns (uint16) {
+        uint256 left = parent.splitsLeft;
+        if (left == 0) revert ReceivableSplitsExhausted(parentId);
+        uint256 share = (left - 1) * amount / parent.value;
+        parent.splitsLeft = uint16(left - 1 - share);
+        return uint16(share);
     }
 
     /// @dev Pays a fragment what it is owed: floor(value * repaid / face) - paid (see {IReceivables}).
@@ -831,5 +871,6 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         v.claimable = _entitled(f.value, r) - f.paid;
         v.status = f.status;
         v.financed = f.financed;
+        v.splitsLeft = f.splitsLeft;
     }
 }

@@ -1495,6 +1495,25 @@ class ReceivableExposureLimitInvalid(ContractError):
         return cls(values[0])
 
 
+class ReceivableFragmentBelowMinimum(ContractError):
+    """A split would create a fragment of `value` below the operator's minimum `minimum`."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentBelowMinimum(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("77b78734")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "value", "minimum")
+    fragment_id: int
+    value: int
+    minimum: int
+
+    def __init__(self, fragment_id: int, value: int, minimum: int) -> None:
+        super().__init__(fragment_id=fragment_id, value=value, minimum=minimum)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentBelowMinimum":
+        return cls(values[0], values[1], values[2])
+
+
 class ReceivableFragmentCapInvalid(ContractError):
     """The fragment cap must be between 1 and 65,535."""
 
@@ -1510,24 +1529,6 @@ class ReceivableFragmentCapInvalid(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapInvalid":
         return cls(values[0])
-
-
-class ReceivableFragmentCapReached(ContractError):
-    """The root already has `cap` fragments."""
-
-    SIGNATURE: ClassVar[str] = "ReceivableFragmentCapReached(uint256,uint16)"
-    SELECTOR: ClassVar[bytes] = bytes.fromhex("d5a64e5e")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint16")
-    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "cap")
-    root_id: int
-    cap: int
-
-    def __init__(self, root_id: int, cap: int) -> None:
-        super().__init__(root_id=root_id, cap=cap)
-
-    @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapReached":
-        return cls(values[0], values[1])
 
 
 class ReceivableFragmentLocked(ContractError):
@@ -1616,6 +1617,23 @@ class ReceivableMatured(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableMatured":
         return cls(values[0], values[1])
+
+
+class ReceivableMinFragmentValueInvalid(ContractError):
+    """The minimum fragment value does not fit in 96 bits."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableMinFragmentValueInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("aaed0a05")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("minimum",)
+    minimum: int
+
+    def __init__(self, minimum: int) -> None:
+        super().__init__(minimum=minimum)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableMinFragmentValueInvalid":
+        return cls(values[0])
 
 
 class ReceivableNotDebtor(ContractError):
@@ -1982,6 +2000,23 @@ class ReceivableSelfDealing(ContractError):
         return cls(to_checksum_address(values[0]))
 
 
+class ReceivableSplitsExhausted(ContractError):
+    """The fragment has used its share of the root's fragment cap: it may no longer be split."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableSplitsExhausted(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("0ff5e078")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id",)
+    fragment_id: int
+
+    def __init__(self, fragment_id: int) -> None:
+        super().__init__(fragment_id=fragment_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableSplitsExhausted":
+        return cls(values[0])
+
+
 class ReceivableStatusInvalid(ContractError):
     """The receivable is not in a status that allows this."""
 
@@ -2187,13 +2222,14 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceivableDiscountTermsMismatch,
     ReceivableExposureLimitExceeded,
     ReceivableExposureLimitInvalid,
+    ReceivableFragmentBelowMinimum,
     ReceivableFragmentCapInvalid,
-    ReceivableFragmentCapReached,
     ReceivableFragmentLocked,
     ReceivableFragmentNotFound,
     ReceivableFragmentStatusInvalid,
     ReceivableGracePeriodInvalid,
     ReceivableMatured,
+    ReceivableMinFragmentValueInvalid,
     ReceivableNotDebtor,
     ReceivableNotDefaultable,
     ReceivableNotDiscountBank,
@@ -2214,6 +2250,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceivableRepaymentInvalid,
     ReceivableRepaymentStarted,
     ReceivableSelfDealing,
+    ReceivableSplitsExhausted,
     ReceivableStatusInvalid,
     ReceivableTermsInvalid,
     ReentrancyGuardReentrantCall,

@@ -1254,6 +1254,25 @@ class ReceivableIssued(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ReceivableMinFragmentValueSet(ContractEvent):
+    """The operator changed the minimum fragment value a split may create."""
+
+    NAME: ClassVar[str] = "ReceivableMinFragmentValueSet"
+    SIGNATURE: ClassVar[str] = "ReceivableMinFragmentValueSet(address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("61063acdf9968a7eb63489a6861adffd80ac1983bb4bf18be544ddfa19c89d8e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator", "old_minimum", "new_minimum")
+    operator: str
+    old_minimum: int
+    new_minimum: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableMinFragmentValueSet":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
 class ReceivableRegistered(ContractEvent):
     """A supplier registered a receivable; it awaits the debtor's confirmation."""
 
@@ -1540,6 +1559,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     ReceivableFragmentCapSet,
     ReceivableGracePeriodSet,
     ReceivableIssued,
+    ReceivableMinFragmentValueSet,
     ReceivableRegistered,
     ReceivableRejected,
     ReceivableRepaid,

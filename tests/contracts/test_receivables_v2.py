@@ -6,13 +6,19 @@ closes, the recipient of a stale offer, the bank whose funding transaction is de
 
 from __future__ import annotations
 
-from sdk import Ledger
+import pytest
+
+from sdk import Ledger, Party
 from sdk.errors import (
+    AccessControlUnauthorizedAccount,
     ReceivableDiscountDeadlinePassed,
     ReceivableDiscountPriceAboveMax,
+    ReceivableFragmentBelowMinimum,
+    ReceivableMinFragmentValueInvalid,
     ReceivableOfferExpired,
     ReceivableOfferExpiryInvalid,
     ReceivableOfferNotOpen,
+    ReceivableSplitsExhausted,
 )
 from sdk.generated.events import FinancingRepaid
 from sdk.receivables import discount_price
@@ -134,3 +140,79 @@ def test_sdk_default_bound_is_the_price_at_the_deadline(ledger: Ledger, cast: Ca
     assert max_price == discount_price(FACE, 550, due, deadline)
     ev = cast.bank1.receivables.discount(original)
     assert ev.price <= max_price
+
+
+# ================================================================================ defect 8: the fragment cap
+def _ping_pong(a: Party, b: Party, fragment: int) -> int:
+    """Colluders pass a whole fragment back and forth until their split budget runs out; returns the splits made."""
+    made = 0
+    holder, other = a, b
+    while True:
+        try:
+            value = holder.receivables.get_fragment(fragment).value
+            offered = holder.receivables.offer(fragment, other.address, value)
+        except ReceivableSplitsExhausted as err:
+            assert err.fragment_id == fragment
+            return made
+        fragment = other.receivables.accept(offered.offer_id).child_id
+        holder, other = other, holder
+        made += 1
+
+
+def test_colluding_holders_cannot_exhaust_the_original_holders_splits(ledger: Ledger, cast: Cast) -> None:
+    """v1: two colluders trading one fragment back and forth used up the root's cap of 6 fragments, and the
+    original holder's next split reverted (ReceivableFragmentCapReached). v2: they use up only their own share."""
+    cast.operator.receivables.set_fragment_cap(6)
+    root, original = new_root(cast)
+    assert ledger.receivables.get_fragment(original).splits_left == 5
+    colluder = split(cast.supplier1, original, cast.supplier2, FACE // 2)  # spends 1; half of the other 4
+    assert ledger.receivables.get_fragment(colluder).splits_left == 2
+    assert ledger.receivables.get_fragment(original).splits_left == 2
+    assert _ping_pong(cast.supplier2, cast.supplier3, colluder) == 2
+    # the original holder still makes the splits of its own share
+    split(cast.supplier1, original, cast.distributor, FACE // 4)
+    split(cast.supplier1, original, cast.distributor, FACE // 8)
+    rec = ledger.receivables.get_receivable(root)
+    assert rec.fragment_count == 6
+    assert sum(f.splits_left for f in ledger.receivables.list_fragments(root)) + rec.fragment_count == 6
+
+
+def test_a_parent_that_keeps_value_keeps_a_split(ledger: Ledger, cast: Cast) -> None:
+    _, original = new_root(cast)
+    child = split(cast.supplier1, original, cast.supplier2, FACE - 100_00)  # gives away 99.99 %
+    assert ledger.receivables.get_fragment(child).splits_left == 97  # floor(98 * 0.9999)
+    assert ledger.receivables.get_fragment(original).splits_left == 1
+    split(cast.supplier1, original, cast.supplier3, 100_00)  # the whole remainder: still possible
+
+
+@pytest.mark.parametrize("amount", [1, 100_00 - 1])
+def test_one_cent_offers_are_refused(ledger: Ledger, cast: Cast, amount: int) -> None:
+    _, original = new_root(cast)
+    with reverts(ReceivableFragmentBelowMinimum, fragment_id=original, value=amount, minimum=100_00):
+        cast.supplier1.receivables.offer(original, cast.supplier2.address, amount)
+
+
+def test_a_split_may_not_leave_a_remainder_below_the_minimum(ledger: Ledger, cast: Cast) -> None:
+    _, original = new_root(cast)
+    with reverts(ReceivableFragmentBelowMinimum, fragment_id=original, value=1, minimum=100_00):
+        cast.supplier1.receivables.offer(original, cast.supplier2.address, FACE - 1)
+
+
+def test_a_whole_fragment_below_the_minimum_may_still_be_passed_on(ledger: Ledger, cast: Cast) -> None:
+    _, original = new_root(cast, face=50_00)
+    child = split(cast.supplier1, original, cast.supplier2, 50_00)
+    assert ledger.receivables.get_fragment(child).value == 50_00
+    with reverts(ReceivableFragmentBelowMinimum, fragment_id=child, value=10_00, minimum=100_00):
+        cast.supplier2.receivables.offer(child, cast.supplier3.address, 10_00)
+
+
+def test_operator_sets_the_minimum_fragment_value(ledger: Ledger, cast: Cast) -> None:
+    assert ledger.receivables.min_fragment_value() == 100_00
+    ev = cast.operator.receivables.set_min_fragment_value(1_00)
+    assert (ev.operator, ev.old_minimum, ev.new_minimum) == (cast.operator.address, 100_00, 1_00)
+    _, original = new_root(cast)
+    split(cast.supplier1, original, cast.supplier2, 1_00)
+    with reverts(AccessControlUnauthorizedAccount, account=cast.core.address):
+        cast.core.receivables.set_min_fragment_value(0)
+    with reverts(ReceivableMinFragmentValueInvalid, minimum=2**96):
+        cast.operator.receivables._transact("setMinFragmentValue", 2**96)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from gateway.models.common import table_of
+from gateway.models.links import LedgerSetting
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
 from sdk import Ledger
 from sdk.chain import Chain
@@ -73,6 +74,7 @@ def test_receivables_projection_matches_the_contract(chain: Chain, ledger: Ledge
     assert _rows(db, Offer)[ids["offer"]]["expires_at"] is not None
     # late repayment in full, default and recourse
     cast.operator.receivables.set_grace_period(5 * DAY)
+    cast.operator.receivables.set_min_fragment_value(50_00)
     due = ledger.receivables.get_receivable(ids["root"]).due_date
     ledger.chain.travel_to(due + 6 * DAY)
     cast.bank2.receivables.declare_default(ids["f3"])
@@ -87,3 +89,4 @@ def test_receivables_projection_matches_the_contract(chain: Chain, ledger: Ledge
     assert_matches_chain(ledger, cast, db)
     # the bank1 financing of f1 was paid out in full: closed as Repaid, in the contract and the projection
     assert _rows(db, Financing)[ids["f1"]]["status"] == int(FinancingStatus.REPAID)
+    assert _rows(db, LedgerSetting)["receivables.min_fragment_value"]["value"] == 50_00

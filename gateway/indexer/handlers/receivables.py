@@ -35,6 +35,7 @@ from sdk.generated.events import (
     ReceivableFragmentCapSet,
     ReceivableGracePeriodSet,
     ReceivableIssued,
+    ReceivableMinFragmentValueSet,
     ReceivableRegistered,
     ReceivableRejected,
     ReceivableRepaid,
@@ -284,6 +285,12 @@ def recourse_repaid(uow: UnitOfWork, ev: RecourseRepaid, ctx: EventContext) -> N
 @HANDLERS.on(ReceivableFragmentCapSet, contract=CONTRACT)
 def fragment_cap(uow: UnitOfWork, ev: ReceivableFragmentCapSet, ctx: EventContext) -> None:
     uow.put(LedgerSetting, {"name": "receivables.fragment_cap", "value": ev.new_cap, "updated_block": ctx.block_number})
+
+
+@HANDLERS.on(ReceivableMinFragmentValueSet, contract=CONTRACT)
+def min_fragment_value(uow: UnitOfWork, ev: ReceivableMinFragmentValueSet, ctx: EventContext) -> None:
+    uow.put(LedgerSetting, {"name": "receivables.min_fragment_value", "value": ev.new_minimum,
+                            "updated_block": ctx.block_number})
 
 
 @HANDLERS.on(ReceivableGracePeriodSet, contract=CONTRACT)
