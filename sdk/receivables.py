@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from eth_utils import to_checksum_address
 
+from sdk.batch import Batch
 from sdk.contracts import ContractBase
 from sdk.errors import LedgerValueError
 from sdk.generated.enums import FinancingStatus, FragmentStatus, OfferStatus, ReceivableStatus
@@ -71,6 +72,7 @@ __all__ = [
     "Offer",
     "Receivable",
     "Receivables",
+    "ReceivablesBatch",
     "days_to_maturity",
     "discount_price",
     "document_hash",
@@ -582,6 +584,18 @@ class Receivables(ContractBase):
     def offer_count(self) -> int:
         return int(self._call("offerCount"))
 
+    # ------------------------------------------------------------ batches
+    def batch(self, *, approve: bool = True) -> ReceivablesBatch:
+        """Collect writes and send them as one atomic transaction (see :mod:`sdk.batch`)::
+
+            with core.receivables.batch() as b:
+                b.confirm(7)
+                b.confirm(8)
+            [item.event for item in b.result.items]   # ReceivableConfirmed, ReceivableConfirmed
+
+        With `approve`, the token allowance is first raised to what the calls will pull (repayments, prices)."""
+        return ReceivablesBatch(self, approve=approve)
+
     # ------------------------------------------------------------ helpers
     def _ensure_allowance(self, units: int) -> None:
         signer = self._require_signer()
@@ -600,3 +614,45 @@ def _fragment(raw: Any) -> Fragment:
         value=int(value), locked=int(locked), paid=int(paid), claimable=int(claimable),
         status=FragmentStatus(status), financed=bool(financed), splits_left=int(splits_left),
     )
+
+
+class ReceivablesBatch(Batch):
+    """Receivables writes for one ``multicall`` transaction; each method queues a call and returns its index."""
+
+    contract: Receivables
+
+    def __init__(self, contract: Receivables, *, approve: bool = True) -> None:
+        super().__init__(contract, approve=approve)
+
+    def register(
+        self, debtor: str, face_value: int, due_date: int | datetime, invoice: bytes | str | Path,
+        po: bytes | str | Path | None = None,
+    ) -> int:
+        return self.add("register", to_checksum_address(debtor), _units(face_value, "face value"),
+                        _timestamp(due_date), document_hash(invoice),
+                        document_hash(po) if po is not None else bytes(32), event=ReceivableRegistered)
+
+    def confirm(self, root_id: int) -> int:
+        """Debtor: confirm a registered receivable."""
+        return self.add("confirm", root_id, event=ReceivableConfirmed)
+
+    def request_discount(self, fragment: int, bank: str, rate_bps: int, *, with_recourse: bool) -> int:
+        return self.add("requestDiscount", fragment, to_checksum_address(bank), rate_bps, with_recourse,
+                        event=DiscountRequested)
+
+    def discount(
+        self, fragment: int, rate_bps: int | None = None, with_recourse: bool | None = None, *,
+        max_price: int | None = None, deadline: int | datetime | None = None,
+    ) -> int:
+        """Bank: fund a discount request; defaults as :meth:`Receivables.discount`."""
+        args = self.contract.discount_args(fragment, rate_bps, with_recourse, max_price=max_price,
+                                           deadline=deadline)
+        return self.add("discount", *args, event=FragmentDiscounted, allowance=args[3])
+
+    def repay(self, root_id: int, amount: int) -> int:
+        """Debtor: pay `amount` into the contract for a receivable."""
+        return self.add("repay", root_id, _units(amount), event=ReceivableRepaid, allowance=_units(amount))
+
+    def claim(self, fragment: int) -> int:
+        """Anyone: pay a fragment's claimable share to its holder."""
+        return self.add("claim", fragment, event=FragmentPaid)

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IReceivables} from "../interfaces/IReceivables.sol";
@@ -17,7 +18,9 @@ import {ReceivableStatus, FragmentStatus, OfferStatus, FinancingStatus} from "..
 /// - root: [face 96 | repaid 96 | dueDate 40 | status 8 | fragmentCount 16], [debtor], [invoiceHash];
 /// - fragment: [holder | value 96], [status 8 | financed 8 | parentIndex 16 | locked 96 | paid 96].
 /// The purchase-order hash is recorded in the registration event only.
-contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
+/// Portfolio operations (confirm N receivables, fund N discounts, repay N roots, claim N fragments) run atomically
+/// in one transaction through OpenZeppelin's `multicall` (a delegatecall to itself per item, keeping msg.sender).
+contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, Multicall {
     using SafeERC20 for IERC20;
 
     /// @notice May resolve disputes and set the fragment cap and grace period.
@@ -741,13 +744,13 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient {
         bool financed = f.financed;
         if (financed) _exposures[holder][r.debtor].used -= uint128(amount);
         _token.safeTransfer(holder, amount);
-        emit FragmentPaid(fragmentId, holder, amount, totalPaid, old, status);
         if (financed && totalPaid == value) {
             FinancingData storage fin = _financings[fragmentId];
             FinancingStatus finOld = fin.status;
             fin.status = FinancingStatus.Repaid;
             emit FinancingRepaid(fragmentId, holder, totalPaid, finOld, FinancingStatus.Repaid);
         }
+        emit FragmentPaid(fragmentId, holder, amount, totalPaid, old, status); // last: the payout's own event
     }
 
     /// @dev Separate frame for the event's eleven fields (no viaIR); values are re-read from warm storage.

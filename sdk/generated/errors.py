@@ -55,6 +55,23 @@ class AccessControlUnauthorizedAccount(ContractError):
         return cls(to_checksum_address(values[0]), values[1])
 
 
+class AddressEmptyCode(ContractError):
+    """AddressEmptyCode"""
+
+    SIGNATURE: ClassVar[str] = "AddressEmptyCode(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9996b315")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("target",)
+    target: str
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target=target)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AddressEmptyCode":
+        return cls(to_checksum_address(values[0]))
+
+
 class ERC20InsufficientAllowance(ContractError):
     """ERC20InsufficientAllowance"""
 
@@ -298,6 +315,22 @@ class ERC721NonexistentToken(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ERC721NonexistentToken":
         return cls(values[0])
+
+
+class FailedCall(ContractError):
+    """FailedCall"""
+
+    SIGNATURE: ClassVar[str] = "FailedCall()"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("d6bda275")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FailedCall":
+        return cls()
 
 
 class LedgerContractUnchanged(ContractError):
@@ -2144,6 +2177,7 @@ class SettlementTransferRestricted(ContractError):
 ERRORS: tuple[type[ContractError], ...] = (
     AccessControlBadConfirmation,
     AccessControlUnauthorizedAccount,
+    AddressEmptyCode,
     ERC20InsufficientAllowance,
     ERC20InsufficientBalance,
     ERC20InvalidApprover,
@@ -2158,6 +2192,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ERC721InvalidReceiver,
     ERC721InvalidSender,
     ERC721NonexistentToken,
+    FailedCall,
     LedgerContractUnchanged,
     LoanAmountInvalid,
     LoanCollateralFull,
