@@ -155,7 +155,9 @@ def _units(units: int, what: str = "amount") -> int:
 # ---------------------------------------------------------------------------------------------------- dataclasses
 @dataclass(frozen=True, slots=True)
 class Receivable:
-    """A receivable (the root of a fragment tree); `overdue` as of the latest block."""
+    """A receivable (the root of a fragment tree); `overdue` as of the latest block. Its invoice hash is in its
+    registration event (the contract keeps only the invoice -> root index, see :meth:`Receivables.root_of_invoice`).
+    """
 
     id: int
     debtor: str
@@ -164,7 +166,6 @@ class Receivable:
     due_date: int
     status: ReceivableStatus
     fragment_count: int
-    invoice_hash: bytes
     overdue: bool
 
     @property
@@ -223,7 +224,11 @@ class Offer:
 
 @dataclass(frozen=True, slots=True)
 class Financing:
-    """A fragment's discount: requested terms, the funded price, and any recourse debt of the seller."""
+    """A fragment's discount: requested terms, the funded price, and any recourse debt of the seller.
+
+    `seller` and `price` are kept on chain only for a financing with recourse; without recourse they are None
+    and 0 here (read them from the FragmentDiscounted event, e.g. the value :meth:`Receivables.discount` returns).
+    """
 
     fragment_id: int
     bank: str | None
@@ -503,11 +508,10 @@ class Receivables(ContractBase):
 
     # ------------------------------------------------------------ reads
     def get_receivable(self, root_id: int) -> Receivable:
-        rid, debtor, face, repaid, due, status, count, invoice, overdue = self._call("getReceivable", root_id)
+        rid, debtor, face, repaid, due, status, count, overdue = self._call("getReceivable", root_id)
         return Receivable(
             id=int(rid), debtor=to_checksum_address(debtor), face_value=int(face), repaid=int(repaid),
-            due_date=int(due), status=ReceivableStatus(status), fragment_count=int(count),
-            invoice_hash=bytes(invoice), overdue=bool(overdue),
+            due_date=int(due), status=ReceivableStatus(status), fragment_count=int(count), overdue=bool(overdue),
         )
 
     def get_fragment(self, fragment: int) -> Fragment:

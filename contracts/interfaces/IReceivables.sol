@@ -37,7 +37,8 @@ import {ReceivableStatus, FragmentStatus, OfferStatus, FinancingStatus} from "..
 /// the holder at repayment is the holder paid.
 interface IReceivables {
     // ------------------------------------------------------------------ views
-    /// @notice A receivable (root) as recorded, with `overdue` evaluated at the current block.
+    /// @notice A receivable (root) as recorded, with `overdue` evaluated at the current block. Its invoice and
+    /// purchase-order hashes are in its ReceivableRegistered / ReceivableIssued event (see `rootOfInvoice`).
     struct Receivable {
         uint256 id;
         address debtor;
@@ -46,7 +47,6 @@ interface IReceivables {
         uint64 dueDate;
         ReceivableStatus status;
         uint16 fragmentCount;
-        bytes32 invoiceHash;
         bool overdue;
     }
 
@@ -78,7 +78,9 @@ interface IReceivables {
         OfferStatus status;
     }
 
-    /// @notice A fragment's discount: requested terms, then the funded price, then any recourse debt.
+    /// @notice A fragment's discount: requested terms, then the funded price, then any recourse debt. `seller` and
+    /// `price` are stored only for a financing with recourse (the seller owes the recourse debt); without recourse
+    /// they read as zero here and are in the FragmentDiscounted event.
     struct Financing {
         uint256 fragmentId;
         address bank;

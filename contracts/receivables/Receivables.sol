@@ -14,10 +14,14 @@ import {ReceivableStatus, FragmentStatus, OfferStatus, FinancingStatus} from "..
 /// @title Receivables
 /// @notice Accounts-receivable financing: confirm, split across tiers, discount at banks, repay at maturity.
 /// See {IReceivables} for ids, the discount price formula and the repayment rounding rule.
-/// @dev Storage is packed so that a registration writes 6 fresh slots and a split 2:
-/// - root: [face 96 | repaid 96 | dueDate 40 | status 8 | fragmentCount 16], [debtor], [invoiceHash];
-/// - fragment: [holder | value 96], [status 8 | financed 8 | parentIndex 16 | locked 96 | paid 96].
-/// The purchase-order hash is recorded in the registration event only.
+/// @dev Storage is packed so that a registration writes 5 fresh slots and a split 2:
+/// - root: [face 96 | repaid 96 | dueDate 40 | status 8 | fragmentCount 16], [debtor];
+/// - fragment: [holder | value 96], [status 8 | financed 8 | parentIndex 16 | locked 96 | paid 96 | splitsLeft 16];
+/// - invoice dedupe: debtor => invoice hash => root id (an entry pointing at a rejected or cancelled root is free);
+/// - financing: [bank | rateBps | withRecourse | status | fundedAt], and only with recourse [seller | price]
+///   (the seller owes the recourse debt); [recourseOutstanding] once recourse is exercised.
+/// The invoice and purchase-order hashes, and the seller and price of a financing without recourse, are in the
+/// events only (ReceivableRegistered / ReceivableIssued, FragmentDiscounted).
 /// Portfolio operations (confirm N receivables, fund N discounts, repay N roots, claim N fragments) run atomically
 /// in one transaction through OpenZeppelin's `multicall` (a delegatecall to itself per item, keeping msg.sender).
 contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, Multicall {
@@ -46,7 +50,6 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, M
         ReceivableStatus status;
         uint16 fragmentCount;
         address debtor;
-        bytes32 invoiceHash;
     }
 
     struct FragmentData {
@@ -187,8 +190,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, M
     /// @inheritdoc IReceivables
     function reject(uint256 rootId, bytes32 reason) external {
         RootData storage r = _debtorRoot(rootId, ReceivableStatus.Registered);
-        r.status = ReceivableStatus.Rejected;
-        delete _invoiceRoots[msg.sender][r.invoiceHash];
+        r.status = ReceivableStatus.Rejected; // frees its invoice hash (see _create)
         emit ReceivableRejected(rootId, msg.sender, reason, ReceivableStatus.Registered, ReceivableStatus.Rejected);
     }
 
@@ -200,8 +202,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, M
         if (msg.sender != supplier) revert ReceivableNotHolder(rootId << 16, msg.sender, supplier);
         _registry.requireActive(msg.sender);
         if (r.status != ReceivableStatus.Registered) revert ReceivableStatusInvalid(rootId, r.status);
-        r.status = ReceivableStatus.Cancelled;
-        delete _invoiceRoots[r.debtor][r.invoiceHash];
+        r.status = ReceivableStatus.Cancelled; // frees its invoice hash (see _create)
         emit ReceivableCancelled(rootId, msg.sender, ReceivableStatus.Registered, ReceivableStatus.Cancelled);
     }
 
@@ -378,10 +379,12 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, M
         f.financed = true;
         fin.status = FinancingStatus.Funded;
         fin.fundedAt = uint40(block.timestamp);
-        fin.seller = seller;
-        fin.price = uint96(price);
+        if (withRecourse) {
+            fin.seller = seller; // the recourse debtor; without recourse both are in FragmentDiscounted only
+            fin.price = uint96(price);
+        }
         _token.safeTransferFrom(msg.sender, seller, price);
-        _emitDiscounted(fragmentId, f, fin, debtor, daysToMaturity);
+        _emitDiscounted(fragmentId, seller, debtor, price, daysToMaturity, f, fin);
     }
 
     /// @inheritdoc IReceivables
@@ -565,7 +568,6 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, M
             dueDate: r.dueDate,
             status: r.status,
             fragmentCount: r.fragmentCount,
-            invoiceHash: r.invoiceHash,
             overdue: _isOverdue(r)
         });
     }
@@ -637,7 +639,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, M
 
     /// @inheritdoc IReceivables
     function rootOfInvoice(address debtor, bytes32 invoiceHash) external view returns (uint256) {
-        return _invoiceRoots[debtor][invoiceHash];
+        return _liveInvoiceRoot(debtor, invoiceHash);
     }
 
     /// @inheritdoc IReceivables
@@ -684,7 +686,7 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, M
         if (faceValue == 0 || faceValue > type(uint96).max || dueDate <= block.timestamp || invoiceHash == 0) {
             revert ReceivableTermsInvalid(faceValue, dueDate, invoiceHash);
         }
-        uint256 existing = _invoiceRoots[debtor][invoiceHash];
+        uint256 existing = _liveInvoiceRoot(debtor, invoiceHash);
         if (existing != 0) revert ReceivableAlreadyRegistered(debtor, invoiceHash, existing);
         rootId = ++_config.rootCount;
         _invoiceRoots[debtor][invoiceHash] = rootId;
@@ -694,14 +696,22 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, M
             dueDate: uint40(dueDate),
             status: status,
             fragmentCount: 1,
-            debtor: debtor,
-            invoiceHash: invoiceHash
+            debtor: debtor
         });
         FragmentData storage f = _fragments[rootId << 16];
         f.holder = holder;
         f.value = uint96(faceValue);
         f.status = FragmentStatus.Active;
         f.splitsLeft = _config.fragmentCap - 1; // index 0 is this fragment
+    }
+
+    /// @dev The debtor's root for `invoiceHash` unless there is none or it was rejected or cancelled (then 0).
+    function _liveInvoiceRoot(address debtor, bytes32 invoiceHash) private view returns (uint256 rootId) {
+        rootId = _invoiceRoots[debtor][invoiceHash];
+        if (rootId != 0) {
+            ReceivableStatus status = _roots[rootId].status;
+            if (status == ReceivableStatus.Rejected || status == ReceivableStatus.Cancelled) rootId = 0;
+        }
     }
 
     /// @dev A split of `amount` from `value` must leave no fragment below the minimum: the offered amount and the
@@ -753,21 +763,23 @@ contract Receivables is IReceivables, AccessControl, ReentrancyGuardTransient, M
         emit FragmentPaid(fragmentId, holder, amount, totalPaid, old, status); // last: the payout's own event
     }
 
-    /// @dev Separate frame for the event's eleven fields (no viaIR); values are re-read from warm storage.
+    /// @dev Separate frame for the event's eleven fields (no viaIR); terms are re-read from warm storage.
     function _emitDiscounted(
         uint256 fragmentId,
-        FragmentData storage f,
-        FinancingData storage fin,
+        address seller,
         address debtor,
-        uint256 daysToMaturity
+        uint256 price,
+        uint256 daysToMaturity,
+        FragmentData storage f,
+        FinancingData storage fin
     ) private {
         emit FragmentDiscounted(
             fragmentId,
-            fin.seller,
-            f.holder,
+            seller,
+            msg.sender,
             debtor,
             f.value,
-            fin.price,
+            price,
             fin.rateBps,
             daysToMaturity,
             fin.withRecourse,

@@ -126,7 +126,7 @@ def _show(as_json: bool, event: ContractEvent) -> None:
 def _receivable(rec: Receivable) -> dict[str, Any]:
     return _record({"root_id": rec.id, "debtor": rec.debtor, "face_value": rec.face_value, "repaid": rec.repaid,
                     "outstanding": rec.outstanding, "due_date": rec.due_date, "status": rec.status,
-                    "overdue": rec.overdue, "fragments": rec.fragment_count, "invoice_hash": rec.invoice_hash})
+                    "overdue": rec.overdue, "fragments": rec.fragment_count})
 
 
 def _fragment(f: Fragment, depth: int = 0) -> dict[str, Any]:
