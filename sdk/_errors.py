@@ -126,6 +126,7 @@ def _rebuild(cls: type[ContractError], fields: dict[str, Any]) -> ContractError:
 #: What to do next, for the errors people meet in daily use (by error name).
 HINTS: dict[str, str] = {
     "ReceivableExposureLimitExceeded": "the bank raises its limit with `scf receivable exposure-limit`",
+    "SettlementMintAllowanceExceeded": "an operator raises it with `scf token mint-allowance {bank} AMOUNT`",
     "ERC20InsufficientAllowance": "approve the contract for at least the amount needed first",
     "ERC20InsufficientBalance": "the account needs more settlement tokens (a bank mints them against a deposit)",
     "ParticipantNotRegistered": "the operator admits it with `scf participant admit {account} --role …`",

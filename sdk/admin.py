@@ -89,11 +89,7 @@ class _ReceiptsAdmin(DefaultAdmin):
     NAME = "WarehouseReceipts"
 
 
-class _ReceivablesAdmin(DefaultAdmin):
-    NAME = "Receivables"
-
-
 #: Contract name -> admin handle class, for every contract with a default admin.
 ADMIN_HANDLES: dict[str, type[DefaultAdmin]] = {
-    cls.NAME: cls for cls in (_RegistryAdmin, _PriceFeedAdmin, _ReceiptsAdmin, _ReceivablesAdmin)
+    cls.NAME: cls for cls in (_RegistryAdmin, _PriceFeedAdmin, _ReceiptsAdmin)
 }

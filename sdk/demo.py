@@ -375,7 +375,7 @@ def stage_receivables(ctx: DemoContext) -> None:
         "debtor": ctx.actors["core"].short,
         "face": money(receivable.face_value),
         "due_date": receivable.due_date,
-        "invoice_hash": "0x" + receivable.invoice_hash.hex(),
+        "invoice_hash": "0x" + registered.invoice_hash.hex(),
         "status": receivable.status.name.lower(),
         "confirmed_by": ctx.name(confirmed.debtor),
     })

@@ -173,9 +173,7 @@ class Ledger:
         start = chain.block_number
         registry = _deploy(chain, operator, "ParticipantRegistry", operator.address, operator.address, admin_delay)
         token = _deploy(chain, operator, "SettlementToken", token_name, token_symbol, registry)
-        receivables = _deploy(
-            chain, operator, "Receivables", registry, token, operator.address, operator.address, admin_delay
-        )
+        receivables = _deploy(chain, operator, "Receivables", registry, token)  # its operators are the registry's
         contracts = {"ParticipantRegistry": registry, "SettlementToken": token, "Receivables": receivables}
         contracts.update(_deploy_warehouse(chain, operator, registry, token, admin_delay))
         contracts.update(_deploy_prepayment(chain, operator, registry, token, contracts["WarehouseReceipts"]))

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from eth_utils import to_checksum_address
 
+from sdk.batch import Batch
 from sdk.contracts import ContractBase
 from sdk.errors import LedgerValueError
 from sdk.generated.enums import FinancingStatus, FragmentStatus, OfferStatus, ReceivableStatus
@@ -50,6 +51,7 @@ from sdk.generated.events import (
     ReceivableFragmentCapSet,
     ReceivableGracePeriodSet,
     ReceivableIssued,
+    ReceivableMinFragmentValueSet,
     ReceivableRegistered,
     ReceivableRejected,
     ReceivableRepaid,
@@ -70,6 +72,7 @@ __all__ = [
     "Offer",
     "Receivable",
     "Receivables",
+    "ReceivablesBatch",
     "days_to_maturity",
     "discount_price",
     "document_hash",
@@ -81,6 +84,8 @@ SECONDS_PER_DAY = 86_400
 BPS_DAYS_PER_YEAR = 365 * 10_000  # 3,650,000
 MAX_RATE_BPS = 10_000
 MAX_BATCH = 100
+#: Seconds a bank's funding transaction stays valid by default (its `deadline` is the latest block time + this).
+DEFAULT_DISCOUNT_WINDOW = 15 * 60
 _INDEX_BITS = 16
 _UINT96_MAX = 2**96 - 1
 
@@ -150,7 +155,9 @@ def _units(units: int, what: str = "amount") -> int:
 # ---------------------------------------------------------------------------------------------------- dataclasses
 @dataclass(frozen=True, slots=True)
 class Receivable:
-    """A receivable (the root of a fragment tree); `overdue` as of the latest block."""
+    """A receivable (the root of a fragment tree); `overdue` as of the latest block. Its invoice hash is in its
+    registration event (the contract keeps only the invoice -> root index, see :meth:`Receivables.root_of_invoice`).
+    """
 
     id: int
     debtor: str
@@ -159,7 +166,6 @@ class Receivable:
     due_date: int
     status: ReceivableStatus
     fragment_count: int
-    invoice_hash: bytes
     overdue: bool
 
     @property
@@ -185,6 +191,7 @@ class Fragment:
     claimable: int
     status: FragmentStatus
     financed: bool
+    splits_left: int = 0  # its share of the root's fragment cap: fragments it may still create
 
     @property
     def index(self) -> int:
@@ -207,12 +214,21 @@ class Offer:
     from_: str
     to: str
     amount: int
+    expires_at: int | None
     status: OfferStatus
+
+    def expired(self, now: int) -> bool:
+        """Whether the offer can no longer be accepted at block time `now`."""
+        return self.expires_at is not None and now >= self.expires_at
 
 
 @dataclass(frozen=True, slots=True)
 class Financing:
-    """A fragment's discount: requested terms, the funded price, and any recourse debt of the seller."""
+    """A fragment's discount: requested terms, the funded price, and any recourse debt of the seller.
+
+    `seller` and `price` are kept on chain only for a financing with recourse; without recourse they are None
+    and 0 here (read them from the FragmentDiscounted event, e.g. the value :meth:`Receivables.discount` returns).
+    """
 
     fragment_id: int
     bank: str | None
@@ -348,9 +364,13 @@ class Receivables(ContractBase):
         return self._send(ReceivableCancelled, "cancel", root_id)
 
     # ------------------------------------------------------------ splitting
-    def offer(self, fragment: int, to: str, amount: int) -> FragmentOffered:
-        """Holder: offer `amount` of a fragment to `to`; the amount is locked until the offer closes."""
-        return self._send(FragmentOffered, "offer", fragment, to_checksum_address(to), _units(amount))
+    def offer(
+        self, fragment: int, to: str, amount: int, *, expires_at: int | datetime | None = None
+    ) -> FragmentOffered:
+        """Holder: offer `amount` of a fragment to `to`; the amount is locked until the offer closes. With
+        `expires_at`, the offer can no longer be accepted from that time on (withdraw it to unlock the amount)."""
+        expiry = 0 if expires_at is None else _timestamp(expires_at)
+        return self._send(FragmentOffered, "offer", fragment, to_checksum_address(to), _units(amount), expiry)
 
     def accept(self, offer_id: int) -> FragmentOfferAccepted:
         """Recipient: accept an offer; the event carries the new child fragment's id."""
@@ -383,21 +403,43 @@ class Receivables(ContractBase):
         rate_bps: int | None = None,
         with_recourse: bool | None = None,
         *,
+        max_price: int | None = None,
+        deadline: int | datetime | None = None,
         approve: bool = True,
     ) -> FragmentDiscounted:
         """Bank: fund a discount request, paying the price to the holder in the same transaction.
 
         `rate_bps` / `with_recourse` default to the request's terms (pass them to guard against a changed request).
-        With `approve`, the token allowance is first raised to the fragment's value when it is lower: the price
-        is fixed by the block time of the funding transaction and never exceeds the value.
+        The bank bounds what it pays: the contract reverts after `deadline` (default: the latest block time +
+        :data:`DEFAULT_DISCOUNT_WINDOW`) or if the price is above `max_price` (default: the price at the deadline,
+        the most it can reach by then; pass ``quote_discount(...).price`` to refuse any day-boundary change).
+        With `approve`, the token allowance is first raised to `max_price` when it is lower.
         """
+        args = self.discount_args(fragment, rate_bps, with_recourse, max_price=max_price, deadline=deadline)
+        if approve:
+            self._ensure_allowance(args[3])
+        return self._send(FragmentDiscounted, "discount", *args)
+
+    def discount_args(
+        self,
+        fragment: int,
+        rate_bps: int | None = None,
+        with_recourse: bool | None = None,
+        *,
+        max_price: int | None = None,
+        deadline: int | datetime | None = None,
+    ) -> tuple[int, int, bool, int, int]:
+        """The arguments of the contract's `discount` with the defaults of :meth:`discount` filled in."""
         if rate_bps is None or with_recourse is None:
             request = self.get_financing(fragment)
             rate_bps = request.rate_bps if rate_bps is None else rate_bps
             with_recourse = request.with_recourse if with_recourse is None else with_recourse
-        if approve:
-            self._ensure_allowance(self.get_fragment(fragment).value)
-        return self._send(FragmentDiscounted, "discount", fragment, rate_bps, with_recourse)
+        until = self.chain.now() + DEFAULT_DISCOUNT_WINDOW if deadline is None else _timestamp(deadline)
+        if max_price is None:
+            value = self.get_fragment(fragment).value
+            due = self.get_receivable(split_fragment_id(fragment)[0]).due_date
+            max_price = discount_price(value, rate_bps, due, until)
+        return fragment, rate_bps, with_recourse, _units(max_price, "max price"), until
 
     def set_exposure_limit(self, debtor: str, limit: int) -> ReceivableExposureLimitSet:
         """Bank: set the face value it may hold financed on core enterprise `debtor`."""
@@ -457,16 +499,19 @@ class Receivables(ContractBase):
     def set_fragment_cap(self, cap: int) -> ReceivableFragmentCapSet:
         return self._send(ReceivableFragmentCapSet, "setFragmentCap", cap)
 
+    def set_min_fragment_value(self, units: int) -> ReceivableMinFragmentValueSet:
+        """Operator: the smallest fragment a split may create (0 disables the rule)."""
+        return self._send(ReceivableMinFragmentValueSet, "setMinFragmentValue", _units(units, "minimum"))
+
     def set_grace_period(self, seconds: int) -> ReceivableGracePeriodSet:
         return self._send(ReceivableGracePeriodSet, "setGracePeriod", seconds)
 
     # ------------------------------------------------------------ reads
     def get_receivable(self, root_id: int) -> Receivable:
-        rid, debtor, face, repaid, due, status, count, invoice, overdue = self._call("getReceivable", root_id)
+        rid, debtor, face, repaid, due, status, count, overdue = self._call("getReceivable", root_id)
         return Receivable(
             id=int(rid), debtor=to_checksum_address(debtor), face_value=int(face), repaid=int(repaid),
-            due_date=int(due), status=ReceivableStatus(status), fragment_count=int(count),
-            invoice_hash=bytes(invoice), overdue=bool(overdue),
+            due_date=int(due), status=ReceivableStatus(status), fragment_count=int(count), overdue=bool(overdue),
         )
 
     def get_fragment(self, fragment: int) -> Fragment:
@@ -495,10 +540,10 @@ class Receivables(ContractBase):
         return build(fragments[0])
 
     def get_offer(self, offer_id: int) -> Offer:
-        oid, frag, from_, to, amount, status = self._call("getOffer", offer_id)
+        oid, frag, from_, to, amount, expires_at, status = self._call("getOffer", offer_id)
         return Offer(
             id=int(oid), fragment_id=int(frag), from_=to_checksum_address(from_), to=to_checksum_address(to),
-            amount=int(amount), status=OfferStatus(status),
+            amount=int(amount), expires_at=int(expires_at) or None, status=OfferStatus(status),
         )
 
     def get_financing(self, fragment: int) -> Financing:
@@ -531,6 +576,9 @@ class Receivables(ContractBase):
     def fragment_cap(self) -> int:
         return int(self._call("fragmentCap"))
 
+    def min_fragment_value(self) -> int:
+        return int(self._call("minFragmentValue"))
+
     def grace_period(self) -> int:
         return int(self._call("gracePeriod"))
 
@@ -539,6 +587,18 @@ class Receivables(ContractBase):
 
     def offer_count(self) -> int:
         return int(self._call("offerCount"))
+
+    # ------------------------------------------------------------ batches
+    def batch(self, *, approve: bool = True) -> ReceivablesBatch:
+        """Collect writes and send them as one atomic transaction (see :mod:`sdk.batch`)::
+
+            with core.receivables.batch() as b:
+                b.confirm(7)
+                b.confirm(8)
+            [item.event for item in b.result.items]   # ReceivableConfirmed, ReceivableConfirmed
+
+        With `approve`, the token allowance is first raised to what the calls will pull (repayments, prices)."""
+        return ReceivablesBatch(self, approve=approve)
 
     # ------------------------------------------------------------ helpers
     def _ensure_allowance(self, units: int) -> None:
@@ -552,9 +612,51 @@ class Receivables(ContractBase):
 
 
 def _fragment(raw: Any) -> Fragment:
-    fid, root, parent, holder, value, locked, paid, claimable, status, financed = raw
+    fid, root, parent, holder, value, locked, paid, claimable, status, financed, splits_left = raw
     return Fragment(
         id=int(fid), root_id=int(root), parent_id=int(parent) or None, holder=to_checksum_address(holder),
         value=int(value), locked=int(locked), paid=int(paid), claimable=int(claimable),
-        status=FragmentStatus(status), financed=bool(financed),
+        status=FragmentStatus(status), financed=bool(financed), splits_left=int(splits_left),
     )
+
+
+class ReceivablesBatch(Batch):
+    """Receivables writes for one ``multicall`` transaction; each method queues a call and returns its index."""
+
+    contract: Receivables
+
+    def __init__(self, contract: Receivables, *, approve: bool = True) -> None:
+        super().__init__(contract, approve=approve)
+
+    def register(
+        self, debtor: str, face_value: int, due_date: int | datetime, invoice: bytes | str | Path,
+        po: bytes | str | Path | None = None,
+    ) -> int:
+        return self.add("register", to_checksum_address(debtor), _units(face_value, "face value"),
+                        _timestamp(due_date), document_hash(invoice),
+                        document_hash(po) if po is not None else bytes(32), event=ReceivableRegistered)
+
+    def confirm(self, root_id: int) -> int:
+        """Debtor: confirm a registered receivable."""
+        return self.add("confirm", root_id, event=ReceivableConfirmed)
+
+    def request_discount(self, fragment: int, bank: str, rate_bps: int, *, with_recourse: bool) -> int:
+        return self.add("requestDiscount", fragment, to_checksum_address(bank), rate_bps, with_recourse,
+                        event=DiscountRequested)
+
+    def discount(
+        self, fragment: int, rate_bps: int | None = None, with_recourse: bool | None = None, *,
+        max_price: int | None = None, deadline: int | datetime | None = None,
+    ) -> int:
+        """Bank: fund a discount request; defaults as :meth:`Receivables.discount`."""
+        args = self.contract.discount_args(fragment, rate_bps, with_recourse, max_price=max_price,
+                                           deadline=deadline)
+        return self.add("discount", *args, event=FragmentDiscounted, allowance=args[3])
+
+    def repay(self, root_id: int, amount: int) -> int:
+        """Debtor: pay `amount` into the contract for a receivable."""
+        return self.add("repay", root_id, _units(amount), event=ReceivableRepaid, allowance=_units(amount))
+
+    def claim(self, fragment: int) -> int:
+        """Anyone: pay a fragment's claimable share to its holder."""
+        return self.add("claim", fragment, event=FragmentPaid)

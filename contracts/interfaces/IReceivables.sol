@@ -13,6 +13,14 @@ import {ReceivableStatus, FragmentStatus, OfferStatus, FinancingStatus} from "..
 /// index 0 is the original fragment created at registration, and each accepted offer appends the next index. So the
 /// fragments of a root are enumerable without extra storage, and at most `fragmentCap()` (<= 65,535) exist per root.
 ///
+/// Split budget (so that no holder can exhaust the cap for the others). A new root's original fragment gets
+/// `splitsLeft = fragmentCap() - 1`. Each accepted offer spends one split of the fragment offered from, and the rest
+/// is shared by value: the child gets floor((splitsLeft - 1) * amount / value) and the parent keeps the remainder,
+/// so a parent that keeps any value keeps at least one split. A holder's share of the cap is thus its share of the
+/// value, and the sum of `splitsLeft` over a root's fragments plus its fragment count never exceeds the cap it was
+/// created under. Colluding holders can exhaust only their own budget, never the original holder's. A split must
+/// also leave no fragment below `minFragmentValue()` (default 100.00), except when a whole fragment is passed on.
+///
 /// Money. Amounts are settlement-token units (cents). Discount price, in whole units:
 ///   days  = ceil((dueDate - block.timestamp) / 86,400)   (a started day counts as a whole day)
 ///   price = floor(value * (3,650,000 - rateBps * days) / 3,650,000)
@@ -29,7 +37,8 @@ import {ReceivableStatus, FragmentStatus, OfferStatus, FinancingStatus} from "..
 /// the holder at repayment is the holder paid.
 interface IReceivables {
     // ------------------------------------------------------------------ views
-    /// @notice A receivable (root) as recorded, with `overdue` evaluated at the current block.
+    /// @notice A receivable (root) as recorded, with `overdue` evaluated at the current block. Its invoice and
+    /// purchase-order hashes are in its ReceivableRegistered / ReceivableIssued event (see `rootOfInvoice`).
     struct Receivable {
         uint256 id;
         address debtor;
@@ -38,7 +47,6 @@ interface IReceivables {
         uint64 dueDate;
         ReceivableStatus status;
         uint16 fragmentCount;
-        bytes32 invoiceHash;
         bool overdue;
     }
 
@@ -55,19 +63,24 @@ interface IReceivables {
         uint256 claimable;
         FragmentStatus status;
         bool financed;
+        uint16 splitsLeft;
     }
 
-    /// @notice An offer of `amount` of fragment `fragmentId` from `from` to `to`.
+    /// @notice An offer of `amount` of fragment `fragmentId` from `from` to `to`; it cannot be accepted from
+    /// `expiresAt` on (0: never expires).
     struct Offer {
         uint256 id;
         uint256 fragmentId;
         address from;
         address to;
         uint256 amount;
+        uint64 expiresAt;
         OfferStatus status;
     }
 
-    /// @notice A fragment's discount: requested terms, then the funded price, then any recourse debt.
+    /// @notice A fragment's discount: requested terms, then the funded price, then any recourse debt. `seller` and
+    /// `price` are stored only for a financing with recourse (the seller owes the recourse debt); without recourse
+    /// they read as zero here and are in the FragmentDiscounted event.
     struct Financing {
         uint256 fragmentId;
         address bank;
@@ -83,6 +96,8 @@ interface IReceivables {
     // ------------------------------------------------------------------ errors
     /// @notice No receivable has this id.
     error ReceivableNotFound(uint256 rootId);
+    /// @notice Only an operator of the participant registry may do this.
+    error ReceivableNotOperator(address account);
     /// @notice No fragment has this id.
     error ReceivableFragmentNotFound(uint256 fragmentId);
     /// @notice The debtor already has a receivable (not rejected or cancelled) for this invoice.
@@ -106,8 +121,12 @@ interface IReceivables {
     error ReceivableMatured(uint256 rootId, uint64 dueDate);
     /// @notice The offered amount is zero or more than the fragment's unlocked value.
     error ReceivableOfferAmountInvalid(uint256 fragmentId, uint256 amount, uint256 available);
-    /// @notice The root already has `cap` fragments.
-    error ReceivableFragmentCapReached(uint256 rootId, uint16 cap);
+    /// @notice The fragment has used its share of the root's fragment cap: it may no longer be split.
+    error ReceivableSplitsExhausted(uint256 fragmentId);
+    /// @notice A split would create a fragment of `value` below the operator's minimum `minimum`.
+    error ReceivableFragmentBelowMinimum(uint256 fragmentId, uint256 value, uint256 minimum);
+    /// @notice The minimum fragment value does not fit in 96 bits.
+    error ReceivableMinFragmentValueInvalid(uint256 minimum);
     /// @notice An offer must go to another account than the holder.
     error ReceivableRecipientInvalid(address recipient);
     /// @notice No offer has this id.
@@ -118,6 +137,14 @@ interface IReceivables {
     error ReceivableNotOfferRecipient(uint256 offerId, address caller, address recipient);
     /// @notice Only the offer's sender may withdraw it.
     error ReceivableNotOfferSender(uint256 offerId, address caller, address sender);
+    /// @notice The offer expired at `expiresAt`: it can no longer be accepted (the sender may withdraw it).
+    error ReceivableOfferExpired(uint256 offerId, uint64 expiresAt);
+    /// @notice An offer's expiry must be 0 (never) or a future time before 2106 (it is stored in 32 bits).
+    error ReceivableOfferExpiryInvalid(uint64 expiresAt);
+    /// @notice The bank's funding transaction arrived after its own deadline.
+    error ReceivableDiscountDeadlinePassed(uint256 fragmentId, uint64 deadline);
+    /// @notice The price computed at this block is above the most the bank said it would pay.
+    error ReceivableDiscountPriceAboveMax(uint256 fragmentId, uint256 price, uint256 maxPrice);
     /// @notice The fragment has value locked in open offers.
     error ReceivableFragmentLocked(uint256 fragmentId, uint256 locked);
     /// @notice The rate is above 10,000 bps, or it would discount the whole value over `daysToMaturity` days.
@@ -235,6 +262,7 @@ interface IReceivables {
     /// @param to The recipient, who may accept or reject.
     /// @param amount Value offered.
     /// @param locked The fragment's total locked value after this offer.
+    /// @param expiresAt Unix time from which the offer can no longer be accepted; 0 if it never expires.
     /// @param oldStatus Always `None`.
     /// @param newStatus Always `Open`.
     event FragmentOffered(
@@ -244,6 +272,7 @@ interface IReceivables {
         address to,
         uint256 amount,
         uint256 locked,
+        uint64 expiresAt,
         OfferStatus oldStatus,
         OfferStatus newStatus
     );
@@ -409,6 +438,19 @@ interface IReceivables {
         FragmentStatus oldStatus,
         FragmentStatus newStatus
     );
+    /// @notice A financed fragment was paid out in full to its bank: the financing is closed.
+    /// @param fragmentId The fragment (and its financing record).
+    /// @param bank The bank paid.
+    /// @param totalPaid Units paid to the fragment in all (its value).
+    /// @param oldStatus `Funded`.
+    /// @param newStatus `Repaid`.
+    event FinancingRepaid(
+        uint256 indexed fragmentId,
+        address indexed bank,
+        uint256 totalPaid,
+        FinancingStatus oldStatus,
+        FinancingStatus newStatus
+    );
     /// @notice A holder declared a fragment defaulted after the due date and grace period.
     /// @param fragmentId The fragment.
     /// @param holder The declaring holder.
@@ -481,6 +523,11 @@ interface IReceivables {
     /// @param oldCap Previous cap.
     /// @param newCap New cap.
     event ReceivableFragmentCapSet(address indexed operator, uint16 oldCap, uint16 newCap);
+    /// @notice The operator changed the minimum fragment value a split may create.
+    /// @param operator The operator.
+    /// @param oldMinimum Previous minimum, in token units.
+    /// @param newMinimum New minimum, in token units.
+    event ReceivableMinFragmentValueSet(address indexed operator, uint256 oldMinimum, uint256 newMinimum);
     /// @notice The operator changed the grace period between the due date and a possible default.
     /// @param operator The operator.
     /// @param oldGracePeriod Previous period in seconds.
@@ -512,16 +559,23 @@ interface IReceivables {
     /// @notice Cancels a registered receivable. Requirements: the caller is its supplier, active; status Registered.
     function cancel(uint256 rootId) external;
 
-    /// @notice Offers `amount` of a fragment to `to`; returns the offer id. The amount is locked until the offer closes.
+    /// @notice Offers `amount` of a fragment to `to`; returns the offer id. The amount is locked until the offer
+    /// closes. The offer cannot be accepted from `expiresAt` on (0: it never expires); an expired offer stays
+    /// Open, locking its amount, until the sender withdraws it or the recipient rejects it.
     /// Requirements:
     /// - the caller holds the fragment and is active; `to` is another active participant;
     /// - the root is Confirmed, not yet repaid in any part, and before its due date; the fragment is Active;
-    /// - 0 < `amount` <= value - locked; the root has fewer than `fragmentCap()` fragments.
-    function offer(uint256 fragmentId, address to, uint256 amount) external returns (uint256 offerId);
+    /// - 0 < `amount` <= value - locked; the fragment has a split left (`Fragment.splitsLeft` > 0);
+    /// - `amount` and value - locked - `amount` are each 0 or at least `minFragmentValue()`, unless `amount` is the
+    ///   whole value (a whole fragment may always be passed on);
+    /// - `expiresAt` is 0 or in the future and below 2^32.
+    function offer(uint256 fragmentId, address to, uint256 amount, uint64 expiresAt)
+        external
+        returns (uint256 offerId);
 
     /// @notice Accepts an offer: creates the child fragment; returns its id.
-    /// Requirements: the caller is the recipient, active; the offer is Open; sender still active and the root still
-    /// transferable as for `offer`; the root has fewer than `fragmentCap()` fragments.
+    /// Requirements: the caller is the recipient, active; the offer is Open and not expired; sender still active and the root still
+    /// transferable as for `offer`; the fragment offered from has a split left.
     function accept(uint256 offerId) external returns (uint256 childId);
 
     /// @notice Rejects an offer. Requirements: the caller is the recipient, active; the offer is Open.
@@ -543,12 +597,19 @@ interface IReceivables {
 
     /// @notice Funds a discount request (delivery versus payment): pays the price from the caller to the holder in
     /// settlement tokens and takes the fragment. Returns the price.
+    /// The price depends on the block's day count to maturity, and it only rises as days pass (the holder can
+    /// never get less than the price at its request). The payer is the bank, so the bank bounds what it pays:
+    /// `maxPrice` is the most it pays, and `deadline` the latest block time it funds at (0: no deadline). A
+    /// transaction delayed across a day boundary therefore reverts instead of paying more than the bank agreed.
     /// Requirements:
+    /// - block time <= `deadline` (unless 0); the computed price <= `maxPrice`;
     /// - the caller is the bank asked, active, and has approved this contract for the price;
     /// - `rateBps` and `withRecourse` equal the request; the seller is still active;
     /// - the root is still transferable (see `offer`);
     /// - value <= the bank's remaining exposure limit on the debtor.
-    function discount(uint256 fragmentId, uint16 rateBps, bool withRecourse) external returns (uint256 price);
+    function discount(uint256 fragmentId, uint16 rateBps, bool withRecourse, uint256 maxPrice, uint64 deadline)
+        external
+        returns (uint256 price);
 
     /// @notice Sets the caller's exposure limit on core enterprise `debtor` (face value it may hold financed).
     /// Requirements: the caller is an active Bank; `debtor` is an active CoreEnterprise; `limit` < 2^128. A limit
@@ -590,14 +651,19 @@ interface IReceivables {
     function dispute(uint256 rootId, bytes32 reason) external;
 
     /// @notice Resolves a dispute. `upheld`: the receivable stands (back to Confirmed); otherwise Voided.
-    /// Requirements: the caller has OPERATOR_ROLE; status Disputed.
+    /// Requirements: the caller is a registry operator; status Disputed.
     function resolveDispute(uint256 rootId, bool upheld) external;
 
-    /// @notice Sets the cap on fragments per root (applies to new splits). Requirements: OPERATOR_ROLE; 1..65,535.
+    /// @notice Sets the cap on fragments per root, for receivables created from now on (each root's split budget
+    /// is fixed at its creation). Requirements: the caller is a registry operator; 1..65,535.
     function setFragmentCap(uint256 cap) external;
 
+    /// @notice Sets the smallest fragment a split may create (in token units; 0 disables the rule).
+    /// Requirements: the caller is a registry operator; below 2^96.
+    function setMinFragmentValue(uint256 minimum) external;
+
     /// @notice Sets the grace period after the due date before a default may be declared.
-    /// Requirements: OPERATOR_ROLE; at most 365 days.
+    /// Requirements: the caller is a registry operator; at most 365 days.
     function setGracePeriod(uint64 gracePeriod) external;
 
     // ------------------------------------------------------------------ reads
@@ -630,6 +696,9 @@ interface IReceivables {
 
     /// @notice The cap on fragments per root.
     function fragmentCap() external view returns (uint16);
+
+    /// @notice The smallest fragment a split may create, in token units.
+    function minFragmentValue() external view returns (uint256);
 
     /// @notice The grace period in seconds.
     function gracePeriod() external view returns (uint64);

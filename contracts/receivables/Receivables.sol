@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {AccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IReceivables} from "../interfaces/IReceivables.sol";
@@ -14,21 +13,29 @@ import {ReceivableStatus, FragmentStatus, OfferStatus, FinancingStatus} from "..
 /// @title Receivables
 /// @notice Accounts-receivable financing: confirm, split across tiers, discount at banks, repay at maturity.
 /// See {IReceivables} for ids, the discount price formula and the repayment rounding rule.
-/// @dev Storage is packed so that a registration writes 6 fresh slots and a split 2:
-/// - root: [face 96 | repaid 96 | dueDate 40 | status 8 | fragmentCount 16], [debtor], [invoiceHash];
-/// - fragment: [holder | value 96], [status 8 | financed 8 | parentIndex 16 | locked 96 | paid 96].
-/// The purchase-order hash is recorded in the registration event only.
-contract Receivables is IReceivables, AccessControlDefaultAdminRules, ReentrancyGuardTransient {
+/// @dev Storage is packed so that a registration writes 5 fresh slots and a split 2:
+/// - root: [face 96 | repaid 96 | dueDate 40 | status 8 | fragmentCount 16], [debtor];
+/// - fragment: [holder | value 96], [status 8 | financed 8 | parentIndex 16 | locked 96 | paid 96 | splitsLeft 16];
+/// - invoice dedupe: debtor => invoice hash => root id (an entry pointing at a rejected or cancelled root is free);
+/// - financing: [bank | rateBps | withRecourse | status | fundedAt], and only with recourse [seller | price]
+///   (the seller owes the recourse debt); [recourseOutstanding] once recourse is exercised.
+/// The invoice and purchase-order hashes, and the seller and price of a financing without recourse, are in the
+/// events only (ReceivableRegistered / ReceivableIssued, FragmentDiscounted).
+/// Portfolio operations (confirm N receivables, fund N discounts, repay N roots, claim N fragments) run atomically
+/// in one transaction through OpenZeppelin's `multicall` (a delegatecall to itself per item, keeping msg.sender).
+/// Its operators are the registry's (`isOperator`): one place, under the registry's two-step admin, decides who
+/// may resolve disputes and set the fragment cap, minimum and grace period.
+contract Receivables is IReceivables, ReentrancyGuardTransient, Multicall {
     using SafeERC20 for IERC20;
 
-    /// @notice May resolve disputes and set the fragment cap and grace period.
-    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     /// @notice Most fragments one `distribute` call processes.
     uint256 public constant MAX_BATCH = 100;
     /// @notice Highest discount rate accepted (100 % a year).
     uint16 public constant MAX_RATE_BPS = 10_000;
     /// @notice Cap on fragments per root until the operator changes it.
     uint16 public constant DEFAULT_FRAGMENT_CAP = 100;
+    /// @notice Smallest fragment a split may create until the operator changes it (100.00 in cents).
+    uint96 public constant DEFAULT_MIN_FRAGMENT_VALUE = 100_00;
     /// @notice Grace period until the operator changes it.
     uint40 public constant DEFAULT_GRACE_PERIOD = 30 days;
     uint40 private constant _MAX_GRACE_PERIOD = 365 days;
@@ -42,7 +49,6 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         ReceivableStatus status;
         uint16 fragmentCount;
         address debtor;
-        bytes32 invoiceHash;
     }
 
     struct FragmentData {
@@ -53,12 +59,14 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         uint16 parentIndex;
         uint96 locked; // promised in open offers
         uint96 paid; // repayments paid out to this fragment so far
+        uint16 splitsLeft; // fragments this one may still create: its share of the root's cap (see IReceivables)
     }
 
     struct OfferData {
-        uint64 fragmentId;
+        uint56 fragmentId; // a root id fits 40 bits, so a fragment id fits 56
         address to;
         OfferStatus status;
+        uint32 expiresAt; // 0: never (unix seconds; uint32 lasts until 2106)
         address from;
         uint96 amount;
     }
@@ -84,6 +92,7 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         uint64 offerCount;
         uint16 fragmentCap;
         uint40 gracePeriod;
+        uint96 minFragmentValue;
     }
 
     IParticipantRegistry private immutable _registry;
@@ -97,14 +106,18 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
     mapping(address bank => mapping(address debtor => ExposureData)) private _exposures;
     mapping(address debtor => mapping(bytes32 invoiceHash => uint256 rootId)) private _invoiceRoots;
 
-    constructor(IParticipantRegistry registry_, IERC20 token_, address admin, address operator, uint48 adminDelay)
-        AccessControlDefaultAdminRules(adminDelay, admin)
-    {
+    constructor(IParticipantRegistry registry_, IERC20 token_) {
         _registry = registry_;
         _token = token_;
-        _grantRole(OPERATOR_ROLE, operator);
         _config.fragmentCap = DEFAULT_FRAGMENT_CAP;
         _config.gracePeriod = DEFAULT_GRACE_PERIOD;
+        _config.minFragmentValue = DEFAULT_MIN_FRAGMENT_VALUE;
+    }
+
+    /// @dev The registry's operators are this contract's.
+    modifier onlyOperator() {
+        if (!_registry.isOperator(msg.sender)) revert ReceivableNotOperator(msg.sender);
+        _;
     }
 
     /// @notice The participant registry consulted for every actor.
@@ -180,8 +193,7 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
     /// @inheritdoc IReceivables
     function reject(uint256 rootId, bytes32 reason) external {
         RootData storage r = _debtorRoot(rootId, ReceivableStatus.Registered);
-        r.status = ReceivableStatus.Rejected;
-        delete _invoiceRoots[msg.sender][r.invoiceHash];
+        r.status = ReceivableStatus.Rejected; // frees its invoice hash (see _create)
         emit ReceivableRejected(rootId, msg.sender, reason, ReceivableStatus.Registered, ReceivableStatus.Rejected);
     }
 
@@ -193,15 +205,17 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         if (msg.sender != supplier) revert ReceivableNotHolder(rootId << 16, msg.sender, supplier);
         _registry.requireActive(msg.sender);
         if (r.status != ReceivableStatus.Registered) revert ReceivableStatusInvalid(rootId, r.status);
-        r.status = ReceivableStatus.Cancelled;
-        delete _invoiceRoots[r.debtor][r.invoiceHash];
+        r.status = ReceivableStatus.Cancelled; // frees its invoice hash (see _create)
         emit ReceivableCancelled(rootId, msg.sender, ReceivableStatus.Registered, ReceivableStatus.Cancelled);
     }
 
     // ================================================================== splitting down the tiers
 
     /// @inheritdoc IReceivables
-    function offer(uint256 fragmentId, address to, uint256 amount) external returns (uint256 offerId) {
+    function offer(uint256 fragmentId, address to, uint256 amount, uint64 expiresAt)
+        external
+        returns (uint256 offerId)
+    {
         FragmentData storage f = _holderFragment(fragmentId);
         _registry.requireActive(msg.sender);
         _registry.requireActive(to);
@@ -209,27 +223,35 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         uint256 rootId = fragmentId >> 16;
         RootData storage r = _roots[rootId];
         _requireTransferable(rootId, r);
-        if (r.fragmentCount >= _config.fragmentCap) revert ReceivableFragmentCapReached(rootId, _config.fragmentCap);
         if (f.status != FragmentStatus.Active) revert ReceivableFragmentStatusInvalid(fragmentId, f.status);
+        if (f.splitsLeft == 0) revert ReceivableSplitsExhausted(fragmentId);
         uint256 available = f.value - f.locked;
         if (amount == 0 || amount > available) revert ReceivableOfferAmountInvalid(fragmentId, amount, available);
+        _requireAboveMinimum(fragmentId, f.value, amount, available - amount);
+        if (expiresAt != 0 && (expiresAt <= block.timestamp || expiresAt > type(uint32).max)) {
+            revert ReceivableOfferExpiryInvalid(expiresAt);
+        }
         uint96 locked = f.locked + uint96(amount);
         f.locked = locked;
         offerId = ++_config.offerCount;
         _offers[offerId] = OfferData({
-            fragmentId: uint64(fragmentId),
+            fragmentId: uint56(fragmentId),
             to: to,
             status: OfferStatus.Open,
+            expiresAt: uint32(expiresAt),
             from: msg.sender,
             amount: uint96(amount)
         });
-        emit FragmentOffered(offerId, fragmentId, msg.sender, to, amount, locked, OfferStatus.None, OfferStatus.Open);
+        emit FragmentOffered(
+            offerId, fragmentId, msg.sender, to, amount, locked, expiresAt, OfferStatus.None, OfferStatus.Open
+        );
     }
 
     /// @inheritdoc IReceivables
     function accept(uint256 offerId) external returns (uint256 childId) {
         OfferData storage o = _openOffer(offerId);
         if (msg.sender != o.to) revert ReceivableNotOfferRecipient(offerId, msg.sender, o.to);
+        _requireUnexpired(offerId, o);
         _registry.requireActive(msg.sender);
         address from = o.from;
         _registry.requireActive(from);
@@ -238,13 +260,12 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         RootData storage r = _roots[rootId];
         _requireTransferable(rootId, r);
         uint16 index = r.fragmentCount;
-        uint16 cap = _config.fragmentCap;
-        if (index >= cap) revert ReceivableFragmentCapReached(rootId, cap);
         r.fragmentCount = index + 1;
 
         uint96 amount = o.amount;
         o.status = OfferStatus.Accepted;
         FragmentData storage parent = _fragments[parentId];
+        uint16 childSplits = _spendSplit(parentId, parent, amount);
         uint96 parentValue = parent.value - amount;
         parent.value = parentValue;
         parent.locked -= amount;
@@ -259,6 +280,7 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         child.value = amount;
         child.status = FragmentStatus.Active;
         child.parentIndex = uint16(parentId);
+        child.splitsLeft = childSplits;
         emit FragmentOfferAccepted(
             offerId, parentId, childId, from, msg.sender, amount, parentValue, parentStatus, OfferStatus.Open, OfferStatus.Accepted
         );
@@ -330,11 +352,12 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
     }
 
     /// @inheritdoc IReceivables
-    function discount(uint256 fragmentId, uint16 rateBps, bool withRecourse)
+    function discount(uint256 fragmentId, uint16 rateBps, bool withRecourse, uint256 maxPrice, uint64 deadline)
         external
         nonReentrant
         returns (uint256 price)
     {
+        if (deadline != 0 && block.timestamp > deadline) revert ReceivableDiscountDeadlinePassed(fragmentId, deadline);
         FragmentData storage f = _existingFragment(fragmentId);
         if (f.status != FragmentStatus.Discounting) revert ReceivableFragmentStatusInvalid(fragmentId, f.status);
         FinancingData storage fin = _financings[fragmentId];
@@ -352,16 +375,19 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         _useExposure(msg.sender, debtor, value);
         uint256 daysToMaturity;
         (price, daysToMaturity) = _quote(value, rateBps, r.dueDate);
+        if (price > maxPrice) revert ReceivableDiscountPriceAboveMax(fragmentId, price, maxPrice);
 
         f.holder = msg.sender;
         f.status = FragmentStatus.Financed;
         f.financed = true;
         fin.status = FinancingStatus.Funded;
         fin.fundedAt = uint40(block.timestamp);
-        fin.seller = seller;
-        fin.price = uint96(price);
+        if (withRecourse) {
+            fin.seller = seller; // the recourse debtor; without recourse both are in FragmentDiscounted only
+            fin.price = uint96(price);
+        }
         _token.safeTransferFrom(msg.sender, seller, price);
-        _emitDiscounted(fragmentId, f, fin, debtor, daysToMaturity);
+        _emitDiscounted(fragmentId, seller, debtor, price, daysToMaturity, f, fin);
     }
 
     /// @inheritdoc IReceivables
@@ -498,7 +524,7 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
     }
 
     /// @inheritdoc IReceivables
-    function resolveDispute(uint256 rootId, bool upheld) external onlyRole(OPERATOR_ROLE) {
+    function resolveDispute(uint256 rootId, bool upheld) external onlyOperator {
         RootData storage r = _existingRoot(rootId);
         if (r.status != ReceivableStatus.Disputed) revert ReceivableStatusInvalid(rootId, r.status);
         ReceivableStatus newStatus = upheld ? ReceivableStatus.Confirmed : ReceivableStatus.Voided;
@@ -509,7 +535,7 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
     // ================================================================== configuration
 
     /// @inheritdoc IReceivables
-    function setFragmentCap(uint256 cap) external onlyRole(OPERATOR_ROLE) {
+    function setFragmentCap(uint256 cap) external onlyOperator {
         if (cap == 0 || cap > type(uint16).max) revert ReceivableFragmentCapInvalid(cap);
         uint16 old = _config.fragmentCap;
         _config.fragmentCap = uint16(cap);
@@ -517,7 +543,15 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
     }
 
     /// @inheritdoc IReceivables
-    function setGracePeriod(uint64 gracePeriod_) external onlyRole(OPERATOR_ROLE) {
+    function setMinFragmentValue(uint256 minimum) external onlyOperator {
+        if (minimum > type(uint96).max) revert ReceivableMinFragmentValueInvalid(minimum);
+        uint256 old = _config.minFragmentValue;
+        _config.minFragmentValue = uint96(minimum);
+        emit ReceivableMinFragmentValueSet(msg.sender, old, minimum);
+    }
+
+    /// @inheritdoc IReceivables
+    function setGracePeriod(uint64 gracePeriod_) external onlyOperator {
         if (gracePeriod_ > _MAX_GRACE_PERIOD) revert ReceivableGracePeriodInvalid(gracePeriod_);
         uint64 old = _config.gracePeriod;
         _config.gracePeriod = uint40(gracePeriod_);
@@ -537,7 +571,6 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
             dueDate: r.dueDate,
             status: r.status,
             fragmentCount: r.fragmentCount,
-            invoiceHash: r.invoiceHash,
             overdue: _isOverdue(r)
         });
     }
@@ -563,7 +596,15 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
     function getOffer(uint256 offerId) external view returns (Offer memory) {
         OfferData storage o = _offers[offerId];
         if (o.status == OfferStatus.None) revert ReceivableOfferNotFound(offerId);
-        return Offer({id: offerId, fragmentId: o.fragmentId, from: o.from, to: o.to, amount: o.amount, status: o.status});
+        return Offer({
+            id: offerId,
+            fragmentId: o.fragmentId,
+            from: o.from,
+            to: o.to,
+            amount: o.amount,
+            expiresAt: o.expiresAt,
+            status: o.status
+        });
     }
 
     /// @inheritdoc IReceivables
@@ -601,7 +642,7 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
 
     /// @inheritdoc IReceivables
     function rootOfInvoice(address debtor, bytes32 invoiceHash) external view returns (uint256) {
-        return _invoiceRoots[debtor][invoiceHash];
+        return _liveInvoiceRoot(debtor, invoiceHash);
     }
 
     /// @inheritdoc IReceivables
@@ -612,6 +653,11 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
     /// @inheritdoc IReceivables
     function fragmentCap() external view returns (uint16) {
         return _config.fragmentCap;
+    }
+
+    /// @inheritdoc IReceivables
+    function minFragmentValue() external view returns (uint256) {
+        return _config.minFragmentValue;
     }
 
     /// @inheritdoc IReceivables
@@ -643,7 +689,7 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         if (faceValue == 0 || faceValue > type(uint96).max || dueDate <= block.timestamp || invoiceHash == 0) {
             revert ReceivableTermsInvalid(faceValue, dueDate, invoiceHash);
         }
-        uint256 existing = _invoiceRoots[debtor][invoiceHash];
+        uint256 existing = _liveInvoiceRoot(debtor, invoiceHash);
         if (existing != 0) revert ReceivableAlreadyRegistered(debtor, invoiceHash, existing);
         rootId = ++_config.rootCount;
         _invoiceRoots[debtor][invoiceHash] = rootId;
@@ -653,13 +699,42 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
             dueDate: uint40(dueDate),
             status: status,
             fragmentCount: 1,
-            debtor: debtor,
-            invoiceHash: invoiceHash
+            debtor: debtor
         });
         FragmentData storage f = _fragments[rootId << 16];
         f.holder = holder;
         f.value = uint96(faceValue);
         f.status = FragmentStatus.Active;
+        f.splitsLeft = _config.fragmentCap - 1; // index 0 is this fragment
+    }
+
+    /// @dev The debtor's root for `invoiceHash` unless there is none or it was rejected or cancelled (then 0).
+    function _liveInvoiceRoot(address debtor, bytes32 invoiceHash) private view returns (uint256 rootId) {
+        rootId = _invoiceRoots[debtor][invoiceHash];
+        if (rootId != 0) {
+            ReceivableStatus status = _roots[rootId].status;
+            if (status == ReceivableStatus.Rejected || status == ReceivableStatus.Cancelled) rootId = 0;
+        }
+    }
+
+    /// @dev A split of `amount` from `value` must leave no fragment below the minimum: the offered amount and the
+    /// value left unpromised are each 0 or at least `minFragmentValue`, except that a whole fragment may always be
+    /// passed on as it is.
+    function _requireAboveMinimum(uint256 fragmentId, uint256 value, uint256 amount, uint256 left) private view {
+        if (amount == value) return;
+        uint256 minimum = _config.minFragmentValue;
+        if (amount < minimum) revert ReceivableFragmentBelowMinimum(fragmentId, amount, minimum);
+        if (left != 0 && left < minimum) revert ReceivableFragmentBelowMinimum(fragmentId, left, minimum);
+    }
+
+    /// @dev Spends one of the parent's splits on a child of `amount` and returns the child's share of what is left:
+    /// floor((splitsLeft - 1) * amount / value). The parent keeps the rest, at least one split while it keeps value.
+    function _spendSplit(uint256 parentId, FragmentData storage parent, uint96 amount) private returns (uint16) {
+        uint256 left = parent.splitsLeft;
+        if (left == 0) revert ReceivableSplitsExhausted(parentId);
+        uint256 share = (left - 1) * amount / parent.value;
+        parent.splitsLeft = uint16(left - 1 - share);
+        return uint16(share);
     }
 
     /// @dev Pays a fragment what it is owed: floor(value * repaid / face) - paid (see {IReceivables}).
@@ -679,26 +754,35 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         FragmentStatus status = totalPaid == value ? FragmentStatus.Paid : old;
         f.paid = totalPaid;
         if (status != old) f.status = status;
-        if (f.financed) _exposures[holder][r.debtor].used -= uint128(amount);
+        bool financed = f.financed;
+        if (financed) _exposures[holder][r.debtor].used -= uint128(amount);
         _token.safeTransfer(holder, amount);
-        emit FragmentPaid(fragmentId, holder, amount, totalPaid, old, status);
+        if (financed && totalPaid == value) {
+            FinancingData storage fin = _financings[fragmentId];
+            FinancingStatus finOld = fin.status;
+            fin.status = FinancingStatus.Repaid;
+            emit FinancingRepaid(fragmentId, holder, totalPaid, finOld, FinancingStatus.Repaid);
+        }
+        emit FragmentPaid(fragmentId, holder, amount, totalPaid, old, status); // last: the payout's own event
     }
 
-    /// @dev Separate frame for the event's eleven fields (no viaIR); values are re-read from warm storage.
+    /// @dev Separate frame for the event's eleven fields (no viaIR); terms are re-read from warm storage.
     function _emitDiscounted(
         uint256 fragmentId,
-        FragmentData storage f,
-        FinancingData storage fin,
+        address seller,
         address debtor,
-        uint256 daysToMaturity
+        uint256 price,
+        uint256 daysToMaturity,
+        FragmentData storage f,
+        FinancingData storage fin
     ) private {
         emit FragmentDiscounted(
             fragmentId,
-            fin.seller,
-            f.holder,
+            seller,
+            msg.sender,
             debtor,
             f.value,
-            fin.price,
+            price,
             fin.rateBps,
             daysToMaturity,
             fin.withRecourse,
@@ -775,6 +859,11 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         if (o.status != OfferStatus.Open) revert ReceivableOfferNotOpen(offerId, o.status);
     }
 
+    function _requireUnexpired(uint256 offerId, OfferData storage o) private view {
+        uint32 expiresAt = o.expiresAt;
+        if (expiresAt != 0 && block.timestamp >= expiresAt) revert ReceivableOfferExpired(offerId, expiresAt);
+    }
+
     function _closeOffer(uint256 offerId, OfferData storage o, OfferStatus newStatus) private {
         o.status = newStatus;
         uint256 fragmentId = o.fragmentId;
@@ -800,5 +889,6 @@ contract Receivables is IReceivables, AccessControlDefaultAdminRules, Reentrancy
         v.claimable = _entitled(f.value, r) - f.paid;
         v.status = f.status;
         v.financed = f.financed;
+        v.splitsLeft = f.splitsLeft;
     }
 }

@@ -43,5 +43,6 @@ enum FinancingStatus {
     Declined, // the bank declined
     Funded, // the bank paid the price and holds the fragment
     Recoursed, // the bank exercised recourse: the seller owes it `recourseOutstanding`
-    RecourseSettled // the seller repaid the recourse debt in full
+    RecourseSettled, // the seller repaid the recourse debt in full
+    Repaid // closed: the funded fragment was paid out in full to the bank
 }

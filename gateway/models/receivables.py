@@ -71,6 +71,7 @@ class Offer(SQLModel, table=True):
     recipient: str = Field(max_length=42, index=True)
     debtor: str = Field(max_length=42, index=True)
     amount_units: int = big()
+    expires_at: int | None = big(default=None, nullable=True)
     status: int
     created_at: int = big()
     closed_at: int | None = big(default=None, nullable=True)
@@ -192,6 +193,7 @@ class OfferPublic(SQLModel):
     debtor: str
     amount: str
     amount_units: int
+    expires_at: int | None
     status: str
     created_at: int
     closed_at: int | None

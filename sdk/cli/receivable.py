@@ -5,14 +5,19 @@ Fragments are given as their numeric id or as ROOT.INDEX (e.g. `3.0` is the orig
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from sdk import Party
 from sdk._events import ContractEvent
+from sdk.batch import BatchItemFailed
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -31,7 +36,7 @@ from sdk.cli.common import (
     parse_address,
     parse_amount,
 )
-from sdk.receivables import Fragment, LineageNode, Receivable, fragment_id, split_fragment_id
+from sdk.receivables import Fragment, LineageNode, Receivable, ReceivablesBatch, fragment_id, split_fragment_id
 
 app = typer.Typer(
     help="Receivables: register and confirm, split down the tiers, discount at banks, repay, default, recourse.",
@@ -121,7 +126,7 @@ def _show(as_json: bool, event: ContractEvent) -> None:
 def _receivable(rec: Receivable) -> dict[str, Any]:
     return _record({"root_id": rec.id, "debtor": rec.debtor, "face_value": rec.face_value, "repaid": rec.repaid,
                     "outstanding": rec.outstanding, "due_date": rec.due_date, "status": rec.status,
-                    "overdue": rec.overdue, "fragments": rec.fragment_count, "invoice_hash": rec.invoice_hash})
+                    "overdue": rec.overdue, "fragments": rec.fragment_count})
 
 
 def _fragment(f: Fragment, depth: int = 0) -> dict[str, Any]:
@@ -148,6 +153,141 @@ PoOpt = Annotated[str | None, typer.Option("--po", help="Purchase-order document
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Short reason code (≤ 32 bytes).")]
 OfferArg = Annotated[int, typer.Argument(min=1, help="offer id")]
 RateOpt = Annotated[int, typer.Option("--rate", min=0, max=10_000, help="Annual discount rate in basis points.")]
+OptRootArg = Annotated[int | None, typer.Argument(min=1, show_default=False,
+                                                  help="receivable (root) id (or give --from-csv)")]
+OptFragmentArg = Annotated[int | None, typer.Argument(parser=parse_fragment, metavar="[FRAGMENT]", show_default=False,
+                                                      help="fragment id, or ROOT.INDEX (or give --from-csv)")]
+OptAmountArg = Annotated[int | None, typer.Argument(parser=parse_amount, metavar="[AMOUNT]", show_default=False,
+                                                    help="amount with up to two decimals (or give --from-csv)")]
+FromCsvOpt = Annotated[Path | None, typer.Option(
+    "--from-csv", exists=True, dir_okay=False, readable=True, show_default=False,
+    help="Do it for every row of this CSV file (header row required), atomically, in one transaction per "
+         "--batch-size rows.")]
+BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, max=200,
+                                           help="Rows per transaction with --from-csv.")]
+
+
+# ----------------------------------------------------------------------------------------------- csv batches
+@dataclass(frozen=True)
+class _CsvSpec:
+    """One verb's CSV format: required and optional columns, each with its parser, and how a row is queued."""
+
+    verb: str
+    required: dict[str, Callable[[str], Any]]
+    optional: dict[str, Callable[[str], Any]]
+    queue: Callable[[ReceivablesBatch, dict[str, Any]], int]
+    columns: list[str]
+
+
+def _root_id(value: str) -> int:
+    number = int(value, 0)
+    if number < 1:
+        raise ValueError(f"{value!r} is not a receivable id")
+    return number
+
+
+def _flag(value: str) -> bool:
+    text = value.strip().lower()
+    if text in {"1", "true", "yes", "y"}:
+        return True
+    if text in {"0", "false", "no", "n"}:
+        return False
+    raise ValueError(f"{value!r} is not true/false")
+
+
+_CSV: dict[str, _CsvSpec] = {
+    "confirm": _CsvSpec("confirm", {"root": _root_id}, {}, lambda b, r: b.confirm(r["root"]),
+                        ["row", "root_id", "face_value", "new_status"]),
+    "discount": _CsvSpec(
+        "discount", {"fragment": parse_fragment},
+        {"rate": int, "recourse": _flag, "max_price": parse_amount, "deadline": int},
+        lambda b, r: b.discount(r["fragment"], r.get("rate"), r.get("recourse"), max_price=r.get("max_price"),
+                                deadline=r.get("deadline")),
+        ["row", "fragment_id", "seller", "price", "days_to_maturity"]),
+    "repay": _CsvSpec("repay", {"root": _root_id, "amount": parse_amount}, {},
+                      lambda b, r: b.repay(r["root"], r["amount"]),
+                      ["row", "root_id", "amount", "outstanding", "new_status"]),
+    "claim": _CsvSpec("claim", {"fragment": parse_fragment}, {}, lambda b, r: b.claim(r["fragment"]),
+                      ["row", "fragment_id", "holder", "amount", "new_status"]),
+}
+
+
+def _read_csv(path: Path, spec: _CsvSpec) -> list[dict[str, Any]]:
+    """Every row parsed, or one error listing every bad row (nothing is sent then). Rows are numbered from 1,
+    the header not counted."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip() for h in reader.fieldnames or []]
+        missing = [c for c in spec.required if c not in header]
+        unknown = [c for c in header if c not in spec.required and c not in spec.optional]
+        if missing or unknown:
+            raise fail(f"{path.name}: `{spec.verb}` needs the column(s) {', '.join(spec.required)}"
+                       + (f" (optional: {', '.join(spec.optional)})" if spec.optional else "")
+                       + (f"; missing {', '.join(missing)}" if missing else "")
+                       + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+        rows: list[dict[str, Any]] = []
+        errors: list[str] = []
+        for number, raw in enumerate(reader, start=1):
+            cells = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+            parsed: dict[str, Any] = {}
+            for column, parser in {**spec.required, **spec.optional}.items():
+                text = cells.get(column, "")
+                if text == "":
+                    if column in spec.required:
+                        errors.append(f"row {number}: {column} is empty")
+                    continue
+                try:
+                    parsed[column] = parser(text)
+                except Exception as exc:  # typer.BadParameter, ValueError: reported with the row
+                    errors.append(f"row {number}: {column} {text!r}: {getattr(exc, 'message', None) or exc}")
+            rows.append(parsed)
+    if errors:
+        raise fail(f"{path.name}: nothing sent; " + "; ".join(errors))
+    if not rows:
+        raise fail(f"{path.name}: no rows")
+    return rows
+
+
+def _run_csv(party: Party, path: Path, spec: _CsvSpec, batch_size: int, as_json: bool) -> None:
+    """Queue every row, dry-run every batch (a failure names its row and nothing is sent), then send them."""
+    rows = _read_csv(path, spec)
+    batches: list[tuple[int, ReceivablesBatch]] = []
+    for start in range(0, len(rows), batch_size):
+        batch = party.receivables.batch()
+        for number, row in enumerate(rows[start:start + batch_size], start=start + 1):
+            try:
+                spec.queue(batch, row)
+            except Exception as exc:
+                raise fail(f"{path.name}: row {number}: {exc}; nothing sent") from exc
+        batches.append((start, batch))
+    for start, batch in batches:
+        batch.prepare()  # the token allowance repayments and prices need, so the dry run can pay
+        failure = batch.dry_run()
+        if failure is not None:
+            _name_row(failure, path, start, sent=0)
+            raise failure
+    results: list[dict[str, Any]] = []
+    for sent, (start, batch) in enumerate(batches):
+        try:
+            result = batch.send()
+        except BatchItemFailed as failure:
+            _name_row(failure, path, start, sent)
+            raise
+        for item in result.items:
+            results.append({"row": start + item.index + 1, **_event(item.event), "tx_hash": result.tx.tx_hash})
+    Output(as_json).rows(results, spec.columns, title=f"{spec.verb}: {len(results)} rows from {path.name}",
+                         key="results")
+
+
+def _name_row(failure: BatchItemFailed, path: Path, start: int, sent: int) -> None:
+    row = f"row {start + failure.index + 1}" if failure.index is not None else "a row (undetermined)"
+    done = f"{sent} earlier batch(es) sent" if sent else "nothing sent"
+    failure.function = f"{path.name} {row} ({done})"
+
+
+def _single_or_csv(value: Any, from_csv: Path | None, what: str) -> None:
+    if (value is None) == (from_csv is None):
+        raise fail(f"give either {what} or --from-csv FILE, not {'both' if from_csv else 'neither'}")
 
 
 # ----------------------------------------------------------------------------------------------- registration
@@ -180,12 +320,19 @@ def issue(
 
 @app.command()
 def confirm(
-    root: RootArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    root: OptRootArg = None, from_csv: FromCsvOpt = None, batch_size: BatchSizeOpt = 100,
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
     keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
-    """Debtor: confirm receivable ROOT, making it bankable."""
-    _show(as_json, open_party(rpc, deployment, keystore, key_env, dev_account, password_env).receivables.confirm(root))
+    """Debtor: confirm receivable ROOT, making it bankable (or every `root` of --from-csv)."""
+    _single_or_csv(root, from_csv, "ROOT")
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    if from_csv is not None:
+        _run_csv(party, from_csv, _CSV["confirm"], batch_size, as_json)
+        return
+    assert root is not None
+    _show(as_json, party.receivables.confirm(root))
 
 
 @app.command()
@@ -293,13 +440,26 @@ def decline_discount(
 
 @app.command()
 def discount(
-    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    fragment: OptFragmentArg = None,
+    max_price: Annotated[int | None, typer.Option(
+        "--max-price", parser=parse_amount, metavar="AMOUNT", show_default=False,
+        help="Most you pay; default: the price at the deadline (the highest it can reach by then).")] = None,
+    from_csv: FromCsvOpt = None, batch_size: BatchSizeOpt = 100,
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
     keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
-    """Bank: fund the discount request on FRAGMENT; pays the price to the holder and takes the fragment."""
+    """Bank: fund the discount request on FRAGMENT; pays the price to the holder and takes the fragment.
+
+    With --from-csv: columns fragment (required), rate, recourse, max_price, deadline (optional; defaults are the
+    request's terms, the price at the deadline, and 15 minutes from now)."""
+    _single_or_csv(fragment, from_csv, "FRAGMENT")
     party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
-    _show(as_json, party.receivables.discount(fragment))
+    if from_csv is not None:
+        _run_csv(party, from_csv, _CSV["discount"], batch_size, as_json)
+        return
+    assert fragment is not None
+    _show(as_json, party.receivables.discount(fragment, max_price=max_price))
 
 
 @app.command()
@@ -338,23 +498,38 @@ def exposure(
 # ----------------------------------------------------------------------------------------------- repayment
 @app.command()
 def repay(
-    root: RootArg, amount: AmountArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    root: OptRootArg = None, amount: OptAmountArg = None, from_csv: FromCsvOpt = None,
+    batch_size: BatchSizeOpt = 100, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
     keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
-    """Debtor: pay AMOUNT into the contract for receivable ROOT (approves the contract first)."""
+    """Debtor: pay AMOUNT into the contract for receivable ROOT (approves the contract first).
+
+    With --from-csv: columns root and amount."""
+    _single_or_csv(root, from_csv, "ROOT AMOUNT")
     party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    if from_csv is not None:
+        _run_csv(party, from_csv, _CSV["repay"], batch_size, as_json)
+        return
+    if root is None or amount is None:
+        raise fail("give ROOT and AMOUNT")
     _show(as_json, party.receivables.repay(root, amount))
 
 
 @app.command()
 def claim(
-    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    fragment: OptFragmentArg = None, from_csv: FromCsvOpt = None, batch_size: BatchSizeOpt = 100,
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
     keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
-    """Anyone: pay FRAGMENT's claimable share to its holder."""
+    """Anyone: pay FRAGMENT's claimable share to its holder (or every `fragment` of --from-csv)."""
+    _single_or_csv(fragment, from_csv, "FRAGMENT")
     party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    if from_csv is not None:
+        _run_csv(party, from_csv, _CSV["claim"], batch_size, as_json)
+        return
+    assert fragment is not None
     _show(as_json, party.receivables.claim(fragment))
 
 

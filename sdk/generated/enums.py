@@ -13,6 +13,7 @@ class FinancingStatus(IntEnum):
     FUNDED = 4
     RECOURSED = 5
     RECOURSE_SETTLED = 6
+    REPAID = 7
 
 
 class FragmentStatus(IntEnum):

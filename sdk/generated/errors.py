@@ -105,6 +105,23 @@ class AccessControlUnauthorizedAccount(ContractError):
         return cls(to_checksum_address(values[0]), values[1])
 
 
+class AddressEmptyCode(ContractError):
+    """AddressEmptyCode"""
+
+    SIGNATURE: ClassVar[str] = "AddressEmptyCode(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9996b315")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("target",)
+    target: str
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target=target)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AddressEmptyCode":
+        return cls(to_checksum_address(values[0]))
+
+
 class ERC20InsufficientAllowance(ContractError):
     """ERC20InsufficientAllowance"""
 
@@ -348,6 +365,22 @@ class ERC721NonexistentToken(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ERC721NonexistentToken":
         return cls(values[0])
+
+
+class FailedCall(ContractError):
+    """FailedCall"""
+
+    SIGNATURE: ClassVar[str] = "FailedCall()"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("d6bda275")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FailedCall":
+        return cls()
 
 
 class LedgerContractUnchanged(ContractError):
@@ -1546,6 +1579,43 @@ class ReceivableBatchInvalid(ContractError):
         return cls(values[0], values[1])
 
 
+class ReceivableDiscountDeadlinePassed(ContractError):
+    """The bank's funding transaction arrived after its own deadline."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableDiscountDeadlinePassed(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("88c05538")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "deadline")
+    fragment_id: int
+    deadline: int
+
+    def __init__(self, fragment_id: int, deadline: int) -> None:
+        super().__init__(fragment_id=fragment_id, deadline=deadline)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDiscountDeadlinePassed":
+        return cls(values[0], values[1])
+
+
+class ReceivableDiscountPriceAboveMax(ContractError):
+    """The price computed at this block is above the most the bank said it would pay."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableDiscountPriceAboveMax(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("005e5633")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "price", "max_price")
+    fragment_id: int
+    price: int
+    max_price: int
+
+    def __init__(self, fragment_id: int, price: int, max_price: int) -> None:
+        super().__init__(fragment_id=fragment_id, price=price, max_price=max_price)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableDiscountPriceAboveMax":
+        return cls(values[0], values[1], values[2])
+
+
 class ReceivableDiscountRateInvalid(ContractError):
     """The rate is above 10,000 bps, or it would discount the whole value over `daysToMaturity` days."""
 
@@ -1620,6 +1690,25 @@ class ReceivableExposureLimitInvalid(ContractError):
         return cls(values[0])
 
 
+class ReceivableFragmentBelowMinimum(ContractError):
+    """A split would create a fragment of `value` below the operator's minimum `minimum`."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableFragmentBelowMinimum(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("77b78734")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "value", "minimum")
+    fragment_id: int
+    value: int
+    minimum: int
+
+    def __init__(self, fragment_id: int, value: int, minimum: int) -> None:
+        super().__init__(fragment_id=fragment_id, value=value, minimum=minimum)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentBelowMinimum":
+        return cls(values[0], values[1], values[2])
+
+
 class ReceivableFragmentCapInvalid(ContractError):
     """The fragment cap must be between 1 and 65,535."""
 
@@ -1635,24 +1724,6 @@ class ReceivableFragmentCapInvalid(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapInvalid":
         return cls(values[0])
-
-
-class ReceivableFragmentCapReached(ContractError):
-    """The root already has `cap` fragments."""
-
-    SIGNATURE: ClassVar[str] = "ReceivableFragmentCapReached(uint256,uint16)"
-    SELECTOR: ClassVar[bytes] = bytes.fromhex("d5a64e5e")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint16")
-    FIELDS: ClassVar[tuple[str, ...]] = ("root_id", "cap")
-    root_id: int
-    cap: int
-
-    def __init__(self, root_id: int, cap: int) -> None:
-        super().__init__(root_id=root_id, cap=cap)
-
-    @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableFragmentCapReached":
-        return cls(values[0], values[1])
 
 
 class ReceivableFragmentLocked(ContractError):
@@ -1741,6 +1812,23 @@ class ReceivableMatured(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableMatured":
         return cls(values[0], values[1])
+
+
+class ReceivableMinFragmentValueInvalid(ContractError):
+    """The minimum fragment value does not fit in 96 bits."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableMinFragmentValueInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("aaed0a05")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("minimum",)
+    minimum: int
+
+    def __init__(self, minimum: int) -> None:
+        super().__init__(minimum=minimum)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableMinFragmentValueInvalid":
+        return cls(values[0])
 
 
 class ReceivableNotDebtor(ContractError):
@@ -1873,6 +1961,23 @@ class ReceivableNotOfferSender(ContractError):
         return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
 
 
+class ReceivableNotOperator(ContractError):
+    """Only an operator of the participant registry may do this."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableNotOperator(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ac8d2c4a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableNotOperator":
+        return cls(to_checksum_address(values[0]))
+
+
 class ReceivableNotRecourseDebtor(ContractError):
     """Only the seller of the fragment owes its recourse debt."""
 
@@ -1926,6 +2031,41 @@ class ReceivableOfferAmountInvalid(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferAmountInvalid":
         return cls(values[0], values[1], values[2])
+
+
+class ReceivableOfferExpired(ContractError):
+    """The offer expired at `expiresAt`: it can no longer be accepted (the sender may withdraw it)."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferExpired(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5cffa11c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "expires_at")
+    offer_id: int
+    expires_at: int
+
+    def __init__(self, offer_id: int, expires_at: int) -> None:
+        super().__init__(offer_id=offer_id, expires_at=expires_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferExpired":
+        return cls(values[0], values[1])
+
+
+class ReceivableOfferExpiryInvalid(ContractError):
+    """An offer's expiry must be 0 (never) or a future time before 2106 (it is stored in 32 bits)."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableOfferExpiryInvalid(uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4fb48aa9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("expires_at",)
+    expires_at: int
+
+    def __init__(self, expires_at: int) -> None:
+        super().__init__(expires_at=expires_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableOfferExpiryInvalid":
+        return cls(values[0])
 
 
 class ReceivableOfferNotFound(ContractError):
@@ -2070,6 +2210,23 @@ class ReceivableSelfDealing(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableSelfDealing":
         return cls(to_checksum_address(values[0]))
+
+
+class ReceivableSplitsExhausted(ContractError):
+    """The fragment has used its share of the root's fragment cap: it may no longer be split."""
+
+    SIGNATURE: ClassVar[str] = "ReceivableSplitsExhausted(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("0ff5e078")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id",)
+    fragment_id: int
+
+    def __init__(self, fragment_id: int) -> None:
+        super().__init__(fragment_id=fragment_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableSplitsExhausted":
+        return cls(values[0])
 
 
 class ReceivableStatusInvalid(ContractError):
@@ -2238,6 +2395,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     AccessControlEnforcedDefaultAdminRules,
     AccessControlInvalidDefaultAdmin,
     AccessControlUnauthorizedAccount,
+    AddressEmptyCode,
     ERC20InsufficientAllowance,
     ERC20InsufficientBalance,
     ERC20InvalidApprover,
@@ -2252,6 +2410,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ERC721InvalidReceiver,
     ERC721InvalidSender,
     ERC721NonexistentToken,
+    FailedCall,
     LedgerContractUnchanged,
     LoanAmountInvalid,
     LoanCollateralFull,
@@ -2316,17 +2475,20 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceiptWrongWarehouse,
     ReceivableAlreadyRegistered,
     ReceivableBatchInvalid,
+    ReceivableDiscountDeadlinePassed,
+    ReceivableDiscountPriceAboveMax,
     ReceivableDiscountRateInvalid,
     ReceivableDiscountTermsMismatch,
     ReceivableExposureLimitExceeded,
     ReceivableExposureLimitInvalid,
+    ReceivableFragmentBelowMinimum,
     ReceivableFragmentCapInvalid,
-    ReceivableFragmentCapReached,
     ReceivableFragmentLocked,
     ReceivableFragmentNotFound,
     ReceivableFragmentStatusInvalid,
     ReceivableGracePeriodInvalid,
     ReceivableMatured,
+    ReceivableMinFragmentValueInvalid,
     ReceivableNotDebtor,
     ReceivableNotDefaultable,
     ReceivableNotDiscountBank,
@@ -2334,9 +2496,12 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceivableNotHolder,
     ReceivableNotOfferRecipient,
     ReceivableNotOfferSender,
+    ReceivableNotOperator,
     ReceivableNotRecourseDebtor,
     ReceivableNothingToClaim,
     ReceivableOfferAmountInvalid,
+    ReceivableOfferExpired,
+    ReceivableOfferExpiryInvalid,
     ReceivableOfferNotFound,
     ReceivableOfferNotOpen,
     ReceivableRecipientInvalid,
@@ -2345,6 +2510,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceivableRepaymentInvalid,
     ReceivableRepaymentStarted,
     ReceivableSelfDealing,
+    ReceivableSplitsExhausted,
     ReceivableStatusInvalid,
     ReceivableTermsInvalid,
     ReentrancyGuardReentrantCall,

@@ -298,6 +298,27 @@ class DiscountRequested(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class FinancingRepaid(ContractEvent):
+    """A financed fragment was paid out in full to its bank: the financing is closed."""
+
+    NAME: ClassVar[str] = "FinancingRepaid"
+    SIGNATURE: ClassVar[str] = "FinancingRepaid(uint256,address,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("58ab47989fe0bd139340e8815b701886de442b20628402f42050dffa1fdb39b5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "bank", "total_paid", "old_status", "new_status")
+    fragment_id: int
+    bank: str
+    total_paid: int
+    old_status: FinancingStatus
+    new_status: FinancingStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FinancingRepaid":
+        return cls(values[0], to_checksum_address(values[1]), values[2], FinancingStatus(values[3]), FinancingStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
 class FragmentDefaulted(ContractEvent):
     """A holder declared a fragment defaulted after the due date and grace period."""
 
@@ -423,23 +444,24 @@ class FragmentOffered(ContractEvent):
     """A holder offered part or all of a fragment's value; that value is locked until the offer closes."""
 
     NAME: ClassVar[str] = "FragmentOffered"
-    SIGNATURE: ClassVar[str] = "FragmentOffered(uint256,uint256,address,address,uint256,uint256,uint8,uint8)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("67dbe2cae6e016a959408a589a6a45efef6a47f3452598beba1ac99faeca88b7")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "address", "uint256", "uint256", "uint8", "uint8")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "fragment_id", "from_", "to", "amount", "locked", "old_status", "new_status")
+    SIGNATURE: ClassVar[str] = "FragmentOffered(uint256,uint256,address,address,uint256,uint256,uint64,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("f8afb8665fd37a7d3dce7ab7ee406e93b5da57a91481352406627f8799727008")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "address", "uint256", "uint256", "uint64", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("offer_id", "fragment_id", "from_", "to", "amount", "locked", "expires_at", "old_status", "new_status")
     offer_id: int
     fragment_id: int
     from_: str
     to: str
     amount: int
     locked: int
+    expires_at: int
     old_status: OfferStatus
     new_status: OfferStatus
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "FragmentOffered":
-        return cls(values[0], values[1], to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], OfferStatus(values[6]), OfferStatus(values[7]))
+        return cls(values[0], values[1], to_checksum_address(values[2]), to_checksum_address(values[3]), values[4], values[5], values[6], OfferStatus(values[7]), OfferStatus(values[8]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1491,6 +1513,25 @@ class ReceivableIssued(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ReceivableMinFragmentValueSet(ContractEvent):
+    """The operator changed the minimum fragment value a split may create."""
+
+    NAME: ClassVar[str] = "ReceivableMinFragmentValueSet"
+    SIGNATURE: ClassVar[str] = "ReceivableMinFragmentValueSet(address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("61063acdf9968a7eb63489a6861adffd80ac1983bb4bf18be544ddfa19c89d8e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("operator", "old_minimum", "new_minimum")
+    operator: str
+    old_minimum: int
+    new_minimum: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceivableMinFragmentValueSet":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
 class ReceivableRegistered(ContractEvent):
     """A supplier registered a receivable; it awaits the debtor's confirmation."""
 
@@ -1737,6 +1778,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     DiscountDeclined,
     DiscountRequestWithdrawn,
     DiscountRequested,
+    FinancingRepaid,
     FragmentDefaulted,
     FragmentDiscounted,
     FragmentOfferAccepted,
@@ -1789,6 +1831,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     ReceivableFragmentCapSet,
     ReceivableGracePeriodSet,
     ReceivableIssued,
+    ReceivableMinFragmentValueSet,
     ReceivableRegistered,
     ReceivableRejected,
     ReceivableRepaid,

@@ -151,7 +151,7 @@ def test_participant_and_token_workflow_on_a_node(runner: CliRunner, own_anvil: 
     # the bank mints only within the allowance the operator sets
     out = scf(runner, "token", "mint", supplier.address, "1250.50", *rpc, "--key-env", "BANK_KEY", env=env,
               code=EXIT_REVERT)
-    assert "SettlementMintAllowanceExceeded" in out and "requested=125050" in out and "available=0" in out
+    assert "SettlementMintAllowanceExceeded" in out and "requested=1,250.50" in out and "available=0" in out
     allowance = scf_json(runner, "token", "mint-allowance", bank.address, "2000.00", *rpc, *op)
     assert allowance["old_allowance"]["units"] == 0 and allowance["allowance"]["units"] == 200000
     minted = scf_json(runner, "token", "mint", supplier.address, "1250.50", "--ref", "dep-1", *rpc,

@@ -6,7 +6,6 @@ import pytest
 
 from sdk import Ledger, Role
 from sdk.errors import (
-    AccessControlUnauthorizedAccount,
     ERC20InsufficientAllowance,
     ParticipantIsSuspended,
     ParticipantMissingRole,
@@ -18,7 +17,6 @@ from sdk.errors import (
     ReceivableExposureLimitExceeded,
     ReceivableExposureLimitInvalid,
     ReceivableFragmentCapInvalid,
-    ReceivableFragmentCapReached,
     ReceivableFragmentLocked,
     ReceivableFragmentNotFound,
     ReceivableFragmentStatusInvalid,
@@ -32,6 +30,7 @@ from sdk.errors import (
     ReceivableNotHolder,
     ReceivableNotOfferRecipient,
     ReceivableNotOfferSender,
+    ReceivableNotOperator,
     ReceivableNotRecourseDebtor,
     ReceivableOfferAmountInvalid,
     ReceivableOfferNotFound,
@@ -42,6 +41,7 @@ from sdk.errors import (
     ReceivableRepaymentInvalid,
     ReceivableRepaymentStarted,
     ReceivableSelfDealing,
+    ReceivableSplitsExhausted,
     ReceivableStatusInvalid,
     ReceivableTermsInvalid,
     SettlementTransferRestricted,
@@ -59,8 +59,6 @@ from tests.conftest import YEAR, Cast
 from tests.conftest import test_key as key_for
 from tests.contracts.receivables_support import DAY, FACE, fund, invoice, new_root, reverts, split
 
-OPERATOR_ROLE_NAME = "OPERATOR_ROLE"
-
 
 def _grace(ledger: Ledger) -> int:
     return ledger.receivables.grace_period()
@@ -77,7 +75,8 @@ def test_register_records_terms_and_awaits_confirmation(ledger: Ledger, cast: Ca
     assert (ev.old_status, ev.new_status) == (ReceivableStatus.NONE, ReceivableStatus.REGISTERED)
     rec = ledger.receivables.get_receivable(ev.root_id)
     assert rec.status == ReceivableStatus.REGISTERED and rec.face_value == 123_456_78 and rec.fragment_count == 1
-    assert rec.invoice_hash == document_hash("INV-001") and not rec.overdue
+    assert not rec.overdue
+    assert ledger.receivables.root_of_invoice(cast.core.address, "INV-001") == ev.root_id
     frag = ledger.receivables.get_fragment(ev.fragment_id)
     assert frag.holder == cast.supplier1.address and frag.value == 123_456_78 and frag.parent_id is None
     assert ledger.receivables.root_of_invoice(cast.core.address, "INV-001") == ev.root_id
@@ -291,7 +290,7 @@ def test_offer_reverts_for_bad_sender_recipient_or_amount(ledger: Ledger, cast: 
 
 def test_accept_reverts_when_sender_suspended_or_root_disputed(ledger: Ledger, cast: Cast) -> None:
     root, frag = new_root(cast)
-    o1 = cast.supplier1.receivables.offer(frag, cast.supplier2.address, 10_00).offer_id
+    o1 = cast.supplier1.receivables.offer(frag, cast.supplier2.address, 100_00).offer_id
     with reverts(ReceivableNotOfferRecipient, offer_id=o1, caller=cast.supplier3.address):
         cast.supplier3.receivables.accept(o1)
     cast.operator.registry.suspend(cast.supplier1.address, "AML")
@@ -302,37 +301,40 @@ def test_accept_reverts_when_sender_suspended_or_root_disputed(ledger: Ledger, c
     with reverts(ReceivableStatusInvalid, root_id=root, status=ReceivableStatus.DISPUTED):
         cast.supplier2.receivables.accept(o1)
     cast.operator.receivables.resolve_dispute(root, upheld=True)
-    assert cast.supplier2.receivables.accept(o1).amount == 10_00
+    assert cast.supplier2.receivables.accept(o1).amount == 100_00
 
 
 def test_fragment_cap_limits_splits_per_root(ledger: Ledger, cast: Cast) -> None:
     cap_set = cast.operator.receivables.set_fragment_cap(3)
     assert (cap_set.old_cap, cap_set.new_cap) == (100, 3)
-    root, frag = new_root(cast)
-    split(cast.supplier1, frag, cast.supplier2, 1_00)
-    o = cast.supplier1.receivables.offer(frag, cast.supplier3.address, 1_00).offer_id
-    o_late = cast.supplier1.receivables.offer(frag, cast.distributor.address, 1_00).offer_id
+    root, frag = new_root(cast)  # created under cap 3: its original fragment may create 2 more
+    assert ledger.receivables.get_fragment(frag).splits_left == 2
+    child = split(cast.supplier1, frag, cast.supplier2, 100_00)
+    assert ledger.receivables.get_fragment(child).splits_left == 0  # 1% of the value: no share of the one left
+    o = cast.supplier1.receivables.offer(frag, cast.supplier3.address, 100_00).offer_id
+    o_late = cast.supplier1.receivables.offer(frag, cast.distributor.address, 100_00).offer_id
     cast.supplier3.receivables.accept(o)  # third fragment: the cap
-    with reverts(ReceivableFragmentCapReached, root_id=root, cap=3):
+    assert ledger.receivables.get_receivable(root).fragment_count == 3
+    with reverts(ReceivableSplitsExhausted, fragment_id=frag):
         cast.distributor.receivables.accept(o_late)
-    with reverts(ReceivableFragmentCapReached, root_id=root, cap=3):
-        cast.supplier1.receivables.offer(frag, cast.distributor.address, 1_00)
+    with reverts(ReceivableSplitsExhausted, fragment_id=frag):
+        cast.supplier1.receivables.offer(frag, cast.distributor.address, 100_00)
     for bad in (0, 65_536):
         with reverts(ReceivableFragmentCapInvalid, cap=bad):
             cast.operator.receivables.set_fragment_cap(bad)
-    with reverts(AccessControlUnauthorizedAccount, account=cast.core.address):
+    with reverts(ReceivableNotOperator, account=cast.core.address):
         cast.core.receivables.set_fragment_cap(10)
 
 
 def test_offers_and_discounts_stop_at_maturity(ledger: Ledger, cast: Cast) -> None:
     root, frag = new_root(cast, days=10)
-    o = cast.supplier1.receivables.offer(frag, cast.supplier2.address, 1_00).offer_id
+    o = cast.supplier1.receivables.offer(frag, cast.supplier2.address, 100_00).offer_id
     due = ledger.receivables.get_receivable(root).due_date
     ledger.chain.travel_to(due)
     with reverts(ReceivableMatured, root_id=root, due_date=due):
         cast.supplier2.receivables.accept(o)
     with reverts(ReceivableMatured, root_id=root, due_date=due):
-        cast.supplier1.receivables.offer(frag, cast.supplier2.address, 1_00)
+        cast.supplier1.receivables.offer(frag, cast.supplier2.address, 100_00)
 
 
 # ================================================================================================ discounting
@@ -384,15 +386,15 @@ def test_discount_request_guards(ledger: Ledger, cast: Cast) -> None:
         cast.supplier1.receivables.request_discount(frag, cast.supplier2.address, 500, with_recourse=False)
     with reverts(ReceivableDiscountRateInvalid, rate_bps=10_001, days_to_maturity=90):
         cast.supplier1.receivables.request_discount(frag, cast.bank1.address, 10_001, with_recourse=False)
-    o = cast.supplier1.receivables.offer(frag, cast.supplier2.address, 1_00).offer_id
-    with reverts(ReceivableFragmentLocked, fragment_id=frag, locked=1_00):
+    o = cast.supplier1.receivables.offer(frag, cast.supplier2.address, 100_00).offer_id
+    with reverts(ReceivableFragmentLocked, fragment_id=frag, locked=100_00):
         cast.supplier1.receivables.request_discount(frag, cast.bank1.address, 500, with_recourse=False)
     cast.supplier1.receivables.withdraw_offer(o)
     cast.supplier1.receivables.request_discount(frag, cast.bank1.address, 500, with_recourse=False)
     with reverts(ReceivableFragmentStatusInvalid, fragment_id=frag, status=FragmentStatus.DISCOUNTING):
         cast.supplier1.receivables.request_discount(frag, cast.bank2.address, 500, with_recourse=False)
     with reverts(ReceivableFragmentStatusInvalid, fragment_id=frag, status=FragmentStatus.DISCOUNTING):
-        cast.supplier1.receivables.offer(frag, cast.supplier2.address, 1_00)
+        cast.supplier1.receivables.offer(frag, cast.supplier2.address, 100_00)
     with reverts(ReceivableNotDiscountBank, fragment_id=frag, caller=cast.bank2.address, bank=cast.bank1.address):
         cast.bank2.receivables.decline_discount(frag)
     with reverts(ReceivableNotDiscountBank, fragment_id=frag, caller=cast.bank2.address, bank=cast.bank1.address):
@@ -416,7 +418,7 @@ def test_discount_reverts_when_rate_times_days_consumes_the_value(ledger: Ledger
 
 def test_discount_bank_holding_a_fragment_cannot_ask_itself(ledger: Ledger, cast: Cast) -> None:
     _, frag = new_root(cast)
-    child = split(cast.supplier1, frag, cast.bank1, 5_00)
+    child = split(cast.supplier1, frag, cast.bank1, 100_00)
     with reverts(ReceivableRecipientInvalid, recipient=cast.bank1.address):
         cast.bank1.receivables.request_discount(child, cast.bank1.address, 500, with_recourse=False)
 
@@ -539,10 +541,10 @@ def test_claim_guards(ledger: Ledger, cast: Cast) -> None:
 
 
 def test_distribute_batches_are_bounded(ledger: Ledger, cast: Cast) -> None:
-    root, frag = new_root(cast, face=100_00)
+    root, frag = new_root(cast, face=1_000_00)
     for party in (cast.supplier2, cast.supplier3, cast.distributor):
-        split(cast.supplier1, frag, party, 10_00)
-    cast.core.receivables.repay(root, 100_00)
+        split(cast.supplier1, frag, party, 100_00)
+    cast.core.receivables.repay(root, 1_000_00)
     for bad in (0, 101):
         with reverts(ReceivableBatchInvalid, count=bad, max=100):
             cast.bank1.receivables.distribute(root, 0, bad)
@@ -553,7 +555,7 @@ def test_distribute_batches_are_bounded(ledger: Ledger, cast: Cast) -> None:
     second = cast.bank1.receivables.distribute(root, 2, 100)
     assert [p.fragment_id for p in second] == [fragment_id(root, 2), fragment_id(root, 3)]
     assert cast.bank1.receivables.distribute(root, 0, 100) == []  # nothing left: a no-op, not a revert
-    assert sum(p.amount for p in first + second) == 100_00
+    assert sum(p.amount for p in first + second) == 1_000_00
 
 
 # ================================================================================================ default, recourse
@@ -584,7 +586,7 @@ def test_grace_period_is_configurable(ledger: Ledger, cast: Cast) -> None:
     assert (ev.old_grace_period, ev.new_grace_period) == (30 * DAY, 0)
     with reverts(ReceivableGracePeriodInvalid, grace_period=366 * DAY):
         cast.operator.receivables.set_grace_period(366 * DAY)
-    with reverts(AccessControlUnauthorizedAccount, account=cast.supplier1.address):
+    with reverts(ReceivableNotOperator, account=cast.supplier1.address):
         cast.supplier1.receivables.set_grace_period(DAY)
     root, frag = new_root(cast, face=100_00, days=1)
     ledger.chain.travel_to(ledger.receivables.get_receivable(root).due_date)
@@ -687,7 +689,7 @@ def test_dispute_freezes_every_fragment_until_resolved(ledger: Ledger, cast: Cas
     ):
         with reverts(ReceivableStatusInvalid, root_id=root, status=ReceivableStatus.DISPUTED):
             call()
-    with reverts(AccessControlUnauthorizedAccount, account=cast.core.address):
+    with reverts(ReceivableNotOperator, account=cast.core.address):
         cast.core.receivables.resolve_dispute(root, upheld=True)
     resolved = cast.operator.receivables.resolve_dispute(root, upheld=True)
     assert (resolved.upheld, resolved.new_status) == (True, ReceivableStatus.CONFIRMED)
@@ -730,3 +732,14 @@ def test_reads_revert_for_unknown_ids(ledger: Ledger, cast: Cast) -> None:
 
 def test_receivables_contract_is_a_ledger_contract(ledger: Ledger) -> None:
     assert ledger.registry.is_ledger_contract(ledger.receivables.address)
+
+
+def test_receivables_operators_are_the_registry_operators(ledger: Ledger, cast: Cast) -> None:
+    # One place decides who operates the ledger: granting or revoking in the registry takes effect here at once.
+    with reverts(ReceivableNotOperator, account=cast.regulator.address):
+        cast.regulator.receivables.set_fragment_cap(10)
+    cast.operator.registry.grant_operator(cast.regulator.address)
+    cast.regulator.receivables.set_fragment_cap(10)
+    cast.operator.registry.revoke_operator(cast.regulator.address)
+    with reverts(ReceivableNotOperator, account=cast.regulator.address):
+        cast.regulator.receivables.set_fragment_cap(20)

@@ -6,7 +6,10 @@ issue 3 checked after every step:
   is zero once a settled root is distributed);
 - ledger actions never create or destroy settlement tokens;
 - no fragment is ever held by a non-participant;
-- a bank's recorded exposure equals the face value of what it holds financed and unpaid.
+- a bank's recorded exposure equals the face value of what it holds financed and unpaid;
+- a financing is closed (Repaid) exactly when its fragment is paid in full (issue 16, defect 10);
+- split budgets are conserved (sum of splits left + fragments == the cap), and the original holder can always
+  split while it has value and splits left (issue 16, defect 8).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ HOLDERS = ("supplier1", "supplier2", "supplier3", "distributor", "bank1", "bank2
 SUPPLIERS = ("supplier1", "supplier2", "supplier3")
 BANKS = ("bank1", "bank2")
 LIMITS = {"bank1": 50_000_00, "bank2": 8_000_00}
+MIN_FRAGMENT = 1_00  # set by the operator at the start: small enough that random splits happen, not zero
+CAP = 100  # the default fragment cap, in force for every root of the machine
 
 
 class ReceivablesMachine(RuleBasedStateMachine):
@@ -56,6 +61,7 @@ class ReceivablesMachine(RuleBasedStateMachine):
         self.accounts = [party.address for name, party in self.p.items()] + [self.rc.address]
         for bank, limit in LIMITS.items():
             self.p[bank].receivables.set_exposure_limit(self.p["core"].address, limit)
+        self.p["operator"].receivables.set_min_fragment_value(MIN_FRAGMENT)
         self.supply = self.ledger.token.total_supply()
         self.invoices = 0
         self._cache: tuple[int, list[tuple[Receivable, Fragment]]] | None = None
@@ -86,6 +92,19 @@ class ReceivablesMachine(RuleBasedStateMachine):
             self._cache = (block, out)
         return self._cache[1]
 
+    @staticmethod
+    def _amount(data: st.DataObject, frag: Fragment) -> int | None:
+        """An offer amount the minimum-fragment rule allows: the whole fragment, or a part that leaves no piece
+        (offered or left unpromised) below the minimum."""
+        choices = []
+        if frag.locked == 0:
+            choices.append(st.just(frag.value))
+        if frag.available >= MIN_FRAGMENT:
+            choices.append(st.just(frag.available))
+        if frag.available >= 2 * MIN_FRAGMENT:
+            choices.append(st.integers(MIN_FRAGMENT, frag.available - MIN_FRAGMENT))
+        return data.draw(st.one_of(*choices)) if choices else None
+
     def _transferable(self, rec: Receivable) -> bool:
         return rec.status == ReceivableStatus.CONFIRMED and rec.repaid == 0 and self.chain.now() + 30 < rec.due_date
 
@@ -112,14 +131,16 @@ class ReceivablesMachine(RuleBasedStateMachine):
         candidates = [
             (rec, f) for rec, f in self._fragments()
             if f.status == FragmentStatus.ACTIVE and f.available > 0 and self._transferable(rec)
-            and rec.fragment_count < 20 and self._name(f.holder) not in self.suspended
+            and rec.fragment_count < 20 and self._name(f.holder) not in self.suspended and f.splits_left > 0
         ]
         if not candidates:
             return
         _, frag = data.draw(st.sampled_from(candidates))
         to = data.draw(st.sampled_from([h for h in HOLDERS if self.p[h].address != frag.holder
                                         and h not in self.suspended]))
-        amount = data.draw(st.integers(1, frag.available))
+        amount = self._amount(data, frag)
+        if amount is None:
+            return
         holder = self.p[self._name(frag.holder)]
         ev = holder.receivables.offer(frag.id, self.p[to].address, amount)
         self.offers.append(ev.offer_id)
@@ -127,12 +148,13 @@ class ReceivablesMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def offer_to_outsider_is_refused(self, data: st.DataObject) -> None:
         candidates = [f for rec, f in self._fragments() if f.status == FragmentStatus.ACTIVE and f.available > 0
-                      and self._transferable(rec) and self._name(f.holder) not in self.suspended]
+                      and self._transferable(rec) and self._name(f.holder) not in self.suspended
+                      and f.splits_left > 0]
         if not candidates:
             return
         frag = data.draw(st.sampled_from(candidates))
         with pytest.raises(ParticipantNotRegistered) as info:
-            self.p[self._name(frag.holder)].receivables.offer(frag.id, self.p["outsider"].address, 1)
+            self.p[self._name(frag.holder)].receivables.offer(frag.id, self.p["outsider"].address, frag.available)
         assert info.value.account == self.p["outsider"].address
 
     @rule(data=st.data(), choice=st.sampled_from(["accept", "accept", "reject", "withdraw"]))
@@ -144,7 +166,8 @@ class ReceivablesMachine(RuleBasedStateMachine):
         rec = self.rc.get_receivable(offer.fragment_id >> 16)
         sender, recipient = self._name(offer.from_), self._name(offer.to)
         if choice == "accept" and (not self._transferable(rec) or {sender, recipient} & self.suspended
-                                   or rec.fragment_count >= 20):
+                                   or rec.fragment_count >= 20
+                                   or self.rc.get_fragment(offer.fragment_id).splits_left == 0):
             choice = "reject"
         if choice == "reject" and recipient in self.suspended:
             choice = "withdraw"
@@ -157,6 +180,23 @@ class ReceivablesMachine(RuleBasedStateMachine):
         else:
             self.p[self._name(offer.from_)].receivables.withdraw_offer(offer_id)
         self.offers.remove(offer_id)
+
+    @rule(data=st.data())
+    def original_holder_can_split(self, data: st.DataObject) -> None:
+        """Whatever the other holders did, the original holder splits as long as it has value and splits left
+        (defect 8: the cap is reachable by the original holder)."""
+        candidates = [f for rec, f in self._fragments() if f.index == 0 and f.status == FragmentStatus.ACTIVE
+                      and f.splits_left > 0 and f.available >= MIN_FRAGMENT and self._transferable(rec)
+                      and self._name(f.holder) not in self.suspended]
+        if not candidates:
+            return
+        frag = data.draw(st.sampled_from(candidates))
+        to = data.draw(st.sampled_from([h for h in HOLDERS if self.p[h].address != frag.holder
+                                        and h not in self.suspended]))
+        holder = self.p[self._name(frag.holder)]
+        offered = holder.receivables.offer(frag.id, self.p[to].address, frag.available)
+        accepted = self.p[to].receivables.accept(offered.offer_id)
+        assert accepted.amount == frag.available
 
     @rule(data=st.data(), rate=st.integers(0, 2_000), recourse=st.booleans())
     def discount(self, data: st.DataObject, rate: int, recourse: bool) -> None:
@@ -342,6 +382,8 @@ class ReceivablesMachine(RuleBasedStateMachine):
         for rec, fragments in by_root.values():
             # live fragment values of a root sum to its face value
             assert sum(f.value for f in fragments) == rec.face_value
+            # every fragment created spent one split of its parent's share: the cap is never exceeded (defect 8)
+            assert sum(f.splits_left for f in fragments) + rec.fragment_count == CAP
             # payouts never exceed repayments; the rest is claimable or a rounding remainder below one unit per
             # fragment, held by the contract for the next repayment (zero once repaid in full)
             paid = sum(f.paid for f in fragments)
@@ -359,6 +401,9 @@ class ReceivablesMachine(RuleBasedStateMachine):
                     assert f.holder in exposure
                     assert f.status in (FragmentStatus.FINANCED, FragmentStatus.DEFAULTED, FragmentStatus.PAID)
                     exposure[f.holder] += f.value - f.paid
+                    # a financing is closed (Repaid) exactly when its fragment is paid in full (defect 10)
+                    closed = self.rc.get_financing(f.id).status == FinancingStatus.REPAID
+                    assert closed == (f.paid == f.value)
         assert self.ledger.token.balance_of(self.rc.address).units == held
         # a bank's exposure equals the face value of the financed fragments it holds, not yet paid out
         for bank, expected in exposure.items():

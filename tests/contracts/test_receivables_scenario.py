@@ -164,7 +164,7 @@ def test_gas_of_each_operation_stays_within_budget(ledger: Ledger, cast: Cast) -
     gas["accept (split)"] = used(cast.supplier2.receivables)
     other = split(cast.supplier1, frag, cast.supplier3, 100_000_00)
     cast.bank1.receivables.set_exposure_limit(cast.core.address, 10**12)
-    cast.supplier2.receivables.request_discount(child, cast.bank1.address, 550, with_recourse=True)
+    cast.supplier2.receivables.request_discount(child, cast.bank1.address, 550, with_recourse=False)
     gas["request discount"] = used(cast.supplier2.receivables)
     cast.bank1.receivables.discount(child)
     gas["discount (fund)"] = used(cast.bank1.receivables)
@@ -176,12 +176,29 @@ def test_gas_of_each_operation_stays_within_budget(ledger: Ledger, cast: Cast) -
     gas["claim (bank, releases exposure)"] = used(cast.bank1.receivables)
     print("\nreceivables gas:", gas)
 
-    assert gas["register"] <= 200_000
-    assert gas["confirm"] <= 60_000
-    assert gas["accept (split)"] <= 130_000
-    assert gas["accept (split)"] < gas["register"] * 2 // 3
-    assert gas["discount (fund)"] <= 150_000
+    # budgets of issue 16 (also in sdk/bench.py, measured by `scf bench`)
+    assert gas["register"] <= 160_000  # the invoice hash is in the event only
+    assert gas["confirm"] <= 45_000
+    assert gas["accept (split)"] <= 110_000
+    assert gas["accept (split)"] < gas["register"]
+    assert gas["discount (fund)"] <= 100_000  # without recourse: seller and price are in the event only
     # The brief's 60k claim budget is below what one transfer of this compliance token costs plus three cold
     # reads (see the report); hold the measured level so it cannot creep up.
     assert gas["claim"] <= 64_000
-    assert gas["claim (bank, releases exposure)"] <= 72_000
+    # the bank's last claim also closes its financing (defect 10: status Repaid, one more slot and event)
+    assert gas["claim (bank, releases exposure)"] <= 80_000
+
+
+def test_batched_discount_stays_within_its_budget_per_item(ledger: Ledger, cast: Cast) -> None:
+    """Issue 16: a bank funding a portfolio in one multicall pays at most 75k gas per discount (bench: N = 50)."""
+    cast.bank1.receivables.set_exposure_limit(cast.core.address, 10**12)
+    fragments = []
+    for _ in range(10):
+        _, frag = new_root(cast, face=100_000_00)
+        cast.supplier1.receivables.request_discount(frag, cast.bank1.address, 550, with_recourse=False)
+        fragments.append(frag)
+    with cast.bank1.receivables.batch() as b:
+        for frag in fragments:
+            b.discount(frag)
+    assert b.result is not None and len(b.result.items) == 10
+    assert b.result.gas_per_item <= 75_000

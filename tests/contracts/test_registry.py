@@ -236,12 +236,12 @@ def test_new_registry_admin_holds_the_admin_powers_and_the_old_one_none(ledger, 
 
 def test_admin_may_cancel_a_pending_transfer(ledger, cast: Cast, chain) -> None:
     successor = chain.new_account()
-    event = cast.operator.admin("Receivables").begin_transfer(successor.address)
-    cast.operator.admin("Receivables").cancel_transfer()
+    event = cast.operator.admin("PriceFeed").begin_transfer(successor.address)
+    cast.operator.admin("PriceFeed").cancel_transfer()
     chain.travel_to(event.accept_schedule + 1)
     with pytest.raises(AccessControlInvalidDefaultAdmin):
-        ledger.as_party(successor).admin("Receivables").accept_transfer()
-    assert ledger.admin("Receivables").get_admin() == cast.operator.address
+        ledger.as_party(successor).admin("PriceFeed").accept_transfer()
+    assert ledger.admin("PriceFeed").get_admin() == cast.operator.address
 
 
 def test_deploy_takes_a_configurable_admin_delay(ledger, cast: Cast, chain) -> None:

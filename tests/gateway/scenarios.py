@@ -20,7 +20,8 @@ def receivables_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
     fund(t3, f3, cast.bank2, core, rate=770, recourse=True)
     t2.receivables.request_discount(f2, cast.bank1.address, 600, with_recourse=False)
     cast.bank1.receivables.decline_discount(f2)
-    open_offer = t2.receivables.offer(f2, cast.distributor.address, 10_000_00).offer_id
+    open_offer = t2.receivables.offer(f2, cast.distributor.address, 10_000_00,
+                                      expires_at=ledger.chain.now() + 7 * DAY).offer_id
     core.receivables.repay(root, 300_000_00)
     cast.regulator.receivables.distribute(root)
     due = ledger.chain.now() + 30 * DAY

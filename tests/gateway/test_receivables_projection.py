@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from gateway.models.common import table_of
+from gateway.models.links import LedgerSetting
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
 from sdk import Ledger
 from sdk.chain import Chain
+from sdk.types import FinancingStatus
 from tests.conftest import Cast
 from tests.contracts.receivables_support import DAY
 from tests.gateway.helpers import indexer
@@ -53,9 +55,10 @@ def assert_matches_chain(ledger: Ledger, cast: Cast, db: Engine) -> None:
     assert len(offers) == rc.offer_count()
     for offer_id, row in offers.items():
         onchain_offer = rc.get_offer(offer_id)  # type: ignore[arg-type]
-        assert (row["sender"], row["recipient"], row["amount_units"], row["status"], row["fragment_id"]) == (
+        assert (row["sender"], row["recipient"], row["amount_units"], row["status"], row["fragment_id"],
+                row["expires_at"]) == (
             onchain_offer.from_, onchain_offer.to, onchain_offer.amount, int(onchain_offer.status),
-            onchain_offer.fragment_id)
+            onchain_offer.fragment_id, onchain_offer.expires_at)
     for bank in (cast.bank1, cast.bank2):
         for debtor in (cast.core, cast.core2):
             e = rc.get_exposure(bank.address, debtor.address)
@@ -68,8 +71,10 @@ def test_receivables_projection_matches_the_contract(chain: Chain, ledger: Ledge
     idx = indexer(chain, ledger.deployment, db)
     idx.sync()
     assert_matches_chain(ledger, cast, db)
+    assert _rows(db, Offer)[ids["offer"]]["expires_at"] is not None
     # late repayment in full, default and recourse
     cast.operator.receivables.set_grace_period(5 * DAY)
+    cast.operator.receivables.set_min_fragment_value(50_00)
     due = ledger.receivables.get_receivable(ids["root"]).due_date
     ledger.chain.travel_to(due + 6 * DAY)
     cast.bank2.receivables.declare_default(ids["f3"])
@@ -82,3 +87,6 @@ def test_receivables_projection_matches_the_contract(chain: Chain, ledger: Ledge
     cast.core2.receivables.reject(ids["registered"], "NO_DELIVERY")
     idx.sync()
     assert_matches_chain(ledger, cast, db)
+    # the bank1 financing of f1 was paid out in full: closed as Repaid, in the contract and the projection
+    assert _rows(db, Financing)[ids["f1"]]["status"] == int(FinancingStatus.REPAID)
+    assert _rows(db, LedgerSetting)["receivables.min_fragment_value"]["value"] == 50_00

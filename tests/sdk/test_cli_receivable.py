@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +13,10 @@ from sdk import Ledger
 from sdk.cli import app
 from sdk.cli import common as cli_common
 from sdk.cli import receivable as receivable_cli
+from sdk.types import ReceivableStatus
 from tests.conftest import Cast
 from tests.conftest import test_key as key_for
+from tests.contracts.receivables_support import new_root
 
 KEY_ENV = "SCF_TEST_RECEIVABLE_SIGNER"
 
@@ -77,3 +80,58 @@ def test_cli_revert_prints_the_decoded_error(scf: Any, cast: Cast) -> None:
 def test_cli_refuses_a_malformed_fragment_id(scf: Any, cast: Cast) -> None:
     output = scf(None, "quote", "5", "--rate", "100", expect=2)
     assert "did you mean 5.0" in output
+
+
+# ------------------------------------------------------------------------------------------ --from-csv batches
+def _csv(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_cli_csv_confirms_discounts_repays_and_claims_portfolios(
+    scf: Any, ledger: Ledger, cast: Cast, tmp_path: Path
+) -> None:
+    roots = [new_root(cast, face=10_000_00, confirm=False)[0] for _ in range(3)]
+    confirmed = scf("core", "confirm", "--from-csv", _csv(tmp_path, "c.csv", "root\n" + "\n".join(map(str, roots))))
+    assert confirmed["count"] == 3
+    assert [(r["row"], r["root_id"], r["new_status"]) for r in confirmed["results"]] == [
+        (i + 1, root, "CONFIRMED") for i, root in enumerate(roots)]
+    assert len({r["tx_hash"] for r in confirmed["results"]}) == 1  # one transaction
+
+    cast.bank1.receivables.set_exposure_limit(cast.core.address, 100_000_00)
+    for root in roots:
+        cast.supplier1.receivables.request_discount(root << 16, cast.bank1.address, 550, with_recourse=False)
+    rows = "fragment,rate,recourse,max_price\n" + "".join(f"{root}.0,550,false,10000.00\n" for root in roots)
+    funded = scf("bank1", "discount", "--from-csv", _csv(tmp_path, "d.csv", rows))
+    assert [r["fragment_id"] for r in funded["results"]] == [f"{root}.0" for root in roots]
+    assert all(r["seller"] == cast.supplier1.address for r in funded["results"])
+
+    repay_rows = "root,amount\n" + "".join(f"{root},10000.00\n" for root in roots)
+    repaid = scf("core", "repay", "--from-csv", _csv(tmp_path, "r.csv", repay_rows), "--batch-size", "2")
+    assert [r["new_status"] for r in repaid["results"]] == ["SETTLED"] * 3
+    assert len({r["tx_hash"] for r in repaid["results"]}) == 2  # 2 + 1 rows
+
+    claimed = scf("regulator", "claim", "--from-csv",
+                  _csv(tmp_path, "cl.csv", "fragment\n" + "".join(f"{root}.0\n" for root in roots)))
+    assert [(r["holder"], r["amount"]["units"]) for r in claimed["results"]] == [(cast.bank1.address, 10_000_00)] * 3
+
+
+def test_cli_csv_names_the_failing_row_and_sends_nothing(scf: Any, ledger: Ledger, cast: Cast, tmp_path: Path) -> None:
+    first, second = (new_root(cast, confirm=False)[0] for _ in range(2))
+    output = scf("core", "confirm", "--from-csv", _csv(tmp_path, "bad.csv", f"root\n{first}\n999\n{second}\n"),
+                 expect=3)
+    assert "bad.csv row 2" in output and "ReceivableNotFound" in output and "nothing sent" in output
+    assert ledger.receivables.get_receivable(first).status == ReceivableStatus.REGISTERED
+
+
+def test_cli_csv_validates_every_row_before_sending(scf: Any, ledger: Ledger, cast: Cast, tmp_path: Path) -> None:
+    root, _ = new_root(cast, confirm=False)
+    output = scf("core", "repay", "--from-csv", _csv(tmp_path, "v.csv", f"root,amount\n{root},12.345\nx,1\n{root},\n"),
+                 expect=1)
+    assert "row 1: amount '12.345'" in output and "row 2: root 'x'" in output and "row 3: amount is empty" in output
+    assert "nothing sent" in output
+    output = scf("core", "confirm", "--from-csv", _csv(tmp_path, "h.csv", "id\n1\n"), expect=1)
+    assert "needs the column(s) root" in output
+    output = scf("core", "confirm", str(root), "--from-csv", _csv(tmp_path, "b.csv", f"root\n{root}\n"), expect=1)
+    assert "not both" in output

@@ -21,4 +21,4 @@ def test_times_durations_rates_and_codes_read_as_such() -> None:
 
 
 def test_a_count_alone_is_not_money() -> None:
-    assert "cap=100" in str(errors.ReceivableFragmentCapReached(7, 100))
+    assert "cap=100" in str(errors.ReceivableFragmentCapInvalid(100))

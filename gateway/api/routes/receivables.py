@@ -194,7 +194,8 @@ def offer_public(m: Any) -> OfferPublic:
     return OfferPublic(
         id=m["id"], fragment_id=m["fragment_id"], root_id=m["root_id"], child_id=m["child_id"], sender=m["sender"],
         recipient=m["recipient"], debtor=m["debtor"], amount=money(m["amount_units"]), amount_units=m["amount_units"],
-        status=OfferStatus(m["status"]).name.lower(), created_at=m["created_at"], closed_at=m["closed_at"],
+        expires_at=m["expires_at"], status=OfferStatus(m["status"]).name.lower(), created_at=m["created_at"],
+        closed_at=m["closed_at"],
     )
 
 

@@ -19,6 +19,7 @@ from sdk.generated.events import (
     DiscountDeclined,
     DiscountRequested,
     DiscountRequestWithdrawn,
+    FinancingRepaid,
     FragmentDefaulted,
     FragmentDiscounted,
     FragmentOfferAccepted,
@@ -34,6 +35,7 @@ from sdk.generated.events import (
     ReceivableFragmentCapSet,
     ReceivableGracePeriodSet,
     ReceivableIssued,
+    ReceivableMinFragmentValueSet,
     ReceivableRegistered,
     ReceivableRejected,
     ReceivableRepaid,
@@ -130,8 +132,8 @@ def offered(uow: UnitOfWork, ev: FragmentOffered, ctx: EventContext) -> None:
     uow.insert(Offer, {
         "id": ev.offer_id, "fragment_id": ev.fragment_id, "root_id": fragment["root_id"], "child_id": None,
         "sender": ev.from_, "recipient": ev.to, "debtor": fragment["debtor"], "amount_units": ev.amount,
-        "status": int(ev.new_status), "created_at": ctx.block_time, "closed_at": None,
-        "updated_block": ctx.block_number,
+        "expires_at": ev.expires_at or None, "status": int(ev.new_status), "created_at": ctx.block_time,
+        "closed_at": None, "updated_block": ctx.block_number,
     })
     ctx.ref("fragment", ev.fragment_id)
     ctx.ref("receivable", fragment["root_id"])
@@ -252,6 +254,12 @@ def fragment_paid(uow: UnitOfWork, ev: FragmentPaid, ctx: EventContext) -> None:
         _exposure(uow, ev.holder, fragment["debtor"], -ev.amount, ctx)
 
 
+@HANDLERS.on(FinancingRepaid, contract=CONTRACT, asset="fragment")
+def financing_repaid(uow: UnitOfWork, ev: FinancingRepaid, ctx: EventContext) -> None:
+    financing = uow.update(Financing, ev.fragment_id, status=int(ev.new_status), updated_block=ctx.block_number)
+    ctx.ref("receivable", financing["root_id"])
+
+
 @HANDLERS.on(FragmentDefaulted, contract=CONTRACT, asset="fragment")
 def defaulted(uow: UnitOfWork, ev: FragmentDefaulted, ctx: EventContext) -> None:
     _fragment(uow, ev.fragment_id, ctx, status=int(ev.new_status))
@@ -277,6 +285,12 @@ def recourse_repaid(uow: UnitOfWork, ev: RecourseRepaid, ctx: EventContext) -> N
 @HANDLERS.on(ReceivableFragmentCapSet, contract=CONTRACT)
 def fragment_cap(uow: UnitOfWork, ev: ReceivableFragmentCapSet, ctx: EventContext) -> None:
     uow.put(LedgerSetting, {"name": "receivables.fragment_cap", "value": ev.new_cap, "updated_block": ctx.block_number})
+
+
+@HANDLERS.on(ReceivableMinFragmentValueSet, contract=CONTRACT)
+def min_fragment_value(uow: UnitOfWork, ev: ReceivableMinFragmentValueSet, ctx: EventContext) -> None:
+    uow.put(LedgerSetting, {"name": "receivables.min_fragment_value", "value": ev.new_minimum,
+                            "updated_block": ctx.block_number})
 
 
 @HANDLERS.on(ReceivableGracePeriodSet, contract=CONTRACT)

@@ -1,6 +1,6 @@
 """prepayment v2: the seller's guarantee (collateral, grace period) and its recorded debt
 
-Revision ID: 0007_prepayment_v2
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-27 15:20:00
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_prepayment_v2"
-down_revision: str | None = "0005"  # the lead relinks this after the other v2 migrations
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
