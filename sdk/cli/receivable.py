@@ -105,7 +105,7 @@ def _record(data: dict[str, Any]) -> dict[str, Any]:
     for key, value in data.items():
         if key in _MONEY_FIELDS and isinstance(value, int) and not isinstance(value, bool):
             out[key] = money(value)
-        elif key in {"due_date", "funded_at"} and isinstance(value, int):
+        elif key in {"due_date", "funded_at", "expires_at"} and isinstance(value, int):
             out[key] = _iso(value)
         elif (key.endswith("fragment_id") or key in {"parent_id", "child_id"}) and isinstance(value, int):
             out[key] = _fid(value) if value else None
@@ -359,14 +359,19 @@ def cancel(
 # ----------------------------------------------------------------------------------------------- splitting
 @app.command()
 def offer(
-    fragment: FragmentArg, to: AddressArg, amount: AmountArg, rpc: RpcOpt = None,
+    fragment: FragmentArg, to: AddressArg, amount: AmountArg,
+    expires: Annotated[str | None, typer.Option(
+        "--expires", show_default=False,
+        help="When the offer lapses: +2d, +12h, an ISO date (UTC) or unix seconds; default: never.")] = None,
+    rpc: RpcOpt = None,
     deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None,
     dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
 ) -> None:
     """Holder: offer AMOUNT of FRAGMENT to TO (locked until TO accepts or rejects, or you withdraw)."""
     party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
-    _show(as_json, party.receivables.offer(fragment, to, amount))
+    until = parse_due(expires, party.ledger.chain.now()) if expires else None
+    _show(as_json, party.receivables.offer(fragment, to, amount, expires_at=until))
 
 
 @app.command()
@@ -652,7 +657,8 @@ def offer_info(offer_id: OfferArg, rpc: RpcOpt = None, deployment: DeploymentOpt
     """Offer OFFER_ID."""
     o = open_ledger(rpc, deployment).receivables.get_offer(offer_id)
     Output(as_json).result(_record({"offer_id": o.id, "fragment_id": o.fragment_id, "from": o.from_, "to": o.to,
-                                    "amount": o.amount, "status": o.status}), title=f"Offer {offer_id}")
+                                    "amount": o.amount, "expires_at": o.expires_at or 0,
+                                    "status": o.status}), title=f"Offer {offer_id}")
 
 
 @app.command()

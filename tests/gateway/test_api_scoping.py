@@ -67,8 +67,17 @@ def _count(conn: Any, table: str, where: Callable[[Any], Any] | None = None) -> 
 
 def _involvement(ledger: Ledger, conn: Any) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
     """Who is involved with each receivable and fragment, from the contract's own reads (plus the registering
-    supplier): debtor, current holder, bank and seller of the financing."""
+    supplier): debtor, current holder, bank and seller of the financing. The contract keeps the seller only for a
+    financing with recourse; without recourse it is read from the FragmentDiscounted event in the audit log."""
+    import json
+
     rc = ledger.receivables
+    events = SQLModel.metadata.tables["event_log"]
+    sold_by: dict[int, str] = {}
+    for raw in conn.execute(select(events.c.args).where(events.c.contract == "Receivables",
+                                                        events.c.name == "FragmentDiscounted")).scalars():
+        args = json.loads(raw)
+        sold_by[int(args["fragment_id"])] = args["seller"]
     roots: dict[str, set[int]] = {}
     frags: dict[str, set[int]] = {}
     suppliers = dict(conn.execute(select(SQLModel.metadata.tables["receivable"].c.id,
@@ -79,7 +88,8 @@ def _involvement(ledger: Ledger, conn: Any) -> tuple[dict[str, set[int]], dict[s
         roots.setdefault(suppliers[root_id], set()).add(root_id)
         for frag in rc.list_fragments(root_id):
             fin = rc.get_financing(frag.id)
-            for who in {debtor, frag.holder, fin.bank, fin.seller} - {None}:
+            seller = fin.seller or sold_by.get(frag.id)
+            for who in {debtor, frag.holder, fin.bank, seller} - {None}:
                 assert who is not None
                 roots.setdefault(who, set()).add(root_id)
                 frags.setdefault(who, set()).add(frag.id)

@@ -47,7 +47,10 @@ def test_cli_covers_register_split_discount_repay(scf: Any, ledger: Ledger, cast
     assert reg["face_value"] == {"amount": "10000.00", "units": 1_000_000}
     assert reg["fragment_id"] == f"{root}.0" and reg["new_status"] == "REGISTERED"
     assert scf("core", "confirm", str(root))["new_status"] == "CONFIRMED"
-    offered = scf("supplier1", "offer", f"{root}.0", s2, "2500.50")
+    offered = scf("supplier1", "offer", f"{root}.0", s2, "2500.50", "--expires", "+1d")
+    assert offered["expires_at"].endswith("Z")
+    shown_offer = scf(None, "offer-info", str(offered["offer_id"]))
+    assert shown_offer["expires_at"] == offered["expires_at"] and shown_offer["status"] == "OPEN"
     accepted = scf("supplier2", "accept", str(offered["offer_id"]))
     assert accepted["child_id"] == f"{root}.1" and accepted["amount"]["units"] == 250_050
     lineage = scf(None, "lineage", str(root))["lineage"]
