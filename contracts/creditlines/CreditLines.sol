@@ -31,29 +31,33 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
     /// interest fit 64 bits for millennia at any allowed rate.
     uint256 public constant MAX_LIMIT = 10 ** 15;
 
-    /// @dev Four slots. A repayment writes slot 0 only (and slot 1 when it closes a tranche); a draw writes slots 0
-    /// and 1 and its tranche. Amounts fit 64 bits because a limit is at most MAX_LIMIT; slot 0 is never zero once a
-    /// line exists (`nextDue` holds the `_NO_DUE` sentinel), so no draw pays for a fresh slot but its tranche's.
-    struct LineRecord {
-        uint64 principal; // slot 0
+    /// @dev The hot slot of a line: read and written once per draw or repayment, as a whole. Amounts fit 64 bits
+    /// because a limit is at most MAX_LIMIT. It is never zero once a line exists (`nextDue` holds the `_NO_DUE`
+    /// sentinel), so no draw pays for a fresh slot but its tranche's.
+    struct LineState {
+        uint64 principal;
         uint64 interest;
         uint40 carry; // < 10,000 x 365 days < 2^39
         uint40 nextDue; // earliest due of an outstanding tranche; _NO_DUE if none
         uint40 accruedAt;
-        address bank; // slot 1
+    }
+
+    /// @dev Three slots: slot 0 is read by every draw and repayment and written when tranches open or close.
+    struct LineRecord {
+        address bank; // slot 0
         uint32 trancheSlots; // bit i set: tranche slot i holds an outstanding tranche
         uint16 drawCount;
         CreditLineStatus status;
-        address borrower; // slot 2
+        uint16 rateBps;
+        uint16 surchargeBps;
+        address borrower; // slot 1
         uint40 start;
         uint40 expiry;
         PayeeRule payeeRule;
         uint8 payeeCount;
-        uint64 limit; // slot 3
+        uint64 limit; // slot 2
         uint32 maxTenor;
         uint32 grace;
-        uint16 rateBps;
-        uint16 surchargeBps;
     }
 
     /// @dev One slot per outstanding tranche; deleted when repaid.
@@ -64,18 +68,11 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         uint32 id;
     }
 
-    struct Payment {
-        uint256 paid;
-        uint256 interestPaid;
-        uint256 principalPaid;
-        uint256 principal; // left
-        uint256 interest; // left
-    }
-
     IParticipantRegistry private immutable _registry;
     IERC20 private immutable _token;
 
     mapping(uint256 lineId => LineRecord) private _lines;
+    mapping(uint256 lineId => LineState) private _states;
     mapping(uint256 lineId => mapping(uint256 slot => TrancheRecord)) private _tranches;
     mapping(uint256 lineId => mapping(address payee => bool)) private _payees;
     mapping(address bank => uint256) private _held;
@@ -108,7 +105,7 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         l.start = terms.start;
         l.expiry = terms.expiry;
         l.limit = uint64(terms.limit); // <= MAX_LIMIT
-        l.nextDue = _NO_DUE;
+        _states[lineId].nextDue = _NO_DUE;
         l.maxTenor = terms.maxTenor;
         l.grace = terms.grace;
         emit CreditLineOpened(
@@ -153,7 +150,7 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         LineRecord storage l = _liveLine(lineId);
         _onlyBank(lineId, l);
         uint256 limit = l.limit;
-        uint256 principal = l.principal;
+        uint256 principal = _states[lineId].principal;
         if (newLimit >= limit || newLimit < principal) {
             revert CreditLineLimitInvalid(lineId, limit, newLimit, principal);
         }
@@ -185,14 +182,16 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         CreditLineStatus old = l.status;
         if (old != CreditLineStatus.Open && old != CreditLineStatus.Frozen) revert CreditLineStatusInvalid(lineId, old);
         _onlyBank(lineId, l);
-        uint256 nextDue = l.nextDue;
+        LineState memory st = _states[lineId];
+        uint256 nextDue = st.nextDue;
         if (nextDue == _NO_DUE || block.timestamp <= nextDue + l.grace) {
             revert CreditLineDefaultNotDue(lineId, nextDue == _NO_DUE ? 0 : uint64(nextDue), l.grace);
         }
-        _accrue(l, _tranches[lineId]); // before the status change: a defaulted line no longer accrues
+        _accrue(st, l, _tranches[lineId]); // before the status change: a defaulted line no longer accrues
+        _states[lineId] = st;
         l.status = CreditLineStatus.Defaulted;
         emit CreditLineDefaulted(
-            lineId, msg.sender, l.borrower, l.principal, l.interest, old, CreditLineStatus.Defaulted
+            lineId, msg.sender, l.borrower, st.principal, st.interest, old, CreditLineStatus.Defaulted
         );
     }
 
@@ -230,14 +229,15 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         if (l.status != CreditLineStatus.Open) revert CreditLineStatusInvalid(lineId, l.status);
         address borrower = l.borrower;
         if (msg.sender != borrower) revert CreditLineNotBorrower(lineId, msg.sender, borrower);
-        uint256 due = _checkDraw(lineId, l, amount, tenor);
+        LineState memory st = _states[lineId];
+        (uint256 due, uint256 limit) = _checkDraw(lineId, l, st, amount, tenor);
         if (purposeRef == bytes32(0)) revert CreditLinePurposeMissing(lineId);
         _checkPayee(lineId, l, payee, borrower);
         _registry.requireActive(borrower);
-        uint256 principal;
-        (trancheId, principal) = _addTranche(lineId, l, amount, due);
+        trancheId = _addTranche(lineId, l, st, amount, due);
+        _states[lineId] = st;
         _token.safeTransferFrom(l.bank, payee, amount);
-        emit CreditLineDrawn(lineId, trancheId, payee, amount, purposeRef, uint64(due), principal, l.limit - principal);
+        emit CreditLineDrawn(lineId, trancheId, payee, amount, purposeRef, uint64(due), st.principal, limit - st.principal);
     }
 
     /// @inheritdoc ICreditLines
@@ -247,8 +247,9 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         bool isBank = msg.sender == l.bank;
         if (!isBank && msg.sender != l.borrower) revert CreditLineNotBorrower(lineId, msg.sender, l.borrower);
         if (old != CreditLineStatus.Offered) {
-            uint256 principal = l.principal;
-            uint256 interest = l.interest;
+            LineState storage st = _states[lineId];
+            uint256 principal = st.principal;
+            uint256 interest = st.interest;
             if (principal != 0 || interest != 0 || (isBank && block.timestamp < l.expiry)) {
                 revert CreditLineNotClosable(lineId, principal, interest, l.expiry);
             }
@@ -267,32 +268,24 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
             revert CreditLineStatusInvalid(lineId, old);
         }
         mapping(uint256 => TrancheRecord) storage ts = _tranches[lineId];
-        _accrue(l, ts);
-        Payment memory pay = _applyPayment(lineId, l, ts, amount);
-        paid = pay.paid;
-        address bank = l.bank;
+        LineState memory st = _states[lineId];
+        _accrue(st, l, ts);
+        uint256 interestPaid;
+        (paid, interestPaid) = _applyPayment(lineId, l, st, ts, amount);
+        _states[lineId] = st;
         if (old == CreditLineStatus.Defaulted) {
             CreditLineStatus status = old;
-            if (pay.principal == 0 && pay.interest == 0) {
+            if (st.principal == 0 && st.interest == 0) {
                 status = CreditLineStatus.Closed;
                 l.status = status;
             }
-            _collect(lineId, bank, paid);
+            _collect(lineId, l.bank, paid);
             emit CreditLineRecovered(
-                lineId, msg.sender, paid, pay.interestPaid, pay.principalPaid, pay.principal, pay.interest, old, status
+                lineId, msg.sender, paid, interestPaid, paid - interestPaid, st.principal, st.interest, old, status
             );
         } else {
-            _collect(lineId, bank, paid);
-            emit CreditLineRepaid(
-                lineId,
-                msg.sender,
-                paid,
-                pay.interestPaid,
-                pay.principalPaid,
-                pay.principal,
-                pay.interest,
-                l.limit - pay.principal
-            );
+            _collect(lineId, l.bank, paid);
+            emit CreditLineRepaid(lineId, msg.sender, paid, interestPaid, paid - interestPaid, st.principal, st.interest);
         }
     }
 
@@ -307,17 +300,18 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         out.status = l.status;
         out.payeeRule = l.payeeRule;
         out.limit = l.limit;
-        out.principal = l.principal;
-        out.interest = l.interest;
-        out.carry = l.carry;
-        out.accruedAt = l.accruedAt;
+        LineState storage st = _states[lineId];
+        out.principal = st.principal;
+        out.interest = st.interest;
+        out.carry = st.carry;
+        out.accruedAt = st.accruedAt;
         out.rateBps = l.rateBps;
         out.surchargeBps = l.surchargeBps;
         out.start = l.start;
         out.expiry = l.expiry;
         out.maxTenor = l.maxTenor;
         out.grace = l.grace;
-        out.nextDue = l.nextDue == _NO_DUE ? 0 : l.nextDue;
+        out.nextDue = st.nextDue == _NO_DUE ? 0 : st.nextDue;
         out.drawCount = l.drawCount;
         out.payeeCount = l.payeeCount;
         uint256 slots = l.trancheSlots;
@@ -338,14 +332,15 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
     /// @inheritdoc ICreditLines
     function debtOf(uint256 lineId) external view returns (uint256 principal, uint256 interest) {
         LineRecord storage l = _lineOf(lineId);
-        (interest,) = _accrued(l, _tranches[lineId]);
-        principal = l.principal;
+        LineState memory st = _states[lineId];
+        (interest,) = _accrued(st, l, _tranches[lineId]);
+        principal = st.principal;
     }
 
     /// @inheritdoc ICreditLines
     function availableOf(uint256 lineId) external view returns (uint256) {
         LineRecord storage l = _lineOf(lineId);
-        return l.limit - l.principal;
+        return l.limit - _states[lineId].principal;
     }
 
     /// @inheritdoc ICreditLines
@@ -377,19 +372,20 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         }
     }
 
-    /// @dev Checks window, amount, overdue tranches and tenor of a draw; returns the due date.
-    function _checkDraw(uint256 lineId, LineRecord storage l, uint256 amount, uint32 tenor)
+    /// @dev Checks window, amount, overdue tranches and tenor of a draw; returns the due date and the limit.
+    function _checkDraw(uint256 lineId, LineRecord storage l, LineState memory st, uint256 amount, uint32 tenor)
         private
         view
-        returns (uint256 due)
+        returns (uint256 due, uint256 limit)
     {
         uint256 expiry = l.expiry;
         if (block.timestamp < l.start || block.timestamp >= expiry) {
             revert CreditLineNotAvailable(lineId, l.start, uint64(expiry), uint64(block.timestamp));
         }
-        uint256 available = l.limit - l.principal;
+        limit = l.limit;
+        uint256 available = limit - st.principal;
         if (amount == 0 || amount > available) revert CreditLineAmountInvalid(lineId, amount, available);
-        uint256 nextDue = l.nextDue;
+        uint256 nextDue = st.nextDue;
         if (nextDue < block.timestamp) revert CreditLineOverdue(lineId, uint64(nextDue));
         due = block.timestamp + tenor;
         uint32 maxTenor = l.maxTenor;
@@ -416,16 +412,16 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
     }
 
     /// @dev Accrues, then records a tranche of `amount` due at `due` in the lowest free slot.
-    function _addTranche(uint256 lineId, LineRecord storage l, uint256 amount, uint256 due)
+    function _addTranche(uint256 lineId, LineRecord storage l, LineState memory st, uint256 amount, uint256 due)
         private
-        returns (uint256 trancheId, uint256 principal)
+        returns (uint256 trancheId)
     {
         uint256 slots = l.trancheSlots;
         uint256 slot = _freeSlot(lineId, slots);
         trancheId = uint256(l.drawCount) + 1;
         if (trancheId > type(uint16).max) revert CreditLineTranchesFull(lineId, MAX_TRANCHES);
         mapping(uint256 => TrancheRecord) storage ts = _tranches[lineId];
-        _accrue(l, ts);
+        _accrue(st, l, ts);
         ts[slot] = TrancheRecord({
             principal: uint64(amount), // <= available <= limit <= MAX_LIMIT
             drawnAt: uint40(block.timestamp),
@@ -434,38 +430,40 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         });
         l.trancheSlots = uint32(slots | (1 << slot));
         l.drawCount = uint16(trancheId);
-        principal = l.principal + amount;
-        l.principal = uint64(principal);
-        if (due < l.nextDue) l.nextDue = uint40(due);
+        st.principal += uint64(amount);
+        if (due < st.nextDue) st.nextDue = uint40(due);
     }
 
-    /// @dev Brings interest and carry up to the current block. Called before every change of principal.
-    function _accrue(LineRecord storage l, mapping(uint256 => TrancheRecord) storage ts) private {
-        if (l.accruedAt == block.timestamp) return;
-        (uint256 interest, uint256 carry) = _accrued(l, ts);
-        l.interest = SafeCast.toUint64(interest); // never reached below MAX_LIMIT
-        l.carry = uint40(carry); // < _DENOMINATOR < 2^39
-        l.accruedAt = uint40(block.timestamp);
+    /// @dev Brings interest and carry of `st` up to the current block. Called before every change of principal.
+    function _accrue(LineState memory st, LineRecord storage l, mapping(uint256 => TrancheRecord) storage ts)
+        private
+        view
+    {
+        if (st.accruedAt == block.timestamp) return;
+        (uint256 interest, uint256 carry) = _accrued(st, l, ts);
+        st.interest = SafeCast.toUint64(interest); // never reached below MAX_LIMIT
+        st.carry = uint40(carry); // < _DENOMINATOR < 2^39
+        st.accruedAt = uint40(block.timestamp);
     }
 
     /// @dev Interest and carry at the current block: (numerator + carry) / (10,000 x 365 days), where the
     /// numerator sums principal x rate x seconds over all tranches, plus principal x surcharge x seconds past due
     /// over overdue tranches. A defaulted line no longer accrues.
-    function _accrued(LineRecord storage l, mapping(uint256 => TrancheRecord) storage ts)
+    function _accrued(LineState memory st, LineRecord storage l, mapping(uint256 => TrancheRecord) storage ts)
         private
         view
         returns (uint256 interest, uint256 carry)
     {
-        interest = l.interest;
-        carry = l.carry;
-        uint256 from = l.accruedAt;
-        uint256 principal = l.principal;
+        interest = st.interest;
+        carry = st.carry;
+        uint256 from = st.accruedAt;
+        uint256 principal = st.principal;
         if (block.timestamp <= from || principal == 0 || l.status == CreditLineStatus.Defaulted) {
             return (interest, carry);
         }
         uint256 numerator = principal * l.rateBps * (block.timestamp - from) + carry;
         uint256 surcharge = l.surchargeBps;
-        if (surcharge != 0 && l.nextDue < block.timestamp) {
+        if (surcharge != 0 && st.nextDue < block.timestamp) {
             uint256 slots = l.trancheSlots;
             for (uint256 i = 0; slots != 0; ++i) {
                 if (slots & 1 != 0) {
@@ -482,42 +480,42 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         carry = numerator % _DENOMINATOR;
     }
 
-    /// @dev Applies up to `amount` to the accrued debt: interest first, then tranches in order of due date.
+    /// @dev Applies up to `amount` to the accrued debt in `st`: interest first, then tranches in order of due date.
+    /// Returns what is paid in all and of it the interest.
     function _applyPayment(
         uint256 lineId,
         LineRecord storage l,
+        LineState memory st,
         mapping(uint256 => TrancheRecord) storage ts,
         uint256 amount
-    ) private returns (Payment memory pay) {
-        uint256 interest = l.interest;
-        uint256 principal = l.principal;
+    ) private returns (uint256 paid, uint256 interestPaid) {
+        uint256 interest = st.interest;
+        uint256 principal = st.principal;
         uint256 owed = interest + principal;
         if (owed == 0) revert CreditLineNothingOwed(lineId);
         if (amount == 0) revert CreditLineAmountInvalid(lineId, amount, owed);
-        pay.paid = amount < owed ? amount : owed;
-        pay.interestPaid = pay.paid < interest ? pay.paid : interest;
-        pay.principalPaid = pay.paid - pay.interestPaid;
-        pay.interest = interest - pay.interestPaid;
-        pay.principal = principal - pay.principalPaid;
-        if (pay.interestPaid != 0) l.interest = uint64(pay.interest);
-        if (pay.principalPaid != 0) {
-            l.principal = uint64(pay.principal);
-            _repayTranches(lineId, l, ts, pay.principalPaid);
+        paid = amount < owed ? amount : owed;
+        interestPaid = paid < interest ? paid : interest;
+        uint256 principalPaid = paid - interestPaid;
+        st.interest = uint64(interest - interestPaid);
+        if (principalPaid != 0) {
+            st.principal = uint64(principal - principalPaid);
+            st.nextDue = uint40(_repayTranches(lineId, l, ts, principalPaid));
         }
     }
 
     /// @dev Repays `amount` of principal across tranches, the earliest due first (ties: the older tranche), and
     /// records the new earliest due date. Bounded: each pass visits at most MAX_TRANCHES slots, and each pass but
-    /// the last closes a tranche.
+    /// the last closes a tranche. Returns the new earliest due date.
     function _repayTranches(
         uint256 lineId,
         LineRecord storage l,
         mapping(uint256 => TrancheRecord) storage ts,
         uint256 amount
-    ) private {
+    ) private returns (uint256 nextDue) {
         uint256 before = l.trancheSlots;
         uint256 slots = before;
-        uint256 nextDue = _NO_DUE;
+        nextDue = _NO_DUE;
         while (slots != 0) {
             (uint256 best, uint256 bestDue, uint256 secondDue) = _earliest(ts, slots);
             TrancheRecord storage t = ts[best];
@@ -538,7 +536,6 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
             }
         }
         if (slots != before) l.trancheSlots = uint32(slots);
-        l.nextDue = uint40(nextDue);
     }
 
     /// @dev Slot of the tranche falling due first (ties: the older), its due date, and the earliest due date among
@@ -550,15 +547,14 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
     {
         bestDue = _NO_DUE;
         secondDue = _NO_DUE;
-        uint256 bestId;
         for (uint256 i = 0; slots != 0; ++i) {
             if (slots & 1 != 0) {
                 TrancheRecord storage c = ts[i];
                 uint256 due = c.due;
-                uint256 id = c.id;
-                if (due < bestDue || (due == bestDue && id < bestId)) {
-                    secondDue = bestDue;
-                    (best, bestDue, bestId) = (i, due, id);
+                if (due < bestDue) {
+                    (best, bestDue, secondDue) = (i, due, bestDue);
+                } else if (due == bestDue && c.id < ts[best].id) {
+                    (best, secondDue) = (i, due); // same due date: the older tranche first
                 } else if (due < secondDue) {
                     secondDue = due;
                 }

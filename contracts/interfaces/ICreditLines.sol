@@ -197,8 +197,7 @@ interface ICreditLines {
     /// @param interestPaid Accrued interest paid.
     /// @param principalPaid Principal paid, across tranches in order of due date.
     /// @param principal Principal left.
-    /// @param interest Interest left.
-    /// @param available Limit minus outstanding principal after the repayment.
+    /// @param interest Interest left. (Available again: the limit minus `principal`.)
     event CreditLineRepaid(
         uint256 indexed lineId,
         address indexed payer,
@@ -206,8 +205,7 @@ interface ICreditLines {
         uint256 interestPaid,
         uint256 principalPaid,
         uint256 principal,
-        uint256 interest,
-        uint256 available
+        uint256 interest
     );
     /// @notice Emitted when the bank reduces the limit.
     event CreditLineLimitReduced(uint256 indexed lineId, uint256 oldLimit, uint256 newLimit, uint256 principal);

@@ -352,11 +352,11 @@ class CreditLineRepaid(ContractEvent):
     """Emitted on a repayment of a line that is not in default."""
 
     NAME: ClassVar[str] = "CreditLineRepaid"
-    SIGNATURE: ClassVar[str] = "CreditLineRepaid(uint256,address,uint256,uint256,uint256,uint256,uint256,uint256)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("304e1a01901b0e96adcdca724c9ef4ddb21844baa20b2ee974903f7bf5a85a38")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "payer", "amount", "interest_paid", "principal_paid", "principal", "interest", "available")
+    SIGNATURE: ClassVar[str] = "CreditLineRepaid(uint256,address,uint256,uint256,uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8325b79ecde95d5b3e67c3404e4cb1268435ad566b7047eeb36290151992adb4")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256", "uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "payer", "amount", "interest_paid", "principal_paid", "principal", "interest")
     line_id: int
     payer: str
     amount: int
@@ -364,11 +364,10 @@ class CreditLineRepaid(ContractEvent):
     principal_paid: int
     principal: int
     interest: int
-    available: int
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineRepaid":
-        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6], values[7])
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6])
 
 
 @dataclass(frozen=True, slots=True)
