@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sdk.cli import bench, demo, gateway, keys, participant, prepayment, receipt, receivable, token
+from sdk.cli import bench, creditline, demo, gateway, keys, participant, prepayment, receipt, receivable, token
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -40,6 +40,7 @@ app = typer.Typer(
 
 # --- Domain sub-apps: each lives in sdk/cli/<domain>.py, exports `app = typer.Typer(...)`, and is registered
 # --- here with ONE line. Add yours in alphabetical order.
+app.add_typer(creditline.app, name="credit-line")
 app.add_typer(gateway.app, name="gateway")
 app.add_typer(keys.app, name="keys")
 app.add_typer(participant.app, name="participant")
