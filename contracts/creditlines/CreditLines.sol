@@ -237,7 +237,9 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         trancheId = _addTranche(lineId, l, st, amount, due);
         _states[lineId] = st;
         _token.safeTransferFrom(l.bank, payee, amount);
-        emit CreditLineDrawn(lineId, trancheId, payee, amount, purposeRef, uint64(due), st.principal, limit - st.principal);
+        emit CreditLineDrawn(
+            lineId, trancheId, payee, amount, purposeRef, uint64(due), st.principal, limit - st.principal
+        );
     }
 
     /// @inheritdoc ICreditLines
@@ -285,7 +287,9 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
             );
         } else {
             _collect(lineId, l.bank, paid);
-            emit CreditLineRepaid(lineId, msg.sender, paid, interestPaid, paid - interestPaid, st.principal, st.interest);
+            emit CreditLineRepaid(
+                lineId, msg.sender, paid, interestPaid, paid - interestPaid, st.principal, st.interest
+            );
         }
     }
 

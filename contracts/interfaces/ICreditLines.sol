@@ -72,8 +72,8 @@ interface ICreditLines {
     }
 
     // ------------------------------------------------------------------ errors
-    /// @notice Terms are unusable: need a borrower other than the bank, 0 < limit <= MAX_LIMIT, rates <= 10,000, now < expiry,
-    /// start < expiry <= start + 365 days, 1 day <= maxTenor <= 365 days, grace <= 365 days.
+    /// @notice Terms are unusable: need a borrower other than the bank, 0 < limit <= MAX_LIMIT, rates <= 10,000,
+    /// now < expiry, start < expiry <= start + 365 days, 1 day <= maxTenor <= 365 days, grace <= 365 days.
     error CreditLineTermsInvalid(
         address borrower, uint256 limit, uint16 rateBps, uint16 surchargeBps, uint64 start, uint64 expiry,
         uint32 maxTenor, uint32 grace
