@@ -64,6 +64,9 @@ GAS_BUDGETS: dict[str, int] = {
     "receivable.batch_discount.per_item_n50": 75_000,
     "receipt.issue": 230_000,
     "receipt.pledge": 180_000,
+    "credit.open": 150_000,
+    "credit.draw": 110_000,
+    "credit.repay": 80_000,
 }
 #: Operations the gas section must eventually cover (issue 6).
 GAS_EXPECTED = (
@@ -341,7 +344,51 @@ def receivables_batch_gas(cast: BenchCast, sizes: tuple[int, ...] = BATCH_SIZES)
     return out
 
 
-GAS_PROBES: list[GasProbe] = [foundation_gas, receivables_gas, receivables_batch_gas, warehouse_gas, prepayment_gas]
+def credit_lines_gas(cast: BenchCast) -> dict[str, int]:
+    """Gas of a revolving credit line: open, accept, draws (one, and a Multicall payroll of ten), repayments.
+
+    The bank and the borrower approve the book without limit: it can only ever take a line's available limit from
+    the bank (on the borrower's draw) and a payer's own repayment (on that payer's call), so an unlimited approval
+    opens no tap, and the token then skips the allowance write."""
+    from sdk.creditlines import CreditTerms, Draw, PayeeRule, purpose_hash
+    from sdk.generated.events import CreditLineOpened
+
+    chain, bank = cast.chain, cast.bank
+    borrower, suppliers = cast.payees[3], cast.payees[4:]
+    book = cast.ledger.deployment.address("CreditLines")
+    bank.token.approve(book, 2**256 - 1)
+    borrower.token.approve(book, 2**256 - 1)
+    bank.token.mint(borrower.address, 1_000_000_00, "bench")
+    now = chain.now()
+    terms = CreditTerms(borrower=borrower.address, limit=5_000_000_00, rate_bps=700, start=now,
+                        expiry=now + 90 * 86_400, max_tenor=60 * 86_400, grace=5 * 86_400, surcharge_bps=300,
+                        payee_rule=PayeeRule.ANY_SUPPLIER)
+    out: dict[str, int] = {}
+    opened = bank.credit_lines._transact("open", terms.as_tuple())
+    out["credit.open"] = opened.gas_used
+    line_id = opened.one(CreditLineOpened).line_id
+    out["credit.accept"] = borrower.credit_lines._transact("accept", line_id).gas_used
+    purpose = purpose_hash("bench purchase order")
+    out["credit.draw"] = borrower.credit_lines._transact(
+        "draw", line_id, 200_000_00, suppliers[0].address, 30 * 86_400, purpose).gas_used
+    chain.increase_time(86_400)
+    out["credit.draw_again"] = borrower.credit_lines._transact(
+        "draw", line_id, 100_000_00, suppliers[1].address, 45 * 86_400, purpose).gas_used
+    chain.increase_time(86_400)
+    out["credit.repay"] = borrower.credit_lines._transact("repay", line_id, 50_000_00).gas_used
+    out["credit.repay_in_full"] = borrower.credit_lines._transact("repay", line_id, 2**256 - 1).gas_used
+    payroll = [Draw(suppliers[i % len(suppliers)].address, 10_000_00, 30 * 86_400, f"bench PO {i}")
+               for i in range(10)]
+    calls = [bytes.fromhex(borrower.credit_lines._encode(
+        "draw", line_id, d.amount, d.payee, d.tenor, purpose_hash(str(d.purpose))).removeprefix("0x"))
+        for d in payroll]
+    batch = borrower.credit_lines._transact("multicall", calls)
+    out["credit.batch_draw_per_item_n10"] = batch.gas_used // len(payroll)
+    return out
+
+
+GAS_PROBES: list[GasProbe] = [foundation_gas, receivables_gas, receivables_batch_gas, warehouse_gas, prepayment_gas,
+                              credit_lines_gas]
 
 
 def measure_gas(cast: BenchCast) -> dict[str, Any]:

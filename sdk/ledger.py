@@ -15,6 +15,7 @@ from sdk.admin import ADMIN_HANDLES, DefaultAdmin
 from sdk.artifacts_loader import load_artifact
 from sdk.chain import Chain
 from sdk.contracts import tx_result
+from sdk.creditlines import CreditLines
 from sdk.errors import DeploymentError, LedgerValueError
 from sdk.prepayment import Prepayment
 from sdk.receivables import Receivables
@@ -124,6 +125,7 @@ class Party:
         self.loans = PledgeLoans(ledger, ledger.deployment.address("PledgeLoans"), account)
         self.prepayment = Prepayment(ledger, ledger.deployment.address("Prepayment"), account)
         self.receivables = Receivables(ledger, ledger.deployment.address("Receivables"), account)
+        self.credit_lines = CreditLines(ledger, ledger.deployment.address("CreditLines"), account)
 
     def admin(self, contract: str) -> DefaultAdmin:
         """The two-step admin transfer of `contract` (one of ADMIN_RULED_CONTRACTS), signed by this party."""
@@ -150,6 +152,7 @@ class Ledger:
         self.loans = PledgeLoans(self, deployment.address("PledgeLoans"))
         self.prepayment = Prepayment(self, deployment.address("Prepayment"))
         self.receivables = Receivables(self, deployment.address("Receivables"))
+        self.credit_lines = CreditLines(self, deployment.address("CreditLines"))
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -177,6 +180,7 @@ class Ledger:
         contracts = {"ParticipantRegistry": registry, "SettlementToken": token, "Receivables": receivables}
         contracts.update(_deploy_warehouse(chain, operator, registry, token, admin_delay))
         contracts.update(_deploy_prepayment(chain, operator, registry, token, contracts["WarehouseReceipts"]))
+        contracts.update(_deploy_credit_lines(chain, operator, registry, token))
         deployment = Deployment(
             chain_id=chain.chain_id, block=start + 1, contracts=contracts, operator=operator.address,
             extra={"admin_delay": admin_delay},
@@ -246,6 +250,16 @@ def _deploy_prepayment(
     chain.transact(operator, receipts, rec.encode_abi("grantRole", [role, prepayment]),
                    description="WarehouseReceipts.grantRole")
     return {"Prepayment": prepayment}
+
+
+def _deploy_credit_lines(chain: Chain, operator: LocalAccount, registry: str, token: str) -> dict[str, str]:
+    """Revolving credit lines: a ledger contract. It moves the bank's tokens to payees as the spender of the bank's
+    allowance, and holds a repayment for a bank that cannot receive until that bank collects it."""
+    lines = _deploy(chain, operator, "CreditLines", registry, token)
+    reg = chain.w3.eth.contract(address=to_checksum_address(registry), abi=load_artifact("ParticipantRegistry").abi)
+    chain.transact(operator, registry, reg.encode_abi("setLedgerContract", [lines, True]),
+                   description="ParticipantRegistry.setLedgerContract")
+    return {"CreditLines": lines}
 
 
 def _deploy(chain: Chain, signer: LocalAccount, name: str, *args: Any) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, t
 from gateway.api.deps import Party
 from gateway.models.balances import Balance
 from gateway.models.common import table_of
+from gateway.models.creditlines import CreditLine
 from gateway.models.events import EventLog, EventRef
 from gateway.models.links import PartyLink
 from gateway.models.participants import Participant
@@ -123,3 +124,10 @@ def prepayments(party: Party) -> ColumnElement[bool]:
         return true()
     me = party.address
     return or_(*(_c(Prepayment, col) == me for col in ("buyer", "seller", "bank", "warehouse")))
+
+
+def credit_lines(party: Party) -> ColumnElement[bool]:
+    """The lending bank and the borrower (payees see their payments in /v1/events and their balances)."""
+    if party.is_regulator:
+        return true()
+    return or_(_c(CreditLine, "bank") == party.address, _c(CreditLine, "borrower") == party.address)

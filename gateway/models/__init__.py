@@ -3,6 +3,7 @@ tables on ``SQLModel.metadata``, which Alembic compares against."""
 
 from gateway.models.auth import AuthNonce
 from gateway.models.balances import Balance
+from gateway.models.creditlines import CreditLine, CreditTranche
 from gateway.models.events import EventLog, EventRef
 from gateway.models.indexer import ChangeLog, IndexedBlock, IndexerState
 from gateway.models.links import LedgerSetting, PartyLink
@@ -17,6 +18,8 @@ __all__ = [
     "Balance",
     "ChangeLog",
     "CommodityPrice",
+    "CreditLine",
+    "CreditTranche",
     "EventLog",
     "EventRef",
     "Exposure",

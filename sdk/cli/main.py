@@ -9,7 +9,20 @@ from typing import Annotated
 
 import typer
 
-from sdk.cli import api, bench, demo, dev, gateway, keys, participant, prepayment, receipt, receivable, token
+from sdk.cli import (
+    api,
+    bench,
+    creditline,
+    demo,
+    dev,
+    gateway,
+    keys,
+    participant,
+    prepayment,
+    receipt,
+    receivable,
+    token,
+)
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -40,6 +53,7 @@ app = typer.Typer(
 
 # --- Domain sub-apps: each lives in sdk/cli/<domain>.py, exports `app = typer.Typer(...)`, and is registered
 # --- here with ONE line. Add yours in alphabetical order.
+app.add_typer(creditline.app, name="credit-line")
 app.add_typer(dev.app, name="dev")
 app.add_typer(gateway.app, name="gateway")
 app.add_typer(keys.app, name="keys")

@@ -3,6 +3,17 @@
 from enum import IntEnum
 
 
+class CreditLineStatus(IntEnum):
+    """Solidity enum `CreditLineStatus`."""
+
+    NONE = 0
+    OFFERED = 1
+    OPEN = 2
+    FROZEN = 3
+    DEFAULTED = 4
+    CLOSED = 5
+
+
 class FinancingStatus(IntEnum):
     """Solidity enum `FinancingStatus`."""
 
@@ -55,6 +66,13 @@ class ParticipantStatus(IntEnum):
     NONE = 0
     ACTIVE = 1
     SUSPENDED = 2
+
+
+class PayeeRule(IntEnum):
+    """Solidity enum `PayeeRule`."""
+
+    ALLOW_LIST = 0
+    ANY_SUPPLIER = 1
 
 
 class PrepaymentParty(IntEnum):
@@ -160,11 +178,13 @@ class TransferRestriction(IntEnum):
 
 
 ENUMS: dict[str, type[IntEnum]] = {
+    "CreditLineStatus": CreditLineStatus,
     "FinancingStatus": FinancingStatus,
     "FragmentStatus": FragmentStatus,
     "LoanStatus": LoanStatus,
     "OfferStatus": OfferStatus,
     "ParticipantStatus": ParticipantStatus,
+    "PayeeRule": PayeeRule,
     "PrepaymentParty": PrepaymentParty,
     "PrepaymentStatus": PrepaymentStatus,
     "ProgramStatus": ProgramStatus,

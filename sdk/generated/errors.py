@@ -6,10 +6,12 @@ from eth_utils import to_checksum_address
 
 from sdk._errors import ContractError
 from sdk.generated.enums import (
+    CreditLineStatus,
     FragmentStatus,
     LoanStatus,
     OfferStatus,
     ParticipantStatus,
+    PayeeRule,
     PrepaymentParty,
     PrepaymentStatus,
     ProgramStatus,
@@ -120,6 +122,365 @@ class AddressEmptyCode(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "AddressEmptyCode":
         return cls(to_checksum_address(values[0]))
+
+
+class CreditLineAmountInvalid(ContractError):
+    """A draw or repayment amount is zero, or a draw exceeds the available limit. `maxAmount` is the available limit for a draw, the amount owed for a repayment."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineAmountInvalid(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("740c6b2c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "amount", "max_amount")
+    line_id: int
+    amount: int
+    max_amount: int
+
+    def __init__(self, line_id: int, amount: int, max_amount: int) -> None:
+        super().__init__(line_id=line_id, amount=amount, max_amount=max_amount)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineAmountInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class CreditLineDefaultNotDue(ContractError):
+    """No tranche is past its due date plus the grace period yet."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineDefaultNotDue(uint256,uint64,uint32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("43d1f41a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "next_due", "grace")
+    line_id: int
+    next_due: int
+    grace: int
+
+    def __init__(self, line_id: int, next_due: int, grace: int) -> None:
+        super().__init__(line_id=line_id, next_due=next_due, grace=grace)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineDefaultNotDue":
+        return cls(values[0], values[1], values[2])
+
+
+class CreditLineLimitInvalid(ContractError):
+    """A limit can only go down, and never below the outstanding principal."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineLimitInvalid(uint256,uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("793b9ed1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "limit", "new_limit", "principal")
+    line_id: int
+    limit: int
+    new_limit: int
+    principal: int
+
+    def __init__(self, line_id: int, limit: int, new_limit: int, principal: int) -> None:
+        super().__init__(line_id=line_id, limit=limit, new_limit=new_limit, principal=principal)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineLimitInvalid":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class CreditLineNotAvailable(ContractError):
+    """Draws happen only from `start` until before `expiry`."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineNotAvailable(uint256,uint64,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("713d8f2a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "start", "expiry", "block_time")
+    line_id: int
+    start: int
+    expiry: int
+    block_time: int
+
+    def __init__(self, line_id: int, start: int, expiry: int, block_time: int) -> None:
+        super().__init__(line_id=line_id, start=start, expiry=expiry, block_time=block_time)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineNotAvailable":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class CreditLineNotBank(ContractError):
+    """Only the line's bank may do this."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineNotBank(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("91d7624c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "account", "bank")
+    line_id: int
+    account: str
+    bank: str
+
+    def __init__(self, line_id: int, account: str, bank: str) -> None:
+        super().__init__(line_id=line_id, account=account, bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineNotBank":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class CreditLineNotBorrower(ContractError):
+    """Only the line's borrower may do this."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineNotBorrower(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5fd14784")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "account", "borrower")
+    line_id: int
+    account: str
+    borrower: str
+
+    def __init__(self, line_id: int, account: str, borrower: str) -> None:
+        super().__init__(line_id=line_id, account=account, borrower=borrower)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineNotBorrower":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class CreditLineNotClosable(ContractError):
+    """The line cannot close: something is owed, or the bank closes an accepted line before its expiry."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineNotClosable(uint256,uint256,uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5e1671a0")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "principal", "interest", "expiry")
+    line_id: int
+    principal: int
+    interest: int
+    expiry: int
+
+    def __init__(self, line_id: int, principal: int, interest: int, expiry: int) -> None:
+        super().__init__(line_id=line_id, principal=principal, interest=interest, expiry=expiry)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineNotClosable":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class CreditLineNotFound(ContractError):
+    """No line with this id."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2f4b1624")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id",)
+    line_id: int
+
+    def __init__(self, line_id: int) -> None:
+        super().__init__(line_id=line_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineNotFound":
+        return cls(values[0])
+
+
+class CreditLineNothingHeld(ContractError):
+    """Nothing is held for the caller."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineNothingHeld(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9a3c4c56")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank",)
+    bank: str
+
+    def __init__(self, bank: str) -> None:
+        super().__init__(bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineNothingHeld":
+        return cls(to_checksum_address(values[0]))
+
+
+class CreditLineNothingOwed(ContractError):
+    """Nothing is owed on the line."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineNothingOwed(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("8b9b2339")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id",)
+    line_id: int
+
+    def __init__(self, line_id: int) -> None:
+        super().__init__(line_id=line_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineNothingOwed":
+        return cls(values[0])
+
+
+class CreditLineOverdue(ContractError):
+    """A tranche is past its due date: no new draw until it is repaid."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineOverdue(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("c26bd44e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "due")
+    line_id: int
+    due: int
+
+    def __init__(self, line_id: int, due: int) -> None:
+        super().__init__(line_id=line_id, due=due)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineOverdue":
+        return cls(values[0], values[1])
+
+
+class CreditLinePayeeNotAllowed(ContractError):
+    """The payee is the borrower, or not allowed by the line's purpose rule."""
+
+    SIGNATURE: ClassVar[str] = "CreditLinePayeeNotAllowed(uint256,address,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("1d7b83e0")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "payee", "rule")
+    line_id: int
+    payee: str
+    rule: PayeeRule
+
+    def __init__(self, line_id: int, payee: str, rule: PayeeRule) -> None:
+        super().__init__(line_id=line_id, payee=payee, rule=rule)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLinePayeeNotAllowed":
+        return cls(values[0], to_checksum_address(values[1]), PayeeRule(values[2]))
+
+
+class CreditLinePayeeUnchanged(ContractError):
+    """The allow-list entry already has this value, or the payee is the zero address or the borrower."""
+
+    SIGNATURE: ClassVar[str] = "CreditLinePayeeUnchanged(uint256,address,bool)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("46772ed9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "payee", "allowed")
+    line_id: int
+    payee: str
+    allowed: bool
+
+    def __init__(self, line_id: int, payee: str, allowed: bool) -> None:
+        super().__init__(line_id=line_id, payee=payee, allowed=allowed)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLinePayeeUnchanged":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
+
+
+class CreditLinePayeesFull(ContractError):
+    """The payee allow-list of a line is full."""
+
+    SIGNATURE: ClassVar[str] = "CreditLinePayeesFull(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("c24bf2ac")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "max_payees")
+    line_id: int
+    max_payees: int
+
+    def __init__(self, line_id: int, max_payees: int) -> None:
+        super().__init__(line_id=line_id, max_payees=max_payees)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLinePayeesFull":
+        return cls(values[0], values[1])
+
+
+class CreditLinePurposeMissing(ContractError):
+    """A draw needs a purpose reference (the hash of a purchase order or invoice)."""
+
+    SIGNATURE: ClassVar[str] = "CreditLinePurposeMissing(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2ce9085a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id",)
+    line_id: int
+
+    def __init__(self, line_id: int) -> None:
+        super().__init__(line_id=line_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLinePurposeMissing":
+        return cls(values[0])
+
+
+class CreditLineStatusInvalid(ContractError):
+    """The line is not in a status that allows this."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineStatusInvalid(uint256,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("320b512b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "status")
+    line_id: int
+    status: CreditLineStatus
+
+    def __init__(self, line_id: int, status: CreditLineStatus) -> None:
+        super().__init__(line_id=line_id, status=status)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineStatusInvalid":
+        return cls(values[0], CreditLineStatus(values[1]))
+
+
+class CreditLineTenorInvalid(ContractError):
+    """A tenor must be at least 1 day, at most the line's max tenor, and fall due by the line's expiry."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineTenorInvalid(uint256,uint32,uint32,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("d4e5b883")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint32", "uint32", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "tenor", "max_tenor", "due", "expiry")
+    line_id: int
+    tenor: int
+    max_tenor: int
+    due: int
+    expiry: int
+
+    def __init__(self, line_id: int, tenor: int, max_tenor: int, due: int, expiry: int) -> None:
+        super().__init__(line_id=line_id, tenor=tenor, max_tenor=max_tenor, due=due, expiry=expiry)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineTenorInvalid":
+        return cls(values[0], values[1], values[2], values[3], values[4])
+
+
+class CreditLineTermsInvalid(ContractError):
+    """Terms are unusable: need a borrower other than the bank, 0 < limit <= MAX_LIMIT, rates <= 10,000, now < expiry, start < expiry <= start + 365 days, 1 day <= maxTenor <= 365 days, grace <= 365 days."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineTermsInvalid(address,uint256,uint16,uint16,uint64,uint64,uint32,uint32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("ce0a66f5")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "uint16", "uint16", "uint64", "uint64", "uint32", "uint32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("borrower", "limit", "rate_bps", "surcharge_bps", "start", "expiry", "max_tenor", "grace")
+    borrower: str
+    limit: int
+    rate_bps: int
+    surcharge_bps: int
+    start: int
+    expiry: int
+    max_tenor: int
+    grace: int
+
+    def __init__(self, borrower: str, limit: int, rate_bps: int, surcharge_bps: int, start: int, expiry: int, max_tenor: int, grace: int) -> None:
+        super().__init__(borrower=borrower, limit=limit, rate_bps=rate_bps, surcharge_bps=surcharge_bps, start=start, expiry=expiry, max_tenor=max_tenor, grace=grace)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineTermsInvalid":
+        return cls(to_checksum_address(values[0]), values[1], values[2], values[3], values[4], values[5], values[6], values[7])
+
+
+class CreditLineTranchesFull(ContractError):
+    """The line already has the maximum number of outstanding tranches; repay one first."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineTranchesFull(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3f1fbb3a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "max_tranches")
+    line_id: int
+    max_tranches: int
+
+    def __init__(self, line_id: int, max_tranches: int) -> None:
+        super().__init__(line_id=line_id, max_tranches=max_tranches)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineTranchesFull":
+        return cls(values[0], values[1])
 
 
 class ERC20InsufficientAllowance(ContractError):
@@ -2396,6 +2757,25 @@ ERRORS: tuple[type[ContractError], ...] = (
     AccessControlInvalidDefaultAdmin,
     AccessControlUnauthorizedAccount,
     AddressEmptyCode,
+    CreditLineAmountInvalid,
+    CreditLineDefaultNotDue,
+    CreditLineLimitInvalid,
+    CreditLineNotAvailable,
+    CreditLineNotBank,
+    CreditLineNotBorrower,
+    CreditLineNotClosable,
+    CreditLineNotFound,
+    CreditLineNothingHeld,
+    CreditLineNothingOwed,
+    CreditLineOverdue,
+    CreditLinePayeeNotAllowed,
+    CreditLinePayeeUnchanged,
+    CreditLinePayeesFull,
+    CreditLinePurposeMissing,
+    CreditLineStatusInvalid,
+    CreditLineTenorInvalid,
+    CreditLineTermsInvalid,
+    CreditLineTranchesFull,
     ERC20InsufficientAllowance,
     ERC20InsufficientBalance,
     ERC20InvalidApprover,

@@ -7,11 +7,13 @@ from eth_utils import to_checksum_address
 
 from sdk._events import ContractEvent
 from sdk.generated.enums import (
+    CreditLineStatus,
     FinancingStatus,
     FragmentStatus,
     LoanStatus,
     OfferStatus,
     ParticipantStatus,
+    PayeeRule,
     PrepaymentStatus,
     ProgramStatus,
     ReceiptStatus,
@@ -140,6 +142,309 @@ class CommodityListed(ContractEvent):
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "CommodityListed":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineAccepted(ContractEvent):
+    """Emitted when the borrower accepts the terms."""
+
+    NAME: ClassVar[str] = "CreditLineAccepted"
+    SIGNATURE: ClassVar[str] = "CreditLineAccepted(uint256,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("6bbe5c8c0509118bd15c183305600936cb11dfe057dfc1e6cde51f4b12bf97f2")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "borrower", "old_status", "new_status")
+    line_id: int
+    borrower: str
+    old_status: CreditLineStatus
+    new_status: CreditLineStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineAccepted":
+        return cls(values[0], to_checksum_address(values[1]), CreditLineStatus(values[2]), CreditLineStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineClosed(ContractEvent):
+    """Emitted when the bank or the borrower closes a line (a defaulted line recovered in full closes with its `CreditLineRecovered` event instead)."""
+
+    NAME: ClassVar[str] = "CreditLineClosed"
+    SIGNATURE: ClassVar[str] = "CreditLineClosed(uint256,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("6543f1edee04898c2f46dbb300143962b95fdbcddcc66c0720e70c32a7d8259a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "closed_by", "old_status", "new_status")
+    line_id: int
+    closed_by: str
+    old_status: CreditLineStatus
+    new_status: CreditLineStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineClosed":
+        return cls(values[0], to_checksum_address(values[1]), CreditLineStatus(values[2]), CreditLineStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineDefaulted(ContractEvent):
+    """Emitted when the bank declares default: the loss record of the line (the risk pool reads it)."""
+
+    NAME: ClassVar[str] = "CreditLineDefaulted"
+    SIGNATURE: ClassVar[str] = "CreditLineDefaulted(uint256,address,address,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("6329f5a3c0027625445a0bbaee0acd5c7b42d01eb43c76c3af2d09a244b8e74d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "bank", "borrower", "principal", "interest", "old_status", "new_status")
+    line_id: int
+    bank: str
+    borrower: str
+    principal: int
+    interest: int
+    old_status: CreditLineStatus
+    new_status: CreditLineStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineDefaulted":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], CreditLineStatus(values[5]), CreditLineStatus(values[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineDrawn(ContractEvent):
+    """Emitted on a draw: `amount` went from the bank straight to `payee` in this transaction."""
+
+    NAME: ClassVar[str] = "CreditLineDrawn"
+    SIGNATURE: ClassVar[str] = "CreditLineDrawn(uint256,uint256,address,uint256,bytes32,uint64,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("09fd52f016d9020f9a8a306933120b22f5572aa451cd1cb89c848c151ca14a5f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "uint256", "bytes32", "uint64", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "tranche_id", "payee", "amount", "purpose_ref", "due", "principal", "available")
+    line_id: int
+    tranche_id: int
+    payee: str
+    amount: int
+    purpose_ref: bytes
+    due: int
+    principal: int
+    available: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineDrawn":
+        return cls(values[0], values[1], to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7])
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineFrozen(ContractEvent):
+    """Emitted when the bank freezes new draws."""
+
+    NAME: ClassVar[str] = "CreditLineFrozen"
+    SIGNATURE: ClassVar[str] = "CreditLineFrozen(uint256,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("46815926e0e6d7965530ce4f513cadb08875abf84e579d1b26d987a3e8e6dfa6")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "bank", "old_status", "new_status")
+    line_id: int
+    bank: str
+    old_status: CreditLineStatus
+    new_status: CreditLineStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineFrozen":
+        return cls(values[0], to_checksum_address(values[1]), CreditLineStatus(values[2]), CreditLineStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineLimitReduced(ContractEvent):
+    """Emitted when the bank reduces the limit."""
+
+    NAME: ClassVar[str] = "CreditLineLimitReduced"
+    SIGNATURE: ClassVar[str] = "CreditLineLimitReduced(uint256,uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("85dd8c8bb0c61ee3271607a6a19c08158aabfb32630579848806229413c391e0")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "old_limit", "new_limit", "principal")
+    line_id: int
+    old_limit: int
+    new_limit: int
+    principal: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineLimitReduced":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineOpened(ContractEvent):
+    """Emitted when a bank opens (offers) a line."""
+
+    NAME: ClassVar[str] = "CreditLineOpened"
+    SIGNATURE: ClassVar[str] = "CreditLineOpened(uint256,address,address,uint256,uint16,uint16,uint64,uint64,uint32,uint32,uint8,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("225adc21300ce7a0d3cba425ae91ce9e39ba7854e3b85a7a15d07293f087d481")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint16", "uint16", "uint64", "uint64", "uint32", "uint32", "uint8", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "bank", "borrower", "limit", "rate_bps", "surcharge_bps", "start", "expiry", "max_tenor", "grace", "payee_rule", "old_status", "new_status")
+    line_id: int
+    bank: str
+    borrower: str
+    limit: int
+    rate_bps: int
+    surcharge_bps: int
+    start: int
+    expiry: int
+    max_tenor: int
+    grace: int
+    payee_rule: PayeeRule
+    old_status: CreditLineStatus
+    new_status: CreditLineStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineOpened":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], values[9], PayeeRule(values[10]), CreditLineStatus(values[11]), CreditLineStatus(values[12]))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLinePayeeSet(ContractEvent):
+    """Emitted when the bank adds a payee to the allow-list or removes it."""
+
+    NAME: ClassVar[str] = "CreditLinePayeeSet"
+    SIGNATURE: ClassVar[str] = "CreditLinePayeeSet(uint256,address,bool,bool,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("3aca9989cafcde5c9b793728fe3d0b4439e8269cf6635b137e851e181182c9c2")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool", "bool", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "payee", "old_allowed", "new_allowed", "payee_count")
+    line_id: int
+    payee: str
+    old_allowed: bool
+    new_allowed: bool
+    payee_count: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLinePayeeSet":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4])
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineRecovered(ContractEvent):
+    """Emitted on a repayment of a defaulted line: a recovery of the recorded loss."""
+
+    NAME: ClassVar[str] = "CreditLineRecovered"
+    SIGNATURE: ClassVar[str] = "CreditLineRecovered(uint256,address,uint256,uint256,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("4d05d057cb5ea369016f065c306c06403c1c6696a5bf0f24131f59cbc628fe93")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "payer", "amount", "interest_paid", "principal_paid", "principal", "interest", "old_status", "new_status")
+    line_id: int
+    payer: str
+    amount: int
+    interest_paid: int
+    principal_paid: int
+    principal: int
+    interest: int
+    old_status: CreditLineStatus
+    new_status: CreditLineStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineRecovered":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6], CreditLineStatus(values[7]), CreditLineStatus(values[8]))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineRepaid(ContractEvent):
+    """Emitted on a repayment of a line that is not in default."""
+
+    NAME: ClassVar[str] = "CreditLineRepaid"
+    SIGNATURE: ClassVar[str] = "CreditLineRepaid(uint256,address,uint256,uint256,uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8325b79ecde95d5b3e67c3404e4cb1268435ad566b7047eeb36290151992adb4")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256", "uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "payer", "amount", "interest_paid", "principal_paid", "principal", "interest")
+    line_id: int
+    payer: str
+    amount: int
+    interest_paid: int
+    principal_paid: int
+    principal: int
+    interest: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineRepaid":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6])
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLineUnfrozen(ContractEvent):
+    """Emitted when the bank lifts a freeze."""
+
+    NAME: ClassVar[str] = "CreditLineUnfrozen"
+    SIGNATURE: ClassVar[str] = "CreditLineUnfrozen(uint256,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("4edd8b838390610bc95ae0dc36bb0e4a7cff248396d87e5185733cdb44b9c631")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "bank", "old_status", "new_status")
+    line_id: int
+    bank: str
+    old_status: CreditLineStatus
+    new_status: CreditLineStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineUnfrozen":
+        return cls(values[0], to_checksum_address(values[1]), CreditLineStatus(values[2]), CreditLineStatus(values[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRepaymentHeld(ContractEvent):
+    """Emitted when a repayment could not be paid to the bank (it is suspended, not registered or its KYC lapsed) and this contract holds it for the bank instead."""
+
+    NAME: ClassVar[str] = "CreditRepaymentHeld"
+    SIGNATURE: ClassVar[str] = "CreditRepaymentHeld(uint256,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("2e2dd25564be1f84a0dd05a94b9c5ea89059fdc607dbb124803004416b3b98ef")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "bank", "amount", "held_total")
+    line_id: int
+    bank: str
+    amount: int
+    held_total: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditRepaymentHeld":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRepaymentsCollected(ContractEvent):
+    """Emitted when a bank collects what was held for it."""
+
+    NAME: ClassVar[str] = "CreditRepaymentsCollected"
+    SIGNATURE: ClassVar[str] = "CreditRepaymentsCollected(address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("bac3e42e53459520be0a6e993c6863c47db97e39a618330fe4fc780b19806ab6")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "amount")
+    bank: str
+    amount: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditRepaymentsCollected":
+        return cls(to_checksum_address(values[0]), values[1])
+
+
+@dataclass(frozen=True, slots=True)
+class CreditTrancheRepaid(ContractEvent):
+    """Emitted for every tranche whose principal a repayment or recovery reduced."""
+
+    NAME: ClassVar[str] = "CreditTrancheRepaid"
+    SIGNATURE: ClassVar[str] = "CreditTrancheRepaid(uint256,uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("c38ea47f8983126affb8b876bbd274ac4014468899d3506623dceafbd5631775")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "tranche_id", "principal_paid", "principal_left")
+    line_id: int
+    tranche_id: int
+    principal_paid: int
+    principal_left: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditTrancheRepaid":
         return cls(values[0], values[1], values[2], values[3])
 
 
@@ -1770,6 +2075,20 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     CollateralAdded,
     CollateralReleased,
     CommodityListed,
+    CreditLineAccepted,
+    CreditLineClosed,
+    CreditLineDefaulted,
+    CreditLineDrawn,
+    CreditLineFrozen,
+    CreditLineLimitReduced,
+    CreditLineOpened,
+    CreditLinePayeeSet,
+    CreditLineRecovered,
+    CreditLineRepaid,
+    CreditLineUnfrozen,
+    CreditRepaymentHeld,
+    CreditRepaymentsCollected,
+    CreditTrancheRepaid,
     DefaultAdminDelayChangeCanceled,
     DefaultAdminDelayChangeScheduled,
     DefaultAdminTransferCanceled,

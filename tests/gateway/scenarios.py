@@ -95,3 +95,31 @@ def prepayment_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
     proposal = desk.propose().id
     cast.distributor.prepayment.cancel(proposal)
     return {"deal": deal, "cancelled": proposal}
+
+
+def credit_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
+    """Three credit lines of bank1: supplier1's, drawn for two suppliers, partly repaid (one tranche closed),
+    frozen and unfrozen, its limit reduced; the distributor's, defaulted and partly recovered; and an offer the
+    borrower declined."""
+    from tests.contracts.credit_support import GRACE, Desk
+
+    desk = Desk(ledger, cast)
+    for party in (cast.bank1, cast.supplier1, cast.distributor):
+        desk.approve(party)
+    line = desk.open_line()
+    desk.draw(line, 200_000_00, payee=cast.supplier2, tenor=10 * DAY, purpose="PO-1")
+    desk.draw(line, 150_000_00, payee=cast.supplier3, tenor=20 * DAY, purpose="PO-2")
+    ledger.chain.increase_time(3 * DAY)
+    cast.supplier1.credit_lines.repay(line, 250_000_00)
+    cast.bank1.credit_lines.freeze(line)
+    cast.bank1.credit_lines.unfreeze(line)
+    cast.bank1.credit_lines.reduce_limit(line, 800_000_00)
+    bad = desk.offer(borrower=cast.distributor.address)
+    cast.distributor.credit_lines.accept(bad)
+    cast.distributor.credit_lines.draw(bad, 50_000_00, cast.supplier2.address, 5 * DAY, "PO-3")
+    ledger.chain.increase_time(5 * DAY + GRACE + 60)
+    cast.bank1.credit_lines.declare_default(bad)
+    cast.distributor.credit_lines.repay(bad, 20_000_00)
+    declined = desk.offer()
+    cast.supplier1.credit_lines.close(declined)
+    return {"line": line, "defaulted": bad, "declined": declined}

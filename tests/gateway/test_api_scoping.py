@@ -18,7 +18,12 @@ from sdk import Ledger, Party
 from tests.conftest import Cast
 from tests.gateway.api_fixtures import Api
 from tests.gateway.helpers import registry_activity, token_activity
-from tests.gateway.scenarios import prepayment_activity, receivables_activity, warehouse_activity
+from tests.gateway.scenarios import (
+    credit_activity,
+    prepayment_activity,
+    receivables_activity,
+    warehouse_activity,
+)
 
 PARTY_TYPES = ["core", "supplier1", "distributor", "bank1", "warehouse", "feeder", "riskpool", "regulator"]
 
@@ -131,6 +136,9 @@ def _resources(ledger: Ledger, conn: Any) -> dict[str, Resource]:
                                 lambda me: _count(conn, "prepayment", lambda c: (c.buyer == me) | (c.seller == me)
                                                   | (c.bank == me) | (c.warehouse == me)),
                                 _count(conn, "prepayment")),
+        "credit-lines": Resource("/v1/credit-lines", lambda row, me: me in (row["bank"], row["borrower"]),
+                                 lambda me: _count(conn, "credit_line", lambda c: (c.bank == me) | (c.borrower == me)),
+                                 _count(conn, "credit_line")),
         "loans": Resource("/v1/loans", lambda row, me: me in (row["bank"], row["borrower"]),
                           lambda me: _count(conn, "loan", lambda c: (c.bank == me) | (c.borrower == me)),
                           _count(conn, "loan")),
@@ -179,6 +187,7 @@ def busy_api(api: Api, ledger: Ledger, cast: Cast) -> Api:
     receivables_activity(ledger, cast)
     warehouse_activity(ledger, cast)
     prepayment_activity(ledger, cast)
+    credit_activity(ledger, cast)
     api.sync()
     return api
 

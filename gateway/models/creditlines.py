@@ -1,0 +1,127 @@
+"""Revolving credit lines and their tranches (one row per draw, kept after repayment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from gateway.models.common import big
+
+#: Kind of the event references that file every CreditLines event under its line.
+CREDIT_LINE_ASSET = "credit_line"
+
+
+class CreditLine(SQLModel, table=True):
+    __tablename__ = "credit_line"
+
+    id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    bank: str = Field(max_length=42, index=True)
+    borrower: str = Field(max_length=42, index=True)
+    status: int
+    payee_rule: int
+    limit_units: int = big()
+    principal_units: int = big(default=0)  # outstanding after the latest event
+    interest_units: int = big(default=0)  # unpaid interest as of the latest repayment or default
+    rate_bps: int
+    surcharge_bps: int
+    start: int = big()
+    expiry: int = big()
+    max_tenor: int = big()
+    grace: int = big()
+    payee_count: int = Field(default=0)
+    draw_count: int = Field(default=0)
+    drawn_units: int = big(default=0)
+    principal_repaid_units: int = big(default=0)
+    interest_paid_units: int = big(default=0)
+    recovered_units: int = big(default=0)
+    loss_principal_units: int | None = big(default=None, nullable=True)
+    loss_interest_units: int | None = big(default=None, nullable=True)
+    created_at: int = big()
+    defaulted_at: int | None = big(default=None, nullable=True)
+    closed_at: int | None = big(default=None, nullable=True)
+    updated_block: int = big()
+
+
+class CreditTranche(SQLModel, table=True):
+    __tablename__ = "credit_tranche"
+
+    line_id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    tranche_id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    payee: str = Field(max_length=42, index=True)
+    amount_units: int = big()
+    principal_units: int = big()  # outstanding
+    purpose_ref: str = Field(max_length=66)
+    drawn_at: int = big()
+    due: int = big()
+    repaid_at: int | None = big(default=None, nullable=True)
+
+
+class CreditTranchePublic(SQLModel):
+    tranche_id: int
+    payee: str
+    amount: str
+    amount_units: int
+    principal: str
+    principal_units: int
+    purpose_ref: str
+    drawn_at: int
+    due: int
+    repaid_at: int | None
+
+
+class CreditLineEventPublic(SQLModel):
+    """One entry of a line's history (draws, repayments, status changes), from the event log."""
+
+    id: int
+    name: str
+    block_number: int
+    block_time: int
+    tx_hash: str
+    args: dict[str, Any]
+
+
+class CreditLinePublic(SQLModel):
+    id: int
+    bank: str
+    borrower: str
+    status: str
+    payee_rule: str
+    limit: str
+    limit_units: int
+    used: str
+    used_units: int
+    available: str
+    available_units: int
+    interest: str
+    interest_units: int
+    rate_bps: int
+    surcharge_bps: int
+    start: int
+    expiry: int
+    max_tenor: int
+    grace: int
+    next_due: int | None
+    payee_count: int
+    draw_count: int
+    drawn: str
+    drawn_units: int
+    principal_repaid: str
+    principal_repaid_units: int
+    interest_paid: str
+    interest_paid_units: int
+    recovered: str
+    recovered_units: int
+    loss_principal_units: int | None
+    loss_interest_units: int | None
+    created_at: int
+    defaulted_at: int | None
+    closed_at: int | None
+    tranches: list[CreditTranchePublic] = []
+    history: list[CreditLineEventPublic] = []
+
+
+class CreditLinesPublic(SQLModel):
+    data: list[CreditLinePublic]
+    count: int
+    next_cursor: str | None = None

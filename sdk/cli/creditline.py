@@ -1,0 +1,378 @@
+"""`scf credit-line`: revolving credit lines.
+
+The bank opens (offers) a line, the borrower accepts it, then draws for a named payee (the bank pays the payee in the
+same transaction) and repays any amount any day. The bank can reduce the limit, freeze draws, close the line at
+expiry and, after a due date plus the grace period, declare default. Commands that pay approve the book on the
+settlement token first, in a separate transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from sdk.cli.common import (
+    DEFAULT_DEPLOYMENT,
+    DEFAULT_PASSWORD_ENV,
+    DeploymentOpt,
+    DevAccountOpt,
+    JsonOpt,
+    KeyEnvOpt,
+    KeystoreOpt,
+    Output,
+    PasswordEnvOpt,
+    RpcOpt,
+    fail,
+    info,
+    load_signer,
+    money,
+    open_ledger,
+    open_party,
+    parse_address,
+    parse_amount,
+)
+from sdk.cli.prepayment import parse_when
+from sdk.creditlines import DAY, MAX_UINT256, CreditLine, CreditTerms, PayeeRule, quote_interest
+from sdk.ledger import Party
+
+app = typer.Typer(
+    help="Revolving credit lines: open, accept, draw (paid straight to a payee), repay, reduce, freeze, close, "
+    "default.",
+    no_args_is_help=True,
+)
+
+IdArg = Annotated[int, typer.Argument(help="credit line id", min=1)]
+WhenOpt = Annotated[str, typer.Option(help="unix seconds, an ISO date/time (UTC), or +N[d|h|m|s] from now")]
+#: Any allowance at least this large counts as unlimited (the token then never decreases it).
+_UNLIMITED = 2**255
+
+
+def _iso(timestamp: int) -> str | None:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if timestamp else None
+
+
+def line_data(line: CreditLine, now: int, viewer: str | None = None) -> dict[str, Any]:
+    """A line as the CLI shows it, with the interest accrued up to `now` (the SDK twin of the contract)."""
+    data: dict[str, Any] = {"id": line.id, "status": line.status}
+    if viewer is not None:
+        data["role"] = "bank" if viewer == line.bank else "borrower"
+    data.update({
+        "bank": line.bank,
+        "borrower": line.borrower,
+        "limit": money(line.limit),
+        "used": money(line.principal),
+        "available": money(line.available),
+        "next_due": _iso(line.next_due),
+        "interest": money(quote_interest(line, now)),
+        "rate_bps": line.rate_bps,
+        "surcharge_bps": line.surcharge_bps,
+        "start": _iso(line.start),
+        "expiry": _iso(line.expiry),
+        "max_tenor_days": line.max_tenor / DAY,
+        "grace_days": line.grace / DAY,
+        "payee_rule": line.payee_rule,
+        "draws": line.draw_count,
+        "tranches": [
+            {"id": t.id, "principal": money(t.principal), "drawn": _iso(t.drawn_at), "due": _iso(t.due)}
+            for t in line.tranches
+        ],
+    })
+    return data
+
+
+def _approve_book(party: Party) -> None:
+    """Approve the book without limit once: it takes at most a line's available limit from its bank (on the
+    borrower's draw), and from a payer only that payer's own repayment."""
+    book = party.ledger.credit_lines.address
+    if party.token.allowance(party.address, book) < _UNLIMITED:
+        info("approving the credit-line book on the settlement token (it can take at most each line's available "
+             "limit, and only on its borrower's draw)…")
+        party.token.approve(book, MAX_UINT256)
+
+
+def _rule(value: str) -> PayeeRule:
+    try:
+        return PayeeRule[value.upper().replace("-", "_")]
+    except KeyError:
+        raise fail(f"unknown payee rule {value!r}; choose any-supplier or allow-list") from None
+
+
+def _days(value: float, what: str) -> int:
+    seconds = round(value * DAY)
+    if seconds <= 0:
+        raise fail(f"{what} must be positive")
+    return seconds
+
+
+# ---------------------------------------------------------------------------------------------- bank
+@app.command("open")
+def open_line(
+    borrower: Annotated[str, typer.Argument(parser=parse_address, help="the borrower (a supplier or distributor)")],
+    limit: Annotated[int, typer.Option(parser=parse_amount, metavar="AMOUNT", help="the line's limit")],
+    rate_bps: Annotated[int, typer.Option(help="yearly interest rate in basis points (actual/365)")],
+    expiry: WhenOpt = "+90d",
+    start: Annotated[str | None, typer.Option(help="first day a draw may happen (default: now)")] = None,
+    max_tenor_days: Annotated[float, typer.Option(help="longest tenor of one draw, in days (1..365)")] = 30,
+    grace_days: Annotated[float, typer.Option(help="days after a due date before default may be declared")] = 5,
+    surcharge_bps: Annotated[int, typer.Option(help="added to the rate on overdue principal")] = 0,
+    payee_rule: Annotated[str, typer.Option(help="any-supplier (or an allow-listed payee) or allow-list")] = (
+        "any-supplier"),
+    payee: Annotated[list[str] | None, typer.Option(help="allow-list a payee (repeat for each)")] = None,
+    approve: Annotated[bool, typer.Option(help="approve the book on the token to fund draws")] = True,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Offer a line as the bank; the borrower accepts it with `scf credit-line accept`."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    now = bank.ledger.chain.now()
+    first = parse_when(start, now) if start else now
+    terms = CreditTerms(
+        borrower=borrower, limit=limit, rate_bps=rate_bps, start=first, expiry=parse_when(expiry, now),
+        max_tenor=_days(max_tenor_days, "--max-tenor-days"), grace=round(grace_days * DAY),
+        surcharge_bps=surcharge_bps, payee_rule=_rule(payee_rule),
+    )
+    payees = [parse_address(p) for p in payee or []]
+    event = bank.credit_lines.open(terms)
+    for address in payees:
+        bank.credit_lines.set_payee(event.line_id, address)
+    if approve:
+        _approve_book(bank)
+    Output(as_json).result(
+        {"id": event.line_id, "status": event.new_status, "borrower": event.borrower, "limit": money(event.limit),
+         "rate_bps": event.rate_bps, "expiry": _iso(event.expiry), "payees": payees},
+        title="Credit line offered",
+    )
+
+
+@app.command()
+def payee(
+    line_id: IdArg,
+    address: Annotated[str, typer.Argument(parser=parse_address, help="the payee")],
+    remove: Annotated[bool, typer.Option("--remove", help="take the payee off the allow-list")] = False,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the bank, add a payee to the line's allow-list (or remove it)."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.credit_lines.set_payee(line_id, address, not remove)
+    Output(as_json).result({"id": line_id, "payee": event.payee, "allowed": event.new_allowed,
+                            "payees": event.payee_count}, title="Payee set")
+
+
+@app.command()
+def reduce(
+    line_id: IdArg,
+    limit: Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT", help="the new, lower limit")],
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the bank, reduce the limit (never below what is drawn)."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.credit_lines.reduce_limit(line_id, limit)
+    Output(as_json).result({"id": line_id, "old_limit": money(event.old_limit), "limit": money(event.new_limit),
+                            "used": money(event.principal)}, title="Credit line reduced")
+
+
+@app.command()
+def freeze(
+    line_id: IdArg,
+    unfreeze: Annotated[bool, typer.Option("--unfreeze", help="allow draws again")] = False,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the bank, stop new draws (repayments go on), or lift the freeze with --unfreeze."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.credit_lines.unfreeze(line_id) if unfreeze else bank.credit_lines.freeze(line_id)
+    Output(as_json).result({"id": line_id, "old_status": event.old_status, "status": event.new_status},
+                           title="Credit line unfrozen" if unfreeze else "Credit line frozen")
+
+
+@app.command("default")
+def declare_default(
+    line_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the bank, after a due date plus grace: declare default and record the loss."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.credit_lines.declare_default(line_id)
+    Output(as_json).result(
+        {"id": line_id, "borrower": event.borrower, "principal": money(event.principal),
+         "interest": money(event.interest), "loss": money(event.principal + event.interest),
+         "status": event.new_status},
+        title="Credit line defaulted",
+    )
+
+
+@app.command()
+def collect(
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As a bank, collect repayments the book held for it while it could not receive."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.credit_lines.collect_held()
+    Output(as_json).result({"bank": event.bank, "collected": money(event.amount)}, title="Repayments collected")
+
+
+# ---------------------------------------------------------------------------------------------- borrower
+@app.command()
+def accept(
+    line_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accept the line's terms as the borrower (needed before the first draw)."""
+    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = borrower.credit_lines.accept(line_id)
+    Output(as_json).result({"id": line_id, "borrower": event.borrower, "status": event.new_status},
+                           title="Credit line accepted")
+
+
+@app.command()
+def draw(
+    line_id: IdArg,
+    amount: Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT", help="amount to pay the payee")],
+    payee: Annotated[str, typer.Option(parser=parse_address, help="who is paid (never the borrower)")],
+    purpose: Annotated[str, typer.Option(help="the purchase order or invoice paid (hashed), or its 0x hash")],
+    tenor_days: Annotated[float, typer.Option(help="days until this draw falls due")] = 30,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draw as the borrower: the bank pays AMOUNT to the payee now; the tranche falls due after the tenor."""
+    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = borrower.credit_lines.draw(line_id, amount, payee, _days(tenor_days, "--tenor-days"), purpose)
+    Output(as_json).result(
+        {"id": line_id, "tranche": event.tranche_id, "payee": event.payee, "paid": money(event.amount),
+         "due": _iso(event.due), "used": money(event.principal), "available": money(event.available),
+         "purpose": "0x" + event.purpose_ref.hex()},
+        title="Credit line drawn",
+    )
+
+
+@app.command()
+def close(
+    line_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Close the line with nothing owed: the borrower any time, the bank at expiry (or an offer not accepted)."""
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = party.credit_lines.close(line_id)
+    Output(as_json).result({"id": line_id, "closed_by": event.closed_by, "status": event.new_status},
+                           title="Credit line closed")
+
+
+# ---------------------------------------------------------------------------------------------- anyone
+@app.command()
+def repay(
+    line_id: IdArg,
+    amount: Annotated[int | None, typer.Argument(parser=parse_amount, metavar="[AMOUNT]",
+                                                 help="amount to pay (interest first, then principal)")] = None,
+    repay_all: Annotated[bool, typer.Option("--all", help="repay everything owed")] = False,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Repay as the borrower or anyone on its behalf: accrued interest first, then the tranche due first."""
+    if (amount is None) == (not repay_all):
+        raise fail("give the AMOUNT to repay, or --all")
+    payer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    _approve_book(payer)
+    result: Any = payer.credit_lines.repay_in_full(line_id) if repay_all else payer.credit_lines.repay(
+        line_id, amount or 0)
+    Output(as_json).result(
+        {"id": line_id, "paid": money(result.amount), "interest_paid": money(result.interest_paid),
+         "principal_paid": money(result.principal_paid), "used": money(result.principal),
+         "interest_left": money(result.interest), "recovery": type(result).__name__ == "CreditLineRecovered"},
+        title="Credit line repaid",
+    )
+
+
+@app.command()
+def show(
+    line_id: IdArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    as_json: JsonOpt = False,
+) -> None:
+    """A line with its outstanding tranches and the interest accrued up to the latest block."""
+    ledger = open_ledger(rpc, deployment)
+    if line_id > ledger.credit_lines.line_count():
+        raise fail(f"no credit line {line_id}")
+    Output(as_json).result(line_data(ledger.credit_lines.get_line(line_id), ledger.chain.now()),
+                           title=f"Credit line {line_id}")
+
+
+@app.command("list")
+def list_lines(
+    party: Annotated[str | None, typer.Option(parser=parse_address, help="lines of this bank or borrower")] = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Lines where the signer (or --party) is the bank or the borrower: limit, used, available, next due date and
+    interest accrued today. Without either, every line."""
+    ledger = open_ledger(rpc, deployment)
+    who = party
+    if who is None and (keystore or key_env or dev_account is not None):
+        who = load_signer(ledger.chain, keystore, key_env, dev_account, password_env).address
+    now = ledger.chain.now()
+    rows = [line_data(line, now, who) for line in ledger.credit_lines.list_lines(who)]
+    columns = ["id", "status", *(["role"] if who else []), "limit", "used", "available", "next_due", "interest"]
+    Output(as_json).rows(rows, columns, title="Credit lines", key="lines")
