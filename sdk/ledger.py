@@ -12,6 +12,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
 from sdk.artifacts_loader import load_artifact
+from sdk.attestations import DataAttestations
 from sdk.chain import Chain
 from sdk.contracts import tx_result
 from sdk.errors import DeploymentError, LedgerValueError
@@ -111,6 +112,7 @@ class Party:
         self.loans = PledgeLoans(ledger, ledger.deployment.address("PledgeLoans"), account)
         self.prepayment = Prepayment(ledger, ledger.deployment.address("Prepayment"), account)
         self.receivables = Receivables(ledger, ledger.deployment.address("Receivables"), account)
+        self.attestations = DataAttestations(ledger, ledger.deployment.address("DataAttestations"), account)
 
     def __repr__(self) -> str:  # never show the key
         return f"Party({self.address})"
@@ -133,6 +135,7 @@ class Ledger:
         self.loans = PledgeLoans(self, deployment.address("PledgeLoans"))
         self.prepayment = Prepayment(self, deployment.address("Prepayment"))
         self.receivables = Receivables(self, deployment.address("Receivables"))
+        self.attestations = DataAttestations(self, deployment.address("DataAttestations"))
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -153,6 +156,8 @@ class Ledger:
         contracts = {"ParticipantRegistry": registry, "SettlementToken": token, "Receivables": receivables}
         contracts.update(_deploy_warehouse(chain, operator, registry, token))
         contracts.update(_deploy_prepayment(chain, operator, registry, token, contracts["WarehouseReceipts"]))
+        # attested operating data and consents: no admin, no funds (providers are appointed in the registry)
+        contracts["DataAttestations"] = _deploy(chain, operator, "DataAttestations", registry)
         deployment = Deployment(
             chain_id=chain.chain_id, block=start + 1, contracts=contracts, operator=operator.address
         )

@@ -3,6 +3,14 @@
 from enum import IntEnum
 
 
+class AttestationStatus(IntEnum):
+    """Solidity enum `AttestationStatus`."""
+
+    NONE = 0
+    CURRENT = 1
+    SUPERSEDED = 2
+
+
 class FinancingStatus(IntEnum):
     """Solidity enum `FinancingStatus`."""
 
@@ -129,6 +137,7 @@ class Role(IntEnum):
     PRICE_FEEDER = 5
     REGULATOR = 6
     RISK_POOL_CONTRIBUTOR = 7
+    DATA_PROVIDER = 8
 
 
 class Standing(IntEnum):
@@ -155,6 +164,7 @@ class TransferRestriction(IntEnum):
 
 
 ENUMS: dict[str, type[IntEnum]] = {
+    "AttestationStatus": AttestationStatus,
     "FinancingStatus": FinancingStatus,
     "FragmentStatus": FragmentStatus,
     "LoanStatus": LoanStatus,
