@@ -10,6 +10,7 @@ from gateway.api.routes import (
     participants,
     positions,
     prepayments,
+    profile,
     receivables,
     warehouse,
 )
@@ -24,3 +25,4 @@ api_router.include_router(warehouse.router)
 api_router.include_router(positions.router)
 api_router.include_router(alerts.router)
 api_router.include_router(prepayments.router)
+api_router.include_router(profile.router)
