@@ -9,7 +9,21 @@ from typing import Annotated
 
 import typer
 
-from sdk.cli import api, bench, demo, dev, gateway, keys, participant, prepayment, receipt, receivable, token
+from sdk.cli import (
+    api,
+    attest,
+    bench,
+    credit,
+    demo,
+    dev,
+    gateway,
+    keys,
+    participant,
+    prepayment,
+    receipt,
+    receivable,
+    token,
+)
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -40,6 +54,8 @@ app = typer.Typer(
 
 # --- Domain sub-apps: each lives in sdk/cli/<domain>.py, exports `app = typer.Typer(...)`, and is registered
 # --- here with ONE line. Add yours in alphabetical order.
+app.add_typer(attest.app, name="attest")
+app.add_typer(credit.app, name="credit")
 app.add_typer(dev.app, name="dev")
 app.add_typer(gateway.app, name="gateway")
 app.add_typer(keys.app, name="keys")
