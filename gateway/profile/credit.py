@@ -417,6 +417,7 @@ class Score:
     grade: str
     factors: tuple[FactorPoints, ...]
     top_factors: tuple[str, ...]  # the factors that moved the score most (largest absolute points)
+    lowered_by: tuple[str, ...]  # every factor that took points off, the heaviest first
 
 
 BASE_POINTS = 350
@@ -466,7 +467,8 @@ def score(x: ScoreInputs) -> Score:
     total = _clamp(BASE_POINTS + sum(p.points for p in f), 0, 1000)
     grade = next(g for floor, g in GRADES if total >= floor)
     top = tuple(p.name for p in sorted(f, key=lambda p: (-abs(p.points), p.name)) if p.points)[:3]
-    return Score(SCORECARD_VERSION, total, grade, tuple(f), top)
+    lowered = tuple(p.name for p in sorted(f, key=lambda p: (p.points, p.name)) if p.points < 0)
+    return Score(SCORECARD_VERSION, total, grade, tuple(f), top, lowered)
 
 
 def score_inputs(debtor: DebtorFacts, borrower: BorrowerFacts, supplier: SupplierFacts, tenure: TenureFacts,

@@ -84,6 +84,7 @@ def profile(
     out.result({
         "participant": p["address"], "as of": _date(p["as_of"]), "scorecard": p["scorecard_version"],
         "score": f"{s['score']} / 1000", "grade": s["grade"], "moved most by": ", ".join(s["top_factors"]) or "-",
+        "lowered by": ", ".join(s["lowered_by"]) or "-",
         "suggested limit": grouped(p["limit"]["units"]),
         "debtor on time": _ratio(p["debtor"]["on_time_ratio_bps"]),
         "worst days late": p["debtor"]["worst_days_late"],

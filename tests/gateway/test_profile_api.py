@@ -179,3 +179,36 @@ def test_a_fresh_index_gives_an_identical_profile(api: Api, ledger: Ledger, cast
         assert again == first  # activity after as_of changes nothing of a profile as of before it
         assert again[cast.supplier1]["operating"]["metrics"][0]["metric"] == "TAX_PAID_CENTS"
         assert first[cast.supplier1]["supplier"]["confirmed"] == 2
+
+
+def test_attestation_and_consent_projection_equals_the_contract(api: Api, ledger: Ledger, cast: Cast) -> None:
+    from sqlalchemy import select
+
+    from gateway.models.attestations import Attestation, Consent
+    from gateway.models.common import table_of
+
+    provider = admit_provider(ledger, cast)
+    first = provider.attestations.attest(cast.supplier1.address, Opening.new("WATER_M3", 202609, 310), "bill").id
+    provider.attestations.attest(cast.supplier2.address, Opening.new("TAX_PAID_CENTS", 202609, 9_900_00))
+    provider.attestations.correct(first, Opening.new("WATER_M3", 202609, 301), "corrected bill")
+    cast.supplier1.attestations.grant_consent(cast.bank1.address, ledger.chain.now() + 30 * DAY)
+    cast.supplier2.attestations.grant_consent(cast.bank1.address, ledger.chain.now() + 30 * DAY)
+    cast.supplier2.attestations.revoke_consent(cast.bank1.address)
+    api.sync()
+    with api.indexer.store.engine.connect() as conn:
+        rows = conn.execute(select(table_of(Attestation)).order_by(table_of(Attestation).c.id)).all()
+        consents = {(r.owner, r.bank): r for r in conn.execute(select(table_of(Consent)))}
+    assert len(rows) == ledger.attestations.count() == 3
+    for row in rows:
+        a = ledger.attestations.get_attestation(row.id)
+        assert (row.subject, row.provider, row.metric, row.period, row.commitment, row.source_hash, row.status,
+                row.supersedes, row.superseded_by, row.attested_at) == (
+            a.subject, a.provider, a.metric, a.period, "0x" + a.commitment.hex(), "0x" + a.source_hash.hex(),
+            int(a.status), a.supersedes, a.superseded_by, a.attested_at)
+    for (owner, bank), row in consents.items():
+        c = ledger.attestations.get_consent(owner, bank)
+        assert (row.granted_at, row.expires_at) == (c.granted_at, c.expires_at)
+    assert consents[(cast.supplier2.address, cast.bank1.address)].revoked_at is not None
+    # the audit trail: the grant and the revocation are events filed under the owner and the bank
+    events = api.client.get("/v1/events", headers=api.as_(cast.bank1), params={"contract": "DataAttestations"}).json()
+    assert [e["name"] for e in events["data"]] == ["ConsentGranted", "ConsentGranted", "ConsentRevoked"]

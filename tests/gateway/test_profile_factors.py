@@ -221,6 +221,7 @@ def test_scorecard_on_worked_inputs() -> None:
     assert s.score == 350 + 145 + 80 - 20 - 75 - 25 + 35 - 20 - 35 + 60 + 20 == 515
     assert s.grade == "D" and s.version == SCORECARD_VERSION
     assert s.top_factors == ("repayment_record", "track_record_depth", "defaults")
+    assert s.lowered_by == ("defaults", "disputes", "margin_calls", "concentration", "lateness")
     assert score(ScoreInputs()).score == 350 and score(ScoreInputs()).grade == "E"
 
 
@@ -297,3 +298,34 @@ def test_a_recovery_never_lowers_the_score_and_the_grade_follows_it(x: ScoreInpu
     grades = "EDCBA"
     other = score(_with(x, on_time=x.on_time + 5))
     assert grades.index(other.grade) >= grades.index(s.grade)
+
+
+def test_two_suppliers_one_paid_late_twice_differ_for_named_reasons() -> None:
+    """The demo's point: same business, one borrower repaid two loans late; its score and limit are lower and the
+    lateness factor says why."""
+    def history(late: bool) -> list[Ev]:
+        h = History()
+        for root in range(1, 7):  # six receivables confirmed by two core enterprises, one a month
+            h.issued(root, D, C1 if root % 2 else C2, 2_000_000_00, T0 + 200 * DAY, T0 + root * 30 * DAY)
+        for loan in range(1, 5):
+            mat = T0 + loan * 40 * DAY
+            h.add("LoanOpened", mat - 30 * DAY, loan_id=loan, bank=BANK, borrower=D, maturity=mat, new_status=1)
+            paid = mat + 12 * DAY if late and loan <= 2 else mat - DAY
+            h.add("LoanRepaid", paid, loan_id=loan, payer=D, bank=BANK, new_status=3)
+        return h.events
+
+    as_of = T0 + 220 * DAY
+    good, late = build_profile(D, history(False), [], as_of), build_profile(D, history(True), [], as_of)
+    assert late.borrower.late == (LateItem("loan", 1, T0 + 40 * DAY, 12, False),
+                                  LateItem("loan", 2, T0 + 80 * DAY, 12, False))
+    good_points = {f.name: f.points for f in good.score.factors}
+    late_points = {f.name: f.points for f in late.score.factors}
+    assert good_points["repayment_record"] - late_points["repayment_record"] == 200 - 200 * 2 // 4 == 100
+    assert good_points["track_record_depth"] - late_points["track_record_depth"] == 20
+    assert late_points["lateness"] == -30  # two payments 8-30 days late, 15 points each
+    assert good.score.score - late.score.score == 100 + 20 + 30
+    assert (good.score.score, good.score.grade, late.score.score, late.score.grade) == (722, "B", 572, "C")
+    assert (good.score.lowered_by, late.score.lowered_by) == ((), ("lateness",))
+    # limits: 12-month volume 12,000,000.00 x grade share x 7/12 months active
+    assert good.limit.units == 1_200_000_000 * 3_500 * 7 // (10_000 * 12) == 245_000_000
+    assert late.limit.units == 1_200_000_000 * 2_000 * 7 // (10_000 * 12) == 140_000_000
