@@ -173,6 +173,7 @@ def test_a_fresh_index_gives_an_identical_profile(api: Api, ledger: Ledger, cast
         # openings are off-chain data: the provider uploads them again to the new gateway
         assert other.client.put(f"/v1/attestations/{aid}/opening", headers=other.as_(provider),
                                 json=body).status_code == 200
+        ledger.chain.increase_time(60)  # blocks may share a second: the later activity is strictly after as_of
         cast.supplier1.receivables.register(cast.core.address, 1_00, ledger.chain.now() + DAY, "later")
         other.sync()
         again = {who: profile(other, cast.bank1, who, as_of=as_of).json() for who in (cast.supplier1, cast.core)}
