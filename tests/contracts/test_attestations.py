@@ -67,7 +67,8 @@ def test_attest_posts_a_commitment_and_never_the_value(ledger: Ledger, cast: Cas
     w3 = ledger.chain.w3
     tx = w3.eth.get_block(ledger.chain.block_number, full_transactions=True)["transactions"][-1]
     receipt = w3.eth.get_transaction_receipt(tx["hash"])
-    revealed = bytes(tx["input"]) + b"".join(bytes(log["data"]) for log in receipt["logs"])
+    calldata = tx["input"] if "input" in tx else tx["data"]  # eth-tester names it `data`
+    revealed = bytes(calldata) + b"".join(bytes(log["data"]) for log in receipt["logs"])
     assert (48_250).to_bytes(32, "big") not in revealed
     assert commitment(48_250, SALT) in revealed
 
