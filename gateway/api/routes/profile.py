@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from eth_utils import to_checksum_address
 from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
@@ -29,6 +30,16 @@ from gateway.models.attestations import (
     OpeningIn,
 )
 from gateway.models.common import money, table_of
+from gateway.profile.credit import (
+    BorrowerFacts,
+    DebtorFacts,
+    Limit,
+    OperatingFacts,
+    Score,
+    ScoreInputs,
+    SupplierFacts,
+    TenureFacts,
+)
 from gateway.profile.load import opens, profile_of
 from sdk.generated.enums import AttestationStatus
 from sdk.types import Role
@@ -39,6 +50,23 @@ O = table_of(AttestationOpening).c  # noqa: E741
 C = table_of(Consent).c
 AddressPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
 UINT256_MAX = 2**256 - 1
+
+
+class CreditProfilePublic(BaseModel):
+    """A credit profile (see gateway.profile.credit); money in cents (`*_units`), `suggested_limit` as decimal text."""
+
+    address: str
+    as_of: int
+    scorecard_version: str
+    score: Score
+    limit: Limit
+    suggested_limit: str
+    debtor: DebtorFacts
+    borrower: BorrowerFacts
+    supplier: SupplierFacts
+    tenure: TenureFacts
+    operating: OperatingFacts
+    inputs: ScoreInputs
 
 
 def has_live_consent(session: Session, owner: str, bank: str, now: int) -> bool:
@@ -113,22 +141,25 @@ def upload_opening(
                                            uploaded_by=party.address, uploaded_at=0))
 
 
-@router.get("/participants/{address}/credit-profile", summary="A participant's credit profile")
+@router.get("/participants/{address}/credit-profile", response_model=CreditProfilePublic,
+            summary="A participant's credit profile")
 def read_credit_profile(
     address: AddressPath, party: CurrentParty, session: SessionDep, ctx: ContextDep,
     as_of: Annotated[int | None, Query(ge=0, le=MAX_INT, description="unix seconds; default: the ledger time")]
     = None,
-) -> dict[str, Any]:
+) -> CreditProfilePublic:
     subject = to_checksum_address(address)
     now = ledger_now(session, ctx)
     if not may_see(session, party, subject, now):
         raise not_found("participant", subject)
     if as_of is not None and as_of > now:
         raise FieldError(["query", "as_of"], f"as_of {as_of} is after the ledger time {now}")
-    profile = profile_of(session, subject, now if as_of is None else as_of)
-    out = profile.to_json()
-    out["suggested_limit"] = money(profile.limit.units)
-    return out
+    p = profile_of(session, subject, now if as_of is None else as_of)
+    return CreditProfilePublic(
+        address=p.address, as_of=p.as_of, scorecard_version=p.scorecard_version, score=p.score, limit=p.limit,
+        suggested_limit=money(p.limit.units), debtor=p.debtor, borrower=p.borrower, supplier=p.supplier,
+        tenure=p.tenure, operating=p.operating, inputs=p.inputs,
+    )
 
 
 @router.get("/consents", response_model=ConsentsPublic,
