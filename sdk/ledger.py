@@ -13,6 +13,7 @@ from eth_utils import to_checksum_address
 
 from sdk.admin import ADMIN_HANDLES, DefaultAdmin
 from sdk.artifacts_loader import load_artifact
+from sdk.attestations import DataAttestations
 from sdk.chain import Chain
 from sdk.contracts import tx_result
 from sdk.creditlines import CreditLines
@@ -126,6 +127,7 @@ class Party:
         self.prepayment = Prepayment(ledger, ledger.deployment.address("Prepayment"), account)
         self.receivables = Receivables(ledger, ledger.deployment.address("Receivables"), account)
         self.credit_lines = CreditLines(ledger, ledger.deployment.address("CreditLines"), account)
+        self.attestations = DataAttestations(ledger, ledger.deployment.address("DataAttestations"), account)
 
     def admin(self, contract: str) -> DefaultAdmin:
         """The two-step admin transfer of `contract` (one of ADMIN_RULED_CONTRACTS), signed by this party."""
@@ -153,6 +155,7 @@ class Ledger:
         self.prepayment = Prepayment(self, deployment.address("Prepayment"))
         self.receivables = Receivables(self, deployment.address("Receivables"))
         self.credit_lines = CreditLines(self, deployment.address("CreditLines"))
+        self.attestations = DataAttestations(self, deployment.address("DataAttestations"))
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -181,6 +184,8 @@ class Ledger:
         contracts.update(_deploy_warehouse(chain, operator, registry, token, admin_delay))
         contracts.update(_deploy_prepayment(chain, operator, registry, token, contracts["WarehouseReceipts"]))
         contracts.update(_deploy_credit_lines(chain, operator, registry, token))
+        # attested operating data and consents: no admin, no funds (providers are appointed in the registry)
+        contracts["DataAttestations"] = _deploy(chain, operator, "DataAttestations", registry)
         deployment = Deployment(
             chain_id=chain.chain_id, block=start + 1, contracts=contracts, operator=operator.address,
             extra={"admin_delay": admin_delay},

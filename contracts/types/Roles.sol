@@ -11,7 +11,8 @@ enum Role {
     WarehouseOperator,
     PriceFeeder,
     Regulator,
-    RiskPoolContributor
+    RiskPoolContributor,
+    DataProvider
 }
 
 /// @notice Admission status as stored. Expiry of KYC is not stored: it is derived from `kycExpiry` and block time.

@@ -11,6 +11,7 @@ from gateway.api.routes import (
     participants,
     positions,
     prepayments,
+    profile,
     receivables,
     warehouse,
 )
@@ -26,3 +27,4 @@ api_router.include_router(positions.router)
 api_router.include_router(alerts.router)
 api_router.include_router(prepayments.router)
 api_router.include_router(creditlines.router)
+api_router.include_router(profile.router)

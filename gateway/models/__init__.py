@@ -1,6 +1,7 @@
 """SQLModel tables (each entity: Base -> table -> Public -> ListPublic). Importing this package registers all
 tables on ``SQLModel.metadata``, which Alembic compares against."""
 
+from gateway.models.attestations import Attestation, AttestationOpening, Consent
 from gateway.models.auth import AuthNonce
 from gateway.models.balances import Balance
 from gateway.models.creditlines import CreditLine, CreditTranche
@@ -14,10 +15,13 @@ from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Rec
 from gateway.models.warehouse import CommodityPrice, Loan, LoanCollateral, LoanProgram, WarehouseReceipt
 
 __all__ = [
+    "Attestation",
+    "AttestationOpening",
     "AuthNonce",
     "Balance",
     "ChangeLog",
     "CommodityPrice",
+    "Consent",
     "CreditLine",
     "CreditTranche",
     "EventLog",

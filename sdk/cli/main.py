@@ -11,7 +11,9 @@ import typer
 
 from sdk.cli import (
     api,
+    attest,
     bench,
+    credit,
     creditline,
     demo,
     dev,
@@ -53,6 +55,8 @@ app = typer.Typer(
 
 # --- Domain sub-apps: each lives in sdk/cli/<domain>.py, exports `app = typer.Typer(...)`, and is registered
 # --- here with ONE line. Add yours in alphabetical order.
+app.add_typer(attest.app, name="attest")
+app.add_typer(credit.app, name="credit")
 app.add_typer(creditline.app, name="credit-line")
 app.add_typer(dev.app, name="dev")
 app.add_typer(gateway.app, name="gateway")

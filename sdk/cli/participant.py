@@ -37,7 +37,7 @@ AccountArg = Annotated[str, typer.Argument(parser=parse_address, help="participa
 RolesOpt = Annotated[
     list[str],
     typer.Option("--role", "-r", help="Role, repeatable or comma-separated: core-enterprise, supplier, distributor, "
-                 "bank, warehouse-operator, price-feeder, regulator, risk-pool-contributor."),
+                 "bank, warehouse-operator, price-feeder, regulator, risk-pool-contributor, data-provider."),
 ]
 IdentityOpt = Annotated[
     str,

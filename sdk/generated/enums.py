@@ -3,6 +3,14 @@
 from enum import IntEnum
 
 
+class AttestationStatus(IntEnum):
+    """Solidity enum `AttestationStatus`."""
+
+    NONE = 0
+    CURRENT = 1
+    SUPERSEDED = 2
+
+
 class CreditLineStatus(IntEnum):
     """Solidity enum `CreditLineStatus`."""
 
@@ -149,6 +157,7 @@ class Role(IntEnum):
     PRICE_FEEDER = 5
     REGULATOR = 6
     RISK_POOL_CONTRIBUTOR = 7
+    DATA_PROVIDER = 8
 
 
 class Standing(IntEnum):
@@ -178,6 +187,7 @@ class TransferRestriction(IntEnum):
 
 
 ENUMS: dict[str, type[IntEnum]] = {
+    "AttestationStatus": AttestationStatus,
     "CreditLineStatus": CreditLineStatus,
     "FinancingStatus": FinancingStatus,
     "FragmentStatus": FragmentStatus,

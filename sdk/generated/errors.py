@@ -124,6 +124,150 @@ class AddressEmptyCode(ContractError):
         return cls(to_checksum_address(values[0]))
 
 
+class AttestationAlreadySuperseded(ContractError):
+    """Attestation `id` was already corrected by `supersededBy`; correct the current one."""
+
+    SIGNATURE: ClassVar[str] = "AttestationAlreadySuperseded(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("599b032c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "superseded_by")
+    id: int
+    superseded_by: int
+
+    def __init__(self, id: int, superseded_by: int) -> None:
+        super().__init__(id=id, superseded_by=superseded_by)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AttestationAlreadySuperseded":
+        return cls(values[0], values[1])
+
+
+class AttestationInvalid(ContractError):
+    """Attestation data is unusable: empty metric, empty commitment, or a period that is not a month yyyymm."""
+
+    SIGNATURE: ClassVar[str] = "AttestationInvalid(bytes16,uint32,bytes32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("dae9010f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint32", "bytes32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("metric", "period", "commitment")
+    metric: bytes
+    period: int
+    commitment: bytes
+
+    def __init__(self, metric: bytes, period: int, commitment: bytes) -> None:
+        super().__init__(metric=metric, period=period, commitment=commitment)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AttestationInvalid":
+        return cls(values[0], values[1], values[2])
+
+
+class AttestationNotFound(ContractError):
+    """No attestation has id `id`."""
+
+    SIGNATURE: ClassVar[str] = "AttestationNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("16e302ac")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id",)
+    id: int
+
+    def __init__(self, id: int) -> None:
+        super().__init__(id=id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AttestationNotFound":
+        return cls(values[0])
+
+
+class AttestationNotProvider(ContractError):
+    """Only the provider of attestation `id` may correct it."""
+
+    SIGNATURE: ClassVar[str] = "AttestationNotProvider(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3b483e00")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "provider", "account")
+    id: int
+    provider: str
+    account: str
+
+    def __init__(self, id: int, provider: str, account: str) -> None:
+        super().__init__(id=id, provider=provider, account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AttestationNotProvider":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class AttestationSelfAttested(ContractError):
+    """A provider tried to attest itself."""
+
+    SIGNATURE: ClassVar[str] = "AttestationSelfAttested(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4f286ee7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("provider",)
+    provider: str
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(provider=provider)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AttestationSelfAttested":
+        return cls(to_checksum_address(values[0]))
+
+
+class AttestationSubjectUnknown(ContractError):
+    """The subject is not an admitted participant."""
+
+    SIGNATURE: ClassVar[str] = "AttestationSubjectUnknown(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("cf8e44bf")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("subject",)
+    subject: str
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(subject=subject)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AttestationSubjectUnknown":
+        return cls(to_checksum_address(values[0]))
+
+
+class ConsentInvalid(ContractError):
+    """A consent must name a bank other than its owner and expire in the future."""
+
+    SIGNATURE: ClassVar[str] = "ConsentInvalid(address,address,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("8b8e840c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "bank", "expires_at")
+    owner: str
+    bank: str
+    expires_at: int
+
+    def __init__(self, owner: str, bank: str, expires_at: int) -> None:
+        super().__init__(owner=owner, bank=bank, expires_at=expires_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ConsentInvalid":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+class ConsentNotGranted(ContractError):
+    """There is no live consent from `owner` to `bank` to revoke."""
+
+    SIGNATURE: ClassVar[str] = "ConsentNotGranted(address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6ab81e59")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "bank")
+    owner: str
+    bank: str
+
+    def __init__(self, owner: str, bank: str) -> None:
+        super().__init__(owner=owner, bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ConsentNotGranted":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]))
+
+
 class CreditLineAmountInvalid(ContractError):
     """A draw or repayment amount is zero, or a draw exceeds the available limit. `maxAmount` is the available limit for a draw, the amount owed for a repayment."""
 
@@ -2757,6 +2901,14 @@ ERRORS: tuple[type[ContractError], ...] = (
     AccessControlInvalidDefaultAdmin,
     AccessControlUnauthorizedAccount,
     AddressEmptyCode,
+    AttestationAlreadySuperseded,
+    AttestationInvalid,
+    AttestationNotFound,
+    AttestationNotProvider,
+    AttestationSelfAttested,
+    AttestationSubjectUnknown,
+    ConsentInvalid,
+    ConsentNotGranted,
     CreditLineAmountInvalid,
     CreditLineDefaultNotDue,
     CreditLineLimitInvalid,

@@ -7,6 +7,7 @@ from eth_utils import to_checksum_address
 
 from sdk._events import ContractEvent
 from sdk.generated.enums import (
+    AttestationStatus,
     CreditLineStatus,
     FinancingStatus,
     FragmentStatus,
@@ -79,6 +80,53 @@ class ApprovalForAll(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class AttestationPosted(ContractEvent):
+    """Emitted when a provider posts an attestation (an original or a correction)."""
+
+    NAME: ClassVar[str] = "AttestationPosted"
+    SIGNATURE: ClassVar[str] = "AttestationPosted(uint256,address,address,bytes16,uint32,bytes32,bytes32,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("f3667cfa5ce22a6fe809b32ffe8c688448dc012ccdfd798ab5ae40571fb683e2")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "bytes16", "uint32", "bytes32", "bytes32", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "subject", "provider", "metric", "period", "commitment", "source_hash", "supersedes", "old_status", "new_status")
+    id: int
+    subject: str
+    provider: str
+    metric: bytes
+    period: int
+    commitment: bytes
+    source_hash: bytes
+    supersedes: int
+    old_status: AttestationStatus
+    new_status: AttestationStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AttestationPosted":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], AttestationStatus(values[8]), AttestationStatus(values[9]))
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationSuperseded(ContractEvent):
+    """Emitted when a correction replaces an attestation."""
+
+    NAME: ClassVar[str] = "AttestationSuperseded"
+    SIGNATURE: ClassVar[str] = "AttestationSuperseded(uint256,uint256,address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("6f11447288bf099a19a6c2227031ba528fd725d262bd1359a9318922e932762c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "superseded_by", "subject", "old_status", "new_status")
+    id: int
+    superseded_by: int
+    subject: str
+    old_status: AttestationStatus
+    new_status: AttestationStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AttestationSuperseded":
+        return cls(values[0], values[1], to_checksum_address(values[2]), AttestationStatus(values[3]), AttestationStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
 class CollateralAdded(ContractEvent):
     """Emitted when the borrower pledges another receipt to the loan (a cure when it brings a margin-called loan within max LTV at a fresh price)."""
 
@@ -143,6 +191,45 @@ class CommodityListed(ContractEvent):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "CommodityListed":
         return cls(values[0], values[1], values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentGranted(ContractEvent):
+    """Emitted when `owner` grants (or renews, or changes the expiry of) `bank`'s access."""
+
+    NAME: ClassVar[str] = "ConsentGranted"
+    SIGNATURE: ClassVar[str] = "ConsentGranted(address,address,uint64,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("0c2977c6d2b782921cdf46421e1ba742e6684ac92a3e1f82fd171977649d688c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint64", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "bank", "old_expires_at", "new_expires_at")
+    owner: str
+    bank: str
+    old_expires_at: int
+    new_expires_at: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ConsentGranted":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRevoked(ContractEvent):
+    """Emitted when `owner` revokes `bank`'s access before its expiry."""
+
+    NAME: ClassVar[str] = "ConsentRevoked"
+    SIGNATURE: ClassVar[str] = "ConsentRevoked(address,address,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("b1b09d31005cb28065e9a445eb0e0842a6dad110e4c49b7bc6a80496a2fbadb9")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("owner", "bank", "old_expires_at")
+    owner: str
+    bank: str
+    old_expires_at: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ConsentRevoked":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -2072,9 +2159,13 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     SettlementTokenApproval,
     WarehouseReceiptsApproval,
     ApprovalForAll,
+    AttestationPosted,
+    AttestationSuperseded,
     CollateralAdded,
     CollateralReleased,
     CommodityListed,
+    ConsentGranted,
+    ConsentRevoked,
     CreditLineAccepted,
     CreditLineClosed,
     CreditLineDefaulted,

@@ -1,6 +1,6 @@
 """Projection handlers, one module per contract. Importing this package registers them on
 :data:`gateway.indexer.registry.HANDLERS`."""
 
-from gateway.indexer.handlers import creditlines, participants, prepayment, receivables, token, warehouse
+from gateway.indexer.handlers import attestations, creditlines, participants, prepayment, receivables, token, warehouse
 
-__all__ = ["creditlines", "participants", "prepayment", "receivables", "token", "warehouse"]
+__all__ = ["attestations", "creditlines", "participants", "prepayment", "receivables", "token", "warehouse"]

@@ -1,0 +1,92 @@
+"""`scf credit` and `scf attest` against an in-process gateway: the CLI's gateway client is the test client, and
+its signer is a party of the test ledger."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gateway.profile.credit import add_months, month_of
+from sdk import Ledger, Party
+from sdk.cli import api as gateway_api
+from sdk.cli import attest, credit
+from sdk.cli.main import app
+from tests.conftest import Cast
+from tests.gateway.api_fixtures import Api
+from tests.gateway.test_profile_api import admit_provider, trade
+
+URL = "http://gateway.test"
+
+
+class Cli:
+    def __init__(self, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.api = api
+        self.monkeypatch = monkeypatch
+        self.runner = CliRunner()
+
+    def run(self, who: Party, *args: str) -> tuple[int, str]:
+        """Run `scf ARGS` signed in to the gateway as `who` and signing transactions as `who`."""
+        token = self.api.login_response(who).json()
+        gateway_api._save_token(URL, {"access_token": token["access_token"], "address": token["address"],
+                                      "roles": token["roles"], "expires_at": token["expires_at"]})
+        self.monkeypatch.setattr(credit, "open_party", lambda *a, **k: who)
+        self.monkeypatch.setattr(attest, "open_party", lambda *a, **k: who)
+        result = self.runner.invoke(app, list(args))
+        return result.exit_code, result.output
+
+
+@pytest.fixture()
+def cli(api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Cli]:
+    monkeypatch.setenv("SCF_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("SCF_GATEWAY_URL", URL)
+    monkeypatch.setattr(gateway_api, "_client", lambda url: nullcontext(api.client))
+    monkeypatch.setattr(attest, "_pause", lambda seconds: api.sync())  # the indexer catches up between attempts
+    yield Cli(api, monkeypatch)
+
+
+def test_consent_profile_and_attestations_from_the_cli(cli: Cli, api: Api, ledger: Ledger, cast: Cast,
+                                                       tmp_path: Path) -> None:
+    s1, bank = cast.supplier1, cast.bank1
+    trade(ledger, cast)
+    provider = admit_provider(ledger, cast)
+    api.sync()
+    code, out = cli.run(bank, "credit", "profile", s1.address)
+    assert code != 0 and "404" in out
+
+    code, out = cli.run(s1, "credit", "consent", "grant", bank.address, "--days", "30", "--json")
+    assert code == 0, out
+    assert json.loads(out)["bank"] == bank.address
+    api.sync()
+    code, out = cli.run(bank, "credit", "profile", s1.address, "--json")
+    assert code == 0, out
+    p = json.loads(out)
+    assert p["supplier"]["confirmed"] == 2 and p["scorecard_version"] == p["score"]["version"]
+    code, out = cli.run(bank, "credit", "profile", s1.address)
+    assert code == 0 and "Scorecard" in out and "repayment_record" in out and p["score"]["grade"] in out
+    code, out = cli.run(bank, "credit", "consent", "list", "--json")
+    assert [(c["owner"], c["live"]) for c in json.loads(out)["data"]] == [(s1.address, True)]
+
+    month = add_months(month_of(ledger.chain.now()), -1)
+    code, out = cli.run(provider, "attest", "post", s1.address, "ELEC_KWH", str(month), "48250",
+                        "--openings-dir", str(tmp_path / "openings"), "--json")
+    assert code == 0, out
+    posted = json.loads(out)
+    assert posted["uploaded"] is True
+    saved = json.loads((tmp_path / "openings" / f"attestation-{posted['id']}.json").read_text())
+    assert (saved["value"], saved["metric"], saved["period"]) == ("48250", "ELEC_KWH", month)
+    code, out = cli.run(provider, "attest", "post", provider.address, "ELEC_KWH", str(month), "1",
+                        "--no-upload")
+    assert code != 0 and "AttestationSelfAttested" in out
+    code, out = cli.run(bank, "attest", "list", s1.address, "--json")
+    assert [(a["metric"], a["value"]) for a in json.loads(out)["data"]] == [("ELEC_KWH", "48250")]
+
+    code, out = cli.run(s1, "credit", "consent", "revoke", bank.address)
+    assert code == 0, out
+    api.sync()
+    code, out = cli.run(bank, "credit", "profile", s1.address)
+    assert code != 0 and "404" in out
