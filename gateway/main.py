@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api.deps import AppContext
+from gateway.api.errors import error_type
 from gateway.api.limits import Admission, LoadShedding
 from gateway.api.main import api_router
 from gateway.api.routes import ops
@@ -112,7 +116,8 @@ def create_app(
             for made in owned_engines:
                 made.dispose()
 
-    app = FastAPI(title="SCF ledger gateway", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="SCF ledger gateway", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
+                  generate_unique_id_function=operation_id)
     app.state.ctx = ctx
     app.include_router(api_router)
     app.include_router(ops.router)
@@ -127,6 +132,13 @@ def create_app(
         if response.status_code >= 400:
             metrics.request_errors.labels(path, str(response.status_code)).inc()
         return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # the framework's own 404/405/400 in the same body as the API's errors
+        detail = exc.detail if isinstance(exc.detail, list) else [
+            {"loc": [], "msg": str(exc.detail), "type": error_type(exc.status_code)}]
+        return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -154,9 +166,25 @@ def create_app(
     def shed(path: str) -> None:
         metrics.requests_shed.labels("/".join(path.split("/")[:3]) or "/").inc()
 
+    if settings.cors_origins:  # a browser app on another origin, allowed by configuration only
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"],
+                           expose_headers=["Retry-After"])
     # outermost, so that a request beyond capacity costs next to nothing
     app.add_middleware(LoadShedding, admission=admission, exempt=UNGATED_PATHS, on_shed=shed)
     return app
+
+
+def operation_id(route: APIRoute) -> str:
+    """Readable operationIds for client generators: ``listReceivables``, ``getReceivable``, ``login``."""
+    words = route.name.split("_")
+    if words[0] in ("read", "get", "list") and len(words) > 1:
+        words = words[1:]
+        method = next(iter(route.methods or {"GET"}))
+        plural = words[-1].endswith("s") and not route.path.endswith("}")
+        verb = ("list" if plural else "get") if method == "GET" else ""
+        words = [verb, *words] if verb else words
+    return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
 
 
 def _request_limit(settings: Settings, engine: Engine) -> int:

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from gateway.api.errors import COMMON_ERROR_RESPONSES
 from gateway.api.routes import (
     alerts,
     auth,
@@ -16,7 +17,7 @@ from gateway.api.routes import (
     warehouse,
 )
 
-api_router = APIRouter(prefix="/v1")
+api_router = APIRouter(prefix="/v1", responses=COMMON_ERROR_RESPONSES)
 api_router.include_router(auth.router)
 api_router.include_router(participants.router)
 api_router.include_router(balances.router)

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     #: The EIP-4361 domain (host[:port]) the SIWE message must name.
     siwe_domain: str = "127.0.0.1:8000"
     siwe_uri: str = "http://127.0.0.1:8000"
+    #: Sign-in nonces one client address may ask for per minute (429 beyond), and how many may wait unused in
+    #: all (503 beyond): anonymous callers can't fill the database. Behind a proxy, run uvicorn with
+    #: --proxy-headers so the client address is the caller's, not the proxy's.
+    nonce_requests_per_minute: int = Field(default=60, ge=1, le=1_000_000)
+    max_open_nonces: int = Field(default=10_000, ge=1)
     nonce_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
     #: /health reports degraded when the indexed head is more than this many blocks behind the node.
     max_lag_blocks: int = Field(default=50, ge=0)
@@ -87,6 +92,8 @@ class Settings(BaseSettings):
 
     # ------------------------------------------------------------------ load and shutdown
     #: Requests served at once by one process (/health and /metrics aside). Must not exceed the API's pool.
+    #: Origins (``https://app.example``) whose browser apps may call the API; none by default.
+    cors_origins: list[str] = Field(default_factory=list)
     max_concurrent_requests: int = Field(default=12, ge=1, le=1_000)
     #: A request beyond that waits this long for a turn, then gets 503 with Retry-After (seconds).
     queue_timeout: float = Field(default=2.0, ge=0, le=60)

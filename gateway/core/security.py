@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,16 +15,18 @@ from eth_keys.exceptions import BadSignature
 from eth_utils import ValidationError, is_checksum_address, to_checksum_address
 
 try:
-    from siwe import SiweMessage
-    from siwe.siwe import (
-        DomainMismatch,
-        ExpiredMessage,
-        InvalidSignature,
-        NonceMismatch,
-        NotYetValidMessage,
-        SchemeMismatch,
-        VerificationError,
-    )
+    with warnings.catch_warnings():  # siwe's ABNF grammar warns about its own rule redefinitions on import
+        warnings.simplefilter("ignore")
+        from siwe import SiweMessage
+        from siwe.siwe import (
+            DomainMismatch,
+            ExpiredMessage,
+            InvalidSignature,
+            NonceMismatch,
+            NotYetValidMessage,
+            SchemeMismatch,
+            VerificationError,
+        )
 except Exception as exc:  # pragma: no cover - environment problem, reported plainly
     if type(exc).__name__ == "GrammarError":
         raise ImportError("the siwe package cannot load its grammar with this abnf version: "

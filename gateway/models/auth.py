@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from gateway.models.common import big
@@ -11,11 +12,14 @@ from gateway.models.common import big
 
 class AuthNonce(SQLModel, table=True):
     __tablename__ = "auth_nonce"
+    __table_args__ = (Index("ix_auth_nonce_client_created", "client", "created_at"),)
 
     nonce: str = Field(primary_key=True, max_length=64)
     created_at: int = big()
     expires_at: int = big(index=True)
     used_at: int | None = big(default=None, nullable=True)
+    #: The address the request came from, for the per-client rate limit.
+    client: str = Field(default="", max_length=64)
 
 
 class NoncePublic(SQLModel):

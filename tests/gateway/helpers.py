@@ -22,8 +22,10 @@ TEST_SECRET = "test-secret-" + "x" * 40
 
 
 def settings(**overrides: Any) -> Settings:
+    # The test client is one address standing for many participants: its sign-ins are not rate limited here
+    # (test_api_conventions.py checks the limit itself).
     values: dict[str, Any] = {"environment": "test", "jwt_secret": TEST_SECRET, "poll_interval": 0.05,
-                              "backoff_initial": 0.05, "backoff_max": 0.5}
+                              "backoff_initial": 0.05, "backoff_max": 0.5, "nonce_requests_per_minute": 100_000}
     values.update(overrides)
     return Settings(**values)
 

@@ -59,7 +59,8 @@ class Served:
 def served(chain: Chain, ledger: Ledger, cast: Cast, db: Engine) -> Iterator[Served]:
     """The gateway as `scf gateway` runs it: engine and pool from the settings, the indexer inside."""
     chain_url = "embedded" if isinstance(chain, EmbeddedChain) else chain.url
-    conf = settings(chain_url=chain_url, index_in_process=True,
+    # one test client stands for 200 callers: lift the per-client nonce limit, it is not what this measures
+    conf = settings(chain_url=chain_url, index_in_process=True, nonce_requests_per_minute=100_000,
                     database_url=db.url.render_as_string(hide_password=False),
                     database_schema=getattr(db, "scf_schema", None))
     app = create_app(conf, deployment=ledger.deployment, chain=chain)

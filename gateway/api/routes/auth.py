@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from sqlalchemy import delete, update
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import delete, func, select, update
 
 from gateway.api.deps import ContextDep, SessionDep, ledger_now, refusal, role_names
-from gateway.api.errors import FieldError
+from gateway.api.errors import ErrorBody, FieldError
 from gateway.core.security import AuthError, issue_token, new_nonce, parse_siwe, verify_siwe
 from gateway.models.auth import AuthNonce, LoginRequest, NoncePublic, TokenPublic
 from gateway.models.common import table_of
@@ -16,15 +16,29 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 NONCES = table_of(AuthNonce)
 
 
-@router.get("/nonce", response_model=NoncePublic, summary="A single-use nonce for the EIP-4361 message")
-def read_nonce(ctx: ContextDep, session: SessionDep) -> NoncePublic:
-    now = ctx.now()
-    nonce = AuthNonce(nonce=new_nonce(), created_at=now, expires_at=now + ctx.settings.nonce_ttl_seconds)
+@router.get("/nonce", response_model=NoncePublic, summary="A single-use nonce for the EIP-4361 message",
+            responses={429: {"model": ErrorBody, "description": "too many nonces asked from this client"}})
+def read_nonce(ctx: ContextDep, session: SessionDep, request: Request) -> NoncePublic:
+    now, settings = ctx.now(), ctx.settings
+    client = request.client.host if request.client else "unknown"
+    recent = session.execute(select(func.count()).select_from(NONCES).where(
+        NONCES.c.client == client, NONCES.c.created_at > now - 60)).scalar_one()
+    if recent >= settings.nonce_requests_per_minute:
+        raise FieldError(["header", "client"], f"too many sign-in nonces from {client}: at most "
+                         f"{settings.nonce_requests_per_minute} a minute; retry in a minute", 429, "rate_limited",
+                         {"Retry-After": "60"})
+    waiting = session.execute(select(func.count()).select_from(NONCES).where(
+        NONCES.c.used_at.is_(None), NONCES.c.expires_at > now)).scalar_one()
+    if waiting >= settings.max_open_nonces:
+        raise FieldError([], f"{waiting} sign-in nonces are waiting to be used; retry in a minute", 503,
+                         "unavailable", {"Retry-After": "60"})
+    nonce = AuthNonce(nonce=new_nonce(), created_at=now, expires_at=now + settings.nonce_ttl_seconds,
+                      client=client[:64])
     session.add(nonce)
     session.execute(delete(NONCES).where(NONCES.c.expires_at < now - 86_400))
     session.commit()
-    return NoncePublic(nonce=nonce.nonce, expires_at=nonce.expires_at, domain=ctx.settings.siwe_domain,
-                       uri=ctx.settings.siwe_uri, chain_id=ctx.deployment.chain_id)
+    return NoncePublic(nonce=nonce.nonce, expires_at=nonce.expires_at, domain=settings.siwe_domain,
+                       uri=settings.siwe_uri, chain_id=ctx.deployment.chain_id)
 
 
 def _fail(exc: AuthError) -> FieldError:
@@ -33,7 +47,8 @@ def _fail(exc: AuthError) -> FieldError:
 
 
 @router.post("/login", response_model=TokenPublic, summary="Exchange a signed EIP-4361 message for a token")
-def login(body: LoginRequest, ctx: ContextDep, session: SessionDep) -> TokenPublic:
+def login(body: LoginRequest, ctx: ContextDep, session: SessionDep, response: Response) -> TokenPublic:
+    response.headers["Cache-Control"] = "no-store"  # a bearer token must not sit in any cache
     now = ctx.now()
     try:
         message = parse_siwe(body.message)
