@@ -75,6 +75,7 @@ __all__ = [
     "loan_limit",
     "ltv_bps",
     "max_release",
+    "seized_quantity",
 ]
 
 BPS = 10_000
@@ -115,6 +116,14 @@ def max_release(total_quantity: int, debt: int, price: int, max_ltv_bps: int) ->
     per_unit = price * max_ltv_bps
     keep = -(-debt * BPS // per_unit)  # ceiling: the least quantity that covers the debt
     return 0 if keep >= total_quantity else total_quantity - keep
+
+
+def seized_quantity(quantity: int, debt: int, price: int) -> int:
+    """Foreclosure surplus rule: the bank takes the least whole quantity worth at least the debt, or all of it when
+    the goods are worth less than the debt."""
+    if debt >= quantity * price:
+        return quantity
+    return -(-debt // price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,7 +485,9 @@ class PledgeLoans(ContractBase):
         return event
 
     def foreclose(self, loan_id: int) -> LoanForeclosed:
-        """Bank only: after the cure deadline or an unpaid maturity, take every pledged receipt."""
+        """Bank only: after an uncured margin call (still breached at a fresh price) or an unpaid maturity, take the
+        goods that cover the debt, ceil(debt / price) units (see :func:`seized_quantity`); the rest goes back to the
+        borrower free."""
         result = self._transact("foreclose", loan_id)
         event: LoanForeclosed = result.one(LoanForeclosed)
         return event

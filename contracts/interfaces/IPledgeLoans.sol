@@ -19,9 +19,14 @@ import {LoanStatus, ProgramStatus} from "../types/Warehouse.sol";
 /// - LTV thresholds are compared exactly (debt x 10,000 against value x bps); reported LTVs are rounded down.
 ///
 /// Margin: when LTV rises above the program's margin-call LTV at a fresh price, anyone may call margin. The
-/// borrower cures by repaying or by adding receipts until LTV is back within the max LTV. After the cure deadline,
-/// or after maturity with debt unpaid, the bank may foreclose: every pledged receipt passes to the bank and the loan
-/// closes, recording the shortfall of the debt over the goods' value at the latest price.
+/// borrower cures by repaying or by adding receipts until LTV is back within the max LTV; both work while the price is
+/// stale (the status changes once a fresh price confirms the cure). After the cure deadline, if a fresh price still
+/// shows LTV above the margin-call LTV, or after maturity with debt unpaid (at a fresh price), the bank may foreclose.
+///
+/// Foreclosure surplus rule: the bank takes only the goods that cover the debt, ceil(debt / price) units at the fresh
+/// price, receipt by receipt in pledge order, the last one split (`splitLocked`); every other unit goes back to the
+/// borrower free. The fraction of one unit that the rounding adds goes to the bank. When the goods are worth less
+/// than the debt, the bank takes them all and the loan records the shortfall.
 interface IPledgeLoans {
     /// @notice A lending program as read back.
     struct Program {
@@ -184,10 +189,14 @@ interface IPledgeLoans {
     );
     /// @notice Emitted when a margin call is cured by a price recovery (see `cure`).
     event MarginCallCured(uint256 indexed loanId, uint256 ltvBps, uint16 maxLtvBps, LoanStatus oldStatus, LoanStatus newStatus);
-    /// @notice Emitted when the bank forecloses: every pledged receipt passed to it.
+    /// @notice Emitted when the bank forecloses: the goods covering the debt passed to it, the rest went back free
+    /// to the borrower.
     /// @param principal Principal outstanding at foreclosure.
     /// @param interest Interest accrued and unpaid at foreclosure.
-    /// @param price The latest price (however old; 0 if none) used to value the goods.
+    /// @param quantity Quantity pledged at foreclosure.
+    /// @param seizedQuantity Quantity passed to the bank: ceil(debt / price), or all of it when the goods fall short.
+    /// @param price The fresh price used to value the goods.
+    /// @param collateralValue quantity x price.
     /// @param shortfall Debt minus the goods' value, or 0.
     event LoanForeclosed(
         uint256 indexed loanId,
@@ -196,6 +205,7 @@ interface IPledgeLoans {
         uint256 principal,
         uint256 interest,
         uint64 quantity,
+        uint64 seizedQuantity,
         uint128 price,
         uint256 collateralValue,
         uint256 shortfall,
@@ -219,9 +229,11 @@ interface IPledgeLoans {
     /// @notice Closes a program to new loans. Requirements: caller is its bank; it is Open.
     function closeProgram(uint256 programId) external;
 
-    /// @notice Forecloses: every pledged receipt passes to the bank and the loan closes with its shortfall.
-    /// Requirements: caller is the loan's bank and an active Bank; the loan is Active or MarginCalled; block time is
-    /// past maturity, or the loan is MarginCalled and past its cure deadline.
+    /// @notice Forecloses: the goods that cover the debt pass to the bank, the rest is released to the borrower, and
+    /// the loan closes with its shortfall (see the surplus rule above).
+    /// Requirements: caller is the loan's bank and an active Bank; the loan is Active or MarginCalled; the price is
+    /// fresh; block time is past maturity, or the loan is MarginCalled, past its cure deadline and its LTV at the
+    /// fresh price is still above the margin-call LTV (`LoanMarginCallNotDue` otherwise).
     function foreclose(uint256 loanId) external;
 
     // ------------------------------------------------------------------ borrowers
@@ -249,7 +261,8 @@ interface IPledgeLoans {
 
     /// @notice Pledges another receipt to the loan (e.g. to cure a margin call).
     /// Requirements: caller is the borrower and holds the receipt free; the loan is Active or MarginCalled; same
-    /// commodity and unit; fewer than the maximum receipts pledged.
+    /// commodity and unit; fewer than the maximum receipts pledged. A stale price does not block it (it cures a
+    /// margin call only at a fresh price).
     function addCollateral(uint256 loanId, uint256 receiptId) external;
 
     // ------------------------------------------------------------------ anyone

@@ -76,7 +76,9 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     struct Closing {
         uint256 principal;
         uint256 interest;
+        uint256 debt;
         uint64 quantity;
+        uint64 seized;
         uint128 price;
         uint256 value;
         uint256 shortfall;
@@ -165,15 +167,17 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
             revert LoanForeclosureNotDue(loanId, old, l.marginCallDeadline, l.maturity);
         }
         Closing memory c = _valueForClosing(l, p);
+        // An uncured margin call is enforced only while a fresh price still shows the breach: a cure made while the
+        // feed was quiet (a repayment, more collateral) counts, and the deadline cannot run out on a stale price.
+        if (!matured && c.debt * _BPS <= c.value * p.marginCallLtvBps) {
+            revert LoanMarginCallNotDue(loanId, c.debt * _BPS / c.value, p.marginCallLtvBps);
+        }
         l.status = LoanStatus.Foreclosed;
         l.interest = SafeCast.toUint80(c.interest); // reverts rather than truncate a debt
         l.accruedAt = uint40(block.timestamp);
         l.marginCallDeadline = 0;
         _shortfalls[loanId] = c.shortfall;
-        uint256 count = l.receiptCount;
-        for (uint256 i = 0; i < count; ++i) {
-            _receipts.seize(_receiptAt(l, i), bank);
-        }
+        _settleCollateral(l, bank, c.seized);
         emit LoanForeclosed(
             loanId,
             bank,
@@ -181,6 +185,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
             c.principal,
             c.interest,
             c.quantity,
+            c.seized,
             c.price,
             c.value,
             c.shortfall,
@@ -241,7 +246,8 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint256 count = l.receiptCount;
         if (count >= MAX_RECEIPTS) revert LoanCollateralFull(loanId, MAX_RECEIPTS);
         ProgramRecord storage p = _programs[l.programId];
-        (uint64 quantity,) = _checkReceipt(p, receiptId);
+        // No fresh price needed: more collateral only helps the borrower, and a quiet feed must not block a cure.
+        uint64 quantity = _checkCollateral(p, receiptId, _feed.getFeed(p.commodity));
         _setReceiptAt(l, count, receiptId);
         l.receiptCount = uint8(count + 1);
         _receipts.lock(receiptId, msg.sender);
@@ -506,14 +512,41 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         );
     }
 
-    /// @dev Debt against the goods at the latest price, however old: foreclosure must not wait for a feeder.
+    /// @dev Debt against the goods at a fresh price, and the quantity that covers it: ceil(debt / price) units (the
+    /// fraction of a unit goes to the bank, as goods do not split below one unit), or everything when the goods are
+    /// worth less than the debt.
     function _valueForClosing(LoanRecord storage l, ProgramRecord storage p) private view returns (Closing memory c) {
         (c.principal, c.interest) = _debt(l, p.rateBps);
         c.quantity = _pledgedQuantity(l);
-        c.price = _feed.getFeed(p.commodity).price;
+        c.price = _feed.freshPrice(p.commodity).price;
         c.value = uint256(c.quantity) * c.price;
-        uint256 debt = c.principal + c.interest;
-        c.shortfall = debt > c.value ? debt - c.value : 0;
+        c.debt = c.principal + c.interest;
+        if (c.debt >= c.value) {
+            c.shortfall = c.debt - c.value;
+            c.seized = c.quantity;
+        } else {
+            c.seized = uint64((c.debt + c.price - 1) / c.price); // < quantity, since debt < quantity x price
+        }
+    }
+
+    /// @dev Passes `seized` units to the bank, receipt by receipt in pledge order (the last one split), and releases
+    /// the rest to the borrower free.
+    function _settleCollateral(LoanRecord storage l, address bank, uint64 seized) private {
+        uint256 count = l.receiptCount;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 receiptId = _receiptAt(l, i);
+            (, uint64 held,,,) = _receipts.collateralOf(receiptId);
+            if (seized >= held) {
+                seized -= held;
+                _receipts.seize(receiptId, bank);
+            } else {
+                if (seized != 0) {
+                    _receipts.splitLocked(receiptId, seized, bank);
+                    seized = 0;
+                }
+                _receipts.unlock(receiptId);
+            }
+        }
     }
 
     /// @dev Largest quantity that may leave while debt <= (total - q) x price x maxLtv / 10,000.
@@ -551,13 +584,22 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         view
         returns (uint64 quantity, uint128 price)
     {
+        IPriceFeed.Feed memory f = _feed.freshPrice(p.commodity);
+        return (_checkCollateral(p, receiptId, f), f.price);
+    }
+
+    /// @dev Quantity of a receipt of the program's commodity in the unit of feed `f`.
+    function _checkCollateral(ProgramRecord storage p, uint256 receiptId, IPriceFeed.Feed memory f)
+        private
+        view
+        returns (uint64)
+    {
         (ReceiptStatus status, uint64 held, bytes16 commodity, bytes4 unit,) = _receipts.collateralOf(receiptId);
         if (status == ReceiptStatus.None) revert IWarehouseReceipts.ReceiptNotFound(receiptId);
-        IPriceFeed.Feed memory f = _feed.freshPrice(p.commodity);
         if (commodity != p.commodity || unit != f.unit) {
             revert LoanCollateralMismatch(receiptId, commodity, unit, p.commodity, f.unit);
         }
-        return (held, f.price);
+        return held;
     }
 
     function _pledgedQuantity(LoanRecord storage l) private view returns (uint64 total) {

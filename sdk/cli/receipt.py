@@ -438,11 +438,13 @@ def foreclose(
     key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
 ) -> None:
-    """Take the pledged goods after the cure deadline or an unpaid maturity (the lending bank)."""
+    """Take the goods that cover the debt (the rest goes back to the borrower free) after an uncured margin call
+    still breached at a fresh price, or an unpaid maturity (the lending bank)."""
     bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = bank.loans.foreclose(loan_id)
     Output(as_json).result({"loan_id": loan_id, "principal": money(event.principal),
                             "interest": money(event.interest), "quantity": event.quantity,
+                            "seized_quantity": event.seized_quantity,
                             "collateral_value": money(event.collateral_value), "shortfall": money(event.shortfall)},
                            title="Loan foreclosed")
 

@@ -417,20 +417,21 @@ class LedgerContractSet(ContractEvent):
 
 @dataclass(frozen=True, slots=True)
 class LoanForeclosed(ContractEvent):
-    """Emitted when the bank forecloses: every pledged receipt passed to it."""
+    """Emitted when the bank forecloses: the goods covering the debt passed to it, the rest went back free to the borrower."""
 
     NAME: ClassVar[str] = "LoanForeclosed"
-    SIGNATURE: ClassVar[str] = "LoanForeclosed(uint256,address,address,uint256,uint256,uint64,uint128,uint256,uint256,uint8,uint8)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("e19512f9fbe396458f7da927c6a00b896dd5a23edc566a66dfdce7cfd4da6fb7")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "uint128", "uint256", "uint256", "uint8", "uint8")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "principal", "interest", "quantity", "price", "collateral_value", "shortfall", "old_status", "new_status")
+    SIGNATURE: ClassVar[str] = "LoanForeclosed(uint256,address,address,uint256,uint256,uint64,uint64,uint128,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("958125166f4ab218597440077df3c37bfb0fb65afc727fa6b38a1467dc38585d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "uint64", "uint128", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "principal", "interest", "quantity", "seized_quantity", "price", "collateral_value", "shortfall", "old_status", "new_status")
     loan_id: int
     bank: str
     borrower: str
     principal: int
     interest: int
     quantity: int
+    seized_quantity: int
     price: int
     collateral_value: int
     shortfall: int
@@ -439,7 +440,7 @@ class LoanForeclosed(ContractEvent):
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "LoanForeclosed":
-        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], LoanStatus(values[9]), LoanStatus(values[10]))
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], values[9], LoanStatus(values[10]), LoanStatus(values[11]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from sdk.generated.events import (
     ProgramClosed,
     ProgramOpened,
     ReceiptSeized,
+    ReceiptSplit,
 )
 from sdk.warehouse import (
     LoanStatus,
@@ -475,6 +476,7 @@ def test_foreclosure_after_the_cure_deadline_passes_the_goods_and_records_the_sh
     with pytest.raises(LoanNotBank) as err2:
         cast.bank2.loans.foreclose(loan_id)
     assert (err2.value.account, err2.value.bank) == (cast.bank2.address, cast.bank1.address)
+    market.post(45_00)  # foreclosure values the goods at a fresh price
     result = cast.bank1.loans._transact("foreclose", loan_id)
     event = result.one(LoanForeclosed)
     assert event.interest == accrued_interest(LIMIT, RATE_BPS, chain.now() - opened_at)
@@ -502,10 +504,15 @@ def test_foreclosure_after_unpaid_maturity_even_without_margin_call(market: Mark
         cast.bank1.loans.foreclose(loan_id)
     assert (err.value.status, err.value.maturity, err.value.margin_call_deadline) == (LoanStatus.ACTIVE, maturity, 0)
     chain.travel_to(maturity + 1)
-    event = cast.bank1.loans.foreclose(loan_id)
-    assert event.shortfall == 0  # goods worth more than the debt at the latest (stale) price
+    market.post(PRICE)
+    result = cast.bank1.loans._transact("foreclose", loan_id)
+    event = result.one(LoanForeclosed)
+    assert event.shortfall == 0  # goods worth more than the debt: the bank takes only what covers it
     assert event.price == PRICE
-    assert market.ledger.receipts.owner_of(receipt_id) == cast.bank1.address
+    assert event.seized_quantity == -(-(event.principal + event.interest) // PRICE)
+    assert market.ledger.receipts.owner_of(result.one(ReceiptSplit).child_id) == cast.bank1.address
+    assert market.ledger.receipts.get_receipt(receipt_id).quantity == QUANTITY - event.seized_quantity
+    assert market.ledger.receipts.owner_of(receipt_id) == cast.distributor.address
 
 
 def test_late_payer_is_accepted_until_foreclosure(market: Market) -> None:
@@ -523,6 +530,8 @@ def test_foreclosure_works_against_a_suspended_borrower(market: Market) -> None:
     loan_id, receipt_id = open_loan(market, 100_000_00, days=10)
     cast.operator.registry.suspend(cast.distributor.address, "AML")
     market.ledger.chain.travel_to(market.ledger.loans.get_loan(loan_id).maturity + 1)
-    event = cast.bank1.loans.foreclose(loan_id)
-    assert event.new_status == LoanStatus.FORECLOSED
-    assert market.ledger.receipts.owner_of(receipt_id) == cast.bank1.address
+    market.post(PRICE)
+    result = cast.bank1.loans._transact("foreclose", loan_id)
+    assert result.one(LoanForeclosed).new_status == LoanStatus.FORECLOSED
+    assert market.ledger.receipts.owner_of(result.one(ReceiptSplit).child_id) == cast.bank1.address
+    assert market.ledger.receipts.get_receipt(receipt_id).status == ReceiptStatus.FREE

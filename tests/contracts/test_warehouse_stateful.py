@@ -34,6 +34,7 @@ from sdk.errors import (
     ReceiptIsPledged,
     ReceiptLotAlreadyIssued,
 )
+from sdk.generated.events import LoanForeclosed, ReceiptSplit
 from sdk.warehouse import LoanStatus, ReceiptAction, ReceiptStatus, loan_limit, max_release
 from tests.contracts.warehouse_support import MARGIN_CALL_LTV_BPS, MAX_LTV_BPS, PRICE, Market, terms
 from tests.profiles import stateful_settings
@@ -375,12 +376,31 @@ class WarehouseMachine(RuleBasedStateMachine):
         on_chain = self.market.ledger.loans.get_loan(loan.id)
         self.chain.travel_to(on_chain.maturity + 1)
         self._post(self.price)
-        event = self.bank.loans.foreclose(loan.id)
+        result = self.bank.loans._transact("foreclose", loan.id)
+        event = result.one(LoanForeclosed)
         assert event.quantity == sum(self.model.receipts[i].quantity for i in loan.receipts)
+        debt = event.principal + event.interest
+        # no surplus lost: the bank takes the least quantity that covers the debt, or everything when it falls short
+        if debt >= event.collateral_value:
+            assert (event.seized_quantity, event.shortfall) == (event.quantity, debt - event.collateral_value)
+        else:
+            assert event.shortfall == 0
+            assert debt <= event.seized_quantity * event.price < debt + event.price
         loan.status = LoanStatus.FORECLOSED
-        for rid in loan.receipts:
-            self.model.receipts[rid].owner = self.bank.address  # the one way a pledged receipt changes hands
+        children = {s.id: s for s in result.find(ReceiptSplit)}
+        left = event.seized_quantity
+        for rid in on_chain.receipt_ids:  # the contract's pledge order
+            r = self.model.receipts[rid]
+            if left >= r.quantity:
+                left -= r.quantity
+                r.owner = self.bank.address  # the one way a pledged receipt changes hands
+            elif left:
+                split = children[rid]
+                assert (split.quantity, split.child_owner) == (left, self.bank.address)
+                self._add_child(r, split.child_id, self.bank.address, left)
+                left = 0
             self._free(rid)
+        assert left == 0
 
     # ------------------------------------------------------------------ invariants
     @invariant()
