@@ -231,7 +231,7 @@ def warehouse_gas(cast: BenchCast) -> dict[str, int]:
     op.prices.set_feeder("CU-CATHODE", feeder.address)
     feeder.prices.post_price("CU-CATHODE", 70_00)
     program = bank.loans.open_program("CU-CATHODE", rate_bps=550, max_ltv_bps=7_000, margin_call_ltv_bps=8_000,
-                                      cure_period=3 * 86_400, max_tenor=180 * 86_400)
+                                      cure_period=3 * 86_400, max_tenor=180 * 86_400, cap=10**12)
     loans = cast.ledger.deployment.address("PledgeLoans")
     bank.token.approve(loans, OPENING_BALANCE)
     owner.token.approve(loans, OPENING_BALANCE)

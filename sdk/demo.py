@@ -427,6 +427,7 @@ QUANTITY_KG = 10_000
 PRICES = {"pledge": "70.00", "drop": "58.00", "recovered": "60.00"}
 PRINCIPAL, CURE_REPAYMENT, LOAN_DAYS = "480000.00", "100000.00", 90
 PROGRAM = {"max_ltv_bps": 7_000, "margin_call_ltv_bps": 8_000, "cure_days": 3, "max_tenor_days": 180}
+PROGRAM_CAP = "50000000.00"  # the bank lends at most this much outstanding under the program
 
 
 def stage_warehouse(ctx: DemoContext) -> None:
@@ -444,7 +445,7 @@ def stage_warehouse(ctx: DemoContext) -> None:
     program = bank.loans.open_program(
         commodity, rate_bps=rate, max_ltv_bps=PROGRAM["max_ltv_bps"],
         margin_call_ltv_bps=PROGRAM["margin_call_ltv_bps"], cure_period=PROGRAM["cure_days"] * DAY,
-        max_tenor=PROGRAM["max_tenor_days"] * DAY,
+        max_tenor=PROGRAM["max_tenor_days"] * DAY, cap=to_units(PROGRAM_CAP),
     )
     bank.token.approve(ctx.deployed.loans.address, to_units("100000000.00"))  # the loan book funds from here
     terms = ReceiptTerms(commodity=commodity, unit=unit, lot_id=lot, grade=grade, location=location,

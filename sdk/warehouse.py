@@ -36,8 +36,12 @@ from sdk.generated.events import (
     MarginCalled,
     PriceFeederSet,
     PricePosted,
+    ProgramAllowListsSet,
+    ProgramBorrowerListed,
+    ProgramCapSet,
     ProgramClosed,
     ProgramOpened,
+    ProgramWarehouseListed,
     ReceiptDelivered,
     ReceiptIssued,
     ReceiptSplit,
@@ -279,6 +283,15 @@ class Program:
     cure_period: int
     max_tenor: int
     status: ProgramStatus
+    cap: int  # most principal outstanding at once
+    outstanding: int  # principal lent and not yet repaid or foreclosed
+    warehouses_listed: bool  # only receipts of allow-listed warehouses
+    borrowers_listed: bool  # only allow-listed borrowers
+
+    @property
+    def headroom(self) -> int:
+        """Principal the program can still lend before its cap (0 when the cap was lowered below it)."""
+        return max(0, self.cap - self.outstanding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,13 +484,45 @@ class PledgeLoans(ContractBase):
         margin_call_ltv_bps: int,
         cure_period: int,
         max_tenor: int,
+        cap: int,
     ) -> ProgramOpened:
-        """Bank only: open a lending program with fixed terms for one listed commodity."""
+        """Bank only: open a lending program with fixed terms for one listed commodity, lending at most `cap` cents
+        of principal outstanding at once (the sum over its open loans)."""
         result = self._transact(
-            "openProgram", code(commodity, 16), rate_bps, max_ltv_bps, margin_call_ltv_bps, cure_period, max_tenor
+            "openProgram", code(commodity, 16), rate_bps, max_ltv_bps, margin_call_ltv_bps, cure_period, max_tenor,
+            _amount(cap),
         )
         event: ProgramOpened = result.one(ProgramOpened)
         return event
+
+    def set_program_cap(self, program_id: int, cap: int) -> ProgramCapSet:
+        """Bank only: change the cap on the program's outstanding principal."""
+        result = self._transact("setProgramCap", program_id, _amount(cap))
+        event: ProgramCapSet = result.one(ProgramCapSet)
+        return event
+
+    def set_program_allow_lists(self, program_id: int, *, warehouses: bool, borrowers: bool) -> ProgramAllowListsSet:
+        """Bank only: lend only against receipts of listed warehouses and/or only to listed borrowers."""
+        result = self._transact("setProgramAllowLists", program_id, warehouses, borrowers)
+        event: ProgramAllowListsSet = result.one(ProgramAllowListsSet)
+        return event
+
+    def list_warehouse(self, program_id: int, warehouse: str, listed: bool = True) -> ProgramWarehouseListed:
+        """Bank only: put a warehouse on (or take it off) the program's allow-list."""
+        result = self._transact("setProgramWarehouse", program_id, to_checksum_address(warehouse), listed)
+        event: ProgramWarehouseListed = result.one(ProgramWarehouseListed)
+        return event
+
+    def list_borrower(self, program_id: int, borrower: str, listed: bool = True) -> ProgramBorrowerListed:
+        """Bank only: put a borrower on (or take it off) the program's allow-list."""
+        result = self._transact("setProgramBorrower", program_id, to_checksum_address(borrower), listed)
+        event: ProgramBorrowerListed = result.one(ProgramBorrowerListed)
+        return event
+
+    def is_listed(self, program_id: int, warehouse: str, borrower: str) -> tuple[bool, bool]:
+        """(warehouse listed, borrower listed) on the program's allow-lists."""
+        w, b = self._call("isListed", program_id, to_checksum_address(warehouse), to_checksum_address(borrower))
+        return bool(w), bool(b)
 
     def close_program(self, program_id: int) -> ProgramClosed:
         result = self._transact("closeProgram", program_id)
@@ -541,9 +586,8 @@ class PledgeLoans(ContractBase):
 
     # reads
     def get_program(self, program_id: int) -> Program:
-        pid, bank, commodity, rate, max_ltv, mc_ltv, cure_period, max_tenor, status = self._call(
-            "getProgram", program_id
-        )
+        (pid, bank, commodity, rate, max_ltv, mc_ltv, cure_period, max_tenor, status, cap, outstanding,
+         warehouses_listed, borrowers_listed) = self._call("getProgram", program_id)
         return Program(
             id=int(pid),
             bank=to_checksum_address(bank),
@@ -554,6 +598,10 @@ class PledgeLoans(ContractBase):
             cure_period=int(cure_period),
             max_tenor=int(max_tenor),
             status=ProgramStatus(status),
+            cap=int(cap),
+            outstanding=int(outstanding),
+            warehouses_listed=bool(warehouses_listed),
+            borrowers_listed=bool(borrowers_listed),
         )
 
     def get_loan(self, loan_id: int) -> Loan:

@@ -39,6 +39,10 @@ interface IPledgeLoans {
         uint32 curePeriod; // seconds the borrower has to cure a margin call
         uint32 maxTenor; // longest allowed maturity, in seconds from opening
         ProgramStatus status;
+        uint128 cap; // most principal outstanding under the program at once
+        uint128 outstanding; // principal lent and not yet repaid or foreclosed
+        bool warehousesListed; // only receipts issued by allow-listed warehouses
+        bool borrowersListed; // only allow-listed borrowers
     }
 
     /// @notice A loan as read back.
@@ -63,6 +67,14 @@ interface IPledgeLoans {
     error LoanProgramTermsInvalid(
         bytes16 commodity, uint16 rateBps, uint16 maxLtvBps, uint16 marginCallLtvBps, uint32 curePeriod, uint32 maxTenor
     );
+    /// @notice A program's cap must be above zero.
+    error LoanProgramCapInvalid(uint128 cap);
+    /// @notice The new loan would take the program's outstanding principal above its cap.
+    error LoanProgramCapExceeded(uint256 programId, uint256 principal, uint128 outstanding, uint128 cap);
+    /// @notice The program lends only against receipts of allow-listed warehouses, and this one's is not listed.
+    error LoanWarehouseNotListed(uint256 programId, uint256 receiptId, address warehouse);
+    /// @notice The program lends only to allow-listed borrowers, and the caller is not listed.
+    error LoanBorrowerNotListed(uint256 programId, address borrower);
     /// @notice The program is not open for new loans.
     error LoanProgramNotOpen(uint256 programId, ProgramStatus status);
     /// @notice Only the program's bank may do this.
@@ -109,9 +121,23 @@ interface IPledgeLoans {
         uint16 marginCallLtvBps,
         uint32 curePeriod,
         uint32 maxTenor,
+        uint128 cap,
         ProgramStatus oldStatus,
         ProgramStatus newStatus
     );
+    /// @notice Emitted when a bank changes a program's cap (it may go below the outstanding principal: then no new
+    /// loan opens until repayments bring it under).
+    event ProgramCapSet(
+        uint256 indexed programId, address indexed bank, uint128 oldCap, uint128 newCap, uint128 outstanding
+    );
+    /// @notice Emitted when a bank switches a program's allow-lists on or off.
+    event ProgramAllowListsSet(
+        uint256 indexed programId, address indexed bank, bool warehousesListed, bool borrowersListed
+    );
+    /// @notice Emitted when a bank lists or unlists a warehouse for a program.
+    event ProgramWarehouseListed(uint256 indexed programId, address indexed warehouse, bool listed);
+    /// @notice Emitted when a bank lists or unlists a borrower for a program.
+    event ProgramBorrowerListed(uint256 indexed programId, address indexed borrower, bool listed);
     /// @notice Emitted when a bank closes a program to new loans (open loans keep its terms).
     event ProgramClosed(
         uint256 indexed programId, address indexed bank, ProgramStatus oldStatus, ProgramStatus newStatus
@@ -214,17 +240,32 @@ interface IPledgeLoans {
     );
 
     // ------------------------------------------------------------------ banks
-    /// @notice Opens a lending program for `commodity` with fixed terms.
+    /// @notice Opens a lending program for `commodity` with fixed terms and a cap on the principal outstanding.
     /// Requirements: caller is an active Bank; the commodity is listed on the price feed; terms valid (see
-    /// `LoanProgramTermsInvalid`).
+    /// `LoanProgramTermsInvalid`); `cap` > 0.
     function openProgram(
         bytes16 commodity,
         uint16 rateBps,
         uint16 maxLtvBps,
         uint16 marginCallLtvBps,
         uint32 curePeriod,
-        uint32 maxTenor
+        uint32 maxTenor,
+        uint128 cap
     ) external returns (uint256 programId);
+
+    /// @notice Sets the program's cap on outstanding principal (the sum of the principal of its open loans).
+    /// Requirements: caller is the program's bank; `cap` > 0.
+    function setProgramCap(uint256 programId, uint128 cap) external;
+
+    /// @notice Switches the program's allow-lists on or off: when on, only receipts of listed warehouses (pledge
+    /// and added collateral) or only listed borrowers (pledge) are taken. Requirements: caller is its bank.
+    function setProgramAllowLists(uint256 programId, bool warehousesListed, bool borrowersListed) external;
+
+    /// @notice Lists or unlists one warehouse for the program. Requirements: caller is its bank.
+    function setProgramWarehouse(uint256 programId, address warehouse, bool listed) external;
+
+    /// @notice Lists or unlists one borrower for the program. Requirements: caller is its bank.
+    function setProgramBorrower(uint256 programId, address borrower, bool listed) external;
 
     /// @notice Closes a program to new loans. Requirements: caller is its bank; it is Open.
     function closeProgram(uint256 programId) external;
@@ -240,6 +281,8 @@ interface IPledgeLoans {
     /// @notice Pledges receipt `receiptId` under program `programId` and receives `principal` from the bank.
     /// Requirements:
     /// - the program is Open and its bank active; the caller holds the receipt free and is active;
+    /// - the program's outstanding principal plus `principal` stays within its cap; the caller and the receipt's
+    ///   warehouse are listed when the program's allow-lists are on;
     /// - the receipt is of the program's commodity and in the price feed's unit; the price is fresh;
     /// - 0 < `principal` <= max LTV x quantity x price; now < `maturity` <= now + max tenor;
     /// - the bank has approved this contract for `principal` on the settlement token.
@@ -277,6 +320,11 @@ interface IPledgeLoans {
     // ------------------------------------------------------------------ reads
     function getProgram(uint256 programId) external view returns (Program memory);
     function getLoan(uint256 loanId) external view returns (Loan memory);
+    /// @notice Whether `warehouse` and `borrower` are on the program's allow-lists.
+    function isListed(uint256 programId, address warehouse, address borrower)
+        external
+        view
+        returns (bool warehouseListed, bool borrowerListed);
     /// @notice Principal and interest accrued up to the current block.
     function debtOf(uint256 loanId) external view returns (uint256 principal, uint256 interest);
     /// @notice Total quantity of the receipts pledged to the loan.

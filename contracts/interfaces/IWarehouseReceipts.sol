@@ -221,11 +221,19 @@ interface IWarehouseReceipts {
     /// @notice The receipt (status `None` and zeros when `id` was never issued).
     function getReceipt(uint256 id) external view returns (Receipt memory);
 
-    /// @notice Status, quantity, commodity and lien holder of `id` in one cheap call (for lien holders).
+    /// @notice Status, quantity, commodity, lien holder and issuing warehouse of `id` in one cheap call (for lien
+    /// holders).
     function collateralOf(uint256 id)
         external
         view
-        returns (ReceiptStatus status, uint64 quantity, bytes16 commodity, bytes4 unit, address lienHolder);
+        returns (
+            ReceiptStatus status,
+            uint64 quantity,
+            bytes16 commodity,
+            bytes4 unit,
+            address lienHolder,
+            address warehouse
+        );
 
     /// @notice The receipt issued for the lot `(warehouse, lotId)` while it or any piece split from it is live;
     /// 0 when the lot is free.

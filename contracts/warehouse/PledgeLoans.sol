@@ -24,16 +24,21 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     uint256 private constant _BPS = 10_000;
     uint256 private constant _YEAR = 365 days;
 
-    /// @dev Two slots, immutable once opened except for `status`.
+    /// @dev Three slots. Terms are immutable once opened; status, the cap, the allow-list switches and the
+    /// outstanding principal change.
     struct ProgramRecord {
-        address bank;
+        address bank; // slot 0
         uint16 rateBps;
         uint16 maxLtvBps;
         uint16 marginCallLtvBps;
         ProgramStatus status;
-        bytes16 commodity;
+        bool warehousesListed; // only receipts of allow-listed warehouses
+        bool borrowersListed; // only allow-listed borrowers
+        bytes16 commodity; // slot 1
         uint32 curePeriod;
         uint32 maxTenor;
+        uint128 cap; // slot 2: most principal outstanding at once
+        uint128 outstanding; // principal lent under the program and not yet repaid or foreclosed
     }
 
     /// @dev Two slots written when a loan opens; the third only when it takes more receipts or is margin called.
@@ -92,6 +97,8 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     mapping(uint256 programId => ProgramRecord) private _programs;
     mapping(uint256 loanId => LoanRecord) private _loans;
     mapping(uint256 loanId => uint256) private _shortfalls;
+    mapping(uint256 programId => mapping(address warehouse => bool)) private _listedWarehouses;
+    mapping(uint256 programId => mapping(address borrower => bool)) private _listedBorrowers;
     uint32 private _programCount;
     uint64 private _loanCount;
 
@@ -111,9 +118,11 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint16 maxLtvBps,
         uint16 marginCallLtvBps,
         uint32 curePeriod,
-        uint32 maxTenor
+        uint32 maxTenor,
+        uint128 cap
     ) external returns (uint256 programId) {
         _registry.requireActiveWithRole(msg.sender, Role.Bank);
+        if (cap == 0) revert LoanProgramCapInvalid(cap);
         if (
             maxLtvBps == 0 || maxLtvBps >= marginCallLtvBps || marginCallLtvBps > _BPS || rateBps > _BPS
                 || curePeriod == 0 || maxTenor == 0
@@ -128,7 +137,11 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
             status: ProgramStatus.Open,
             commodity: commodity,
             curePeriod: curePeriod,
-            maxTenor: maxTenor
+            maxTenor: maxTenor,
+            warehousesListed: false,
+            borrowersListed: false,
+            cap: cap,
+            outstanding: 0
         });
         emit ProgramOpened(
             programId,
@@ -139,9 +152,41 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
             marginCallLtvBps,
             curePeriod,
             maxTenor,
+            cap,
             ProgramStatus.None,
             ProgramStatus.Open
         );
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function setProgramCap(uint256 programId, uint128 cap) external {
+        ProgramRecord storage p = _bankProgram(programId);
+        if (cap == 0) revert LoanProgramCapInvalid(cap);
+        uint128 old = p.cap;
+        p.cap = cap;
+        emit ProgramCapSet(programId, msg.sender, old, cap, p.outstanding);
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function setProgramAllowLists(uint256 programId, bool warehousesListed, bool borrowersListed) external {
+        ProgramRecord storage p = _bankProgram(programId);
+        p.warehousesListed = warehousesListed;
+        p.borrowersListed = borrowersListed;
+        emit ProgramAllowListsSet(programId, msg.sender, warehousesListed, borrowersListed);
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function setProgramWarehouse(uint256 programId, address warehouse, bool listed) external {
+        _bankProgram(programId);
+        _listedWarehouses[programId][warehouse] = listed;
+        emit ProgramWarehouseListed(programId, warehouse, listed);
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function setProgramBorrower(uint256 programId, address borrower, bool listed) external {
+        _bankProgram(programId);
+        _listedBorrowers[programId][borrower] = listed;
+        emit ProgramBorrowerListed(programId, borrower, listed);
     }
 
     /// @inheritdoc IPledgeLoans
@@ -177,6 +222,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         l.accruedAt = uint40(block.timestamp);
         l.marginCallDeadline = 0;
         _shortfalls[loanId] = c.shortfall;
+        p.outstanding -= uint128(c.principal); // the loan's principal is part of the outstanding sum
         _settleCollateral(l, bank, c.seized);
         emit LoanForeclosed(
             loanId,
@@ -203,6 +249,10 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         returns (uint256 loanId)
     {
         Opening memory o = _quote(programId, receiptId, principal, maturity);
+        ProgramRecord storage p = _programs[programId];
+        uint256 outstanding = uint256(p.outstanding) + principal;
+        if (outstanding > p.cap) revert LoanProgramCapExceeded(programId, principal, p.outstanding, p.cap);
+        p.outstanding = uint128(outstanding);
         loanId = ++_loanCount;
         o.loanId = loanId;
         LoanRecord storage l = _loans[loanId];
@@ -247,7 +297,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         if (count >= MAX_RECEIPTS) revert LoanCollateralFull(loanId, MAX_RECEIPTS);
         ProgramRecord storage p = _programs[l.programId];
         // No fresh price needed: more collateral only helps the borrower, and a quiet feed must not block a cure.
-        uint64 quantity = _checkCollateral(p, receiptId, _feed.getFeed(p.commodity));
+        uint64 quantity = _checkCollateral(p, l.programId, receiptId, _feed.getFeed(p.commodity));
         _setReceiptAt(l, count, receiptId);
         l.receiptCount = uint8(count + 1);
         _receipts.lock(receiptId, msg.sender);
@@ -316,8 +366,21 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
             marginCallLtvBps: p.marginCallLtvBps,
             curePeriod: p.curePeriod,
             maxTenor: p.maxTenor,
-            status: p.status
+            status: p.status,
+            cap: p.cap,
+            outstanding: p.outstanding,
+            warehousesListed: p.warehousesListed,
+            borrowersListed: p.borrowersListed
         });
+    }
+
+    /// @inheritdoc IPledgeLoans
+    function isListed(uint256 programId, address warehouse, address borrower)
+        external
+        view
+        returns (bool warehouseListed, bool borrowerListed)
+    {
+        return (_listedWarehouses[programId][warehouse], _listedBorrowers[programId][borrower]);
     }
 
     /// @inheritdoc IPledgeLoans
@@ -381,6 +444,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         if (amount == 0) revert LoanAmountInvalid(amount);
         ProgramRecord storage p = _programs[l.programId];
         Payment memory pay = _applyPayment(l, p.rateBps, amount);
+        if (pay.principalPaid != 0) p.outstanding -= uint128(pay.principalPaid);
         LoanStatus old = l.status;
         if (pay.principal + pay.interest == 0) {
             _setStatus(l, LoanStatus.Repaid);
@@ -454,7 +518,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     {
         ProgramRecord storage p = _programs[l.programId];
         uint128 price = _feed.freshPrice(p.commodity).price;
-        (, uint64 held,,,) = _receipts.collateralOf(receiptId);
+        (, uint64 held,,,,) = _receipts.collateralOf(receiptId);
         uint64 total = _pledgedQuantity(l);
         (uint256 principal, uint256 interest) = _debt(l, p.rateBps);
         uint256 debt = principal + interest;
@@ -481,7 +545,10 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint64 latest = uint64(block.timestamp) + p.maxTenor;
         if (maturity <= block.timestamp || maturity > latest) revert LoanMaturityInvalid(maturity, latest);
         if (principal == 0 || principal > type(uint80).max) revert LoanAmountInvalid(principal);
-        (o.quantity, o.price) = _checkReceipt(p, receiptId);
+        if (p.borrowersListed && !_listedBorrowers[programId][msg.sender]) {
+            revert LoanBorrowerNotListed(programId, msg.sender);
+        }
+        (o.quantity, o.price) = _checkReceipt(p, programId, receiptId);
         uint256 value = uint256(o.quantity) * o.price;
         o.limit = value * p.maxLtvBps / _BPS;
         if (principal > o.limit) revert LoanPrincipalExceedsLimit(principal, o.limit);
@@ -535,7 +602,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint256 count = l.receiptCount;
         for (uint256 i = 0; i < count; ++i) {
             uint256 receiptId = _receiptAt(l, i);
-            (, uint64 held,,,) = _receipts.collateralOf(receiptId);
+            (, uint64 held,,,,) = _receipts.collateralOf(receiptId);
             if (seized >= held) {
                 seized -= held;
                 _receipts.seize(receiptId, bank);
@@ -579,25 +646,29 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     }
 
     /// @dev Quantity of a receipt of the program's commodity in the feed's unit, and the fresh price.
-    function _checkReceipt(ProgramRecord storage p, uint256 receiptId)
+    function _checkReceipt(ProgramRecord storage p, uint256 programId, uint256 receiptId)
         private
         view
         returns (uint64 quantity, uint128 price)
     {
         IPriceFeed.Feed memory f = _feed.freshPrice(p.commodity);
-        return (_checkCollateral(p, receiptId, f), f.price);
+        return (_checkCollateral(p, programId, receiptId, f), f.price);
     }
 
-    /// @dev Quantity of a receipt of the program's commodity in the unit of feed `f`.
-    function _checkCollateral(ProgramRecord storage p, uint256 receiptId, IPriceFeed.Feed memory f)
+    /// @dev Quantity of a receipt of the program's commodity in the unit of feed `f`, from an allowed warehouse.
+    function _checkCollateral(ProgramRecord storage p, uint256 programId, uint256 receiptId, IPriceFeed.Feed memory f)
         private
         view
         returns (uint64)
     {
-        (ReceiptStatus status, uint64 held, bytes16 commodity, bytes4 unit,) = _receipts.collateralOf(receiptId);
+        (ReceiptStatus status, uint64 held, bytes16 commodity, bytes4 unit,, address warehouse) =
+            _receipts.collateralOf(receiptId);
         if (status == ReceiptStatus.None) revert IWarehouseReceipts.ReceiptNotFound(receiptId);
         if (commodity != p.commodity || unit != f.unit) {
             revert LoanCollateralMismatch(receiptId, commodity, unit, p.commodity, f.unit);
+        }
+        if (p.warehousesListed && !_listedWarehouses[programId][warehouse]) {
+            revert LoanWarehouseNotListed(programId, receiptId, warehouse);
         }
         return held;
     }
@@ -605,7 +676,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     function _pledgedQuantity(LoanRecord storage l) private view returns (uint64 total) {
         uint256 count = l.receiptCount;
         for (uint256 i = 0; i < count; ++i) {
-            (, uint64 quantity,,,) = _receipts.collateralOf(_receiptAt(l, i));
+            (, uint64 quantity,,,,) = _receipts.collateralOf(_receiptAt(l, i));
             total += quantity;
         }
     }
@@ -637,6 +708,13 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint256 shift = 48 * (i - 1);
         uint192 cleared = l.moreReceipts & ~(uint192(type(uint48).max) << shift);
         l.moreReceipts = cleared | (uint192(uint48(receiptId)) << shift);
+    }
+
+    /// @dev A program of the caller's (open or closed: a closed program still has open loans to bound).
+    function _bankProgram(uint256 programId) private view returns (ProgramRecord storage p) {
+        p = _programs[programId];
+        if (p.status == ProgramStatus.None) revert LoanProgramNotOpen(programId, p.status);
+        if (p.bank != msg.sender) revert LoanProgramNotBank(programId, msg.sender, p.bank);
     }
 
     function _loanOf(uint256 loanId) private view returns (LoanRecord storage l) {

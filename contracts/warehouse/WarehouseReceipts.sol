@@ -167,10 +167,17 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
     function collateralOf(uint256 id)
         external
         view
-        returns (ReceiptStatus status, uint64 quantity, bytes16 commodity, bytes4 unit, address lienHolder)
+        returns (
+            ReceiptStatus status,
+            uint64 quantity,
+            bytes16 commodity,
+            bytes4 unit,
+            address lienHolder,
+            address warehouse
+        )
     {
         ReceiptRecord storage r = _receipts[id];
-        return (r.status, r.quantity, r.commodity, r.unit, r.lienHolder);
+        return (r.status, r.quantity, r.commodity, r.unit, r.lienHolder, r.warehouse);
     }
 
     /// @inheritdoc IWarehouseReceipts

@@ -2,7 +2,7 @@
 
     scf receipt issue OWNER --commodity CU-CATHODE --unit kg --lot QD-0001 --quantity 10000   (warehouse)
     scf receipt price post CU-CATHODE 70.00                                                   (price feeder)
-    scf receipt program open CU-CATHODE --rate-bps 550 --max-ltv-bps 7000 --margin-call-ltv-bps 8000
+    scf receipt program open CU-CATHODE --rate-bps 550 --max-ltv-bps 7000 --margin-call-ltv-bps 8000 --cap 5000000.00
     scf receipt pledge PROGRAM RECEIPT 400000.00 --days 90                                    (owner)
     scf receipt repay LOAN 50000.00 --approve ; scf receipt release LOAN RECEIPT 2000
 """
@@ -83,7 +83,9 @@ def feed_data(f: Feed) -> dict[str, Any]:
 def program_data(p: Program) -> dict[str, Any]:
     return {"id": p.id, "bank": p.bank, "commodity": p.commodity, "status": p.status.name.lower(),
             "rate_bps": p.rate_bps, "max_ltv_bps": p.max_ltv_bps, "margin_call_ltv_bps": p.margin_call_ltv_bps,
-            "cure_period_s": p.cure_period, "max_tenor_s": p.max_tenor}
+            "cure_period_s": p.cure_period, "max_tenor_s": p.max_tenor, "cap": money(p.cap),
+            "outstanding": money(p.outstanding), "warehouses_listed": p.warehouses_listed,
+            "borrowers_listed": p.borrowers_listed}
 
 
 def loan_data(ledger: Ledger, loan: Loan) -> dict[str, Any]:
@@ -269,6 +271,8 @@ def program_open(
     rate_bps: Annotated[int, typer.Option("--rate-bps", min=0, max=10_000, help="Yearly rate, actual/365.")],
     max_ltv_bps: Annotated[int, typer.Option("--max-ltv-bps", min=1, max=10_000, help="Loan limit.")],
     margin_call_ltv_bps: Annotated[int, typer.Option("--margin-call-ltv-bps", min=1, max=10_000)],
+    cap: Annotated[int, typer.Option("--cap", parser=parse_amount, metavar="AMOUNT",
+                                     help="Most principal outstanding under the program at once, e.g. 5000000.00.")],
     cure_days: Annotated[int, typer.Option("--cure-days", min=1, help="Days to cure a margin call.")] = 3,
     max_tenor_days: Annotated[int, typer.Option("--max-tenor-days", min=1, help="Longest maturity.")] = 180,
     rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
@@ -280,7 +284,7 @@ def program_open(
     ledger = bank.ledger
     event = bank.loans.open_program(commodity, rate_bps=rate_bps, max_ltv_bps=max_ltv_bps,
                                     margin_call_ltv_bps=margin_call_ltv_bps, cure_period=cure_days * DAY,
-                                    max_tenor=max_tenor_days * DAY)
+                                    max_tenor=max_tenor_days * DAY, cap=cap)
     Output(as_json).result(program_data(ledger.loans.get_program(event.program_id)), title="Program opened")
 
 

@@ -335,6 +335,24 @@ class LoanAmountInvalid(ContractError):
         return cls(values[0])
 
 
+class LoanBorrowerNotListed(ContractError):
+    """The program lends only to allow-listed borrowers, and the caller is not listed."""
+
+    SIGNATURE: ClassVar[str] = "LoanBorrowerNotListed(uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6a764b19")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "borrower")
+    program_id: int
+    borrower: str
+
+    def __init__(self, program_id: int, borrower: str) -> None:
+        super().__init__(program_id=program_id, borrower=borrower)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanBorrowerNotListed":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
 class LoanCollateralFull(ContractError):
     """The loan already holds the maximum number of pledged receipts."""
 
@@ -523,6 +541,43 @@ class LoanPrincipalExceedsLimit(ContractError):
         return cls(values[0], values[1])
 
 
+class LoanProgramCapExceeded(ContractError):
+    """The new loan would take the program's outstanding principal above its cap."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramCapExceeded(uint256,uint256,uint128,uint128)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("dae70fed")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint128", "uint128")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "principal", "outstanding", "cap")
+    program_id: int
+    principal: int
+    outstanding: int
+    cap: int
+
+    def __init__(self, program_id: int, principal: int, outstanding: int, cap: int) -> None:
+        super().__init__(program_id=program_id, principal=principal, outstanding=outstanding, cap=cap)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramCapExceeded":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class LoanProgramCapInvalid(ContractError):
+    """A program's cap must be above zero."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramCapInvalid(uint128)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("e8ab1542")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint128",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("cap",)
+    cap: int
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap=cap)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramCapInvalid":
+        return cls(values[0])
+
+
 class LoanProgramNotBank(ContractError):
     """Only the program's bank may do this."""
 
@@ -636,6 +691,25 @@ class LoanStatusInvalid(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "LoanStatusInvalid":
         return cls(values[0], LoanStatus(values[1]))
+
+
+class LoanWarehouseNotListed(ContractError):
+    """The program lends only against receipts of allow-listed warehouses, and this one's is not listed."""
+
+    SIGNATURE: ClassVar[str] = "LoanWarehouseNotListed(uint256,uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4fe6219e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "receipt_id", "warehouse")
+    program_id: int
+    receipt_id: int
+    warehouse: str
+
+    def __init__(self, program_id: int, receipt_id: int, warehouse: str) -> None:
+        super().__init__(program_id=program_id, receipt_id=receipt_id, warehouse=warehouse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanWarehouseNotListed":
+        return cls(values[0], values[1], to_checksum_address(values[2]))
 
 
 class ParticipantAdmissionInvalid(ContractError):
@@ -2053,6 +2127,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ERC721NonexistentToken,
     LedgerContractUnchanged,
     LoanAmountInvalid,
+    LoanBorrowerNotListed,
     LoanCollateralFull,
     LoanCollateralMismatch,
     LoanForeclosureNotDue,
@@ -2063,12 +2138,15 @@ ERRORS: tuple[type[ContractError], ...] = (
     LoanNotBorrower,
     LoanNotFound,
     LoanPrincipalExceedsLimit,
+    LoanProgramCapExceeded,
+    LoanProgramCapInvalid,
     LoanProgramNotBank,
     LoanProgramNotOpen,
     LoanProgramTermsInvalid,
     LoanReceiptNotCollateral,
     LoanReleaseQuantityInvalid,
     LoanStatusInvalid,
+    LoanWarehouseNotListed,
     ParticipantAdmissionInvalid,
     ParticipantAlreadyRegistered,
     ParticipantIsSuspended,

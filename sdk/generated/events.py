@@ -877,6 +877,66 @@ class PricePosted(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ProgramAllowListsSet(ContractEvent):
+    """Emitted when a bank switches a program's allow-lists on or off."""
+
+    NAME: ClassVar[str] = "ProgramAllowListsSet"
+    SIGNATURE: ClassVar[str] = "ProgramAllowListsSet(uint256,address,bool,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("4c186eabdae5ad58b1e6365ca13269a0363a9f2605771c4800f84ea351c997e3")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "warehouses_listed", "borrowers_listed")
+    program_id: int
+    bank: str
+    warehouses_listed: bool
+    borrowers_listed: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramAllowListsSet":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramBorrowerListed(ContractEvent):
+    """Emitted when a bank lists or unlists a borrower for a program."""
+
+    NAME: ClassVar[str] = "ProgramBorrowerListed"
+    SIGNATURE: ClassVar[str] = "ProgramBorrowerListed(uint256,address,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("a080364ab3746b7ed9e71ba98c50bba9c797898ae4eff46f4039e30cccf26666")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "borrower", "listed")
+    program_id: int
+    borrower: str
+    listed: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramBorrowerListed":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramCapSet(ContractEvent):
+    """Emitted when a bank changes a program's cap (it may go below the outstanding principal: then no new loan opens until repayments bring it under)."""
+
+    NAME: ClassVar[str] = "ProgramCapSet"
+    SIGNATURE: ClassVar[str] = "ProgramCapSet(uint256,address,uint128,uint128,uint128)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("263c5b129f134212c636aa056f762e8b6ce9642a327264d590449d475de6d4e7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint128", "uint128", "uint128")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "old_cap", "new_cap", "outstanding")
+    program_id: int
+    bank: str
+    old_cap: int
+    new_cap: int
+    outstanding: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramCapSet":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4])
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramClosed(ContractEvent):
     """Emitted when a bank closes a program to new loans (open loans keep its terms)."""
 
@@ -901,11 +961,11 @@ class ProgramOpened(ContractEvent):
     """Emitted when a bank opens a lending program."""
 
     NAME: ClassVar[str] = "ProgramOpened"
-    SIGNATURE: ClassVar[str] = "ProgramOpened(uint256,address,bytes16,uint16,uint16,uint16,uint32,uint32,uint8,uint8)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("ec6c318f52a2c1289104f9649ee47a93094aa0c677e7f655c2fe22f040ce7e64")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes16", "uint16", "uint16", "uint16", "uint32", "uint32", "uint8", "uint8")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "commodity", "rate_bps", "max_ltv_bps", "margin_call_ltv_bps", "cure_period", "max_tenor", "old_status", "new_status")
+    SIGNATURE: ClassVar[str] = "ProgramOpened(uint256,address,bytes16,uint16,uint16,uint16,uint32,uint32,uint128,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("77a82a04572049522ea116743c06b300005a233e84dc175cb66110cccd3201fa")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes16", "uint16", "uint16", "uint16", "uint32", "uint32", "uint128", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "commodity", "rate_bps", "max_ltv_bps", "margin_call_ltv_bps", "cure_period", "max_tenor", "cap", "old_status", "new_status")
     program_id: int
     bank: str
     commodity: bytes
@@ -914,12 +974,32 @@ class ProgramOpened(ContractEvent):
     margin_call_ltv_bps: int
     cure_period: int
     max_tenor: int
+    cap: int
     old_status: ProgramStatus
     new_status: ProgramStatus
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ProgramOpened":
-        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6], values[7], ProgramStatus(values[8]), ProgramStatus(values[9]))
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6], values[7], values[8], ProgramStatus(values[9]), ProgramStatus(values[10]))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramWarehouseListed(ContractEvent):
+    """Emitted when a bank lists or unlists a warehouse for a program."""
+
+    NAME: ClassVar[str] = "ProgramWarehouseListed"
+    SIGNATURE: ClassVar[str] = "ProgramWarehouseListed(uint256,address,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("1c3eb1c394efef36e19d7ba124aacb3e56d4fe3a54e0384fa2489e420a502048")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "warehouse", "listed")
+    program_id: int
+    warehouse: str
+    listed: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramWarehouseListed":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -1502,8 +1582,12 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     PrepaymentRepaid,
     PriceFeederSet,
     PricePosted,
+    ProgramAllowListsSet,
+    ProgramBorrowerListed,
+    ProgramCapSet,
     ProgramClosed,
     ProgramOpened,
+    ProgramWarehouseListed,
     ReceiptDelivered,
     ReceiptIssued,
     ReceiptPledged,

@@ -6,16 +6,38 @@ from __future__ import annotations
 
 import pytest
 
-from sdk.errors import LoanMarginCallNotDue, PriceStale
-from sdk.generated.events import LoanForeclosed, ReceiptReleased, ReceiptSeized, ReceiptSplit
+from sdk import Role
+from sdk.errors import (
+    LoanBorrowerNotListed,
+    LoanMarginCallNotDue,
+    LoanProgramCapExceeded,
+    LoanProgramCapInvalid,
+    LoanProgramNotBank,
+    LoanWarehouseNotListed,
+    PriceStale,
+)
+from sdk.generated.events import (
+    LoanForeclosed,
+    ProgramAllowListsSet,
+    ProgramBorrowerListed,
+    ProgramCapSet,
+    ProgramWarehouseListed,
+    ReceiptReleased,
+    ReceiptSeized,
+    ReceiptSplit,
+)
 from sdk.warehouse import LoanStatus, ReceiptStatus, goods_value, loan_limit
 from tests.contracts.warehouse_support import (
+    CU,
     CURE_PERIOD,
     DAY,
+    MARGIN_CALL_LTV_BPS,
     MAX_AGE,
     MAX_LTV_BPS,
+    MAX_TENOR,
     PRICE,
     QUANTITY,
+    RATE_BPS,
     Market,
 )
 
@@ -130,3 +152,83 @@ def test_foreclosure_below_the_debt_takes_everything_and_records_the_shortfall(m
     assert event.shortfall == event.principal + event.interest - goods_value(QUANTITY, 45_00) > 0
     assert market.ledger.receipts.owner_of(receipt_id) == cast.bank1.address
     assert CURE_PERIOD == 3 * DAY
+
+
+# ---------------------------------------------------------------------------------------------- defect 4
+def capped_program(market: Market, cap: int) -> int:
+    return market.cast.bank1.loans.open_program(
+        CU, rate_bps=RATE_BPS, max_ltv_bps=MAX_LTV_BPS, margin_call_ltv_bps=MARGIN_CALL_LTV_BPS,
+        cure_period=CURE_PERIOD, max_tenor=MAX_TENOR, cap=cap).program_id
+
+
+def test_program_cap_bounds_the_principal_outstanding(market: Market) -> None:
+    """The bank's allowance is no longer an open tap: the program lends at most its cap outstanding at once."""
+    cast, loans = market.cast, market.ledger.loans
+    program_id = capped_program(market, 300_000_00)
+    first = market.issue()
+    cast.distributor.loans.pledge(program_id, first, 200_000_00, market.maturity())
+    second = market.issue(owner=cast.supplier1, lot="QD-LOT-0002")
+    with pytest.raises(LoanProgramCapExceeded) as err:
+        cast.supplier1.loans.pledge(program_id, second, 100_000_01, market.maturity())
+    e = err.value
+    assert (e.program_id, e.principal, e.outstanding, e.cap) == (program_id, 100_000_01, 200_000_00, 300_000_00)
+    loan_id = cast.supplier1.loans.pledge(program_id, second, 100_000_00, market.maturity()).loan_id  # exactly
+    assert loans.get_program(program_id).outstanding == 300_000_00
+    # repaid principal frees room under the cap (the cap is on outstanding principal, not on principal ever lent)
+    market.approve_loans(cast.supplier1)
+    repaid = cast.supplier1.loans.repay(loan_id, 50_000_00)
+    program = loans.get_program(program_id)
+    assert program.outstanding == 300_000_00 - repaid.principal_paid
+    assert program.headroom == repaid.principal_paid
+
+
+def test_only_the_bank_sets_a_positive_cap(market: Market) -> None:
+    cast = market.cast
+    program_id = capped_program(market, 1_00)
+    with pytest.raises(LoanProgramNotBank):
+        cast.distributor.loans.set_program_cap(program_id, 10**12)
+    with pytest.raises(LoanProgramCapInvalid):
+        cast.bank1.loans.set_program_cap(program_id, 0)
+    with pytest.raises(LoanProgramCapInvalid):
+        capped_program(market, 0)
+    assert cast.bank1.loans.set_program_cap(program_id, 5_00) == ProgramCapSet(
+        program_id, cast.bank1.address, 1_00, 5_00, 0)
+
+
+def test_outsider_borrower_is_refused_by_an_allow_listed_program(market: Market) -> None:
+    cast, loans = market.cast, market.ledger.loans
+    program_id = market.program_id
+    assert cast.bank1.loans.set_program_allow_lists(program_id, warehouses=False, borrowers=True) == (
+        ProgramAllowListsSet(program_id, cast.bank1.address, False, True))
+    receipt_id = market.issue(owner=cast.supplier1)
+    with pytest.raises(LoanBorrowerNotListed) as err:
+        market.pledge(receipt_id, 1_000_00, borrower=cast.supplier1)
+    assert (err.value.program_id, err.value.borrower) == (program_id, cast.supplier1.address)
+    assert cast.bank1.loans.list_borrower(program_id, cast.supplier1.address) == ProgramBorrowerListed(
+        program_id, cast.supplier1.address, True)
+    assert loans.is_listed(program_id, cast.warehouse.address, cast.supplier1.address) == (False, True)
+    market.pledge(receipt_id, 1_000_00, borrower=cast.supplier1)
+    with pytest.raises(LoanProgramNotBank):
+        cast.supplier1.loans.list_borrower(program_id, cast.distributor.address)
+
+
+def test_receipt_of_an_unlisted_warehouse_is_refused(market: Market) -> None:
+    cast, loans = market.cast, market.ledger.loans
+    program_id = market.program_id
+    # a second warehouse, admitted by the operator but not trusted by the bank
+    other = cast.outsider
+    cast.operator.registry.admit(other.address, [Role.WAREHOUSE_OPERATOR], "identity:warehouse2",
+                                 market.ledger.chain.now() + 365 * DAY)
+    cast.bank1.loans.set_program_allow_lists(program_id, warehouses=True, borrowers=False)
+    assert cast.bank1.loans.list_warehouse(program_id, cast.warehouse.address) == ProgramWarehouseListed(
+        program_id, cast.warehouse.address, True)
+    from tests.contracts.warehouse_support import terms
+    foreign = other.receipts.issue(cast.distributor.address, terms("OTHER-LOT-1"), QUANTITY).id
+    with pytest.raises(LoanWarehouseNotListed) as err:
+        market.pledge(foreign, 1_000_00)
+    assert (err.value.program_id, err.value.receipt_id, err.value.warehouse) == (program_id, foreign, other.address)
+    loan_id = market.pledge(market.issue(), 1_000_00)
+    with pytest.raises(LoanWarehouseNotListed):  # nor may it come in as added collateral
+        cast.distributor.loans.add_collateral(loan_id, foreign)
+    program = loans.get_program(program_id)
+    assert (program.warehouses_listed, program.borrowers_listed) == (True, False)

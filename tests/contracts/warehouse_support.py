@@ -23,6 +23,7 @@ CURE_PERIOD = 3 * DAY
 MAX_TENOR = 180 * DAY
 QUANTITY = 10_000  # kg
 BANK_APPROVAL = 10**12
+PROGRAM_CAP = 10**11  # 1,000,000,000.00 outstanding
 
 
 def terms(lot: str = "QD-LOT-0001", commodity: str = CU, unit: str = KG) -> ReceiptTerms:
@@ -84,6 +85,7 @@ def market(ledger: Ledger, cast: Cast) -> Market:
         margin_call_ltv_bps=MARGIN_CALL_LTV_BPS,
         cure_period=CURE_PERIOD,
         max_tenor=MAX_TENOR,
+        cap=PROGRAM_CAP,
     )
     cast.bank1.token.approve(ledger.loans.address, BANK_APPROVAL)
     return Market(ledger, cast, program.program_id)

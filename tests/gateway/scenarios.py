@@ -49,7 +49,7 @@ def warehouse_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
     list_commodity(cast)
     program = cast.bank1.loans.open_program(CU, rate_bps=RATE_BPS, max_ltv_bps=MAX_LTV_BPS,
                                             margin_call_ltv_bps=MARGIN_CALL_LTV_BPS, cure_period=CURE_PERIOD,
-                                            max_tenor=MAX_TENOR).program_id
+                                            max_tenor=MAX_TENOR, cap=10**11).program_id
     cast.bank1.token.approve(ledger.loans.address, 10**12)
     for who in (cast.distributor, cast.supplier1):
         who.token.approve(ledger.loans.address, 10**12)
