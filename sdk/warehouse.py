@@ -26,6 +26,7 @@ from sdk.contracts import ContractBase
 from sdk.errors import LedgerValueError
 from sdk.generated.enums import LoanStatus, ProgramStatus, ReceiptAction, ReceiptStatus
 from sdk.generated.events import (
+    ApprovalForAll,
     CollateralAdded,
     CollateralReleased,
     CommodityListed,
@@ -373,6 +374,30 @@ class WarehouseReceipts(ContractBase):
         result = self._transact("transferFrom", sender, to_checksum_address(to), receipt_id)
         event: WarehouseReceiptsTransfer = result.one(WarehouseReceiptsTransfer)
         return event
+
+    def transfer_from(self, owner: str, receipt_id: int, to: str) -> WarehouseReceiptsTransfer:
+        """As an approved spender or operator, pass `owner`'s receipt to `to` (the spender must be active too)."""
+        result = self._transact("transferFrom", to_checksum_address(owner), to_checksum_address(to), receipt_id)
+        event: WarehouseReceiptsTransfer = result.one(WarehouseReceiptsTransfer)
+        return event
+
+    def approve(self, receipt_id: int, spender: str) -> WarehouseReceiptsApproval:
+        """Approve `spender` for one receipt: a lien holder (e.g. the loan book before `pledge`) or a buyer."""
+        result = self._transact("approve", to_checksum_address(spender), receipt_id)
+        event: WarehouseReceiptsApproval = result.one(WarehouseReceiptsApproval)
+        return event
+
+    def set_approval_for_all(self, operator: str, approved: bool = True) -> ApprovalForAll:
+        """Approve (or revoke) `operator` for every receipt of the signer, e.g. the loan book for all pledges."""
+        result = self._transact("setApprovalForAll", to_checksum_address(operator), approved)
+        event: ApprovalForAll = result.one(ApprovalForAll)
+        return event
+
+    def get_approved(self, receipt_id: int) -> str | None:
+        return _optional_address(self._call("getApproved", receipt_id))
+
+    def is_approved_for_all(self, owner: str, operator: str) -> bool:
+        return bool(self._call("isApprovedForAll", to_checksum_address(owner), to_checksum_address(operator)))
 
     def present(self, receipt_id: int) -> WarehouseReceiptsApproval:
         """Present a receipt for delivery: approve its warehouse to burn it against the goods."""

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ReceiptStatus, ReceiptAction} from "../types/Warehouse.sol";
+import {Standing} from "../types/Roles.sol";
 import {TransferRestriction} from "./ISettlementToken.sol";
 
 /// @title Electronic warehouse receipts
@@ -72,6 +73,9 @@ interface IWarehouseReceipts {
     error ReceiptSplitQuantityInvalid(uint256 id, uint64 quantity, uint64 available);
     /// @notice The movement breaks the compliance rules (both ends active participants or ledger contracts).
     error ReceiptTransferRestricted(uint256 id, address from, address to, TransferRestriction reason);
+    /// @notice The spender moving or splitting the receipt on the owner's approval is not an active participant
+    /// or a ledger contract (e.g. a suspended operator holding an approval for all).
+    error ReceiptSpenderRestricted(uint256 id, address spender, Standing standing);
 
     // ------------------------------------------------------------------ events
     /// @notice Emitted when a warehouse issues a receipt (free to the depositor, or born pledged to a lien holder).

@@ -67,6 +67,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
         if (r.status == ReceiptStatus.Pledged) revert ReceiptIsPledged(id, r.lienHolder, ReceiptAction.Split);
         address owner = _ownerOf(id);
         _checkAuthorized(owner, msg.sender, id);
+        _checkSpender(id, owner, msg.sender);
         TransferRestriction reason = _restriction(owner, address(0));
         if (reason != TransferRestriction.None) revert ReceiptTransferRestricted(id, owner, to, reason);
         return _split(id, r, quantity, to);
@@ -307,8 +308,8 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
         if (r.lienHolder != msg.sender) revert ReceiptNotLienHolder(id, msg.sender, r.lienHolder);
     }
 
-    /// @dev The single choke point of every mint, transfer and burn: a pledged receipt never moves, and both ends
-    /// must be active participants or ledger contracts.
+    /// @dev The single choke point of every mint, transfer and burn: a pledged receipt never moves, both ends must
+    /// be active participants or ledger contracts, and so must a spender acting on the owner's approval.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
         address from = _ownerOf(tokenId);
         if (from != address(0)) {
@@ -316,10 +317,18 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
             if (r.status == ReceiptStatus.Pledged) {
                 revert ReceiptIsPledged(tokenId, r.lienHolder, ReceiptAction.Transfer);
             }
+            _checkSpender(tokenId, from, auth);
         }
         TransferRestriction reason = _restriction(from, to);
         if (reason != TransferRestriction.None) revert ReceiptTransferRestricted(tokenId, from, to, reason);
         return super._update(to, tokenId, auth);
+    }
+
+    /// @dev A spender other than the owner (an approved address or operator) must be active or a ledger contract.
+    function _checkSpender(uint256 tokenId, address owner, address spender) private view {
+        if (spender == address(0) || spender == owner) return;
+        Standing s = _registry.standingOf(spender);
+        if (s != Standing.Active && s != Standing.LedgerContract) revert ReceiptSpenderRestricted(tokenId, spender, s);
     }
 
     function _restriction(address from, address to) private view returns (TransferRestriction) {

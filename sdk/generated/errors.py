@@ -17,6 +17,7 @@ from sdk.generated.enums import (
     ReceiptStatus,
     ReceivableStatus,
     Role,
+    Standing,
     TransferRestriction,
 )
 
@@ -1325,6 +1326,25 @@ class ReceiptNotPresented(ContractError):
         return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
 
 
+class ReceiptSpenderRestricted(ContractError):
+    """The spender moving or splitting the receipt on the owner's approval is not an active participant or a ledger contract (e.g. a suspended operator holding an approval for all)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptSpenderRestricted(uint256,address,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("36542be2")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "spender", "standing")
+    id: int
+    spender: str
+    standing: Standing
+
+    def __init__(self, id: int, spender: str, standing: Standing) -> None:
+        super().__init__(id=id, spender=spender, standing=standing)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSpenderRestricted":
+        return cls(values[0], to_checksum_address(values[1]), Standing(values[2]))
+
+
 class ReceiptSplitQuantityInvalid(ContractError):
     """A split must take more than zero and less than the whole quantity (`available`)."""
 
@@ -2180,6 +2200,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceiptNotLienHolder,
     ReceiptNotOwner,
     ReceiptNotPresented,
+    ReceiptSpenderRestricted,
     ReceiptSplitQuantityInvalid,
     ReceiptStatusInvalid,
     ReceiptTermsInvalid,

@@ -15,6 +15,7 @@ from sdk.errors import (
     LoanProgramNotBank,
     LoanWarehouseNotListed,
     PriceStale,
+    ReceiptSpenderRestricted,
 )
 from sdk.generated.events import (
     LoanForeclosed,
@@ -232,3 +233,29 @@ def test_receipt_of_an_unlisted_warehouse_is_refused(market: Market) -> None:
         cast.distributor.loans.add_collateral(loan_id, foreign)
     program = loans.get_program(program_id)
     assert (program.warehouses_listed, program.borrowers_listed) == (True, False)
+
+
+# ---------------------------------------------------------------------------------------------- defect 7 (ERC-721)
+def test_suspended_operator_holding_an_approval_cannot_move_or_split_receipts(market: Market) -> None:
+    cast, receipts = market.cast, market.ledger.receipts
+    receipt_id = market.issue()
+    cast.distributor.receipts.set_approval_for_all(cast.core.address)
+    cast.operator.registry.suspend(cast.core.address, "AML")
+    with pytest.raises(ReceiptSpenderRestricted) as err:
+        cast.core.receipts.transfer_from(cast.distributor.address, receipt_id, cast.supplier1.address)
+    assert (err.value.id, err.value.spender, err.value.standing) == (receipt_id, cast.core.address, 2)  # Suspended
+    with pytest.raises(ReceiptSpenderRestricted):
+        cast.core.receipts.split(receipt_id, 1_000, cast.supplier1.address)
+    assert receipts.owner_of(receipt_id) == cast.distributor.address
+    cast.operator.registry.resume(cast.core.address)  # reinstated, the approval works again
+    cast.core.receipts.transfer_from(cast.distributor.address, receipt_id, cast.supplier1.address)
+    assert receipts.owner_of(receipt_id) == cast.supplier1.address
+
+
+def test_unregistered_spender_with_a_single_receipt_approval_cannot_move_it(market: Market) -> None:
+    cast = market.cast
+    receipt_id = market.issue()
+    cast.distributor.receipts.approve(receipt_id, cast.outsider.address)
+    with pytest.raises(ReceiptSpenderRestricted) as err:
+        cast.outsider.receipts.transfer_from(cast.distributor.address, receipt_id, cast.supplier1.address)
+    assert err.value.standing == 0  # NotRegistered
