@@ -7,9 +7,10 @@ Arithmetic. The pure functions below are the contracts' own formulas, step for s
 before sending anything:
 
 * limit = quantity x price x max LTV / 10,000, rounded down (the bank never lends a fraction of a cent too much);
-* interest = principal x rate x seconds / (10,000 x 365 x 86,400), rounded down: actual/365 to the second on the
-  outstanding principal, accrued into the loan at every repayment and at foreclosure. The dropped fraction of a cent
-  stays with the borrower;
+* interest = (principal x rate x seconds + carry) / (10,000 x 365 x 86,400), rounded down: actual/365 to the second
+  on the outstanding principal, accrued into the loan at every repayment and at foreclosure. The remainder is carried
+  into the next accrual, so the interest of any sequence of repayments is, to the cent, the floor of the exact total
+  (see :func:`accrue`); only the last fraction of a cent at closing stays with the borrower;
 * a repayment pays interest first, then principal, and never takes more than the debt;
 * thresholds compare exactly (``debt * 10,000`` against ``value * bps``); reported LTVs are rounded down.
 """
@@ -70,6 +71,7 @@ __all__ = [
     "RepaymentWithRelease",
     "Repayment",
     "WarehouseReceipts",
+    "accrue",
     "accrued_interest",
     "apply_repayment",
     "code",
@@ -99,11 +101,20 @@ def loan_limit(quantity: int, price: int, max_ltv_bps: int) -> int:
     return goods_value(quantity, price) * max_ltv_bps // BPS
 
 
-def accrued_interest(principal: int, rate_bps: int, seconds: int) -> int:
-    """Interest on `principal` at `rate_bps` a year over `seconds`: actual/365 to the second, rounded down."""
+def accrue(principal: int, rate_bps: int, seconds: int, carry: int = 0) -> tuple[int, int]:
+    """One accrual as the contract makes it: (interest in cents, new carry). `carry` is the remainder left by the
+    previous accrual, in cents x 10,000 x 365 days; interest = floor((principal x rate x seconds + carry) / that)."""
     if seconds < 0:
         raise LedgerValueError("elapsed time must not be negative")
-    return principal * rate_bps * seconds // (BPS * YEAR_SECONDS)
+    if not 0 <= carry < BPS * YEAR_SECONDS:
+        raise LedgerValueError("a carry is a remainder below 10,000 x 365 days")
+    return divmod(principal * rate_bps * seconds + carry, BPS * YEAR_SECONDS)
+
+
+def accrued_interest(principal: int, rate_bps: int, seconds: int, carry: int = 0) -> int:
+    """Interest on `principal` at `rate_bps` a year over `seconds`: actual/365 to the second, rounded down after
+    adding the `carry` of the previous accrual."""
+    return accrue(principal, rate_bps, seconds, carry)[0]
 
 
 def ltv_bps(debt: int, value: int) -> int:
@@ -311,17 +322,18 @@ class Loan:
     margin_call_deadline: int
     receipt_ids: tuple[int, ...]
     shortfall: int
+    interest_carry: int = 0  # remainder of the last accrual, in cents x 10,000 x 365 days
 
     @property
     def is_open(self) -> bool:
         return self.status in (LoanStatus.ACTIVE, LoanStatus.MARGIN_CALLED)
 
     def debt_at(self, timestamp: int, rate_bps: int) -> int:
-        """Principal plus interest accrued to `timestamp` (the contract's formula)."""
+        """Principal plus interest accrued to `timestamp` (the contract's formula, carry included)."""
         if not self.is_open:
             return self.principal + self.interest
         return self.principal + self.interest + accrued_interest(
-            self.principal, rate_bps, timestamp - self.accrued_at
+            self.principal, rate_bps, timestamp - self.accrued_at, self.interest_carry
         )
 
 
@@ -631,7 +643,7 @@ class PledgeLoans(ContractBase):
 
     def get_loan(self, loan_id: int) -> Loan:
         (lid, borrower, bank, program_id, status, principal, interest, accrued_at, maturity, deadline, receipts,
-         shortfall) = self._call("getLoan", loan_id)
+         shortfall, carry) = self._call("getLoan", loan_id)
         return Loan(
             id=int(lid),
             borrower=to_checksum_address(borrower),
@@ -645,6 +657,7 @@ class PledgeLoans(ContractBase):
             margin_call_deadline=int(deadline),
             receipt_ids=tuple(int(r) for r in receipts),
             shortfall=int(shortfall),
+            interest_carry=int(carry),
         )
 
     def get_debt(self, loan_id: int) -> tuple[int, int]:

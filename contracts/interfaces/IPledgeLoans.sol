@@ -12,9 +12,11 @@ import {LoanStatus, ProgramStatus} from "../types/Warehouse.sol";
 /// Money rules (all amounts in cents, all divisions round down):
 /// - value of goods = quantity x price (cents per unit, from the price feed): exact;
 /// - limit = value x maxLtvBps / 10,000, rounded down: the bank never lends a fraction of a cent above its LTV;
-/// - interest = principal x rateBps x seconds / (10,000 x 365 x 86,400): actual/365 to the second on the
-///   outstanding principal, accrued into the loan at each repayment and at foreclosure. The fraction of a cent
-///   dropped by each accrual stays with the borrower;
+/// - interest = (principal x rateBps x seconds + carry) / (10,000 x 365 x 86,400), rounded down: actual/365 to the
+///   second on the outstanding principal, accrued into the loan at each repayment and at foreclosure. The remainder
+///   of each accrual is carried into the next one (`interestCarry`), so the interest over any sequence of repayments
+///   equals, to the cent, the floor of the exact total; only the last fraction of a cent at closing stays with the
+///   borrower;
 /// - a repayment pays accrued interest first, then principal; anything above the debt is not taken;
 /// - LTV thresholds are compared exactly (debt x 10,000 against value x bps); reported LTVs are rounded down.
 ///
@@ -59,6 +61,7 @@ interface IPledgeLoans {
         uint64 marginCallDeadline; // zero unless margin called
         uint256[] receiptIds; // receipts pledged now (or released at repayment, seized at foreclosure)
         uint256 shortfall; // recorded at foreclosure
+        uint256 interestCarry; // sub-cent remainder of the last accrual, in cents x 10,000 x 365 days
     }
 
     // ------------------------------------------------------------------ errors

@@ -52,8 +52,9 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint80 interest;
         uint40 accruedAt;
         uint48 firstReceipt;
-        uint192 moreReceipts; // slot 2: receipts 2 to 5, 48 bits each
+        uint160 moreReceipts; // slot 2: receipts 2 to 5, 40 bits each
         uint40 marginCallDeadline;
+        uint56 interestCarry; // remainder of the last accrual, in cents x 10,000 x 365 days (< 2^39)
     }
 
     struct Opening {
@@ -220,6 +221,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         l.status = LoanStatus.Foreclosed;
         l.interest = SafeCast.toUint80(c.interest); // reverts rather than truncate a debt
         l.accruedAt = uint40(block.timestamp);
+        l.interestCarry = 0; // a closed loan accrues no more: the last fraction of a cent stays with the borrower
         l.marginCallDeadline = 0;
         _shortfalls[loanId] = c.shortfall;
         p.outstanding -= uint128(c.principal); // the loan's principal is part of the outstanding sum
@@ -396,6 +398,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         out.accruedAt = l.accruedAt;
         out.maturity = l.maturity;
         out.marginCallDeadline = l.marginCallDeadline;
+        out.interestCarry = l.interestCarry;
         uint256 count = l.receiptCount;
         out.receiptIds = new uint256[](count);
         for (uint256 i = 0; i < count; ++i) {
@@ -476,7 +479,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         private
         returns (Payment memory pay)
     {
-        (uint256 principal, uint256 interest) = _debt(l, rateBps);
+        (uint256 principal, uint256 interest, uint256 carry) = _accrue(l, rateBps);
         uint256 due = principal + interest;
         pay.paid = amount < due ? amount : due;
         pay.interestPaid = pay.paid < interest ? pay.paid : interest;
@@ -486,6 +489,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         l.principal = uint80(pay.principal); // never above the principal at opening, itself < 2^80
         l.interest = SafeCast.toUint80(pay.interest);
         l.accruedAt = uint40(block.timestamp);
+        if (l.interestCarry != carry) l.interestCarry = uint56(carry); // carry < 10,000 x 365 days < 2^39
     }
 
     function _release(uint256 loanId, uint256 receiptId, uint64 quantity) private {
@@ -623,13 +627,27 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         return keep >= total ? 0 : total - uint64(keep);
     }
 
-    /// @dev Principal and interest accrued to now: actual/365 to the second, rounded down. A closed loan no longer
-    /// accrues.
+    /// @dev Principal and interest accrued to now: actual/365 to the second, with the remainder carried (see
+    /// `_accrue`). A closed loan no longer accrues.
     function _debt(LoanRecord storage l, uint16 rateBps) private view returns (uint256 principal, uint256 interest) {
+        (principal, interest,) = _accrue(l, rateBps);
+    }
+
+    /// @dev Interest since `accruedAt` = floor((principal x rate x seconds + carry) / (10,000 x 365 days)); the
+    /// remainder is the new carry. So the interest of any sequence of accruals sums to the floor of the exact
+    /// total: repaying often, in tiny amounts, neither erases nor adds interest.
+    function _accrue(LoanRecord storage l, uint16 rateBps)
+        private
+        view
+        returns (uint256 principal, uint256 interest, uint256 carry)
+    {
         principal = l.principal;
         interest = l.interest;
+        carry = l.interestCarry;
         if (l.status == LoanStatus.Active || l.status == LoanStatus.MarginCalled) {
-            interest += principal * rateBps * (block.timestamp - l.accruedAt) / (_BPS * _YEAR);
+            uint256 exact = principal * rateBps * (block.timestamp - l.accruedAt) + carry;
+            interest += exact / (_BPS * _YEAR);
+            carry = exact % (_BPS * _YEAR);
         }
     }
 
@@ -694,10 +712,11 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         l.status = status;
     }
 
-    /// @dev Receipt ids fit 48 bits: the receipts contract numbers them from 1 in a uint48.
+    /// @dev The first receipt id is stored in 48 bits (the receipts contract numbers them in a uint48), receipts 2 to
+    /// 5 in 40 bits each (over a trillion receipts; a larger id reverts rather than truncate).
     function _receiptAt(LoanRecord storage l, uint256 i) private view returns (uint256) {
         if (i == 0) return l.firstReceipt;
-        return uint48(l.moreReceipts >> (48 * (i - 1)));
+        return uint40(l.moreReceipts >> (40 * (i - 1)));
     }
 
     function _setReceiptAt(LoanRecord storage l, uint256 i, uint256 receiptId) private {
@@ -705,9 +724,9 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
             l.firstReceipt = uint48(receiptId);
             return;
         }
-        uint256 shift = 48 * (i - 1);
-        uint192 cleared = l.moreReceipts & ~(uint192(type(uint48).max) << shift);
-        l.moreReceipts = cleared | (uint192(uint48(receiptId)) << shift);
+        uint256 shift = 40 * (i - 1);
+        uint160 cleared = l.moreReceipts & ~(uint160(type(uint40).max) << shift);
+        l.moreReceipts = cleared | (uint160(SafeCast.toUint40(receiptId)) << shift);
     }
 
     /// @dev A program of the caller's (open or closed: a closed program still has open loans to bound).

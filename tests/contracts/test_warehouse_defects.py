@@ -259,3 +259,29 @@ def test_unregistered_spender_with_a_single_receipt_approval_cannot_move_it(mark
     with pytest.raises(ReceiptSpenderRestricted) as err:
         cast.outsider.receipts.transfer_from(cast.distributor.address, receipt_id, cast.supplier1.address)
     assert err.value.standing == 0  # NotRegistered
+
+
+# ---------------------------------------------------------------------------------------------- defect 5 (loans)
+def test_tiny_repayments_no_longer_erase_interest(market: Market) -> None:
+    """40 one-cent repayments 500 s apart on 10,000.00 at 5.5 %: each accrual is below a cent. The
+    borrower must still owe, to the cent, the interest of the whole time on the principal actually outstanding."""
+    cast, chain, loans = market.cast, market.ledger.chain, market.ledger.loans
+    loan_id = market.pledge(market.issue(), 10_000_00)
+    market.approve_loans(cast.distributor)
+    principal, since = PRINCIPAL_SMALL, loans.get_loan(loan_id).accrued_at
+    exact = 0  # sum of principal x rate x seconds, before dividing by 10,000 x 365 days
+    paid = 0
+    for _ in range(40):
+        chain.increase_time(500)
+        repaid = cast.distributor.loans.repay(loan_id, 1)
+        now = loans.get_loan(loan_id).accrued_at
+        exact += principal * RATE_BPS * (now - since)
+        principal, since = repaid.principal, now
+        paid += repaid.interest_paid
+    owed = loans.get_loan(loan_id).interest
+    expected = exact // (10_000 * 365 * DAY)
+    assert expected == 34  # what the borrower owed for that time (v1 charged 0)
+    assert paid + owed == expected
+
+
+PRINCIPAL_SMALL = 10_000_00

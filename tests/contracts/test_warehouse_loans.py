@@ -256,7 +256,7 @@ def test_interest_accrues_actual_365_to_the_second_as_the_sdk_computes(market: M
     loan = loans.get_loan(loan_id)
     assert (loan.interest, loan.accrued_at) == (expected - 1_000_00, chain.now())
     assert loan.debt_at(chain.now() + DAY, RATE_BPS) == PRINCIPAL + expected - 1_000_00 + accrued_interest(
-        PRINCIPAL, RATE_BPS, DAY)
+        PRINCIPAL, RATE_BPS, DAY, loan.interest_carry)
 
 
 def test_anyone_active_may_repay_and_the_money_goes_to_the_bank(market: Market) -> None:

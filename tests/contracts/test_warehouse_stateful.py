@@ -6,7 +6,13 @@ Invariants:
 - a pledged receipt never changes owner except by foreclosure;
 - quantities are conserved across splits and releases (live + delivered = issued, per family);
 - settlement tokens are conserved: every balance moves exactly as the events say and the supply never changes;
-- a loan's principal never exceeds its limit at opening, and never grows afterwards.
+- a loan's principal never exceeds its limit at opening, and never grows afterwards;
+- interest carry: the interest charged over any sequence of repayments (paid + owed) equals, to the cent,
+  floor(sum of principal x rate x seconds / (10,000 x 365 days)) over the loan's actual principal path;
+- no surplus lost at foreclosure: the bank takes ceil(debt / price) units (all of them only when the goods fall
+  short of the debt) and every other unit goes back to the borrower free;
+- lock needs the owner's approval: every receipt pledged to the loan book had it approved by its owner;
+- program cap: the program's outstanding principal equals the sum over its open loans and stays within its cap.
 """
 
 from __future__ import annotations
@@ -35,8 +41,8 @@ from sdk.errors import (
     ReceiptLotAlreadyIssued,
 )
 from sdk.generated.events import LoanForeclosed, ReceiptSplit
-from sdk.warehouse import LoanStatus, ReceiptAction, ReceiptStatus, loan_limit, max_release
-from tests.contracts.warehouse_support import MARGIN_CALL_LTV_BPS, MAX_LTV_BPS, PRICE, Market, terms
+from sdk.warehouse import BPS, YEAR_SECONDS, LoanStatus, ReceiptAction, ReceiptStatus, loan_limit, max_release
+from tests.contracts.warehouse_support import MARGIN_CALL_LTV_BPS, MAX_LTV_BPS, PRICE, RATE_BPS, Market, terms
 from tests.profiles import stateful_settings
 
 LOTS = ["L0", "L1", "L2", "L3", "L4"]
@@ -62,6 +68,17 @@ class ModelLoan:
     status: LoanStatus
     opening_principal: int
     limit: int
+    principal: int = 0  # outstanding, as the last event said
+    since: int = 0  # last accrual
+    exact: int = 0  # sum of principal x rate x seconds so far
+    charged: int = 0  # interest paid so far
+
+    def accrue_to(self, now: int) -> None:
+        self.exact += self.principal * RATE_BPS * (now - self.since)
+        self.since = now
+
+    def expected_interest(self) -> int:
+        return self.exact // (BPS * YEAR_SECONDS)
 
 
 @dataclass
@@ -264,8 +281,9 @@ class WarehouseMachine(RuleBasedStateMachine):
             return
         event = borrower.loans.pledge(self.market.program_id, r.id, principal, self.market.maturity(30))
         assert event.principal <= event.limit == limit
-        self.model.loans[event.loan_id] = ModelLoan(event.loan_id, r.owner, [r.id], LoanStatus.ACTIVE, principal,
-                                                    event.limit)
+        self.model.loans[event.loan_id] = ModelLoan(
+            event.loan_id, r.owner, [r.id], LoanStatus.ACTIVE, principal, event.limit, principal=principal,
+            since=self.market.ledger.loans.get_loan(event.loan_id).accrued_at)
         r.status, r.loan = ReceiptStatus.PLEDGED, event.loan_id
         self.model.pledged_by[r.id] = r.owner
         self._move_money(self.bank.address, r.owner, principal)
@@ -283,6 +301,10 @@ class WarehouseMachine(RuleBasedStateMachine):
         borrower = self.parties[loan.borrower]
         event = borrower.loans.repay(loan.id, amount)
         assert event.amount == min(amount, event.amount + event.principal + event.interest)
+        loan.accrue_to(self.market.ledger.loans.get_loan(loan.id).accrued_at)
+        loan.charged += event.interest_paid
+        assert loan.charged + event.interest == loan.expected_interest()  # carry: nothing erased, nothing added
+        loan.principal = event.principal
         self._move_money(loan.borrower, self.bank.address, event.amount)
         loan.status = event.new_status
         if event.new_status == LoanStatus.REPAID:
@@ -380,6 +402,8 @@ class WarehouseMachine(RuleBasedStateMachine):
         event = result.one(LoanForeclosed)
         assert event.quantity == sum(self.model.receipts[i].quantity for i in loan.receipts)
         debt = event.principal + event.interest
+        loan.accrue_to(self.market.ledger.loans.get_loan(loan.id).accrued_at)
+        assert loan.charged + event.interest == loan.expected_interest()
         # no surplus lost: the bank takes the least quantity that covers the debt, or everything when it falls short
         if debt >= event.collateral_value:
             assert (event.seized_quantity, event.shortfall) == (event.quantity, debt - event.collateral_value)
@@ -452,6 +476,12 @@ class WarehouseMachine(RuleBasedStateMachine):
             assert token.balance_of(address).units == self.model.balances[address]
         self.dirty_parties.clear()
         assert token.total_supply() == self.supply
+
+    @invariant()
+    def program_outstanding_is_the_sum_of_open_principal_within_the_cap(self) -> None:
+        program = self.market.ledger.loans.get_program(self.market.program_id)
+        assert program.outstanding == sum(self.model.loans[i].principal for i in self._open_loans())
+        assert program.outstanding <= program.cap
 
     @invariant()
     def principal_never_exceeds_its_opening_limit(self) -> None:
