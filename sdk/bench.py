@@ -246,6 +246,7 @@ def warehouse_gas(cast: BenchCast) -> dict[str, int]:
     out["receipt.issue_again"] = again.gas_used
     receipt_id, second_id = first.one(ReceiptIssued).id, again.one(ReceiptIssued).id
     maturity = chain.now() + 90 * 86_400
+    owner.receipts.approve(receipt_id, loans)  # the owner's authorisation of the lien
     pledged = owner.loans._transact("pledge", program.program_id, receipt_id, 400_000_00, maturity)
     out["receipt.pledge"] = pledged.gas_used  # with funding: the bank pays the owner in the same transaction
     loan_id = pledged.one(LoanOpened).loan_id
@@ -287,6 +288,7 @@ def prepayment_gas(cast: BenchCast) -> dict[str, int]:
     agreement = proposed.one(PrepaymentProposed).id
     out["prepayment.accept"] = seller.prepayment._transact("accept", agreement).gas_used
     out["prepayment.fund"] = bank.prepayment._transact("fund", agreement).gas_used
+    warehouse.receipts.set_issuer_approval(warehouse.prepayment.address)
     out["prepayment.confirm_delivery"] = warehouse.prepayment._transact(
         "confirmDelivery", agreement, b"BENCH-PP-1".ljust(16, b"\0"), bytes(16), bytes(16), bytes(32)).gas_used
     chain.increase_time(30 * 86_400)

@@ -528,6 +528,7 @@ def stage_prepayment(ctx: DemoContext) -> None:
     seller.prepayment.accept(proposed.id)  # the seller's buy-back guarantee
     bank.prepayment.authorize(terms.principal)
     funded = bank.prepayment.fund(proposed.id)  # 2. the bank pays the seller directly: the full price
+    warehouse.receipts.set_issuer_approval(warehouse.prepayment.address)  # the warehouse trusts the contract to issue
     delivered = warehouse.prepayment.confirm_delivery(  # 3. goods in, receipt born pledged to the bank
         proposed.id, "YS-HX75-0001", grade="NEW", location="SH-YANGSHAN-2",
         inspection_hash=inspection_hash("delivery note HX75 x12"))

@@ -31,6 +31,7 @@ from sdk.generated.events import (
     CollateralAdded,
     CollateralReleased,
     CommodityListed,
+    IssuerApprovalSet,
     LoanForeclosed,
     LoanOpened,
     LoanRepaid,
@@ -372,6 +373,27 @@ class WarehouseReceipts(ContractBase):
         event: ReceiptDelivered = result.one(ReceiptDelivered)
         return event
 
+    def set_issuer_approval(self, manager: str, approved: bool = True) -> IssuerApprovalSet:
+        """Warehouse only: let a pledge-manager contract (e.g. Prepayment, at delivery-in) issue pledged receipts in
+        the signing warehouse's name, or revoke it."""
+        result = self._transact("setIssuerApproval", to_checksum_address(manager), approved)
+        event: IssuerApprovalSet = result.one(IssuerApprovalSet)
+        return event
+
+    def is_issuer_approved(self, warehouse: str, manager: str) -> bool:
+        return bool(self._call("isIssuerApproved", to_checksum_address(warehouse), to_checksum_address(manager)))
+
+    def approve_lien(self, receipt_id: int, lien_holder: str) -> WarehouseReceiptsApproval | None:
+        """Authorise `lien_holder` (the loan book) to lock `receipt_id` unless the signer already did (for that
+        receipt or for all); returns the approval event when one was sent."""
+        signer = self._require_signer().address
+        holder = to_checksum_address(lien_holder)
+        if self.get_receipt(receipt_id).owner != signer:
+            return None  # not the signer's to approve: the pledge itself reverts with the named error
+        if self.get_approved(receipt_id) == holder or self.is_approved_for_all(signer, holder):
+            return None
+        return self.approve(receipt_id, holder)
+
     # writes: holders
     def split(self, receipt_id: int, quantity: int, to: str | None = None) -> ReceiptSplit:
         """Split `quantity` off a free receipt into a new child held by `to` (default: the signer)."""
@@ -575,8 +597,14 @@ class PledgeLoans(ContractBase):
         return event
 
     # borrowers and payers
+    def _receipts(self) -> WarehouseReceipts:
+        return WarehouseReceipts(self.ledger, self.ledger.deployment.address("WarehouseReceipts"),
+                                 self._require_signer())
+
     def pledge(self, program_id: int, receipt_id: int, principal: int, maturity: int) -> LoanOpened:
-        """Pledge a free receipt under a program and receive `principal` cents from its bank in the same tx."""
+        """Pledge a free receipt under a program and receive `principal` cents from its bank in the same tx. First
+        approves this loan book for the receipt (the owner's authorisation of the lien) unless already approved."""
+        self._receipts().approve_lien(receipt_id, self.address)
         result = self._transact("pledge", program_id, receipt_id, _amount(principal), maturity)
         event: LoanOpened = result.one(LoanOpened)
         return event
@@ -603,7 +631,9 @@ class PledgeLoans(ContractBase):
         return RepaymentWithRelease(result.one(LoanRepaid), result.one(CollateralReleased))
 
     def add_collateral(self, loan_id: int, receipt_id: int) -> CollateralAdded:
-        """Borrower only: pledge another receipt to the loan (cures a margin call once within max LTV)."""
+        """Borrower only: pledge another receipt to the loan (cures a margin call once within max LTV). Approves this
+        loan book for the receipt first unless already approved."""
+        self._receipts().approve_lien(receipt_id, self.address)
         result = self._transact("addCollateral", loan_id, receipt_id)
         event: CollateralAdded = result.one(CollateralAdded)
         return event

@@ -41,6 +41,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
 
     mapping(uint256 id => ReceiptRecord) private _receipts;
     mapping(address warehouse => mapping(bytes16 lotId => Lot)) private _lots;
+    mapping(address warehouse => mapping(address manager => bool)) private _issuers;
     uint48 private _nextId = 1;
 
     constructor(address admin, IParticipantRegistry registry_) ERC721("SCF Warehouse Receipt", "eWR") {
@@ -93,6 +94,14 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
         );
     }
 
+    /// @inheritdoc IWarehouseReceipts
+    function setIssuerApproval(address manager, bool approved) external {
+        _registry.requireActiveWithRole(msg.sender, Role.WarehouseOperator);
+        bool old = _issuers[msg.sender][manager];
+        _issuers[msg.sender][manager] = approved;
+        emit IssuerApprovalSet(msg.sender, manager, old, approved);
+    }
+
     // ------------------------------------------------------------------ lien holders
 
     /// @inheritdoc IWarehouseReceipts
@@ -102,6 +111,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
         returns (uint256 id)
     {
         _registry.requireActiveWithRole(warehouse, Role.WarehouseOperator);
+        if (!_issuers[warehouse][msg.sender]) revert ReceiptIssuerNotApproved(warehouse, msg.sender);
         return _issue(warehouse, owner, terms, quantity, msg.sender);
     }
 
@@ -111,7 +121,13 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
         if (r.status == ReceiptStatus.Pledged) revert ReceiptIsPledged(id, r.lienHolder, ReceiptAction.Pledge);
         address holder = _ownerOf(id);
         if (holder != owner) revert ReceiptNotOwner(id, owner, holder);
+        // The owner's own authorisation of this lien holder, the ERC-721 way (never tx.origin).
+        bool approvedForId = _getApproved(id) == msg.sender;
+        if (!approvedForId && !isApprovedForAll(owner, msg.sender)) {
+            revert ReceiptLockNotApproved(id, owner, msg.sender);
+        }
         _registry.requireActive(owner);
+        if (approvedForId) _approve(address(0), id, address(0), false); // consumed, as a transfer would
         r.status = ReceiptStatus.Pledged;
         r.lienHolder = msg.sender;
         emit ReceiptPledged(id, owner, msg.sender, ReceiptStatus.Free, ReceiptStatus.Pledged);
@@ -182,6 +198,11 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
     }
 
     /// @inheritdoc IWarehouseReceipts
+    function isIssuerApproved(address warehouse, address manager) external view returns (bool) {
+        return _issuers[warehouse][manager];
+    }
+
+    /// @inheritdoc IWarehouseReceipts
     function liveReceiptOfLot(address warehouse, bytes16 lotId) external view returns (uint256) {
         return _lots[warehouse][lotId].issuedReceiptId;
     }
@@ -202,6 +223,12 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
     }
 
     // ------------------------------------------------------------------ internals
+
+    /// @dev Liens are for ledger contracts: PLEDGE_MANAGER_ROLE never goes to an address without code (a key).
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (role == PLEDGE_MANAGER_ROLE && account.code.length == 0) revert ReceiptPledgeManagerNotContract(account);
+        return super._grantRole(role, account);
+    }
 
     function _issue(address warehouse, address owner, ReceiptTerms calldata terms, uint64 quantity, address lien)
         private

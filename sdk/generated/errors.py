@@ -1233,6 +1233,43 @@ class ReceiptIsPledged(ContractError):
         return cls(values[0], to_checksum_address(values[1]), ReceiptAction(values[2]))
 
 
+class ReceiptIssuerNotApproved(ContractError):
+    """`warehouse` has not approved the calling pledge manager to issue pledged receipts in its name."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptIssuerNotApproved(address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("818733dc")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("warehouse", "manager")
+    warehouse: str
+    manager: str
+
+    def __init__(self, warehouse: str, manager: str) -> None:
+        super().__init__(warehouse=warehouse, manager=manager)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptIssuerNotApproved":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]))
+
+
+class ReceiptLockNotApproved(ContractError):
+    """The owner has not approved the would-be lien holder for this receipt (ERC-721 `approve` of the receipt, or `setApprovalForAll`)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptLockNotApproved(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4624d69d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "lien_holder")
+    id: int
+    owner: str
+    lien_holder: str
+
+    def __init__(self, id: int, owner: str, lien_holder: str) -> None:
+        super().__init__(id=id, owner=owner, lien_holder=lien_holder)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptLockNotApproved":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
 class ReceiptLotAlreadyIssued(ContractError):
     """The lot still has a live receipt: `issuedReceiptId` itself or a piece split from it."""
 
@@ -1324,6 +1361,23 @@ class ReceiptNotPresented(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotPresented":
         return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceiptPledgeManagerNotContract(ContractError):
+    """PLEDGE_MANAGER_ROLE goes to ledger contracts only, never to an address without code."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptPledgeManagerNotContract(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("52f8bea1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptPledgeManagerNotContract":
+        return cls(to_checksum_address(values[0]))
 
 
 class ReceiptSpenderRestricted(ContractError):
@@ -2195,11 +2249,14 @@ ERRORS: tuple[type[ContractError], ...] = (
     PriceMissing,
     PriceStale,
     ReceiptIsPledged,
+    ReceiptIssuerNotApproved,
+    ReceiptLockNotApproved,
     ReceiptLotAlreadyIssued,
     ReceiptNotFound,
     ReceiptNotLienHolder,
     ReceiptNotOwner,
     ReceiptNotPresented,
+    ReceiptPledgeManagerNotContract,
     ReceiptSpenderRestricted,
     ReceiptSplitQuantityInvalid,
     ReceiptStatusInvalid,

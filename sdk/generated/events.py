@@ -397,6 +397,26 @@ class FragmentPaid(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class IssuerApprovalSet(ContractEvent):
+    """Emitted when a free receipt is put under a lien.Emitted when a warehouse approves (or revokes) a pledge-manager contract as an issuer of pledged receipts in its name (`issuePledged`)."""
+
+    NAME: ClassVar[str] = "IssuerApprovalSet"
+    SIGNATURE: ClassVar[str] = "IssuerApprovalSet(address,address,bool,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5da94b489b159cc7e492a74801da4e7d076dc9763a192039d5dc140d1418c111")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "bool", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("warehouse", "manager", "old_approved", "new_approved")
+    warehouse: str
+    manager: str
+    old_approved: bool
+    new_approved: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "IssuerApprovalSet":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerContractSet(ContractEvent):
     """Emitted when the operator marks or unmarks an address as a ledger contract (allowed to hold funds)."""
 
@@ -1057,7 +1077,7 @@ class ReceiptIssued(ContractEvent):
 
 @dataclass(frozen=True, slots=True)
 class ReceiptPledged(ContractEvent):
-    """Emitted when a free receipt is put under a lien."""
+    """ReceiptPledged"""
 
     NAME: ClassVar[str] = "ReceiptPledged"
     SIGNATURE: ClassVar[str] = "ReceiptPledged(uint256,address,address,uint8,uint8)"
@@ -1562,6 +1582,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     FragmentOfferWithdrawn,
     FragmentOffered,
     FragmentPaid,
+    IssuerApprovalSet,
     LedgerContractSet,
     LoanForeclosed,
     LoanOpened,

@@ -15,6 +15,9 @@ from sdk.errors import (
     LoanProgramNotBank,
     LoanWarehouseNotListed,
     PriceStale,
+    ReceiptIssuerNotApproved,
+    ReceiptLockNotApproved,
+    ReceiptPledgeManagerNotContract,
     ReceiptSpenderRestricted,
 )
 from sdk.generated.events import (
@@ -40,6 +43,8 @@ from tests.contracts.warehouse_support import (
     QUANTITY,
     RATE_BPS,
     Market,
+    deploy_manager,
+    terms,
 )
 
 LIMIT = loan_limit(QUANTITY, PRICE, MAX_LTV_BPS)
@@ -223,7 +228,6 @@ def test_receipt_of_an_unlisted_warehouse_is_refused(market: Market) -> None:
     cast.bank1.loans.set_program_allow_lists(program_id, warehouses=True, borrowers=False)
     assert cast.bank1.loans.list_warehouse(program_id, cast.warehouse.address) == ProgramWarehouseListed(
         program_id, cast.warehouse.address, True)
-    from tests.contracts.warehouse_support import terms
     foreign = other.receipts.issue(cast.distributor.address, terms("OTHER-LOT-1"), QUANTITY).id
     with pytest.raises(LoanWarehouseNotListed) as err:
         market.pledge(foreign, 1_000_00)
@@ -285,3 +289,70 @@ def test_tiny_repayments_no_longer_erase_interest(market: Market) -> None:
 
 
 PRINCIPAL_SMALL = 10_000_00
+
+
+# ---------------------------------------------------------------------------------------------- defect 3
+def test_pledge_manager_role_goes_to_contracts_only(market: Market) -> None:
+    """v1: the admin could make any key a lien holder, which could then lock and seize anyone's receipt."""
+    cast = market.cast
+    with pytest.raises(ReceiptPledgeManagerNotContract) as err:
+        cast.operator.receipts.grant_pledge_manager(cast.outsider.address)
+    assert err.value.account == cast.outsider.address
+    assert not market.ledger.receipts.is_pledge_manager(cast.outsider.address)
+
+
+def test_pledge_manager_contract_cannot_lien_a_receipt_its_owner_did_not_approve(market: Market) -> None:
+    """In the shoes of a rogue (or buggy) pledge-manager contract: it tries to lock the distributor's receipt."""
+    cast, receipts = market.cast, market.ledger.receipts
+    rogue = deploy_manager(market.ledger, cast.outsider.account, grant=cast.operator)
+    victim = market.issue()
+    with pytest.raises(ReceiptLockNotApproved) as err:
+        rogue.receipts._transact("lock", victim, cast.distributor.address)
+    assert (err.value.id, err.value.owner, err.value.lien_holder) == (victim, cast.distributor.address, rogue.address)
+    cast.distributor.receipts.approve(victim, cast.bank1.address)  # an approval of someone else is no authorisation
+    with pytest.raises(ReceiptLockNotApproved):
+        rogue.receipts._transact("lock", victim, cast.distributor.address)
+    assert receipts.get_receipt(victim).status == ReceiptStatus.FREE
+    # the owner's own approval for that receipt authorises the lien, and is consumed by it
+    cast.distributor.receipts.approve(victim, rogue.address)
+    rogue.receipts._transact("lock", victim, cast.distributor.address)
+    locked = receipts.get_receipt(victim)
+    assert (locked.status, locked.lien_holder) == (ReceiptStatus.PLEDGED, rogue.address)
+    assert receipts.get_approved(victim) is None
+
+
+def test_approval_for_all_authorises_liens(market: Market) -> None:
+    cast, receipts = market.cast, market.ledger.receipts
+    cast.distributor.receipts.set_approval_for_all(market.ledger.loans.address)
+    receipt_id = market.issue()
+    loan_id = cast.distributor.loans._transact(
+        "pledge", market.program_id, receipt_id, 1_000_00, market.maturity()).events[-1].loan_id
+    assert market.ledger.loans.get_loan(loan_id).receipt_ids == (receipt_id,)
+    assert receipts.get_receipt(receipt_id).status == ReceiptStatus.PLEDGED
+
+
+def test_pledge_without_the_owners_approval_of_the_loan_book_reverts(market: Market) -> None:
+    cast = market.cast
+    receipt_id = market.issue()
+    with pytest.raises(ReceiptLockNotApproved) as err:
+        cast.distributor.loans._transact("pledge", market.program_id, receipt_id, 1_000_00, market.maturity())
+    assert (err.value.owner, err.value.lien_holder) == (cast.distributor.address, market.ledger.loans.address)
+
+
+def test_issue_pledged_only_in_the_name_of_a_warehouse_that_approved_the_manager(market: Market) -> None:
+    """v1: any pledge manager could mint pledged receipts in any warehouse's name (goods that were never there)."""
+    cast, receipts = market.cast, market.ledger.receipts
+    rogue = deploy_manager(market.ledger, cast.outsider.account, grant=cast.operator)
+    fake = terms("FAKE-LOT-1").to_abi()
+    with pytest.raises(ReceiptIssuerNotApproved) as err:
+        rogue.receipts._transact("issuePledged", cast.warehouse.address, cast.distributor.address, fake, 500)
+    assert (err.value.warehouse, err.value.manager) == (cast.warehouse.address, rogue.address)
+    approved = cast.warehouse.receipts.set_issuer_approval(rogue.address)
+    assert (approved.warehouse, approved.manager, approved.old_approved, approved.new_approved) == (
+        cast.warehouse.address, rogue.address, False, True)
+    assert receipts.is_issuer_approved(cast.warehouse.address, rogue.address)
+    rogue.receipts._transact("issuePledged", cast.warehouse.address, cast.distributor.address, fake, 500)
+    cast.warehouse.receipts.set_issuer_approval(rogue.address, False)
+    with pytest.raises(ReceiptIssuerNotApproved):
+        rogue.receipts._transact(
+            "issuePledged", cast.warehouse.address, cast.distributor.address, terms("FAKE-LOT-2").to_abi(), 5)

@@ -47,6 +47,7 @@ def test_pledge_price_drop_margin_call_cure_repay_release_and_delivery(market: M
     limit = loan_limit(QUANTITY, PRICE, MAX_LTV_BPS)
     principal = 480_000_00
     maturity = market.maturity(90)
+    borrower.receipts.approve(receipt_id, ledger.loans.address)  # the owner authorises the loan book's lien
     result = borrower.loans._transact("pledge", market.program_id, receipt_id, principal, maturity)
     opened = result.event
     assert opened.NAME == "LoanOpened"
@@ -149,6 +150,7 @@ def test_gas_of_each_operation_stays_within_budget(market: Market) -> None:
     result = cast.warehouse.receipts._transact("issue", depositor.address, terms("GAS-2").to_abi(), QUANTITY)
     gas["issue"] = result.gas_used
     second = result.event.id
+    depositor.receipts.set_approval_for_all(loans.loans.address)  # the owner authorises the loan book's liens
     result = depositor.loans._transact("pledge", market.program_id, receipt_id, 400_000_00, market.maturity())
     gas["pledge with funding"] = result.gas_used
     loan_id = result.event.loan_id
