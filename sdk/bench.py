@@ -58,8 +58,8 @@ GAS_BUDGETS: dict[str, int] = {
     "receivable.accept_split": 130_000,
     "receivable.discount": 150_000,
     "receivable.claim": 60_000,
-    "receipt.issue": 230_000,
-    "receipt.pledge": 180_000,
+    "receipt.issue": 190_000,
+    "receipt.pledge": 160_000,
 }
 #: Operations the gas section must eventually cover (issue 6).
 GAS_EXPECTED = (

@@ -18,13 +18,15 @@ before sending anything:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth_utils import to_checksum_address
 
 from sdk.contracts import ContractBase
 from sdk.errors import LedgerValueError
+from sdk.events import decode_logs
 from sdk.generated.enums import LoanStatus, ProgramStatus, ReceiptAction, ReceiptStatus
 from sdk.generated.events import (
     ApprovalForAll,
@@ -211,6 +213,12 @@ def _amount(value: int) -> int:
     return value
 
 
+def _cap(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**64:
+        raise LedgerValueError(f"a program cap is a positive amount in cents below 2**64, got {value!r}")
+    return value
+
+
 def _optional_address(address: str) -> str | None:
     return None if int(address, 16) == 0 else to_checksum_address(address)
 
@@ -241,7 +249,8 @@ class ReceiptTerms:
 # ---------------------------------------------------------------------------------------------- read models
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """A warehouse receipt as stored. Grade and location are in the family's ReceiptIssued event only."""
+    """A warehouse receipt as stored. Grade, location and the inspection hash are in the family's ReceiptIssued
+    event only (see :meth:`WarehouseReceipts.get_issue`)."""
 
     id: int
     owner: str | None  # None once delivered
@@ -252,7 +261,6 @@ class Receipt:
     commodity: str
     unit: str
     lot_id: str
-    inspection_hash: bytes
     parent_id: int  # 0 for a receipt issued by the warehouse
     issued_at: int
 
@@ -443,7 +451,7 @@ class WarehouseReceipts(ContractBase):
     # reads
     def get_receipt(self, receipt_id: int) -> Receipt:
         raw = self._call("getReceipt", receipt_id)
-        (rid, owner, warehouse, status, lien, quantity, commodity, unit, lot_id, insp, parent, issued_at) = raw
+        (rid, owner, warehouse, status, lien, quantity, commodity, unit, lot_id, parent, issued_at) = raw
         return Receipt(
             id=int(rid),
             owner=_optional_address(owner),
@@ -454,10 +462,36 @@ class WarehouseReceipts(ContractBase):
             commodity=decode_code(commodity),
             unit=decode_code(unit),
             lot_id=decode_code(lot_id),
-            inspection_hash=bytes(insp),
             parent_id=int(parent),
             issued_at=int(issued_at),
         )
+
+    def root_of(self, receipt_id: int) -> int:
+        """The receipt the warehouse issued at the root of `receipt_id`'s family (itself when not split off)."""
+        rid = receipt_id
+        while parent := self.get_receipt(rid).parent_id:
+            rid = parent
+        return rid
+
+    def get_issue(self, receipt_id: int, window: int = 10_000) -> ReceiptIssued:
+        """The ReceiptIssued event of `receipt_id`'s family: grade, location and the inspection hash, which the
+        contract does not store. Reads the logs in bounded windows from the deployment block."""
+        root = self.root_of(receipt_id)
+        topics = ["0x" + ReceiptIssued.TOPIC.hex(), "0x" + root.to_bytes(32, "big").hex()]
+        head, start = self.chain.block_number, self.ledger.deployment.block
+        while start <= head:
+            end = min(start + window - 1, head)
+            logs = self.chain.w3.eth.get_logs(
+                {"address": self.address, "topics": topics, "fromBlock": start, "toBlock": end})
+            for record in decode_logs(logs):
+                if isinstance(record.event, ReceiptIssued):
+                    return record.event
+            start = end + 1
+        raise LedgerValueError(f"no ReceiptIssued event for receipt {root}")
+
+    def get_inspection_hash(self, receipt_id: int) -> bytes:
+        """The inspection certificate's hash of `receipt_id`'s lot, from its family's ReceiptIssued event."""
+        return bytes(self.get_issue(receipt_id).inspection_hash)
 
     def list_receipts(self, receipt_ids: Iterable[int]) -> list[Receipt]:
         return [self.get_receipt(i) for i in receipt_ids]
@@ -549,14 +583,14 @@ class PledgeLoans(ContractBase):
         of principal outstanding at once (the sum over its open loans)."""
         result = self._transact(
             "openProgram", code(commodity, 16), rate_bps, max_ltv_bps, margin_call_ltv_bps, cure_period, max_tenor,
-            _amount(cap),
+            cap if cap == 0 else _cap(cap),
         )
         event: ProgramOpened = result.one(ProgramOpened)
         return event
 
     def set_program_cap(self, program_id: int, cap: int) -> ProgramCapSet:
         """Bank only: change the cap on the program's outstanding principal."""
-        result = self._transact("setProgramCap", program_id, _amount(cap))
+        result = self._transact("setProgramCap", program_id, cap if cap == 0 else _cap(cap))
         event: ProgramCapSet = result.one(ProgramCapSet)
         return event
 
@@ -614,6 +648,12 @@ class PledgeLoans(ContractBase):
         result = self._transact("repay", loan_id, _amount(amount))
         event: LoanRepaid = result.one(LoanRepaid)
         return event
+
+    def multicall(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> TxResult:
+        """Several calls of this contract by the signer in one atomic transaction (OpenZeppelin Multicall), e.g.
+        ``[("repay", (1, 100_00)), ("repay", (2, 100_00))]``; the result carries every call's events."""
+        data = [bytes.fromhex(self._encode(fn, *args).removeprefix("0x")) for fn, args in calls]
+        return self._transact("multicall", data)
 
     def repay_in_full(self, loan_id: int) -> LoanRepaid:
         """Repay the whole debt as accrued at the mined block; every pledged receipt is released."""

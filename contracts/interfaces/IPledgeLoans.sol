@@ -41,8 +41,8 @@ interface IPledgeLoans {
         uint32 curePeriod; // seconds the borrower has to cure a margin call
         uint32 maxTenor; // longest allowed maturity, in seconds from opening
         ProgramStatus status;
-        uint128 cap; // most principal outstanding under the program at once
-        uint128 outstanding; // principal lent and not yet repaid or foreclosed
+        uint64 cap; // most principal outstanding under the program at once
+        uint64 outstanding; // principal lent and not yet repaid or foreclosed
         bool warehousesListed; // only receipts issued by allow-listed warehouses
         bool borrowersListed; // only allow-listed borrowers
     }
@@ -71,9 +71,9 @@ interface IPledgeLoans {
         bytes16 commodity, uint16 rateBps, uint16 maxLtvBps, uint16 marginCallLtvBps, uint32 curePeriod, uint32 maxTenor
     );
     /// @notice A program's cap must be above zero.
-    error LoanProgramCapInvalid(uint128 cap);
+    error LoanProgramCapInvalid(uint64 cap);
     /// @notice The new loan would take the program's outstanding principal above its cap.
-    error LoanProgramCapExceeded(uint256 programId, uint256 principal, uint128 outstanding, uint128 cap);
+    error LoanProgramCapExceeded(uint256 programId, uint256 principal, uint64 outstanding, uint64 cap);
     /// @notice The program lends only against receipts of allow-listed warehouses, and this one's is not listed.
     error LoanWarehouseNotListed(uint256 programId, uint256 receiptId, address warehouse);
     /// @notice The program lends only to allow-listed borrowers, and the caller is not listed.
@@ -124,14 +124,14 @@ interface IPledgeLoans {
         uint16 marginCallLtvBps,
         uint32 curePeriod,
         uint32 maxTenor,
-        uint128 cap,
+        uint64 cap,
         ProgramStatus oldStatus,
         ProgramStatus newStatus
     );
     /// @notice Emitted when a bank changes a program's cap (it may go below the outstanding principal: then no new
     /// loan opens until repayments bring it under).
     event ProgramCapSet(
-        uint256 indexed programId, address indexed bank, uint128 oldCap, uint128 newCap, uint128 outstanding
+        uint256 indexed programId, address indexed bank, uint64 oldCap, uint64 newCap, uint64 outstanding
     );
     /// @notice Emitted when a bank switches a program's allow-lists on or off.
     event ProgramAllowListsSet(
@@ -253,12 +253,12 @@ interface IPledgeLoans {
         uint16 marginCallLtvBps,
         uint32 curePeriod,
         uint32 maxTenor,
-        uint128 cap
+        uint64 cap
     ) external returns (uint256 programId);
 
     /// @notice Sets the program's cap on outstanding principal (the sum of the principal of its open loans).
     /// Requirements: caller is the program's bank; `cap` > 0.
-    function setProgramCap(uint256 programId, uint128 cap) external;
+    function setProgramCap(uint256 programId, uint64 cap) external;
 
     /// @notice Switches the program's allow-lists on or off: when on, only receipts of listed warehouses (pledge
     /// and added collateral) or only listed borrowers (pledge) are taken. Requirements: caller is its bank.

@@ -32,9 +32,9 @@ interface IWarehouseReceipts {
         bytes32 inspectionHash; // hash of the inspection certificate kept off chain
     }
 
-    /// @notice A receipt as read back (status `None` when the id was never issued). Grade and location are not
-    /// kept in storage (issue stays within its gas budget): they are recorded in the family's `ReceiptIssued` event,
-    /// which the gateway indexes, and are bound by the inspection hash.
+    /// @notice A receipt as read back (status `None` when the id was never issued). Grade, location and the
+    /// inspection hash are not kept in storage (issue stays within its gas budget): they are recorded in the family's
+    /// `ReceiptIssued` event, which the gateway indexes.
     struct Receipt {
         uint256 id;
         address owner; // zero once delivered
@@ -45,7 +45,6 @@ interface IWarehouseReceipts {
         bytes16 commodity;
         bytes4 unit;
         bytes16 lotId;
-        bytes32 inspectionHash;
         uint256 parentId; // zero for a receipt issued by the warehouse
         uint64 issuedAt; // block time of issue or of the split that created it
     }
@@ -243,7 +242,8 @@ interface IWarehouseReceipts {
     /// to the pledge loan book and the prepayment contract; only to addresses with code).
     function PLEDGE_MANAGER_ROLE() external view returns (bytes32);
 
-    /// @notice The receipt (status `None` and zeros when `id` was never issued).
+    /// @notice The receipt (status `None` and zeros when `id` was never issued). The inspection hash is not stored:
+    /// read it from the `ReceiptIssued` event of the family's root (follow `parentId`).
     function getReceipt(uint256 id) external view returns (Receipt memory);
 
     /// @notice Status, quantity, commodity, lien holder and issuing warehouse of `id` in one cheap call (for lien

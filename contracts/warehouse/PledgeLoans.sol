@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPledgeLoans} from "../interfaces/IPledgeLoans.sol";
@@ -15,30 +16,32 @@ import {LoanStatus, ProgramStatus, ReceiptStatus} from "../types/Warehouse.sol";
 /// @title PledgeLoans
 /// @notice Loan book of warehouse-receipt pledge loans. Holds no tokens and no receipts: funding goes bank to
 /// borrower, repayments payer to bank, and pledged receipts stay with their owner under this contract's lien.
-/// See {IPledgeLoans}.
-contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
+/// OpenZeppelin `Multicall` batches calls of one sender atomically (e.g. a bank's portfolio of foreclosures, a
+/// borrower repaying several loans). See {IPledgeLoans}.
+contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient, Multicall {
     using SafeERC20 for IERC20;
 
     /// @notice Most receipts one loan may hold, so foreclosure and full release always fit in a transaction.
     uint256 public constant MAX_RECEIPTS = 5;
     uint256 private constant _BPS = 10_000;
     uint256 private constant _YEAR = 365 days;
+    uint8 private constant _LISTED_WAREHOUSES = 1;
+    uint8 private constant _LISTED_BORROWERS = 2;
 
-    /// @dev Three slots. Terms are immutable once opened; status, the cap, the allow-list switches and the
-    /// outstanding principal change.
+    /// @dev Three slots; a pledge reads the first two and writes the second. Terms are immutable once opened; status,
+    /// the allow-list switches, the cap and the outstanding principal change.
     struct ProgramRecord {
         address bank; // slot 0
         uint16 rateBps;
         uint16 maxLtvBps;
         uint16 marginCallLtvBps;
         ProgramStatus status;
-        bool warehousesListed; // only receipts of allow-listed warehouses
-        bool borrowersListed; // only allow-listed borrowers
-        bytes16 commodity; // slot 1
-        uint32 curePeriod;
+        uint8 listed; // _LISTED_WAREHOUSES | _LISTED_BORROWERS: which allow-lists are on
         uint32 maxTenor;
-        uint128 cap; // slot 2: most principal outstanding at once
-        uint128 outstanding; // principal lent under the program and not yet repaid or foreclosed
+        bytes16 commodity; // slot 1
+        uint64 outstanding; // principal lent under the program and not yet repaid or foreclosed
+        uint64 cap; // most principal outstanding at once
+        uint32 curePeriod; // slot 2
     }
 
     /// @dev Two slots written when a loan opens; the third only when it takes more receipts or is margin called.
@@ -120,7 +123,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint16 marginCallLtvBps,
         uint32 curePeriod,
         uint32 maxTenor,
-        uint128 cap
+        uint64 cap
     ) external returns (uint256 programId) {
         _registry.requireActiveWithRole(msg.sender, Role.Bank);
         if (cap == 0) revert LoanProgramCapInvalid(cap);
@@ -139,8 +142,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
             commodity: commodity,
             curePeriod: curePeriod,
             maxTenor: maxTenor,
-            warehousesListed: false,
-            borrowersListed: false,
+            listed: 0,
             cap: cap,
             outstanding: 0
         });
@@ -160,10 +162,10 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPledgeLoans
-    function setProgramCap(uint256 programId, uint128 cap) external {
+    function setProgramCap(uint256 programId, uint64 cap) external {
         ProgramRecord storage p = _bankProgram(programId);
         if (cap == 0) revert LoanProgramCapInvalid(cap);
-        uint128 old = p.cap;
+        uint64 old = p.cap;
         p.cap = cap;
         emit ProgramCapSet(programId, msg.sender, old, cap, p.outstanding);
     }
@@ -171,8 +173,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
     /// @inheritdoc IPledgeLoans
     function setProgramAllowLists(uint256 programId, bool warehousesListed, bool borrowersListed) external {
         ProgramRecord storage p = _bankProgram(programId);
-        p.warehousesListed = warehousesListed;
-        p.borrowersListed = borrowersListed;
+        p.listed = (warehousesListed ? _LISTED_WAREHOUSES : 0) | (borrowersListed ? _LISTED_BORROWERS : 0);
         emit ProgramAllowListsSet(programId, msg.sender, warehousesListed, borrowersListed);
     }
 
@@ -224,7 +225,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         l.interestCarry = 0; // a closed loan accrues no more: the last fraction of a cent stays with the borrower
         l.marginCallDeadline = 0;
         _shortfalls[loanId] = c.shortfall;
-        p.outstanding -= uint128(c.principal); // the loan's principal is part of the outstanding sum
+        p.outstanding -= uint64(c.principal); // the loan's principal is part of the outstanding sum
         _settleCollateral(l, bank, c.seized);
         emit LoanForeclosed(
             loanId,
@@ -254,7 +255,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         ProgramRecord storage p = _programs[programId];
         uint256 outstanding = uint256(p.outstanding) + principal;
         if (outstanding > p.cap) revert LoanProgramCapExceeded(programId, principal, p.outstanding, p.cap);
-        p.outstanding = uint128(outstanding);
+        p.outstanding = uint64(outstanding); // <= cap < 2^64
         loanId = ++_loanCount;
         o.loanId = loanId;
         LoanRecord storage l = _loans[loanId];
@@ -371,8 +372,8 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
             status: p.status,
             cap: p.cap,
             outstanding: p.outstanding,
-            warehousesListed: p.warehousesListed,
-            borrowersListed: p.borrowersListed
+            warehousesListed: p.listed & _LISTED_WAREHOUSES != 0,
+            borrowersListed: p.listed & _LISTED_BORROWERS != 0
         });
     }
 
@@ -447,7 +448,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         if (amount == 0) revert LoanAmountInvalid(amount);
         ProgramRecord storage p = _programs[l.programId];
         Payment memory pay = _applyPayment(l, p.rateBps, amount);
-        if (pay.principalPaid != 0) p.outstanding -= uint128(pay.principalPaid);
+        if (pay.principalPaid != 0) p.outstanding -= uint64(pay.principalPaid);
         LoanStatus old = l.status;
         if (pay.principal + pay.interest == 0) {
             _setStatus(l, LoanStatus.Repaid);
@@ -549,7 +550,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         uint64 latest = uint64(block.timestamp) + p.maxTenor;
         if (maturity <= block.timestamp || maturity > latest) revert LoanMaturityInvalid(maturity, latest);
         if (principal == 0 || principal > type(uint80).max) revert LoanAmountInvalid(principal);
-        if (p.borrowersListed && !_listedBorrowers[programId][msg.sender]) {
+        if (p.listed & _LISTED_BORROWERS != 0 && !_listedBorrowers[programId][msg.sender]) {
             revert LoanBorrowerNotListed(programId, msg.sender);
         }
         (o.quantity, o.price) = _checkReceipt(p, programId, receiptId);
@@ -685,7 +686,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient {
         if (commodity != p.commodity || unit != f.unit) {
             revert LoanCollateralMismatch(receiptId, commodity, unit, p.commodity, f.unit);
         }
-        if (p.warehousesListed && !_listedWarehouses[programId][warehouse]) {
+        if (p.listed & _LISTED_WAREHOUSES != 0 && !_listedWarehouses[programId][warehouse]) {
             revert LoanWarehouseNotListed(programId, receiptId, warehouse);
         }
         return held;

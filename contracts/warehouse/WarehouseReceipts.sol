@@ -16,8 +16,8 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
     /// @inheritdoc IWarehouseReceipts
     bytes32 public constant PLEDGE_MANAGER_ROLE = keccak256("PLEDGE_MANAGER_ROLE");
 
-    /// @dev Four storage slots per issued receipt. A split child copies the first three and reads the inspection
-    /// hash through its parent chain from the issued receipt. Grade and location live in `ReceiptIssued` only.
+    /// @dev Three storage slots per receipt; a split child copies them. Grade, location and the inspection hash live
+    /// in the family's `ReceiptIssued` event only (issue stays within its gas budget).
     struct ReceiptRecord {
         address warehouse; // slot 0
         uint64 quantity;
@@ -28,7 +28,6 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
         ReceiptStatus status;
         bytes16 commodity; // slot 2
         bytes16 lotId;
-        bytes32 inspectionHash; // slot 3
     }
 
     /// @dev A lot is occupied while any receipt of its family (the issued one or a piece split from it) is live.
@@ -177,7 +176,6 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
         out.commodity = r.commodity;
         out.unit = r.unit;
         out.lotId = r.lotId;
-        out.inspectionHash = _inspectionHashOf(id);
     }
 
     /// @inheritdoc IWarehouseReceipts
@@ -252,8 +250,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
             issuedAt: uint40(block.timestamp),
             status: status,
             commodity: terms.commodity,
-            lotId: terms.lotId,
-            inspectionHash: terms.inspectionHash
+            lotId: terms.lotId
         });
         _mint(owner, newId);
         _emitIssued(newId, warehouse, owner, lien, terms, quantity, status);
@@ -309,13 +306,6 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControl {
             id, newId, to, quantity, available - quantity, parent.status, ReceiptStatus.None, ReceiptStatus.Free
         );
         return newId;
-    }
-
-    /// @dev The issued receipt at the root of `id`'s family holds the inspection hash (a view: the walk is free).
-    function _inspectionHashOf(uint256 id) private view returns (bytes32) {
-        ReceiptRecord storage r = _receipts[id];
-        while (r.parentId != 0) r = _receipts[r.parentId];
-        return r.inspectionHash;
     }
 
     /// @dev The record of a live (Free or Pledged) receipt; reverts for unknown or delivered ids.

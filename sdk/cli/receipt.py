@@ -41,6 +41,7 @@ from sdk.warehouse import (
     Receipt,
     ReceiptTerms,
     accrued_interest,
+    decode_code,
     inspection_hash,
 )
 
@@ -71,7 +72,6 @@ def receipt_data(r: Receipt) -> dict[str, Any]:
         "id": r.id, "status": r.status.name.lower(), "owner": r.owner, "warehouse": r.warehouse,
         "quantity": r.quantity, "unit": r.unit, "commodity": r.commodity, "lot_id": r.lot_id,
         "parent_id": r.parent_id or None, "lien_holder": r.lien_holder, "issued_at": r.issued_at,
-        "inspection_hash": "0x" + r.inspection_hash.hex(),
     }
 
 
@@ -138,7 +138,11 @@ def show(
     receipt = ledger.receipts.get_receipt(receipt_id)
     if receipt.status.value == 0:
         raise fail(f"no receipt {receipt_id}")
-    Output(as_json).result(receipt_data(receipt), title=f"Receipt {receipt_id}")
+    issued = ledger.receipts.get_issue(receipt_id)  # grade, location and inspection hash live in the event
+    Output(as_json).result({**receipt_data(receipt), "grade": decode_code(issued.grade),
+                            "location": decode_code(issued.location),
+                            "inspection_hash": "0x" + bytes(issued.inspection_hash).hex()},
+                           title=f"Receipt {receipt_id}")
 
 
 @app.command()

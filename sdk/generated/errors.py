@@ -56,6 +56,23 @@ class AccessControlUnauthorizedAccount(ContractError):
         return cls(to_checksum_address(values[0]), values[1])
 
 
+class AddressEmptyCode(ContractError):
+    """AddressEmptyCode"""
+
+    SIGNATURE: ClassVar[str] = "AddressEmptyCode(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9996b315")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("target",)
+    target: str
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target=target)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "AddressEmptyCode":
+        return cls(to_checksum_address(values[0]))
+
+
 class ERC20InsufficientAllowance(ContractError):
     """ERC20InsufficientAllowance"""
 
@@ -299,6 +316,22 @@ class ERC721NonexistentToken(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ERC721NonexistentToken":
         return cls(values[0])
+
+
+class FailedCall(ContractError):
+    """FailedCall"""
+
+    SIGNATURE: ClassVar[str] = "FailedCall()"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("d6bda275")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "FailedCall":
+        return cls()
 
 
 class LedgerContractUnchanged(ContractError):
@@ -545,9 +578,9 @@ class LoanPrincipalExceedsLimit(ContractError):
 class LoanProgramCapExceeded(ContractError):
     """The new loan would take the program's outstanding principal above its cap."""
 
-    SIGNATURE: ClassVar[str] = "LoanProgramCapExceeded(uint256,uint256,uint128,uint128)"
-    SELECTOR: ClassVar[bytes] = bytes.fromhex("dae70fed")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint128", "uint128")
+    SIGNATURE: ClassVar[str] = "LoanProgramCapExceeded(uint256,uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2db1ec07")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint64", "uint64")
     FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "principal", "outstanding", "cap")
     program_id: int
     principal: int
@@ -565,9 +598,9 @@ class LoanProgramCapExceeded(ContractError):
 class LoanProgramCapInvalid(ContractError):
     """A program's cap must be above zero."""
 
-    SIGNATURE: ClassVar[str] = "LoanProgramCapInvalid(uint128)"
-    SELECTOR: ClassVar[bytes] = bytes.fromhex("e8ab1542")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint128",)
+    SIGNATURE: ClassVar[str] = "LoanProgramCapInvalid(uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("15bc4465")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64",)
     FIELDS: ClassVar[tuple[str, ...]] = ("cap",)
     cap: int
 
@@ -2185,6 +2218,7 @@ class SettlementTransferRestricted(ContractError):
 ERRORS: tuple[type[ContractError], ...] = (
     AccessControlBadConfirmation,
     AccessControlUnauthorizedAccount,
+    AddressEmptyCode,
     ERC20InsufficientAllowance,
     ERC20InsufficientBalance,
     ERC20InvalidApprover,
@@ -2199,6 +2233,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ERC721InvalidReceiver,
     ERC721InvalidSender,
     ERC721NonexistentToken,
+    FailedCall,
     LedgerContractUnchanged,
     LoanAmountInvalid,
     LoanBorrowerNotListed,

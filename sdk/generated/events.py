@@ -940,9 +940,9 @@ class ProgramCapSet(ContractEvent):
     """Emitted when a bank changes a program's cap (it may go below the outstanding principal: then no new loan opens until repayments bring it under)."""
 
     NAME: ClassVar[str] = "ProgramCapSet"
-    SIGNATURE: ClassVar[str] = "ProgramCapSet(uint256,address,uint128,uint128,uint128)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("263c5b129f134212c636aa056f762e8b6ce9642a327264d590449d475de6d4e7")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint128", "uint128", "uint128")
+    SIGNATURE: ClassVar[str] = "ProgramCapSet(uint256,address,uint64,uint64,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("74cefd8ffd49862b27ccdb94556ef5d89669e3416b03b61005e018a4698aa1ae")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint64", "uint64", "uint64")
     INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
     FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "old_cap", "new_cap", "outstanding")
     program_id: int
@@ -981,9 +981,9 @@ class ProgramOpened(ContractEvent):
     """Emitted when a bank opens a lending program."""
 
     NAME: ClassVar[str] = "ProgramOpened"
-    SIGNATURE: ClassVar[str] = "ProgramOpened(uint256,address,bytes16,uint16,uint16,uint16,uint32,uint32,uint128,uint8,uint8)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("77a82a04572049522ea116743c06b300005a233e84dc175cb66110cccd3201fa")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes16", "uint16", "uint16", "uint16", "uint32", "uint32", "uint128", "uint8", "uint8")
+    SIGNATURE: ClassVar[str] = "ProgramOpened(uint256,address,bytes16,uint16,uint16,uint16,uint32,uint32,uint64,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("38ef9604a6b9193fe831beac662bba2fb79e6e9d0d5215e591f7bb12746d2d39")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes16", "uint16", "uint16", "uint16", "uint32", "uint32", "uint64", "uint8", "uint8")
     INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
     FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "commodity", "rate_bps", "max_ltv_bps", "margin_call_ltv_bps", "cure_period", "max_tenor", "cap", "old_status", "new_status")
     program_id: int

@@ -89,7 +89,9 @@ def test_receipt_pledge_lifecycle_on_a_node(runner: CliRunner, node_url: str) ->
     released = run("receipt", "release", loan_id, receipt_id, "500", signer="owner")
     assert released["still_pledged"] == 9500
     child = str(released["released_receipt_id"])
-    assert run("receipt", "show", child)["parent_id"] == int(receipt_id)
+    shown = run("receipt", "show", child)
+    assert (shown["parent_id"], shown["grade"]) == (int(receipt_id), "LME-A")
+    assert shown["inspection_hash"].startswith("0x") and len(shown["inspection_hash"]) == 66
 
     done = run("receipt", "repay", loan_id, "all", "--approve", signer="owner")
     assert (done["status"], done["principal"]["units"]) == ("repaid", 0)

@@ -10,6 +10,7 @@ from sdk import Role
 from sdk.errors import (
     LoanBorrowerNotListed,
     LoanMarginCallNotDue,
+    LoanNotFound,
     LoanProgramCapExceeded,
     LoanProgramCapInvalid,
     LoanProgramNotBank,
@@ -356,3 +357,19 @@ def test_issue_pledged_only_in_the_name_of_a_warehouse_that_approved_the_manager
     with pytest.raises(ReceiptIssuerNotApproved):
         rogue.receipts._transact(
             "issuePledged", cast.warehouse.address, cast.distributor.address, terms("FAKE-LOT-2").to_abi(), 5)
+
+
+# ---------------------------------------------------------------------------------------------- multicall
+def test_borrower_repays_two_loans_in_one_multicall_and_it_is_atomic(market: Market) -> None:
+    cast, loans = market.cast, market.ledger.loans
+    first = market.pledge(market.issue(), 10_000_00)
+    second = market.pledge(market.issue(lot="QD-LOT-0002"), 20_000_00)
+    market.approve_loans(cast.distributor)
+    result = cast.distributor.loans.multicall([("repay", (first, 1_000_00)), ("repay", (second, 2_000_00))])
+    repaid = [e for e in result.events if e.NAME == "LoanRepaid"]
+    assert [(e.loan_id, e.amount, e.payer) for e in repaid] == [
+        (first, 1_000_00, cast.distributor.address), (second, 2_000_00, cast.distributor.address)]
+    before = loans.get_debt(first)
+    with pytest.raises(LoanNotFound):  # one bad call undoes the whole batch
+        cast.distributor.loans.multicall([("repay", (first, 1_00)), ("repay", (999, 1_00))])
+    assert loans.get_debt(first)[0] == before[0]

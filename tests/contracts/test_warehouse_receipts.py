@@ -95,7 +95,7 @@ def test_issue_records_terms_and_emits_every_field(ledger, cast: Cast) -> None:
     assert (receipt.owner, receipt.warehouse, receipt.quantity, receipt.parent_id, receipt.lien_holder) == (
         cast.distributor.address, cast.warehouse.address, 25_000, 0, None)
     assert receipt.issued_at == ledger.chain.now()
-    assert receipt.inspection_hash == inspection_hash(f"inspection certificate of {LOT}")
+    assert ledger.receipts.get_issue(event.id) == event  # grade, location and inspection hash: from the event
     assert ledger.receipts.next_receipt_id() == event.id + 1
 
 
@@ -206,10 +206,13 @@ def test_split_carves_a_child_that_records_its_parent(ledger, cast: Cast) -> Non
     parent = ledger.receipts.get_receipt(rid)
     assert (child.parent_id, child.owner, child.quantity, child.commodity, child.unit, child.lot_id) == (
         rid, cast.supplier1.address, 3_000, CU, KG, LOT)
-    assert child.inspection_hash == parent.inspection_hash
+    issued_hash = ledger.receipts.get_inspection_hash(rid)
+    assert issued_hash == inspection_hash(f"inspection certificate of {LOT}")
+    assert ledger.receipts.get_inspection_hash(event.child_id) == issued_hash  # served from the root's event
     assert (child.warehouse, parent.quantity) == (cast.warehouse.address, QUANTITY - 3_000)
     grandchild = cast.supplier1.receipts.split(event.child_id, 1_000).child_id
-    assert ledger.receipts.get_receipt(grandchild).inspection_hash == parent.inspection_hash
+    assert ledger.receipts.root_of(grandchild) == rid
+    assert ledger.receipts.get_inspection_hash(grandchild) == issued_hash
     assert ledger.receipts.live_pieces_of_lot(cast.warehouse.address, LOT) == 3
 
 

@@ -11,7 +11,7 @@ Invariants:
   floor(sum of principal x rate x seconds / (10,000 x 365 days)) over the loan's actual principal path;
 - no surplus lost at foreclosure: the bank takes ceil(debt / price) units (all of them only when the goods fall
   short of the debt) and every other unit goes back to the borrower free;
-- lock needs the owner's approval: every receipt pledged to the loan book had it approved by its owner;
+- lock needs the owner's approval: a pledge of an unapproved receipt reverts, and a lock consumes the approval;
 - program cap: the program's outstanding principal equals the sum over its open loans and stays within its cap.
 """
 
@@ -38,6 +38,7 @@ from sdk.errors import (
     LoanPrincipalExceedsLimit,
     LoanReleaseQuantityInvalid,
     ReceiptIsPledged,
+    ReceiptLockNotApproved,
     ReceiptLotAlreadyIssued,
 )
 from sdk.generated.events import LoanForeclosed, ReceiptSplit
@@ -289,6 +290,24 @@ class WarehouseMachine(RuleBasedStateMachine):
         self._move_money(self.bank.address, r.owner, principal)
         self._touch(r.id)
 
+    @precondition(lambda self: bool(self._pledgeable()))
+    @rule(data=st.data())
+    def pledge_without_approval(self, data: st.DataObject) -> None:
+        """No lien without the owner's authorisation: a pledge of a receipt the owner has not approved the loan book
+        for reverts, and nothing changes."""
+        free = [i for i in self._pledgeable()
+                if self.market.ledger.receipts.get_approved(i) != self.market.ledger.loans.address]
+        if not free:
+            return
+        r = self.model.receipts[data.draw(st.sampled_from(free), label="receipt")]
+        owner = self.parties[r.owner]
+        if owner.receipts.is_approved_for_all(r.owner, self.market.ledger.loans.address):
+            return
+        with pytest.raises(ReceiptLockNotApproved) as err:
+            owner.loans._transact("pledge", self.market.program_id, r.id, 1, self.market.maturity(30))
+        assert (err.value.id, err.value.owner) == (r.id, r.owner)
+        self._touch(r.id)
+
     @precondition(lambda self: bool(self._open_loans()))
     @rule(data=st.data())
     def repay(self, data: st.DataObject) -> None:
@@ -441,6 +460,8 @@ class WarehouseMachine(RuleBasedStateMachine):
             if actual.status == ReceiptStatus.PLEDGED:
                 assert actual.owner == self.model.pledged_by[rid]
                 assert actual.lien_holder == self.market.ledger.loans.address
+                # the lock consumed the owner's approval of the loan book for this receipt
+                assert receipts.get_approved(rid) is None
         self.dirty.clear()
 
     @invariant()
