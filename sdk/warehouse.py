@@ -39,8 +39,10 @@ from sdk.generated.events import (
     LoanRepaid,
     MarginCallCured,
     MarginCalled,
+    PriceBandSet,
     PriceFeederSet,
     PricePosted,
+    PriceProposed,
     ProgramAllowListsSet,
     ProgramBorrowerListed,
     ProgramCapSet,
@@ -64,6 +66,7 @@ __all__ = [
     "LoanRisk",
     "LoanStatus",
     "PledgeLoans",
+    "PriceBand",
     "PriceFeed",
     "Program",
     "ProgramStatus",
@@ -289,6 +292,16 @@ class Feed:
 
     def is_fresh(self, now: int) -> bool:
         return self.price > 0 and now - self.observed_at <= self.max_age
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBand:
+    """A commodity's price band (bps of the latest price; 0: off) and its pending out-of-band proposal."""
+
+    band_bps: int
+    proposed_price: int  # 0 when nothing is pending
+    proposed_at: int
+    proposer: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,12 +554,38 @@ class PriceFeed(ContractBase):
         event: PriceFeederSet = result.one(PriceFeederSet)
         return event
 
-    def post_price(self, commodity: str, price: int, observed_at: int | None = None) -> PricePosted:
-        """Appointed feeder only: post `price` cents per unit, observed at `observed_at` (default: latest block)."""
+    def post_price(self, commodity: str, price: int, observed_at: int | None = None) -> PricePosted | PriceProposed:
+        """Appointed feeder only: post `price` cents per unit, observed at `observed_at` (default: latest block).
+        A move beyond the commodity's band does not take effect: it returns the PriceProposed event, and a second
+        feeder must :meth:`confirm_price` it."""
         when = self.chain.now() if observed_at is None else observed_at
         result = self._transact("postPrice", code(commodity, 16), _amount(price), when)
+        proposed = result.find(PriceProposed)
+        if proposed:
+            event: PriceProposed = proposed[0]
+            return event
+        posted: PricePosted = result.one(PricePosted)
+        return posted
+
+    def confirm_price(self, commodity: str, price: int, observed_at: int) -> PricePosted:
+        """Another appointed feeder: confirm a pending out-of-band proposal (same price and time); it takes effect."""
+        result = self._transact("confirmPrice", code(commodity, 16), _amount(price), observed_at)
         event: PricePosted = result.one(PricePosted)
         return event
+
+    def set_price_band(self, commodity: str, band_bps: int) -> PriceBandSet:
+        """Operator only: a post moving the price more than `band_bps` from the latest needs a second feeder
+        (0 turns the check off)."""
+        result = self._transact("setPriceBand", code(commodity, 16), band_bps)
+        event: PriceBandSet = result.one(PriceBandSet)
+        return event
+
+    def get_price_band(self, commodity: str) -> PriceBand:
+        band, price, at, proposer = self._call("getPriceBand", code(commodity, 16))
+        return PriceBand(int(band), int(price), int(at), _optional_address(proposer))
+
+    def max_age_ceiling(self) -> int:
+        return int(self._call("MAX_AGE_CEILING"))
 
     def get_feed(self, commodity: str) -> Feed:
         price, observed_at, max_age, unit = self._call("getFeed", code(commodity, 16))

@@ -32,6 +32,7 @@ from sdk.cli.common import (
     parse_address,
     parse_amount,
 )
+from sdk.generated.events import PriceProposed
 from sdk.ledger import Ledger
 from sdk.warehouse import (
     MAX_UINT256,
@@ -251,8 +252,43 @@ def price_post(
     """Post a price per unit, observed now (appointed feeder)."""
     feeder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     ledger = feeder.ledger
-    feeder.prices.post_price(commodity, price)
+    event = feeder.prices.post_price(commodity, price)
+    if isinstance(event, PriceProposed):  # beyond the band: a second feeder must confirm it
+        Output(as_json).result({"commodity": commodity, "proposed_price": money(event.price),
+                                "observed_at": event.observed_at, "last_price": money(event.last_price),
+                                "band_bps": event.band_bps, "needs": "confirmation by a second feeder"},
+                               title="Price proposed")
+        return
     Output(as_json).result(feed_data(ledger.prices.get_feed(commodity)), title="Price posted")
+
+
+@price_app.command("confirm")
+def price_confirm(
+    commodity: CommodityArg,
+    price: Annotated[int, typer.Argument(parser=parse_amount, metavar="PRICE", help="the proposed price, e.g. 49.00")],
+    observed_at: Annotated[int, typer.Argument(min=1, help="the proposal's observation time (unix seconds)")],
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Confirm another feeder's out-of-band price proposal (a second appointed feeder)."""
+    feeder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    feeder.prices.confirm_price(commodity, price, observed_at)
+    Output(as_json).result(feed_data(feeder.ledger.prices.get_feed(commodity)), title="Price confirmed")
+
+
+@price_app.command("band")
+def price_band(
+    commodity: CommodityArg,
+    band_bps: Annotated[int, typer.Argument(min=0, max=65_535, help="bps of the latest price; 0 turns it off")],
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the band beyond which a price post needs a second feeder (operator)."""
+    operator = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = operator.prices.set_price_band(commodity, band_bps)
+    Output(as_json).result({"commodity": commodity, "band_bps": event.new_band_bps}, title="Price band set")
 
 
 @price_app.command("show")

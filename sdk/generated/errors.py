@@ -1134,6 +1134,24 @@ class PriceCommodityNotListed(ContractError):
         return cls(values[0])
 
 
+class PriceConfirmationBySameFeeder(ContractError):
+    """The feeder who proposed an out-of-band price cannot also confirm it."""
+
+    SIGNATURE: ClassVar[str] = "PriceConfirmationBySameFeeder(bytes16,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9da2c43c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder")
+    commodity: bytes
+    feeder: str
+
+    def __init__(self, commodity: bytes, feeder: str) -> None:
+        super().__init__(commodity=commodity, feeder=feeder)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceConfirmationBySameFeeder":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
 class PriceFeederNotAppointed(ContractError):
     """`account` is not an appointed feeder of the commodity."""
 
@@ -1210,6 +1228,25 @@ class PriceListingInvalid(ContractError):
         return cls(values[0], values[1], values[2])
 
 
+class PriceMaxAgeAboveCeiling(ContractError):
+    """`maxAge` is above the protocol ceiling."""
+
+    SIGNATURE: ClassVar[str] = "PriceMaxAgeAboveCeiling(bytes16,uint32,uint32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f23d60dc")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint32", "uint32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "max_age", "ceiling")
+    commodity: bytes
+    max_age: int
+    ceiling: int
+
+    def __init__(self, commodity: bytes, max_age: int, ceiling: int) -> None:
+        super().__init__(commodity=commodity, max_age=max_age, ceiling=ceiling)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceMaxAgeAboveCeiling":
+        return cls(values[0], values[1], values[2])
+
+
 class PriceMissing(ContractError):
     """No price was ever posted for the commodity."""
 
@@ -1225,6 +1262,25 @@ class PriceMissing(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PriceMissing":
         return cls(values[0])
+
+
+class PriceProposalNotFound(ContractError):
+    """No pending proposal of this price and observation time to confirm."""
+
+    SIGNATURE: ClassVar[str] = "PriceProposalNotFound(bytes16,uint128,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7ca62c3a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint128", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "price", "observed_at")
+    commodity: bytes
+    price: int
+    observed_at: int
+
+    def __init__(self, commodity: bytes, price: int, observed_at: int) -> None:
+        super().__init__(commodity=commodity, price=price, observed_at=observed_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceProposalNotFound":
+        return cls(values[0], values[1], values[2])
 
 
 class PriceStale(ContractError):
@@ -2277,11 +2333,14 @@ ERRORS: tuple[type[ContractError], ...] = (
     PrepaymentTermsInvalid,
     PrepaymentUnauthorized,
     PriceCommodityNotListed,
+    PriceConfirmationBySameFeeder,
     PriceFeederNotAppointed,
     PriceFeederUnchanged,
     PriceInvalid,
     PriceListingInvalid,
+    PriceMaxAgeAboveCeiling,
     PriceMissing,
+    PriceProposalNotFound,
     PriceStale,
     ReceiptIsPledged,
     ReceiptIssuerNotApproved,

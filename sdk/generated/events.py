@@ -855,6 +855,46 @@ class PrepaymentRepaid(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PriceBandSet(ContractEvent):
+    """Emitted when the operator sets a commodity's price band (0: off)."""
+
+    NAME: ClassVar[str] = "PriceBandSet"
+    SIGNATURE: ClassVar[str] = "PriceBandSet(bytes16,uint16,uint16)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("c61f43fa383ba32f9ea64de1fbf7566ae773ed1e9fc3f7bef927554e04f6bc7a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint16", "uint16")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "old_band_bps", "new_band_bps")
+    commodity: bytes
+    old_band_bps: int
+    new_band_bps: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceBandSet":
+        return cls(values[0], values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class PriceConfirmed(ContractEvent):
+    """Emitted when a second feeder confirms a proposed price (followed by `PricePosted` for the proposer)."""
+
+    NAME: ClassVar[str] = "PriceConfirmed"
+    SIGNATURE: ClassVar[str] = "PriceConfirmed(bytes16,address,address,uint128,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d092c5499388959aa581b6e21930422c8191c62e781b5295c8085098a411ae6e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "address", "uint128", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "proposer", "confirmer", "price", "observed_at")
+    commodity: bytes
+    proposer: str
+    confirmer: str
+    price: int
+    observed_at: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceConfirmed":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4])
+
+
+@dataclass(frozen=True, slots=True)
 class PriceFeederSet(ContractEvent):
     """Emitted when the operator appoints or removes a price feeder for a commodity."""
 
@@ -893,6 +933,28 @@ class PricePosted(ContractEvent):
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PricePosted":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5])
+
+
+@dataclass(frozen=True, slots=True)
+class PriceProposed(ContractEvent):
+    """Emitted when a post moves the price by more than the band: it waits for a second feeder."""
+
+    NAME: ClassVar[str] = "PriceProposed"
+    SIGNATURE: ClassVar[str] = "PriceProposed(bytes16,address,uint128,uint64,uint128,uint16)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("54e8eaf07411b548a3eff97687c6824dfac4bef1e4162eedf1d0ed0a8472af3d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "uint128", "uint64", "uint128", "uint16")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder", "price", "observed_at", "last_price", "band_bps")
+    commodity: bytes
+    feeder: str
+    price: int
+    observed_at: int
+    last_price: int
+    band_bps: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceProposed":
         return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5])
 
 
@@ -1601,8 +1663,11 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     PrepaymentProposed,
     PrepaymentRefunded,
     PrepaymentRepaid,
+    PriceBandSet,
+    PriceConfirmed,
     PriceFeederSet,
     PricePosted,
+    PriceProposed,
     ProgramAllowListsSet,
     ProgramBorrowerListed,
     ProgramCapSet,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from sdk import Role
+from sdk import Party, Role
 from sdk.errors import (
     LoanBorrowerNotListed,
     LoanMarginCallNotDue,
@@ -15,6 +15,9 @@ from sdk.errors import (
     LoanProgramCapInvalid,
     LoanProgramNotBank,
     LoanWarehouseNotListed,
+    PriceConfirmationBySameFeeder,
+    PriceMaxAgeAboveCeiling,
+    PriceProposalNotFound,
     PriceStale,
     ReceiptIssuerNotApproved,
     ReceiptLockNotApproved,
@@ -23,6 +26,9 @@ from sdk.errors import (
 )
 from sdk.generated.events import (
     LoanForeclosed,
+    PriceBandSet,
+    PricePosted,
+    PriceProposed,
     ProgramAllowListsSet,
     ProgramBorrowerListed,
     ProgramCapSet,
@@ -31,7 +37,7 @@ from sdk.generated.events import (
     ReceiptSeized,
     ReceiptSplit,
 )
-from sdk.warehouse import LoanStatus, ReceiptStatus, goods_value, loan_limit
+from sdk.warehouse import LoanStatus, PriceBand, ReceiptStatus, code, goods_value, loan_limit
 from tests.contracts.warehouse_support import (
     CU,
     CURE_PERIOD,
@@ -373,3 +379,64 @@ def test_borrower_repays_two_loans_in_one_multicall_and_it_is_atomic(market: Mar
     with pytest.raises(LoanNotFound):  # one bad call undoes the whole batch
         cast.distributor.loans.multicall([("repay", (first, 1_00)), ("repay", (999, 1_00))])
     assert loans.get_debt(first)[0] == before[0]
+
+
+# ---------------------------------------------------------------------------------------------- defect 9 (feed)
+def second_feeder(market: Market) -> Party:
+    from tests.conftest import test_key
+
+    key = test_key("feeder2")
+    market.ledger.chain.fund(key.address, 10**21)
+    cast = market.cast
+    cast.operator.registry.admit(key.address, [Role.PRICE_FEEDER], "identity:feeder2",
+                                 market.ledger.chain.now() + 365 * DAY)
+    cast.operator.prices.set_feeder(CU, key.address)
+    return market.ledger.as_party(key)
+
+
+def test_max_age_has_a_protocol_ceiling(market: Market) -> None:
+    """v1: the operator could list a commodity whose prices stay 'fresh' for years."""
+    prices = market.cast.operator.prices
+    ceiling = prices.max_age_ceiling()
+    assert ceiling == 7 * DAY
+    with pytest.raises(PriceMaxAgeAboveCeiling) as err:
+        prices.list_commodity(CU, "kg", ceiling + 1)
+    assert (err.value.max_age, err.value.ceiling) == (ceiling + 1, ceiling)
+    assert prices.list_commodity(CU, "kg", ceiling).new_max_age == ceiling
+
+
+def test_a_move_beyond_the_band_needs_a_second_feeder(market: Market) -> None:
+    """In the shoes of one rogue feeder: a 30 % crash posted alone must not let the bank call margin."""
+    cast, prices, chain = market.cast, market.ledger.prices, market.ledger.chain
+    loan_id = market.pledge(market.issue(), LIMIT)
+    assert cast.operator.prices.set_price_band(CU, 1_000) == PriceBandSet(code(CU, 16), 0, 1_000)
+    chain.increase_time(1)
+    at = chain.now()
+    proposed = cast.feeder.prices.post_price(CU, 49_00, at)
+    assert isinstance(proposed, PriceProposed)
+    assert (proposed.price, proposed.last_price, proposed.band_bps) == (49_00, PRICE, 1_000)
+    assert prices.get_feed(CU).price == PRICE  # not in effect
+    with pytest.raises(LoanMarginCallNotDue):
+        cast.outsider.loans.call_margin(loan_id)
+    with pytest.raises(PriceConfirmationBySameFeeder):
+        cast.feeder.prices.confirm_price(CU, 49_00, at)
+    other = second_feeder(market)
+    with pytest.raises(PriceProposalNotFound):
+        other.prices.confirm_price(CU, 48_00, at)
+    posted = other.prices.confirm_price(CU, 49_00, at)
+    assert (posted.feeder, posted.price, posted.old_price) == (cast.feeder.address, 49_00, PRICE)
+    assert prices.get_feed(CU).price == 49_00
+    assert prices.get_price_band(CU).proposer is None
+    assert cast.outsider.loans.call_margin(loan_id).price == 49_00
+
+
+def test_a_move_within_the_band_takes_effect_alone_and_clears_a_stale_proposal(market: Market) -> None:
+    cast, prices, chain = market.cast, market.ledger.prices, market.ledger.chain
+    cast.operator.prices.set_price_band(CU, 1_000)
+    chain.increase_time(1)
+    cast.feeder.prices.post_price(CU, 10_00, chain.now())  # proposal
+    assert prices.get_price_band(CU).proposed_price == 10_00
+    chain.increase_time(1)
+    posted = cast.feeder.prices.post_price(CU, PRICE * 11 // 10, chain.now())  # exactly +10 %: within
+    assert isinstance(posted, PricePosted)
+    assert prices.get_price_band(CU) == PriceBand(1_000, 0, 0, None)
