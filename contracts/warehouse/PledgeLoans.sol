@@ -51,13 +51,13 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient, Multicall {
         uint40 maturity;
         LoanStatus status;
         uint8 receiptCount;
-        uint80 principal; // slot 1
-        uint80 interest;
+        uint64 principal; // slot 1: principal <= the program's cap < 2^64
+        uint64 interest;
         uint40 accruedAt;
-        uint48 firstReceipt;
+        uint40 firstReceipt;
+        uint48 interestCarry; // remainder of the last accrual, in cents x 10,000 x 365 days (< 2^39)
         uint160 moreReceipts; // slot 2: receipts 2 to 5, 40 bits each
         uint40 marginCallDeadline;
-        uint56 interestCarry; // remainder of the last accrual, in cents x 10,000 x 365 days (< 2^39)
     }
 
     struct Opening {
@@ -220,7 +220,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient, Multicall {
             revert LoanMarginCallNotDue(loanId, c.debt * _BPS / c.value, p.marginCallLtvBps);
         }
         l.status = LoanStatus.Foreclosed;
-        l.interest = SafeCast.toUint80(c.interest); // reverts rather than truncate a debt
+        l.interest = SafeCast.toUint64(c.interest); // reverts rather than truncate a debt
         l.accruedAt = uint40(block.timestamp);
         l.interestCarry = 0; // a closed loan accrues no more: the last fraction of a cent stays with the borrower
         l.marginCallDeadline = 0;
@@ -264,9 +264,9 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient, Multicall {
         l.maturity = uint40(maturity);
         l.status = LoanStatus.Active;
         l.receiptCount = 1;
-        l.principal = uint80(principal);
+        l.principal = uint64(principal); // within the cap, < 2^64
         l.accruedAt = uint40(block.timestamp);
-        l.firstReceipt = uint48(receiptId);
+        l.firstReceipt = SafeCast.toUint40(receiptId);
 
         _receipts.lock(receiptId, msg.sender);
         _token.safeTransferFrom(o.bank, msg.sender, principal);
@@ -487,10 +487,10 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient, Multicall {
         pay.principalPaid = pay.paid - pay.interestPaid;
         pay.principal = principal - pay.principalPaid;
         pay.interest = interest - pay.interestPaid;
-        l.principal = uint80(pay.principal); // never above the principal at opening, itself < 2^80
-        l.interest = SafeCast.toUint80(pay.interest);
+        l.principal = uint64(pay.principal); // never above the principal at opening, itself < 2^64
+        l.interest = SafeCast.toUint64(pay.interest);
         l.accruedAt = uint40(block.timestamp);
-        if (l.interestCarry != carry) l.interestCarry = uint56(carry); // carry < 10,000 x 365 days < 2^39
+        l.interestCarry = uint48(carry); // carry < 10,000 x 365 days < 2^39; same slot as the principal
     }
 
     function _release(uint256 loanId, uint256 receiptId, uint64 quantity) private {
@@ -549,7 +549,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient, Multicall {
         _registry.requireActiveWithRole(o.bank, Role.Bank);
         uint64 latest = uint64(block.timestamp) + p.maxTenor;
         if (maturity <= block.timestamp || maturity > latest) revert LoanMaturityInvalid(maturity, latest);
-        if (principal == 0 || principal > type(uint80).max) revert LoanAmountInvalid(principal);
+        if (principal == 0 || principal > type(uint64).max) revert LoanAmountInvalid(principal);
         if (p.listed & _LISTED_BORROWERS != 0 && !_listedBorrowers[programId][msg.sender]) {
             revert LoanBorrowerNotListed(programId, msg.sender);
         }
@@ -713,8 +713,8 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient, Multicall {
         l.status = status;
     }
 
-    /// @dev The first receipt id is stored in 48 bits (the receipts contract numbers them in a uint48), receipts 2 to
-    /// 5 in 40 bits each (over a trillion receipts; a larger id reverts rather than truncate).
+    /// @dev Receipt ids are stored in 40 bits each (over a trillion receipts; a larger id reverts rather than
+    /// truncate), though the receipts contract numbers them in a uint48.
     function _receiptAt(LoanRecord storage l, uint256 i) private view returns (uint256) {
         if (i == 0) return l.firstReceipt;
         return uint40(l.moreReceipts >> (40 * (i - 1)));
@@ -722,7 +722,7 @@ contract PledgeLoans is IPledgeLoans, ReentrancyGuardTransient, Multicall {
 
     function _setReceiptAt(LoanRecord storage l, uint256 i, uint256 receiptId) private {
         if (i == 0) {
-            l.firstReceipt = uint48(receiptId);
+            l.firstReceipt = SafeCast.toUint40(receiptId);
             return;
         }
         uint256 shift = 40 * (i - 1);

@@ -92,13 +92,13 @@ def test_pledge_price_drop_margin_call_cure_repay_release_and_delivery(market: M
     loan = ledger.loans.get_loan(loan_id)
     assert (loan.status, loan.margin_call_deadline, loan.principal) == (LoanStatus.ACTIVE, 0, expected.principal)
     principal_left = expected.principal
-    repaid_at = chain.now()
+    repaid_at, carry = chain.now(), loan.interest_carry  # the sub-cent remainder carried to the next accrual
 
     # A month later, a fresh price; repay part and release 2 t as a free child receipt.
     chain.increase_time(30 * DAY)
     market.post(60_00)
     both = borrower.loans.repay_and_release(loan_id, 80_000_00, receipt_id, 2_000)
-    interest = accrued_interest(principal_left, RATE_BPS, chain.now() - repaid_at)
+    interest = accrued_interest(principal_left, RATE_BPS, chain.now() - repaid_at, carry)
     assert both.repaid.interest_paid == interest
     assert both.repaid.principal == principal_left - (80_000_00 - interest)
     principal_left = both.repaid.principal
