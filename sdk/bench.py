@@ -62,8 +62,8 @@ GAS_BUDGETS: dict[str, int] = {
     "receivable.discount": 100_000,
     "receivable.claim": 55_000,
     "receivable.batch_discount.per_item_n50": 75_000,
-    "receipt.issue": 230_000,
-    "receipt.pledge": 180_000,
+    "receipt.issue": 190_000,
+    "receipt.pledge": 160_000,
     "credit.open": 150_000,
     "credit.draw": 110_000,
     "credit.repay": 80_000,
@@ -239,7 +239,7 @@ def warehouse_gas(cast: BenchCast) -> dict[str, int]:
     op.prices.set_feeder("CU-CATHODE", feeder.address)
     feeder.prices.post_price("CU-CATHODE", 70_00)
     program = bank.loans.open_program("CU-CATHODE", rate_bps=550, max_ltv_bps=7_000, margin_call_ltv_bps=8_000,
-                                      cure_period=3 * 86_400, max_tenor=180 * 86_400)
+                                      cure_period=3 * 86_400, max_tenor=180 * 86_400, cap=10**12)
     loans = cast.ledger.deployment.address("PledgeLoans")
     bank.token.approve(loans, OPENING_BALANCE)
     owner.token.approve(loans, OPENING_BALANCE)
@@ -254,6 +254,7 @@ def warehouse_gas(cast: BenchCast) -> dict[str, int]:
     out["receipt.issue_again"] = again.gas_used
     receipt_id, second_id = first.one(ReceiptIssued).id, again.one(ReceiptIssued).id
     maturity = chain.now() + 90 * 86_400
+    owner.receipts.approve(receipt_id, loans)  # the owner's authorisation of the lien
     pledged = owner.loans._transact("pledge", program.program_id, receipt_id, 400_000_00, maturity)
     out["receipt.pledge"] = pledged.gas_used  # with funding: the bank pays the owner in the same transaction
     loan_id = pledged.one(LoanOpened).loan_id
@@ -297,6 +298,7 @@ def prepayment_gas(cast: BenchCast) -> dict[str, int]:
     agreement = proposed.one(PrepaymentProposed).id
     out["prepayment.accept"] = seller.prepayment._transact("accept", agreement).gas_used
     out["prepayment.fund"] = bank.prepayment._transact("fund", agreement).gas_used
+    warehouse.receipts.set_issuer_approval(warehouse.prepayment.address)
     out["prepayment.confirm_delivery"] = warehouse.prepayment._transact(
         "confirmDelivery", agreement, b"BENCH-PP-1".ljust(16, b"\0"), bytes(16), bytes(16), bytes(32)).gas_used
     chain.increase_time(30 * 86_400)

@@ -437,6 +437,7 @@ QUANTITY_KG = 10_000
 PRICES = {"pledge": "70.00", "drop": "58.00", "recovered": "60.00"}
 PRINCIPAL, CURE_REPAYMENT, LOAN_DAYS = "480000.00", "100000.00", 90
 PROGRAM = {"max_ltv_bps": 7_000, "margin_call_ltv_bps": 8_000, "cure_days": 3, "max_tenor_days": 180}
+PROGRAM_CAP = "50000000.00"  # the bank lends at most this much outstanding under the program
 
 
 def stage_warehouse(ctx: DemoContext) -> None:
@@ -454,7 +455,7 @@ def stage_warehouse(ctx: DemoContext) -> None:
     program = bank.loans.open_program(
         commodity, rate_bps=rate, max_ltv_bps=PROGRAM["max_ltv_bps"],
         margin_call_ltv_bps=PROGRAM["margin_call_ltv_bps"], cure_period=PROGRAM["cure_days"] * DAY,
-        max_tenor=PROGRAM["max_tenor_days"] * DAY,
+        max_tenor=PROGRAM["max_tenor_days"] * DAY, cap=to_units(PROGRAM_CAP),
     )
     bank.token.approve(ctx.deployed.loans.address, to_units("100000000.00"))  # the loan book funds from here
     terms = ReceiptTerms(commodity=commodity, unit=unit, lot_id=lot, grade=grade, location=location,
@@ -537,6 +538,7 @@ def stage_prepayment(ctx: DemoContext) -> None:
     seller.prepayment.accept(proposed.id)  # the seller's buy-back guarantee: locks its collateral
     bank.prepayment.authorize(terms.principal)
     funded = bank.prepayment.fund(proposed.id)  # 2. the bank pays the seller directly: the full price
+    warehouse.receipts.set_issuer_approval(warehouse.prepayment.address)  # the warehouse trusts the contract to issue
     delivered = warehouse.prepayment.confirm_delivery(  # 3. goods in, receipt born pledged to the bank
         proposed.id, "YS-HX75-0001", grade="NEW", location="SH-YANGSHAN-2",
         inspection_hash=inspection_hash("delivery note HX75 x12"))

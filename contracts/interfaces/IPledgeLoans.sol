@@ -12,16 +12,23 @@ import {LoanStatus, ProgramStatus} from "../types/Warehouse.sol";
 /// Money rules (all amounts in cents, all divisions round down):
 /// - value of goods = quantity x price (cents per unit, from the price feed): exact;
 /// - limit = value x maxLtvBps / 10,000, rounded down: the bank never lends a fraction of a cent above its LTV;
-/// - interest = principal x rateBps x seconds / (10,000 x 365 x 86,400): actual/365 to the second on the
-///   outstanding principal, accrued into the loan at each repayment and at foreclosure. The fraction of a cent
-///   dropped by each accrual stays with the borrower;
+/// - interest = (principal x rateBps x seconds + carry) / (10,000 x 365 x 86,400), rounded down: actual/365 to the
+///   second on the outstanding principal, accrued into the loan at each repayment and at foreclosure. The remainder
+///   of each accrual is carried into the next one (`interestCarry`), so the interest over any sequence of repayments
+///   equals, to the cent, the floor of the exact total; only the last fraction of a cent at closing stays with the
+///   borrower;
 /// - a repayment pays accrued interest first, then principal; anything above the debt is not taken;
 /// - LTV thresholds are compared exactly (debt x 10,000 against value x bps); reported LTVs are rounded down.
 ///
 /// Margin: when LTV rises above the program's margin-call LTV at a fresh price, anyone may call margin. The
-/// borrower cures by repaying or by adding receipts until LTV is back within the max LTV. After the cure deadline,
-/// or after maturity with debt unpaid, the bank may foreclose: every pledged receipt passes to the bank and the loan
-/// closes, recording the shortfall of the debt over the goods' value at the latest price.
+/// borrower cures by repaying or by adding receipts until LTV is back within the max LTV; both work while the price is
+/// stale (the status changes once a fresh price confirms the cure). After the cure deadline, if a fresh price still
+/// shows LTV above the margin-call LTV, or after maturity with debt unpaid (at a fresh price), the bank may foreclose.
+///
+/// Foreclosure surplus rule: the bank takes only the goods that cover the debt, ceil(debt / price) units at the fresh
+/// price, receipt by receipt in pledge order, the last one split (`splitLocked`); every other unit goes back to the
+/// borrower free. The fraction of one unit that the rounding adds goes to the bank. When the goods are worth less
+/// than the debt, the bank takes them all and the loan records the shortfall.
 interface IPledgeLoans {
     /// @notice A lending program as read back.
     struct Program {
@@ -34,6 +41,10 @@ interface IPledgeLoans {
         uint32 curePeriod; // seconds the borrower has to cure a margin call
         uint32 maxTenor; // longest allowed maturity, in seconds from opening
         ProgramStatus status;
+        uint64 cap; // most principal outstanding under the program at once
+        uint64 outstanding; // principal lent and not yet repaid or foreclosed
+        bool warehousesListed; // only receipts issued by allow-listed warehouses
+        bool borrowersListed; // only allow-listed borrowers
     }
 
     /// @notice A loan as read back.
@@ -50,6 +61,7 @@ interface IPledgeLoans {
         uint64 marginCallDeadline; // zero unless margin called
         uint256[] receiptIds; // receipts pledged now (or released at repayment, seized at foreclosure)
         uint256 shortfall; // recorded at foreclosure
+        uint256 interestCarry; // sub-cent remainder of the last accrual, in cents x 10,000 x 365 days
     }
 
     // ------------------------------------------------------------------ errors
@@ -58,6 +70,14 @@ interface IPledgeLoans {
     error LoanProgramTermsInvalid(
         bytes16 commodity, uint16 rateBps, uint16 maxLtvBps, uint16 marginCallLtvBps, uint32 curePeriod, uint32 maxTenor
     );
+    /// @notice A program's cap must be above zero.
+    error LoanProgramCapInvalid(uint64 cap);
+    /// @notice The new loan would take the program's outstanding principal above its cap.
+    error LoanProgramCapExceeded(uint256 programId, uint256 principal, uint64 outstanding, uint64 cap);
+    /// @notice The program lends only against receipts of allow-listed warehouses, and this one's is not listed.
+    error LoanWarehouseNotListed(uint256 programId, uint256 receiptId, address warehouse);
+    /// @notice The program lends only to allow-listed borrowers, and the caller is not listed.
+    error LoanBorrowerNotListed(uint256 programId, address borrower);
     /// @notice The program is not open for new loans.
     error LoanProgramNotOpen(uint256 programId, ProgramStatus status);
     /// @notice Only the program's bank may do this.
@@ -104,9 +124,23 @@ interface IPledgeLoans {
         uint16 marginCallLtvBps,
         uint32 curePeriod,
         uint32 maxTenor,
+        uint64 cap,
         ProgramStatus oldStatus,
         ProgramStatus newStatus
     );
+    /// @notice Emitted when a bank changes a program's cap (it may go below the outstanding principal: then no new
+    /// loan opens until repayments bring it under).
+    event ProgramCapSet(
+        uint256 indexed programId, address indexed bank, uint64 oldCap, uint64 newCap, uint64 outstanding
+    );
+    /// @notice Emitted when a bank switches a program's allow-lists on or off.
+    event ProgramAllowListsSet(
+        uint256 indexed programId, address indexed bank, bool warehousesListed, bool borrowersListed
+    );
+    /// @notice Emitted when a bank lists or unlists a warehouse for a program.
+    event ProgramWarehouseListed(uint256 indexed programId, address indexed warehouse, bool listed);
+    /// @notice Emitted when a bank lists or unlists a borrower for a program.
+    event ProgramBorrowerListed(uint256 indexed programId, address indexed borrower, bool listed);
     /// @notice Emitted when a bank closes a program to new loans (open loans keep its terms).
     event ProgramClosed(
         uint256 indexed programId, address indexed bank, ProgramStatus oldStatus, ProgramStatus newStatus
@@ -184,10 +218,14 @@ interface IPledgeLoans {
     );
     /// @notice Emitted when a margin call is cured by a price recovery (see `cure`).
     event MarginCallCured(uint256 indexed loanId, uint256 ltvBps, uint16 maxLtvBps, LoanStatus oldStatus, LoanStatus newStatus);
-    /// @notice Emitted when the bank forecloses: every pledged receipt passed to it.
+    /// @notice Emitted when the bank forecloses: the goods covering the debt passed to it, the rest went back free
+    /// to the borrower.
     /// @param principal Principal outstanding at foreclosure.
     /// @param interest Interest accrued and unpaid at foreclosure.
-    /// @param price The latest price (however old; 0 if none) used to value the goods.
+    /// @param quantity Quantity pledged at foreclosure.
+    /// @param seizedQuantity Quantity passed to the bank: ceil(debt / price), or all of it when the goods fall short.
+    /// @param price The fresh price used to value the goods.
+    /// @param collateralValue quantity x price.
     /// @param shortfall Debt minus the goods' value, or 0.
     event LoanForeclosed(
         uint256 indexed loanId,
@@ -196,6 +234,7 @@ interface IPledgeLoans {
         uint256 principal,
         uint256 interest,
         uint64 quantity,
+        uint64 seizedQuantity,
         uint128 price,
         uint256 collateralValue,
         uint256 shortfall,
@@ -204,30 +243,49 @@ interface IPledgeLoans {
     );
 
     // ------------------------------------------------------------------ banks
-    /// @notice Opens a lending program for `commodity` with fixed terms.
+    /// @notice Opens a lending program for `commodity` with fixed terms and a cap on the principal outstanding.
     /// Requirements: caller is an active Bank; the commodity is listed on the price feed; terms valid (see
-    /// `LoanProgramTermsInvalid`).
+    /// `LoanProgramTermsInvalid`); `cap` > 0.
     function openProgram(
         bytes16 commodity,
         uint16 rateBps,
         uint16 maxLtvBps,
         uint16 marginCallLtvBps,
         uint32 curePeriod,
-        uint32 maxTenor
+        uint32 maxTenor,
+        uint64 cap
     ) external returns (uint256 programId);
+
+    /// @notice Sets the program's cap on outstanding principal (the sum of the principal of its open loans).
+    /// Requirements: caller is the program's bank; `cap` > 0.
+    function setProgramCap(uint256 programId, uint64 cap) external;
+
+    /// @notice Switches the program's allow-lists on or off: when on, only receipts of listed warehouses (pledge
+    /// and added collateral) or only listed borrowers (pledge) are taken. Requirements: caller is its bank.
+    function setProgramAllowLists(uint256 programId, bool warehousesListed, bool borrowersListed) external;
+
+    /// @notice Lists or unlists one warehouse for the program. Requirements: caller is its bank.
+    function setProgramWarehouse(uint256 programId, address warehouse, bool listed) external;
+
+    /// @notice Lists or unlists one borrower for the program. Requirements: caller is its bank.
+    function setProgramBorrower(uint256 programId, address borrower, bool listed) external;
 
     /// @notice Closes a program to new loans. Requirements: caller is its bank; it is Open.
     function closeProgram(uint256 programId) external;
 
-    /// @notice Forecloses: every pledged receipt passes to the bank and the loan closes with its shortfall.
-    /// Requirements: caller is the loan's bank and an active Bank; the loan is Active or MarginCalled; block time is
-    /// past maturity, or the loan is MarginCalled and past its cure deadline.
+    /// @notice Forecloses: the goods that cover the debt pass to the bank, the rest is released to the borrower, and
+    /// the loan closes with its shortfall (see the surplus rule above).
+    /// Requirements: caller is the loan's bank and an active Bank; the loan is Active or MarginCalled; the price is
+    /// fresh; block time is past maturity, or the loan is MarginCalled, past its cure deadline and its LTV at the
+    /// fresh price is still above the margin-call LTV (`LoanMarginCallNotDue` otherwise).
     function foreclose(uint256 loanId) external;
 
     // ------------------------------------------------------------------ borrowers
     /// @notice Pledges receipt `receiptId` under program `programId` and receives `principal` from the bank.
     /// Requirements:
     /// - the program is Open and its bank active; the caller holds the receipt free and is active;
+    /// - the program's outstanding principal plus `principal` stays within its cap; the caller and the receipt's
+    ///   warehouse are listed when the program's allow-lists are on;
     /// - the receipt is of the program's commodity and in the price feed's unit; the price is fresh;
     /// - 0 < `principal` <= max LTV x quantity x price; now < `maturity` <= now + max tenor;
     /// - the bank has approved this contract for `principal` on the settlement token.
@@ -249,7 +307,8 @@ interface IPledgeLoans {
 
     /// @notice Pledges another receipt to the loan (e.g. to cure a margin call).
     /// Requirements: caller is the borrower and holds the receipt free; the loan is Active or MarginCalled; same
-    /// commodity and unit; fewer than the maximum receipts pledged.
+    /// commodity and unit; fewer than the maximum receipts pledged. A stale price does not block it (it cures a
+    /// margin call only at a fresh price).
     function addCollateral(uint256 loanId, uint256 receiptId) external;
 
     // ------------------------------------------------------------------ anyone
@@ -264,6 +323,11 @@ interface IPledgeLoans {
     // ------------------------------------------------------------------ reads
     function getProgram(uint256 programId) external view returns (Program memory);
     function getLoan(uint256 loanId) external view returns (Loan memory);
+    /// @notice Whether `warehouse` and `borrower` are on the program's allow-lists.
+    function isListed(uint256 programId, address warehouse, address borrower)
+        external
+        view
+        returns (bool warehouseListed, bool borrowerListed);
     /// @notice Principal and interest accrued up to the current block.
     function debtOf(uint256 loanId) external view returns (uint256 principal, uint256 interest);
     /// @notice Total quantity of the receipts pledged to the loan.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ReceiptStatus, ReceiptAction} from "../types/Warehouse.sol";
+import {Standing} from "../types/Roles.sol";
 import {TransferRestriction} from "./ISettlementToken.sol";
 
 /// @title Electronic warehouse receipts
@@ -31,9 +32,9 @@ interface IWarehouseReceipts {
         bytes32 inspectionHash; // hash of the inspection certificate kept off chain
     }
 
-    /// @notice A receipt as read back (status `None` when the id was never issued). Grade and location are not
-    /// kept in storage (issue stays within its gas budget): they are recorded in the family's `ReceiptIssued` event,
-    /// which the gateway indexes, and are bound by the inspection hash.
+    /// @notice A receipt as read back (status `None` when the id was never issued). Grade, location and the
+    /// inspection hash are not kept in storage (issue stays within its gas budget): they are recorded in the family's
+    /// `ReceiptIssued` event, which the gateway indexes.
     struct Receipt {
         uint256 id;
         address owner; // zero once delivered
@@ -44,7 +45,6 @@ interface IWarehouseReceipts {
         bytes16 commodity;
         bytes4 unit;
         bytes16 lotId;
-        bytes32 inspectionHash;
         uint256 parentId; // zero for a receipt issued by the warehouse
         uint64 issuedAt; // block time of issue or of the split that created it
     }
@@ -72,6 +72,16 @@ interface IWarehouseReceipts {
     error ReceiptSplitQuantityInvalid(uint256 id, uint64 quantity, uint64 available);
     /// @notice The movement breaks the compliance rules (both ends active participants or ledger contracts).
     error ReceiptTransferRestricted(uint256 id, address from, address to, TransferRestriction reason);
+    /// @notice The spender moving or splitting the receipt on the owner's approval is not an active participant
+    /// or a ledger contract (e.g. a suspended operator holding an approval for all).
+    error ReceiptSpenderRestricted(uint256 id, address spender, Standing standing);
+    /// @notice The owner has not approved the would-be lien holder for this receipt (ERC-721 `approve` of the
+    /// receipt, or `setApprovalForAll`).
+    error ReceiptLockNotApproved(uint256 id, address owner, address lienHolder);
+    /// @notice `warehouse` has not approved the calling pledge manager to issue pledged receipts in its name.
+    error ReceiptIssuerNotApproved(address warehouse, address manager);
+    /// @notice PLEDGE_MANAGER_ROLE goes to ledger contracts only, never to an address without code.
+    error ReceiptPledgeManagerNotContract(address account);
 
     // ------------------------------------------------------------------ events
     /// @notice Emitted when a warehouse issues a receipt (free to the depositor, or born pledged to a lien holder).
@@ -126,6 +136,9 @@ interface IWarehouseReceipts {
     );
 
     /// @notice Emitted when a free receipt is put under a lien.
+    /// @notice Emitted when a warehouse approves (or revokes) a pledge-manager contract as an issuer of pledged
+    /// receipts in its name (`issuePledged`).
+    event IssuerApprovalSet(address indexed warehouse, address indexed manager, bool oldApproved, bool newApproved);
     event ReceiptPledged(
         uint256 indexed id, address indexed owner, address indexed lienHolder, ReceiptStatus oldStatus, ReceiptStatus newStatus
     );
@@ -180,20 +193,31 @@ interface IWarehouseReceipts {
     /// `ReceiptIsPledged`); the holder approved the caller for `id`.
     function deliver(uint256 id) external;
 
+    /// @notice The calling warehouse approves (or revokes) `manager`, a pledge-manager contract, to issue pledged
+    /// receipts in its name (e.g. the prepayment contract, when the warehouse confirms delivery-in through it).
+    /// Requirements: caller is an active WarehouseOperator.
+    function setIssuerApproval(address manager, bool approved) external;
+
+    /// @notice Whether `warehouse` approved `manager` to issue pledged receipts in its name.
+    function isIssuerApproved(address warehouse, address manager) external view returns (bool);
+
     // ------------------------------------------------------------------ lien holders (PLEDGE_MANAGER_ROLE)
     /// @notice Issues a receipt born pledged to the caller, on behalf of `warehouse` (e.g. a warehouse confirming
     /// delivery-in under a prepayment agreement, through the calling contract).
     /// Requirements:
-    /// - caller holds PLEDGE_MANAGER_ROLE and has verified that `warehouse` itself asked for the issue;
+    /// - caller holds PLEDGE_MANAGER_ROLE, `warehouse` approved it as an issuer (`setIssuerApproval`, else
+    ///   `ReceiptIssuerNotApproved`), and the caller has verified that `warehouse` itself asked for the issue;
     /// - `warehouse` is an active WarehouseOperator; `owner` is an active participant or ledger contract;
     /// - same terms and lot checks as `issue`.
     function issuePledged(address warehouse, address owner, ReceiptTerms calldata terms, uint64 quantity)
         external
         returns (uint256 id);
 
-    /// @notice Puts free receipt `id`, held by `owner`, under the caller's lien.
-    /// Requirements: caller holds PLEDGE_MANAGER_ROLE and has verified that `owner` asked for the pledge;
-    /// `owner` holds `id` and is active; `id` is Free (a pledged one reverts with `ReceiptIsPledged`, action Pledge).
+    /// @notice Puts free receipt `id`, held by `owner`, under the caller's lien. Consumes the owner's approval of the
+    /// caller for `id` (an approval for all stays).
+    /// Requirements: caller holds PLEDGE_MANAGER_ROLE; `owner` holds `id`, is active, and authorised the caller the
+    /// ERC-721 way: `approve(caller, id)` or `setApprovalForAll(caller, true)` (else `ReceiptLockNotApproved`;
+    /// never tx.origin); `id` is Free (a pledged one reverts with `ReceiptIsPledged`, action Pledge).
     function lock(uint256 id, address owner) external;
 
     /// @notice Releases the caller's lien on `id`; the owner holds it free again.
@@ -215,17 +239,26 @@ interface IWarehouseReceipts {
 
     // ------------------------------------------------------------------ reads
     /// @notice The AccessControl role of the trusted ledger contracts that may hold liens (granted at deployment
-    /// to the pledge loan book and the prepayment contract).
+    /// to the pledge loan book and the prepayment contract; only to addresses with code).
     function PLEDGE_MANAGER_ROLE() external view returns (bytes32);
 
-    /// @notice The receipt (status `None` and zeros when `id` was never issued).
+    /// @notice The receipt (status `None` and zeros when `id` was never issued). The inspection hash is not stored:
+    /// read it from the `ReceiptIssued` event of the family's root (follow `parentId`).
     function getReceipt(uint256 id) external view returns (Receipt memory);
 
-    /// @notice Status, quantity, commodity and lien holder of `id` in one cheap call (for lien holders).
+    /// @notice Status, quantity, commodity, lien holder and issuing warehouse of `id` in one cheap call (for lien
+    /// holders).
     function collateralOf(uint256 id)
         external
         view
-        returns (ReceiptStatus status, uint64 quantity, bytes16 commodity, bytes4 unit, address lienHolder);
+        returns (
+            ReceiptStatus status,
+            uint64 quantity,
+            bytes16 commodity,
+            bytes4 unit,
+            address lienHolder,
+            address warehouse
+        );
 
     /// @notice The receipt issued for the lot `(warehouse, lotId)` while it or any piece split from it is live;
     /// 0 when the lot is free.

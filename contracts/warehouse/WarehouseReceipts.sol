@@ -17,8 +17,8 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
     /// @inheritdoc IWarehouseReceipts
     bytes32 public constant PLEDGE_MANAGER_ROLE = keccak256("PLEDGE_MANAGER_ROLE");
 
-    /// @dev Four storage slots per issued receipt. A split child copies the first three and reads the inspection
-    /// hash through its parent chain from the issued receipt. Grade and location live in `ReceiptIssued` only.
+    /// @dev Three storage slots per receipt; a split child copies them. Grade, location and the inspection hash live
+    /// in the family's `ReceiptIssued` event only (issue stays within its gas budget).
     struct ReceiptRecord {
         address warehouse; // slot 0
         uint64 quantity;
@@ -29,7 +29,6 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
         ReceiptStatus status;
         bytes16 commodity; // slot 2
         bytes16 lotId;
-        bytes32 inspectionHash; // slot 3
     }
 
     /// @dev A lot is occupied while any receipt of its family (the issued one or a piece split from it) is live.
@@ -42,6 +41,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
 
     mapping(uint256 id => ReceiptRecord) private _receipts;
     mapping(address warehouse => mapping(bytes16 lotId => Lot)) private _lots;
+    mapping(address warehouse => mapping(address manager => bool)) private _issuers;
     uint48 private _nextId = 1;
 
     constructor(address admin, IParticipantRegistry registry_, uint48 adminDelay)
@@ -70,6 +70,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
         if (r.status == ReceiptStatus.Pledged) revert ReceiptIsPledged(id, r.lienHolder, ReceiptAction.Split);
         address owner = _ownerOf(id);
         _checkAuthorized(owner, msg.sender, id);
+        _checkSpender(id, owner, msg.sender);
         TransferRestriction reason = _restriction(owner, address(0));
         if (reason != TransferRestriction.None) revert ReceiptTransferRestricted(id, owner, to, reason);
         return _split(id, r, quantity, to);
@@ -95,6 +96,14 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
         );
     }
 
+    /// @inheritdoc IWarehouseReceipts
+    function setIssuerApproval(address manager, bool approved) external {
+        _registry.requireActiveWithRole(msg.sender, Role.WarehouseOperator);
+        bool old = _issuers[msg.sender][manager];
+        _issuers[msg.sender][manager] = approved;
+        emit IssuerApprovalSet(msg.sender, manager, old, approved);
+    }
+
     // ------------------------------------------------------------------ lien holders
 
     /// @inheritdoc IWarehouseReceipts
@@ -104,6 +113,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
         returns (uint256 id)
     {
         _registry.requireActiveWithRole(warehouse, Role.WarehouseOperator);
+        if (!_issuers[warehouse][msg.sender]) revert ReceiptIssuerNotApproved(warehouse, msg.sender);
         return _issue(warehouse, owner, terms, quantity, msg.sender);
     }
 
@@ -113,7 +123,13 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
         if (r.status == ReceiptStatus.Pledged) revert ReceiptIsPledged(id, r.lienHolder, ReceiptAction.Pledge);
         address holder = _ownerOf(id);
         if (holder != owner) revert ReceiptNotOwner(id, owner, holder);
+        // The owner's own authorisation of this lien holder, the ERC-721 way (never tx.origin).
+        bool approvedForId = _getApproved(id) == msg.sender;
+        if (!approvedForId && !isApprovedForAll(owner, msg.sender)) {
+            revert ReceiptLockNotApproved(id, owner, msg.sender);
+        }
         _registry.requireActive(owner);
+        if (approvedForId) _approve(address(0), id, address(0), false); // consumed, as a transfer would
         r.status = ReceiptStatus.Pledged;
         r.lienHolder = msg.sender;
         emit ReceiptPledged(id, owner, msg.sender, ReceiptStatus.Free, ReceiptStatus.Pledged);
@@ -163,17 +179,28 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
         out.commodity = r.commodity;
         out.unit = r.unit;
         out.lotId = r.lotId;
-        out.inspectionHash = _inspectionHashOf(id);
     }
 
     /// @inheritdoc IWarehouseReceipts
     function collateralOf(uint256 id)
         external
         view
-        returns (ReceiptStatus status, uint64 quantity, bytes16 commodity, bytes4 unit, address lienHolder)
+        returns (
+            ReceiptStatus status,
+            uint64 quantity,
+            bytes16 commodity,
+            bytes4 unit,
+            address lienHolder,
+            address warehouse
+        )
     {
         ReceiptRecord storage r = _receipts[id];
-        return (r.status, r.quantity, r.commodity, r.unit, r.lienHolder);
+        return (r.status, r.quantity, r.commodity, r.unit, r.lienHolder, r.warehouse);
+    }
+
+    /// @inheritdoc IWarehouseReceipts
+    function isIssuerApproved(address warehouse, address manager) external view returns (bool) {
+        return _issuers[warehouse][manager];
     }
 
     /// @inheritdoc IWarehouseReceipts
@@ -198,6 +225,12 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
 
     // ------------------------------------------------------------------ internals
 
+    /// @dev Liens are for ledger contracts: PLEDGE_MANAGER_ROLE never goes to an address without code (a key).
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (role == PLEDGE_MANAGER_ROLE && account.code.length == 0) revert ReceiptPledgeManagerNotContract(account);
+        return super._grantRole(role, account);
+    }
+
     function _issue(address warehouse, address owner, ReceiptTerms calldata terms, uint64 quantity, address lien)
         private
         returns (uint256 id)
@@ -220,8 +253,7 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
             issuedAt: uint40(block.timestamp),
             status: status,
             commodity: terms.commodity,
-            lotId: terms.lotId,
-            inspectionHash: terms.inspectionHash
+            lotId: terms.lotId
         });
         _mint(owner, newId);
         _emitIssued(newId, warehouse, owner, lien, terms, quantity, status);
@@ -279,13 +311,6 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
         return newId;
     }
 
-    /// @dev The issued receipt at the root of `id`'s family holds the inspection hash (a view: the walk is free).
-    function _inspectionHashOf(uint256 id) private view returns (bytes32) {
-        ReceiptRecord storage r = _receipts[id];
-        while (r.parentId != 0) r = _receipts[r.parentId];
-        return r.inspectionHash;
-    }
-
     /// @dev The record of a live (Free or Pledged) receipt; reverts for unknown or delivered ids.
     function _live(uint256 id) private view returns (ReceiptRecord storage r) {
         r = _receipts[id];
@@ -303,8 +328,8 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
         if (r.lienHolder != msg.sender) revert ReceiptNotLienHolder(id, msg.sender, r.lienHolder);
     }
 
-    /// @dev The single choke point of every mint, transfer and burn: a pledged receipt never moves, and both ends
-    /// must be active participants or ledger contracts.
+    /// @dev The single choke point of every mint, transfer and burn: a pledged receipt never moves, both ends must
+    /// be active participants or ledger contracts, and so must a spender acting on the owner's approval.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
         address from = _ownerOf(tokenId);
         if (from != address(0)) {
@@ -312,10 +337,18 @@ contract WarehouseReceipts is IWarehouseReceipts, ERC721, AccessControlDefaultAd
             if (r.status == ReceiptStatus.Pledged) {
                 revert ReceiptIsPledged(tokenId, r.lienHolder, ReceiptAction.Transfer);
             }
+            _checkSpender(tokenId, from, auth);
         }
         TransferRestriction reason = _restriction(from, to);
         if (reason != TransferRestriction.None) revert ReceiptTransferRestricted(tokenId, from, to, reason);
         return super._update(to, tokenId, auth);
+    }
+
+    /// @dev A spender other than the owner (an approved address or operator) must be active or a ledger contract.
+    function _checkSpender(uint256 tokenId, address owner, address spender) private view {
+        if (spender == address(0) || spender == owner) return;
+        Standing s = _registry.standingOf(spender);
+        if (s != Standing.Active && s != Standing.LedgerContract) revert ReceiptSpenderRestricted(tokenId, spender, s);
     }
 
     function _restriction(address from, address to) private view returns (TransferRestriction) {

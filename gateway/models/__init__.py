@@ -12,7 +12,15 @@ from gateway.models.participants import LedgerContract, Participant
 from gateway.models.positions import MaturitySummary
 from gateway.models.prepayments import Prepayment, PrepaymentInstalment
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
-from gateway.models.warehouse import CommodityPrice, Loan, LoanCollateral, LoanProgram, WarehouseReceipt
+from gateway.models.warehouse import (
+    CommodityPrice,
+    IssuerApproval,
+    Loan,
+    LoanCollateral,
+    LoanProgram,
+    LoanProgramListing,
+    WarehouseReceipt,
+)
 
 __all__ = [
     "Attestation",
@@ -31,11 +39,13 @@ __all__ = [
     "Fragment",
     "IndexedBlock",
     "IndexerState",
+    "IssuerApproval",
     "LedgerContract",
     "LedgerSetting",
     "Loan",
     "LoanCollateral",
     "LoanProgram",
+    "LoanProgramListing",
     "MaturitySummary",
     "Offer",
     "Participant",

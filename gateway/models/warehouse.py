@@ -42,6 +42,10 @@ class CommodityPrice(SQLModel, table=True):
     price_units: int | None = big(default=None, nullable=True)
     observed_at: int | None = big(default=None, nullable=True)
     feeder: str | None = Field(default=None, max_length=42)
+    band_bps: int = Field(default=0)  # a move beyond it needs a second feeder (0: off)
+    proposed_price_units: int | None = big(default=None, nullable=True)  # pending out-of-band proposal
+    proposed_at: int | None = big(default=None, nullable=True)
+    proposer: str | None = Field(default=None, max_length=42)
     updated_block: int = big()
 
 
@@ -57,7 +61,30 @@ class LoanProgram(SQLModel, table=True):
     cure_period: int = big()
     max_tenor: int = big()
     status: int
+    cap_units: int = big(default=0)  # most principal outstanding at once
+    outstanding_units: int = big(default=0)  # principal lent and not yet repaid or foreclosed
+    warehouses_listed: bool = Field(default=False)  # only receipts of listed warehouses
+    borrowers_listed: bool = Field(default=False)  # only listed borrowers
     updated_block: int = big()
+
+
+class LoanProgramListing(SQLModel, table=True):
+    """An address on a program's allow-list: kind "warehouse" or "borrower"."""
+
+    __tablename__ = "loan_program_listing"
+
+    program_id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    kind: str = Field(primary_key=True, max_length=16)
+    account: str = Field(primary_key=True, max_length=42)
+
+
+class IssuerApproval(SQLModel, table=True):
+    """A warehouse's approval of a pledge-manager contract to issue pledged receipts in its name."""
+
+    __tablename__ = "warehouse_issuer_approval"
+
+    warehouse: str = Field(primary_key=True, max_length=42)
+    manager: str = Field(primary_key=True, max_length=42)
 
 
 class Loan(SQLModel, table=True):
@@ -83,6 +110,7 @@ class Loan(SQLModel, table=True):
     ltv_bps: int = big()  # as last reported by an event
     pledged_quantity: int = big()
     shortfall_units: int | None = big(default=None, nullable=True)
+    seized_quantity: int | None = big(default=None, nullable=True)  # taken by the bank at foreclosure
     opened_at: int = big()
     closed_at: int | None = big(default=None, nullable=True)
     updated_block: int = big()

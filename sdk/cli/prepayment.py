@@ -487,6 +487,8 @@ def deliver(
     """Confirm as the warehouse that the goods came in: issues the receipt, born pledged under the agreement."""
     warehouse = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     digest = inspection_hash(inspection.read_bytes()) if inspection else None
+    if not warehouse.receipts.is_issuer_approved(warehouse.address, warehouse.prepayment.address):
+        warehouse.receipts.set_issuer_approval(warehouse.prepayment.address)  # lets it issue the receipt in our name
     event = warehouse.prepayment.confirm_delivery(agreement_id, lot, grade=grade, location=location,
                                                   inspection_hash=digest)
     Output(as_json).result(

@@ -2,7 +2,7 @@
 
     scf receipt issue OWNER --commodity CU-CATHODE --unit kg --lot QD-0001 --quantity 10000   (warehouse)
     scf receipt price post CU-CATHODE 70.00                                                   (price feeder)
-    scf receipt program open CU-CATHODE --rate-bps 550 --max-ltv-bps 7000 --margin-call-ltv-bps 8000
+    scf receipt program open CU-CATHODE --rate-bps 550 --max-ltv-bps 7000 --margin-call-ltv-bps 8000 --cap 5000000.00
     scf receipt pledge PROGRAM RECEIPT 400000.00 --days 90                                    (owner)
     scf receipt repay LOAN 50000.00 --approve ; scf receipt release LOAN RECEIPT 2000
 """
@@ -32,6 +32,7 @@ from sdk.cli.common import (
     parse_address,
     parse_amount,
 )
+from sdk.generated.events import PriceProposed
 from sdk.ledger import Ledger
 from sdk.warehouse import (
     MAX_UINT256,
@@ -41,6 +42,7 @@ from sdk.warehouse import (
     Receipt,
     ReceiptTerms,
     accrued_interest,
+    decode_code,
     inspection_hash,
 )
 
@@ -71,7 +73,6 @@ def receipt_data(r: Receipt) -> dict[str, Any]:
         "id": r.id, "status": r.status.name.lower(), "owner": r.owner, "warehouse": r.warehouse,
         "quantity": r.quantity, "unit": r.unit, "commodity": r.commodity, "lot_id": r.lot_id,
         "parent_id": r.parent_id or None, "lien_holder": r.lien_holder, "issued_at": r.issued_at,
-        "inspection_hash": "0x" + r.inspection_hash.hex(),
     }
 
 
@@ -83,7 +84,9 @@ def feed_data(f: Feed) -> dict[str, Any]:
 def program_data(p: Program) -> dict[str, Any]:
     return {"id": p.id, "bank": p.bank, "commodity": p.commodity, "status": p.status.name.lower(),
             "rate_bps": p.rate_bps, "max_ltv_bps": p.max_ltv_bps, "margin_call_ltv_bps": p.margin_call_ltv_bps,
-            "cure_period_s": p.cure_period, "max_tenor_s": p.max_tenor}
+            "cure_period_s": p.cure_period, "max_tenor_s": p.max_tenor, "cap": money(p.cap),
+            "outstanding": money(p.outstanding), "warehouses_listed": p.warehouses_listed,
+            "borrowers_listed": p.borrowers_listed}
 
 
 def loan_data(ledger: Ledger, loan: Loan) -> dict[str, Any]:
@@ -136,7 +139,11 @@ def show(
     receipt = ledger.receipts.get_receipt(receipt_id)
     if receipt.status.value == 0:
         raise fail(f"no receipt {receipt_id}")
-    Output(as_json).result(receipt_data(receipt), title=f"Receipt {receipt_id}")
+    issued = ledger.receipts.get_issue(receipt_id)  # grade, location and inspection hash live in the event
+    Output(as_json).result({**receipt_data(receipt), "grade": decode_code(issued.grade),
+                            "location": decode_code(issued.location),
+                            "inspection_hash": "0x" + bytes(issued.inspection_hash).hex()},
+                           title=f"Receipt {receipt_id}")
 
 
 @app.command()
@@ -245,8 +252,43 @@ def price_post(
     """Post a price per unit, observed now (appointed feeder)."""
     feeder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     ledger = feeder.ledger
-    feeder.prices.post_price(commodity, price)
+    event = feeder.prices.post_price(commodity, price)
+    if isinstance(event, PriceProposed):  # beyond the band: a second feeder must confirm it
+        Output(as_json).result({"commodity": commodity, "proposed_price": money(event.price),
+                                "observed_at": event.observed_at, "last_price": money(event.last_price),
+                                "band_bps": event.band_bps, "needs": "confirmation by a second feeder"},
+                               title="Price proposed")
+        return
     Output(as_json).result(feed_data(ledger.prices.get_feed(commodity)), title="Price posted")
+
+
+@price_app.command("confirm")
+def price_confirm(
+    commodity: CommodityArg,
+    price: Annotated[int, typer.Argument(parser=parse_amount, metavar="PRICE", help="the proposed price, e.g. 49.00")],
+    observed_at: Annotated[int, typer.Argument(min=1, help="the proposal's observation time (unix seconds)")],
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Confirm another feeder's out-of-band price proposal (a second appointed feeder)."""
+    feeder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    feeder.prices.confirm_price(commodity, price, observed_at)
+    Output(as_json).result(feed_data(feeder.ledger.prices.get_feed(commodity)), title="Price confirmed")
+
+
+@price_app.command("band")
+def price_band(
+    commodity: CommodityArg,
+    band_bps: Annotated[int, typer.Argument(min=0, max=65_535, help="bps of the latest price; 0 turns it off")],
+    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the band beyond which a price post needs a second feeder (operator)."""
+    operator = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = operator.prices.set_price_band(commodity, band_bps)
+    Output(as_json).result({"commodity": commodity, "band_bps": event.new_band_bps}, title="Price band set")
 
 
 @price_app.command("show")
@@ -269,6 +311,8 @@ def program_open(
     rate_bps: Annotated[int, typer.Option("--rate-bps", min=0, max=10_000, help="Yearly rate, actual/365.")],
     max_ltv_bps: Annotated[int, typer.Option("--max-ltv-bps", min=1, max=10_000, help="Loan limit.")],
     margin_call_ltv_bps: Annotated[int, typer.Option("--margin-call-ltv-bps", min=1, max=10_000)],
+    cap: Annotated[int, typer.Option("--cap", parser=parse_amount, metavar="AMOUNT",
+                                     help="Most principal outstanding under the program at once, e.g. 5000000.00.")],
     cure_days: Annotated[int, typer.Option("--cure-days", min=1, help="Days to cure a margin call.")] = 3,
     max_tenor_days: Annotated[int, typer.Option("--max-tenor-days", min=1, help="Longest maturity.")] = 180,
     rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
@@ -280,7 +324,7 @@ def program_open(
     ledger = bank.ledger
     event = bank.loans.open_program(commodity, rate_bps=rate_bps, max_ltv_bps=max_ltv_bps,
                                     margin_call_ltv_bps=margin_call_ltv_bps, cure_period=cure_days * DAY,
-                                    max_tenor=max_tenor_days * DAY)
+                                    max_tenor=max_tenor_days * DAY, cap=cap)
     Output(as_json).result(program_data(ledger.loans.get_program(event.program_id)), title="Program opened")
 
 
@@ -438,11 +482,13 @@ def foreclose(
     key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
 ) -> None:
-    """Take the pledged goods after the cure deadline or an unpaid maturity (the lending bank)."""
+    """Take the goods that cover the debt (the rest goes back to the borrower free) after an uncured margin call
+    still breached at a fresh price, or an unpaid maturity (the lending bank)."""
     bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = bank.loans.foreclose(loan_id)
     Output(as_json).result({"loan_id": loan_id, "principal": money(event.principal),
                             "interest": money(event.interest), "quantity": event.quantity,
+                            "seized_quantity": event.seized_quantity,
                             "collateral_value": money(event.collateral_value), "shortfall": money(event.shortfall)},
                            title="Loan foreclosed")
 

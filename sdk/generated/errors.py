@@ -19,6 +19,7 @@ from sdk.generated.enums import (
     ReceiptStatus,
     ReceivableStatus,
     Role,
+    Standing,
     TransferRestriction,
 )
 
@@ -923,6 +924,24 @@ class LoanAmountInvalid(ContractError):
         return cls(values[0])
 
 
+class LoanBorrowerNotListed(ContractError):
+    """The program lends only to allow-listed borrowers, and the caller is not listed."""
+
+    SIGNATURE: ClassVar[str] = "LoanBorrowerNotListed(uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6a764b19")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "borrower")
+    program_id: int
+    borrower: str
+
+    def __init__(self, program_id: int, borrower: str) -> None:
+        super().__init__(program_id=program_id, borrower=borrower)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanBorrowerNotListed":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
 class LoanCollateralFull(ContractError):
     """The loan already holds the maximum number of pledged receipts."""
 
@@ -1111,6 +1130,43 @@ class LoanPrincipalExceedsLimit(ContractError):
         return cls(values[0], values[1])
 
 
+class LoanProgramCapExceeded(ContractError):
+    """The new loan would take the program's outstanding principal above its cap."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramCapExceeded(uint256,uint256,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2db1ec07")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "principal", "outstanding", "cap")
+    program_id: int
+    principal: int
+    outstanding: int
+    cap: int
+
+    def __init__(self, program_id: int, principal: int, outstanding: int, cap: int) -> None:
+        super().__init__(program_id=program_id, principal=principal, outstanding=outstanding, cap=cap)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramCapExceeded":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class LoanProgramCapInvalid(ContractError):
+    """A program's cap must be above zero."""
+
+    SIGNATURE: ClassVar[str] = "LoanProgramCapInvalid(uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("15bc4465")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("cap",)
+    cap: int
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap=cap)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanProgramCapInvalid":
+        return cls(values[0])
+
+
 class LoanProgramNotBank(ContractError):
     """Only the program's bank may do this."""
 
@@ -1224,6 +1280,25 @@ class LoanStatusInvalid(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "LoanStatusInvalid":
         return cls(values[0], LoanStatus(values[1]))
+
+
+class LoanWarehouseNotListed(ContractError):
+    """The program lends only against receipts of allow-listed warehouses, and this one's is not listed."""
+
+    SIGNATURE: ClassVar[str] = "LoanWarehouseNotListed(uint256,uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4fe6219e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "receipt_id", "warehouse")
+    program_id: int
+    receipt_id: int
+    warehouse: str
+
+    def __init__(self, program_id: int, receipt_id: int, warehouse: str) -> None:
+        super().__init__(program_id=program_id, receipt_id=receipt_id, warehouse=warehouse)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LoanWarehouseNotListed":
+        return cls(values[0], values[1], to_checksum_address(values[2]))
 
 
 class ParticipantAdmissionInvalid(ContractError):
@@ -1726,6 +1801,24 @@ class PriceCommodityNotListed(ContractError):
         return cls(values[0])
 
 
+class PriceConfirmationBySameFeeder(ContractError):
+    """The feeder who proposed an out-of-band price cannot also confirm it."""
+
+    SIGNATURE: ClassVar[str] = "PriceConfirmationBySameFeeder(bytes16,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9da2c43c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder")
+    commodity: bytes
+    feeder: str
+
+    def __init__(self, commodity: bytes, feeder: str) -> None:
+        super().__init__(commodity=commodity, feeder=feeder)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceConfirmationBySameFeeder":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
 class PriceFeederNotAppointed(ContractError):
     """`account` is not an appointed feeder of the commodity."""
 
@@ -1802,6 +1895,25 @@ class PriceListingInvalid(ContractError):
         return cls(values[0], values[1], values[2])
 
 
+class PriceMaxAgeAboveCeiling(ContractError):
+    """`maxAge` is above the protocol ceiling."""
+
+    SIGNATURE: ClassVar[str] = "PriceMaxAgeAboveCeiling(bytes16,uint32,uint32)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f23d60dc")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint32", "uint32")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "max_age", "ceiling")
+    commodity: bytes
+    max_age: int
+    ceiling: int
+
+    def __init__(self, commodity: bytes, max_age: int, ceiling: int) -> None:
+        super().__init__(commodity=commodity, max_age=max_age, ceiling=ceiling)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceMaxAgeAboveCeiling":
+        return cls(values[0], values[1], values[2])
+
+
 class PriceMissing(ContractError):
     """No price was ever posted for the commodity."""
 
@@ -1817,6 +1929,25 @@ class PriceMissing(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "PriceMissing":
         return cls(values[0])
+
+
+class PriceProposalNotFound(ContractError):
+    """No pending proposal of this price and observation time to confirm."""
+
+    SIGNATURE: ClassVar[str] = "PriceProposalNotFound(bytes16,uint128,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7ca62c3a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint128", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "price", "observed_at")
+    commodity: bytes
+    price: int
+    observed_at: int
+
+    def __init__(self, commodity: bytes, price: int, observed_at: int) -> None:
+        super().__init__(commodity=commodity, price=price, observed_at=observed_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceProposalNotFound":
+        return cls(values[0], values[1], values[2])
 
 
 class PriceStale(ContractError):
@@ -1856,6 +1987,43 @@ class ReceiptIsPledged(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptIsPledged":
         return cls(values[0], to_checksum_address(values[1]), ReceiptAction(values[2]))
+
+
+class ReceiptIssuerNotApproved(ContractError):
+    """`warehouse` has not approved the calling pledge manager to issue pledged receipts in its name."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptIssuerNotApproved(address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("818733dc")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("warehouse", "manager")
+    warehouse: str
+    manager: str
+
+    def __init__(self, warehouse: str, manager: str) -> None:
+        super().__init__(warehouse=warehouse, manager=manager)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptIssuerNotApproved":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]))
+
+
+class ReceiptLockNotApproved(ContractError):
+    """The owner has not approved the would-be lien holder for this receipt (ERC-721 `approve` of the receipt, or `setApprovalForAll`)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptLockNotApproved(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4624d69d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "owner", "lien_holder")
+    id: int
+    owner: str
+    lien_holder: str
+
+    def __init__(self, id: int, owner: str, lien_holder: str) -> None:
+        super().__init__(id=id, owner=owner, lien_holder=lien_holder)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptLockNotApproved":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
 
 
 class ReceiptLotAlreadyIssued(ContractError):
@@ -1949,6 +2117,42 @@ class ReceiptNotPresented(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptNotPresented":
         return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class ReceiptPledgeManagerNotContract(ContractError):
+    """PLEDGE_MANAGER_ROLE goes to ledger contracts only, never to an address without code."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptPledgeManagerNotContract(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("52f8bea1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptPledgeManagerNotContract":
+        return cls(to_checksum_address(values[0]))
+
+
+class ReceiptSpenderRestricted(ContractError):
+    """The spender moving or splitting the receipt on the owner's approval is not an active participant or a ledger contract (e.g. a suspended operator holding an approval for all)."""
+
+    SIGNATURE: ClassVar[str] = "ReceiptSpenderRestricted(uint256,address,uint8)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("36542be2")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint8")
+    FIELDS: ClassVar[tuple[str, ...]] = ("id", "spender", "standing")
+    id: int
+    spender: str
+    standing: Standing
+
+    def __init__(self, id: int, spender: str, standing: Standing) -> None:
+        super().__init__(id=id, spender=spender, standing=standing)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ReceiptSpenderRestricted":
+        return cls(values[0], to_checksum_address(values[1]), Standing(values[2]))
 
 
 class ReceiptSplitQuantityInvalid(ContractError):
@@ -2945,6 +3149,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     FailedCall,
     LedgerContractUnchanged,
     LoanAmountInvalid,
+    LoanBorrowerNotListed,
     LoanCollateralFull,
     LoanCollateralMismatch,
     LoanForeclosureNotDue,
@@ -2955,12 +3160,15 @@ ERRORS: tuple[type[ContractError], ...] = (
     LoanNotBorrower,
     LoanNotFound,
     LoanPrincipalExceedsLimit,
+    LoanProgramCapExceeded,
+    LoanProgramCapInvalid,
     LoanProgramNotBank,
     LoanProgramNotOpen,
     LoanProgramTermsInvalid,
     LoanReceiptNotCollateral,
     LoanReleaseQuantityInvalid,
     LoanStatusInvalid,
+    LoanWarehouseNotListed,
     ParticipantAdmissionInvalid,
     ParticipantAlreadyRegistered,
     ParticipantIsSuspended,
@@ -2988,18 +3196,25 @@ ERRORS: tuple[type[ContractError], ...] = (
     PrepaymentTermsInvalid,
     PrepaymentUnauthorized,
     PriceCommodityNotListed,
+    PriceConfirmationBySameFeeder,
     PriceFeederNotAppointed,
     PriceFeederUnchanged,
     PriceInvalid,
     PriceListingInvalid,
+    PriceMaxAgeAboveCeiling,
     PriceMissing,
+    PriceProposalNotFound,
     PriceStale,
     ReceiptIsPledged,
+    ReceiptIssuerNotApproved,
+    ReceiptLockNotApproved,
     ReceiptLotAlreadyIssued,
     ReceiptNotFound,
     ReceiptNotLienHolder,
     ReceiptNotOwner,
     ReceiptNotPresented,
+    ReceiptPledgeManagerNotContract,
+    ReceiptSpenderRestricted,
     ReceiptSplitQuantityInvalid,
     ReceiptStatusInvalid,
     ReceiptTermsInvalid,

@@ -879,6 +879,26 @@ class FragmentPaid(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class IssuerApprovalSet(ContractEvent):
+    """Emitted when a free receipt is put under a lien.Emitted when a warehouse approves (or revokes) a pledge-manager contract as an issuer of pledged receipts in its name (`issuePledged`)."""
+
+    NAME: ClassVar[str] = "IssuerApprovalSet"
+    SIGNATURE: ClassVar[str] = "IssuerApprovalSet(address,address,bool,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5da94b489b159cc7e492a74801da4e7d076dc9763a192039d5dc140d1418c111")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address", "bool", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("warehouse", "manager", "old_approved", "new_approved")
+    warehouse: str
+    manager: str
+    old_approved: bool
+    new_approved: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "IssuerApprovalSet":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerContractSet(ContractEvent):
     """Emitted when the operator marks or unmarks an address as a ledger contract (allowed to hold funds)."""
 
@@ -899,20 +919,21 @@ class LedgerContractSet(ContractEvent):
 
 @dataclass(frozen=True, slots=True)
 class LoanForeclosed(ContractEvent):
-    """Emitted when the bank forecloses: every pledged receipt passed to it."""
+    """Emitted when the bank forecloses: the goods covering the debt passed to it, the rest went back free to the borrower."""
 
     NAME: ClassVar[str] = "LoanForeclosed"
-    SIGNATURE: ClassVar[str] = "LoanForeclosed(uint256,address,address,uint256,uint256,uint64,uint128,uint256,uint256,uint8,uint8)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("e19512f9fbe396458f7da927c6a00b896dd5a23edc566a66dfdce7cfd4da6fb7")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "uint128", "uint256", "uint256", "uint8", "uint8")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "principal", "interest", "quantity", "price", "collateral_value", "shortfall", "old_status", "new_status")
+    SIGNATURE: ClassVar[str] = "LoanForeclosed(uint256,address,address,uint256,uint256,uint64,uint64,uint128,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("958125166f4ab218597440077df3c37bfb0fb65afc727fa6b38a1467dc38585d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address", "uint256", "uint256", "uint64", "uint64", "uint128", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loan_id", "bank", "borrower", "principal", "interest", "quantity", "seized_quantity", "price", "collateral_value", "shortfall", "old_status", "new_status")
     loan_id: int
     bank: str
     borrower: str
     principal: int
     interest: int
     quantity: int
+    seized_quantity: int
     price: int
     collateral_value: int
     shortfall: int
@@ -921,7 +942,7 @@ class LoanForeclosed(ContractEvent):
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "LoanForeclosed":
-        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], LoanStatus(values[9]), LoanStatus(values[10]))
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4], values[5], values[6], values[7], values[8], values[9], LoanStatus(values[10]), LoanStatus(values[11]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1507,6 +1528,46 @@ class PrepaymentRepaid(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PriceBandSet(ContractEvent):
+    """Emitted when the operator sets a commodity's price band (0: off)."""
+
+    NAME: ClassVar[str] = "PriceBandSet"
+    SIGNATURE: ClassVar[str] = "PriceBandSet(bytes16,uint16,uint16)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("c61f43fa383ba32f9ea64de1fbf7566ae773ed1e9fc3f7bef927554e04f6bc7a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "uint16", "uint16")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "old_band_bps", "new_band_bps")
+    commodity: bytes
+    old_band_bps: int
+    new_band_bps: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceBandSet":
+        return cls(values[0], values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class PriceConfirmed(ContractEvent):
+    """Emitted when a second feeder confirms a proposed price (followed by `PricePosted` for the proposer)."""
+
+    NAME: ClassVar[str] = "PriceConfirmed"
+    SIGNATURE: ClassVar[str] = "PriceConfirmed(bytes16,address,address,uint128,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("d092c5499388959aa581b6e21930422c8191c62e781b5295c8085098a411ae6e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "address", "uint128", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "proposer", "confirmer", "price", "observed_at")
+    commodity: bytes
+    proposer: str
+    confirmer: str
+    price: int
+    observed_at: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceConfirmed":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]), values[3], values[4])
+
+
+@dataclass(frozen=True, slots=True)
 class PriceFeederSet(ContractEvent):
     """Emitted when the operator appoints or removes a price feeder for a commodity."""
 
@@ -1549,6 +1610,88 @@ class PricePosted(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PriceProposed(ContractEvent):
+    """Emitted when a post moves the price by more than the band: it waits for a second feeder."""
+
+    NAME: ClassVar[str] = "PriceProposed"
+    SIGNATURE: ClassVar[str] = "PriceProposed(bytes16,address,uint128,uint64,uint128,uint16)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("54e8eaf07411b548a3eff97687c6824dfac4bef1e4162eedf1d0ed0a8472af3d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("bytes16", "address", "uint128", "uint64", "uint128", "uint16")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("commodity", "feeder", "price", "observed_at", "last_price", "band_bps")
+    commodity: bytes
+    feeder: str
+    price: int
+    observed_at: int
+    last_price: int
+    band_bps: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "PriceProposed":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5])
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramAllowListsSet(ContractEvent):
+    """Emitted when a bank switches a program's allow-lists on or off."""
+
+    NAME: ClassVar[str] = "ProgramAllowListsSet"
+    SIGNATURE: ClassVar[str] = "ProgramAllowListsSet(uint256,address,bool,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("4c186eabdae5ad58b1e6365ca13269a0363a9f2605771c4800f84ea351c997e3")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "warehouses_listed", "borrowers_listed")
+    program_id: int
+    bank: str
+    warehouses_listed: bool
+    borrowers_listed: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramAllowListsSet":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramBorrowerListed(ContractEvent):
+    """Emitted when a bank lists or unlists a borrower for a program."""
+
+    NAME: ClassVar[str] = "ProgramBorrowerListed"
+    SIGNATURE: ClassVar[str] = "ProgramBorrowerListed(uint256,address,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("a080364ab3746b7ed9e71ba98c50bba9c797898ae4eff46f4039e30cccf26666")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "borrower", "listed")
+    program_id: int
+    borrower: str
+    listed: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramBorrowerListed":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramCapSet(ContractEvent):
+    """Emitted when a bank changes a program's cap (it may go below the outstanding principal: then no new loan opens until repayments bring it under)."""
+
+    NAME: ClassVar[str] = "ProgramCapSet"
+    SIGNATURE: ClassVar[str] = "ProgramCapSet(uint256,address,uint64,uint64,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("74cefd8ffd49862b27ccdb94556ef5d89669e3416b03b61005e018a4698aa1ae")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint64", "uint64", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "old_cap", "new_cap", "outstanding")
+    program_id: int
+    bank: str
+    old_cap: int
+    new_cap: int
+    outstanding: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramCapSet":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4])
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramClosed(ContractEvent):
     """Emitted when a bank closes a program to new loans (open loans keep its terms)."""
 
@@ -1573,11 +1716,11 @@ class ProgramOpened(ContractEvent):
     """Emitted when a bank opens a lending program."""
 
     NAME: ClassVar[str] = "ProgramOpened"
-    SIGNATURE: ClassVar[str] = "ProgramOpened(uint256,address,bytes16,uint16,uint16,uint16,uint32,uint32,uint8,uint8)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("ec6c318f52a2c1289104f9649ee47a93094aa0c677e7f655c2fe22f040ce7e64")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes16", "uint16", "uint16", "uint16", "uint32", "uint32", "uint8", "uint8")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "commodity", "rate_bps", "max_ltv_bps", "margin_call_ltv_bps", "cure_period", "max_tenor", "old_status", "new_status")
+    SIGNATURE: ClassVar[str] = "ProgramOpened(uint256,address,bytes16,uint16,uint16,uint16,uint32,uint32,uint64,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("38ef9604a6b9193fe831beac662bba2fb79e6e9d0d5215e591f7bb12746d2d39")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bytes16", "uint16", "uint16", "uint16", "uint32", "uint32", "uint64", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank", "commodity", "rate_bps", "max_ltv_bps", "margin_call_ltv_bps", "cure_period", "max_tenor", "cap", "old_status", "new_status")
     program_id: int
     bank: str
     commodity: bytes
@@ -1586,12 +1729,32 @@ class ProgramOpened(ContractEvent):
     margin_call_ltv_bps: int
     cure_period: int
     max_tenor: int
+    cap: int
     old_status: ProgramStatus
     new_status: ProgramStatus
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ProgramOpened":
-        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6], values[7], ProgramStatus(values[8]), ProgramStatus(values[9]))
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3], values[4], values[5], values[6], values[7], values[8], ProgramStatus(values[9]), ProgramStatus(values[10]))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramWarehouseListed(ContractEvent):
+    """Emitted when a bank lists or unlists a warehouse for a program."""
+
+    NAME: ClassVar[str] = "ProgramWarehouseListed"
+    SIGNATURE: ClassVar[str] = "ProgramWarehouseListed(uint256,address,bool)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("1c3eb1c394efef36e19d7ba124aacb3e56d4fe3a54e0384fa2489e420a502048")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "bool")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "warehouse", "listed")
+    program_id: int
+    warehouse: str
+    listed: bool
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramWarehouseListed":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -1649,7 +1812,7 @@ class ReceiptIssued(ContractEvent):
 
 @dataclass(frozen=True, slots=True)
 class ReceiptPledged(ContractEvent):
-    """Emitted when a free receipt is put under a lien."""
+    """ReceiptPledged"""
 
     NAME: ClassVar[str] = "ReceiptPledged"
     SIGNATURE: ClassVar[str] = "ReceiptPledged(uint256,address,address,uint8,uint8)"
@@ -2196,6 +2359,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     FragmentOfferWithdrawn,
     FragmentOffered,
     FragmentPaid,
+    IssuerApprovalSet,
     LedgerContractSet,
     LoanForeclosed,
     LoanOpened,
@@ -2223,10 +2387,17 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     PrepaymentProposed,
     PrepaymentRefunded,
     PrepaymentRepaid,
+    PriceBandSet,
+    PriceConfirmed,
     PriceFeederSet,
     PricePosted,
+    PriceProposed,
+    ProgramAllowListsSet,
+    ProgramBorrowerListed,
+    ProgramCapSet,
     ProgramClosed,
     ProgramOpened,
+    ProgramWarehouseListed,
     ReceiptDelivered,
     ReceiptIssued,
     ReceiptPledged,

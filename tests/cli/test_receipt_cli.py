@@ -69,7 +69,9 @@ def test_receipt_pledge_lifecycle_on_a_node(runner: CliRunner, node_url: str) ->
     posted = run("receipt", "price", "post", "CU-CATHODE", "70.00", signer="feeder")
     assert posted["price_per_unit"] == {"amount": "70.00", "units": 7000}
     program = run("receipt", "program", "open", "CU-CATHODE", "--rate-bps", "550", "--max-ltv-bps", "7000",
-                  "--margin-call-ltv-bps", "8000", signer="bank")
+                  "--margin-call-ltv-bps", "8000", "--cap", "1000000.00", signer="bank")
+    assert (program["cap"], program["outstanding"]) == ({"amount": "1000000.00", "units": 100_000_000},
+                                                        {"amount": "0.00", "units": 0})
     run("receipt", "program", "fund", "500000.00", signer="bank")
 
     opened = run("receipt", "pledge", str(program["id"]), receipt_id, "480000.00", signer="owner")
@@ -88,7 +90,9 @@ def test_receipt_pledge_lifecycle_on_a_node(runner: CliRunner, node_url: str) ->
     released = run("receipt", "release", loan_id, receipt_id, "500", signer="owner")
     assert released["still_pledged"] == 9500
     child = str(released["released_receipt_id"])
-    assert run("receipt", "show", child)["parent_id"] == int(receipt_id)
+    shown = run("receipt", "show", child)
+    assert (shown["parent_id"], shown["grade"]) == (int(receipt_id), "LME-A")
+    assert shown["inspection_hash"].startswith("0x") and len(shown["inspection_hash"]) == 66
 
     done = run("receipt", "repay", loan_id, "all", "--approve", signer="owner")
     assert (done["status"], done["principal"]["units"]) == ("repaid", 0)

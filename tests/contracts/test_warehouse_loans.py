@@ -39,6 +39,7 @@ from sdk.generated.events import (
     ProgramClosed,
     ProgramOpened,
     ReceiptSeized,
+    ReceiptSplit,
 )
 from sdk.warehouse import (
     LoanStatus,
@@ -62,6 +63,7 @@ from tests.contracts.warehouse_support import (
     MAX_LTV_BPS,
     MAX_TENOR,
     PRICE,
+    PROGRAM_CAP,
     QUANTITY,
     RATE_BPS,
     Market,
@@ -87,10 +89,11 @@ def test_program_keeps_its_terms(market: Market) -> None:
 
 def test_open_program_event_carries_the_terms(market: Market) -> None:
     event = market.cast.bank2.loans.open_program(
-        CU, rate_bps=770, max_ltv_bps=6_000, margin_call_ltv_bps=7_500, cure_period=DAY, max_tenor=30 * DAY)
+        CU, rate_bps=770, max_ltv_bps=6_000, margin_call_ltv_bps=7_500, cure_period=DAY,
+            max_tenor=30 * DAY, cap=PROGRAM_CAP)
     assert event == ProgramOpened(
         event.program_id, market.cast.bank2.address, code(CU, 16), 770, 6_000, 7_500, DAY, 30 * DAY,
-        ProgramStatus.NONE, ProgramStatus.OPEN)
+        PROGRAM_CAP, ProgramStatus.NONE, ProgramStatus.OPEN)
 
 
 @pytest.mark.parametrize(
@@ -108,7 +111,8 @@ def test_program_with_bad_terms_reverts(market: Market, rate: int, max_ltv: int,
                                         tenor: int) -> None:
     with pytest.raises(LoanProgramTermsInvalid) as err:
         market.cast.bank1.loans.open_program(
-            CU, rate_bps=rate, max_ltv_bps=max_ltv, margin_call_ltv_bps=mc_ltv, cure_period=cure, max_tenor=tenor)
+            CU, rate_bps=rate, max_ltv_bps=max_ltv, margin_call_ltv_bps=mc_ltv, cure_period=cure,
+            max_tenor=tenor, cap=PROGRAM_CAP)
     e = err.value
     assert (e.commodity, e.rate_bps, e.max_ltv_bps, e.margin_call_ltv_bps, e.cure_period, e.max_tenor) == (
         code(CU, 16), rate, max_ltv, mc_ltv, cure, tenor)
@@ -117,14 +121,16 @@ def test_program_with_bad_terms_reverts(market: Market, rate: int, max_ltv: int,
 def test_program_for_unlisted_commodity_reverts(market: Market) -> None:
     with pytest.raises(PriceCommodityNotListed) as err:
         market.cast.bank1.loans.open_program(
-            "NI", rate_bps=550, max_ltv_bps=7_000, margin_call_ltv_bps=8_000, cure_period=DAY, max_tenor=DAY)
+            "NI", rate_bps=550, max_ltv_bps=7_000, margin_call_ltv_bps=8_000, cure_period=DAY,
+            max_tenor=DAY, cap=PROGRAM_CAP)
     assert err.value.commodity == code("NI", 16)
 
 
 def test_only_banks_open_programs(market: Market) -> None:
     with pytest.raises(ParticipantMissingRole) as err:
         market.cast.distributor.loans.open_program(
-            CU, rate_bps=550, max_ltv_bps=7_000, margin_call_ltv_bps=8_000, cure_period=DAY, max_tenor=DAY)
+            CU, rate_bps=550, max_ltv_bps=7_000, margin_call_ltv_bps=8_000, cure_period=DAY,
+            max_tenor=DAY, cap=PROGRAM_CAP)
     assert (err.value.account, err.value.role) == (market.cast.distributor.address, Role.BANK)
 
 
@@ -208,7 +214,8 @@ def test_pledging_a_pledged_receipt_again_reverts(market: Market) -> None:
     cast = market.cast
     _, receipt_id = open_loan(market)
     other = cast.bank2.loans.open_program(
-        CU, rate_bps=500, max_ltv_bps=5_000, margin_call_ltv_bps=6_000, cure_period=DAY, max_tenor=90 * DAY)
+        CU, rate_bps=500, max_ltv_bps=5_000, margin_call_ltv_bps=6_000, cure_period=DAY,
+            max_tenor=90 * DAY, cap=PROGRAM_CAP)
     with pytest.raises(ReceiptIsPledged) as err:
         cast.distributor.loans.pledge(other.program_id, receipt_id, 1, market.maturity())
     assert (err.value.id, err.value.lien_holder, err.value.action) == (
@@ -249,7 +256,7 @@ def test_interest_accrues_actual_365_to_the_second_as_the_sdk_computes(market: M
     loan = loans.get_loan(loan_id)
     assert (loan.interest, loan.accrued_at) == (expected - 1_000_00, chain.now())
     assert loan.debt_at(chain.now() + DAY, RATE_BPS) == PRINCIPAL + expected - 1_000_00 + accrued_interest(
-        PRINCIPAL, RATE_BPS, DAY)
+        PRINCIPAL, RATE_BPS, DAY, loan.interest_carry)
 
 
 def test_anyone_active_may_repay_and_the_money_goes_to_the_bank(market: Market) -> None:
@@ -366,7 +373,7 @@ def test_margin_call_at_exactly_the_threshold_is_not_due_and_one_cent_lower_is(m
     # A zero-rate program, so no interest moves LTV between blocks.
     program = cast.bank1.loans.open_program(
         CU, rate_bps=0, max_ltv_bps=MAX_LTV_BPS, margin_call_ltv_bps=MARGIN_CALL_LTV_BPS, cure_period=DAY,
-        max_tenor=MAX_TENOR)
+        max_tenor=MAX_TENOR, cap=PROGRAM_CAP)
     receipt_id = market.issue()
     loan_id = cast.distributor.loans.pledge(program.program_id, receipt_id, PRINCIPAL, market.maturity()).loan_id
     market.post(50_00)  # 400,000.00 / 500,000.00 = exactly 80%
@@ -475,6 +482,7 @@ def test_foreclosure_after_the_cure_deadline_passes_the_goods_and_records_the_sh
     with pytest.raises(LoanNotBank) as err2:
         cast.bank2.loans.foreclose(loan_id)
     assert (err2.value.account, err2.value.bank) == (cast.bank2.address, cast.bank1.address)
+    market.post(45_00)  # foreclosure values the goods at a fresh price
     result = cast.bank1.loans._transact("foreclose", loan_id)
     event = result.one(LoanForeclosed)
     assert event.interest == accrued_interest(LIMIT, RATE_BPS, chain.now() - opened_at)
@@ -502,10 +510,15 @@ def test_foreclosure_after_unpaid_maturity_even_without_margin_call(market: Mark
         cast.bank1.loans.foreclose(loan_id)
     assert (err.value.status, err.value.maturity, err.value.margin_call_deadline) == (LoanStatus.ACTIVE, maturity, 0)
     chain.travel_to(maturity + 1)
-    event = cast.bank1.loans.foreclose(loan_id)
-    assert event.shortfall == 0  # goods worth more than the debt at the latest (stale) price
+    market.post(PRICE)
+    result = cast.bank1.loans._transact("foreclose", loan_id)
+    event = result.one(LoanForeclosed)
+    assert event.shortfall == 0  # goods worth more than the debt: the bank takes only what covers it
     assert event.price == PRICE
-    assert market.ledger.receipts.owner_of(receipt_id) == cast.bank1.address
+    assert event.seized_quantity == -(-(event.principal + event.interest) // PRICE)
+    assert market.ledger.receipts.owner_of(result.one(ReceiptSplit).child_id) == cast.bank1.address
+    assert market.ledger.receipts.get_receipt(receipt_id).quantity == QUANTITY - event.seized_quantity
+    assert market.ledger.receipts.owner_of(receipt_id) == cast.distributor.address
 
 
 def test_late_payer_is_accepted_until_foreclosure(market: Market) -> None:
@@ -523,6 +536,8 @@ def test_foreclosure_works_against_a_suspended_borrower(market: Market) -> None:
     loan_id, receipt_id = open_loan(market, 100_000_00, days=10)
     cast.operator.registry.suspend(cast.distributor.address, "AML")
     market.ledger.chain.travel_to(market.ledger.loans.get_loan(loan_id).maturity + 1)
-    event = cast.bank1.loans.foreclose(loan_id)
-    assert event.new_status == LoanStatus.FORECLOSED
-    assert market.ledger.receipts.owner_of(receipt_id) == cast.bank1.address
+    market.post(PRICE)
+    result = cast.bank1.loans._transact("foreclose", loan_id)
+    assert result.one(LoanForeclosed).new_status == LoanStatus.FORECLOSED
+    assert market.ledger.receipts.owner_of(result.one(ReceiptSplit).child_id) == cast.bank1.address
+    assert market.ledger.receipts.get_receipt(receipt_id).status == ReceiptStatus.FREE

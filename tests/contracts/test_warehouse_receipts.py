@@ -31,10 +31,11 @@ from sdk.generated.events import (
     ReceiptSplit,
     WarehouseReceiptsTransfer,
 )
+from sdk.types import TxResult
 from sdk.warehouse import ReceiptAction, ReceiptStatus, ReceiptTerms, code, inspection_hash
 from tests.conftest import YEAR, Cast
 from tests.conftest import test_key as key_for
-from tests.contracts.warehouse_support import CU, KG, QUANTITY, terms
+from tests.contracts.warehouse_support import CU, KG, QUANTITY, Manager, deploy_manager, terms
 
 LOT = "QD-LOT-0001"
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -45,12 +46,21 @@ def issue(cast: Cast, owner: Party | None = None, lot: str = LOT, quantity: int 
 
 
 @pytest.fixture()
-def manager(ledger, cast: Cast) -> Party:
-    """An account holding PLEDGE_MANAGER_ROLE, standing in for a ledger contract (loan book, prepayment)."""
+def manager(ledger, cast: Cast) -> Manager:
+    """A contract holding PLEDGE_MANAGER_ROLE, standing in for a ledger contract (loan book, prepayment); the cast's
+    warehouse approves it as an issuer of pledged receipts."""
     key = key_for("pledge-manager")
     ledger.chain.fund(key.address, 10**21)
-    cast.operator.receipts.grant_pledge_manager(key.address)
-    return ledger.as_party(key)
+    contract = deploy_manager(ledger, key, grant=cast.operator)
+    cast.warehouse.receipts.set_issuer_approval(contract.address)
+    return contract
+
+
+def lock(cast: Cast, manager: Manager, rid: int, owner: Party | None = None) -> TxResult:
+    """The owner approves the manager for the receipt, and the manager locks it."""
+    holder = owner or cast.distributor
+    holder.receipts.approve(rid, manager.address)
+    return manager.receipts._transact("lock", rid, holder.address)
 
 
 @pytest.fixture()
@@ -85,7 +95,7 @@ def test_issue_records_terms_and_emits_every_field(ledger, cast: Cast) -> None:
     assert (receipt.owner, receipt.warehouse, receipt.quantity, receipt.parent_id, receipt.lien_holder) == (
         cast.distributor.address, cast.warehouse.address, 25_000, 0, None)
     assert receipt.issued_at == ledger.chain.now()
-    assert receipt.inspection_hash == inspection_hash(f"inspection certificate of {LOT}")
+    assert ledger.receipts.get_issue(event.id) == event  # grade, location and inspection hash: from the event
     assert ledger.receipts.next_receipt_id() == event.id + 1
 
 
@@ -196,10 +206,13 @@ def test_split_carves_a_child_that_records_its_parent(ledger, cast: Cast) -> Non
     parent = ledger.receipts.get_receipt(rid)
     assert (child.parent_id, child.owner, child.quantity, child.commodity, child.unit, child.lot_id) == (
         rid, cast.supplier1.address, 3_000, CU, KG, LOT)
-    assert child.inspection_hash == parent.inspection_hash
+    issued_hash = ledger.receipts.get_inspection_hash(rid)
+    assert issued_hash == inspection_hash(f"inspection certificate of {LOT}")
+    assert ledger.receipts.get_inspection_hash(event.child_id) == issued_hash  # served from the root's event
     assert (child.warehouse, parent.quantity) == (cast.warehouse.address, QUANTITY - 3_000)
     grandchild = cast.supplier1.receipts.split(event.child_id, 1_000).child_id
-    assert ledger.receipts.get_receipt(grandchild).inspection_hash == parent.inspection_hash
+    assert ledger.receipts.root_of(grandchild) == rid
+    assert ledger.receipts.get_inspection_hash(grandchild) == issued_hash
     assert ledger.receipts.live_pieces_of_lot(cast.warehouse.address, LOT) == 3
 
 
@@ -282,22 +295,24 @@ def test_only_pledge_managers_lock(ledger, cast: Cast) -> None:
         cast.distributor.address, ledger.receipts.pledge_manager_role())
 
 
-def test_lock_checks_the_owner(ledger, cast: Cast, manager: Party) -> None:
+def test_lock_checks_the_owner(ledger, cast: Cast, manager: Manager) -> None:
     rid = issue(cast)
     with pytest.raises(ReceiptNotOwner) as err:
         manager.receipts._transact("lock", rid, cast.core.address)
     assert (err.value.id, err.value.account, err.value.owner) == (rid, cast.core.address, cast.distributor.address)
 
 
-def test_pledged_receipt_refuses_transfer_split_delivery_and_second_pledge(ledger, cast: Cast, manager: Party) -> None:
+def test_pledged_receipt_refuses_transfer_split_delivery_and_second_pledge(
+    ledger, cast: Cast, manager: Manager
+) -> None:
     rid = issue(cast)
-    locked = manager.receipts._transact("lock", rid, cast.distributor.address).one(ReceiptPledged)
+    locked = lock(cast, manager, rid).one(ReceiptPledged)
     assert locked == ReceiptPledged(
         rid, cast.distributor.address, manager.address, ReceiptStatus.FREE, ReceiptStatus.PLEDGED)
     attempts = [
         (ReceiptAction.TRANSFER, lambda: cast.distributor.receipts.transfer(rid, cast.core.address)),
         (ReceiptAction.SPLIT, lambda: cast.distributor.receipts.split(rid, 1)),
-        (ReceiptAction.PLEDGE, lambda: manager.receipts._transact("lock", rid, cast.distributor.address)),
+        (ReceiptAction.PLEDGE, lambda: lock(cast, manager, rid)),
     ]
     for action, attempt in attempts:
         with pytest.raises(ReceiptIsPledged) as err:
@@ -310,7 +325,7 @@ def test_pledged_receipt_refuses_transfer_split_delivery_and_second_pledge(ledge
     assert ledger.receipts.owner_of(rid) == cast.distributor.address
 
 
-def test_issue_pledged_is_born_locked_for_the_manager(ledger, cast: Cast, manager: Party) -> None:
+def test_issue_pledged_is_born_locked_for_the_manager(ledger, cast: Cast, manager: Manager) -> None:
     result = manager.receipts._transact(
         "issuePledged", cast.warehouse.address, cast.distributor.address, terms("PP-LOT-1").to_abi(), 500)
     event = result.one(ReceiptIssued)
@@ -320,7 +335,7 @@ def test_issue_pledged_is_born_locked_for_the_manager(ledger, cast: Cast, manage
     assert (receipt.status, receipt.lien_holder) == (ReceiptStatus.PLEDGED, manager.address)
 
 
-def test_issue_pledged_needs_an_active_warehouse(ledger, cast: Cast, manager: Party) -> None:
+def test_issue_pledged_needs_an_active_warehouse(ledger, cast: Cast, manager: Manager) -> None:
     with pytest.raises(ParticipantMissingRole) as err:
         manager.receipts._transact(
             "issuePledged", cast.core.address, cast.distributor.address, terms("PP-LOT-1").to_abi(), 500)
@@ -338,9 +353,9 @@ def test_issue_pledged_by_non_manager_reverts(ledger, cast: Cast) -> None:
     assert err.value.account == cast.warehouse.address
 
 
-def test_lien_holder_splits_off_a_free_child_and_parent_stays_pledged(ledger, cast: Cast, manager: Party) -> None:
+def test_lien_holder_splits_off_a_free_child_and_parent_stays_pledged(ledger, cast: Cast, manager: Manager) -> None:
     rid = issue(cast)
-    manager.receipts._transact("lock", rid, cast.distributor.address)
+    lock(cast, manager, rid)
     event = manager.receipts._transact("splitLocked", rid, 2_500, cast.distributor.address).one(ReceiptSplit)
     assert (event.parent_status, event.new_status, event.quantity, event.parent_quantity) == (
         ReceiptStatus.PLEDGED, ReceiptStatus.FREE, 2_500, QUANTITY - 2_500)
@@ -348,9 +363,9 @@ def test_lien_holder_splits_off_a_free_child_and_parent_stays_pledged(ledger, ca
     assert ledger.receipts.get_receipt(rid).status == ReceiptStatus.PLEDGED
 
 
-def test_lien_holder_seizes_to_a_new_owner_free_of_the_lien(ledger, cast: Cast, manager: Party) -> None:
+def test_lien_holder_seizes_to_a_new_owner_free_of_the_lien(ledger, cast: Cast, manager: Manager) -> None:
     rid = issue(cast)
-    manager.receipts._transact("lock", rid, cast.distributor.address)
+    lock(cast, manager, rid)
     result = manager.receipts._transact("seize", rid, cast.bank1.address)
     assert result.one(ReceiptSeized) == ReceiptSeized(
         rid, cast.distributor.address, cast.bank1.address, manager.address, ReceiptStatus.PLEDGED, ReceiptStatus.FREE)
@@ -359,23 +374,23 @@ def test_lien_holder_seizes_to_a_new_owner_free_of_the_lien(ledger, cast: Cast, 
     assert (receipt.owner, receipt.status, receipt.lien_holder) == (cast.bank1.address, ReceiptStatus.FREE, None)
 
 
-def test_seize_to_outsider_reverts_restricted(ledger, cast: Cast, manager: Party) -> None:
+def test_seize_to_outsider_reverts_restricted(ledger, cast: Cast, manager: Manager) -> None:
     rid = issue(cast)
-    manager.receipts._transact("lock", rid, cast.distributor.address)
+    lock(cast, manager, rid)
     with pytest.raises(ReceiptTransferRestricted) as err:
         manager.receipts._transact("seize", rid, cast.outsider.address)
     assert (err.value.to, err.value.reason) == (cast.outsider.address, TransferRestriction.RECIPIENT_NOT_REGISTERED)
 
 
-def test_unlock_releases_and_only_the_lien_holder_may(ledger, cast: Cast, manager: Party) -> None:
+def test_unlock_releases_and_only_the_lien_holder_may(ledger, cast: Cast, manager: Manager) -> None:
     rid = issue(cast)
-    manager.receipts._transact("lock", rid, cast.distributor.address)
-    cast.operator.receipts.grant_pledge_manager(cast.operator.address)
+    lock(cast, manager, rid)
+    other = deploy_manager(ledger, cast.operator.account, grant=cast.operator)
     for fn, args in [("unlock", ()), ("splitLocked", (1, cast.core.address)), ("seize", (cast.core.address,))]:
         with pytest.raises(ReceiptNotLienHolder) as err:
-            cast.operator.receipts._transact(fn, rid, *args)
+            other.receipts._transact(fn, rid, *args)
         assert (err.value.id, err.value.account, err.value.lien_holder) == (
-            rid, cast.operator.address, manager.address)
+            rid, other.address, manager.address)
     released = manager.receipts._transact("unlock", rid).one(ReceiptReleased)
     assert released == ReceiptReleased(
         rid, cast.distributor.address, manager.address, ReceiptStatus.PLEDGED, ReceiptStatus.FREE)
@@ -383,7 +398,7 @@ def test_unlock_releases_and_only_the_lien_holder_may(ledger, cast: Cast, manage
 
 
 @pytest.mark.parametrize("fn", ["unlock", "splitLocked", "seize"])
-def test_lien_operations_on_a_free_receipt_revert_status_invalid(ledger, cast: Cast, manager: Party, fn: str) -> None:
+def test_lien_operations_on_a_free_receipt_revert_status_invalid(ledger, cast: Cast, manager: Manager, fn: str) -> None:
     rid = issue(cast)
     args = {"unlock": (), "splitLocked": (1, cast.core.address), "seize": (cast.core.address,)}[fn]
     with pytest.raises(ReceiptStatusInvalid) as err:
@@ -394,9 +409,9 @@ def test_lien_operations_on_a_free_receipt_revert_status_invalid(ledger, cast: C
     assert err2.value.id == 4242
 
 
-def test_lien_holder_seizes_even_from_a_suspended_owner(ledger, cast: Cast, manager: Party) -> None:
+def test_lien_holder_seizes_even_from_a_suspended_owner(ledger, cast: Cast, manager: Manager) -> None:
     rid = issue(cast)
-    manager.receipts._transact("lock", rid, cast.distributor.address)
+    lock(cast, manager, rid)
     cast.operator.registry.suspend(cast.distributor.address, "AML")
     seized = manager.receipts._transact("seize", rid, cast.bank1.address).one(ReceiptSeized)
     assert (seized.from_, seized.to) == (cast.distributor.address, cast.bank1.address)

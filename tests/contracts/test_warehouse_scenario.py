@@ -47,6 +47,7 @@ def test_pledge_price_drop_margin_call_cure_repay_release_and_delivery(market: M
     limit = loan_limit(QUANTITY, PRICE, MAX_LTV_BPS)
     principal = 480_000_00
     maturity = market.maturity(90)
+    borrower.receipts.approve(receipt_id, ledger.loans.address)  # the owner authorises the loan book's lien
     result = borrower.loans._transact("pledge", market.program_id, receipt_id, principal, maturity)
     opened = result.event
     assert opened.NAME == "LoanOpened"
@@ -91,13 +92,13 @@ def test_pledge_price_drop_margin_call_cure_repay_release_and_delivery(market: M
     loan = ledger.loans.get_loan(loan_id)
     assert (loan.status, loan.margin_call_deadline, loan.principal) == (LoanStatus.ACTIVE, 0, expected.principal)
     principal_left = expected.principal
-    repaid_at = chain.now()
+    repaid_at, carry = chain.now(), loan.interest_carry  # the sub-cent remainder carried to the next accrual
 
     # A month later, a fresh price; repay part and release 2 t as a free child receipt.
     chain.increase_time(30 * DAY)
     market.post(60_00)
     both = borrower.loans.repay_and_release(loan_id, 80_000_00, receipt_id, 2_000)
-    interest = accrued_interest(principal_left, RATE_BPS, chain.now() - repaid_at)
+    interest = accrued_interest(principal_left, RATE_BPS, chain.now() - repaid_at, carry)
     assert both.repaid.interest_paid == interest
     assert both.repaid.principal == principal_left - (80_000_00 - interest)
     principal_left = both.repaid.principal
@@ -138,7 +139,8 @@ def test_pledge_price_drop_margin_call_cure_repay_release_and_delivery(market: M
 
 
 def test_gas_of_each_operation_stays_within_budget(market: Market) -> None:
-    """Gas from real receipts. Budgets: issue <= 230k, pledge with funding <= 180k; the rest hold measured levels."""
+    """Gas from real receipts. Budgets (issue 16): issue <= 190k, pledge with funding <= 160k (the owner approved
+    the loan book for the receipt, as the SDK does); the rest hold measured levels."""
     cast, loans = market.cast, market.ledger
     gas: dict[str, int] = {}
     depositor = cast.supplier2  # holds no receipt yet: the ERC-721 balance slot is written from zero
@@ -149,6 +151,7 @@ def test_gas_of_each_operation_stays_within_budget(market: Market) -> None:
     result = cast.warehouse.receipts._transact("issue", depositor.address, terms("GAS-2").to_abi(), QUANTITY)
     gas["issue"] = result.gas_used
     second = result.event.id
+    depositor.receipts.approve(receipt_id, loans.loans.address)  # the owner authorises the loan book's lien
     result = depositor.loans._transact("pledge", market.program_id, receipt_id, 400_000_00, market.maturity())
     gas["pledge with funding"] = result.gas_used
     loan_id = result.event.loan_id
@@ -159,15 +162,16 @@ def test_gas_of_each_operation_stays_within_budget(market: Market) -> None:
     gas["repay"] = depositor.loans._transact("repay", loan_id, 10_000_00).gas_used
     market.post(40_00)
     gas["margin call"] = cast.outsider.loans._transact("callMargin", loan_id).gas_used
+    depositor.receipts.approve(second, loans.loans.address)
     gas["add collateral (cure)"] = depositor.loans._transact("addCollateral", loan_id, second).gas_used
     gas["repay in full (releases 2 receipts)"] = depositor.loans._transact("repay", loan_id, 2**256 - 1).gas_used
     depositor.receipts.present(second)
     gas["deliver"] = cast.warehouse.receipts._transact("deliver", second).gas_used
     print("\nwarehouse gas:", gas)
 
-    assert gas["issue (first receipt of the depositor)"] <= 230_000
-    assert gas["issue"] <= 230_000
-    assert gas["pledge with funding"] <= 180_000
+    assert gas["issue (first receipt of the depositor)"] <= 190_000
+    assert gas["issue"] <= 190_000
+    assert gas["pledge with funding"] <= 160_000
     assert gas["split"] <= 165_000
     assert gas["repay and release"] <= 235_000
     assert gas["release"] <= 195_000

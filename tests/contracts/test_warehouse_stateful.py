@@ -6,7 +6,13 @@ Invariants:
 - a pledged receipt never changes owner except by foreclosure;
 - quantities are conserved across splits and releases (live + delivered = issued, per family);
 - settlement tokens are conserved: every balance moves exactly as the events say and the supply never changes;
-- a loan's principal never exceeds its limit at opening, and never grows afterwards.
+- a loan's principal never exceeds its limit at opening, and never grows afterwards;
+- interest carry: the interest charged over any sequence of repayments (paid + owed) equals, to the cent,
+  floor(sum of principal x rate x seconds / (10,000 x 365 days)) over the loan's actual principal path;
+- no surplus lost at foreclosure: the bank takes ceil(debt / price) units (all of them only when the goods fall
+  short of the debt) and every other unit goes back to the borrower free;
+- lock needs the owner's approval: a pledge of an unapproved receipt reverts, and a lock consumes the approval;
+- program cap: the program's outstanding principal equals the sum over its open loans and stays within its cap.
 """
 
 from __future__ import annotations
@@ -32,10 +38,12 @@ from sdk.errors import (
     LoanPrincipalExceedsLimit,
     LoanReleaseQuantityInvalid,
     ReceiptIsPledged,
+    ReceiptLockNotApproved,
     ReceiptLotAlreadyIssued,
 )
-from sdk.warehouse import LoanStatus, ReceiptAction, ReceiptStatus, loan_limit, max_release
-from tests.contracts.warehouse_support import MARGIN_CALL_LTV_BPS, MAX_LTV_BPS, PRICE, Market, terms
+from sdk.generated.events import LoanForeclosed, ReceiptSplit
+from sdk.warehouse import BPS, YEAR_SECONDS, LoanStatus, ReceiptAction, ReceiptStatus, loan_limit, max_release
+from tests.contracts.warehouse_support import MARGIN_CALL_LTV_BPS, MAX_LTV_BPS, PRICE, RATE_BPS, Market, terms
 from tests.profiles import stateful_settings
 
 LOTS = ["L0", "L1", "L2", "L3", "L4"]
@@ -61,6 +69,17 @@ class ModelLoan:
     status: LoanStatus
     opening_principal: int
     limit: int
+    principal: int = 0  # outstanding, as the last event said
+    since: int = 0  # last accrual
+    exact: int = 0  # sum of principal x rate x seconds so far
+    charged: int = 0  # interest paid so far
+
+    def accrue_to(self, now: int) -> None:
+        self.exact += self.principal * RATE_BPS * (now - self.since)
+        self.since = now
+
+    def expected_interest(self) -> int:
+        return self.exact // (BPS * YEAR_SECONDS)
 
 
 @dataclass
@@ -263,11 +282,30 @@ class WarehouseMachine(RuleBasedStateMachine):
             return
         event = borrower.loans.pledge(self.market.program_id, r.id, principal, self.market.maturity(30))
         assert event.principal <= event.limit == limit
-        self.model.loans[event.loan_id] = ModelLoan(event.loan_id, r.owner, [r.id], LoanStatus.ACTIVE, principal,
-                                                    event.limit)
+        self.model.loans[event.loan_id] = ModelLoan(
+            event.loan_id, r.owner, [r.id], LoanStatus.ACTIVE, principal, event.limit, principal=principal,
+            since=self.market.ledger.loans.get_loan(event.loan_id).accrued_at)
         r.status, r.loan = ReceiptStatus.PLEDGED, event.loan_id
         self.model.pledged_by[r.id] = r.owner
         self._move_money(self.bank.address, r.owner, principal)
+        self._touch(r.id)
+
+    @precondition(lambda self: bool(self._pledgeable()))
+    @rule(data=st.data())
+    def pledge_without_approval(self, data: st.DataObject) -> None:
+        """No lien without the owner's authorisation: a pledge of a receipt the owner has not approved the loan book
+        for reverts, and nothing changes."""
+        free = [i for i in self._pledgeable()
+                if self.market.ledger.receipts.get_approved(i) != self.market.ledger.loans.address]
+        if not free:
+            return
+        r = self.model.receipts[data.draw(st.sampled_from(free), label="receipt")]
+        owner = self.parties[r.owner]
+        if owner.receipts.is_approved_for_all(r.owner, self.market.ledger.loans.address):
+            return
+        with pytest.raises(ReceiptLockNotApproved) as err:
+            owner.loans._transact("pledge", self.market.program_id, r.id, 1, self.market.maturity(30))
+        assert (err.value.id, err.value.owner) == (r.id, r.owner)
         self._touch(r.id)
 
     @precondition(lambda self: bool(self._open_loans()))
@@ -282,6 +320,10 @@ class WarehouseMachine(RuleBasedStateMachine):
         borrower = self.parties[loan.borrower]
         event = borrower.loans.repay(loan.id, amount)
         assert event.amount == min(amount, event.amount + event.principal + event.interest)
+        loan.accrue_to(self.market.ledger.loans.get_loan(loan.id).accrued_at)
+        loan.charged += event.interest_paid
+        assert loan.charged + event.interest == loan.expected_interest()  # carry: nothing erased, nothing added
+        loan.principal = event.principal
         self._move_money(loan.borrower, self.bank.address, event.amount)
         loan.status = event.new_status
         if event.new_status == LoanStatus.REPAID:
@@ -375,12 +417,33 @@ class WarehouseMachine(RuleBasedStateMachine):
         on_chain = self.market.ledger.loans.get_loan(loan.id)
         self.chain.travel_to(on_chain.maturity + 1)
         self._post(self.price)
-        event = self.bank.loans.foreclose(loan.id)
+        result = self.bank.loans._transact("foreclose", loan.id)
+        event = result.one(LoanForeclosed)
         assert event.quantity == sum(self.model.receipts[i].quantity for i in loan.receipts)
+        debt = event.principal + event.interest
+        loan.accrue_to(self.market.ledger.loans.get_loan(loan.id).accrued_at)
+        assert loan.charged + event.interest == loan.expected_interest()
+        # no surplus lost: the bank takes the least quantity that covers the debt, or everything when it falls short
+        if debt >= event.collateral_value:
+            assert (event.seized_quantity, event.shortfall) == (event.quantity, debt - event.collateral_value)
+        else:
+            assert event.shortfall == 0
+            assert debt <= event.seized_quantity * event.price < debt + event.price
         loan.status = LoanStatus.FORECLOSED
-        for rid in loan.receipts:
-            self.model.receipts[rid].owner = self.bank.address  # the one way a pledged receipt changes hands
+        children = {s.id: s for s in result.find(ReceiptSplit)}
+        left = event.seized_quantity
+        for rid in on_chain.receipt_ids:  # the contract's pledge order
+            r = self.model.receipts[rid]
+            if left >= r.quantity:
+                left -= r.quantity
+                r.owner = self.bank.address  # the one way a pledged receipt changes hands
+            elif left:
+                split = children[rid]
+                assert (split.quantity, split.child_owner) == (left, self.bank.address)
+                self._add_child(r, split.child_id, self.bank.address, left)
+                left = 0
             self._free(rid)
+        assert left == 0
 
     # ------------------------------------------------------------------ invariants
     @invariant()
@@ -397,6 +460,8 @@ class WarehouseMachine(RuleBasedStateMachine):
             if actual.status == ReceiptStatus.PLEDGED:
                 assert actual.owner == self.model.pledged_by[rid]
                 assert actual.lien_holder == self.market.ledger.loans.address
+                # the lock consumed the owner's approval of the loan book for this receipt
+                assert receipts.get_approved(rid) is None
         self.dirty.clear()
 
     @invariant()
@@ -432,6 +497,12 @@ class WarehouseMachine(RuleBasedStateMachine):
             assert token.balance_of(address).units == self.model.balances[address]
         self.dirty_parties.clear()
         assert token.total_supply() == self.supply
+
+    @invariant()
+    def program_outstanding_is_the_sum_of_open_principal_within_the_cap(self) -> None:
+        program = self.market.ledger.loans.get_program(self.market.program_id)
+        assert program.outstanding == sum(self.model.loans[i].principal for i in self._open_loans())
+        assert program.outstanding <= program.cap
 
     @invariant()
     def principal_never_exceeds_its_opening_limit(self) -> None:

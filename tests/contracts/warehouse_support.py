@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from eth_account.signers.local import LocalAccount
 
 from sdk import Ledger, Party
-from sdk.warehouse import ReceiptTerms, inspection_hash
+from sdk.warehouse import ReceiptTerms, WarehouseReceipts, inspection_hash
 from tests.conftest import Cast
 
 CU = "CU-CATHODE"
@@ -23,6 +24,7 @@ CURE_PERIOD = 3 * DAY
 MAX_TENOR = 180 * DAY
 QUANTITY = 10_000  # kg
 BANK_APPROVAL = 10**12
+PROGRAM_CAP = 10**11  # 1,000,000,000.00 outstanding
 
 
 def terms(lot: str = "QD-LOT-0001", commodity: str = CU, unit: str = KG) -> ReceiptTerms:
@@ -84,6 +86,41 @@ def market(ledger: Ledger, cast: Cast) -> Market:
         margin_call_ltv_bps=MARGIN_CALL_LTV_BPS,
         cure_period=CURE_PERIOD,
         max_tenor=MAX_TENOR,
+        cap=PROGRAM_CAP,
     )
     cast.bank1.token.approve(ledger.loans.address, BANK_APPROVAL)
     return Market(ledger, cast, program.program_id)
+
+
+def forwarder_code(target: str) -> bytes:
+    """Init code of a minimal contract that forwards any call to `target` and bubbles up its result or revert:
+    stands in for a pledge-manager contract (the role goes to contracts only)."""
+    runtime = (
+        bytes.fromhex("365f5f37")  # calldatacopy(0, 0, calldatasize)
+        + bytes.fromhex("5f5f365f5f73") + bytes.fromhex(target[2:]) + bytes.fromhex("5af1")  # call(gas, target, ...)
+        + bytes.fromhex("3d5f5f3e")  # returndatacopy(0, 0, returndatasize)
+        + bytes.fromhex("602a57")  # jumpi(ok, success)
+        + bytes.fromhex("3d5ffd")  # revert(0, returndatasize)
+        + bytes.fromhex("5b3d5ff3")  # ok: return(0, returndatasize)
+    )
+    assert runtime[0x2A] == 0x5B, "jump target must be the JUMPDEST"
+    return bytes([0x60, len(runtime), 0x80, 0x60, 0x09, 0x5F, 0x39, 0x5F, 0xF3]) + runtime
+
+
+@dataclass
+class Manager:
+    """A contract holding PLEDGE_MANAGER_ROLE (a call forwarder), driven by `key`: `receipts` calls the receipts
+    contract with msg.sender = the forwarder."""
+
+    address: str
+    receipts: WarehouseReceipts
+
+
+def deploy_manager(ledger: Ledger, key: LocalAccount, grant: Party | None = None) -> Manager:
+    """Deploy a forwarder to the receipts contract; `grant` (the admin) gives it PLEDGE_MANAGER_ROLE."""
+    target = ledger.deployment.address("WarehouseReceipts")
+    receipt = ledger.chain.transact(key, None, forwarder_code(target), description="deploy forwarder")
+    address = str(receipt["contractAddress"])
+    if grant is not None:
+        grant.receipts.grant_pledge_manager(address)
+    return Manager(address, WarehouseReceipts(ledger, address, key))

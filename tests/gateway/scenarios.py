@@ -50,7 +50,7 @@ def warehouse_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
     list_commodity(cast)
     program = cast.bank1.loans.open_program(CU, rate_bps=RATE_BPS, max_ltv_bps=MAX_LTV_BPS,
                                             margin_call_ltv_bps=MARGIN_CALL_LTV_BPS, cure_period=CURE_PERIOD,
-                                            max_tenor=MAX_TENOR).program_id
+                                            max_tenor=MAX_TENOR, cap=10**11).program_id
     cast.bank1.token.approve(ledger.loans.address, 10**12)
     for who in (cast.distributor, cast.supplier1):
         who.token.approve(ledger.loans.address, 10**12)
@@ -78,6 +78,18 @@ def warehouse_activity(ledger: Ledger, cast: Cast) -> dict[str, int]:
     cast.distributor.loans.repay_in_full(loan)
     cast.distributor.receipts.present(released.released_receipt_id)
     cast.warehouse.receipts.deliver(released.released_receipt_id)
+    # v2 controls: the bank's allow-lists and cap, a warehouse's issuer approvals, a price band with a proposal
+    cast.bank1.loans.set_program_allow_lists(program, warehouses=True, borrowers=True)
+    cast.bank1.loans.list_warehouse(program, cast.warehouse.address)
+    for who in (cast.supplier1, cast.distributor, cast.supplier2):
+        cast.bank1.loans.list_borrower(program, who.address)
+    cast.bank1.loans.list_borrower(program, cast.supplier2.address, False)
+    cast.bank1.loans.set_program_cap(program, 5 * 10**10)
+    cast.warehouse.receipts.set_issuer_approval(ledger.deployment.address("Prepayment"))
+    cast.warehouse.receipts.set_issuer_approval(ledger.deployment.address("PledgeLoans"))
+    cast.warehouse.receipts.set_issuer_approval(ledger.deployment.address("PledgeLoans"), False)
+    cast.operator.prices.set_price_band(CU, 2_500)
+    post(40_00)  # a third off 60.00, beyond the band: a pending proposal
     return {"pledged": pledged, "loan": loan, "traded": traded, "piece": piece, "doomed": doomed,
             "bad_loan": bad_loan, "released": released.released_receipt_id, "program": program}
 

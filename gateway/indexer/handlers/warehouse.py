@@ -8,19 +8,35 @@ from gateway.indexer.handlers.common import hex32, link
 from gateway.indexer.registry import HANDLERS, ZERO_ADDRESS, EventContext
 from gateway.indexer.store import UnitOfWork
 from gateway.models.links import BANK, HOLDER, WAREHOUSE
-from gateway.models.warehouse import CommodityPrice, Loan, LoanCollateral, LoanProgram, WarehouseReceipt
+from gateway.models.warehouse import (
+    CommodityPrice,
+    IssuerApproval,
+    Loan,
+    LoanCollateral,
+    LoanProgram,
+    LoanProgramListing,
+    WarehouseReceipt,
+)
 from sdk.generated.events import (
     CollateralAdded,
     CollateralReleased,
     CommodityListed,
+    IssuerApprovalSet,
     LoanForeclosed,
     LoanOpened,
     LoanRepaid,
     MarginCallCured,
     MarginCalled,
+    PriceBandSet,
+    PriceConfirmed,
     PricePosted,
+    PriceProposed,
+    ProgramAllowListsSet,
+    ProgramBorrowerListed,
+    ProgramCapSet,
     ProgramClosed,
     ProgramOpened,
+    ProgramWarehouseListed,
     ReceiptDelivered,
     ReceiptIssued,
     ReceiptPledged,
@@ -98,6 +114,14 @@ def receipt_seized(uow: UnitOfWork, ev: ReceiptSeized, ctx: EventContext) -> Non
     link(uow, ev.to, "receipt", ev.id, HOLDER)
 
 
+@HANDLERS.on(IssuerApprovalSet, contract=RECEIPTS)
+def issuer_approval_set(uow: UnitOfWork, ev: IssuerApprovalSet, ctx: EventContext) -> None:
+    if ev.new_approved:
+        uow.put(IssuerApproval, {"warehouse": ev.warehouse, "manager": ev.manager})
+    else:
+        uow.delete(IssuerApproval, (ev.warehouse, ev.manager))
+
+
 @HANDLERS.on(ReceiptDelivered, contract=RECEIPTS, asset="receipt")
 def receipt_delivered(uow: UnitOfWork, ev: ReceiptDelivered, ctx: EventContext) -> None:
     _receipt(uow, ev.id, ctx, status=int(ev.new_status), owner=None, delivered_at=ctx.block_time)
@@ -114,8 +138,24 @@ def commodity_listed(uow: UnitOfWork, ev: CommodityListed, ctx: EventContext) ->
 
 @HANDLERS.on(PricePosted, contract=FEED, asset="commodity")
 def price_posted(uow: UnitOfWork, ev: PricePosted, ctx: EventContext) -> None:
+    # a price in effect ends any pending out-of-band proposal (the contract clears it)
     uow.update(CommodityPrice, text(ev.commodity), price_units=ev.price, observed_at=ev.observed_at,
-               feeder=ev.feeder, updated_block=ctx.block_number)
+               feeder=ev.feeder, proposed_price_units=None, proposed_at=None, proposer=None,
+               updated_block=ctx.block_number)
+
+
+@HANDLERS.on(PriceBandSet, contract=FEED, asset="commodity")
+def price_band_set(uow: UnitOfWork, ev: PriceBandSet, ctx: EventContext) -> None:
+    uow.update(CommodityPrice, text(ev.commodity), band_bps=ev.new_band_bps, updated_block=ctx.block_number)
+
+
+@HANDLERS.on(PriceProposed, contract=FEED, asset="commodity")
+def price_proposed(uow: UnitOfWork, ev: PriceProposed, ctx: EventContext) -> None:
+    uow.update(CommodityPrice, text(ev.commodity), proposed_price_units=ev.price, proposed_at=ev.observed_at,
+               proposer=ev.feeder, updated_block=ctx.block_number)
+
+
+HANDLERS.asset(PriceConfirmed, "commodity", contract=FEED)  # PricePosted follows and carries the change
 
 
 # ------------------------------------------------------------------------------------------ loans
@@ -124,8 +164,45 @@ def program_opened(uow: UnitOfWork, ev: ProgramOpened, ctx: EventContext) -> Non
     uow.put(LoanProgram, {
         "id": ev.program_id, "bank": ev.bank, "commodity": text(ev.commodity), "rate_bps": ev.rate_bps,
         "max_ltv_bps": ev.max_ltv_bps, "margin_call_ltv_bps": ev.margin_call_ltv_bps, "cure_period": ev.cure_period,
-        "max_tenor": ev.max_tenor, "status": int(ev.new_status), "updated_block": ctx.block_number,
+        "max_tenor": ev.max_tenor, "status": int(ev.new_status), "cap_units": ev.cap, "outstanding_units": 0,
+        "warehouses_listed": False, "borrowers_listed": False, "updated_block": ctx.block_number,
     })
+
+
+@HANDLERS.on(ProgramCapSet, contract=LOANS, asset="program")
+def program_cap_set(uow: UnitOfWork, ev: ProgramCapSet, ctx: EventContext) -> None:
+    uow.update(LoanProgram, ev.program_id, cap_units=ev.new_cap, outstanding_units=ev.outstanding,
+               updated_block=ctx.block_number)
+
+
+@HANDLERS.on(ProgramAllowListsSet, contract=LOANS, asset="program")
+def program_allow_lists_set(uow: UnitOfWork, ev: ProgramAllowListsSet, ctx: EventContext) -> None:
+    uow.update(LoanProgram, ev.program_id, warehouses_listed=ev.warehouses_listed,
+               borrowers_listed=ev.borrowers_listed, updated_block=ctx.block_number)
+
+
+def _listing(uow: UnitOfWork, program_id: int, kind: str, account: str, listed: bool) -> None:
+    key = (program_id, kind, account)
+    if listed:
+        uow.put(LoanProgramListing, {"program_id": program_id, "kind": kind, "account": account})
+    else:
+        uow.delete(LoanProgramListing, key)
+
+
+@HANDLERS.on(ProgramWarehouseListed, contract=LOANS, asset="program")
+def program_warehouse_listed(uow: UnitOfWork, ev: ProgramWarehouseListed, ctx: EventContext) -> None:
+    _listing(uow, ev.program_id, "warehouse", ev.warehouse, ev.listed)
+
+
+@HANDLERS.on(ProgramBorrowerListed, contract=LOANS, asset="program")
+def program_borrower_listed(uow: UnitOfWork, ev: ProgramBorrowerListed, ctx: EventContext) -> None:
+    _listing(uow, ev.program_id, "borrower", ev.borrower, ev.listed)
+
+
+def _outstanding(uow: UnitOfWork, program_id: int, delta: int, ctx: EventContext) -> None:
+    program = uow.require(LoanProgram, program_id)
+    uow.update(LoanProgram, program_id, outstanding_units=program["outstanding_units"] + delta,
+               updated_block=ctx.block_number)
 
 
 @HANDLERS.on(ProgramClosed, contract=LOANS, asset="program")
@@ -150,9 +227,11 @@ def loan_opened(uow: UnitOfWork, ev: LoanOpened, ctx: EventContext) -> None:
         "opened_principal_units": ev.principal, "principal_units": ev.principal, "interest_units": 0,
         "accrued_at": ctx.block_time, "repaid_units": 0, "interest_paid_units": 0, "maturity": ev.maturity,
         "margin_call_deadline": None, "ltv_bps": ev.ltv_bps, "pledged_quantity": ev.quantity,
-        "shortfall_units": None, "opened_at": ctx.block_time, "closed_at": None, "updated_block": ctx.block_number,
+        "shortfall_units": None, "seized_quantity": None, "opened_at": ctx.block_time, "closed_at": None,
+        "updated_block": ctx.block_number,
     })
     _pledge(uow, loan, ev.receipt_id, ctx)
+    _outstanding(uow, ev.program_id, ev.principal, ctx)
 
 
 def _loan(uow: UnitOfWork, loan_id: int, ctx: EventContext, **changes: Any) -> dict[str, Any]:
@@ -163,6 +242,8 @@ def _loan(uow: UnitOfWork, loan_id: int, ctx: EventContext, **changes: Any) -> d
 def loan_repaid(uow: UnitOfWork, ev: LoanRepaid, ctx: EventContext) -> None:
     loan = uow.require(Loan, ev.loan_id)
     closed = ev.principal == 0 and ev.interest == 0
+    if ev.principal_paid:
+        _outstanding(uow, loan["program_id"], -ev.principal_paid, ctx)
     _loan(uow, ev.loan_id, ctx, status=int(ev.new_status), principal_units=ev.principal, interest_units=ev.interest,
           accrued_at=ctx.block_time, repaid_units=loan["repaid_units"] + ev.amount,
           interest_paid_units=loan["interest_paid_units"] + ev.interest_paid,
@@ -198,6 +279,7 @@ def margin_cured(uow: UnitOfWork, ev: MarginCallCured, ctx: EventContext) -> Non
 
 @HANDLERS.on(LoanForeclosed, contract=LOANS, asset="loan")
 def foreclosed(uow: UnitOfWork, ev: LoanForeclosed, ctx: EventContext) -> None:
-    _loan(uow, ev.loan_id, ctx, status=int(ev.new_status), principal_units=ev.principal, interest_units=ev.interest,
-          accrued_at=ctx.block_time, shortfall_units=ev.shortfall, margin_call_deadline=None,
-          closed_at=ctx.block_time)
+    loan = _loan(uow, ev.loan_id, ctx, status=int(ev.new_status), principal_units=ev.principal,
+                 interest_units=ev.interest, accrued_at=ctx.block_time, shortfall_units=ev.shortfall,
+                 seized_quantity=ev.seized_quantity, margin_call_deadline=None, closed_at=ctx.block_time)
+    _outstanding(uow, loan["program_id"], -ev.principal, ctx)
