@@ -84,10 +84,24 @@ def parse_due(value: str, now: int) -> int:
     return int(parsed.timestamp())
 
 
-def _document(value: str) -> bytes | str | Path:
-    """A document argument: an existing file is hashed by content, anything else as its text (or a 0x hash)."""
-    path = Path(value)
-    return path if path.is_file() else value
+def _document(what: str, path: Path | None, given_hash: str | None, *, required: bool) -> bytes | Path | None:
+    """A document: a file that exists (hashed by its content), or its SHA-256 given explicitly, never both. A path
+    that does not exist is an error, not text to hash (a mistyped path would otherwise register a wrong hash)."""
+    if path is not None and given_hash is not None:
+        raise fail(f"give --{what} FILE or --{what}-hash HASH, not both")
+    if path is not None:
+        if not path.is_file():
+            raise fail(f"--{what} {path}: no such file; give the document's path, or its SHA-256 with "
+                       f"--{what}-hash 0x…")
+        return path
+    if given_hash is not None:
+        text = given_hash.strip()
+        if not (text.startswith("0x") and len(text) == 66 and all(c in "0123456789abcdefABCDEF" for c in text[2:])):
+            raise fail(f"--{what}-hash {given_hash!r} is not a 32-byte hash (0x and 64 hex digits)")
+        return bytes.fromhex(text[2:])
+    if required:
+        raise fail(f"the {what} document is required: --{what} FILE (hashed here) or --{what}-hash 0x…")
+    return None
 
 
 # ----------------------------------------------------------------------------------------------- output
@@ -147,9 +161,14 @@ AmountArg = Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT",
                                           help="amount with up to two decimals, e.g. 1250.50")]
 AddressArg = Annotated[str, typer.Argument(parser=parse_address, help="address (0x…)")]
 DueOpt = Annotated[str, typer.Option("--due", help="Due date: +90d, +12h, 2026-12-31 (UTC) or unix seconds.")]
-InvoiceOpt = Annotated[str, typer.Option("--invoice", help="Invoice document: a file (hashed) or text/0x hash.")]
-PoOpt = Annotated[str | None, typer.Option("--po", help="Purchase-order document: a file or text/0x hash.",
-                                           show_default=False)]
+InvoiceOpt = Annotated[Path | None, typer.Option("--invoice", help="Invoice document: a file, hashed here.",
+                                                  show_default=False)]
+InvoiceHashOpt = Annotated[str | None, typer.Option("--invoice-hash", help="The invoice's SHA-256 (0x…) instead.",
+                                                   show_default=False)]
+PoOpt = Annotated[Path | None, typer.Option("--po", help="Purchase-order document: a file, hashed here.",
+                                            show_default=False)]
+PoHashOpt = Annotated[str | None, typer.Option("--po-hash", help="The purchase order's SHA-256 (0x…) instead.",
+                                              show_default=False)]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Short reason code (≤ 32 bytes).")]
 OfferArg = Annotated[int, typer.Argument(min=1, help="offer id")]
 RateOpt = Annotated[int, typer.Option("--rate", min=0, max=10_000, help="Annual discount rate in basis points.")]
@@ -293,29 +312,36 @@ def _single_or_csv(value: Any, from_csv: Path | None, what: str) -> None:
 # ----------------------------------------------------------------------------------------------- registration
 @app.command()
 def register(
-    debtor: AddressArg, face: AmountArg, due: DueOpt, invoice: InvoiceOpt, po: PoOpt = None,
+    debtor: AddressArg, face: AmountArg, due: DueOpt, invoice: InvoiceOpt = None,
+    invoice_hash: InvoiceHashOpt = None, po: PoOpt = None, po_hash: PoHashOpt = None,
     rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
     key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Supplier: register a receivable of FACE owed by DEBTOR (the debtor must then confirm it)."""
+    document = _document("invoice", invoice, invoice_hash, required=True)
+    order = _document("po", po, po_hash, required=False)
     party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     when = parse_due(due, party.ledger.chain.now())
-    _show(as_json, party.receivables.register(debtor, face, when, _document(invoice),
-                                              _document(po) if po else None))
+    assert document is not None
+    _show(as_json, party.receivables.register(debtor, face, when, document, order))
 
 
 @app.command()
 def issue(
-    supplier: AddressArg, face: AmountArg, due: DueOpt, invoice: InvoiceOpt, po: PoOpt = None,
+    supplier: AddressArg, face: AmountArg, due: DueOpt, invoice: InvoiceOpt = None,
+    invoice_hash: InvoiceHashOpt = None, po: PoOpt = None, po_hash: PoHashOpt = None,
     rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
     key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
     """Core enterprise: issue a payable certificate of FACE to SUPPLIER, confirmed from birth."""
+    document = _document("invoice", invoice, invoice_hash, required=True)
+    order = _document("po", po, po_hash, required=False)
     party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     when = parse_due(due, party.ledger.chain.now())
-    _show(as_json, party.receivables.issue(supplier, face, when, _document(invoice), _document(po) if po else None))
+    assert document is not None
+    _show(as_json, party.receivables.issue(supplier, face, when, document, order))
 
 
 @app.command()

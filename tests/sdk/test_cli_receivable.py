@@ -40,9 +40,11 @@ def scf(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Any:
     return run
 
 
-def test_cli_covers_register_split_discount_repay(scf: Any, ledger: Ledger, cast: Cast) -> None:
+def test_cli_covers_register_split_discount_repay(scf: Any, ledger: Ledger, cast: Cast, tmp_path: Path) -> None:
     core, s1, s2, bank = cast.core.address, cast.supplier1.address, cast.supplier2.address, cast.bank1.address
-    reg = scf("supplier1", "register", core, "10000.00", "--due", "+60d", "--invoice", "CLI-INV-1", "--po", "PO-7")
+    (tmp_path / "inv-1.pdf").write_bytes(b"%PDF invoice CLI-INV-1")
+    reg = scf("supplier1", "register", core, "10000.00", "--due", "+60d", "--invoice", str(tmp_path / "inv-1.pdf"),
+              "--po-hash", "0x" + "07" * 32)
     root = reg["root_id"]
     assert reg["face_value"] == {"amount": "10000.00", "units": 1_000_000}
     assert reg["fragment_id"] == f"{root}.0" and reg["new_status"] == "REGISTERED"
@@ -73,6 +75,20 @@ def test_cli_covers_register_split_discount_repay(scf: Any, ledger: Ledger, cast
     assert shown["receivable"]["status"] == "SETTLED"
     assert [f["status"] for f in shown["fragments"]] == ["PAID", "PAID"]
     assert ledger.token.balance_of(ledger.receivables.address).units == 0
+
+
+def test_cli_refuses_a_missing_invoice_file_instead_of_hashing_its_name(scf: Any, cast: Cast,
+                                                                       tmp_path: Path) -> None:
+    core = cast.core.address
+    out = scf("supplier1", "register", core, "100.00", "--due", "+60d", "--invoice", str(tmp_path / "typo.pdf"),
+              expect=1)
+    assert "no such file" in out and "--invoice-hash" in out
+    assert "not a 32-byte hash" in scf("supplier1", "register", core, "100.00", "--due", "+60d", "--invoice-hash",
+                                       "INV-1", expect=1)
+    assert "not both" in scf("supplier1", "register", core, "100.00", "--due", "+60d", "--invoice-hash",
+                             "0x" + "11" * 32, "--invoice", str(tmp_path / "typo.pdf"), expect=1)
+    registered = scf("supplier1", "register", core, "100.00", "--due", "+60d", "--invoice-hash", "0x" + "11" * 32)
+    assert registered["new_status"] == "REGISTERED"
 
 
 def test_cli_revert_prints_the_decoded_error(scf: Any, cast: Cast) -> None:
