@@ -393,7 +393,9 @@ def pledge(
 def repay(
     loan_id: LoanArg,
     amount: Annotated[str, typer.Argument(metavar="AMOUNT|all", help="amount, e.g. 50000.00, or `all`")],
-    approve: Annotated[bool, typer.Option("--approve", help="Approve the loan book for the payment first.")] = False,
+    approve: Annotated[bool, typer.Option("--approve/--no-approve",
+                                          help="Approve the loan book for the payment first (as `receivable repay` "
+                                          "does); --no-approve when an allowance is already in place.")] = True,
     rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
     key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,

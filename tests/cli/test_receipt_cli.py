@@ -85,7 +85,7 @@ def test_receipt_pledge_lifecycle_on_a_node(runner: CliRunner, node_url: str) ->
     run("receipt", "price", "post", "CU-CATHODE", "58.00", signer="feeder")
     called = run("receipt", "margin-call", loan_id, signer="feeder")
     assert called["ltv_bps"] > 8000
-    repaid = run("receipt", "repay", loan_id, "100000.00", "--approve", signer="owner")
+    repaid = run("receipt", "repay", loan_id, "100000.00", signer="owner")  # approves by default
     assert repaid["status"] == "active"
     released = run("receipt", "release", loan_id, receipt_id, "500", signer="owner")
     assert released["still_pledged"] == 9500
