@@ -113,7 +113,10 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         financed = sum(int(f["price"]["units"]) for f in self.financings)  # cash the banks paid out
-        repaid = sum(int(r["amount"]["units"]) for r in self.repayments if "amount" in r)
+        # Financed money only: what came back to the banks (with interest); a debtor's payment to a supplier still
+        # holding its own fragment is trade settlement, counted in `total_paid_by_debtors` alone.
+        repaid = sum(int(r["to_banks"]["units"]) for r in self.repayments if "to_banks" in r)
+        paid = sum(int(r["amount"]["units"]) for r in self.repayments if "amount" in r)
         return {
             "chain": self.chain,
             "workdir": self.workdir,
@@ -128,6 +131,7 @@ class Summary:
             "payouts": self.payouts,
             "total_financed": money(financed),
             "total_repaid": money(repaid),
+            "total_paid_by_debtors": money(paid),
             "warehouse_receipts": self.warehouse_receipts,
             "loans": self.loans,
             "prepayments": self.prepayments,
@@ -403,25 +407,32 @@ def stage_maturity(ctx: DemoContext) -> None:
     root = int(ctx.state["root"])
     rc = ctx.deployed.receivables
     receivable = rc.get_receivable(root)
-    ctx.chain.travel_to(receivable.due_date)
+    # On the due date, a minute before it ends: late means block time after the due date, as the contract has it.
+    ctx.chain.travel_to(receivable.due_date - 60)
     repaid = ctx.party("core").receivables.repay(root, receivable.face_value)
-    ctx.summary.repayments.append({
-        "mode": "receivable",
-        "receivable": root,
-        "payer": ctx.actors["core"].short,
-        "amount": money(repaid.amount),
-        "late": repaid.late,
-        "status": repaid.new_status.name.lower(),
-    })
+    if repaid.late:
+        raise LedgerError(f"the demo's repayment of receivable {root} was mined after its due date")
     # Anyone may push the payouts; the regulator only reads, so the operator does it here.
     assert ctx.operator is not None
     paid = ctx.operator.receivables.distribute_all(root)
+    banks = {ctx.party(key).address for key in ("bank1", "bank2")}
     for payout in paid:
         ctx.summary.payouts.append({
             "fragment": _fragment_label(payout.fragment_id),
             "holder": ctx.name(payout.holder),
             "amount": money(payout.amount),
+            "to_bank": payout.holder in banks,
         })
+    ctx.summary.repayments.append({
+        "mode": "receivable",
+        "receivable": root,
+        "payer": ctx.actors["core"].short,
+        "amount": money(repaid.amount),
+        # what reached the banks that discounted fragments; the rest went to the suppliers still holding theirs
+        "to_banks": money(sum(p.amount for p in paid if p.holder in banks)),
+        "late": repaid.late,
+        "status": repaid.new_status.name.lower(),
+    })
     ctx.summary.receivables[-1]["status"] = rc.get_receivable(root).status.name.lower()
     _record_fragments(ctx, root)
     total = sum(p.amount for p in paid)
@@ -496,7 +507,8 @@ def stage_warehouse(ctx: DemoContext) -> None:
     })
     ctx.summary.repayments.append({
         "mode": "pledge loan", "loan": opened.loan_id, "payer": ctx.actors["tier3"].short,
-        "amount": money(cured.amount + final.amount), "late": False, "status": final.new_status.name.lower(),
+        "amount": money(cured.amount + final.amount), "to_banks": money(cured.amount + final.amount), "late": False,
+        "status": final.new_status.name.lower(),
     })
     ctx.log(f"copper receipt pledged for {format_units(principal)}; the price fell to {PRICES['drop']}, margin "
             f"was called at LTV {called.ltv_bps / 100:.2f} %, cured, and the loan repaid with "
@@ -576,10 +588,12 @@ def stage_prepayment(ctx: DemoContext) -> None:
     })
     ctx.summary.repayments.append({
         "mode": "prepayment", "agreement": proposed.id, "payer": ctx.actors["distributor"].short,
-        "amount": money(funded.principal + interest), "late": False, "status": agreement.status.name.lower(),
+        "amount": money(funded.principal + interest), "to_banks": money(funded.principal + interest), "late": False,
+        "status": agreement.status.name.lower(),
     })
-    ctx.log(f"the distributor put down {format_units(funded.margin)}, the city bank paid the core enterprise the "
-            f"rest of {format_units(funded.price)}, and {quantity} excavators left the warehouse in "
+    ctx.log(f"the distributor put down a margin of {format_units(funded.margin)} and the city bank paid the core "
+            f"enterprise the other {format_units(funded.principal)}, so it received the full price of "
+            f"{format_units(funded.price)} at once; {quantity} excavators left the warehouse in "
             f"{len(schedule)} instalments ({format_units(interest)} interest)")
 
 

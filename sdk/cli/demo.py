@@ -109,8 +109,9 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
     for refusal in data["refusals"]:
         fields = ", ".join(f"{k}={v}" for k, v in refusal["fields"].items())
         tables.append(f"refused as it should be: {refusal['action']} -> {refusal['error']}({fields})")
-    tables.append(f"total financed {grouped(data['total_financed']['units'])}, total repaid "
-                  f"{grouped(data['total_repaid']['units'])}; {data['transactions']} transactions")
+    tables.append(f"banks financed {grouped(data['total_financed']['units'])} and were repaid "
+                  f"{grouped(data['total_repaid']['units'])} with interest; debtors paid "
+                  f"{grouped(data['total_paid_by_debtors']['units'])} in all; {data['transactions']} transactions")
     pending = [s for s in data["stages"] if s["status"] == "pending"]
     if pending:
         tables.append(out.table("Scenario stages still to come", ["stage", "why not yet"],

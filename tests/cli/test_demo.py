@@ -67,9 +67,15 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
     assert deal["status"] == "repaid" and deal["margin"]["units"] * 3 == deal["financed"]["units"]
     assert [i["released"] for i in deal["instalments"]] == [4, 4, 4]
     assert sum(i["principal"]["units"] for i in deal["instalments"]) == deal["financed"]["units"]
-    repaid = sum(r["amount"]["units"] for r in data["repayments"])  # type: ignore[attr-defined]
-    assert data["total_repaid"]["units"] == repaid == (face + loan["principal"]["units"] + loan["interest"]["units"]
-                                                       + deal["financed"]["units"] + deal["interest"]["units"])
+    paid = sum(r["amount"]["units"] for r in data["repayments"])  # type: ignore[attr-defined]
+    assert data["total_paid_by_debtors"]["units"] == paid == (face + loan["principal"]["units"]
+                                                              + loan["interest"]["units"] + deal["financed"]["units"]
+                                                              + deal["interest"]["units"])
+    to_banks = sum(p["amount"]["units"] for p in data["payouts"] if p["to_bank"])  # type: ignore[attr-defined]
+    assert 0 < to_banks < face  # tier 2 kept part of its fragment: that part is not financed money
+    assert data["total_repaid"]["units"] == (to_banks + loan["principal"]["units"] + loan["interest"]["units"]
+                                             + deal["financed"]["units"] + deal["interest"]["units"])
+    assert [r["late"] for r in data["repayments"]] == [False, False, False]  # type: ignore[attr-defined]
     assert data["total_financed"]["units"] == sum(f["price"]["units"] for f in financings)
     assert [s for s in data["stages"] if s["status"] != "done"] == []  # type: ignore[attr-defined]
     # the gateway indexed everything, keeping up stage by stage
