@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gateway")
 #: Never behind the load shedding: operators must see the gateway's state while it is saturated.
-UNGATED_PATHS = frozenset({"/health", "/metrics"})
+UNGATED_PATHS = frozenset({"/health", "/metrics", "/v1/stream"})  # streams have their own cap (max_streams)
 
 DESCRIPTION = """
 Read API of the supply-chain-finance ledger, built from contract events alone.
@@ -93,7 +93,7 @@ def create_app(
     admission = Admission(_request_limit(settings, engine), settings.queue_timeout, settings.retry_after_seconds)
     ctx = AppContext(settings=settings, engine=engine, deployment=deployment, metrics=metrics,
                      indexer=indexer or owned, clock=clock or time.time, admission=admission,
-                     health_engine=health_engine)
+                     health_engine=health_engine, node=chain, node_lock=lock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
