@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from gateway import web
 from gateway.api.deps import AppContext
 from gateway.api.limits import Admission, LoadShedding
 from gateway.api.main import api_router
@@ -112,10 +113,12 @@ def create_app(
             for made in owned_engines:
                 made.dispose()
 
-    app = FastAPI(title="SCF ledger gateway", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="SCF ledger gateway", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # /docs is served from local assets (gateway.web)
     app.state.ctx = ctx
     app.include_router(api_router)
     app.include_router(ops.router)
+    web.mount(app)
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
