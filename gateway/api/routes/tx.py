@@ -41,7 +41,14 @@ from gateway.models.indexer import IndexerState
 from gateway.models.participants import Participant
 from gateway.models.tx import TxSubmission
 from sdk.chain import RpcChain
-from sdk.errors import ChainConnectionError, ContractError, ContractRevert, decode_revert, revert_data_from_exception
+from sdk.errors import (
+    ChainConnectionError,
+    ContractError,
+    ContractRevert,
+    TransactionError,
+    decode_revert,
+    revert_data_from_exception,
+)
 from sdk.money import format_units
 
 router = APIRouter(tags=["write"])
@@ -74,8 +81,12 @@ def _on_node(ctx: AppContext, work: Callable[[Any], T]) -> T:
     with ctx.node_lock or nullcontext():
         try:
             return work(node)
+        except FieldError:
+            raise
         except ChainConnectionError as exc:
             raise _unavailable(exc) from None
+        except Exception as exc:  # the node answered something unexpected: say so, never a 500
+            raise FieldError([], f"the node failed: {str(exc)[:300]}", 502, "bad_gateway") from None
 
 
 def _unavailable(exc: Exception) -> FieldError:
@@ -267,6 +278,8 @@ def prepare(body: PrepareRequest, party: CurrentParty, ctx: ContextDep, session:
             gas = node.estimate_gas(sender, to, data) * 6 // 5 + 10_000
         except ContractRevert as err:
             return nonce, fees, decoded(err), None
+        except TransactionError as err:  # a failure without revert data (e.g. out of gas at any limit)
+            return nonce, fees, DecodedError(error="TransactionError", fields={}, message=str(err)), None
         return nonce, fees, None, gas
 
     nonce, fees, error, gas = _on_node(ctx, dry_run)
