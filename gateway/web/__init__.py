@@ -40,9 +40,10 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
 
-def money(units: int | None) -> str:
+def money(units: Any) -> str:
     if units is None:
         return "—"
+    units = int(units)  # PostgreSQL's SUM is a Decimal
     sign = "-" if units < 0 else ""
     whole, cents = divmod(abs(units), 100)
     return f"{sign}{whole:,}.{cents:02d}"
