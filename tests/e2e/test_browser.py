@@ -105,10 +105,13 @@ window.ethereum = {
 """
 
 
-def wallet_page(browser: Any, world: World, name: str) -> Any:
-    """A page whose window.ethereum is a test wallet: the key stays in this test (as in a wallet extension)."""
+def wallet_page(browser: Any, world: World, name: str, *, signs_transactions: bool = True) -> Any:
+    """A page whose window.ethereum is a test wallet: the key stays in this test (as in a wallet extension).
+    Without `signs_transactions` it refuses eth_signTransaction and sends transactions itself, as MetaMask does."""
     account = world.accounts[name]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sent: list[bytes] = []
+    page.sent_by_wallet = sent  # what the wallet sent itself (not relayed by the gateway)
 
     def answer(request: str) -> str:
         call = json.loads(request)
@@ -122,10 +125,19 @@ def wallet_page(browser: Any, world: World, name: str) -> Any:
             signed = account.sign_message(encode_defunct(hexstr=data) if data.startswith("0x") else
                                           encode_defunct(text=data))
             return json.dumps({"result": signed.signature.to_0x_hex()})
-        if method == "eth_signTransaction":
+        if method in ("eth_signTransaction", "eth_sendTransaction"):
+            if method == "eth_signTransaction" and not signs_transactions:
+                return json.dumps({"error": "eth_signTransaction is not supported"})
             tx = dict(params[0])
             tx.pop("from", None)
             fields = {k: int(v, 16) if isinstance(v, str) and k not in ("to", "data") else v for k, v in tx.items()}
+            if method == "eth_sendTransaction":  # the wallet fills in its nonce and chain, signs and sends
+                fields.update(nonce=world.chain.w3.eth.get_transaction_count(account.address, "pending"),
+                              chainId=world.chain.chain_id)
+                fields.setdefault("value", 0)
+                raw = account.sign_transaction(fields).raw_transaction
+                sent.append(raw)
+                return json.dumps({"result": world.chain.w3.eth.send_raw_transaction(raw).to_0x_hex()})
             return json.dumps({"result": account.sign_transaction(fields).raw_transaction.to_0x_hex()})
         response = world.chain.w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if "error" in response:
@@ -212,13 +224,14 @@ def test_supplier_requests_a_discount_signed_in_with_a_keystore(browser: Any, wo
     page.close()
 
 
-def test_bank_funds_a_discount_request(browser: Any, world: World) -> None:
-    page = wallet_page(browser, world, "bank")
+def test_bank_funds_a_discount_request_with_a_wallet_that_sends_itself(browser: Any, world: World) -> None:
+    page = wallet_page(browser, world, "bank", signs_transactions=False)
     fragment = world.ids["queued"]
     summary = act(page, f"Fund fragment {fragment}")
     assert "you pay at most" in summary
     page.wait_for_function(f"!document.body.innerText.includes('Fund fragment {fragment}')", timeout=20_000)
     assert world.ledger.receivables.get_fragment(fragment).holder == world.accounts["bank"].address
+    assert len(page.sent_by_wallet) == 1  # MetaMask's way: the wallet sent it, the page followed it to indexed
     assert serious_violations(page) == []
     shoot(page, "bank")
     page.close()

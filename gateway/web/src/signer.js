@@ -82,7 +82,7 @@ async function signRaw(tx) {
       ? { maxFeePerGas: BigInt(tx.maxFeePerGas), maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas) }
       : { gasPrice: BigInt(tx.gasPrice) }),
   };
-  if (signer instanceof Wallet) return signer.signTransaction(Transaction.from(fields));
+  if (signer instanceof Wallet) return { raw: await signer.signTransaction(Transaction.from(fields)) };
   // a browser wallet: eth_signTransaction where it has it; the gateway relays the bytes
   const { from, ...rest } = { from: tx.from, ...fields };
   const request = { from, to: rest.to, data: rest.data, gas: "0x" + rest.gasLimit.toString(16),
@@ -94,7 +94,15 @@ async function signRaw(tx) {
   } else {
     request.gasPrice = "0x" + rest.gasPrice.toString(16);
   }
-  return window.ethereum.request({ method: "eth_signTransaction", params: [request] });
+  try {
+    return { raw: await window.ethereum.request({ method: "eth_signTransaction", params: [request] }) };
+  } catch (err) {
+    // wallets without eth_signTransaction (MetaMask) send it themselves; the page then follows the hash
+    const unsupported = err.code === 4200 || err.code === -32601 || /not (supported|exist)/i.test(err.message || "");
+    if (!unsupported) throw err;
+    const { nonce, chainId, type, ...send } = request;
+    return { hash: await window.ethereum.request({ method: "eth_sendTransaction", params: [send] }) };
+  }
 }
 
 let pending = null;
@@ -128,8 +136,8 @@ export async function signPending() {
   if (!prepared) return;
   try {
     say("Signing in this page…");
-    const raw = await signRaw(prepared.tx);
-    const submitted = await call("POST", "/v1/tx", { raw });
+    const signed = await signRaw(prepared.tx);
+    const submitted = signed.raw ? await call("POST", "/v1/tx", { raw: signed.raw }) : { tx_hash: signed.hash };
     say(`Submitted ${submitted.tx_hash}; waiting until it is indexed…`);
     for (let i = 0; i < 300; i++) {
       const status = await call("GET", `/v1/tx/${submitted.tx_hash}`);
