@@ -68,7 +68,7 @@ class Action:
         return function_signature_to_4byte_selector(self.signature)
 
     def params_doc(self) -> dict[str, str]:
-        return {snake(i["name"]): _abi_type(i) for i in self.inputs}
+        return {snake(i["name"]): _doc_type(i) for i in self.inputs}
 
     def encode(self, params: Any) -> tuple[bytes, dict[str, Any]]:
         """Calldata for `params` (a JSON object), and the normalised values by snake-case name."""
@@ -89,6 +89,15 @@ def _abi_type(param: dict[str, Any]) -> str:
     kind: str = param["type"]
     if kind.startswith("tuple"):
         return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[len("tuple"):]
+    return kind
+
+
+def _doc_type(param: dict[str, Any]) -> str:
+    """A parameter's type as a client writes it: tuples as objects with named fields."""
+    kind: str = param["type"]
+    if kind.startswith("tuple"):
+        fields = ", ".join(f"{snake(c['name'])}: {_doc_type(c)}" for c in param["components"])
+        return "{" + fields + "}" + kind[len("tuple"):]
     return kind
 
 

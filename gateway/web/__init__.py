@@ -32,6 +32,7 @@ from sdk.generated.enums import (
     ReceivableStatus,
     Role,
 )
+from sdk.money import DECIMALS, UNIT
 from sdk.types import roles_from_mask
 
 HERE = Path(__file__).resolve().parent
@@ -45,8 +46,8 @@ def money(units: Any) -> str:
         return "—"
     units = int(units)  # PostgreSQL's SUM is a Decimal
     sign = "-" if units < 0 else ""
-    whole, cents = divmod(abs(units), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
+    whole, cents = divmod(abs(units), UNIT)
+    return f"{sign}{whole:,}.{cents:0{DECIMALS}d}"
 
 
 def day(ts: int | None) -> str:

@@ -194,3 +194,20 @@ def test_stream_delivers_the_callers_new_events_only(wapi: Api, cast: Cast) -> N
                                  headers={**wapi.as_(cast.supplier1), "Last-Event-ID": str(mine[-1]["id"])})
     with resumed as response:
         assert "ReceivableRegistered" not in response.read().decode()
+
+
+def test_struct_parameters_are_objects_with_named_fields(wapi: Api, cast: Cast) -> None:
+    doc = {a["action"]: a for a in wapi.client.get("/v1/tx/actions").json()}["credit_line.open"]
+    assert doc["params"]["terms"].startswith("{borrower: address, limit: uint96, rate_bps: uint16")
+    now = cast.bank1.ledger.chain.now()
+    terms = {"borrower": cast.supplier1.address, "limit": 100_000_00, "rate_bps": 800, "surcharge_bps": 200,
+             "start": now, "expiry": now + 365 * 86_400, "max_tenor": 90 * 86_400, "grace": 7 * 86_400,
+             "payee_rule": 0}
+    prepared = prepare(wapi, cast.bank1, "credit_line.open", {"terms": terms})
+    assert prepared["tx"]["to"] == cast.bank1.ledger.deployment.contracts["CreditLines"]
+    assert prepared["params"]["terms"]["limit"] == 100_000_00
+    assert "limit: 100,000.00" in prepared["summary"][0]
+    bad = wapi.client.post("/v1/tx/prepare", json={"action": "credit_line.open",
+                                                   "params": {"terms": {**terms, "limit": 2**96}}},
+                           headers=wapi.as_(cast.bank1))
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "params", "terms", "limit"]

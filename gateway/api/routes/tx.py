@@ -49,7 +49,7 @@ from sdk.errors import (
     decode_revert,
     revert_data_from_exception,
 )
-from sdk.money import format_units
+from sdk.money import DECIMALS, UNIT
 
 router = APIRouter(tags=["write"])
 E = table_of(EventLog).c
@@ -182,6 +182,13 @@ def decoded(err: ContractRevert) -> DecodedError:
     fields = err.fields if isinstance(err, ContractError) else {
         k: getattr(err, k) for k in ("message", "code", "data") if hasattr(err, k)}
     return DecodedError(error=type(err).__name__, fields=_json(fields), message=str(err))
+
+
+def format_units(units: int) -> str:
+    """Smallest units as token units with thousands separators: 1234567 -> '12,345.67'."""
+    sign = "-" if units < 0 else ""
+    whole, cents = divmod(abs(units), UNIT)
+    return f"{sign}{whole:,}.{cents:0{DECIMALS}d}"
 
 
 def _short(address: str) -> str:
