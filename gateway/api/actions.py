@@ -206,3 +206,17 @@ def is_money(name: str) -> bool:
 
 def is_time(name: str) -> bool:
     return bool(_TIME.search(name)) or name.endswith(("_date", "_at", "deadline", "maturity"))
+
+
+@cache
+def multicalls() -> list[Action]:
+    """The contracts that batch calls (OpenZeppelin Multicall: each item keeps the caller as msg.sender)."""
+    out = []
+    for domain, contract in DOMAINS.items():
+        try:
+            abi = load_artifact(contract).abi
+        except Exception:
+            continue
+        if any(i.get("type") == "function" and i["name"] == "multicall" for i in abi):
+            out.append(Action(f"{domain}.multicall", contract, "multicall", ()))
+    return out

@@ -8,6 +8,7 @@ local assets. Actions go through the write API (prepare -> summary -> sign in th
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,7 @@ def panel(request: Request, party: CurrentParty, ctx: ContextDep, session: Sessi
         data["to_confirm"] = session.execute(
             select(*R).where(R.debtor == me, R.status == int(ReceivableStatus.REGISTERED)).order_by(R.id).limit(100)
         ).all()
+        data["confirm_all"] = json.dumps([{"root_id": r.id} for r in data["to_confirm"]])
         data["owed"] = session.execute(
             select(*R).where(R.debtor == me, R.status == int(ReceivableStatus.CONFIRMED)).order_by(R.due_date)
             .limit(100)).all()
@@ -134,6 +136,9 @@ def panel(request: Request, party: CurrentParty, ctx: ContextDep, session: Sessi
             select(*FI).where(FI.bank == me, FI.status == int(FinancingStatus.FUNDED)).order_by(FI.fragment_id)
             .limit(100)).all()
         data["deadline"] = now + 3_600
+        data["fund_all"] = json.dumps([{"fragment_id": q.fragment_id, "rate_bps": q.rate_bps,
+                                        "with_recourse": q.with_recourse, "max_price": q.value_units,
+                                        "deadline": data["deadline"]} for q in data["queue"]])
     if party.has(Role.WAREHOUSE_OPERATOR):
         data["receipts"] = session.execute(
             select(*W).where(W.warehouse == me).order_by(W.id).limit(100)).all()

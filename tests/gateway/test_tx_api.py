@@ -211,3 +211,22 @@ def test_struct_parameters_are_objects_with_named_fields(wapi: Api, cast: Cast) 
                                                    "params": {"terms": {**terms, "limit": 2**96}}},
                            headers=wapi.as_(cast.bank1))
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "params", "terms", "limit"]
+
+
+def test_a_batch_is_one_transaction(wapi: Api, cast: Cast) -> None:
+    roots = [new_root(cast, confirm=False)[0] for _ in range(2)]
+    wapi.sync()
+    prepared = prepare(wapi, cast.core, "receivable.confirm", [{"root_id": r} for r in roots])
+    assert prepared["would_revert"] is None and prepared["summary"][0] == "one transaction, 2 × receivable.confirm"
+    tx_hash = submit(wapi, sign(cast.core, prepared["tx"])).json()["tx_hash"]
+    wapi.sync()
+    status = wapi.client.get(f"/v1/tx/{tx_hash}", headers=wapi.as_(cast.core)).json()
+    assert status["status"] == "indexed"
+    assert [e["args"]["root_id"] for e in status["events"] if e["name"] == "ReceivableConfirmed"] == roots
+    bad = wapi.client.post("/v1/tx/prepare", json={"action": "receivable.confirm",
+                                                   "params": [{"root_id": 1}, {"root_id": "x"}]},
+                           headers=wapi.as_(cast.core))
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "params", 1, "root_id"]
+    no_batch = wapi.client.post("/v1/tx/prepare", json={"action": "token.transfer", "params": []},
+                                headers=wapi.as_(cast.core))
+    assert no_batch.status_code == 422 and no_batch.json()["detail"][0]["loc"] == ["body", "params"]

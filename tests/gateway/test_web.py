@@ -45,11 +45,14 @@ def test_pages_and_assets_are_served_offline(web: Api) -> None:
 
 def test_each_role_sees_its_work(web: Api, cast: Cast) -> None:
     waiting, _ = new_root(cast, face=12_345_67, confirm=False)
+    other, _ = new_root(cast, face=1_00, confirm=False)
     _, fragment = new_root(cast, face=50_000_00)
     cast.supplier1.receivables.request_discount(fragment, cast.bank1.address, 625, with_recourse=False)
     web.sync()
     core = web.client.get("/web/panel", headers=web.as_(cast.core)).text
     assert f"Confirm receivable {waiting}" in core and "12,345.67" in core
+    assert "Confirm all 2 in one transaction" in core
+    assert f'data-params="[{{&#34;root_id&#34;: {waiting}}}, {{&#34;root_id&#34;: {other}}}]"' in core
     supplier = web.client.get("/web/panel", headers=web.as_(cast.supplier1)).text
     assert "Holdings" in supplier and "50,000.00" in supplier and "discounting" in supplier
     bank = web.client.get("/web/panel", headers=web.as_(cast.bank1)).text

@@ -18,9 +18,10 @@ from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 import rlp
+from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.typed_transactions.typed_transaction import TypedTransaction
-from eth_utils import keccak, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from hexbytes import HexBytes
@@ -31,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from gateway.api import scoping
-from gateway.api.actions import ParamError, actions, is_money, is_time
+from gateway.api.actions import Action, ParamError, actions, is_money, is_time, multicalls
 from gateway.api.deps import AppContext, ContextDep, CurrentParty, Party, SessionDep, ledger_now, refusal
 from gateway.api.errors import FieldError
 from gateway.api.routes.events import to_public
@@ -97,7 +98,9 @@ def _unavailable(exc: Exception) -> FieldError:
 class PrepareRequest(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
     action: str = PydanticField(max_length=64, examples=["receivable.confirm"])
-    params: dict[str, Any] = PydanticField(default_factory=dict, examples=[{"root_id": 1}])
+    params: dict[str, Any] | list[dict[str, Any]] = PydanticField(
+        default_factory=dict, examples=[{"root_id": 1}],
+        description="the action's parameters; a list of them makes one batch transaction (contracts with multicall)")
     sender: str | None = PydanticField(default=None, alias="from", description="the signer: your address")
 
 
@@ -126,7 +129,7 @@ class Prepared(BaseModel):
     action: str
     contract: str
     function: str
-    params: dict[str, Any]
+    params: dict[str, Any] | list[dict[str, Any]]
     tx: UnsignedTx
     summary: list[str]
     would_revert: DecodedError | None = None
@@ -271,11 +274,19 @@ def prepare(body: PrepareRequest, party: CurrentParty, ctx: ContextDep, session:
     to = ctx.deployment.contracts.get(action.contract)
     if to is None:
         raise FieldError(["body", "action"], f"{action.contract} is not part of this deployment")
-    try:
-        data, params = action.encode(body.params)
-    except ParamError as exc:
-        raise FieldError(exc.loc, exc.msg) from None
     sender = party.address
+    if isinstance(body.params, list):
+        data, batch = _batch(action, body.params)
+        params: Any = batch
+        summary = [line for item in batch for line in
+                   summarise(session, sender, action.name, action.contract, action.function, item)]
+        summary.insert(0, f"one transaction, {len(batch)} × {action.name}")
+    else:
+        try:
+            data, params = action.encode(body.params)
+        except ParamError as exc:
+            raise FieldError(exc.loc, exc.msg) from None
+        summary = summarise(session, sender, action.name, action.contract, action.function, params)
 
     def dry_run(node: Any) -> tuple[int, dict[str, int], DecodedError | None, int | None]:
         nonce = int(node.w3.eth.get_transaction_count(sender, "pending"))
@@ -294,8 +305,27 @@ def prepare(body: PrepareRequest, party: CurrentParty, ctx: ContextDep, session:
                                     "chainId": ctx.deployment.chain_id,
                                     "type": 2 if "maxFeePerGas" in fees else 0, **fees})
     return Prepared(action=action.name, contract=action.contract, function=action.function, params=_json(params),
-                    tx=tx, summary=summarise(session, sender, action.name, action.contract, action.function, params),
-                    would_revert=error)
+                    tx=tx, summary=summary, would_revert=error)
+
+
+MAX_BATCH = 50
+
+
+def _batch(action: Action, items: list[dict[str, Any]]) -> tuple[bytes, list[dict[str, Any]]]:
+    """One multicall of `action` per item (each call keeps the signer as msg.sender)."""
+    if not any(a.contract == action.contract and a.function == "multicall" for a in multicalls()):
+        raise FieldError(["body", "params"], f"{action.contract} has no batch (multicall): give one object")
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise FieldError(["body", "params"], f"a batch has 1 to {MAX_BATCH} items")
+    calls, out = [], []
+    for n, item in enumerate(items):
+        try:
+            data, params = action.encode(item)
+        except ParamError as exc:
+            raise FieldError(["body", "params", n, *exc.loc[2:]], exc.msg) from None
+        calls.append(data)
+        out.append(params)
+    return function_signature_to_4byte_selector("multicall(bytes[])") + abi_encode(["bytes[]"], [calls]), out
 
 
 def decode_raw(raw_hex: str) -> tuple[bytes, dict[str, Any], str]:
