@@ -246,6 +246,12 @@ def test_warehouse_and_regulator_pages(browser: Any, world: World) -> None:
     regulator = wallet_page(browser, world, "regulator")
     assert regulator.get_by_role("heading", name="System totals (read-only)").is_visible()
     assert regulator.locator("#panel form").count() == 0  # read-only
+    # the page follows /v1/stream: a receivable registered elsewhere shows up without a reload
+    world.chain.nonces.forget(world.accounts["supplier"].address)  # the page signed for it meanwhile
+    supplier = world.ledger.as_party(world.accounts["supplier"])
+    supplier.receivables.register(world.accounts["core"].address, 1_234_56, world.chain.now() + 30 * 86_400,
+                                  "invoice-browser-live")
+    regulator.wait_for_function("document.getElementById('panel').innerText.includes('1,234.56')", timeout=20_000)
     assert serious_violations(regulator) == []
     shoot(regulator, "regulator")
     regulator.close()

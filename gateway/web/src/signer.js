@@ -45,6 +45,44 @@ async function signIn() {
   $("whoami").textContent = `${address} — ${login.roles.join(", ")}`;
   $("whoami").title = address;
   refresh();
+  follow();
+}
+
+// live updates: the page reads /v1/stream (server-sent events of the party's events as they are indexed) with
+// fetch, which can carry the bearer token, and re-renders the panel when something arrives; it reconnects
+// after each bounded connection, resuming after the last event seen
+let lastEventId = null;
+let refreshTimer = null;
+
+async function follow() {
+  for (;;) {
+    try {
+      const headers = { authorization: `Bearer ${token}` };
+      if (lastEventId) headers["last-event-id"] = lastEventId;
+      const response = await fetch("/v1/stream", { headers });
+      if (response.status === 401) return;
+      if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        const blocks = buffer.split("\n\n");
+        buffer = blocks.pop();
+        for (const block of blocks) {
+          const id = block.split("\n").find((line) => line.startsWith("id: "));
+          if (id) {
+            lastEventId = id.slice(4);
+            clearTimeout(refreshTimer);
+            refreshTimer = setTimeout(refresh, 200);
+          }
+        }
+      }
+    } catch (err) {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
 }
 
 function refresh() {
