@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
+from gateway.models.balances import Balance
 from gateway.models.common import table_of
 from gateway.models.participants import Participant
 from gateway.models.receivables import Financing, Fragment, Offer, Receivable
@@ -109,6 +110,8 @@ def panel(request: Request, party: CurrentParty, ctx: ContextDep, session: Sessi
                                                   Participant))
     data: dict[str, Any] = {"me": me, "now": now, "roles": sorted(r.name.lower() for r in party.roles),
                             "name": Names(session), "receivables": ctx.deployment.contracts.get("Receivables")}
+    held = session.get(Balance, me)
+    data["balance"] = held.units if held is not None else 0
     if party.has(Role.SUPPLIER) or party.has(Role.DISTRIBUTOR):
         data["holdings"] = session.execute(
             select(*F).where(F.holder == me, F.status.in_([int(FragmentStatus.ACTIVE),

@@ -55,6 +55,8 @@ def test_each_role_sees_its_work(web: Api, cast: Cast) -> None:
     assert f'data-params="[{{&#34;root_id&#34;: {waiting}}}, {{&#34;root_id&#34;: {other}}}]"' in core
     supplier = web.client.get("/web/panel", headers=web.as_(cast.supplier1)).text
     assert "Holdings" in supplier and "50,000.00" in supplier and "discounting" in supplier
+    units = cast.supplier1.token.balance_of(cast.supplier1.address).units
+    assert f"cash balance <strong>{units // 100:,}.{units % 100:02d}</strong>" in supplier
     bank = web.client.get("/web/panel", headers=web.as_(cast.bank1)).text
     assert f"Fund fragment {fragment}" in bank and "6.25%" in bank
     regulator = web.client.get("/web/panel", headers=web.as_(cast.regulator)).text
