@@ -23,6 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway import web
 from gateway.api.deps import AppContext
 from gateway.api.errors import error_type
 from gateway.api.limits import Admission, LoadShedding
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gateway")
 #: Never behind the load shedding: operators must see the gateway's state while it is saturated.
-UNGATED_PATHS = frozenset({"/health", "/metrics"})
+UNGATED_PATHS = frozenset({"/health", "/metrics", "/v1/stream"})  # streams have their own cap (max_streams)
 
 DESCRIPTION = """
 Read API of the supply-chain-finance ledger, built from contract events alone.
@@ -97,7 +98,7 @@ def create_app(
     admission = Admission(_request_limit(settings, engine), settings.queue_timeout, settings.retry_after_seconds)
     ctx = AppContext(settings=settings, engine=engine, deployment=deployment, metrics=metrics,
                      indexer=indexer or owned, clock=clock or time.time, admission=admission,
-                     health_engine=health_engine)
+                     health_engine=health_engine, node=chain, node_lock=lock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -117,10 +118,12 @@ def create_app(
                 made.dispose()
 
     app = FastAPI(title="SCF ledger gateway", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
-                  generate_unique_id_function=operation_id)
+                  generate_unique_id_function=operation_id,
+                  docs_url=None, redoc_url=None)  # /docs is served from local assets (gateway.web)
     app.state.ctx = ctx
     app.include_router(api_router)
     app.include_router(ops.router)
+    web.mount(app)
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -47,4 +47,11 @@ if [ "$(cat node_modules/.scf-lock 2>/dev/null)" != "$lock" ] || [ ! -d node_mod
 else
   step "node_modules is up to date"
 fi
+# --- Chromium for the browser tests (tests/e2e/test_browser.py): Debian's, since Playwright cannot download one
+# here. The browser tests fail, saying so, without it.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  step "installing chromium from Debian (browser tests)…"
+  (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }) \
+    || echo "warning: chromium could not be installed; the browser tests will fail until it is" >&2
+fi
 step "complete: .venv and node_modules are ready"

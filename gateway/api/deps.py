@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class AppContext:
-    """Everything a request handler may use. Handlers never reach the chain: only the database."""
+    """Everything a request handler may use. Handlers never reach the chain, only the database; the write API's
+    routes (relay, dry run, receipt) are the exception."""
 
     settings: Settings
     engine: Engine
@@ -42,6 +43,10 @@ class AppContext:
     health_engine: Engine | None = None
     health_probe: Probe | None = None
     last_state: IndexerState | None = None
+    #: The node the write API relays to (gateway/api/routes/tx.py only): the embedded chain handed to create_app,
+    #: or an sdk RpcChain on settings.chain_url, connected at first use. ``node_lock`` guards an embedded chain.
+    node: Any = None
+    node_lock: Any = None
 
     def now(self) -> int:
         return int(self.clock())

@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     #: Default horizon of the "maturing soon" alerts, in days.
     alert_maturity_days: int = Field(default=7, ge=0, le=3_650)
 
+    # ------------------------------------------------------------------ write API
+    #: Signed transactions one sender may relay per window (counted in the database: across replicas).
+    tx_rate_limit: int = Field(default=30, ge=1, le=100_000)
+    tx_rate_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    #: One /v1/stream connection lasts at most this long; the client reconnects with Last-Event-ID.
+    stream_max_seconds: float = Field(default=300.0, gt=0, le=3_600)
+    stream_poll_interval: float = Field(default=0.5, gt=0, le=60)
+    #: Streams one process keeps open at once (they hold no thread or connection between polls).
+    max_streams: int = Field(default=64, ge=1, le=100_000)
+
     # ------------------------------------------------------------------ load and shutdown
     #: Requests served at once by one process (/health and /metrics aside). Must not exceed the API's pool.
     #: Origins (``https://app.example``) whose browser apps may call the API; none by default.

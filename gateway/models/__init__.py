@@ -12,6 +12,7 @@ from gateway.models.participants import LedgerContract, Participant
 from gateway.models.positions import MaturitySummary
 from gateway.models.prepayments import Prepayment, PrepaymentInstalment
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
+from gateway.models.tx import TxSubmission
 from gateway.models.warehouse import (
     CommodityPrice,
     IssuerApproval,
@@ -33,6 +34,7 @@ __all__ = [
     "CreditLine",
     "CreditTranche",
     "EventLog",
+    "TxSubmission",
     "EventRef",
     "Exposure",
     "Financing",

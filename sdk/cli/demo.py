@@ -124,6 +124,7 @@ def serve(ctx: scenario.DemoContext) -> None:
     """Serve the indexed gateway until Ctrl-C, with the indexer following the chain, after printing a ready-made
     login (a bearer token from the API's own Sign-In with Ethereum) for every member of the cast."""
     import json
+    import threading
 
     import uvicorn
 
@@ -131,8 +132,13 @@ def serve(ctx: scenario.DemoContext) -> None:
 
     assert ctx.indexer is not None and ctx.gateway_settings is not None
     settings, url = ctx.gateway_settings, ctx.gateway.url
+    # the write API relays signed transactions to the same chain; an in-process chain is shared with the indexer
+    # under one lock
+    lock = threading.Lock()
+    if getattr(ctx.indexer.source, "kind", "") == "embedded":
+        ctx.indexer.source._lock = lock  # type: ignore[attr-defined]
     app = create_app(settings, engine=ctx.indexer.store.engine, deployment=ctx.deployed.deployment,
-                     indexer=ctx.indexer, migrate_schema=False)
+                     indexer=ctx.indexer, migrate_schema=False, chain=ctx.chain, lock=lock)
     tokens = scenario.login_tokens(ctx, app)
     logins = ctx.workdir / "logins.json"
     logins.write_text(json.dumps(tokens, indent=2) + "\n", encoding="utf-8")
@@ -150,6 +156,12 @@ def serve(ctx: scenario.DemoContext) -> None:
         console.print(f"    scf gateway login --keystore {keystores[key]} && scf api GET {view}", highlight=False,
                       soft_wrap=True)
     console.print(f"Ready-made bearer tokens for curl (valid 24 h) are in {logins}.", highlight=False)
+    console.print(f"\n[bold]Web app[/] at {url}/  Sign in with a browser wallet, or choose \"With your keystore "
+                  f"file\" and upload the role's keystore (password: the contents of {password_file}; the file is "
+                  "decrypted in the page and never uploaded):", highlight=False, soft_wrap=True)
+    for key, login in tokens.items():
+        console.print(f"  {login['name']} ({', '.join(login['roles'])}): {keystores[key]}", highlight=False,
+                      soft_wrap=True)
     console.print("Ctrl-C stops the gateway.", highlight=False)
     ctx.indexer.start()  # keep following the chain (new blocks on a node) while serving
     try:

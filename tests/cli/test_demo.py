@@ -150,6 +150,13 @@ def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> 
                              headers={"Authorization": f"Bearer {logins['warehouse']['token']}"})
         assert outsider.status_code == 404  # not the warehouse's business
         assert httpx.get(f"{url}/v1/receivables").status_code == 401
+        assert f"Web app at {url}/" in text and f"{workdir / 'keys' / 'core'}.json" in text
+        assert "Sign in with a wallet" in httpx.get(f"{url}/").text
+        prepared = httpx.post(f"{url}/v1/tx/prepare", json={"action": "receivable.repay",
+                                                            "params": {"root_id": 1, "amount": 1}},
+                              headers={"Authorization": f"Bearer {logins['core']['token']}"}, timeout=30)
+        assert prepared.status_code == 200, prepared.text  # the write API reaches the demo's chain
+        assert prepared.json()["tx"]["to"] and prepared.json()["summary"]
         env = {"SCF_CONFIG_DIR": str(tmp_path / "config"), "SCF_KEYSTORE_PASSWORD": password}
         signed = CliRunner().invoke(app, ["gateway", "login", "--url", url, "--keystore",
                                           str(workdir / "keys" / "core.json")], env=env)

@@ -16,7 +16,7 @@ from sdk.ledger import Deployment
 from tests.conftest import Cast
 
 #: Tables the indexer keeps for itself; everything else is derived from events and must match a fresh re-index.
-BOOKKEEPING = {"indexer_state", "indexed_block", "change_log", "auth_nonce", "alembic_version"}
+BOOKKEEPING = {"indexer_state", "indexed_block", "change_log", "auth_nonce", "alembic_version", "tx_submission"}
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
