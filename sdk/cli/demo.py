@@ -126,9 +126,7 @@ def serve(ctx: scenario.DemoContext) -> None:
     import json
     import threading
 
-    import uvicorn
-
-    from gateway.main import create_app
+    from gateway.main import create_app, make_server
 
     assert ctx.indexer is not None and ctx.gateway_settings is not None
     settings, url = ctx.gateway_settings, ctx.gateway.url
@@ -165,7 +163,12 @@ def serve(ctx: scenario.DemoContext) -> None:
     console.print("Ctrl-C stops the gateway.", highlight=False)
     ctx.indexer.start()  # keep following the chain (new blocks on a node) while serving
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        # shuts down within seconds on Ctrl-C or SIGTERM, whatever the load; uvicorn re-raises the signal after
+        # its shutdown, and Ctrl-C is how a demo ends, not an error
+        try:
+            make_server(app, settings, log_level="warning").run()
+        except KeyboardInterrupt:
+            pass
     finally:
         ctx.indexer.stop()
 
