@@ -743,18 +743,16 @@ contract Receivables is IReceivables, ReentrancyGuardTransient, Multicall {
         private
         returns (uint256 amount)
     {
-        uint96 value = f.value;
-        uint96 paid = f.paid;
+        // Each slot's fields are read together, before any branch, so that each slot is loaded once.
+        (address holder, uint96 value) = (f.holder, f.value);
+        (uint96 paid, FragmentStatus old, bool financed) = (f.paid, f.status, f.financed);
         amount = _entitled(value, r) - paid;
         if (amount == 0) return 0;
-        address holder = f.holder;
         if (skipBlocked && _registry.standingOf(holder) != Standing.Active) return 0;
         uint96 totalPaid = paid + uint96(amount);
-        FragmentStatus old = f.status;
         FragmentStatus status = totalPaid == value ? FragmentStatus.Paid : old;
         f.paid = totalPaid;
-        if (status != old) f.status = status;
-        bool financed = f.financed;
+        f.status = status; // same slot as `paid`, just written: no extra cold or fresh write
         if (financed) _exposures[holder][r.debtor].used -= uint128(amount);
         _token.safeTransfer(holder, amount);
         if (financed && totalPaid == value) {
@@ -792,9 +790,9 @@ contract Receivables is IReceivables, ReentrancyGuardTransient, Multicall {
     }
 
     function _entitled(uint256 value, RootData storage r) private view returns (uint256) {
-        uint256 repaid = r.repaid;
+        (uint256 repaid, uint256 face) = (r.repaid, r.face); // one load of the root's first slot
         if (repaid == 0) return 0;
-        return value * repaid / r.face;
+        return value * repaid / face;
     }
 
     function _useExposure(address bank, address debtor, uint256 value) private {
