@@ -430,10 +430,13 @@ contract Receivables is IReceivables, ReentrancyGuardTransient, Multicall {
 
     /// @inheritdoc IReceivables
     function claim(uint256 fragmentId) external nonReentrant returns (uint256 amount) {
-        FragmentData storage f = _existingFragment(fragmentId);
-        RootData storage r = _roots[fragmentId >> 16];
-        amount = _payout(fragmentId, f, r, false);
-        if (amount == 0) revert ReceivableNothingToClaim(fragmentId);
+        // A fragment that does not exist has no value, so nothing is paid: its existence is checked only then,
+        // which spares the payout a second load of the fragment's first slot.
+        amount = _payout(fragmentId, _fragments[fragmentId], _roots[fragmentId >> 16], false);
+        if (amount == 0) {
+            _existingFragment(fragmentId);
+            revert ReceivableNothingToClaim(fragmentId);
+        }
     }
 
     /// @inheritdoc IReceivables
