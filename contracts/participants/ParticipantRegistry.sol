@@ -160,10 +160,12 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     function _standing(address account) private view returns (Standing) {
         if (account == address(0)) return Standing.NotRegistered;
         Record storage r = _records[account];
-        if (r.ledgerContract) return Standing.LedgerContract;
-        if (r.status == ParticipantStatus.None) return Standing.NotRegistered;
-        if (r.status == ParticipantStatus.Suspended) return Standing.Suspended;
-        if (block.timestamp >= r.kycExpiry) return Standing.KycExpired;
+        // All three fields read before any branch: the optimizer then loads the record's slot once.
+        (bool ledgerContract, ParticipantStatus status, uint64 kycExpiry) = (r.ledgerContract, r.status, r.kycExpiry);
+        if (ledgerContract) return Standing.LedgerContract;
+        if (status == ParticipantStatus.None) return Standing.NotRegistered;
+        if (status == ParticipantStatus.Suspended) return Standing.Suspended;
+        if (block.timestamp >= kycExpiry) return Standing.KycExpired;
         return Standing.Active;
     }
 

@@ -430,10 +430,13 @@ contract Receivables is IReceivables, ReentrancyGuardTransient, Multicall {
 
     /// @inheritdoc IReceivables
     function claim(uint256 fragmentId) external nonReentrant returns (uint256 amount) {
-        FragmentData storage f = _existingFragment(fragmentId);
-        RootData storage r = _roots[fragmentId >> 16];
-        amount = _payout(fragmentId, f, r, false);
-        if (amount == 0) revert ReceivableNothingToClaim(fragmentId);
+        // A fragment that does not exist has no value, so nothing is paid: its existence is checked only then,
+        // which spares the payout a second load of the fragment's first slot.
+        amount = _payout(fragmentId, _fragments[fragmentId], _roots[fragmentId >> 16], false);
+        if (amount == 0) {
+            _existingFragment(fragmentId);
+            revert ReceivableNothingToClaim(fragmentId);
+        }
     }
 
     /// @inheritdoc IReceivables
@@ -743,18 +746,16 @@ contract Receivables is IReceivables, ReentrancyGuardTransient, Multicall {
         private
         returns (uint256 amount)
     {
-        uint96 value = f.value;
-        uint96 paid = f.paid;
+        // Each slot's fields are read together, before any branch, so that each slot is loaded once.
+        (address holder, uint96 value) = (f.holder, f.value);
+        (uint96 paid, FragmentStatus old, bool financed) = (f.paid, f.status, f.financed);
         amount = _entitled(value, r) - paid;
         if (amount == 0) return 0;
-        address holder = f.holder;
         if (skipBlocked && _registry.standingOf(holder) != Standing.Active) return 0;
         uint96 totalPaid = paid + uint96(amount);
-        FragmentStatus old = f.status;
         FragmentStatus status = totalPaid == value ? FragmentStatus.Paid : old;
         f.paid = totalPaid;
-        if (status != old) f.status = status;
-        bool financed = f.financed;
+        f.status = status; // same slot as `paid`, just written: no extra cold or fresh write
         if (financed) _exposures[holder][r.debtor].used -= uint128(amount);
         _token.safeTransfer(holder, amount);
         if (financed && totalPaid == value) {
@@ -792,9 +793,9 @@ contract Receivables is IReceivables, ReentrancyGuardTransient, Multicall {
     }
 
     function _entitled(uint256 value, RootData storage r) private view returns (uint256) {
-        uint256 repaid = r.repaid;
+        (uint256 repaid, uint256 face) = (r.repaid, r.face); // one load of the root's first slot
         if (repaid == 0) return 0;
-        return value * repaid / r.face;
+        return value * repaid / face;
     }
 
     function _useExposure(address bank, address debtor, uint256 value) private {
