@@ -31,6 +31,7 @@ from gateway.api.main import api_router
 from gateway.api.routes import ops
 from gateway.core.config import Settings, get_settings
 from gateway.core.db import engine_from_settings, migrate, pool_capacity, require_current_schema, sibling_engine
+from gateway.core.logs import configure_logging
 from gateway.core.metrics import Metrics
 from gateway.indexer import Indexer, build_indexer
 from sdk.ledger import Deployment
@@ -212,9 +213,9 @@ def serve(settings: Settings | None = None, *, chain: Any = None, deployment: De
           lock: threading.Lock | None = None) -> None:
     """Serve the API with uvicorn (and the indexer, unless ``index_in_process`` is off). ``scf gateway``."""
     settings = settings or get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     app = create_app(settings, chain=chain, deployment=deployment, lock=lock)
-    make_server(app, settings).run()
+    make_server(app, settings, access_log=settings.access_log).run()
 
 
 def make_server(app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None,

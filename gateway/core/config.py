@@ -102,6 +102,8 @@ class Settings(BaseSettings):
 
     # ------------------------------------------------------------------ load and shutdown
     #: Requests served at once by one process (/health and /metrics aside). Must not exceed the API's pool.
+    #: uvicorn's line per request; off by default (per-request detail belongs at DEBUG, not in the daily log).
+    access_log: bool = False
     #: Origins (``https://app.example``) whose browser apps may call the API; none by default.
     cors_origins: list[str] = Field(default_factory=list)
     max_concurrent_requests: int = Field(default=12, ge=1, le=1_000)

@@ -5,7 +5,6 @@ Run it alone with :func:`run` (``scf gateway index``) or inside the API process 
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy import Engine
 
 from gateway.core.config import Settings
 from gateway.core.db import engine_from_settings, migrate, require_current_schema
+from gateway.core.logs import configure_logging
 from gateway.core.metrics import Metrics
 from gateway.indexer.engine import DeploymentMismatch, Indexer, IndexerHalted, IndexerStatus, Step
 from gateway.indexer.source import ChainSource, EmbeddedSource, NodeUnavailable, RpcSource
@@ -65,7 +65,7 @@ def build_indexer(
 
 def run(settings: Settings, *, chain: Any = None, deployment: Deployment | None = None) -> None:
     """Index until interrupted (SIGINT/SIGTERM). The entry point of ``scf gateway index``."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     indexer = build_indexer(settings, chain=chain, deployment=deployment)
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():

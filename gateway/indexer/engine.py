@@ -120,8 +120,12 @@ class Indexer:
 
     # ------------------------------------------------------------------ status
     def _set(self, **changes: Any) -> None:
+        before = self.status.status
         self.status = replace(self.status, updated_at=time.time(), window=self.window.size, **changes)
         st = self.status
+        if st.status != before:  # one line per change of state, not per poll
+            log.info("indexer %s -> %s (indexed head %s, chain head %s)", before, st.status, st.indexed_head,
+                     st.chain_head)
         m = self.metrics
         if st.chain_head is not None:
             m.chain_head.set(st.chain_head)
