@@ -17,7 +17,6 @@ def test_polls_and_requests_stay_below_info() -> None:
     configure_logging()
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)  # one line per node poll otherwise
     assert not logging.getLogger("httpcore").isEnabledFor(logging.INFO)
-    assert logging.getLogger("gateway.indexer").isEnabledFor(logging.INFO)
 
 
 def test_the_indexer_logs_a_change_of_state_once(chain: Chain, ledger: Ledger, db: Engine,
