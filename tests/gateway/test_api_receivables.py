@@ -113,3 +113,11 @@ def test_overdue_starts_one_second_after_the_due_date_as_in_the_contract(api: Ap
     assert overdue is False and ids["root"] not in listed and ids["root"] not in alerts
     overdue, listed, alerts = at(due + 1)
     assert overdue is True and ids["root"] in listed and ids["root"] in alerts
+
+
+def test_one_fragment_is_served_to_those_it_concerns_only(api: Api, cast: Cast, ids: dict[str, int]) -> None:
+    mine = _get(api, f"/v1/fragments/{ids['f2']}", api.as_(cast.supplier2))
+    listed = {f["id"]: f for f in _get(api, "/v1/fragments", api.as_(cast.supplier2))["data"]}
+    assert mine == listed[ids["f2"]] and mine["value_units"] == 350_000_00
+    assert api.client.get(f"/v1/fragments/{ids['f2']}", headers=api.as_(cast.warehouse)).status_code == 404
+    assert api.client.get("/v1/fragments/999999999", headers=api.as_(cast.regulator)).status_code == 404

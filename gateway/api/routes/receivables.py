@@ -189,6 +189,14 @@ def read_fragments(
     return FragmentsPublic(data=[fragment_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
 
 
+@router.get("/fragments/{fragment_id}", response_model=FragmentPublic, summary="One fragment")
+def read_fragment(fragment_id: Id, party: CurrentParty, session: SessionDep) -> FragmentPublic:
+    row = session.execute(select(table_of(Fragment)).where(F.id == fragment_id, scoping.fragments(party))).first()
+    if row is None:
+        raise not_found("fragment", fragment_id)
+    return fragment_public(row._mapping)
+
+
 # ------------------------------------------------------------------------------------------ offers
 def offer_public(m: Any) -> OfferPublic:
     return OfferPublic(
