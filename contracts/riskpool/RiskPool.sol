@@ -288,14 +288,14 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
     {
         ProgramTerms storage terms = _program(programId);
         ILossRegistry.Loss memory loss = losses.getLoss(lossId);
+        uint256 existing = _claimOfLoss[lossId];
+        if (existing != 0) revert RiskPoolLossAlreadyClaimed(lossId, existing);
         if (loss.bank != bank) revert RiskPoolNotLossBank(lossId, loss.bank, bank);
         if (!_coveredBank[programId][bank]) revert RiskPoolBankNotCovered(programId, bank);
         if (!_coveredSource[programId][loss.source]) revert RiskPoolSourceNotCovered(programId, loss.source);
         if (loss.recordedAt < terms.start || loss.recordedAt >= terms.end) {
             revert RiskPoolLossOutsidePeriod(programId, lossId, loss.recordedAt, terms.start, terms.end);
         }
-        uint256 existing = _claimOfLoss[lossId];
-        if (existing != 0) revert RiskPoolLossAlreadyClaimed(lossId, existing);
         recovered = loss.recovered;
         netLoss = loss.principal + loss.interest - recovered;
         if (netLoss == 0) revert RiskPoolNoNetLoss(lossId);
