@@ -136,8 +136,8 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
         state.claimCount += 1;
         emit ClaimFiled(claimId, programId, lossId, msg.sender, netLoss, entitlement);
         uint256 amount;
-        if (state.queueHead == state.queueLength) {
-            amount = _payClaim(programId, claimId); // nobody waits ahead of it
+        if (state.queueHead == state.queueLength || entitlement == 0) {
+            amount = _payClaim(programId, claimId); // nobody waits ahead of it (or nothing is due: it closes)
         }
         if (_claims[claimId].status == ClaimStatus.Open) {
             _queue[programId][state.queueLength++] = claimId; // waits in filing order
