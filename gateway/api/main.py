@@ -14,6 +14,7 @@ from gateway.api.routes import (
     prepayments,
     profile,
     receivables,
+    riskpool,
     warehouse,
 )
 
@@ -29,3 +30,4 @@ api_router.include_router(alerts.router)
 api_router.include_router(prepayments.router)
 api_router.include_router(creditlines.router)
 api_router.include_router(profile.router)
+api_router.include_router(riskpool.router)

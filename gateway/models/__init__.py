@@ -12,6 +12,7 @@ from gateway.models.participants import LedgerContract, Participant
 from gateway.models.positions import MaturitySummary
 from gateway.models.prepayments import Prepayment, PrepaymentInstalment
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
+from gateway.models.riskpool import Loss, RiskClaim, RiskProgram, RiskProgramMember
 from gateway.models.warehouse import (
     CommodityPrice,
     IssuerApproval,
@@ -46,6 +47,7 @@ __all__ = [
     "LoanCollateral",
     "LoanProgram",
     "LoanProgramListing",
+    "Loss",
     "MaturitySummary",
     "Offer",
     "Participant",
@@ -53,5 +55,8 @@ __all__ = [
     "Prepayment",
     "PrepaymentInstalment",
     "Receivable",
+    "RiskClaim",
+    "RiskProgram",
+    "RiskProgramMember",
     "WarehouseReceipt",
 ]
