@@ -30,6 +30,7 @@ from sdk.errors import LedgerValueError
 from sdk.generated.enums import ClaimStatus, LossSourceKind
 from sdk.generated.events import (
     ClaimPaid,
+    ClaimPaymentsCollected,
     ContributionDeposited,
     ContributionWithdrawn,
     LossRecorded,
@@ -321,8 +322,14 @@ class RiskPool(ContractBase):
         event: RecoveryReturned = self._transact("returnRecovery", claim_id).one(RecoveryReturned)
         return event
 
+    def collect(self) -> ClaimPaymentsCollected:
+        """Bank: take the payments on its open claims that :meth:`pay_open_claims` set aside for it."""
+        event: ClaimPaymentsCollected = self._transact("collect").one(ClaimPaymentsCollected)
+        return event
+
     # anyone
     def pay_open_claims(self, program_id: int, max_count: int = 8) -> list[ClaimPaid]:
+        """Pay open claims in filing order (at most `max_count`); the money is held for each bank to collect."""
         return list(self._transact("payOpenClaims", program_id, max_count).find(ClaimPaid))
 
     # reads
@@ -369,6 +376,9 @@ class RiskPool(ContractBase):
 
     def graded(self, program_id: int, cumulative: int) -> int:
         return int(self._call("graded", program_id, cumulative))
+
+    def held_for(self, bank: str) -> int:
+        return int(self._call("heldFor", to_checksum_address(bank)))
 
     def recovery_owed(self, claim_id: int) -> int:
         return int(self._call("recoveryOwed", claim_id))

@@ -102,6 +102,8 @@ interface IRiskPool {
     /// @notice Nothing is owed back on the claim from recoveries.
     error RiskPoolNothingOwed(uint256 claimId);
     error RiskPoolNoOpenClaims(uint256 programId);
+    /// @notice Nothing is held for the account.
+    error RiskPoolNothingHeld(address account);
     /// @notice Withdrawal only after the period ends with no open claim.
     error RiskPoolWithdrawLocked(uint256 programId, uint64 end, uint256 open);
     error RiskPoolBalanceShort(uint256 programId, address account, uint256 balance, uint256 amount);
@@ -148,6 +150,16 @@ interface IRiskPool {
     /// @param newStatus Status now.
     event ClaimPaid(uint256 indexed claimId, uint256 amount, uint256 paid, ClaimStatus oldStatus, ClaimStatus newStatus);
 
+    /// @notice A payment on an open claim was set aside for its bank to collect.
+    /// @param claimId The claim.
+    /// @param bank Its bank.
+    /// @param amount Set aside now.
+    /// @param held Held for the bank in total.
+    event ClaimPaymentHeld(uint256 indexed claimId, address indexed bank, uint256 amount, uint256 held);
+
+    /// @notice A bank collected the payments held for it.
+    event ClaimPaymentsCollected(address indexed bank, uint256 amount);
+
     /// @notice A contributor's balance paid part of a claim.
     event ContributionDrawn(uint256 indexed claimId, address indexed contributor, uint256 amount);
 
@@ -174,8 +186,15 @@ interface IRiskPool {
     function fileClaim(uint256 programId, uint256 lossId) external returns (uint256 claimId);
 
     /// @notice Pay open claims in filing order, at most `maxCount` of them; stops at the first claim it cannot pay in
-    /// full. Anyone may call. Requirements: the program has an open claim.
+    /// full. The payments are held for each claim's bank, which takes them with {collect} (so a bank that cannot
+    /// receive never blocks the others). Anyone may call. Requirements: the program has an open claim.
     function payOpenClaims(uint256 programId, uint256 maxCount) external returns (uint256 amount);
+
+    /// @notice Take the payments on open claims held for the caller. Requirements: something is held for it.
+    function collect() external returns (uint256 amount);
+
+    /// @notice Payments on open claims held for `bank`.
+    function heldFor(address bank) external view returns (uint256);
 
     /// @notice Return to the pool the bank's share of what was recovered on a claimed loss since filing (see
     /// {ILossRegistry-recordRecovery}). Requirements: the caller is the claim's bank; something is owed.

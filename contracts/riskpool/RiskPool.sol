@@ -35,6 +35,7 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
     mapping(uint256 claimId => mapping(uint256 index => uint256)) private _paidBy;
     mapping(uint256 claimId => mapping(uint256 index => uint256)) private _returnedBy;
     mapping(uint256 lossId => uint256 claimId) private _claimOfLoss;
+    mapping(address bank => uint256) private _held;
     uint256 private _programCount;
     uint256 private _claimCount;
 
@@ -155,11 +156,30 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
             uint256 claimId = _queue[programId][state.queueHead];
             uint256 paid = _payClaim(programId, claimId);
             state.open -= paid;
-            if (paid != 0) token.safeTransfer(_claims[claimId].bank, paid); // each bank is a participant: no callback
+            if (paid != 0) {
+                // held for the bank, which collects it: a bank that cannot receive (suspended) never blocks the line
+                address bank = _claims[claimId].bank;
+                _held[bank] += paid;
+                emit ClaimPaymentHeld(claimId, bank, paid, _held[bank]);
+            }
             amount += paid;
             if (_claims[claimId].status == ClaimStatus.Open) break;
             state.queueHead += 1;
         }
+    }
+
+    /// @inheritdoc IRiskPool
+    function collect() external nonReentrant returns (uint256 amount) {
+        amount = _held[msg.sender];
+        if (amount == 0) revert RiskPoolNothingHeld(msg.sender);
+        _held[msg.sender] = 0;
+        emit ClaimPaymentsCollected(msg.sender, amount);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IRiskPool
+    function heldFor(address bank) external view returns (uint256) {
+        return _held[bank];
     }
 
     /// @inheritdoc IRiskPool

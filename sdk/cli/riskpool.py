@@ -225,6 +225,22 @@ def pay_open(
 
 
 @app.command()
+def collect(
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As a bank, take the payments on your open claims that `pay-open` set aside for you."""
+    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = bank.risk_pool.collect()
+    Output(as_json).result({"bank": event.bank, "amount": money(event.amount)}, title="Collected")
+
+
+@app.command()
 def show(
     program_id: IdArg,
     rpc: RpcOpt = None,

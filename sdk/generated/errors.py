@@ -3365,6 +3365,23 @@ class RiskPoolNotOperator(ContractError):
         return cls(to_checksum_address(values[0]))
 
 
+class RiskPoolNothingHeld(ContractError):
+    """Nothing is held for the account."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolNothingHeld(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("508ecc16")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNothingHeld":
+        return cls(to_checksum_address(values[0]))
+
+
 class RiskPoolNothingOwed(ContractError):
     """Nothing is owed back on the claim from recoveries."""
 
@@ -3764,6 +3781,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     RiskPoolNotContributor,
     RiskPoolNotLossBank,
     RiskPoolNotOperator,
+    RiskPoolNothingHeld,
     RiskPoolNothingOwed,
     RiskPoolProgramNotFound,
     RiskPoolSharesInvalid,

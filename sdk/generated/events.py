@@ -172,6 +172,44 @@ class ClaimPaid(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimPaymentHeld(ContractEvent):
+    """A payment on an open claim was set aside for its bank to collect."""
+
+    NAME: ClassVar[str] = "ClaimPaymentHeld"
+    SIGNATURE: ClassVar[str] = "ClaimPaymentHeld(uint256,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("78ae4f2822ece4c924a3293ba713201c77153ff120f10b546e0d4fc0c377258b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "bank", "amount", "held")
+    claim_id: int
+    bank: str
+    amount: int
+    held: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ClaimPaymentHeld":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPaymentsCollected(ContractEvent):
+    """A bank collected the payments held for it."""
+
+    NAME: ClassVar[str] = "ClaimPaymentsCollected"
+    SIGNATURE: ClassVar[str] = "ClaimPaymentsCollected(address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("08f859127b422d8a666abeb45360e2ce1e60e95a5aa4c47c58aafdd58fd990cb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "amount")
+    bank: str
+    amount: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ClaimPaymentsCollected":
+        return cls(to_checksum_address(values[0]), values[1])
+
+
+@dataclass(frozen=True, slots=True)
 class CollateralAdded(ContractEvent):
     """Emitted when the borrower pledges another receipt to the loan (a cure when it brings a margin-called loan within max LTV at a fresh price)."""
 
@@ -2550,6 +2588,8 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     AttestationSuperseded,
     ClaimFiled,
     ClaimPaid,
+    ClaimPaymentHeld,
+    ClaimPaymentsCollected,
     CollateralAdded,
     CollateralReleased,
     CommodityListed,

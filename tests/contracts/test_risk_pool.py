@@ -91,6 +91,13 @@ def test_scenario_fragment_default_and_pledge_shortfall_paid_pro_rata(pool: Pool
     assert paid[0].new_status == ClaimStatus.PAID
     state = ledger.risk_pool.state(program)
     assert state.open == 0 and state.paid == 900_000_00 + quote.entitlement
+    # the payment waits for bank1 to collect it (a bank that cannot receive never blocks the line)
+    held = quote.entitlement - 10_000_00
+    assert ledger.risk_pool.held_for(cast.bank1.address) == held
+    before = cast.bank1.token.balance_of(cast.bank1.address).units
+    assert cast.bank1.risk_pool.collect().amount == held
+    assert cast.bank1.token.balance_of(cast.bank1.address).units == before + held
+    assert ledger.risk_pool.held_for(cast.bank1.address) == 0
     for party, share in zip(pool.contributors, SHARES, strict=True):
         account = ledger.risk_pool.contributor(program, party.address)
         assert account.paid * 10_000 // share in range(state.paid - 3, state.paid + 1)

@@ -6,7 +6,8 @@ Invariants:
 - every claim: paid + open = its graded entitlement (the twin's figure at filing), and the program's open total is
   the sum of what its open claims lack;
 - contributors' balances move exactly as the twin's pro-rata split says (every draw is predicted to the unit);
-- tokens are conserved: the pool holds exactly the program's balance, which is deposits - paid + recovered;
+- tokens are conserved: the pool holds exactly the program's balance (deposits - paid + recovered) plus what it
+  holds for the bank from payments on open claims, and a collection moves exactly that to the bank;
 - no loss is paid twice: a second claim on a loss is refused;
 - a recovery never returns more than was paid, to the claim or to any contributor.
 """
@@ -132,6 +133,14 @@ class RiskPoolMachine(RuleBasedStateMachine):
                 break
             self.queue.pop(0)
 
+    @precondition(lambda self: self.rp.held_for(self.bank.address) > 0)
+    @rule()
+    def collect(self) -> None:
+        held = self.rp.held_for(self.bank.address)
+        before = self.ledger.token.balance_of(self.bank.address).units
+        assert self.bank.risk_pool.collect().amount == held
+        assert self.ledger.token.balance_of(self.bank.address).units == before + held
+
     @rule(index=st.integers(0, len(FACES) - 1), fraction=st.integers(1, 100))
     def recover(self, index: int, fraction: int) -> None:
         left = FACES[index] - self.repaid[index]
@@ -177,7 +186,8 @@ class RiskPoolMachine(RuleBasedStateMachine):
         state = self.rp.state(self.program)
         assert state.deposited == self.deposited and state.paid == self.paid and state.recovered == self.recovered
         assert state.balance == self.deposited - self.paid + self.recovered
-        assert self.ledger.token.balance_of(self.rp.address).units == state.balance
+        held = self.rp.held_for(self.bank.address)  # paid on open claims, waiting for the bank to collect
+        assert self.ledger.token.balance_of(self.rp.address).units == state.balance + held
         for i, c in enumerate(self.contributors):
             account = self.rp.contributor(self.program, c.address)
             assert account.balance == self.balances[i]
