@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from sdk.errors import (
     LossAlreadyRecorded,
     LossNotFound,
@@ -183,3 +186,41 @@ def test_program_rules_are_validated_on_chain(pool: Pool) -> None:
     program = pool.create()
     terms: ProgramTerms = pool.ledger.risk_pool.terms(program)
     assert terms == pool.terms(start=terms.start, end=terms.end)
+
+
+def test_a_bank_that_cannot_receive_never_blocks_the_open_claims_behind_it(pool: Pool) -> None:
+    """bank2's claim waits first in line; bank2 is suspended; paying the line still pays bank1's claim behind it,
+    and bank2 collects once resumed."""
+    ledger, cast = pool.ledger, pool.cast
+    program = pool.create(banks=(cast.bank1.address, cast.bank2.address))
+    pool.deposit(program, 10_000_00)
+    _, first = pool.defaulted_fragment(100_000_00, bank=cast.bank2)
+    _, second = pool.defaulted_fragment(100_000_00)
+    first_claim = cast.bank2.risk_pool.file_claim(program, pool.record_fragment_loss(first)).one(ClaimFiled)
+    second_claim = cast.bank1.risk_pool.file_claim(program, pool.record_fragment_loss(second)).one(ClaimFiled)
+    assert ledger.risk_pool.get_claim(first_claim.claim_id).paid == 10_000_00  # all the pool had
+    assert ledger.risk_pool.get_claim(second_claim.claim_id).paid == 0  # waits behind it
+    cast.operator.registry.suspend(cast.bank2.address, "review")
+    pool.deposit(program, 200_000_00)
+    paid = cast.outsider.risk_pool.pay_open_claims(program, 8)
+    assert [p.claim_id for p in paid] == [first_claim.claim_id, second_claim.claim_id]
+    assert ledger.risk_pool.held_for(cast.bank2.address) == 80_000_00 - 10_000_00
+    assert ledger.risk_pool.held_for(cast.bank1.address) == 80_000_00
+    cast.bank1.risk_pool.collect()
+    cast.operator.registry.resume(cast.bank2.address)
+    assert cast.bank2.risk_pool.collect().amount == 70_000_00
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(st.tuples(st.integers(1, 10**10), st.integers(0, 10_000)), min_size=1, max_size=8),
+    points=st.lists(st.integers(0, 10**11), min_size=1, max_size=5),
+)
+def test_graded_twin_equals_the_chain(pool: Pool, steps: list[tuple[int, int]], points: list[int]) -> None:
+    grades, up_to = [], 0
+    for width, rate in steps:
+        up_to += width
+        grades.append((up_to, rate))
+    program = pool.create(grades=tuple(grades))
+    for x in points:
+        assert pool.ledger.risk_pool.graded(program, x) == graded(grades, x)
