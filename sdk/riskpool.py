@@ -43,6 +43,7 @@ from sdk.types import TxResult
 
 __all__ = [
     "BPS",
+    "CLAIM_WINDOW",
     "MAX_LIST",
     "Claim",
     "ClaimQuote",
@@ -62,6 +63,8 @@ __all__ = [
 
 BPS = 10_000
 MAX_LIST = 8
+#: Claims may be filed until the period's end plus this; contributors withdraw only from then on (the contract's).
+CLAIM_WINDOW = 90 * 86_400
 MAX_UINT256 = 2**256 - 1
 
 

@@ -104,8 +104,10 @@ interface IRiskPool {
     error RiskPoolNoOpenClaims(uint256 programId);
     /// @notice Nothing is held for the account.
     error RiskPoolNothingHeld(address account);
-    /// @notice Withdrawal only after the period ends with no open claim.
-    error RiskPoolWithdrawLocked(uint256 programId, uint64 end, uint256 open);
+    /// @notice Withdrawal only from `unlock` (the period's end plus the claim window) and with no open claim.
+    error RiskPoolWithdrawLocked(uint256 programId, uint64 unlock, uint256 open);
+    /// @notice Claims on the program could be filed only before `closedAt` (the period's end plus the claim window).
+    error RiskPoolClaimWindowClosed(uint256 programId, uint64 closedAt);
     error RiskPoolBalanceShort(uint256 programId, address account, uint256 balance, uint256 amount);
 
     // ------------------------------------------------------------------ events
@@ -182,7 +184,8 @@ interface IRiskPool {
 
     /// @notice File a claim for a recorded loss and pay what the pool can now.
     /// Requirements: the caller is the loss's bank and covered; the loss's source is covered; it was recorded inside
-    /// the period; it was never claimed (in any program); some net loss is left.
+    /// the period; the claim window (period end + 90 days) is open; it was never claimed (in any program); some net
+    /// loss is left.
     function fileClaim(uint256 programId, uint256 lossId) external returns (uint256 claimId);
 
     /// @notice Pay open claims in filing order, at most `maxCount` of them; stops at the first claim it cannot pay in
@@ -200,8 +203,8 @@ interface IRiskPool {
     /// {ILossRegistry-recordRecovery}). Requirements: the caller is the claim's bank; something is owed.
     function returnRecovery(uint256 claimId) external returns (uint256 amount);
 
-    /// @notice Withdraw a contributor's balance. Requirements: the period has ended, no claim is open, the caller is
-    /// a contributor with that much balance.
+    /// @notice Withdraw a contributor's balance. Requirements: the claim window after the period has closed, no claim
+    /// is open, the caller is a contributor with that much balance.
     function withdraw(uint256 programId, uint256 amount) external;
 
     function getTerms(uint256 programId) external view returns (ProgramTerms memory);

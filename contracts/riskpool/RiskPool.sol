@@ -17,6 +17,9 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     uint256 public constant MAX_LIST = 8;
+    /// @notice Claims on losses recorded in the period may be filed until `end + CLAIM_WINDOW`; contributors may
+    /// withdraw only from then on, so no in-period loss is left without the money committed to it.
+    uint64 public constant CLAIM_WINDOW = 90 days;
     uint256 private constant _BPS = 10_000;
 
     IParticipantRegistry public immutable registry;
@@ -99,7 +102,8 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
     function withdraw(uint256 programId, uint256 amount) external nonReentrant {
         ProgramTerms storage terms = _program(programId);
         ProgramState storage state = _states[programId];
-        if (block.timestamp < terms.end || state.open != 0) revert RiskPoolWithdrawLocked(programId, terms.end, state.open);
+        uint64 unlock = terms.end + CLAIM_WINDOW;
+        if (block.timestamp < unlock || state.open != 0) revert RiskPoolWithdrawLocked(programId, unlock, state.open);
         ContributorAccount storage account = _accounts[programId][msg.sender];
         if (account.shareBps == 0) revert RiskPoolNotContributor(programId, msg.sender);
         if (amount == 0) revert RiskPoolAmountZero();
@@ -316,6 +320,8 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
         if (loss.recordedAt < terms.start || loss.recordedAt >= terms.end) {
             revert RiskPoolLossOutsidePeriod(programId, lossId, loss.recordedAt, terms.start, terms.end);
         }
+        uint64 closedAt = terms.end + CLAIM_WINDOW;
+        if (block.timestamp >= closedAt) revert RiskPoolClaimWindowClosed(programId, closedAt);
         recovered = loss.recovered;
         netLoss = loss.principal + loss.interest - recovered;
         if (netLoss == 0) revert RiskPoolNoNetLoss(lossId);

@@ -3185,6 +3185,24 @@ class RiskPoolClaimNotFound(ContractError):
         return cls(values[0])
 
 
+class RiskPoolClaimWindowClosed(ContractError):
+    """Claims on the program could be filed only before `closedAt` (the period's end plus the claim window)."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolClaimWindowClosed(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("1d47f283")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "closed_at")
+    program_id: int
+    closed_at: int
+
+    def __init__(self, program_id: int, closed_at: int) -> None:
+        super().__init__(program_id=program_id, closed_at=closed_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolClaimWindowClosed":
+        return cls(values[0], values[1])
+
+
 class RiskPoolGradesInvalid(ContractError):
     """Grade `index` is not above the one before it, its rate is above 10,000, or rates and thresholds differ in number."""
 
@@ -3472,18 +3490,18 @@ class RiskPoolTermsInvalid(ContractError):
 
 
 class RiskPoolWithdrawLocked(ContractError):
-    """Withdrawal only after the period ends with no open claim."""
+    """Withdrawal only from `unlock` (the period's end plus the claim window) and with no open claim."""
 
     SIGNATURE: ClassVar[str] = "RiskPoolWithdrawLocked(uint256,uint64,uint256)"
     SELECTOR: ClassVar[bytes] = bytes.fromhex("5ad9d30d")
     ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint256")
-    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "end", "open")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "unlock", "open")
     program_id: int
-    end: int
+    unlock: int
     open: int
 
-    def __init__(self, program_id: int, end: int, open: int) -> None:
-        super().__init__(program_id=program_id, end=end, open=open)
+    def __init__(self, program_id: int, unlock: int, open: int) -> None:
+        super().__init__(program_id=program_id, unlock=unlock, open=open)
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolWithdrawLocked":
@@ -3771,6 +3789,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     RiskPoolBalanceShort,
     RiskPoolBankNotCovered,
     RiskPoolClaimNotFound,
+    RiskPoolClaimWindowClosed,
     RiskPoolGradesInvalid,
     RiskPoolListInvalid,
     RiskPoolLossAlreadyClaimed,

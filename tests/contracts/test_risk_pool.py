@@ -9,17 +9,21 @@ from sdk.errors import (
     LossAlreadyRecorded,
     LossNotFound,
     LossSourceUnknown,
+    RiskPoolBalanceShort,
     RiskPoolBankNotCovered,
+    RiskPoolClaimWindowClosed,
     RiskPoolGradesInvalid,
     RiskPoolLossAlreadyClaimed,
     RiskPoolLossOutsidePeriod,
+    RiskPoolNotContributor,
     RiskPoolNotLossBank,
     RiskPoolNotOperator,
     RiskPoolSharesInvalid,
     RiskPoolSourceNotCovered,
+    RiskPoolWithdrawLocked,
 )
 from sdk.generated.events import ClaimFiled, ContributionDrawn
-from sdk.riskpool import ClaimStatus, LossSourceKind, ProgramTerms, graded
+from sdk.riskpool import CLAIM_WINDOW, ClaimStatus, LossSourceKind, ProgramTerms, graded
 from tests.contracts.receivables_support import new_root, reverts
 from tests.contracts.riskpool_support import GRADES, SHARES, TIER1, Pool
 from tests.contracts.warehouse_support import PRICE, Market
@@ -224,3 +228,30 @@ def test_graded_twin_equals_the_chain(pool: Pool, steps: list[tuple[int, int]], 
     program = pool.create(grades=tuple(grades))
     for x in points:
         assert pool.ledger.risk_pool.graded(program, x) == graded(grades, x)
+
+
+def test_claim_window_and_withdrawal(pool: Pool) -> None:
+    """Claims on in-period losses may be filed until 90 days after the period; contributors withdraw only then."""
+    ledger, cast = pool.ledger, pool.cast
+    program = pool.create()
+    pool.deposit(program, 100_000_00)
+    terms = ledger.risk_pool.terms(program)
+    unlock = terms.end + CLAIM_WINDOW
+    assert ledger.risk_pool._call("CLAIM_WINDOW") == CLAIM_WINDOW
+    with reverts(RiskPoolWithdrawLocked, program_id=program, unlock=unlock, open=0):
+        pool.fund.risk_pool.withdraw(program, 1)
+    _, frag = pool.defaulted_fragment(10_000_00)
+    loss_id = pool.record_fragment_loss(frag)  # inside the period
+    ledger.chain.travel_to(unlock)
+    with reverts(RiskPoolClaimWindowClosed, program_id=program, closed_at=unlock):
+        cast.bank1.risk_pool.file_claim(program, loss_id)
+    with reverts(RiskPoolNotContributor, program_id=program, account=cast.bank2.address):
+        cast.bank2.risk_pool.withdraw(program, 1)
+    with reverts(RiskPoolBalanceShort, program_id=program, account=pool.fund.address, balance=40_000_00,
+                 amount=40_000_01):
+        pool.fund.risk_pool.withdraw(program, 40_000_01)
+    before = ledger.token.balance_of(pool.fund.address).units
+    event = pool.fund.risk_pool.withdraw(program, 40_000_00)
+    assert (event.amount, event.balance) == (40_000_00, 0)
+    assert ledger.token.balance_of(pool.fund.address).units == before + 40_000_00
+    assert ledger.risk_pool.state(program).withdrawn == 40_000_00
