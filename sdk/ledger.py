@@ -21,6 +21,7 @@ from sdk.errors import DeploymentError, LedgerValueError
 from sdk.prepayment import Prepayment
 from sdk.receivables import Receivables
 from sdk.registry import ParticipantRegistry
+from sdk.riskpool import Losses, RiskPool
 from sdk.token import SettlementToken
 from sdk.warehouse import PledgeLoans, PriceFeed, WarehouseReceipts
 
@@ -127,6 +128,8 @@ class Party:
         self.prepayment = Prepayment(ledger, ledger.deployment.address("Prepayment"), account)
         self.receivables = Receivables(ledger, ledger.deployment.address("Receivables"), account)
         self.credit_lines = CreditLines(ledger, ledger.deployment.address("CreditLines"), account)
+        self.losses = Losses(ledger, ledger.deployment.address("LossRegistry"), account)
+        self.risk_pool = RiskPool(ledger, ledger.deployment.address("RiskPool"), account)
         self.attestations = DataAttestations(ledger, ledger.deployment.address("DataAttestations"), account)
 
     def admin(self, contract: str) -> DefaultAdmin:
@@ -155,6 +158,8 @@ class Ledger:
         self.prepayment = Prepayment(self, deployment.address("Prepayment"))
         self.receivables = Receivables(self, deployment.address("Receivables"))
         self.credit_lines = CreditLines(self, deployment.address("CreditLines"))
+        self.losses = Losses(self, deployment.address("LossRegistry"))
+        self.risk_pool = RiskPool(self, deployment.address("RiskPool"))
         self.attestations = DataAttestations(self, deployment.address("DataAttestations"))
 
     # ------------------------------------------------------------------ construction
@@ -184,6 +189,7 @@ class Ledger:
         contracts.update(_deploy_warehouse(chain, operator, registry, token, admin_delay))
         contracts.update(_deploy_prepayment(chain, operator, registry, token, contracts["WarehouseReceipts"]))
         contracts.update(_deploy_credit_lines(chain, operator, registry, token))
+        contracts.update(_deploy_risk_pool(chain, operator, registry, token, contracts))
         # attested operating data and consents: no admin, no funds (providers are appointed in the registry)
         contracts["DataAttestations"] = _deploy(chain, operator, "DataAttestations", registry)
         deployment = Deployment(
@@ -265,6 +271,24 @@ def _deploy_credit_lines(chain: Chain, operator: LocalAccount, registry: str, to
     chain.transact(operator, registry, reg.encode_abi("setLedgerContract", [lines, True]),
                    description="ParticipantRegistry.setLedgerContract")
     return {"CreditLines": lines}
+
+
+def _deploy_risk_pool(
+    chain: Chain, operator: LocalAccount, registry: str, token: str, contracts: dict[str, str]
+) -> dict[str, str]:
+    """The loss registry (no funds; reads losses from Receivables, PledgeLoans and CreditLines, registered as its
+    sources) and the risk pool: a ledger contract, since it holds the contributors' deposits."""
+    losses = _deploy(chain, operator, "LossRegistry", registry)
+    pool = _deploy(chain, operator, "RiskPool", registry, token, losses)
+    reg_abi = load_artifact("LossRegistry").abi
+    lr = chain.w3.eth.contract(address=to_checksum_address(losses), abi=reg_abi)
+    for name, kind in (("Receivables", 1), ("PledgeLoans", 2), ("CreditLines", 3)):
+        chain.transact(operator, losses, lr.encode_abi("setSource", [contracts[name], kind]),
+                       description="LossRegistry.setSource")
+    reg = chain.w3.eth.contract(address=to_checksum_address(registry), abi=load_artifact("ParticipantRegistry").abi)
+    chain.transact(operator, registry, reg.encode_abi("setLedgerContract", [pool, True]),
+                   description="ParticipantRegistry.setLedgerContract")
+    return {"LossRegistry": losses, "RiskPool": pool}
 
 
 def _deploy(chain: Chain, signer: LocalAccount, name: str, *args: Any) -> str:

@@ -14,6 +14,7 @@ from gateway.api.routes import (
     prepayments,
     profile,
     receivables,
+    riskpool,
     tx,
     warehouse,
 )
@@ -31,3 +32,4 @@ api_router.include_router(prepayments.router)
 api_router.include_router(creditlines.router)
 api_router.include_router(profile.router)
 api_router.include_router(tx.router)
+api_router.include_router(riskpool.router)

@@ -12,6 +12,7 @@ from gateway.models.participants import LedgerContract, Participant
 from gateway.models.positions import MaturitySummary
 from gateway.models.prepayments import Prepayment, PrepaymentInstalment
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
+from gateway.models.riskpool import Loss, RiskClaim, RiskProgram, RiskProgramMember
 from gateway.models.tx import TxSubmission
 from gateway.models.warehouse import (
     CommodityPrice,
@@ -48,6 +49,7 @@ __all__ = [
     "LoanCollateral",
     "LoanProgram",
     "LoanProgramListing",
+    "Loss",
     "MaturitySummary",
     "Offer",
     "Participant",
@@ -55,5 +57,8 @@ __all__ = [
     "Prepayment",
     "PrepaymentInstalment",
     "Receivable",
+    "RiskClaim",
+    "RiskProgram",
+    "RiskProgramMember",
     "WarehouseReceipt",
 ]

@@ -23,6 +23,7 @@ from sdk.cli import (
     prepayment,
     receipt,
     receivable,
+    riskpool,
     token,
 )
 from sdk.cli.common import (
@@ -65,6 +66,7 @@ app.add_typer(participant.app, name="participant")
 app.add_typer(prepayment.app, name="prepayment")
 app.add_typer(receivable.app, name="receivable")
 app.add_typer(receipt.app, name="receipt")
+app.add_typer(riskpool.app, name="risk-pool")
 app.add_typer(token.app, name="token")
 
 

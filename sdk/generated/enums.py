@@ -11,6 +11,14 @@ class AttestationStatus(IntEnum):
     SUPERSEDED = 2
 
 
+class ClaimStatus(IntEnum):
+    """Solidity enum `ClaimStatus`."""
+
+    NONE = 0
+    OPEN = 1
+    PAID = 2
+
+
 class CreditLineStatus(IntEnum):
     """Solidity enum `CreditLineStatus`."""
 
@@ -56,6 +64,15 @@ class LoanStatus(IntEnum):
     MARGIN_CALLED = 2
     REPAID = 3
     FORECLOSED = 4
+
+
+class LossSourceKind(IntEnum):
+    """Solidity enum `LossSourceKind`."""
+
+    NONE = 0
+    RECEIVABLES = 1
+    PLEDGE_LOANS = 2
+    CREDIT_LINES = 3
 
 
 class OfferStatus(IntEnum):
@@ -188,10 +205,12 @@ class TransferRestriction(IntEnum):
 
 ENUMS: dict[str, type[IntEnum]] = {
     "AttestationStatus": AttestationStatus,
+    "ClaimStatus": ClaimStatus,
     "CreditLineStatus": CreditLineStatus,
     "FinancingStatus": FinancingStatus,
     "FragmentStatus": FragmentStatus,
     "LoanStatus": LoanStatus,
+    "LossSourceKind": LossSourceKind,
     "OfferStatus": OfferStatus,
     "ParticipantStatus": ParticipantStatus,
     "PayeeRule": PayeeRule,

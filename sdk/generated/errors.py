@@ -1301,6 +1301,129 @@ class LoanWarehouseNotListed(ContractError):
         return cls(values[0], values[1], to_checksum_address(values[2]))
 
 
+class LossAlreadyRecorded(ContractError):
+    """The loss on this asset is already recorded."""
+
+    SIGNATURE: ClassVar[str] = "LossAlreadyRecorded(address,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5fb8dd39")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("source", "asset_id", "loss_id")
+    source: str
+    asset_id: int
+    loss_id: int
+
+    def __init__(self, source: str, asset_id: int, loss_id: int) -> None:
+        super().__init__(source=source, asset_id=asset_id, loss_id=loss_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossAlreadyRecorded":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+class LossIdNotFound(ContractError):
+    """No loss has this id."""
+
+    SIGNATURE: ClassVar[str] = "LossIdNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5ab3995a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id",)
+    loss_id: int
+
+    def __init__(self, loss_id: int) -> None:
+        super().__init__(loss_id=loss_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossIdNotFound":
+        return cls(values[0])
+
+
+class LossNotFound(ContractError):
+    """The source shows no loss on this asset (not defaulted, with recourse, no shortfall, ...)."""
+
+    SIGNATURE: ClassVar[str] = "LossNotFound(address,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7ee30c7e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("source", "asset_id")
+    source: str
+    asset_id: int
+
+    def __init__(self, source: str, asset_id: int) -> None:
+        super().__init__(source=source, asset_id=asset_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossNotFound":
+        return cls(to_checksum_address(values[0]), values[1])
+
+
+class LossNotOperator(ContractError):
+    """Only an operator of the participant registry may do this."""
+
+    SIGNATURE: ClassVar[str] = "LossNotOperator(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("25ec2f06")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossNotOperator":
+        return cls(to_checksum_address(values[0]))
+
+
+class LossNothingRecovered(ContractError):
+    """The source shows no recovery beyond what is already recorded."""
+
+    SIGNATURE: ClassVar[str] = "LossNothingRecovered(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("0c46b988")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id", "recovered")
+    loss_id: int
+    recovered: int
+
+    def __init__(self, loss_id: int, recovered: int) -> None:
+        super().__init__(loss_id=loss_id, recovered=recovered)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossNothingRecovered":
+        return cls(values[0], values[1])
+
+
+class LossSourceKindInvalid(ContractError):
+    """The kind given for a loss source is None."""
+
+    SIGNATURE: ClassVar[str] = "LossSourceKindInvalid(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f883e2a1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("source",)
+    source: str
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source=source)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossSourceKindInvalid":
+        return cls(to_checksum_address(values[0]))
+
+
+class LossSourceUnknown(ContractError):
+    """`source` is not a registered loss source that is also flagged as a ledger contract in the registry."""
+
+    SIGNATURE: ClassVar[str] = "LossSourceUnknown(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("484da14c")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("source",)
+    source: str
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source=source)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossSourceUnknown":
+        return cls(to_checksum_address(values[0]))
+
+
 class ParticipantAdmissionInvalid(ContractError):
     """Admission data is unusable: zero address, empty role set, or a KYC expiry not in the future."""
 
@@ -2991,6 +3114,400 @@ class ReentrancyGuardReentrantCall(ContractError):
         return cls()
 
 
+class RiskPoolAmountZero(ContractError):
+    """RiskPoolAmountZero"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolAmountZero()"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("f68c42ad")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ()
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolAmountZero":
+        return cls()
+
+
+class RiskPoolBalanceShort(ContractError):
+    """RiskPoolBalanceShort"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolBalanceShort(uint256,address,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("3e9e9874")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "account", "balance", "amount")
+    program_id: int
+    account: str
+    balance: int
+    amount: int
+
+    def __init__(self, program_id: int, account: str, balance: int, amount: int) -> None:
+        super().__init__(program_id=program_id, account=account, balance=balance, amount=amount)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolBalanceShort":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+class RiskPoolBankNotCovered(ContractError):
+    """RiskPoolBankNotCovered"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolBankNotCovered(uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("2a6ed544")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "bank")
+    program_id: int
+    bank: str
+
+    def __init__(self, program_id: int, bank: str) -> None:
+        super().__init__(program_id=program_id, bank=bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolBankNotCovered":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
+class RiskPoolClaimNotFound(ContractError):
+    """RiskPoolClaimNotFound"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolClaimNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("c1473bea")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id",)
+    claim_id: int
+
+    def __init__(self, claim_id: int) -> None:
+        super().__init__(claim_id=claim_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolClaimNotFound":
+        return cls(values[0])
+
+
+class RiskPoolClaimWindowClosed(ContractError):
+    """Claims on the program could be filed only before `closedAt` (the period's end plus the claim window)."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolClaimWindowClosed(uint256,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("1d47f283")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "closed_at")
+    program_id: int
+    closed_at: int
+
+    def __init__(self, program_id: int, closed_at: int) -> None:
+        super().__init__(program_id=program_id, closed_at=closed_at)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolClaimWindowClosed":
+        return cls(values[0], values[1])
+
+
+class RiskPoolGradesInvalid(ContractError):
+    """Grade `index` is not above the one before it, its rate is above 10,000, or rates and thresholds differ in number."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolGradesInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("fe8cb2ef")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("index",)
+    index: int
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index=index)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolGradesInvalid":
+        return cls(values[0])
+
+
+class RiskPoolListInvalid(ContractError):
+    """A list is empty or longer than 8, or has a duplicate or zero entry (`what`: 0 banks, 1 sources, 2 contributors, 3 grades)."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolListInvalid(uint8,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("08199f56")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint8", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("what", "length")
+    what: int
+    length: int
+
+    def __init__(self, what: int, length: int) -> None:
+        super().__init__(what=what, length=length)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolListInvalid":
+        return cls(values[0], values[1])
+
+
+class RiskPoolLossAlreadyClaimed(ContractError):
+    """RiskPoolLossAlreadyClaimed"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolLossAlreadyClaimed(uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("6b6d0a72")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id", "claim_id")
+    loss_id: int
+    claim_id: int
+
+    def __init__(self, loss_id: int, claim_id: int) -> None:
+        super().__init__(loss_id=loss_id, claim_id=claim_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolLossAlreadyClaimed":
+        return cls(values[0], values[1])
+
+
+class RiskPoolLossOutsidePeriod(ContractError):
+    """RiskPoolLossOutsidePeriod"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolLossOutsidePeriod(uint256,uint256,uint64,uint64,uint64)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("d8090d3d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint64", "uint64", "uint64")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "loss_id", "recorded_at", "start", "end")
+    program_id: int
+    loss_id: int
+    recorded_at: int
+    start: int
+    end: int
+
+    def __init__(self, program_id: int, loss_id: int, recorded_at: int, start: int, end: int) -> None:
+        super().__init__(program_id=program_id, loss_id=loss_id, recorded_at=recorded_at, start=start, end=end)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolLossOutsidePeriod":
+        return cls(values[0], values[1], values[2], values[3], values[4])
+
+
+class RiskPoolNoNetLoss(ContractError):
+    """The loss is fully recovered: nothing is left to claim."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolNoNetLoss(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("8ad1f2d6")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id",)
+    loss_id: int
+
+    def __init__(self, loss_id: int) -> None:
+        super().__init__(loss_id=loss_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNoNetLoss":
+        return cls(values[0])
+
+
+class RiskPoolNoOpenClaims(ContractError):
+    """RiskPoolNoOpenClaims"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolNoOpenClaims(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("24844938")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id",)
+    program_id: int
+
+    def __init__(self, program_id: int) -> None:
+        super().__init__(program_id=program_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNoOpenClaims":
+        return cls(values[0])
+
+
+class RiskPoolNotClaimBank(ContractError):
+    """RiskPoolNotClaimBank"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolNotClaimBank(uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("a3be7497")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "account")
+    claim_id: int
+    account: str
+
+    def __init__(self, claim_id: int, account: str) -> None:
+        super().__init__(claim_id=claim_id, account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNotClaimBank":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
+class RiskPoolNotContributor(ContractError):
+    """The account is not a contributor of the program, or is not an active participant."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolNotContributor(uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("64e80edc")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "account")
+    program_id: int
+    account: str
+
+    def __init__(self, program_id: int, account: str) -> None:
+        super().__init__(program_id=program_id, account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNotContributor":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
+class RiskPoolNotLossBank(ContractError):
+    """The caller is not the bank that suffered the loss."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolNotLossBank(uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b7f98e03")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id", "bank", "account")
+    loss_id: int
+    bank: str
+    account: str
+
+    def __init__(self, loss_id: int, bank: str, account: str) -> None:
+        super().__init__(loss_id=loss_id, bank=bank, account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNotLossBank":
+        return cls(values[0], to_checksum_address(values[1]), to_checksum_address(values[2]))
+
+
+class RiskPoolNotOperator(ContractError):
+    """RiskPoolNotOperator"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolNotOperator(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("c65b0d39")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNotOperator":
+        return cls(to_checksum_address(values[0]))
+
+
+class RiskPoolNothingHeld(ContractError):
+    """Nothing is held for the account."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolNothingHeld(address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("508ecc16")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account",)
+    account: str
+
+    def __init__(self, account: str) -> None:
+        super().__init__(account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNothingHeld":
+        return cls(to_checksum_address(values[0]))
+
+
+class RiskPoolNothingOwed(ContractError):
+    """Nothing is owed back on the claim from recoveries."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolNothingOwed(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("45680f9f")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id",)
+    claim_id: int
+
+    def __init__(self, claim_id: int) -> None:
+        super().__init__(claim_id=claim_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNothingOwed":
+        return cls(values[0])
+
+
+class RiskPoolProgramNotFound(ContractError):
+    """RiskPoolProgramNotFound"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolProgramNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("343ca0ad")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id",)
+    program_id: int
+
+    def __init__(self, program_id: int) -> None:
+        super().__init__(program_id=program_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolProgramNotFound":
+        return cls(values[0])
+
+
+class RiskPoolSharesInvalid(ContractError):
+    """The contributors' shares do not match them in number, one is zero, or they do not sum to 10,000."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolSharesInvalid(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("e1f2ed97")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("total",)
+    total: int
+
+    def __init__(self, total: int) -> None:
+        super().__init__(total=total)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolSharesInvalid":
+        return cls(values[0])
+
+
+class RiskPoolSourceNotCovered(ContractError):
+    """RiskPoolSourceNotCovered"""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolSourceNotCovered(uint256,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("15529921")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "source")
+    program_id: int
+    source: str
+
+    def __init__(self, program_id: int, source: str) -> None:
+        super().__init__(program_id=program_id, source=source)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolSourceNotCovered":
+        return cls(values[0], to_checksum_address(values[1]))
+
+
+class RiskPoolTermsInvalid(ContractError):
+    """The period is empty, or a cap is zero."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolTermsInvalid(uint64,uint64,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("60ec2d80")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint64", "uint64", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("start", "end", "cap_per_claim", "cap_per_bank")
+    start: int
+    end: int
+    cap_per_claim: int
+    cap_per_bank: int
+
+    def __init__(self, start: int, end: int, cap_per_claim: int, cap_per_bank: int) -> None:
+        super().__init__(start=start, end=end, cap_per_claim=cap_per_claim, cap_per_bank=cap_per_bank)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolTermsInvalid":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class RiskPoolWithdrawLocked(ContractError):
+    """Withdrawal only from `unlock` (the period's end plus the claim window) and with no open claim."""
+
+    SIGNATURE: ClassVar[str] = "RiskPoolWithdrawLocked(uint256,uint64,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("5ad9d30d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint64", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "unlock", "open")
+    program_id: int
+    unlock: int
+    open: int
+
+    def __init__(self, program_id: int, unlock: int, open: int) -> None:
+        super().__init__(program_id=program_id, unlock=unlock, open=open)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolWithdrawLocked":
+        return cls(values[0], values[1], values[2])
+
+
 class SafeCastOverflowedUintDowncast(ContractError):
     """SafeCastOverflowedUintDowncast"""
 
@@ -3169,6 +3686,13 @@ ERRORS: tuple[type[ContractError], ...] = (
     LoanReleaseQuantityInvalid,
     LoanStatusInvalid,
     LoanWarehouseNotListed,
+    LossAlreadyRecorded,
+    LossIdNotFound,
+    LossNotFound,
+    LossNotOperator,
+    LossNothingRecovered,
+    LossSourceKindInvalid,
+    LossSourceUnknown,
     ParticipantAdmissionInvalid,
     ParticipantAlreadyRegistered,
     ParticipantIsSuspended,
@@ -3261,6 +3785,28 @@ ERRORS: tuple[type[ContractError], ...] = (
     ReceivableStatusInvalid,
     ReceivableTermsInvalid,
     ReentrancyGuardReentrantCall,
+    RiskPoolAmountZero,
+    RiskPoolBalanceShort,
+    RiskPoolBankNotCovered,
+    RiskPoolClaimNotFound,
+    RiskPoolClaimWindowClosed,
+    RiskPoolGradesInvalid,
+    RiskPoolListInvalid,
+    RiskPoolLossAlreadyClaimed,
+    RiskPoolLossOutsidePeriod,
+    RiskPoolNoNetLoss,
+    RiskPoolNoOpenClaims,
+    RiskPoolNotClaimBank,
+    RiskPoolNotContributor,
+    RiskPoolNotLossBank,
+    RiskPoolNotOperator,
+    RiskPoolNothingHeld,
+    RiskPoolNothingOwed,
+    RiskPoolProgramNotFound,
+    RiskPoolSharesInvalid,
+    RiskPoolSourceNotCovered,
+    RiskPoolTermsInvalid,
+    RiskPoolWithdrawLocked,
     SafeCastOverflowedUintDowncast,
     SafeERC20FailedOperation,
     SettlementAmountZero,

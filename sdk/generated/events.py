@@ -8,10 +8,12 @@ from eth_utils import to_checksum_address
 from sdk._events import ContractEvent
 from sdk.generated.enums import (
     AttestationStatus,
+    ClaimStatus,
     CreditLineStatus,
     FinancingStatus,
     FragmentStatus,
     LoanStatus,
+    LossSourceKind,
     OfferStatus,
     ParticipantStatus,
     PayeeRule,
@@ -127,6 +129,87 @@ class AttestationSuperseded(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimFiled(ContractEvent):
+    """A bank filed a claim."""
+
+    NAME: ClassVar[str] = "ClaimFiled"
+    SIGNATURE: ClassVar[str] = "ClaimFiled(uint256,uint256,uint256,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("6d8743cac380950c4e5d397119a99b4673eb6210f81e8c70577bd6da5748e6d1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "program_id", "loss_id", "bank", "net_loss", "entitlement")
+    claim_id: int
+    program_id: int
+    loss_id: int
+    bank: str
+    net_loss: int
+    entitlement: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ClaimFiled":
+        return cls(values[0], values[1], values[2], to_checksum_address(values[3]), values[4], values[5])
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPaid(ContractEvent):
+    """Part or all of a claim was paid."""
+
+    NAME: ClassVar[str] = "ClaimPaid"
+    SIGNATURE: ClassVar[str] = "ClaimPaid(uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("48bca3c8a228fa9abf84655dfbe4833fdb9aa8af077b28f7031e0e6c4a9595b8")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "amount", "paid", "old_status", "new_status")
+    claim_id: int
+    amount: int
+    paid: int
+    old_status: ClaimStatus
+    new_status: ClaimStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ClaimPaid":
+        return cls(values[0], values[1], values[2], ClaimStatus(values[3]), ClaimStatus(values[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPaymentHeld(ContractEvent):
+    """A payment on an open claim was set aside for its bank to collect."""
+
+    NAME: ClassVar[str] = "ClaimPaymentHeld"
+    SIGNATURE: ClassVar[str] = "ClaimPaymentHeld(uint256,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("78ae4f2822ece4c924a3293ba713201c77153ff120f10b546e0d4fc0c377258b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "bank", "amount", "held")
+    claim_id: int
+    bank: str
+    amount: int
+    held: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ClaimPaymentHeld":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPaymentsCollected(ContractEvent):
+    """A bank collected the payments held for it."""
+
+    NAME: ClassVar[str] = "ClaimPaymentsCollected"
+    SIGNATURE: ClassVar[str] = "ClaimPaymentsCollected(address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("08f859127b422d8a666abeb45360e2ce1e60e95a5aa4c47c58aafdd58fd990cb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("bank", "amount")
+    bank: str
+    amount: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ClaimPaymentsCollected":
+        return cls(to_checksum_address(values[0]), values[1])
+
+
+@dataclass(frozen=True, slots=True)
 class CollateralAdded(ContractEvent):
     """Emitted when the borrower pledges another receipt to the loan (a cure when it brings a margin-called loan within max LTV at a fresh price)."""
 
@@ -230,6 +313,65 @@ class ConsentRevoked(ContractEvent):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "ConsentRevoked":
         return cls(to_checksum_address(values[0]), to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionDeposited(ContractEvent):
+    """A contributor deposited into a program."""
+
+    NAME: ClassVar[str] = "ContributionDeposited"
+    SIGNATURE: ClassVar[str] = "ContributionDeposited(uint256,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("6fd35a6d8579648ed665761e18f433e37feb3cc402d52cfabe58e73009534729")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "contributor", "amount", "balance")
+    program_id: int
+    contributor: str
+    amount: int
+    balance: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ContributionDeposited":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionDrawn(ContractEvent):
+    """A contributor's balance paid part of a claim."""
+
+    NAME: ClassVar[str] = "ContributionDrawn"
+    SIGNATURE: ClassVar[str] = "ContributionDrawn(uint256,address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("7d2c46d2508151ca00d5b3568ecaa98a2137c3ba4dd02ddc4376bfdaf2bf06b2")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "contributor", "amount")
+    claim_id: int
+    contributor: str
+    amount: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ContributionDrawn":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionWithdrawn(ContractEvent):
+    """A contributor withdrew its balance after the period."""
+
+    NAME: ClassVar[str] = "ContributionWithdrawn"
+    SIGNATURE: ClassVar[str] = "ContributionWithdrawn(uint256,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("baef3eea9537a411f1fa47c41da528a5ef97fc8a80ad048424442a5e29b8125b")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "contributor", "amount", "balance")
+    program_id: int
+    contributor: str
+    amount: int
+    balance: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ContributionWithdrawn":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
 
 
 @dataclass(frozen=True, slots=True)
@@ -1002,6 +1144,68 @@ class LoanRepaid(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class LossRecorded(ContractEvent):
+    """A loss was read from its source and recorded."""
+
+    NAME: ClassVar[str] = "LossRecorded"
+    SIGNATURE: ClassVar[str] = "LossRecorded(uint256,address,uint256,address,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5495724bc45edd54286036ec1c82cf8a09d48c6f54bdbfc55951f86cac1bc4a1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "address", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id", "source", "asset_id", "bank", "debtor", "principal", "interest")
+    loss_id: int
+    source: str
+    asset_id: int
+    bank: str
+    debtor: str
+    principal: int
+    interest: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossRecorded":
+        return cls(values[0], to_checksum_address(values[1]), values[2], to_checksum_address(values[3]), to_checksum_address(values[4]), values[5], values[6])
+
+
+@dataclass(frozen=True, slots=True)
+class LossRecovered(ContractEvent):
+    """A recovery on a recorded loss was read from its source."""
+
+    NAME: ClassVar[str] = "LossRecovered"
+    SIGNATURE: ClassVar[str] = "LossRecovered(uint256,uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("62ef5bc4d6ace78ffbc8d5a18e9e1191395d2dfca5b61fc4cb6c9728a2d6b53a")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id", "amount", "old_recovered", "new_recovered")
+    loss_id: int
+    amount: int
+    old_recovered: int
+    new_recovered: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossRecovered":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class LossSourceSet(ContractEvent):
+    """A loss source was registered or removed."""
+
+    NAME: ClassVar[str] = "LossSourceSet"
+    SIGNATURE: ClassVar[str] = "LossSourceSet(address,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("bfaf19a5675a49a980d9640bf2cc01d7f947ebe7c4b4e20ee8a408134306d338")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("source", "old_kind", "new_kind")
+    source: str
+    old_kind: LossSourceKind
+    new_kind: LossSourceKind
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "LossSourceSet":
+        return cls(to_checksum_address(values[0]), LossSourceKind(values[1]), LossSourceKind(values[2]))
+
+
+@dataclass(frozen=True, slots=True)
 class MarginCallCured(ContractEvent):
     """Emitted when a margin call is cured by a price recovery (see `cure`)."""
 
@@ -1712,6 +1916,26 @@ class ProgramClosed(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ProgramCreated(ContractEvent):
+    """A program was created."""
+
+    NAME: ClassVar[str] = "ProgramCreated"
+    SIGNATURE: ClassVar[str] = "ProgramCreated(uint256,string,uint64,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5ff7b926f575e32c4542409e17e1b5b66e70da7d0e880a18da1df989f0be3601")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "string", "uint64", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "name", "start", "end")
+    program_id: int
+    name: str
+    start: int
+    end: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ProgramCreated":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramOpened(ContractEvent):
     """Emitted when a bank opens a lending program."""
 
@@ -2204,6 +2428,44 @@ class RecourseRepaid(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class RecoveryCredited(ContractEvent):
+    """A contributor was credited part of a returned recovery."""
+
+    NAME: ClassVar[str] = "RecoveryCredited"
+    SIGNATURE: ClassVar[str] = "RecoveryCredited(uint256,address,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("9be05ab672cd1a475017917a8be0c6d2a34238d58e94f0785b06825f43688e63")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "contributor", "amount")
+    claim_id: int
+    contributor: str
+    amount: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RecoveryCredited":
+        return cls(values[0], to_checksum_address(values[1]), values[2])
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryReturned(ContractEvent):
+    """The bank returned its share of a recovery."""
+
+    NAME: ClassVar[str] = "RecoveryReturned"
+    SIGNATURE: ClassVar[str] = "RecoveryReturned(uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("8eea8f0e2351acaab05cc0d3f9a575728acd01eb196ae763d0a940566d9ce22e")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "amount", "returned")
+    claim_id: int
+    amount: int
+    returned: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "RecoveryReturned":
+        return cls(values[0], values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
 class RoleAdminChanged(ContractEvent):
     """RoleAdminChanged"""
 
@@ -2324,11 +2586,18 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     ApprovalForAll,
     AttestationPosted,
     AttestationSuperseded,
+    ClaimFiled,
+    ClaimPaid,
+    ClaimPaymentHeld,
+    ClaimPaymentsCollected,
     CollateralAdded,
     CollateralReleased,
     CommodityListed,
     ConsentGranted,
     ConsentRevoked,
+    ContributionDeposited,
+    ContributionDrawn,
+    ContributionWithdrawn,
     CreditLineAccepted,
     CreditLineClosed,
     CreditLineDefaulted,
@@ -2364,6 +2633,9 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     LoanForeclosed,
     LoanOpened,
     LoanRepaid,
+    LossRecorded,
+    LossRecovered,
+    LossSourceSet,
     MarginCallCured,
     MarginCalled,
     MintAllowanceSet,
@@ -2396,6 +2668,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     ProgramBorrowerListed,
     ProgramCapSet,
     ProgramClosed,
+    ProgramCreated,
     ProgramOpened,
     ProgramWarehouseListed,
     ReceiptDelivered,
@@ -2418,6 +2691,8 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     ReceivableRepaid,
     RecourseExercised,
     RecourseRepaid,
+    RecoveryCredited,
+    RecoveryReturned,
     RoleAdminChanged,
     RoleGranted,
     RoleRevoked,

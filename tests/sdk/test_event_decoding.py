@@ -24,6 +24,8 @@ def _random_value(rng: random.Random, kind: str, hint: Any) -> Any:
         return to_checksum_address("0x" + rng.randbytes(20).hex())
     if kind == "bool":
         return rng.random() < 0.5
+    if kind == "string":  # dynamic: eth_abi's path (a risk-pool program's name)
+        return rng.choice(["", "Qingdao SME 2026", "青岛中小企业 " + str(rng.randrange(10**6))])
     if kind.startswith("uint"):
         bits = int(kind[4:] or 256)
         return rng.choice([0, 1, 2**bits - 1, rng.randrange(2**bits)])
