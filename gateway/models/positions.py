@@ -72,3 +72,5 @@ class AlertsPublic(SQLModel):
     as_of: int
     data: list[AlertPublic]
     count: int
+    #: Pass as `cursor` for the next page; null on the last page.
+    next_cursor: str | None = None

@@ -105,3 +105,23 @@ def test_alerts_for_maturing_overdue_and_margin_called(api: Api, ledger: Ledger,
     assert [a["asset_id"] for a in late] == [ids["root"]]
     assert late[0]["amount_units"] == 700_000_00 and late[0]["severity"] == "critical"
     assert _get(api, "/v1/alerts", api.as_(cast.warehouse))["count"] == 0
+
+
+def test_alerts_page_with_a_cursor_in_a_stable_order(api: Api, ledger: Ledger, cast: Cast) -> None:
+    receivables_activity(ledger, cast)
+    api.sync()
+    headers = api.as_(cast.regulator)
+    everything = _get(api, "/v1/alerts", headers, days=3_650)
+    assert everything["count"] >= 2 and everything["next_cursor"] is None
+    paged: list[dict[str, object]] = []
+    cursor = None
+    while True:
+        page = _get(api, "/v1/alerts", headers, days=3_650, limit=1, **({"cursor": cursor} if cursor else {}))
+        assert page["count"] == everything["count"] and len(page["data"]) == 1
+        paged += page["data"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == everything["data"]
+    bad = api.client.get("/v1/alerts", headers=headers, params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "cursor"]

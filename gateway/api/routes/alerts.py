@@ -6,6 +6,8 @@ latest price is above the margin-call threshold, margin-call deadlines, loans ma
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -13,6 +15,7 @@ from sqlalchemy import select
 
 from gateway.api import scoping
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
+from gateway.api.errors import FieldError
 from gateway.api.routes.warehouse import OPEN_LOANS, latest_prices, loan_risk
 from gateway.models.common import money, table_of
 from gateway.models.positions import AlertPublic, AlertsPublic
@@ -41,6 +44,7 @@ def read_alerts(
     days: Annotated[int | None, Query(ge=0, le=3_650, description="horizon of 'maturing' alerts")] = None,
     kind: Annotated[str | None, Query(pattern="^(" + "|".join(KINDS) + ")$")] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 200,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
 ) -> AlertsPublic:
     now = ledger_now(session, ctx)
     horizon = now + (ctx.settings.alert_maturity_days if days is None else days) * DAY
@@ -97,8 +101,35 @@ def read_alerts(
     out += _instalments(session, party, now, horizon)
     if kind is not None:
         out = [a for a in out if a.kind == kind]
-    out.sort(key=lambda a: (SEVERITY_ORDER[a.severity], a.due_at if a.due_at is not None else 2**62, a.asset_id))
-    return AlertsPublic(as_of=now, data=out[:limit], count=len(out))
+    out.sort(key=_order)
+    count = len(out)
+    if cursor is not None:  # keyset: the alerts after the last one served, in the same order
+        after = _decode(cursor)
+        out = [a for a in out if _order(a) > after]
+    page = out[:limit]
+    more = len(out) > limit
+    return AlertsPublic(as_of=now, data=page, count=count,
+                        next_cursor=_encode(_order(page[-1])) if more and page else None)
+
+
+def _order(a: AlertPublic) -> tuple[int, int, str, int, str]:
+    """Most severe first, then soonest due; (asset, kind) makes the order total, so pages never overlap."""
+    return (SEVERITY_ORDER[a.severity], a.due_at if a.due_at is not None else 2**62, a.asset_type, a.asset_id, a.kind)
+
+
+def _encode(key: tuple[int, int, str, int, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[int, int, str, int, str]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        severity, due, asset_type, asset_id, kind = raw
+        key = (int(severity), int(due), str(asset_type), int(asset_id), str(kind))
+    except (ValueError, TypeError):
+        raise FieldError(["query", "cursor"], "not a cursor of /v1/alerts: pass the next_cursor of a page", 422,
+                         "value_error") from None
+    return key
 
 
 def _instalments(session: Any, party: Any, now: int, horizon: int) -> list[AlertPublic]:
