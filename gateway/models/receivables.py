@@ -231,3 +231,21 @@ class FinancingsPublic(SQLModel):
     data: list[FinancingPublic]
     count: int
     next_cursor: str | None = None
+
+
+class ExposurePublic(SQLModel):
+    """A bank's exposure to a core enterprise: the limit it set, the financed face it holds unpaid, what is left."""
+
+    bank: str
+    debtor: str
+    limit: str
+    limit_units: int
+    used: str
+    used_units: int
+    available: str
+    available_units: int
+
+
+class ExposuresPublic(SQLModel):
+    data: list[ExposurePublic]
+    count: int

@@ -188,3 +188,52 @@ class LoansPublic(SQLModel):
     data: list[LoanPublic]
     count: int
     next_cursor: str | None = None
+
+
+class LoanProgramPublic(SQLModel):
+    """A bank's standing offer to lend against goods of one commodity, with its room left under the cap."""
+
+    id: int
+    bank: str
+    commodity: str
+    rate_bps: int
+    max_ltv_bps: int
+    margin_call_ltv_bps: int
+    cure_period: int
+    max_tenor: int
+    status: str
+    cap: str
+    cap_units: int
+    outstanding: str
+    outstanding_units: int
+    available: str
+    available_units: int
+    warehouses_listed: bool
+    borrowers_listed: bool
+
+
+class LoanProgramsPublic(SQLModel):
+    data: list[LoanProgramPublic]
+    count: int
+    next_cursor: str | None = None
+
+
+class PricePublic(SQLModel):
+    """The latest price of a commodity, how old it may get, and any out-of-band post waiting for a second feeder."""
+
+    commodity: str
+    unit: str
+    price: str | None
+    price_units: int | None
+    observed_at: int | None
+    max_age: int
+    stale: bool
+    feeder: str | None
+    band_bps: int
+    proposed_price_units: int | None
+    proposer: str | None
+
+
+class PricesPublic(SQLModel):
+    data: list[PricePublic]
+    count: int

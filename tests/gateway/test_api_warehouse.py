@@ -125,3 +125,23 @@ def test_alerts_page_with_a_cursor_in_a_stable_order(api: Api, ledger: Ledger, c
     assert paged == everything["data"]
     bad = api.client.get("/v1/alerts", headers=headers, params={"cursor": "not-a-cursor"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "cursor"]
+
+
+def test_programs_prices_and_exposures_have_routes_of_their_own(api: Api, ledger: Ledger, cast: Cast) -> None:
+    warehouse_activity(ledger, cast)
+    receivables_activity(ledger, cast)
+    api.sync()
+    programs = _get(api, "/v1/loan-programs", api.as_(cast.distributor))  # borrowers see the offers
+    program = next(p for p in programs["data"] if p["bank"] == cast.bank1.address)
+    chain_view = ledger.loans.get_program(program["id"])
+    assert (program["rate_bps"], program["cap_units"]) == (chain_view.rate_bps, chain_view.cap)
+    assert program["available_units"] == program["cap_units"] - program["outstanding_units"]
+    prices = _get(api, "/v1/prices", api.as_(cast.bank1))["data"]
+    assert prices and all(isinstance(p["stale"], bool) and p["unit"] for p in prices)
+    mine = _get(api, "/v1/exposures", api.as_(cast.bank1))["data"]
+    assert {(e["bank"], e["debtor"]) for e in mine} == {(cast.bank1.address, cast.core.address)}
+    assert mine[0]["limit_units"] == 5_000_000_00 and mine[0]["available_units"] == 5_000_000_00 - mine[0]["used_units"]
+    on_core = _get(api, "/v1/exposures", api.as_(cast.core))["data"]
+    assert {e["bank"] for e in on_core} == {cast.bank1.address, cast.bank2.address}
+    assert _get(api, "/v1/exposures", api.as_(cast.supplier3))["data"] == []
+    assert len(_get(api, "/v1/exposures", api.as_(cast.regulator))["data"]) >= 2

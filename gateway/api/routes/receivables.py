@@ -15,6 +15,9 @@ from gateway.api.pagination import MAX_INT, Address, PageDep, Timestamp, Units, 
 from gateway.models.common import money, table_of
 from gateway.models.links import DEBTOR, PartyLink
 from gateway.models.receivables import (
+    Exposure,
+    ExposurePublic,
+    ExposuresPublic,
     Financing,
     FinancingPublic,
     FinancingsPublic,
@@ -277,3 +280,28 @@ def read_financings(
         id_col=FIN.fragment_id, page=page, default="fragment_id",
     )
     return FinancingsPublic(data=[financing_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+
+
+# ------------------------------------------------------------------------------------------ exposures
+X = table_of(Exposure).c
+
+
+@router.get("/exposures", response_model=ExposuresPublic,
+            summary="Banks' exposure to core enterprises: limit, used, available (a bank's own, a debtor's on it)")
+def read_exposures(party: CurrentParty, session: SessionDep, bank: Address | None = None,
+                   debtor: Address | None = None) -> ExposuresPublic:
+    stmt = select(table_of(Exposure)).order_by(X.bank, X.debtor)
+    if not party.is_regulator:
+        stmt = stmt.where(or_(X.bank == party.address, X.debtor == party.address))
+    if bank is not None:
+        stmt = stmt.where(X.bank == to_checksum_address(bank))
+    if debtor is not None:
+        stmt = stmt.where(X.debtor == to_checksum_address(debtor))
+    data = []
+    for r in session.execute(stmt):
+        m = r._mapping
+        room = max(m["limit_units"] - m["used_units"], 0)
+        data.append(ExposurePublic(bank=m["bank"], debtor=m["debtor"], limit=money(m["limit_units"]),
+                                   limit_units=m["limit_units"], used=money(m["used_units"]),
+                                   used_units=m["used_units"], available=money(room), available_units=room))
+    return ExposuresPublic(data=data, count=len(data))

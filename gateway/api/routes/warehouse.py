@@ -18,13 +18,18 @@ from gateway.models.warehouse import (
     CommodityPrice,
     Loan,
     LoanCollateral,
+    LoanProgram,
+    LoanProgramPublic,
+    LoanProgramsPublic,
     LoanPublic,
     LoansPublic,
+    PricePublic,
+    PricesPublic,
     WarehouseReceipt,
     WarehouseReceiptPublic,
     WarehouseReceiptsPublic,
 )
-from sdk.types import LoanStatus, ReceiptStatus
+from sdk.types import LoanStatus, ProgramStatus, ReceiptStatus
 from sdk.warehouse import accrued_interest, goods_value, ltv_bps
 
 router = APIRouter(tags=["warehouse"])
@@ -167,3 +172,54 @@ def read_loan(loan_id: Id, party: CurrentParty, session: SessionDep, ctx: Contex
     m = row._mapping
     return loan_public(m, _collateral(session, [loan_id])[loan_id], latest_prices(session).get(m["commodity"]),
                        ledger_now(session, ctx))
+
+
+# ------------------------------------------------------------------------------------------ programs and prices
+P = table_of(LoanProgram).c
+PROGRAM_STATUS = {m.name.lower(): int(m) for m in ProgramStatus if m.name != "NONE"}
+
+
+@router.get("/loan-programs", response_model=LoanProgramsPublic,
+            summary="Banks' lending programs: terms, cap and room left (every signed-in participant may see offers)")
+def read_loan_programs(
+    party: CurrentParty, session: SessionDep, page: PageDep,
+    status: Annotated[str | None, Query(pattern="^(" + "|".join(PROGRAM_STATUS) + ")$")] = None,
+    bank: Address | None = None, commodity: Code = None,
+) -> LoanProgramsPublic:
+    stmt = select(table_of(LoanProgram))
+    if status is not None:
+        stmt = stmt.where(P.status == PROGRAM_STATUS[status])
+    if bank is not None:
+        stmt = stmt.where(P.bank == to_checksum_address(bank))
+    if commodity is not None:
+        stmt = stmt.where(P.commodity == commodity)
+    rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "rate": P.rate_bps}, id_col=P.id, page=page,
+                                   default="id")
+    data = []
+    for r in rows:
+        m = r._mapping
+        room = max(m["cap_units"] - m["outstanding_units"], 0)
+        data.append(LoanProgramPublic(
+            id=m["id"], bank=m["bank"], commodity=m["commodity"], rate_bps=m["rate_bps"], max_ltv_bps=m["max_ltv_bps"],
+            margin_call_ltv_bps=m["margin_call_ltv_bps"], cure_period=m["cure_period"], max_tenor=m["max_tenor"],
+            status=ProgramStatus(m["status"]).name.lower(), cap=money(m["cap_units"]), cap_units=m["cap_units"],
+            outstanding=money(m["outstanding_units"]), outstanding_units=m["outstanding_units"], available=money(room),
+            available_units=room, warehouses_listed=m["warehouses_listed"], borrowers_listed=m["borrowers_listed"]))
+    return LoanProgramsPublic(data=data, count=count, next_cursor=cursor)
+
+
+@router.get("/prices", response_model=PricesPublic, summary="Latest commodity prices, with staleness")
+def read_prices(party: CurrentParty, session: SessionDep, ctx: ContextDep) -> PricesPublic:
+    now = ledger_now(session, ctx)
+    rows = session.execute(select(table_of(CommodityPrice)).order_by(table_of(CommodityPrice).c.commodity)).all()
+    data = []
+    for r in rows:
+        m = r._mapping
+        observed = m["observed_at"]
+        data.append(PricePublic(
+            commodity=m["commodity"], unit=m["unit"],
+            price=money(m["price_units"]) if m["price_units"] is not None else None, price_units=m["price_units"],
+            observed_at=observed, max_age=m["max_age"], stale=observed is None or now - observed > m["max_age"],
+            feeder=m["feeder"], band_bps=m["band_bps"], proposed_price_units=m["proposed_price_units"],
+            proposer=m["proposer"]))
+    return PricesPublic(data=data, count=len(data))
