@@ -107,6 +107,8 @@ def check_credit_profiles(data: dict[str, object]) -> None:
     assert "2 late 8-30 days" in late["lowering_factors"]["lateness"]["reason"]
     # and it has no on-time record to show, where the punctual one has the full repayment_record points
     assert (late["factors"]["repayment_record"], punctual["factors"]["repayment_record"]) == (0, 200)
+    # tier 3's margin call was cured by a partial repayment (LoanRepaid MarginCalled -> Active): −5, not −20
+    assert punctual["lowering_factors"]["margin_calls"] == {"points": -5, "reason": "1 margin calls, 1 cured"}
 
 
 def test_demo_runs_on_the_embedded_chain_with_no_arguments(tmp_path: Path) -> None:
