@@ -105,6 +105,7 @@ class Summary:
     warehouse_receipts: list[dict[str, Any]] = field(default_factory=list)
     loans: list[dict[str, Any]] = field(default_factory=list)
     prepayments: list[dict[str, Any]] = field(default_factory=list)
+    credit_profiles: list[dict[str, Any]] = field(default_factory=list)
     events_indexed: int = 0
     database: str | None = None
     stages: list[dict[str, Any]] = field(default_factory=list)
@@ -135,6 +136,7 @@ class Summary:
             "warehouse_receipts": self.warehouse_receipts,
             "loans": self.loans,
             "prepayments": self.prepayments,
+            "credit_profiles": self.credit_profiles,
             "events_indexed": self.events_indexed,
             "database": self.database,
             "transactions": self.transactions,
@@ -468,6 +470,7 @@ def stage_warehouse(ctx: DemoContext) -> None:
         margin_call_ltv_bps=PROGRAM["margin_call_ltv_bps"], cure_period=PROGRAM["cure_days"] * DAY,
         max_tenor=PROGRAM["max_tenor_days"] * DAY, cap=to_units(PROGRAM_CAP),
     )
+    ctx.state["program"] = program.program_id
     bank.token.approve(ctx.deployed.loans.address, to_units("100000000.00"))  # the loan book funds from here
     terms = ReceiptTerms(commodity=commodity, unit=unit, lot_id=lot, grade=grade, location=location,
                          inspection_hash=inspection_hash(f"inspection certificate of {lot}"))
@@ -597,6 +600,100 @@ def stage_prepayment(ctx: DemoContext) -> None:
             f"{len(schedule)} instalments ({format_units(interest)} interest)")
 
 
+# ------------------------------------------------------------------------------------------------ credit profiles
+#: Tier 2 borrows twice against a copper receipt of its own and repays both loans late (days after maturity).
+LATE_LOT, LATE_QUANTITY_KG, LATE_PRINCIPAL, LATE_TENOR_DAYS = "YS-LOT-0002", 2_000, "40000.00", 10
+LATE_BY_DAYS = (9, 12)
+#: The two suppliers whose profiles the bank reads: tier 3 (its pledge loan above repaid on time, one margin call
+#: cured) and tier 2 (two loans repaid late).
+PROFILED = ("tier3", "tier2")
+CONSENT_DAYS = 90
+
+
+def stage_credit_profiles(ctx: DemoContext) -> None:
+    """Tier 2 repays two pledge loans late; both suppliers grant the large bank consent; the bank reads both
+    profiles through the gateway's API (the city bank, without consent, is refused)."""
+    from sdk.warehouse import ReceiptTerms, inspection_hash
+
+    bank, late, warehouse = (ctx.party(k) for k in ("bank1", "tier2", "warehouse"))
+    commodity, unit = COMMODITY
+    _, grade, location = LOT
+    terms = ReceiptTerms(commodity=commodity, unit=unit, lot_id=LATE_LOT, grade=grade, location=location,
+                         inspection_hash=inspection_hash(f"inspection certificate of {LATE_LOT}"))
+    receipt = warehouse.receipts.issue(late.address, terms, LATE_QUANTITY_KG)
+    late.token.approve(ctx.deployed.loans.address, to_units("100000000.00"))
+    for days in LATE_BY_DAYS:
+        _post_price(ctx, to_units(PRICES["recovered"]))  # pledging needs a fresh price
+        maturity = ctx.chain.now() + LATE_TENOR_DAYS * DAY
+        opened = late.loans.pledge(int(ctx.state["program"]), receipt.id, to_units(LATE_PRINCIPAL), maturity)
+        ctx.chain.travel_to(maturity + days * DAY)
+        repaid = late.loans.repay_in_full(opened.loan_id)
+        ctx.summary.financings.append({
+            "mode": "warehouse-receipt pledge", "fragment": None, "bank": ctx.actors["bank1"].short,
+            "seller": ctx.actors["tier2"].short, "face": money(opened.principal),
+            "rate": f"{opened.rate_bps / 100:.2f} %", "rate_bps": opened.rate_bps, "days": LATE_TENOR_DAYS,
+            "price": money(opened.principal), "cost": money(repaid.interest_paid), "with_recourse": None,
+        })
+        ctx.summary.repayments.append({
+            "mode": "pledge loan", "loan": opened.loan_id, "payer": ctx.actors["tier2"].short,
+            "amount": money(repaid.amount), "to_banks": money(repaid.amount), "late": True,
+            "days_late": days, "status": repaid.new_status.name.lower(),
+        })
+    expiry = ctx.chain.now() + CONSENT_DAYS * DAY
+    for key in PROFILED:
+        ctx.party(key).attestations.grant_consent(bank.address, expiry)
+    index(ctx)
+    for profile in read_profiles(ctx, "bank1", [ctx.party(k).address for k in PROFILED], refused_to="bank2"):
+        ctx.summary.credit_profiles.append(profile)
+    shown = "; ".join(f"{p['participant']}: {p['score']} ({p['grade']}), limit {p['suggested_limit']['amount']}"
+                      f"{', lowered by ' + ', '.join(p['lowered_by']) if p['lowered_by'] else ''}"
+                      for p in ctx.summary.credit_profiles)
+    ctx.log(f"tier 2 repaid two pledge loans {' and '.join(map(str, LATE_BY_DAYS))} days late; with both "
+            f"suppliers' consent the large bank read their credit profiles: {shown}")
+
+
+def read_profiles(ctx: DemoContext, bank: str, subjects: list[str], refused_to: str) -> list[dict[str, Any]]:
+    """`bank` reads each subject's credit profile through the gateway's API (signed in with its own key); checks
+    that `refused_to`, holding no consent, gets 404. Returns what the summary shows of each."""
+    import warnings
+
+    from gateway.main import create_app
+
+    assert ctx.indexer is not None and ctx.gateway_settings is not None
+    app = create_app(ctx.gateway_settings, engine=ctx.indexer.store.engine, deployment=ctx.deployed.deployment,
+                     indexer=ctx.indexer, migrate_schema=False, chain=ctx.chain)
+    tokens = login_tokens(ctx, app, keys=(bank, refused_to))
+    out: list[dict[str, Any]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+        with TestClient(app, base_url=ctx.gateway.url) as client:
+            for subject in subjects:
+                path = f"/v1/participants/{subject}/credit-profile"
+                refused = client.get(path, headers={"Authorization": f"Bearer {tokens[refused_to]['token']}"})
+                if refused.status_code != 404:
+                    raise LedgerError(f"a bank without consent read {subject}'s profile: {refused.status_code}")
+                reply = client.get(path, headers={"Authorization": f"Bearer {tokens[bank]['token']}"})
+                if reply.status_code != 200:
+                    raise LedgerError(f"the bank could not read {subject}'s credit profile: {reply.text}")
+                p = reply.json()
+                s = p["score"]
+                out.append({
+                    "participant": ctx.name(subject), "address": subject, "read_by": ctx.actors[bank].short,
+                    "scorecard_version": p["scorecard_version"], "as_of": p["as_of"], "score": s["score"],
+                    "grade": s["grade"], "suggested_limit": money(int(p["limit"]["units"])),
+                    "lowered_by": list(s["lowered_by"]),
+                    "lowering_factors": {f["name"]: {"points": f["points"], "reason": f["reason"]}
+                                         for f in s["factors"] if f["points"] < 0},
+                    "factors": {f["name"]: f["points"] for f in s["factors"]},
+                    "on_time": p["inputs"]["on_time"], "late": p["inputs"]["late_1_7"] + p["inputs"]["late_8_30"]
+                    + p["inputs"]["late_over_30"],
+                    "refused_without_consent": ctx.actors[refused_to].short,
+                })
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ gateway
 def stage_gateway(ctx: DemoContext) -> None:
     """Open the gateway's SQLite database in the working directory; from here on every stage is indexed as soon
@@ -646,8 +743,9 @@ def stage_index(ctx: DemoContext) -> None:
             f"({ctx.index_seconds:.1f} s of indexing in all)")
 
 
-def login_tokens(ctx: DemoContext, app: Any) -> dict[str, dict[str, Any]]:
-    """Sign in every cast member through the API's own Sign-In with Ethereum flow; returns a bearer token each."""
+def login_tokens(ctx: DemoContext, app: Any, keys: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+    """Sign in every cast member (or those of `keys`) through the API's own Sign-In with Ethereum flow; returns a
+    bearer token each."""
     import warnings
     from datetime import UTC, datetime
 
@@ -661,6 +759,8 @@ def login_tokens(ctx: DemoContext, app: Any) -> dict[str, dict[str, Any]]:
 
         with TestClient(app, base_url=ctx.gateway.url) as client:
             for actor in CAST:
+                if keys is not None and actor.key not in keys:
+                    continue
                 key = demo_key(actor.key)
                 nonce = client.get("/v1/auth/nonce").json()
                 message = SiweMessage(
@@ -717,6 +817,8 @@ STAGES: list[Stage] = [
     Stage("maturity", "Core enterprise repays at maturity; the payout reaches every holder", stage_maturity),
     Stage("warehouse", "Warehouse receipt pledged, price drop, margin call cured, loan repaid", stage_warehouse),
     Stage("prepayment", "Distributor's prepayment deal with staged pick-up", stage_prepayment),
+    Stage("credit", "Tier 2 repays two loans late; a bank reads both suppliers' credit profiles with consent",
+          stage_credit_profiles),
     Stage("balances", "Final balances", stage_balances),
     Stage("index", "Index every event into the gateway's database", stage_index),
 ]

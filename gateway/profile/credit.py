@@ -29,6 +29,7 @@ SCORECARD_VERSION = "scf-credit-2026.11-v1"
 
 # Receivables / PledgeLoans / Prepayment status values used below (sdk.generated.enums, fixed by append-only enums)
 _RECEIVABLE_VOIDED = 6
+_LOAN_MARGIN_CALLED = 2
 _LOAN_REPAID = 3
 
 
@@ -186,7 +187,8 @@ class BorrowerFacts:
 
 
 def borrower_factor(party: str, events: Sequence[Ev], as_of: int) -> BorrowerFacts:
-    """Loans and prepayments repaid on time (in full by maturity), late or overdue; margin calls and cures;
+    """Loans and prepayments repaid on time (in full by maturity), late or overdue; margin calls and cures (by
+    `cure()`, or by a repayment that brings the loan back within max LTV or pays it off);
     foreclosures, buy-backs, refunds and recourse, each a default (recovered when the bank got its money back:
     a foreclosure without shortfall, a guarantor's buy-back or refund, a recourse debt repaid in full)."""
     me = _addr(party)
@@ -204,8 +206,12 @@ def borrower_factor(party: str, events: Sequence[Ev], as_of: int) -> BorrowerFac
                                    "closed": False}
         elif ev.name == "PrepaymentFunded" and int(a["id"]) in deals:
             deals[int(a["id"])]["funded"] = True
-        elif ev.name == "LoanRepaid" and int(a["loan_id"]) in loans and int(a["new_status"]) == _LOAN_REPAID:
-            loans[int(a["loan_id"])]["repaid_at"] = ev.block_time
+        elif ev.name == "LoanRepaid" and int(a["loan_id"]) in loans:
+            new = int(a["new_status"])
+            if new == _LOAN_REPAID:
+                loans[int(a["loan_id"])]["repaid_at"] = ev.block_time
+            if int(a.get("old_status", -1)) == _LOAN_MARGIN_CALLED and new != _LOAN_MARGIN_CALLED:
+                cures += 1  # a repayment back within max LTV (or in full) cures the call: no MarginCallCured then
         elif ev.name == "PrepaymentRepaid" and int(a["id"]) in deals and int(a["outstanding"]) == 0:
             deals[int(a["id"])]["repaid_at"] = ev.block_time
         elif ev.name == "MarginCalled" and int(a["loan_id"]) in loans:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from sdk.cli.api import DEFAULT_GATEWAY_URL, GatewayUrlOpt
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
@@ -33,6 +34,7 @@ from sdk.cli.common import (
     parse_address,
     parse_amount,
 )
+from sdk.cli.credit import gateway_call
 from sdk.cli.prepayment import parse_when
 from sdk.creditlines import DAY, MAX_UINT256, CreditLine, CreditTerms, PayeeRule, quote_interest
 from sdk.ledger import Party
@@ -106,12 +108,33 @@ def _days(value: float, what: str) -> int:
     return seconds
 
 
+def _profile_terms(url: str, borrower: str) -> tuple[int, int | None, dict[str, Any]]:
+    """The limit (smallest units) and rate (bps, or None) BORROWER's credit profile suggests, and what it was based
+    on (scorecard version, score, grade, as-of). Fails in one line on no consent, a bad answer or a zero limit."""
+    p = gateway_call(url, "GET", f"/v1/participants/{borrower}/credit-profile", f"credit profile of {borrower}")
+    try:
+        units = int(p["limit"]["units"])
+        rate = p["limit"].get("rate_bps")
+        basis = {"scorecard_version": p["scorecard_version"], "score": int(p["score"]["score"]),
+                 "grade": str(p["score"]["grade"]), "as_of": p.get("as_of"), "limit": money(units)}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise fail(f"the gateway at {url} answered a credit profile without a limit, score or grade") from None
+    if units <= 0:
+        raise fail(f"the credit profile of {borrower} suggests no credit line (limit 0, grade {basis['grade']}, "
+                   f"score {basis['score']}): {p['limit'].get('rule', '')}".rstrip(": "))
+    return units, None if rate is None else int(rate), basis
+
+
 # ---------------------------------------------------------------------------------------------- bank
 @app.command("open")
 def open_line(
     borrower: Annotated[str, typer.Argument(parser=parse_address, help="the borrower (a supplier or distributor)")],
-    limit: Annotated[int, typer.Option(parser=parse_amount, metavar="AMOUNT", help="the line's limit")],
-    rate_bps: Annotated[int, typer.Option(help="yearly interest rate in basis points (actual/365)")],
+    limit: Annotated[int | None, typer.Option(parser=parse_amount, metavar="AMOUNT",
+                                              help="the line's limit (or --from-profile)")] = None,
+    rate_bps: Annotated[int | None, typer.Option(help="yearly interest rate in basis points (actual/365)")] = None,
+    from_profile: Annotated[bool, typer.Option(
+        "--from-profile", help="take the limit (and a rate, if the profile suggests one) from BORROWER's credit "
+        "profile on the gateway (needs BORROWER's consent and `scf gateway login`)")] = False,
     expiry: WhenOpt = "+90d",
     start: Annotated[str | None, typer.Option(help="first day a draw may happen (default: now)")] = None,
     max_tenor_days: Annotated[float, typer.Option(help="longest tenor of one draw, in days (1..365)")] = 30,
@@ -127,9 +150,23 @@ def open_line(
     key_env: KeyEnvOpt = None,
     dev_account: DevAccountOpt = None,
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    url: GatewayUrlOpt = DEFAULT_GATEWAY_URL,
     as_json: JsonOpt = False,
 ) -> None:
-    """Offer a line as the bank; the borrower accepts it with `scf credit-line accept`."""
+    """Offer a line as the bank; the borrower accepts it with `scf credit-line accept`.
+
+    With --from-profile the limit is the one BORROWER's credit profile suggests (read from the gateway at --url)."""
+    basis: dict[str, Any] | None = None
+    if from_profile:
+        if limit is not None:
+            raise fail("give either --limit or --from-profile, not both")
+        limit, profile_rate, basis = _profile_terms(url, borrower)
+        if rate_bps is None:
+            rate_bps = profile_rate
+    if limit is None:
+        raise fail("missing --limit (or pass --from-profile to take it from the borrower's credit profile)")
+    if rate_bps is None:
+        raise fail("missing --rate-bps" + (" (the credit profile suggests no rate)" if from_profile else ""))
     bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     now = bank.ledger.chain.now()
     first = parse_when(start, now) if start else now
@@ -144,9 +181,14 @@ def open_line(
         bank.credit_lines.set_payee(event.line_id, address)
     if approve:
         _approve_book(bank)
+    result: dict[str, Any] = {
+        "id": event.line_id, "status": event.new_status, "borrower": event.borrower, "limit": money(event.limit),
+        "rate_bps": event.rate_bps, "expiry": _iso(event.expiry), "payees": payees}
+    if basis is not None:  # what the terms came from, so the decision can be traced to a scorecard and a date
+        result.update({"limit_from": "credit profile", "scorecard_version": basis["scorecard_version"],
+                       "score": basis["score"], "grade": basis["grade"], "profile_as_of": basis["as_of"]})
     Output(as_json).result(
-        {"id": event.line_id, "status": event.new_status, "borrower": event.borrower, "limit": money(event.limit),
-         "rate_bps": event.rate_bps, "expiry": _iso(event.expiry), "payees": payees},
+        result,
         title="Credit line offered",
     )
 

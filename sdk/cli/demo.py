@@ -106,6 +106,16 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
             ["instalment", "principal", "interest", "goods released"],
             [[i + 1, x["principal"], x["interest"], x["released"]] for i, x in enumerate(deal["instalments"])],
         ))
+    if data.get("credit_profiles"):
+        profiles = data["credit_profiles"]
+        tables.append(out.table(
+            f"Credit profiles read by {profiles[0]['read_by']} with each supplier's consent "
+            f"(scorecard {profiles[0]['scorecard_version']})",
+            ["supplier", "score", "grade", "suggested limit", "on time", "late", "lowered by"],
+            [[p["participant"], p["score"], p["grade"], p["suggested_limit"], p["on_time"], p["late"],
+              "; ".join(f"{name} {f['points']} ({f['reason']})" for name, f in p["lowering_factors"].items())
+              or "-"] for p in profiles],
+        ))
     for refusal in data["refusals"]:
         fields = ", ".join(f"{k}={v}" for k, v in refusal["fields"].items())
         tables.append(f"refused as it should be: {refusal['action']} -> {refusal['error']}({fields})")

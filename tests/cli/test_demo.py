@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from sdk.cli import app
-from sdk.demo import CAST, DEPOSITS, PAYMENTS
+from sdk.demo import CAST, DEPOSITS, LATE_PRINCIPAL, PAYMENTS
 from sdk.money import to_units
 
 REQUIRED_KEYS = {
     "participants", "receivables", "fragments", "financings", "total_financed", "total_repaid",
-    "warehouse_receipts", "loans", "prepayments", "events_indexed", "chain",
+    "warehouse_receipts", "loans", "prepayments", "credit_profiles", "events_indexed", "chain",
 }
 
 
@@ -68,14 +68,18 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
     assert [i["released"] for i in deal["instalments"]] == [4, 4, 4]
     assert sum(i["principal"]["units"] for i in deal["instalments"]) == deal["financed"]["units"]
     paid = sum(r["amount"]["units"] for r in data["repayments"])  # type: ignore[attr-defined]
+    # tier 2's two pledge loans, repaid late in the credit-profile stage
+    late_paid = sum(r["amount"]["units"] for r in data["repayments"] if r["late"])  # type: ignore[attr-defined]
+    assert late_paid > 2 * to_units(LATE_PRINCIPAL)
     assert data["total_paid_by_debtors"]["units"] == paid == (face + loan["principal"]["units"]
                                                               + loan["interest"]["units"] + deal["financed"]["units"]
-                                                              + deal["interest"]["units"])
+                                                              + deal["interest"]["units"] + late_paid)
     to_banks = sum(p["amount"]["units"] for p in data["payouts"] if p["to_bank"])  # type: ignore[attr-defined]
     assert 0 < to_banks < face  # tier 2 kept part of its fragment: that part is not financed money
     assert data["total_repaid"]["units"] == (to_banks + loan["principal"]["units"] + loan["interest"]["units"]
-                                             + deal["financed"]["units"] + deal["interest"]["units"])
-    assert [r["late"] for r in data["repayments"]] == [False, False, False]  # type: ignore[attr-defined]
+                                             + deal["financed"]["units"] + deal["interest"]["units"] + late_paid)
+    assert [r["late"] for r in data["repayments"]] == [False, False, False, True, True]  # type: ignore[attr-defined]
+    check_credit_profiles(data)
     assert data["total_financed"]["units"] == sum(f["price"]["units"] for f in financings)
     assert [s for s in data["stages"] if s["status"] != "done"] == []  # type: ignore[attr-defined]
     # the gateway indexed everything, keeping up stage by stage
@@ -85,6 +89,26 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
     assert json.loads((workdir / "summary.json").read_text()) == data
     assert set(json.loads((workdir / "deployment.json").read_text())["contracts"]) >= {
         "ParticipantRegistry", "SettlementToken"}
+
+
+def check_credit_profiles(data: dict[str, object]) -> None:
+    """Two suppliers' profiles, read by the large bank with their consent (the city bank, without, was refused):
+    tier 3 repaid its loan on time, tier 2 repaid two late, and the scorecard says so by name."""
+    profiles = {p["participant"]: p for p in data["credit_profiles"]}  # type: ignore[attr-defined]
+    punctual, late = profiles["Anhui Alloy (T3)"], profiles["Taihu Castings (T2)"]
+    for p in (punctual, late):
+        assert p["read_by"] == "Large State Bank" and p["refused_without_consent"] == "City Commercial Bank"
+        assert p["scorecard_version"] and p["grade"] in "ABCDE" and p["suggested_limit"]["units"] >= 0
+    assert (punctual["on_time"], punctual["late"]) == (1, 0) and (late["on_time"], late["late"]) == (0, 2)
+    assert late["score"] < punctual["score"] and late["grade"] > punctual["grade"]
+    # what lowered the late payer: lateness (two loans 8-30 days late), a factor the punctual one does not have
+    assert late["lowered_by"][0] == "lateness" and "lateness" not in punctual["lowered_by"]
+    assert late["lowering_factors"]["lateness"]["points"] == -30
+    assert "2 late 8-30 days" in late["lowering_factors"]["lateness"]["reason"]
+    # and it has no on-time record to show, where the punctual one has the full repayment_record points
+    assert (late["factors"]["repayment_record"], punctual["factors"]["repayment_record"]) == (0, 200)
+    # tier 3's margin call was cured by a partial repayment (LoanRepaid MarginCalled -> Active): −5, not −20
+    assert punctual["lowering_factors"]["margin_calls"] == {"points": -5, "reason": "1 margin calls, 1 cured"}
 
 
 def test_demo_runs_on_the_embedded_chain_with_no_arguments(tmp_path: Path) -> None:
@@ -109,6 +133,7 @@ def test_demo_without_workdir_uses_a_fresh_directory(tmp_path: Path, monkeypatch
     created = list(tmp_path.glob("scf-demo-*"))
     assert len(created) == 1 and (created[0] / "summary.json").is_file()
     assert "Participants" in result.stdout and "Huaxia Heavy Equipment" in result.stdout
+    assert "Credit profiles read by Large State Bank" in result.stdout and "lateness -30" in result.stdout
 
 
 def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> None:

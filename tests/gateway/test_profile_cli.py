@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 from gateway.profile.credit import add_months, month_of
 from sdk import Ledger, Party
 from sdk.cli import api as gateway_api
-from sdk.cli import attest, credit
+from sdk.cli import attest, credit, creditline
 from sdk.cli.main import app
 from tests.conftest import Cast
 from tests.gateway.api_fixtures import Api
-from tests.gateway.test_profile_api import admit_provider, trade
+from tests.gateway.test_profile_api import DAY, admit_provider, trade
 
 URL = "http://gateway.test"
 
@@ -36,6 +36,7 @@ class Cli:
                                       "roles": token["roles"], "expires_at": token["expires_at"]})
         self.monkeypatch.setattr(credit, "open_party", lambda *a, **k: who)
         self.monkeypatch.setattr(attest, "open_party", lambda *a, **k: who)
+        self.monkeypatch.setattr(creditline, "open_party", lambda *a, **k: who)
         result = self.runner.invoke(app, list(args))
         return result.exit_code, result.output
 
@@ -90,3 +91,45 @@ def test_consent_profile_and_attestations_from_the_cli(cli: Cli, api: Api, ledge
     api.sync()
     code, out = cli.run(bank, "credit", "profile", s1.address)
     assert code != 0 and "404" in out
+
+
+def test_bank_opens_a_line_from_the_profile_in_one_step(cli: Cli, api: Api, ledger: Ledger, cast: Cast) -> None:
+    s1, bank = cast.supplier1, cast.bank1
+    api.sync()
+    code, out = cli.run(bank, "credit-line", "open", s1.address, "--from-profile", "--rate-bps", "900")
+    assert code != 0 and "404" in out and len(out.strip().splitlines()) == 1, out  # no consent yet
+    code, out = cli.run(s1, "credit", "consent", "grant", bank.address, "--days", "90")
+    assert code == 0, out
+    api.sync()
+    code, out = cli.run(bank, "credit-line", "open", s1.address, "--from-profile", "--rate-bps", "900")
+    assert code != 0 and "suggests no credit line (limit 0, grade E" in out, out  # nothing on record yet
+    assert bank.credit_lines.line_count() == 0
+
+    # twelve confirmed receivables from two core enterprises (1.2M in all), then some tenure: grade D, a limit
+    due = ledger.chain.now() + 30 * DAY
+    for n in range(12):
+        (cast.core if n % 2 else cast.core2).receivables.issue(s1.address, 100_000_00, due, f"invoice-{n}")
+    ledger.chain.travel_to(ledger.chain.now() + 45 * DAY)
+    api.sync()
+    p = json.loads(cli.run(bank, "credit", "profile", s1.address, "--json")[1])
+    assert p["limit"]["units"] > 0, p
+
+    code, out = cli.run(bank, "credit-line", "open", s1.address, "--from-profile")
+    assert code != 0 and "--rate-bps" in out, out  # the profile suggests no rate
+    code, out = cli.run(bank, "credit-line", "open", s1.address, "--from-profile", "--limit", "10", "--rate-bps", "9")
+    assert code != 0 and "either --limit or --from-profile" in out, out
+    assert bank.credit_lines.line_count() == 0
+
+    code, out = cli.run(bank, "credit-line", "open", s1.address, "--from-profile", "--rate-bps", "900",
+                        "--no-approve", "--json")
+    assert code == 0, out
+    opened = json.loads(out)
+    assert opened["limit"]["units"] == p["limit"]["units"] and opened["rate_bps"] == 900
+    assert (opened["limit_from"], opened["scorecard_version"], opened["score"], opened["grade"]) == (
+        "credit profile", p["scorecard_version"], p["score"]["score"], p["score"]["grade"])
+    line = bank.credit_lines.get_line(opened["id"])
+    assert (line.borrower, line.limit, line.rate_bps) == (s1.address, p["limit"]["units"], 900)
+
+    code, out = cli.run(bank, "credit-line", "open", s1.address, "--from-profile", "--rate-bps", "900",
+                        "--no-approve")
+    assert code == 0 and p["score"]["grade"] in out and "credit profile" in out and p["scorecard_version"] in out

@@ -111,6 +111,22 @@ def test_debtor_factor() -> None:
     assert later.volume_12m_units == 0 and later.volume_confirmed_units == 1_000_000
 
 
+def test_a_repayment_that_cures_a_margin_call_counts_as_a_cure() -> None:
+    """PledgeLoans cures a call by `cure()` (MarginCallCured) or by a repayment that brings the loan back within max
+    LTV (LoanRepaid MarginCalled -> Active, no MarginCallCured): both are cures; a full repayment of a called loan
+    settles the call too."""
+    h = History()
+    mat = T0 + 90 * DAY
+    for loan in (1, 2, 3):
+        h.add("LoanOpened", T0, loan_id=loan, bank=BANK, borrower=D, maturity=mat, new_status=1)
+        h.add("MarginCalled", T0 + DAY, loan_id=loan, bank=BANK, borrower=D, new_status=2)
+    h.add("LoanRepaid", T0 + 2 * DAY, loan_id=1, payer=D, bank=BANK, old_status=2, new_status=1)  # cured by paying
+    h.add("LoanRepaid", T0 + 2 * DAY, loan_id=2, payer=D, bank=BANK, old_status=2, new_status=3)  # paid off
+    h.add("LoanRepaid", T0 + 2 * DAY, loan_id=3, payer=D, bank=BANK, old_status=2, new_status=2)  # not enough
+    f = borrower_factor(D, h.events, T0 + 10 * DAY)
+    assert (f.margin_calls, f.margin_cures) == (3, 2)
+
+
 def test_borrower_factor() -> None:
     h = History()
     mat = T0 + 30 * DAY
