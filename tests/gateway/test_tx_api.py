@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,18 @@ from tests.conftest import Cast
 from tests.contracts.receivables_support import new_root
 from tests.gateway.api_fixtures import DOMAIN, Api
 from tests.gateway.helpers import Clock, indexer, settings
+
+
+def follow(wapi: Api, who: Party, tx_hash: str) -> dict[str, Any]:
+    """Index until the transaction reads `indexed` (a relayed transaction may still be pending at the first sync)."""
+    status: dict[str, Any] = {}
+    for _ in range(40):
+        wapi.sync()
+        status = wapi.client.get(f"/v1/tx/{tx_hash}", headers=wapi.as_(who)).json()
+        if status["status"] == "indexed":
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"{tx_hash} never indexed: {status}")
 
 
 def make_api(chain: Chain, ledger: Ledger, db: Engine, **overrides: Any) -> Iterator[Api]:
@@ -73,12 +86,7 @@ def test_prepare_sign_submit_follow_to_indexed(wapi: Api, cast: Cast) -> None:
     assert again.status_code == 200 and again.json() == first.json()
     status = wapi.client.get(f"/v1/tx/{tx_hash}", headers=wapi.as_(cast.core)).json()
     assert status["status"] in ("pending", "mined")
-    for _ in range(20):
-        wapi.sync()
-        status = wapi.client.get(f"/v1/tx/{tx_hash}", headers=wapi.as_(cast.core)).json()
-        if status["status"] == "indexed":
-            break
-    assert status["status"] == "indexed", status
+    status = follow(wapi, cast.core, tx_hash)
     names = [e["name"] for e in status["events"]]
     assert "ReceivableConfirmed" in names
     confirmed = next(e for e in status["events"] if e["name"] == "ReceivableConfirmed")
@@ -219,9 +227,7 @@ def test_a_batch_is_one_transaction(wapi: Api, cast: Cast) -> None:
     prepared = prepare(wapi, cast.core, "receivable.confirm", [{"root_id": r} for r in roots])
     assert prepared["would_revert"] is None and prepared["summary"][0] == "one transaction, 2 × receivable.confirm"
     tx_hash = submit(wapi, sign(cast.core, prepared["tx"])).json()["tx_hash"]
-    wapi.sync()
-    status = wapi.client.get(f"/v1/tx/{tx_hash}", headers=wapi.as_(cast.core)).json()
-    assert status["status"] == "indexed"
+    status = follow(wapi, cast.core, tx_hash)
     assert [e["args"]["root_id"] for e in status["events"] if e["name"] == "ReceivableConfirmed"] == roots
     bad = wapi.client.post("/v1/tx/prepare", json={"action": "receivable.confirm",
                                                    "params": [{"root_id": 1}, {"root_id": "x"}]},
