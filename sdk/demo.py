@@ -607,6 +607,8 @@ LATE_BY_DAYS = (9, 12)
 #: The two suppliers whose profiles the bank reads: tier 3 (its pledge loan above repaid on time, one margin call
 #: cured) and tier 2 (two loans repaid late).
 PROFILED = ("tier3", "tier2")
+#: What each of them sold to the core enterprise, confirmed: the same volume, so their limits differ by conduct alone.
+PROFILED_SALES = "500000.00"
 CONSENT_DAYS = 90
 
 
@@ -639,6 +641,12 @@ def stage_credit_profiles(ctx: DemoContext) -> None:
             "amount": money(repaid.amount), "to_banks": money(repaid.amount), "late": True,
             "days_late": days, "status": repaid.new_status.name.lower(),
         })
+    # Both also sold to the core enterprise this year, which confirmed the invoices: the volume a limit is drawn from.
+    core = ctx.party("core")
+    for key in PROFILED:
+        sold = ctx.party(key).receivables.register(core.address, to_units(PROFILED_SALES), ctx.chain.now() + 60 * DAY,
+                                                  f"{key} sales invoice for the credit review")
+        core.receivables.confirm(sold.root_id)
     expiry = ctx.chain.now() + CONSENT_DAYS * DAY
     for key in PROFILED:
         ctx.party(key).attestations.grant_consent(bank.address, expiry)

@@ -101,8 +101,10 @@ def check_credit_profiles(data: dict[str, object]) -> None:
         assert p["scorecard_version"] and p["grade"] in "ABCDE" and p["suggested_limit"]["units"] >= 0
     assert (punctual["on_time"], punctual["late"]) == (1, 0) and (late["on_time"], late["late"]) == (0, 2)
     assert late["score"] < punctual["score"] and late["grade"] > punctual["grade"]
+    # the same confirmed sales, so the limits differ by conduct alone: the late payer's grade gets no share of them
+    assert punctual["suggested_limit"]["units"] > late["suggested_limit"]["units"]
     # what lowered the late payer: lateness (two loans 8-30 days late), a factor the punctual one does not have
-    assert late["lowered_by"][0] == "lateness" and "lateness" not in punctual["lowered_by"]
+    assert "lateness" in late["lowered_by"] and "lateness" not in punctual["lowered_by"]
     assert late["lowering_factors"]["lateness"]["points"] == -30
     assert "2 late 8-30 days" in late["lowering_factors"]["lateness"]["reason"]
     # and it has no on-time record to show, where the punctual one has the full repayment_record points
@@ -170,7 +172,7 @@ def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> 
             except httpx.HTTPError:
                 time.sleep(0.1)
         core = httpx.get(f"{url}/v1/receivables", headers={"Authorization": f"Bearer {logins['core']['token']}"})
-        assert core.status_code == 200 and [r["id"] for r in core.json()["data"]] == [1]
+        assert core.status_code == 200 and 1 in [r["id"] for r in core.json()["data"]]
         outsider = httpx.get(f"{url}/v1/receivables/1",
                              headers={"Authorization": f"Bearer {logins['warehouse']['token']}"})
         assert outsider.status_code == 404  # not the warehouse's business
@@ -187,7 +189,7 @@ def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> 
                                           str(workdir / "keys" / "core.json")], env=env)
         assert signed.exit_code == 0, signed.output
         mine = CliRunner().invoke(app, ["api", "GET", "/v1/receivables", "--url", url], env=env)
-        assert mine.exit_code == 0 and [r["id"] for r in json.loads(mine.stdout)["data"]] == [1], mine.output
+        assert mine.exit_code == 0 and 1 in [r["id"] for r in json.loads(mine.stdout)["data"]], mine.output
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
