@@ -176,9 +176,9 @@ def _show(value: Any, kind: str = "plain") -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         return repr(value) if isinstance(value, str) else str(value)
     if kind == "money":
-        sign = "-" if value < 0 else ""
-        whole, cents = divmod(abs(value), 100)
-        return f"{sign}{whole:,}.{cents:02d}"
+        from sdk.money import format_grouped  # sdk.money imports this module's errors
+
+        return format_grouped(value)
     if kind == "rate":
         return f"{value / 100:.2f}%"
     if kind == "duration":

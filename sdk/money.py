@@ -48,6 +48,13 @@ def format_units(units: int) -> str:
     return f"{sign}{whole}.{cents:0{DECIMALS}d}"
 
 
+def format_grouped(units: int) -> str:
+    """Smallest units for people: thousands grouped, two places: 848000000 -> '8,480,000.00'."""
+    whole, _, cents = format_units(units).partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-')):,}.{cents}"
+
+
 def to_decimal(units: int) -> Decimal:
     with localcontext(_EXACT):
         result: Decimal = Decimal(units) / UNIT

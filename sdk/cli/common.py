@@ -54,7 +54,7 @@ from sdk.errors import (
     LedgerValueError,
 )
 from sdk.ledger import Ledger, Party
-from sdk.money import format_units, to_units
+from sdk.money import format_grouped, format_units, to_units
 from sdk.types import Role
 
 DEFAULT_DEPLOYMENT = Path(".scf/deployment.json")
@@ -358,10 +358,7 @@ def amount_text(units: int) -> str:
 
 def grouped(units: int) -> str:
     """Cents for a table: thousands grouped, two places: 848000000 -> '8,480,000.00'."""
-    text = format_units(units)
-    whole, _, cents = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    return f"{sign}{int(whole.lstrip('-')):,}.{cents}"
+    return format_grouped(units)
 
 
 def money(units: int) -> dict[str, Any]:
