@@ -87,6 +87,31 @@ def _client(url: str) -> httpx.Client:
     return httpx.Client(base_url=url.rstrip("/"), timeout=15.0)
 
 
+def signed_in_headers(url: str, *, required: bool = True) -> dict[str, str]:
+    """The bearer header of the token `scf gateway login` kept for `url` (none when not signed in and not
+    `required`); an expired token is always an error that says how to sign in again."""
+    record = _load_tokens().get(url)
+    if record is None:
+        if required:
+            raise fail(f"not signed in to {url}: run `scf gateway login --url {url}` first")
+        return {}
+    if int(record.get("expires_at", 0)) <= time.time():
+        raise fail(f"your token for {url} has expired: sign in again with `scf gateway login --url {url}`")
+    return {"Authorization": f"Bearer {record['access_token']}"}
+
+
+def gateway_request(url: str, method: str, path: str, what: str, *, required: bool = True,
+                    params: dict[str, Any] | None = None, body: Any = None) -> Any:
+    """Call the gateway as the signed-in party; the JSON answer, or one line naming what failed and what to do."""
+    headers = signed_in_headers(url, required=required)
+    try:
+        with _client(url) as client:
+            response = client.request(method, path, headers=headers, params=params, json=body)
+    except httpx.HTTPError as exc:
+        raise fail(f"cannot reach the gateway at {url}: {exc}; start one with `scf gateway` or pass --url") from None
+    return _reply(response, what)
+
+
 def siwe_message(address: str, nonce: dict[str, Any], now: float) -> str:
     """The EIP-4361 message the gateway's nonce reply asks for."""
     issued = datetime.fromtimestamp(int(now), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -139,21 +164,11 @@ def api(
     """Call the gateway's API with the token from `scf gateway login`, and print the JSON answer."""
     if not path.startswith("/"):
         raise fail(f"path {path!r} must start with / (e.g. /v1/receivables)")
-    record = _load_tokens().get(url)
-    headers: dict[str, str] = {}
-    if record is not None:
-        if int(record.get("expires_at", 0)) <= time.time():
-            raise fail(f"your token for {url} has expired: sign in again with `scf gateway login --url {url}`")
-        headers["Authorization"] = f"Bearer {record['access_token']}"
-    elif not path.startswith(("/health", "/v1/auth", "/openapi.json", "/metrics")):
+    if url not in _load_tokens() and not path.startswith(("/health", "/v1/auth", "/openapi.json", "/metrics")):
         info(f"note: not signed in to {url}; `scf gateway login --url {url}` first")
     try:
         payload = json.loads(body) if body is not None else None
     except json.JSONDecodeError as exc:
         raise fail(f"--body is not JSON: {exc}") from None
-    try:
-        with _client(url) as client:
-            response = client.request(method.upper(), path, headers=headers, json=payload)
-    except httpx.HTTPError as exc:
-        raise fail(f"cannot reach the gateway at {url}: {exc}; start one with `scf gateway` or pass --url") from None
-    Output(True).json(_reply(response, f"{method.upper()} {path}"))
+    answer = gateway_request(url, method.upper(), path, f"{method.upper()} {path}", required=False, body=payload)
+    Output(True).json(answer)

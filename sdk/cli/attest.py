@@ -99,8 +99,7 @@ def _upload(url: str, attestation_id: int, value: int, salt: bytes, wait: float 
     deadline = time.monotonic() + wait
     body = {"value": str(value), "salt": "0x" + salt.hex()}
     path = f"/v1/attestations/{attestation_id}/opening"
-    record = gateway_api._load_tokens()[url]
-    headers = {"Authorization": f"Bearer {record['access_token']}"}
+    headers = gateway_api.signed_in_headers(url)
     with gateway_api._client(url) as client:
         while True:
             response = client.put(path, headers=headers, json=body)

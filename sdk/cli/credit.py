@@ -6,11 +6,9 @@ so each grant and revocation is an auditable event.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import httpx
 import typer
 
 from sdk.cli import api as gateway_api
@@ -26,7 +24,6 @@ from sdk.cli.common import (
     Output,
     PasswordEnvOpt,
     RpcOpt,
-    fail,
     grouped,
     open_party,
     parse_address,
@@ -44,18 +41,7 @@ BankArg = Annotated[str, typer.Argument(parser=parse_address, help="the bank's a
 def gateway_call(url: str, method: str, path: str, what: str, *, params: dict[str, Any] | None = None,
                  body: Any = None) -> Any:
     """Call the gateway with the token kept by `scf gateway login` for `url`; the JSON answer or a clear failure."""
-    record = gateway_api._load_tokens().get(url)
-    if record is None:
-        raise fail(f"not signed in to {url}: run `scf gateway login --url {url}` first")
-    if int(record.get("expires_at", 0)) <= time.time():
-        raise fail(f"your token for {url} has expired: sign in again with `scf gateway login --url {url}`")
-    headers = {"Authorization": f"Bearer {record['access_token']}"}
-    try:
-        with gateway_api._client(url) as client:
-            response = client.request(method, path, headers=headers, params=params, json=body)
-    except httpx.HTTPError as exc:
-        raise fail(f"cannot reach the gateway at {url}: {exc}; start one with `scf gateway` or pass --url") from None
-    return gateway_api._reply(response, what)
+    return gateway_api.gateway_request(url, method, path, what, params=params, body=body)
 
 
 def _date(ts: int | None) -> str:
