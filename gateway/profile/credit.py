@@ -25,7 +25,10 @@ from typing import Any
 
 DAY = 86_400
 YEAR = 365 * DAY
-SCORECARD_VERSION = "scf-credit-2026.11-v1"
+#: v2 (issue 14): the borrower factor reads credit lines (each drawn tranche an obligation; a declared default a
+#: default, recovered when the loss is recovered in full) and prepayment guarantees enforced after maturity, and a
+#: default whose recorded debt is still owed is no longer counted as recovered. The points per factor are v1's.
+SCORECARD_VERSION = "scf-credit-2026.11-v2"
 
 # Receivables / PledgeLoans / Prepayment status values used below (sdk.generated.enums, fixed by append-only enums)
 _RECEIVABLE_VOIDED = 6
@@ -78,16 +81,18 @@ def _addr(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------------- facts
 @dataclass(frozen=True, slots=True)
 class LateItem:
-    kind: str  # receivable | loan | prepayment
-    id: int
+    kind: str  # receivable | loan | prepayment | credit_tranche
+    id: int  # for a credit tranche: its number within the line
     due: int
     days_late: int
     open: bool  # still unpaid at as_of
+    line_id: int | None = None  # the credit line of a credit tranche
 
 
 @dataclass(frozen=True, slots=True)
 class DefaultItem:
-    kind: str  # receivable | loan_foreclosed | prepayment_bought_back | prepayment_refunded | recourse
+    kind: str  # receivable | loan_foreclosed | prepayment_bought_back | prepayment_refunded | prepayment_enforced
+    #            | recourse | credit_line
     id: int
     at: int
     amount_units: int
@@ -173,7 +178,7 @@ def debtor_factor(party: str, events: Sequence[Ev], as_of: int, fragment_roots: 
 
 @dataclass(frozen=True, slots=True)
 class BorrowerFacts:
-    """Pledge loans, prepayments (as buyer) and with-recourse discounts (as seller)."""
+    """Pledge loans, prepayments (as buyer), credit lines (as borrower) and with-recourse discounts (as seller)."""
 
     loans: int = 0
     prepayments: int = 0
@@ -184,18 +189,32 @@ class BorrowerFacts:
     recourse_exercised: int = 0
     recourse_settled: int = 0
     defaults: tuple[DefaultItem, ...] = ()
+    credit_lines: int = 0  # lines the participant accepted as borrower
+    credit_tranches: int = 0  # draws on them, each an obligation with its own due date
+    credit_recovered_units: int = 0  # paid on defaulted lines after the default (interest + principal)
 
 
 def borrower_factor(party: str, events: Sequence[Ev], as_of: int) -> BorrowerFacts:
-    """Loans and prepayments repaid on time (in full by maturity), late or overdue; margin calls and cures (by
-    `cure()`, or by a repayment that brings the loan back within max LTV or pays it off);
-    foreclosures, buy-backs, refunds and recourse, each a default (recovered when the bank got its money back:
-    a foreclosure without shortfall, a guarantor's buy-back or refund, a recourse debt repaid in full)."""
+    """Loans, prepayments and credit-line tranches repaid on time (in full by their maturity or due date), late or
+    overdue; margin calls and cures (by `cure()`, or by a repayment that brings the loan back within max LTV or pays
+    it off); foreclosures, buy-backs, refunds, enforced prepayment guarantees, recourse and credit-line defaults, each
+    a default, recovered when the bank got its money back: a foreclosure without shortfall, a guarantor's buy-back, a
+    refund or enforcement that left no debt or whose recorded debt was later repaid in full, a recourse debt repaid
+    in full, a defaulted line whose loss was recovered in full.
+
+    A credit tranche counts like a loan: on time when its principal reaches 0 by its due date, late when after it
+    (a recovery after the line's default counts as a late repayment), overdue while unpaid after it. A tranche still
+    unpaid when its line defaults stays overdue (it is still unpaid), and so does a prepayment whose guarantee was
+    enforced: the default is counted on top, so one more default of these kinds never removes a late item. (A
+    foreclosure or a buy-back closes its loan or prepayment, as in v1.)"""
     me = _addr(party)
     loans: dict[int, dict[str, Any]] = {}
     deals: dict[int, dict[str, Any]] = {}
     recourse: dict[int, dict[str, Any]] = {}
-    calls = cures = 0
+    lines: dict[int, dict[str, Any]] = {}
+    tranches: dict[tuple[int, int], dict[str, Any]] = {}
+    prepay_defaults: dict[int, dict[str, Any]] = {}  # agreement id -> a refunded or enforced default of mine
+    calls = cures = recovered_units = 0
     defaults: list[DefaultItem] = []
     for ev in events:
         a = ev.args
@@ -226,34 +245,76 @@ def borrower_factor(party: str, events: Sequence[Ev], as_of: int) -> BorrowerFac
             deals[int(a["id"])]["closed"] = True
             defaults.append(DefaultItem("prepayment_bought_back", int(a["id"]), ev.block_time,
                                         int(a["principal"]) + int(a["interest"]), True))
+        elif ev.name == "PrepaymentEnforced" and int(a["id"]) in deals:
+            # the buyer never repaid: the agreement stays overdue, like a defaulted credit tranche
+            prepay_defaults[int(a["id"])] = {"kind": "prepayment_enforced", "at": ev.block_time,
+                                             "amount": int(a["principal"]) + int(a["interest"]),
+                                             "recovered": int(a["debt"]) == 0}
         elif ev.name == "PrepaymentRefunded" and _addr(a["seller"]) == me:
-            defaults.append(DefaultItem("prepayment_refunded", int(a["id"]), ev.block_time,
-                                        int(a["principal"]) + int(a["interest"]), True))
+            prepay_defaults[int(a["id"])] = {"kind": "prepayment_refunded", "at": ev.block_time,
+                                             "amount": int(a["principal"]) + int(a["interest"]),
+                                             "recovered": int(a.get("debt", 0)) == 0}
+        elif ev.name == "PrepaymentDebtRepaid" and int(a["id"]) in prepay_defaults:
+            if int(a["owed_to_bank"]) == 0 and int(a["owed_to_buyer"]) == 0:
+                prepay_defaults[int(a["id"])]["recovered"] = True
         elif ev.name == "RecourseExercised" and _addr(a["seller"]) == me:
             recourse[int(a["fragment_id"])] = {"at": ev.block_time, "debt": int(a["debt"]), "settled": False}
         elif ev.name == "RecourseRepaid" and int(a["fragment_id"]) in recourse and int(a["outstanding"]) == 0:
             recourse[int(a["fragment_id"])]["settled"] = True
+        elif ev.name == "CreditLineOpened" and _addr(a["borrower"]) == me:
+            lines[int(a["line_id"])] = {"accepted": False, "default": None}
+        elif ev.name == "CreditLineAccepted" and int(a["line_id"]) in lines:
+            lines[int(a["line_id"])]["accepted"] = True
+        elif ev.name == "CreditLineDrawn" and int(a["line_id"]) in lines:
+            tranches[(int(a["line_id"]), int(a["tranche_id"]))] = {"due": int(a["due"]), "repaid_at": None}
+        elif ev.name == "CreditTrancheRepaid" and (int(a["line_id"]), int(a["tranche_id"])) in tranches:
+            if int(a["principal_left"]) == 0:
+                tranches[(int(a["line_id"]), int(a["tranche_id"]))]["repaid_at"] = ev.block_time
+        elif ev.name == "CreditLineDefaulted" and int(a["line_id"]) in lines:
+            lines[int(a["line_id"])]["default"] = {"at": ev.block_time,
+                                                   "amount": int(a["principal"]) + int(a["interest"]),
+                                                   "recovered": False}
+        elif ev.name == "CreditLineRecovered" and int(a["line_id"]) in lines:
+            recovered_units += int(a["amount"])
+            default = lines[int(a["line_id"])]["default"]
+            if default is not None and int(a["principal"]) == 0 and int(a["interest"]) == 0:
+                default["recovered"] = True
     on_time = 0
     late: list[LateItem] = []
+
+    def classify(kind: str, key: int, due: int, repaid_at: int | None, closed: bool, line: int | None) -> None:
+        nonlocal on_time
+        if repaid_at is not None:
+            lateness = days_late(repaid_at, due)
+            if lateness == 0:
+                on_time += 1
+            else:
+                late.append(LateItem(kind, key, due, lateness, False, line))
+        elif not closed and due < as_of:
+            late.append(LateItem(kind, key, due, days_late(as_of, due), True, line))
+
     for kind, book in (("loan", loans), ("prepayment", deals)):
         for key, item in sorted(book.items()):
             if kind == "prepayment" and not item["funded"]:
                 continue
-            if item["repaid_at"] is not None:
-                lateness = days_late(item["repaid_at"], item["maturity"])
-                if lateness == 0:
-                    on_time += 1
-                else:
-                    late.append(LateItem(kind, key, item["maturity"], lateness, False))
-            elif not item["closed"] and item["maturity"] < as_of:
-                late.append(LateItem(kind, key, item["maturity"], days_late(as_of, item["maturity"]), True))
+            classify(kind, key, item["maturity"], item["repaid_at"], item["closed"], None)
+    for (line_id, tranche_id), t in sorted(tranches.items()):
+        classify("credit_tranche", tranche_id, t["due"], t["repaid_at"], False, line_id)
     for fid, r in sorted(recourse.items()):
         defaults.append(DefaultItem("recourse", fid, r["at"], r["debt"], r["settled"]))
+    for pid, d in sorted(prepay_defaults.items()):
+        defaults.append(DefaultItem(d["kind"], pid, d["at"], d["amount"], d["recovered"]))
+    for line_id, line in sorted(lines.items()):
+        if line["default"] is not None:
+            d = line["default"]
+            defaults.append(DefaultItem("credit_line", line_id, d["at"], d["amount"], d["recovered"]))
     return BorrowerFacts(
         loans=len(loans), prepayments=sum(1 for d in deals.values() if d["funded"]), repaid_on_time=on_time,
         late=tuple(late), margin_calls=calls, margin_cures=min(cures, calls),
         recourse_exercised=len(recourse), recourse_settled=sum(1 for r in recourse.values() if r["settled"]),
         defaults=tuple(sorted(defaults, key=lambda d: (d.at, d.kind, d.id))),
+        credit_lines=sum(1 for line in lines.values() if line["accepted"]), credit_tranches=len(tranches),
+        credit_recovered_units=recovered_units,
     )
 
 
@@ -385,7 +446,7 @@ def operating_factor(figures: Iterable[Figure], as_of: int) -> OperatingFacts:
 class ScoreInputs:
     """What the scorecard reads; counts only, so its monotonicity is easy to state and test."""
 
-    on_time: int = 0  # payables paid on time + loans/prepayments repaid on time
+    on_time: int = 0  # payables paid on time + loans/prepayments/credit tranches repaid on time
     late_1_7: int = 0  # late or overdue by 1-7 days
     late_8_30: int = 0
     late_over_30: int = 0
@@ -435,8 +496,10 @@ def _clamp(v: int, lo: int, hi: int) -> int:
 
 
 def score(x: ScoreInputs) -> Score:
-    """Version scf-credit-2026.11-v1 of the scorecard: points per factor (each within [min, max]) added to the base
-    of 350, clamped to 0-1000. Every factor is monotone in its counts: more on-time repayments never lower a factor,
+    """Version scf-credit-2026.11-v2 of the scorecard: points per factor (each within [min, max]) added to the base
+    of 350, clamped to 0-1000. (v2 kept v1's points and widened what the borrower factor feeds into the counts:
+    credit-line tranches and defaults, enforced prepayment guarantees; see :data:`SCORECARD_VERSION`.)
+    Every factor is monotone in its counts: more on-time repayments never lower a factor,
     more lateness, defaults, calls or disputes never raise one."""
     counted = x.on_time + x.late + x.defaults
     f: list[FactorPoints] = []

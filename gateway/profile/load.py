@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from gateway.models.attestations import Attestation, AttestationOpening
 from gateway.models.common import table_of
+from gateway.models.creditlines import CREDIT_LINE_ASSET
 from gateway.models.events import EventLog, EventRef
 from gateway.models.receivables import Fragment
 from gateway.profile.credit import Ev, Figure, Profile, build_profile
@@ -20,7 +21,8 @@ from sdk.attestations import commitment
 from sdk.errors import LedgerValueError
 
 #: Contracts whose events feed the profile.
-PROFILE_CONTRACTS = ("Receivables", "PledgeLoans", "Prepayment", "SettlementToken", "WarehouseReceipts")
+PROFILE_CONTRACTS = ("Receivables", "PledgeLoans", "Prepayment", "SettlementToken", "WarehouseReceipts",
+                     "CreditLines")
 
 
 def _rows(session: Session, where: Any, as_of: int) -> list[Ev]:
@@ -31,12 +33,12 @@ def _rows(session: Session, where: Any, as_of: int) -> list[Ev]:
 
 
 def load_events(session: Session, party: str, as_of: int) -> list[Ev]:
-    """Events naming `party`, plus every event of the receivables, loans and prepayments it is a party to (a
-    dispute or a margin-call cure does not name the supplier or borrower)."""
+    """Events naming `party`, plus every event of the receivables, loans, prepayments and credit lines it is a party
+    to (a dispute, a margin-call cure or a tranche repayment does not name the supplier or borrower)."""
     log = table_of(EventLog).c
     ref = table_of(EventRef).c
     named = _rows(session, log.id.in_(select(ref.event_id).where(ref.kind == "party", ref.ref == party)), as_of)
-    assets: dict[str, set[str]] = {"receivable": set(), "loan": set(), "prepayment": set()}
+    assets: dict[str, set[str]] = {"receivable": set(), "loan": set(), "prepayment": set(), CREDIT_LINE_ASSET: set()}
     for ev in named:
         a = ev.args
         if ev.name in ("ReceivableRegistered", "ReceivableIssued"):
@@ -45,6 +47,8 @@ def load_events(session: Session, party: str, as_of: int) -> list[Ev]:
             assets["loan"].add(str(a["loan_id"]))
         elif ev.name == "PrepaymentProposed":
             assets["prepayment"].add(str(a["id"]))
+        elif ev.name == "CreditLineOpened":
+            assets[CREDIT_LINE_ASSET].add(str(a["line_id"]))
     conditions = [and_(ref.kind == kind, ref.ref.in_(sorted(keys))) for kind, keys in assets.items() if keys]
     if not conditions:
         return named
