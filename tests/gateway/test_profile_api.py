@@ -213,3 +213,43 @@ def test_attestation_and_consent_projection_equals_the_contract(api: Api, ledger
     # the audit trail: the grant and the revocation are events filed under the owner and the bank
     events = api.client.get("/v1/events", headers=api.as_(cast.bank1), params={"contract": "DataAttestations"}).json()
     assert [e["name"] for e in events["data"]] == ["ConsentGranted", "ConsentGranted", "ConsentRevoked"]
+
+
+def test_credit_lines_feed_the_borrower_factor_and_a_fresh_index_agrees(
+        api: Api, ledger: Ledger, cast: Cast, make_db: Callable[[], Engine]) -> None:
+    """supplier1 borrows on a credit line: tranche 1 repaid before its due date, tranche 2 three days after it (two
+    days and a second: rounded up to 3). The profile counts both, and a fresh index computes the same profile."""
+    from sqlmodel import Session
+
+    from gateway.profile.load import profile_of
+    from sdk.creditlines import CreditTerms, PayeeRule
+
+    bank, borrower = cast.bank1, cast.supplier1
+    bank.token.approve(ledger.credit_lines.address, 10**12)
+    borrower.token.approve(ledger.credit_lines.address, 10**12)
+    now = ledger.chain.now()
+    line = bank.credit_lines.open(CreditTerms(
+        borrower=borrower.address, limit=100_000_00, rate_bps=700, start=now, expiry=now + 90 * DAY,
+        max_tenor=30 * DAY, grace=5 * DAY, surcharge_bps=300, payee_rule=PayeeRule.ANY_SUPPLIER)).line_id
+    borrower.credit_lines.accept(line)
+    first = borrower.credit_lines.draw(line, 10_000_00, cast.supplier2.address, 10 * DAY, "PO-1")
+    second = borrower.credit_lines.draw(line, 5_000_00, cast.supplier2.address, 20 * DAY, "PO-2")
+    ledger.chain.travel_to(ledger.chain.now() + 5 * DAY)
+    borrower.credit_lines.repay(line, 10_100_00)  # interest first, then tranche 1 in full (earliest due first)
+    ledger.chain.travel_to(second.due + 2 * DAY + 1)
+    borrower.credit_lines.repay_in_full(line)
+    api.sync()
+    body = profile(api, borrower, borrower).json()
+    facts = body["borrower"]
+    assert (facts["credit_lines"], facts["credit_tranches"], facts["repaid_on_time"]) == (1, 2, 1)
+    assert [(x["kind"], x["line_id"], x["id"], x["days_late"], x["open"]) for x in facts["late"]] == [
+        ("credit_tranche", line, second.tranche_id, 3, False)]
+    assert first.due < second.due and body["inputs"]["late_1_7"] == 1
+    assert body["scorecard_version"] == "scf-credit-2026.11-v2"
+
+    as_of = ledger.chain.now()
+    fresh = make_db()
+    indexer(ledger.chain, ledger.deployment, fresh).sync()
+    with Session(api.indexer.store.engine) as old_session, Session(fresh) as new_session:
+        assert (profile_of(new_session, borrower.address, as_of).to_json()
+                == profile_of(old_session, borrower.address, as_of).to_json())

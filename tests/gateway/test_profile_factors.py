@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from gateway.profile.credit import (
     DAY,
     SCORECARD_VERSION,
+    DefaultItem,
     Ev,
     Figure,
     LateItem,
@@ -36,7 +37,7 @@ BANK = "0x00000000000000000000000000000000000000B1"
 T0 = int(datetime(2026, 1, 15, tzinfo=UTC).timestamp())
 
 CONTRACT = {"Receivable": "Receivables", "Fragment": "Receivables", "Recourse": "Receivables", "Loan": "PledgeLoans",
-            "Margin": "PledgeLoans", "Prepayment": "Prepayment"}
+            "Margin": "PledgeLoans", "Prepayment": "Prepayment", "Credit": "CreditLines"}
 
 
 class History:
@@ -345,3 +346,178 @@ def test_two_suppliers_one_paid_late_twice_differ_for_named_reasons() -> None:
     # limits: 12-month volume 12,000,000.00 x grade share x 7/12 months active
     assert good.limit.units == 1_200_000_000 * 3_500 * 7 // (10_000 * 12) == 245_000_000
     assert late.limit.units == 1_200_000_000 * 2_000 * 7 // (10_000 * 12) == 140_000_000
+
+
+# ---------------------------------------------------------------------------------------------------- credit lines
+def _line(h: History, line: int, borrower: str, at: int, accept: bool = True) -> None:
+    h.add("CreditLineOpened", at, line_id=line, bank=BANK, borrower=borrower, limit=1_000_000, new_status=1)
+    if accept:
+        h.add("CreditLineAccepted", at, line_id=line, borrower=borrower, old_status=1, new_status=2)
+
+
+def _draw(h: History, line: int, tranche: int, amount: int, due: int, at: int) -> None:
+    h.add("CreditLineDrawn", at, line_id=line, tranche_id=tranche, payee=S, amount=amount, due=due)
+
+
+def _tranche_repaid(h: History, line: int, tranche: int, paid: int, left: int, at: int) -> None:
+    h.add("CreditTrancheRepaid", at, line_id=line, tranche_id=tranche, principal_paid=paid, principal_left=left)
+
+
+def credit_history() -> History:
+    """Line 1: three tranches, one repaid on time (in two parts), one 4 days late, one unpaid. Line 2: one tranche,
+    unpaid at its due date; the bank declares default and recovers the loss in two payments. Line 3 is someone
+    else's; line 4 was offered to D but never accepted."""
+    h = History()
+    _line(h, 1, D, T0)
+    _draw(h, 1, 1, 30_000, T0 + 30 * DAY, T0)
+    _draw(h, 1, 2, 20_000, T0 + 31 * DAY, T0 + DAY)
+    _draw(h, 1, 3, 10_000, T0 + 40 * DAY, T0 + 10 * DAY)
+    _tranche_repaid(h, 1, 1, 10_000, 20_000, T0 + 10 * DAY)  # partial: the tranche is still open
+    _tranche_repaid(h, 1, 1, 20_000, 0, T0 + 20 * DAY)  # in full, 10 days early: on time
+    _tranche_repaid(h, 1, 2, 20_000, 0, T0 + 34 * DAY + 1)  # 3 days and 1 second after due: 4 days late
+    _line(h, 2, D, T0)
+    _draw(h, 2, 1, 50_000, T0 + 30 * DAY, T0)
+    h.add("CreditLineDefaulted", T0 + 40 * DAY, line_id=2, bank=BANK, borrower=D, principal=50_000, interest=1_234,
+          old_status=2, new_status=4)
+    h.add("CreditLineRecovered", T0 + 50 * DAY, line_id=2, payer=D, amount=20_000, interest_paid=1_234,
+          principal_paid=18_766, principal=31_234, interest=0, old_status=4, new_status=4)
+    _tranche_repaid(h, 2, 1, 18_766, 31_234, T0 + 50 * DAY)
+    h.add("CreditLineRecovered", T0 + 55 * DAY, line_id=2, payer=S, amount=31_234, interest_paid=0,
+          principal_paid=31_234, principal=0, interest=0, old_status=4, new_status=5)
+    _tranche_repaid(h, 2, 1, 31_234, 0, T0 + 55 * DAY)
+    _line(h, 3, C1, T0)  # not D's
+    _draw(h, 3, 1, 5_000, T0 + 5 * DAY, T0)
+    _line(h, 4, D, T0, accept=False)
+    return h
+
+
+def test_borrower_factor_reads_credit_lines() -> None:
+    events = credit_history().events
+    f = borrower_factor(D, events, T0 + 60 * DAY)
+    assert (f.credit_lines, f.credit_tranches, f.repaid_on_time) == (2, 4, 1)  # lines 1, 2; only 1/1 on time
+    assert f.late == (
+        LateItem("credit_tranche", 2, T0 + 31 * DAY, 4, False, 1),  # ceil((3 days + 1 s) / 1 day)
+        LateItem("credit_tranche", 3, T0 + 40 * DAY, 60 - 40, True, 1),  # unpaid, 20 days after due
+        LateItem("credit_tranche", 1, T0 + 30 * DAY, 55 - 30, False, 2),  # repaid by the recovery, 25 days late
+    )
+    assert f.defaults == (DefaultItem("credit_line", 2, T0 + 40 * DAY, 50_000 + 1_234, True),)
+    assert f.credit_recovered_units == 20_000 + 31_234
+    # as of day 45: line 2 defaulted and unrecovered, its tranche overdue 15 days; line 1's tranche 3 5 days
+    mid = borrower_factor(D, [e for e in events if e.block_time <= T0 + 45 * DAY], T0 + 45 * DAY)
+    assert [(x.line_id, x.id, x.days_late, x.open) for x in mid.late] == [(1, 2, 4, False), (1, 3, 5, True),
+                                                                          (2, 1, 15, True)]
+    assert [(d.kind, d.recovered) for d in mid.defaults] == [("credit_line", False)]
+    # the scorecard reads them: 1 on time, late 4 (1-7), 20 and 25 days (8-30), one recovered default
+    p = build_profile(D, events, [], T0 + 60 * DAY)
+    x = p.inputs
+    assert (x.on_time, x.late_1_7, x.late_8_30, x.late_over_30, x.defaults, x.defaults_recovered) == (1, 1, 2, 0, 1, 1)
+    points = {f.name: f.points for f in p.score.factors}
+    assert points["repayment_record"] == 200 * 1 // (1 + 3 + 1) == 40
+    assert points["lateness"] == -(5 + 15 + 15) and points["defaults"] == -75
+    assert p.scorecard_version == SCORECARD_VERSION == "scf-credit-2026.11-v2"
+
+
+def test_enforced_guarantee_and_recorded_debt() -> None:
+    """An enforced prepayment is the buyer's default, recovered once the seller's recorded debt is repaid in full;
+    the agreement stays overdue (the buyer never repaid). A refund that left the seller owing is not recovered until
+    that debt is repaid."""
+    h = History()
+    mat = T0 + 30 * DAY
+    h.add("PrepaymentProposed", T0, id=7, buyer=D, seller=C1, bank=BANK, maturity=mat, new_status=1)
+    h.add("PrepaymentFunded", T0 + DAY, id=7, bank=BANK, seller=C1, buyer=D, new_status=3)
+    h.add("PrepaymentEnforced", mat + 10 * DAY, id=7, bank=BANK, seller=C1, buyer=D, principal=40_000,
+          interest=600, collateral_applied=10_000, debt=30_600, new_status=8)
+    h.add("PrepaymentProposed", T0, id=8, buyer=C1, seller=D, bank=BANK, maturity=mat, new_status=1)
+    h.add("PrepaymentRefunded", T0 + 20 * DAY, id=8, seller=D, bank=BANK, buyer=C1, principal=9_000, interest=50,
+          margin=1_000, collateral_applied=4_000, debt=6_050, new_status=7)
+    h.add("PrepaymentDebtRepaid", T0 + 25 * DAY, id=8, payer=D, to_bank=5_050, to_buyer=0, owed_to_bank=0,
+          owed_to_buyer=1_000)  # the buyer is still owed its margin
+    f = borrower_factor(D, h.events, T0 + 60 * DAY)
+    assert f.late == (LateItem("prepayment", 7, mat, 30, True),)
+    assert [(d.kind, d.id, d.amount_units, d.recovered) for d in f.defaults] == [
+        ("prepayment_refunded", 8, 9_050, False), ("prepayment_enforced", 7, 40_600, False)]
+    h.add("PrepaymentDebtRepaid", T0 + 70 * DAY, id=7, payer=C1, to_bank=30_600, to_buyer=0, owed_to_bank=0,
+          owed_to_buyer=0)
+    h.add("PrepaymentDebtRepaid", T0 + 70 * DAY, id=8, payer=D, to_bank=0, to_buyer=1_000, owed_to_bank=0,
+          owed_to_buyer=0)
+    later = borrower_factor(D, h.events, T0 + 80 * DAY)
+    assert later.late == (LateItem("prepayment", 7, mat, 50, True),)
+    assert [(d.kind, d.recovered) for d in later.defaults] == [("prepayment_refunded", True),
+                                                              ("prepayment_enforced", True)]
+
+
+AS_OF = T0 + 400 * DAY
+
+
+@st.composite
+def credit_histories(draw: st.DrawFn) -> History:
+    """Random credit lines of D: tranches due within the year, repaid early, late or never; some lines declared
+    defaulted (after a due date), some of those recovered in full."""
+    h = History()
+    for line in range(1, draw(st.integers(1, 4)) + 1):
+        _line(h, line, D, T0)
+        dues = []
+        for tranche in range(1, draw(st.integers(0, 5)) + 1):
+            due = T0 + draw(st.integers(1, 300)) * DAY
+            dues.append(due)
+            _draw(h, line, tranche, 1_000, due, T0)
+            paid = draw(st.none() | st.integers(-20, 60))
+            if paid is not None:
+                _tranche_repaid(h, line, tranche, 1_000, 0, due + paid * DAY)
+        if dues and draw(st.booleans()):
+            at = max(dues) + 10 * DAY
+            h.add("CreditLineDefaulted", at, line_id=line, bank=BANK, borrower=D, principal=1_000, interest=10,
+                  old_status=2, new_status=4)
+            if draw(st.booleans()):
+                h.add("CreditLineRecovered", at + DAY, line_id=line, payer=D, amount=1_010, interest_paid=10,
+                      principal_paid=1_000, principal=0, interest=0, old_status=4, new_status=5)
+    h.events.sort(key=lambda e: e.block_time)  # in time order, as the chain emits them
+    h.events[:] = [Ev(i + 1, e.contract, e.name, e.block_time, e.args) for i, e in enumerate(h.events)]
+    return h
+
+
+def _renumbered(events: list[Ev]) -> list[Ev]:
+    ordered = sorted(events, key=lambda e: (e.block_time, e.id))
+    return [Ev(i + 1, e.contract, e.name, e.block_time, e.args) for i, e in enumerate(ordered)]
+
+
+@given(credit_histories(), st.integers(1, 300), st.integers(0, 30))
+def test_one_more_tranche_repaid_on_time_never_lowers_the_score(h: History, due_day: int, early: int) -> None:
+    before = build_profile(D, h.events, [], AS_OF)
+    more = History()
+    more.events = list(h.events)
+    due = T0 + due_day * DAY
+    _line(more, 99, D, T0)
+    _draw(more, 99, 1, 1_000, due, T0)
+    _tranche_repaid(more, 99, 1, 1_000, 0, max(due - early * DAY, T0))
+    after = build_profile(D, _renumbered(more.events), [], AS_OF)
+    assert after.borrower.repaid_on_time == before.borrower.repaid_on_time + 1
+    assert after.score.score >= before.score.score
+
+
+@given(credit_histories(), st.data())
+def test_one_more_credit_line_default_never_raises_the_score(h: History, data: st.DataObject) -> None:
+    before = build_profile(D, h.events, [], AS_OF)
+    defaulted = {int(e.args["line_id"]) for e in h.events if e.name == "CreditLineDefaulted"}
+    line = data.draw(st.sampled_from(sorted({int(e.args["line_id"]) for e in h.events
+                                             if e.name == "CreditLineOpened"} - defaulted) or [99]))
+    if line == 99:
+        _line(h, 99, D, T0)
+    at = T0 + data.draw(st.integers(1, 399)) * DAY
+    h.add("CreditLineDefaulted", at, line_id=line, bank=BANK, borrower=D, principal=1_000, interest=0,
+          old_status=2, new_status=4)
+    after = build_profile(D, _renumbered(h.events), [], AS_OF)
+    assert len(after.borrower.defaults) == len(before.borrower.defaults) + 1
+    assert after.score.score <= before.score.score
+
+
+@given(credit_histories(), st.integers(0, 60), st.booleans())
+def test_an_enforced_guarantee_never_raises_the_score(h: History, after_days: int, covered: bool) -> None:
+    mat = T0 + 100 * DAY
+    h.add("PrepaymentProposed", T0, id=7, buyer=D, seller=C1, bank=BANK, maturity=mat, new_status=1)
+    h.add("PrepaymentFunded", T0, id=7, bank=BANK, seller=C1, buyer=D, new_status=3)
+    before = build_profile(D, _renumbered(h.events), [], AS_OF)
+    h.add("PrepaymentEnforced", mat + after_days * DAY, id=7, bank=BANK, seller=C1, buyer=D, principal=1_000,
+          interest=0, collateral_applied=1_000 if covered else 0, debt=0 if covered else 1_000, new_status=8)
+    after = build_profile(D, _renumbered(h.events), [], AS_OF)
+    assert after.score.score <= before.score.score
