@@ -1,10 +1,12 @@
 """Gas of `Receivables.claim` from receipts, measured as `scf bench` measures it (issue 16, section "Gas").
 
-The bench budget is 55,000. It is out of reach without weakening a compliance check (see
-/work/notes/claimgas-note.md for the breakdown): the floor of what claim must touch (intrinsic 21,204, the token
-and the registry as cold accounts, seven cold slots, three slot writes and two events) is already 54,084, which
-leaves under 1,000 gas for the code of three contracts. This test holds the measured figure so that it cannot creep
-back up; lower `CLAIM_CEILING` when claim gets cheaper.
+The bench budget is 55,000. It is out of reach without weakening a compliance check (breakdown from an anvil
+`debug_traceTransaction` of this very claim in /work/notes/gas16-note.md): intrinsic 21,204; Receivables 3 cold slots
+(fragment x2, root) + 1 write 9,200 and FragmentPaid 2,524; SettlementToken cold account 2,600, 2 cold balances
+4,200, 2 writes 5,800, Transfer 1,756; ParticipantRegistry cold account 2,600 and 2 cold records 4,200. Those
+accesses alone are 54,084 (53,484 with an EIP-2930 access list for the token and the registry), which leaves 916
+(1,516) gas for the code of three contracts; that code measures 6,346 today. This test holds the measured figure so
+that it cannot creep back up; lower `CLAIM_CEILING` when claim gets cheaper.
 
 It also holds the order of claim's checks, which the saving relies on: the fragment's existence is checked only
 when nothing is paid (a fragment that does not exist has no value, so nothing can be paid to it).
