@@ -1,0 +1,510 @@
+"""What is mine, what needs me, what happened: one read model for `scf ... list`, `scf inbox` and `scf statement`.
+
+Two sources fill the same typed rows:
+
+* :class:`GatewaySource` reads the gateway's list routes as the signed-in party (`scf gateway login`);
+* :class:`ChainSource` reads the chain itself: the ledger's events (decoded by the SDK) name every asset and its
+  parties, and the contracts' getters give the current state.
+
+Everything after the fetch (who the party is in each row, filters, inbox entries, the statement's running balance)
+is shared code, so both sources give the same answer for the same chain.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from sdk.events import (
+    DiscountRequested,
+    FragmentDiscounted,
+    FragmentOfferAccepted,
+    FragmentOffered,
+    LoanOpened,
+    LogRecord,
+    PrepaymentProposed,
+    ReceivableRegistered,
+    SettlementTokenTransfer,
+    decode_logs,
+)
+from sdk.ledger import Ledger
+from sdk.money import format_grouped, format_units
+from sdk.receivables import split_fragment_id
+
+KINDS = ("receivable", "fragment", "offer", "discount", "receipt", "loan", "program", "prepayment")
+DUE_SOON = 7 * 86_400  # the inbox lists repayments due within a week, and every overdue one
+ZERO = "0x" + "00" * 20
+
+
+def status_name(value: Any) -> str:
+    """One spelling of a status everywhere: lower case, words joined by '-' (`margin-called`)."""
+    text = value.name if hasattr(value, "name") else str(value)
+    return text.lower().replace("_", "-")
+
+
+def fragment_label(fragment: int) -> str:
+    root, index = split_fragment_id(fragment)
+    return f"{root}.{index}"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One asset as seen by one party. `amount` is in cents (what is still owed, held or lendable), `due` in unix
+    seconds; `role` is the party's part in it (holder, debtor, bank, ...)."""
+
+    kind: str
+    id: str
+    status: str
+    role: str
+    counterparty: str | None
+    amount: int | None
+    due: int | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """An inbox entry: what waits for the party, and the exact command that does it."""
+
+    kind: str
+    id: str
+    what: str
+    due: int | None
+    command: str
+    amount: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """One movement in a statement. `money` changes the token balance (signed cents), `claim` changes the
+    receivables the party holds (signed cents of face value); `balance` is the token balance after it."""
+
+    at: int
+    block: int
+    tx_hash: str
+    log_index: int
+    what: str
+    counterparty: str | None
+    money: int
+    claim: int
+    balance: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    status: tuple[str, ...] = ()
+    counterparty: str | None = None
+    due_after: int | None = None
+    due_before: int | None = None
+    role: tuple[str, ...] = ()
+
+    def keep(self, item: Item) -> bool:
+        if self.status and item.status not in self.status:
+            return False
+        if self.role and item.role not in self.role:
+            return False
+        if self.counterparty is not None and (item.counterparty or "").lower() != self.counterparty.lower():
+            return False
+        if self.due_after is not None and (item.due is None or item.due < self.due_after):
+            return False
+        return not (self.due_before is not None and (item.due is None or item.due > self.due_before))
+
+
+@dataclass(frozen=True, slots=True)
+class Ledgerline:
+    """A raw fact a source hands to the shared code: an event with its time, named and with its arguments."""
+
+    block: int
+    at: int
+    tx_hash: str
+    log_index: int
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+class Source(Protocol):
+    """Fills rows for one party. `records(kind)` returns plain dicts in the gateway's field names (units in cents);
+    the shared :func:`items` turns them into :class:`Item` rows."""
+
+    party: str
+    label: str
+
+    def now(self) -> int: ...
+
+    def records(self, kind: str) -> list[dict[str, Any]]: ...
+
+    def money_events(self) -> list[Ledgerline]: ...
+
+
+# --------------------------------------------------------------------------------------------- rows from records
+def _role(me: str, pairs: Sequence[tuple[str, str | None]]) -> str | None:
+    for role, who in pairs:
+        if who is not None and who.lower() == me.lower():
+            return role
+    return None
+
+
+def _item(kind: str, me: str, r: dict[str, Any]) -> Item | None:  # noqa: C901 - one branch per kind, read flat
+    if kind == "receivable":
+        role = _role(me, [("supplier", r["supplier"]), ("debtor", r["debtor"])])
+        if role is None:
+            return None
+        other = r["debtor"] if role == "supplier" else r["supplier"]
+        return Item(kind, str(r["id"]), r["status"], role, other, r["face_units"] - r["repaid_units"], r["due_date"],
+                    f"face {format_grouped(r['face_units'])}")
+    if kind == "fragment":
+        role = _role(me, [("holder", r["holder"]), ("debtor", r["debtor"])])
+        if role is None or r["status"] == "transferred":
+            return None
+        other = r["debtor"] if role == "holder" else r["holder"]
+        return Item(kind, fragment_label(r["id"]), r["status"], role, other, r["value_units"] - r["paid_units"],
+                    r["due_date"], "financed" if r["financed"] else "")
+    if kind == "offer":
+        role = _role(me, [("recipient", r["recipient"]), ("sender", r["sender"])])
+        if role is None:
+            return None
+        other = r["sender"] if role == "recipient" else r["recipient"]
+        return Item(kind, str(r["id"]), r["status"], role, other, r["amount_units"], r["expires_at"],
+                    f"fragment {fragment_label(r['fragment_id'])}")
+    if kind == "discount":
+        role = _role(me, [("bank", r["bank"]), ("seller", r["seller"])])
+        if role is None:
+            return None
+        other = r["seller"] if role == "bank" else r["bank"]
+        terms = f"rate {r['rate_bps'] / 100:.2f}%" + (", with recourse" if r["with_recourse"] else "")
+        return Item(kind, fragment_label(r["fragment_id"]), r["status"], role, other, r["value_units"], None, terms)
+    if kind == "receipt":
+        role = _role(me, [("owner", r["owner"]), ("warehouse", r["warehouse"]), ("lien-holder", r["lien_holder"])])
+        if role is None:
+            return None
+        other = r["warehouse"] if role != "warehouse" else r["owner"]
+        return Item(kind, str(r["id"]), r["status"], role, other, None, None,
+                    f"{r['quantity']} {r['unit']} {r['commodity']}, lot {r['lot_id']}")
+    if kind == "loan":
+        role = _role(me, [("borrower", r["borrower"]), ("bank", r["bank"])])
+        if role is None:
+            return None
+        other = r["bank"] if role == "borrower" else r["borrower"]
+        due = r["margin_call_deadline"] if r["status"] == "margin-called" and r["margin_call_deadline"] else \
+            r["maturity"]
+        return Item(kind, str(r["id"]), r["status"], role, other, r["principal_units"], due,
+                    f"program {r['program_id']}, {r['commodity']}, rate {r['rate_bps'] / 100:.2f}%")
+    if kind == "program":
+        role = _role(me, [("bank", r["bank"])]) or "offered"
+        room = max(r["cap_units"] - r["outstanding_units"], 0)
+        return Item(kind, str(r["id"]), r["status"], role, None if role == "bank" else r["bank"], room, None,
+                    f"{r['commodity']}, rate {r['rate_bps'] / 100:.2f}%, max LTV {r['max_ltv_bps'] / 100:.2f}%")
+    if kind == "prepayment":
+        role = _role(me, [("buyer", r["buyer"]), ("seller", r["seller"]), ("bank", r["bank"]),
+                          ("warehouse", r["warehouse"])])
+        if role is None:
+            return None
+        other = r["seller"] if role in ("buyer", "warehouse") else r["buyer"]
+        return Item(kind, str(r["id"]), r["status"], role, other, r["outstanding_units"], r["maturity"],
+                    f"{r['quantity']} {r['unit']} {r['commodity']} for {format_grouped(r['price_units'])}")
+    raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+def items(source: Source, kind: str, filters: Filters = Filters()) -> list[Item]:
+    """The party's rows of one kind, filtered, in id order."""
+    rows = [i for r in source.records(kind) if (i := _item(kind, source.party, r)) is not None]
+    return [i for i in sorted(rows, key=_id_key) if filters.keep(i)]
+
+
+def _id_key(item: Item) -> tuple[int, ...]:
+    return tuple(int(p) for p in item.id.split("."))
+
+
+# --------------------------------------------------------------------------------------------- inbox
+def inbox(source: Source, now: int | None = None) -> list[Action]:
+    """Everything that waits for the party, most urgent (earliest due) first."""
+    now = source.now() if now is None else now
+    out: list[Action] = []
+    soon = now + DUE_SOON
+    for i in items(source, "receivable"):
+        if i.role == "debtor" and i.status == "registered":
+            out.append(Action("receivable", i.id, "confirm the receivable you owe (or reject it)", i.due,
+                              f"scf receivable confirm {i.id}", i.amount))
+        elif i.role == "debtor" and i.status in ("confirmed", "disputed") and i.amount and i.due is not None \
+                and i.due <= soon:
+            late = "overdue: " if now > i.due else ""
+            out.append(Action("receivable", i.id, f"{late}repay the receivable you owe", i.due,
+                              f"scf receivable repay {i.id} {format_units(i.amount)}", i.amount))
+    for i in items(source, "offer", Filters(status=("open",), role=("recipient",))):
+        if i.due is None or now < i.due:
+            out.append(Action("offer", i.id, f"accept (or reject) {i.detail} offered to you", i.due,
+                              f"scf receivable accept {i.id}", i.amount))
+    for i in items(source, "discount", Filters(status=("requested",), role=("bank",))):
+        out.append(Action("discount", i.id, f"fund (or decline) the discount request, {i.detail}", None,
+                          f"scf receivable discount {i.id}", i.amount))
+    for i in items(source, "loan", Filters(status=("active", "margin-called"))):
+        if i.role == "borrower" and i.status == "margin-called":
+            out.append(Action("loan", i.id, "margin call: repay or add collateral before the deadline", i.due,
+                              f"scf receipt repay {i.id} all", i.amount))
+        elif i.role == "borrower" and i.due is not None and i.due <= soon:
+            late = "overdue: " if now > i.due else ""
+            out.append(Action("loan", i.id, f"{late}repay the pledge loan", i.due, f"scf receipt repay {i.id} all",
+                              i.amount))
+        elif i.role == "bank" and i.due is not None and now > i.due:
+            out.append(Action("loan", i.id, "past due: foreclose on the pledged goods (or wait)", i.due,
+                              f"scf receipt foreclose {i.id}", i.amount))
+    steps = {("proposed", "seller"): ("accept the prepayment deal", "accept"),
+             ("accepted", "bank"): ("fund the prepayment deal", "fund"),
+             ("funded", "warehouse"): ("confirm delivery of the goods", "deliver")}
+    for i in items(source, "prepayment"):
+        step = steps.get((i.status, i.role))
+        if step is not None:
+            extra = " --lot LOT" if step[1] == "deliver" else ""
+            out.append(Action("prepayment", i.id, step[0], i.due, f"scf prepayment {step[1]} {i.id}{extra}",
+                              i.amount))
+        elif (i.status, i.role) == ("delivered", "buyer") and i.due is not None and i.due <= soon:
+            late = "overdue: " if now > i.due else ""
+            out.append(Action("prepayment", i.id, f"{late}repay the prepayment", i.due,
+                              f"scf prepayment repay {i.id} --all", i.amount))
+    return sorted(out, key=lambda a: (a.due is None, a.due or 0, a.kind, _id_key_text(a.id)))
+
+
+def _id_key_text(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+# --------------------------------------------------------------------------------------------- statement
+def movements(source: Source) -> list[Movement]:
+    """Every movement of money (settlement token) and claims (fragments) of the party, oldest first, with the token
+    balance after each one."""
+    me = source.party.lower()
+    out: list[Movement] = []
+    for e in sorted(source.money_events(), key=lambda x: (x.block, x.log_index)):
+        a = e.args
+        if e.name == "Transfer":
+            sender, to, value = str(a["from_"]).lower(), str(a["to"]).lower(), int(a["value"])
+            if me not in (sender, to) or sender == to:
+                continue
+            if sender == ZERO:
+                out.append(_mv(e, "deposit minted", None, value, 0))
+            elif to == ZERO:
+                out.append(_mv(e, "withdrawal burned", None, -value, 0))
+            elif to == me:
+                out.append(_mv(e, "received", a["from_"], value, 0))
+            else:
+                out.append(_mv(e, "paid", a["to"], -value, 0))
+        elif e.name == "ReceivableRegistered" and str(a["supplier"]).lower() == me:
+            out.append(_mv(e, f"registered receivable {a['root_id']}", a["debtor"], 0, int(a["face_value"])))
+        elif e.name == "FragmentOfferAccepted":
+            label = fragment_label(int(a["child_id"]))
+            if str(a["to"]).lower() == me:
+                out.append(_mv(e, f"fragment {label} accepted", a["from_"], 0, int(a["amount"])))
+            elif str(a["from_"]).lower() == me:
+                out.append(_mv(e, f"fragment {label} passed on", a["to"], 0, -int(a["amount"])))
+        elif e.name == "FragmentDiscounted":
+            label = fragment_label(int(a["fragment_id"]))
+            if str(a["seller"]).lower() == me:
+                out.append(_mv(e, f"fragment {label} sold to bank", a["bank"], 0, -int(a["value"])))
+            elif str(a["bank"]).lower() == me:
+                out.append(_mv(e, f"fragment {label} bought", a["seller"], 0, int(a["value"])))
+    balance = 0
+    running = []
+    for m in out:
+        balance += m.money
+        running.append(replace(m, balance=balance))
+    return running
+
+
+def _mv(e: Ledgerline, what: str, who: Any, money: int, claim: int) -> Movement:
+    return Movement(e.at, e.block, e.tx_hash, e.log_index, what, None if who is None else str(who), money, claim)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    start: int
+    end: int
+    opening: int
+    closing: int
+    lines: tuple[Movement, ...]
+
+
+def statement(source: Source, start: int, end: int) -> Statement:
+    """Movements with `start <= time < end`; the opening balance is the balance before the first of them."""
+    every = movements(source)
+    before = [m for m in every if m.at < start]
+    lines = tuple(m for m in every if start <= m.at < end)
+    opening = before[-1].balance if before else 0
+    closing = lines[-1].balance if lines else opening
+    return Statement(start, end, opening, closing, lines)
+
+
+# --------------------------------------------------------------------------------------------- the gateway
+class GatewaySource:
+    """The gateway's list routes, as the party signed in with `scf gateway login --url URL`."""
+
+    ROUTES = {"receivable": "/v1/receivables", "fragment": "/v1/fragments", "offer": "/v1/offers",
+              "discount": "/v1/financings", "receipt": "/v1/warehouse-receipts", "loan": "/v1/loans",
+              "program": "/v1/loan-programs", "prepayment": "/v1/prepayments"}
+
+    def __init__(self, url: str, request: Callable[..., Any], party: str | None = None) -> None:
+        self.url = url
+        self._request = request
+        me = self._request(url, "GET", "/v1/participants/me", "who you are signed in as")
+        self.party = party or str(me["address"])
+        self.label = f"gateway {url}"
+
+    def now(self) -> int:
+        return int(time.time())
+
+    def _pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        query: dict[str, Any] = {"limit": 500, **(params or {})}
+        while True:
+            body = self._request(self.url, "GET", path, f"GET {path}", params=query)
+            yield from body["data"]
+            if not body.get("next_cursor"):
+                return
+            query["cursor"] = body["next_cursor"]
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        rows = list(self._pages(self.ROUTES[kind]))
+        for r in rows:
+            r["status"] = status_name(r["status"])
+            if kind == "receipt":
+                r.setdefault("lien_holder", None)
+        return rows
+
+    def money_events(self) -> list[Ledgerline]:
+        out = []
+        for name in ("Transfer", "ReceivableRegistered", "FragmentOfferAccepted", "FragmentDiscounted"):
+            for e in self._pages("/v1/events", {"name": name}):
+                if name == "Transfer" and e["contract"] != "SettlementToken":
+                    continue
+                out.append(Ledgerline(e["block_number"], e["block_time"], e["tx_hash"], e["log_index"], e["name"],
+                                      e["args"]))
+        return out
+
+
+# --------------------------------------------------------------------------------------------- the chain
+class ChainSource:
+    """The chain itself: the ledger's events, decoded by the SDK, name every asset and its parties; the contracts'
+    getters give each one's current state."""
+
+    WINDOW = 5_000
+
+    def __init__(self, ledger: Ledger, party: str) -> None:
+        self.ledger = ledger
+        self.party = party
+        self.label = f"chain {ledger.chain.describe()}"
+        self._logs: list[LogRecord] | None = None
+        self._times: dict[int, int] = {}
+
+    def now(self) -> int:
+        return self.ledger.chain.now()
+
+    def logs(self) -> list[LogRecord]:
+        if self._logs is None:
+            chain = self.ledger.chain
+            addresses: Any = sorted(set(self.ledger.deployment.contracts.values()))
+            head, start, raw = chain.block_number, self.ledger.deployment.block, []
+            while start <= head:
+                end = min(start + self.WINDOW - 1, head)
+                raw.extend(chain.w3.eth.get_logs({"address": addresses, "fromBlock": start, "toBlock": end}))
+                start = end + 1
+            self._logs = decode_logs(raw)
+        return self._logs
+
+    def _events(self, cls: type[Any]) -> Iterable[Any]:
+        return (r.event for r in self.logs() if isinstance(r.event, cls))
+
+    def _time(self, block: int) -> int:
+        if block not in self._times:
+            self._times[block] = int(self.ledger.chain.w3.eth.get_block(block)["timestamp"])
+        return self._times[block]
+
+    def money_events(self) -> list[Ledgerline]:
+        token = self.ledger.deployment.contracts.get("SettlementToken", "").lower()
+        wanted = (SettlementTokenTransfer, ReceivableRegistered, FragmentOfferAccepted, FragmentDiscounted)
+        return [Ledgerline(r.block_number, self._time(r.block_number), r.tx_hash, r.log_index, r.name,
+                           r.event.to_dict())
+                for r in self.logs() if isinstance(r.event, wanted)
+                and (not isinstance(r.event, SettlementTokenTransfer) or r.address.lower() == token)]
+
+    def records(self, kind: str) -> list[dict[str, Any]]:  # noqa: C901 - one branch per kind, read flat
+        rc, wh = self.ledger.receivables, self.ledger
+        registered = {e.root_id: e for e in self._events(ReceivableRegistered)}
+        if kind == "receivable":
+            out = []
+            for root_id, e in registered.items():
+                r = rc.get_receivable(root_id)
+                out.append({"id": root_id, "supplier": e.supplier, "debtor": r.debtor, "face_units": r.face_value,
+                            "repaid_units": r.repaid, "due_date": r.due_date, "status": status_name(r.status)})
+            return out
+        if kind == "fragment":
+            out = []
+            for root_id in registered:
+                r = rc.get_receivable(root_id)
+                for f in rc.list_fragments(root_id):
+                    out.append({"id": f.id, "holder": f.holder, "debtor": r.debtor, "value_units": f.value,
+                                "paid_units": f.paid, "due_date": r.due_date, "status": status_name(f.status),
+                                "financed": f.financed})
+            return out
+        if kind == "offer":
+            out = []
+            for offer_id in sorted({e.offer_id for e in self._events(FragmentOffered)}):
+                o = rc.get_offer(offer_id)
+                out.append({"id": o.id, "sender": o.from_, "recipient": o.to, "amount_units": o.amount,
+                            "expires_at": o.expires_at, "status": status_name(o.status),
+                            "fragment_id": o.fragment_id})
+            return out
+        if kind == "discount":
+            requests: dict[int, DiscountRequested] = {}
+            sellers: dict[int, str] = {}
+            for e in self._events(DiscountRequested):
+                requests[e.fragment_id] = e
+            for d in self._events(FragmentDiscounted):
+                sellers[d.fragment_id] = d.seller
+            out = []
+            for fid, e in requests.items():
+                fin = rc.get_financing(fid)
+                out.append({"fragment_id": fid, "bank": fin.bank or e.bank, "seller": sellers.get(fid, e.holder),
+                            "value_units": e.value, "rate_bps": fin.rate_bps or e.rate_bps,
+                            "with_recourse": fin.with_recourse, "status": status_name(fin.status)})
+            return out
+        if kind == "receipt":
+            out = []
+            for receipt_id in range(1, wh.receipts.next_receipt_id()):
+                rcpt = wh.receipts.get_receipt(receipt_id)
+                out.append({"id": rcpt.id, "owner": rcpt.owner, "warehouse": rcpt.warehouse,
+                            "lien_holder": rcpt.lien_holder, "quantity": rcpt.quantity, "unit": rcpt.unit,
+                            "commodity": rcpt.commodity, "lot_id": rcpt.lot_id, "status": status_name(rcpt.status)})
+            return out
+        if kind == "loan":
+            out = []
+            for loan_id in sorted({e.loan_id for e in self._events(LoanOpened)}):
+                loan = wh.loans.get_loan(loan_id)
+                program = wh.loans.get_program(loan.program_id)
+                out.append({"id": loan.id, "borrower": loan.borrower, "bank": loan.bank,
+                            "principal_units": loan.principal, "maturity": loan.maturity,
+                            "margin_call_deadline": loan.margin_call_deadline, "program_id": loan.program_id,
+                            "commodity": program.commodity, "rate_bps": program.rate_bps,
+                            "status": status_name(loan.status)})
+            return out
+        if kind == "program":
+            out = []
+            for program_id in range(1, wh.loans.program_count() + 1):
+                p = wh.loans.get_program(program_id)
+                out.append({"id": p.id, "bank": p.bank, "cap_units": p.cap, "outstanding_units": p.outstanding,
+                            "commodity": p.commodity, "rate_bps": p.rate_bps, "max_ltv_bps": p.max_ltv_bps,
+                            "status": status_name(p.status)})
+            return out
+        if kind == "prepayment":
+            out = []
+            for agreement_id in sorted({e.id for e in self._events(PrepaymentProposed)}):
+                a = wh.prepayment.get_agreement(agreement_id)
+                out.append({"id": a.id, "buyer": a.buyer, "seller": a.seller, "bank": a.bank,
+                            "warehouse": a.warehouse, "outstanding_units": a.outstanding, "maturity": a.maturity,
+                            "quantity": a.quantity, "unit": a.unit, "commodity": a.commodity,
+                            "price_units": a.price, "status": status_name(a.status)})
+            return out
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+__all__ = ["KINDS", "Action", "ChainSource", "Filters", "GatewaySource", "Item", "Movement", "Source", "Statement",
+           "inbox", "items", "movements", "statement", "status_name"]
