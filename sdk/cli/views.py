@@ -25,6 +25,7 @@ from sdk.events import (
     LoanOpened,
     LogRecord,
     PrepaymentProposed,
+    ReceivableIssued,
     ReceivableRegistered,
     SettlementTokenTransfer,
     decode_logs,
@@ -292,6 +293,8 @@ def movements(source: Source) -> list[Movement]:
                 out.append(_mv(e, "paid", a["to"], -value, 0))
         elif e.name == "ReceivableRegistered" and str(a["supplier"]).lower() == me:
             out.append(_mv(e, f"registered receivable {a['root_id']}", a["debtor"], 0, int(a["face_value"])))
+        elif e.name == "ReceivableIssued" and str(a["supplier"]).lower() == me:
+            out.append(_mv(e, f"issued receivable {a['root_id']}", a["debtor"], 0, int(a["face_value"])))
         elif e.name == "FragmentOfferAccepted":
             label = fragment_label(int(a["child_id"]))
             if str(a["to"]).lower() == me:
@@ -372,7 +375,8 @@ class GatewaySource:
 
     def money_events(self) -> list[Ledgerline]:
         out = []
-        for name in ("Transfer", "ReceivableRegistered", "FragmentOfferAccepted", "FragmentDiscounted"):
+        for name in ("Transfer", "ReceivableRegistered", "ReceivableIssued", "FragmentOfferAccepted",
+                     "FragmentDiscounted"):
             for e in self._pages("/v1/events", {"name": name}):
                 if name == "Transfer" and e["contract"] != "SettlementToken":
                     continue
@@ -410,7 +414,7 @@ class ChainSource:
             self._logs = decode_logs(raw)
         return self._logs
 
-    def _events(self, cls: type[Any]) -> Iterable[Any]:
+    def _events(self, cls: type[Any] | tuple[type[Any], ...]) -> Iterable[Any]:
         return (r.event for r in self.logs() if isinstance(r.event, cls))
 
     def _time(self, block: int) -> int:
@@ -420,7 +424,8 @@ class ChainSource:
 
     def money_events(self) -> list[Ledgerline]:
         token = self.ledger.deployment.contracts.get("SettlementToken", "").lower()
-        wanted = (SettlementTokenTransfer, ReceivableRegistered, FragmentOfferAccepted, FragmentDiscounted)
+        wanted = (SettlementTokenTransfer, ReceivableRegistered, ReceivableIssued, FragmentOfferAccepted,
+                  FragmentDiscounted)
         return [Ledgerline(r.block_number, self._time(r.block_number), r.tx_hash, r.log_index, r.name,
                            r.event.to_dict())
                 for r in self.logs() if isinstance(r.event, wanted)
@@ -428,7 +433,7 @@ class ChainSource:
 
     def records(self, kind: str) -> list[dict[str, Any]]:  # noqa: C901 - one branch per kind, read flat
         rc, wh = self.ledger.receivables, self.ledger
-        registered = {e.root_id: e for e in self._events(ReceivableRegistered)}
+        registered = {e.root_id: e for e in self._events((ReceivableRegistered, ReceivableIssued))}
         if kind == "receivable":
             out = []
             for root_id, e in registered.items():
