@@ -1,5 +1,5 @@
 """Daily use: `scf receivable list|fragments|offers|discounts`, `scf receipt list|loans`, `scf receipt program list`,
-`scf inbox` and `scf statement`.
+`scf prepayment list`, `scf inbox` and `scf statement`.
 
 Each reads from the gateway when one is given (`--url`, or SCF_GATEWAY_URL; sign in first with `scf gateway
 login`), and otherwise from the chain (`--rpc`, `--deployment`). Rows come from :mod:`sdk.cli.views`, so both
@@ -191,6 +191,7 @@ LIST_HELP = {
     "receipt": "Warehouse receipts you own, issued (warehouse) or hold a lien on.",
     "loan": "Pledge loans you borrowed or lent: principal, maturity (or margin-call deadline), status.",
     "program": "Lending programs you run as a bank (--role offered: other banks' programs open to you).",
+    "prepayment": "Prepayment deals you are buyer, seller, bank or warehouse of: principal outstanding, maturity.",
 }
 
 list_receivables = _list("receivable", "Receivables", "outstanding", "due")
@@ -200,6 +201,7 @@ list_discounts = _list("discount", "Discounts", "value", "due")
 list_receipts = _list("receipt", "Warehouse receipts", "amount", "due")
 list_loans = _list("loan", "Pledge loans", "principal", "due")
 list_programs = _list("program", "Loan programs", "room", "due", default_role=("bank",))
+list_prepayments = _list("prepayment", "Prepayment deals", "outstanding", "maturity")
 
 
 # ----------------------------------------------------------------------------------------------- inbox

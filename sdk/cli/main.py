@@ -85,6 +85,7 @@ receivable.app.command("discounts")(daily.list_discounts)
 receipt.app.command("list")(daily.list_receipts)
 receipt.app.command("loans")(daily.list_loans)
 receipt.program_app.command("list")(daily.list_programs)
+prepayment.app.command("list")(daily.list_prepayments)
 
 
 @app.callback()

@@ -34,7 +34,7 @@ from tests.gateway.scenarios import prepayment_activity, receivables_activity, w
 LISTS = {  # kind -> the command that lists it
     "receivable": ["receivable", "list"], "fragment": ["receivable", "fragments"],
     "offer": ["receivable", "offers"], "discount": ["receivable", "discounts"], "receipt": ["receipt", "list"],
-    "loan": ["receipt", "loans"], "program": ["receipt", "program", "list"], "prepayment": None,
+    "loan": ["receipt", "loans"], "program": ["receipt", "program", "list"], "prepayment": ["prepayment", "list"],
 }
 
 
@@ -135,10 +135,9 @@ def both(world: World, name: str) -> tuple[views.Source, views.Source]:
     return views.ChainSource(world.ledger, getattr(world.cast, name).address), gw
 
 
-def rows(world: World, name: str, source: views.Source, kind: str, filters: views.Filters = views.Filters()
-         ) -> list[views.Item]:
+def rows(world: World, name: str, source: views.Source, kind: str) -> list[views.Item]:
     with signed_in(world, name):
-        return views.items(source, kind, filters)
+        return views.items(source, kind)
 
 
 NAMES = ["core", "core2", "supplier1", "supplier2", "supplier3", "distributor", "bank1", "bank2", "warehouse"]
@@ -214,9 +213,9 @@ def _inbox(world: World, name: str) -> tuple[list[views.Action], list[views.Acti
 def test_inbox_entries_appear_and_disappear_as_parties_act(world: World) -> None:
     cast, ids = world.cast, world.ids
     # the distributor has an offer to accept; core2 a receivable to confirm
-    for name, kind, key, command in (("distributor", "offer", str(ids["offer"]), f"scf receivable accept {ids['offer']}"),
-                                     ("core2", "receivable", str(ids["registered"]),
-                                      f"scf receivable confirm {ids['registered']}")):
+    waiting = (("distributor", "offer", str(ids["offer"]), f"scf receivable accept {ids['offer']}"),
+               ("core2", "receivable", str(ids["registered"]), f"scf receivable confirm {ids['registered']}"))
+    for name, kind, key, command in waiting:
         from_chain, from_gateway = _inbox(world, name)
         assert from_chain == from_gateway
         assert [a.command for a in from_chain if (a.kind, a.id) == (kind, key)] == [command]
