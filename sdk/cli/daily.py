@@ -38,6 +38,7 @@ from sdk.cli.common import (
 )
 from sdk.money import format_units
 from sdk.types import (
+    CreditLineStatus,
     FinancingStatus,
     FragmentStatus,
     LoanStatus,
@@ -52,12 +53,14 @@ STATUSES: dict[str, tuple[str, ...]] = {
     kind: tuple(views.status_name(m) for m in enum if m.name != "NONE")
     for kind, enum in (("receivable", ReceivableStatus), ("fragment", FragmentStatus), ("offer", OfferStatus),
                        ("discount", FinancingStatus), ("receipt", ReceiptStatus), ("loan", LoanStatus),
-                       ("program", ProgramStatus), ("prepayment", PrepaymentStatus))
+                       ("program", ProgramStatus), ("prepayment", PrepaymentStatus),
+                       ("credit-line", CreditLineStatus))
 }
 ROLES: dict[str, tuple[str, ...]] = {
     "receivable": ("supplier", "debtor"), "fragment": ("holder", "debtor"), "offer": ("recipient", "sender"),
     "discount": ("bank", "seller"), "receipt": ("owner", "warehouse", "lien-holder"), "loan": ("borrower", "bank"),
     "program": ("bank", "offered"), "prepayment": ("buyer", "seller", "bank", "warehouse"),
+    "credit-line": ("borrower", "bank"),
 }
 
 # ----------------------------------------------------------------------------------------------- options

@@ -34,7 +34,7 @@ from sdk.ledger import Ledger
 from sdk.money import format_grouped, format_units
 from sdk.receivables import split_fragment_id
 
-KINDS = ("receivable", "fragment", "offer", "discount", "receipt", "loan", "program", "prepayment")
+KINDS = ("receivable", "fragment", "offer", "discount", "receipt", "loan", "program", "prepayment", "credit-line")
 DUE_SOON = 7 * 86_400  # the inbox lists repayments due within a week, and every overdue one
 ZERO = "0x" + "00" * 20
 
@@ -205,6 +205,13 @@ def _item(kind: str, me: str, r: dict[str, Any]) -> Item | None:  # noqa: C901 -
         other = r["seller"] if role in ("buyer", "warehouse") else r["buyer"]
         return Item(kind, str(r["id"]), r["status"], role, other, r["outstanding_units"], r["maturity"],
                     f"{r['quantity']} {r['unit']} {r['commodity']} for {format_grouped(r['price_units'])}")
+    if kind == "credit-line":
+        role = _role(me, [("borrower", r["borrower"]), ("bank", r["bank"])])
+        if role is None:
+            return None
+        other = r["bank"] if role == "borrower" else r["borrower"]
+        return Item(kind, str(r["id"]), r["status"], role, other, r["used_units"], r["next_due"] or None,
+                    f"limit {format_grouped(r['limit_units'])}, rate {r['rate_bps'] / 100:.2f}%")
     raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
 
 
@@ -264,6 +271,17 @@ def inbox(source: Source, now: int | None = None) -> list[Action]:
             late = "overdue: " if now > i.due else ""
             out.append(Action("prepayment", i.id, f"{late}repay the prepayment", i.due,
                               f"scf prepayment repay {i.id} --all", i.amount))
+    for i in items(source, "credit-line", Filters(status=("offered", "open", "frozen"))):
+        if i.role == "borrower" and i.status == "offered":
+            out.append(Action("credit-line", i.id, f"accept (or close) the credit line offered, {i.detail}", None,
+                              f"scf credit-line accept {i.id}", None))
+        elif i.role == "borrower" and i.amount and i.due is not None and i.due <= soon:
+            late = "overdue: " if now > i.due else ""
+            out.append(Action("credit-line", i.id, f"{late}repay the credit line's tranche due first", i.due,
+                              f"scf credit-line repay {i.id} --all", i.amount))
+        elif i.role == "bank" and i.amount and i.due is not None and now > i.due:
+            out.append(Action("credit-line", i.id, "past due: declare a default once the grace period ends (or wait)",
+                              i.due, f"scf credit-line default {i.id}", i.amount))
     return sorted(out, key=lambda a: (a.due is None, a.due or 0, a.kind, _id_key_text(a.id)))
 
 
@@ -344,7 +362,7 @@ class GatewaySource:
 
     ROUTES = {"receivable": "/v1/receivables", "fragment": "/v1/fragments", "offer": "/v1/offers",
               "discount": "/v1/financings", "receipt": "/v1/warehouse-receipts", "loan": "/v1/loans",
-              "program": "/v1/loan-programs", "prepayment": "/v1/prepayments"}
+              "program": "/v1/loan-programs", "prepayment": "/v1/prepayments", "credit-line": "/v1/credit-lines"}
 
     def __init__(self, url: str, request: Callable[..., Any], party: str | None = None) -> None:
         self.url = url
@@ -354,7 +372,11 @@ class GatewaySource:
         self.label = f"gateway {url}"
 
     def now(self) -> int:
-        return int(time.time())
+        """The wall clock, or the time of the newest event you can see when the chain runs ahead of it (a dev node
+        after `evm_increaseTime`); the gateway does not publish the chain's time itself."""
+        latest = self._request(self.url, "GET", "/v1/events", "the newest event", params={"limit": 1, "sort": "-id"})
+        newest = max((int(e["block_time"]) for e in latest["data"]), default=0)
+        return max(int(time.time()), newest)
 
     def _pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         query: dict[str, Any] = {"limit": 500, **(params or {})}
@@ -508,6 +530,11 @@ class ChainSource:
                             "quantity": a.quantity, "unit": a.unit, "commodity": a.commodity,
                             "price_units": a.price, "status": status_name(a.status)})
             return out
+        if kind == "credit-line":
+            return [{"id": line.id, "bank": line.bank, "borrower": line.borrower, "used_units": line.principal,
+                     "next_due": line.next_due or None, "limit_units": line.limit, "rate_bps": line.rate_bps,
+                     "status": status_name(line.status)}
+                    for line in self.ledger.credit_lines.list_lines(self.party)]
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
 
 

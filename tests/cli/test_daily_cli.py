@@ -29,12 +29,18 @@ from tests.cli.test_gateway_cli import serving
 from tests.conftest import CAST_ROLES, INITIAL_BALANCE, MINT_ALLOWANCE, YEAR, Cast
 from tests.conftest import test_key as key_of
 from tests.contracts.receivables_support import DAY, new_root
-from tests.gateway.scenarios import prepayment_activity, receivables_activity, warehouse_activity
+from tests.gateway.scenarios import (
+    credit_activity,
+    prepayment_activity,
+    receivables_activity,
+    warehouse_activity,
+)
 
 LISTS = {  # kind -> the command that lists it
     "receivable": ["receivable", "list"], "fragment": ["receivable", "fragments"],
     "offer": ["receivable", "offers"], "discount": ["receivable", "discounts"], "receipt": ["receipt", "list"],
     "loan": ["receipt", "loans"], "program": ["receipt", "program", "list"], "prepayment": ["prepayment", "list"],
+    "credit-line": None,  # `scf credit-line list` has its own columns (interest accrued today)
 }
 
 
@@ -73,8 +79,11 @@ def _cast(chain: Chain) -> tuple[Ledger, Cast]:
 def world(own_anvil: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     chain = connect(own_anvil)
     ledger, cast = _cast(chain)
-    ids = {**receivables_activity(ledger, cast), **warehouse_activity(ledger, cast),
-           **prepayment_activity(ledger, cast)}
+    ids = {**credit_activity(ledger, cast), **receivables_activity(ledger, cast),  # credit first: it moves time
+           **warehouse_activity(ledger, cast), **prepayment_activity(ledger, cast)}
+    from tests.contracts.credit_support import Desk
+
+    ids["offered_line"] = Desk(ledger, cast).offer()  # waits for supplier1 to accept
     tmp = tmp_path_factory.mktemp("daily")
     deployment = ledger.save(tmp / "deployment.json")
     with serving(own_anvil, deployment, tmp) as url:
@@ -214,7 +223,8 @@ def test_inbox_entries_appear_and_disappear_as_parties_act(world: World) -> None
     cast, ids = world.cast, world.ids
     # the distributor has an offer to accept; core2 a receivable to confirm
     waiting = (("distributor", "offer", str(ids["offer"]), f"scf receivable accept {ids['offer']}"),
-               ("core2", "receivable", str(ids["registered"]), f"scf receivable confirm {ids['registered']}"))
+               ("core2", "receivable", str(ids["registered"]), f"scf receivable confirm {ids['registered']}"),
+               ("supplier1", "credit-line", str(ids["offered_line"]), f"scf credit-line accept {ids['offered_line']}"))
     for name, kind, key, command in waiting:
         from_chain, from_gateway = _inbox(world, name)
         assert from_chain == from_gateway
@@ -246,6 +256,12 @@ def test_inbox_entries_appear_and_disappear_as_parties_act(world: World) -> None
     from_chain, from_gateway = _inbox(world, "core2")
     assert from_chain == from_gateway
     assert [a.command for a in from_chain] == [f"scf receivable repay {ids['registered']} 20000.00"]
+    # supplier1's credit line has a tranche long past due: it should repay, and its bank may declare a default
+    for name, command in (("supplier1", f"scf credit-line repay {ids['line']} --all"),
+                          ("bank1", f"scf credit-line default {ids['line']}")):
+        from_chain, from_gateway = _inbox(world, name)
+        assert from_chain == from_gateway
+        assert command in [a.command for a in from_chain], name
 
 
 # ---------------------------------------------------------------------------------------------- statement
