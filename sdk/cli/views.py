@@ -247,17 +247,25 @@ def inbox(source: Source, now: int | None = None) -> list[Action]:
     for i in items(source, "discount", Filters(status=("requested",), role=("bank",))):
         out.append(Action("discount", i.id, f"fund (or decline) the discount request, {i.detail}", None,
                           f"scf receivable discount {i.id}", i.amount))
-    for i in items(source, "loan", Filters(status=("active", "margin-called"))):
-        if i.role == "borrower" and i.status == "margin-called":
-            out.append(Action("loan", i.id, "margin call: repay or add collateral before the deadline", i.due,
-                              f"scf receipt repay {i.id} all", i.amount))
-        elif i.role == "borrower" and i.due is not None and i.due <= soon:
-            late = "overdue: " if now > i.due else ""
-            out.append(Action("loan", i.id, f"{late}repay the pledge loan", i.due, f"scf receipt repay {i.id} all",
-                              i.amount))
-        elif i.role == "bank" and i.due is not None and now > i.due:
-            out.append(Action("loan", i.id, "past due: foreclose on the pledged goods (or wait)", i.due,
-                              f"scf receipt foreclose {i.id}", i.amount))
+    for r in source.records("loan"):
+        loan = _item("loan", source.party, r)
+        if loan is None or loan.status not in ("active", "margin-called"):
+            continue
+        ltv, line = r.get("ltv_bps"), r.get("margin_call_ltv_bps")
+        if loan.role == "borrower" and loan.status == "margin-called":
+            out.append(Action("loan", loan.id, "margin call: repay or add collateral before the deadline", loan.due,
+                              f"scf receipt repay {loan.id} all", loan.amount))
+        elif loan.role == "borrower" and loan.due is not None and loan.due <= soon:
+            late = "overdue: " if now > loan.due else ""
+            out.append(Action("loan", loan.id, f"{late}repay the pledge loan", loan.due,
+                              f"scf receipt repay {loan.id} all", loan.amount))
+        elif loan.role == "bank" and loan.due is not None and now > loan.due:
+            out.append(Action("loan", loan.id, "past due: foreclose on the pledged goods (or wait)", loan.due,
+                              f"scf receipt foreclose {loan.id}", loan.amount))
+        elif loan.role == "bank" and loan.status == "active" and ltv is not None and line and ltv > line:
+            out.append(Action("loan", loan.id, f"LTV {ltv / 100:.2f}% is above the margin-call line "
+                              f"{line / 100:.2f}%: call for margin", loan.due, f"scf receipt margin-call {loan.id}",
+                              loan.amount))
     steps = {("proposed", "seller"): ("accept the prepayment deal", "accept"),
              ("accepted", "bank"): ("fund the prepayment deal", "fund"),
              ("funded", "warehouse"): ("confirm delivery of the goods", "deliver")}
@@ -507,7 +515,10 @@ class ChainSource:
             for loan_id in sorted({e.loan_id for e in self._events(LoanOpened)}):
                 loan = wh.loans.get_loan(loan_id)
                 program = wh.loans.get_program(loan.program_id)
+                risk = wh.loans.get_risk(loan_id) if loan.is_open else None
+                ltv = risk.ltv_bps if risk is not None and risk.value else None  # no price: no LTV
                 out.append({"id": loan.id, "borrower": loan.borrower, "bank": loan.bank,
+                            "ltv_bps": ltv, "margin_call_ltv_bps": program.margin_call_ltv_bps,
                             "principal_units": loan.principal, "maturity": loan.maturity,
                             "margin_call_deadline": loan.margin_call_deadline, "program_id": loan.program_id,
                             "commodity": program.commodity, "rate_bps": program.rate_bps,

@@ -323,3 +323,32 @@ def test_token_balance_without_an_address_shows_the_signers(world: World) -> Non
         assert nobody.exit_code == 1 and "whose balance? name an ACCOUNT" in nobody.stderr
     finally:
         os.environ.pop("SCF_TEST_DAILY_KEY", None)
+
+
+# ---------------------------------------------------------------------------------------------- margin calls
+def test_a_loan_above_its_margin_call_line_waits_for_the_bank_then_for_the_borrower(world: World) -> None:
+    from tests.contracts.warehouse_support import CU, terms
+
+    cast, chain, program = world.cast, world.chain, world.ids["program"]
+
+    def post(price: int) -> None:
+        if chain.now() <= world.ledger.prices.get_feed(CU).observed_at:
+            chain.increase_time(1)
+        cast.feeder.prices.post_price(CU, price, chain.now())
+
+    post(60_00)
+    receipt = cast.warehouse.receipts.issue(cast.distributor.address, terms("GW-LOT-9"), 10_000).id
+    loan = str(cast.distributor.loans.pledge(program, receipt, 400_000_00, chain.now() + 90 * DAY).loan_id)
+    post(48_00)  # 400,000 / 480,000: above the 80% line, inside the price band
+    from_chain, from_gateway = _inbox(world, "bank1")
+    assert from_chain == from_gateway
+    [call] = [a for a in from_chain if (a.kind, a.id) == ("loan", loan)]
+    assert call.command == f"scf receipt margin-call {loan}" and "above the margin-call line 80.00%" in call.what
+    cast.outsider.loans.call_margin(int(loan))
+    assert not [a for a in _inbox(world, "bank1")[1] if (a.kind, a.id) == ("loan", loan)]
+    from_chain, from_gateway = _inbox(world, "distributor")
+    assert from_chain == from_gateway
+    assert [a.command for a in from_chain if (a.kind, a.id) == ("loan", loan)] == [f"scf receipt repay {loan} all"]
+    listed = run(world, "receipt", "loans", "--status", "margin-called", source="gateway", party="distributor")
+    assert [r["id"] for r in listed["data"]] == [loan]
+    assert listed == run(world, "receipt", "loans", "--status", "margin-called", source="chain", party="distributor")
