@@ -37,6 +37,8 @@ from sdk.receivables import split_fragment_id
 KINDS = ("receivable", "fragment", "offer", "discount", "receipt", "loan", "program", "prepayment", "credit-line")
 DUE_SOON = 7 * 86_400  # the inbox lists repayments due within a week, and every overdue one
 ZERO = "0x" + "00" * 20
+CONTRACTS = ("SettlementToken", "Receivables", "PledgeLoans", "Prepayment", "CreditLines", "RiskPool", "LossRegistry",
+             "WarehouseReceipts")  # the ledger's contracts that hold or move money
 
 
 def status_name(value: Any) -> str:
@@ -137,6 +139,10 @@ class Source(Protocol):
     def records(self, kind: str) -> list[dict[str, Any]]: ...
 
     def money_events(self) -> list[Ledgerline]: ...
+
+    def contract_names(self) -> dict[str, str]:
+        """The ledger's contracts by lower-case address, to name them as counterparties."""
+        ...
 
 
 # --------------------------------------------------------------------------------------------- rows from records
@@ -302,6 +308,7 @@ def movements(source: Source) -> list[Movement]:
     """Every movement of money (settlement token) and claims (fragments) of the party, oldest first, with the token
     balance after each one."""
     me = source.party.lower()
+    contracts = source.contract_names()
     out: list[Movement] = []
     for e in sorted(source.money_events(), key=lambda x: (x.block, x.log_index)):
         a = e.args
@@ -314,9 +321,11 @@ def movements(source: Source) -> list[Movement]:
             elif to == ZERO:
                 out.append(_mv(e, "withdrawal burned", None, -value, 0))
             elif to == me:
-                out.append(_mv(e, "received", a["from_"], value, 0))
+                name = contracts.get(sender)
+                out.append(_mv(e, f"received from {name}" if name else "received", name or a["from_"], value, 0))
             else:
-                out.append(_mv(e, "paid", a["to"], -value, 0))
+                name = contracts.get(to)
+                out.append(_mv(e, f"paid to {name}" if name else "paid", name or a["to"], -value, 0))
         elif e.name == "ReceivableRegistered" and str(a["supplier"]).lower() == me:
             out.append(_mv(e, f"registered receivable {a['root_id']}", a["debtor"], 0, int(a["face_value"])))
         elif e.name == "ReceivableIssued" and str(a["supplier"]).lower() == me:
@@ -403,6 +412,16 @@ class GatewaySource:
                 r.setdefault("lien_holder", None)
         return rows
 
+    def contract_names(self) -> dict[str, str]:
+        """Learnt from the events you can see: a contract that moved your money has also named you in an event."""
+        names = {}
+        for name in CONTRACTS:
+            body = self._request(self.url, "GET", "/v1/events", f"events of {name}",
+                                 params={"contract": name, "limit": 1})
+            for e in body["data"]:
+                names[str(e["address"]).lower()] = name
+        return names
+
     def money_events(self) -> list[Ledgerline]:
         out = []
         for name in ("Transfer", "ReceivableRegistered", "ReceivableIssued", "FragmentOfferAccepted",
@@ -451,6 +470,9 @@ class ChainSource:
         if block not in self._times:
             self._times[block] = int(self.ledger.chain.w3.eth.get_block(block)["timestamp"])
         return self._times[block]
+
+    def contract_names(self) -> dict[str, str]:
+        return {address.lower(): name for name, address in self.ledger.deployment.contracts.items()}
 
     def money_events(self) -> list[Ledgerline]:
         token = self.ledger.deployment.contracts.get("SettlementToken", "").lower()

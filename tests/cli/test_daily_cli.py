@@ -296,6 +296,10 @@ def test_statement_running_balance_is_the_token_balance_change(world: World, tmp
     everything = run(world, "statement", "--from", "2000-01-01", "--to", _day(chain.now()), source="chain",
                      party="supplier2")
     assert everything["opening_balance"]["units"] == 0 and everything["closing_balance"]["units"] == closing
+    assert everything == run(world, "statement", "--from", "2000-01-01", "--to", _day(chain.now()), source="gateway",
+                             party="supplier2")
+    payouts = [line for line in everything["lines"] if line["what"] == "received from Receivables"]
+    assert payouts and all(p["counterparty"] == "Receivables" and p["money_units"] > 0 for p in payouts)
     out = tmp_path / "statement.csv"
     result = CliRunner().invoke(app, [*period, "--csv", str(out), "--rpc", chain.url, "--deployment",
                                       str(world.deployment), "--party", cast.supplier2.address],
