@@ -110,9 +110,12 @@ def open_source(url: str | None, party: str | None, rpc: str | None, deployment:
                 key_env: str | None, dev_account: int | None, password_env: str) -> views.Source:
     """The gateway when a URL is given, otherwise the chain; and whose view (the signer unless --party)."""
     if url:
-        source: views.Source = views.GatewaySource(url, gateway_request, party)
-        info(f"reading from the gateway at {url} as {source.party}")
-        return source
+        gateway = views.GatewaySource(url, gateway_request, party)
+        info(f"reading from the gateway at {url} as {gateway.party}")
+        if gateway.party.lower() != gateway.signed_in.lower():
+            info(f"note: signed in as {gateway.signed_in}, so the gateway shows only what that party may see of "
+                 f"{gateway.party}")
+        return gateway
     ledger = open_ledger(rpc, deployment)
     who = party
     if who is None:

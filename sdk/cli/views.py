@@ -385,7 +385,8 @@ class GatewaySource:
         self.url = url
         self._request = request
         me = self._request(url, "GET", "/v1/participants/me", "who you are signed in as")
-        self.party = party or str(me["address"])
+        self.signed_in = str(me["address"])
+        self.party = party or self.signed_in
         self.label = f"gateway {url}"
 
     def now(self) -> int:

@@ -78,6 +78,7 @@ def _cast(chain: Chain) -> tuple[Ledger, Cast]:
 @pytest.fixture(scope="module")
 def world(own_anvil: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     chain = connect(own_anvil)
+    snapshot, started = chain.snapshot(), chain.now()  # the node is shared: leave it as found, time included
     ledger, cast = _cast(chain)
     ids = {**credit_activity(ledger, cast), **receivables_activity(ledger, cast),  # credit first: it moves time
            **warehouse_activity(ledger, cast), **prepayment_activity(ledger, cast)}
@@ -86,8 +87,12 @@ def world(own_anvil: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     ids["offered_line"] = Desk(ledger, cast).offer()  # waits for supplier1 to accept
     tmp = tmp_path_factory.mktemp("daily")
     deployment = ledger.save(tmp / "deployment.json")
-    with serving(own_anvil, deployment, tmp) as url:
-        yield World(chain, ledger, cast, deployment, url, tmp / "config", ids)
+    try:
+        with serving(own_anvil, deployment, tmp) as url:
+            yield World(chain, ledger, cast, deployment, url, tmp / "config", ids)
+    finally:
+        chain.revert(snapshot)
+        assert chain.now() < started + 3_600, "the node's clock stayed ahead after the revert"
 
 
 def synced(world: World) -> None:
