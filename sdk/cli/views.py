@@ -209,7 +209,8 @@ def _item(kind: str, me: str, r: dict[str, Any]) -> Item | None:  # noqa: C901 -
         if role is None:
             return None
         other = r["seller"] if role in ("buyer", "warehouse") else r["buyer"]
-        return Item(kind, str(r["id"]), r["status"], role, other, r["outstanding_units"], r["maturity"],
+        due = r["next_due"] if r["status"] == "delivered" and r.get("next_due") else r["maturity"]
+        return Item(kind, str(r["id"]), r["status"], role, other, r["outstanding_units"], due,
                     f"{r['quantity']} {r['unit']} {r['commodity']} for {format_grouped(r['price_units'])}")
     if kind == "credit-line":
         role = _role(me, [("borrower", r["borrower"]), ("bank", r["bank"])])
@@ -219,6 +220,23 @@ def _item(kind: str, me: str, r: dict[str, Any]) -> Item | None:  # noqa: C901 -
         return Item(kind, str(r["id"]), r["status"], role, other, r["used_units"], r["next_due"] or None,
                     f"limit {format_grouped(r['limit_units'])}, rate {r['rate_bps'] / 100:.2f}%")
     raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+def next_instalment(schedule: Iterable[tuple[int, int]], repaid: int) -> tuple[int, int] | None:
+    """(due date, principal left) of the first instalment the principal repaid does not cover yet, as the contract's
+    `nextInstalment` reads it; None once the schedule is covered."""
+    covered = 0
+    for due, principal in schedule:
+        covered += principal
+        if covered > repaid:
+            return due, covered - repaid
+    return None
+
+
+def _with_next(r: dict[str, Any], schedule: Iterable[tuple[int, int]], repaid: int) -> dict[str, Any]:
+    nxt = next_instalment(schedule, repaid)
+    r["next_due"], r["next_left_units"] = nxt if nxt is not None else (None, None)
+    return r
 
 
 def items(source: Source, kind: str, filters: Filters = Filters()) -> list[Item]:
@@ -275,16 +293,20 @@ def inbox(source: Source, now: int | None = None) -> list[Action]:
     steps = {("proposed", "seller"): ("accept the prepayment deal", "accept"),
              ("accepted", "bank"): ("fund the prepayment deal", "fund"),
              ("funded", "warehouse"): ("confirm delivery of the goods", "deliver")}
-    for i in items(source, "prepayment"):
-        step = steps.get((i.status, i.role))
+    for r in source.records("prepayment"):
+        deal = _item("prepayment", source.party, r)
+        if deal is None:
+            continue
+        step = steps.get((deal.status, deal.role))
         if step is not None:
             extra = " --lot LOT" if step[1] == "deliver" else ""
-            out.append(Action("prepayment", i.id, step[0], i.due, f"scf prepayment {step[1]} {i.id}{extra}",
-                              i.amount))
-        elif (i.status, i.role) == ("delivered", "buyer") and i.due is not None and i.due <= soon:
-            late = "overdue: " if now > i.due else ""
-            out.append(Action("prepayment", i.id, f"{late}repay the prepayment", i.due,
-                              f"scf prepayment repay {i.id} --all", i.amount))
+            out.append(Action("prepayment", deal.id, step[0], deal.due, f"scf prepayment {step[1]} {deal.id}{extra}",
+                              deal.amount))
+        elif (deal.status, deal.role) == ("delivered", "buyer") and deal.due is not None and deal.due <= soon:
+            late = "overdue: " if now > deal.due else ""
+            left = r.get("next_left_units") or deal.amount or 0
+            out.append(Action("prepayment", deal.id, f"{late}repay the instalment due (interest is added)", deal.due,
+                              f"scf prepayment repay {deal.id} {format_units(left)}", left))
     for i in items(source, "credit-line", Filters(status=("offered", "open", "frozen"))):
         if i.role == "borrower" and i.status == "offered":
             out.append(Action("credit-line", i.id, f"accept (or close) the credit line offered, {i.detail}", None,
@@ -409,6 +431,9 @@ class GatewaySource:
         rows = list(self._pages(self.ROUTES[kind]))
         for r in rows:
             r["status"] = status_name(r["status"])
+            if kind == "prepayment":
+                _with_next(r, [(x["due_date"], x["principal_units"]) for x in r["schedule"]],
+                           r["principal_repaid_units"])
             if kind == "receipt":
                 r.setdefault("lien_holder", None)
         return rows
@@ -559,10 +584,11 @@ class ChainSource:
             out = []
             for agreement_id in sorted({e.id for e in self._events(PrepaymentProposed)}):
                 a = wh.prepayment.get_agreement(agreement_id)
-                out.append({"id": a.id, "buyer": a.buyer, "seller": a.seller, "bank": a.bank,
+                plan = [(x.due_date, x.principal) for x in wh.prepayment.get_schedule(agreement_id)]
+                out.append(_with_next({"id": a.id, "buyer": a.buyer, "seller": a.seller, "bank": a.bank,
                             "warehouse": a.warehouse, "outstanding_units": a.outstanding, "maturity": a.maturity,
                             "quantity": a.quantity, "unit": a.unit, "commodity": a.commodity,
-                            "price_units": a.price, "status": status_name(a.status)})
+                            "price_units": a.price, "status": status_name(a.status)}, plan, a.principal_repaid))
             return out
         if kind == "credit-line":
             return [{"id": line.id, "bank": line.bank, "borrower": line.borrower, "used_units": line.principal,

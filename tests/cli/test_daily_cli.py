@@ -168,6 +168,13 @@ def test_every_partys_rows_are_the_same_from_the_gateway_and_the_chain(world: Wo
             assert from_chain == from_gateway, (name, kind)
             seen += len(from_chain)
     assert seen > 40  # the scenario gives every kind rows, for several parties
+    deal = world.ids["deal"]  # delivered, two of three instalments repaid: the contract's next instalment
+    agreement, expected = world.ledger.prepayment.get_agreement(deal), world.ledger.prepayment.next_instalment(deal)
+    plan = [(x.due_date, x.principal) for x in world.ledger.prepayment.get_schedule(deal)]
+    assert expected is not None
+    assert views.next_instalment(plan, agreement.principal_repaid) == (expected.due_date, expected.principal_due)
+    [row] = [i for i in rows(world, "distributor", both(world, "distributor")[1], "prepayment") if i.id == str(deal)]
+    assert row.due == expected.due_date
 
 
 def test_list_commands_print_the_same_json_from_both_sources(world: World) -> None:

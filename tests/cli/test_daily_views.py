@@ -94,7 +94,7 @@ def test_every_inbox_entry_names_a_command_the_cli_has() -> None:
         "scf credit-line repay 16 --all", "scf receipt repay 6 all",
         "scf receipt repay 7 all",
         "scf prepayment accept 11", "scf prepayment fund 12", "scf prepayment deliver 13 --lot LOT",
-        "scf prepayment repay 14 --all",
+        "scf prepayment repay 14 100.00",
         "scf receipt margin-call 9", "scf receivable confirm 1",
         "scf credit-line accept 15", "scf receivable discount 2.0", "scf receivable accept 4",
     ]
