@@ -15,6 +15,7 @@ from sdk.cli import (
     bench,
     credit,
     creditline,
+    daily,
     demo,
     dev,
     gateway,
@@ -75,6 +76,16 @@ app.command("api")(api.api)
 gateway.app.command("login")(api.login)
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)
+app.command("inbox")(daily.inbox)
+app.command("statement")(daily.statement)
+receivable.app.command("list")(daily.list_receivables)
+receivable.app.command("fragments")(daily.list_fragments)
+receivable.app.command("offers")(daily.list_offers)
+receivable.app.command("discounts")(daily.list_discounts)
+receipt.app.command("list")(daily.list_receipts)
+receipt.app.command("loans")(daily.list_loans)
+receipt.program_app.command("list")(daily.list_programs)
+prepayment.app.command("list")(daily.list_prepayments)
 
 
 @app.callback()

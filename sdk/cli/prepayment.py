@@ -537,29 +537,6 @@ def show(
     Output(as_json).result(data, title=f"Prepayment {agreement_id}")
 
 
-@app.command("list")
-def list_agreements(
-    party: Annotated[str | None, typer.Option(parser=parse_address, help="only agreements of this party")] = None,
-    status: Annotated[list[str] | None, typer.Option(help="only these statuses, e.g. delivered")] = None,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    as_json: JsonOpt = False,
-) -> None:
-    """Every agreement, optionally of one party or in some statuses."""
-    wanted = None
-    if status:
-        try:
-            wanted = [PrepaymentStatus[s.upper().replace("-", "_")] for s in status]
-        except KeyError as exc:
-            choices = ", ".join(s.name.lower().replace("_", "-") for s in PrepaymentStatus)
-            raise fail(f"unknown status {exc.args[0]!r}; choose from {choices}") from None
-    ledger = open_ledger(rpc, deployment)
-    now = ledger.chain.now()
-    rows = [agreement_data(a, now) for a in ledger.prepayment.list_agreements(party=party, statuses=wanted)]
-    Output(as_json).rows(rows, ["id", "status", "buyer", "seller", "goods", "outstanding", "pledged_quantity"],
-                         title="Prepayment agreements", key="agreements")
-
-
 @app.command()
 def quote(
     agreement_id: IdArg,

@@ -17,6 +17,8 @@ from sdk.cli.common import (
     Output,
     PasswordEnvOpt,
     RpcOpt,
+    fail,
+    load_signer,
     money,
     open_ledger,
     open_party,
@@ -138,13 +140,23 @@ def transfer(
 
 @app.command()
 def balance(
-    accounts: Annotated[list[str], typer.Argument(help="one or more addresses (0x…)")],
+    accounts: Annotated[list[str] | None, typer.Argument(
+        help="one or more addresses (0x…); default: the signer's", show_default=False)] = None,
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
 ) -> None:
-    """Settlement-token balance of each ACCOUNT."""
+    """Settlement-token balance of each ACCOUNT, or of the signer when none is named."""
     ledger = open_ledger(rpc, deployment)
+    if not accounts:
+        if keystore is None and key_env is None and dev_account is None:
+            raise fail("whose balance? name an ACCOUNT (0x…), or sign with --keystore FILE (or --key-env NAME, "
+                       "--dev-account N) to see your own")
+        accounts = [load_signer(ledger.chain, keystore, key_env, dev_account, password_env).address]
     rows = [{"address": a, "balance": money(ledger.token.balance_of(a).units)}
             for a in (parse_address(x) for x in accounts)]
     Output(as_json).rows(rows, ["address", "balance"], title=f"Balances ({ledger.token.symbol()})", key="balances")

@@ -1,0 +1,123 @@
+"""The daily-use read model on its own: every inbox entry names a command the CLI really has, filters, statement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer.main
+
+from sdk.cli import app, views
+from sdk.receivables import fragment_id
+from tests.test_readme import _check
+
+ME, BANK, CORE, OTHER = ("0x" + c * 40 for c in "abcd")
+NOW = 1_800_000_000
+DAY = 86_400
+
+
+class FakeSource:
+    """Rows in the gateway's field names, one for each inbox branch."""
+
+    party = ME
+    label = "fake"
+
+    def __init__(self, records: dict[str, list[dict[str, Any]]], events: list[views.Ledgerline] | None = None
+                 ) -> None:
+        self._records = records
+        self._events = events or []
+
+    def now(self) -> int:
+        return NOW
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._records.get(kind, [])]
+
+    def money_events(self) -> list[views.Ledgerline]:
+        return self._events
+
+    def contract_names(self) -> dict[str, str]:
+        return {OTHER.lower(): "Receivables"}
+
+
+def _receivable(id_: int, status: str, supplier: str, debtor: str, due: int) -> dict[str, Any]:
+    return {"id": id_, "supplier": supplier, "debtor": debtor, "face_units": 1_000_00, "repaid_units": 0,
+            "due_date": due, "status": status}
+
+
+def _loan(id_: int, status: str, borrower: str, bank: str, maturity: int, ltv: int | None = None,
+          deadline: int = 0) -> dict[str, Any]:
+    return {"id": id_, "borrower": borrower, "bank": bank, "principal_units": 500_00, "maturity": maturity,
+            "margin_call_deadline": deadline, "program_id": 1, "commodity": "CU", "rate_bps": 550,
+            "ltv_bps": ltv, "margin_call_ltv_bps": 8_000, "status": status}
+
+
+def _deal(id_: int, status: str, **parties: str) -> dict[str, Any]:
+    who = {"buyer": OTHER, "seller": OTHER, "bank": OTHER, "warehouse": OTHER, **parties}
+    return {"id": id_, **who, "outstanding_units": 100_00, "maturity": NOW + 3 * DAY, "quantity": 10, "unit": "kg",
+            "commodity": "CU", "price_units": 200_00, "status": status}
+
+
+def _line(id_: int, status: str, borrower: str, bank: str, due: int | None) -> dict[str, Any]:
+    return {"id": id_, "borrower": borrower, "bank": bank, "used_units": 300_00 if due else 0, "next_due": due,
+            "limit_units": 1_000_00, "rate_bps": 600, "status": status}
+
+
+EVERY_BRANCH = {
+    "receivable": [_receivable(1, "registered", CORE, ME, NOW + 60 * DAY),
+                   _receivable(2, "confirmed", CORE, ME, NOW - DAY),
+                   _receivable(3, "confirmed", CORE, ME, NOW + 60 * DAY)],  # not due yet: not in the inbox
+    "offer": [{"id": 4, "sender": OTHER, "recipient": ME, "amount_units": 10_00, "expires_at": None, "status": "open",
+               "fragment_id": fragment_id(1, 1)},
+              {"id": 5, "sender": OTHER, "recipient": ME, "amount_units": 10_00, "expires_at": NOW, "status": "open",
+               "fragment_id": fragment_id(1, 2)}],  # expired: not in the inbox
+    "discount": [{"fragment_id": fragment_id(2, 0), "bank": ME, "seller": OTHER, "value_units": 50_00,
+                  "rate_bps": 550, "with_recourse": False, "status": "requested"}],
+    "loan": [_loan(6, "margin-called", ME, BANK, NOW + 30 * DAY, deadline=NOW + DAY),
+             _loan(7, "active", ME, BANK, NOW + 2 * DAY),
+             _loan(8, "active", OTHER, ME, NOW - DAY),
+             _loan(9, "active", OTHER, ME, NOW + 30 * DAY, ltv=8_100),
+             _loan(10, "active", OTHER, ME, NOW + 30 * DAY, ltv=7_900)],  # under the line: nothing to do
+    "prepayment": [_deal(11, "proposed", seller=ME), _deal(12, "accepted", bank=ME), _deal(13, "funded", warehouse=ME),
+                   _deal(14, "delivered", buyer=ME)],
+    "credit-line": [_line(15, "offered", ME, BANK, None), _line(16, "open", ME, BANK, NOW + DAY),
+                    _line(17, "open", OTHER, ME, NOW - DAY)],
+}
+
+
+def test_every_inbox_entry_names_a_command_the_cli_has() -> None:
+    actions = views.inbox(FakeSource(EVERY_BRANCH))
+    root = typer.main.get_command(app)
+    for action in actions:
+        assert _check(root, action.command) == [], action
+    assert [a.command for a in actions] == [  # earliest due first; ties by kind
+        "scf credit-line default 17", "scf receipt foreclose 8", "scf receivable repay 2 1000.00",
+        "scf credit-line repay 16 --all", "scf receipt repay 6 all",
+        "scf receipt repay 7 all",
+        "scf prepayment accept 11", "scf prepayment fund 12", "scf prepayment deliver 13 --lot LOT",
+        "scf prepayment repay 14 100.00",
+        "scf receipt margin-call 9", "scf receivable confirm 1",
+        "scf credit-line accept 15", "scf receivable discount 2.0", "scf receivable accept 4",
+    ]
+
+
+def test_filters_keep_status_role_counterparty_and_due_days() -> None:
+    source = FakeSource(EVERY_BRANCH)
+    assert [i.id for i in views.items(source, "loan", views.Filters(role=("bank",)))] == ["8", "9", "10"]
+    assert [i.id for i in views.items(source, "loan", views.Filters(status=("margin-called",)))] == ["6"]
+    assert [i.id for i in views.items(source, "receivable", views.Filters(due_before=NOW))] == ["2"]
+    assert [i.id for i in views.items(source, "receivable", views.Filters(due_after=NOW))] == ["1", "3"]
+    assert [i.id for i in views.items(source, "offer", views.Filters(counterparty=OTHER.upper()))] == ["4", "5"]
+    assert views.items(source, "offer", views.Filters(counterparty=CORE)) == []
+
+
+def test_the_statement_carries_a_running_balance_from_before_the_period() -> None:
+    def transfer(block: int, sender: str, to: str, value: int) -> views.Ledgerline:
+        return views.Ledgerline(block, NOW + block * DAY, f"0x{block:064x}", 0, "Transfer",
+                                {"from_": sender, "to": to, "value": value})
+
+    events = [transfer(1, views.ZERO, ME, 1_000_00), transfer(2, ME, CORE, 250_00), transfer(3, OTHER, ME, 40_00),
+              transfer(4, CORE, BANK, 5_00)]  # not mine
+    st = views.statement(FakeSource({}, events), NOW + 2 * DAY, NOW + 10 * DAY)
+    assert st.opening == 1_000_00 and st.closing == 790_00
+    assert [(m.what, m.counterparty, m.money, m.balance) for m in st.lines] == [
+        ("paid", CORE, -250_00, 750_00), ("received from Receivables", "Receivables", 40_00, 790_00)]
