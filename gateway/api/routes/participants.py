@@ -25,7 +25,7 @@ ROLES = {r.name.lower(): int(r) for r in Role}
 def to_public(row: object) -> ParticipantPublic:
     m = row._mapping  # type: ignore[attr-defined]
     return ParticipantPublic(
-        address=m["address"], identity_hash=m["identity_hash"], kyc_expiry=m["kyc_expiry"],
+        address=m["address"], name=m["name"], identity_hash=m["identity_hash"], kyc_expiry=m["kyc_expiry"],
         admitted_at=m["admitted_at"], roles=role_names(m["roles"]),
         status=ParticipantStatus(m["status"]).name.lower(), suspended_reason=m["suspended_reason"],
     )
