@@ -177,10 +177,30 @@ class LineageNodePublic(SQLModel):
     children: list[LineageNodePublic]
 
 
+class StoryStepPublic(SQLModel):
+    """One step of a receivable's story (see sdk.story), oldest first."""
+
+    event_id: int = Field(description="the event it comes from (GET /v1/events/{event_id})")
+    tx_hash: str
+    at: int = Field(description="block time, unix seconds")
+    action: str = Field(description="registered, issued, confirmed, rejected, cancelled, disputed, dispute-resolved, "
+                        "passed, sold, repaid, paid-out, financing-closed, defaulted, recourse, recourse-repaid")
+    fragment_id: int | None
+    new_fragment_id: int | None = Field(description="the fragment a split created (action passed)")
+    party: str = Field(description="who acted")
+    counterparty: str | None = Field(description="who received, or owes")
+    amount: str | None
+    amount_units: int | None
+    text: str = Field(description="the step as a sentence, parties by display name, fragments as ROOT.INDEX")
+
+
 class LineagePublic(SQLModel):
     root_id: int
     complete: bool  # False when fragments outside your scope were left out
     roots: list[LineageNodePublic]
+    story: list[StoryStepPublic] = Field(
+        default=[], description="who passed how much to whom, sales to banks, repayments and payouts, oldest first: "
+        "all of it for the debtor and the regulator, else the steps of your fragments and their ancestors")
 
 
 class OfferPublic(SQLModel):

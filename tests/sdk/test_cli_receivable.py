@@ -76,6 +76,18 @@ def test_cli_covers_register_split_discount_repay(scf: Any, ledger: Ledger, cast
     assert [f["status"] for f in shown["fragments"]] == ["PAID", "PAID"]
     assert ledger.token.balance_of(ledger.receivables.address).units == 0
 
+    # the lineage tells the story, oldest first, former holders included
+    story = scf(None, "lineage", str(root))["story"]
+    assert [(s["action"], s["party"]) for s in story] == [
+        ("registered", s1), ("confirmed", core), ("passed", s1), ("sold", s2), ("repaid", core), ("paid-out", s1),
+        ("paid-out", bank), ("financing-closed", bank),
+    ]
+    passed = story[2]
+    assert passed["counterparty"] == s2 and passed["amount"] == {"amount": "2500.50", "units": 250_050}
+    assert passed["text"].endswith(f"passed 2,500.50 of {root}.0 to {s2[:6]}…{s2[-4:]} as {root}.1 "
+                                   f"(7,499.50 left in {root}.0)")
+    assert all(s["at"].endswith("Z") for s in story)
+
 
 def test_cli_refuses_a_missing_invoice_file_instead_of_hashing_its_name(scf: Any, cast: Cast,
                                                                        tmp_path: Path) -> None:

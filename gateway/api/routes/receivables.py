@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from eth_utils import to_checksum_address
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from gateway.api import scoping
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import not_found
+from gateway.api.names import display_names
 from gateway.api.pagination import MAX_INT, Address, PageDep, Timestamp, Units, paginate
 from gateway.models.common import money, table_of
+from gateway.models.events import EventLog, EventRef
 from gateway.models.links import DEBTOR, PartyLink
 from gateway.models.receivables import (
     Exposure,
@@ -33,7 +36,9 @@ from gateway.models.receivables import (
     ReceivableDetailPublic,
     ReceivablePublic,
     ReceivablesPublic,
+    StoryStepPublic,
 )
+from sdk.story import STORY_EVENTS, lineage_story, root_of
 from sdk.types import FinancingStatus, FragmentStatus, OfferStatus, ReceivableStatus
 
 router = APIRouter(tags=["receivables"])
@@ -41,6 +46,8 @@ R = table_of(Receivable).c
 F = table_of(Fragment).c
 O = table_of(Offer).c  # noqa: E741
 FIN = table_of(Financing).c
+EV = table_of(EventLog).c
+REF = table_of(EventRef).c
 Id = Annotated[int, Path(ge=0, le=MAX_INT)]
 OPEN_STATUSES = (int(ReceivableStatus.CONFIRMED), int(ReceivableStatus.DISPUTED))
 
@@ -164,7 +171,50 @@ def read_lineage(root_id: Id, party: CurrentParty, session: SessionDep) -> Linea
     for f in fragments:
         parent = nodes.get(f.parent_id) if f.parent_id is not None else None
         (parent.children if parent is not None else roots).append(nodes[f.id])
-    return LineagePublic(root_id=root_id, complete=len(fragments) == total, roots=roots)
+    story = _story(session, root_id, None if full else {f.id for f in fragments})
+    return LineagePublic(root_id=root_id, complete=len(fragments) == total, roots=roots, story=story)
+
+
+_ROOT_STEPS = frozenset({"registered", "issued", "confirmed", "rejected", "cancelled", "disputed",
+                         "dispute-resolved", "repaid"})
+
+
+def _story(session: Any, root_id: int, visible: set[int] | None) -> list[StoryStepPublic]:
+    """The root's story from the event log; with `visible` (a party's fragments), only the root's own steps, the
+    splits that made its fragments or their ancestors, and what happened to its fragments."""
+    rows = session.execute(
+        select(EV.id, EV.tx_hash, EV.block_time, EV.name, EV.args)
+        .where(EV.name.in_(sorted(STORY_EVENTS)),
+               exists(select(REF.event_id).where(REF.kind == "receivable", REF.ref == str(root_id),
+                                                 REF.event_id == EV.id)))
+        .order_by(EV.id)
+    ).all()
+    events = [(r, json.loads(r.args)) for r in rows]
+    events = [(r, a) for r, a in events if root_of(r.name, a) == root_id]
+    names = display_names(session, [v for _, a in events for v in a.values() if isinstance(v, str)])
+    steps = lineage_story(root_id, [(r.block_time, r.name, a) for r, a in events], names)
+    line = None
+    if visible is not None:
+        parents = {r.id: r.parent_id for r in session.execute(select(F.id, F.parent_id).where(F.root_id == root_id))}
+        line = set(visible)
+        for fragment in visible:
+            while (fragment := parents.get(fragment)) is not None:
+                line.add(fragment)
+    out: list[StoryStepPublic] = []
+    for step in steps:
+        row = events[step.source][0]
+        if visible is not None and line is not None and not (
+            step.action in _ROOT_STEPS
+            or (step.action == "passed" and step.new_fragment_id in line)
+            or (step.action != "passed" and step.fragment_id in visible)
+        ):
+            continue
+        out.append(StoryStepPublic(
+            event_id=row.id, tx_hash=row.tx_hash, at=step.at, action=step.action, fragment_id=step.fragment_id,
+            new_fragment_id=step.new_fragment_id, party=step.party, counterparty=step.counterparty,
+            amount=None if step.amount is None else money(step.amount), amount_units=step.amount, text=step.text,
+        ))
+    return out
 
 
 # ------------------------------------------------------------------------------------------ fragments

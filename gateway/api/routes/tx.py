@@ -43,6 +43,7 @@ from gateway.models.indexer import IndexerState
 from gateway.models.participants import Participant, PartyName
 from gateway.models.tx import TxSubmission
 from sdk.chain import RpcChain
+from sdk.display import party_label, short_address
 from sdk.errors import (
     ChainConnectionError,
     ContractError,
@@ -51,7 +52,6 @@ from sdk.errors import (
     decode_revert,
     revert_data_from_exception,
 )
-from sdk.display import party_label, short_address
 from sdk.money import DECIMALS, UNIT
 
 router = APIRouter(tags=["write"])
