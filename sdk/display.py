@@ -24,3 +24,20 @@ def party_label(address: str, name: str | None, *, short: bool = True) -> str:
 def label_with(names: Mapping[str, str], address: str, *, short: bool = True) -> str:
     """`party_label` with the name looked up in `names` (address -> display name)."""
     return party_label(address, names.get(address), short=short)
+
+
+class FragmentId(int):
+    """A fragment id that prints in its human form, ``ROOT.INDEX`` (``str(FragmentId(65537)) == "1.1"``), and is
+    the contract's integer everywhere else: in JSON (``json.dumps`` writes 65537), in arithmetic and comparisons.
+
+    One machine form (the integer: API, JSON, events, transaction parameters) and one human form (ROOT.INDEX:
+    tables, the web app, sentences); inputs take either."""
+
+    def __str__(self) -> str:
+        return f"{int(self) >> 16}.{int(self) & 0xFFFF}"
+
+    def __format__(self, spec: str) -> str:  # f"{fragment}" reads ROOT.INDEX too
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"FragmentId({int(self)})"

@@ -22,6 +22,19 @@ MAX_INT = 2**63 - 1
 Address = Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="0x-prefixed address, any case")]
 Units = Annotated[int, Query(ge=0, le=MAX_INT, description="amount in the smallest unit (cents)")]
 Timestamp = Annotated[int, Query(ge=0, le=MAX_INT, description="unix seconds")]
+#: A fragment id as input: the contract's integer (``65536``) or its human form ROOT.INDEX (``1.0``); responses
+#: carry the integer, and people see ROOT.INDEX (CLI tables, the web app, the lineage story).
+_INDEX = r"(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+FRAGMENT_ID_PATTERN = rf"^(?:[0-9]{{1,18}}|[1-9][0-9]{{0,11}}\.{_INDEX})$"
+FRAGMENT_ID_DOC = "fragment id: the integer (65536) or ROOT.INDEX (1.0), which is root << 16 | index"
+
+
+def fragment_id_of(value: str) -> int:
+    """The integer of a fragment id given as ``65536`` or ``1.0`` (already matched by FRAGMENT_ID_PATTERN)."""
+    if "." in value:
+        root, index = value.split(".", 1)
+        return (int(root) << 16) | int(index)
+    return int(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,10 +114,14 @@ class Exposure(SQLModel, table=True):
 
 
 # ------------------------------------------------------------------------------------------ public models
+#: One machine form for fragment ids in every response: the contract's integer. Inputs also take ROOT.INDEX.
+FRAGMENT_DOC = "fragment id as the contract numbers it: root_id << 16 | index (65537 is what people read as 1.1)"
+
+
 class FragmentPublic(SQLModel):
-    id: int
+    id: int = Field(description=FRAGMENT_DOC)
     root_id: int
-    parent_id: int | None
+    parent_id: int | None = Field(description=FRAGMENT_DOC)
     depth: int
     holder: str
     debtor: str
@@ -205,9 +209,9 @@ class LineagePublic(SQLModel):
 
 class OfferPublic(SQLModel):
     id: int
-    fragment_id: int
+    fragment_id: int = Field(description=FRAGMENT_DOC)
     root_id: int
-    child_id: int | None
+    child_id: int | None = Field(description=FRAGMENT_DOC)
     sender: str
     recipient: str
     debtor: str
@@ -226,7 +230,7 @@ class OffersPublic(SQLModel):
 
 
 class FinancingPublic(SQLModel):
-    fragment_id: int
+    fragment_id: int = Field(description=FRAGMENT_DOC)
     root_id: int
     bank: str
     seller: str

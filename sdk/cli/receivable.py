@@ -37,6 +37,7 @@ from sdk.cli.common import (
     parse_amount,
 )
 from sdk.receivables import Fragment, LineageNode, Receivable, ReceivablesBatch, fragment_id, split_fragment_id
+from sdk.display import FragmentId
 from sdk.story import StoryStep
 
 app = typer.Typer(
@@ -123,7 +124,7 @@ def _record(data: dict[str, Any]) -> dict[str, Any]:
         elif key in {"due_date", "funded_at", "expires_at"} and isinstance(value, int):
             out[key] = _iso(value)
         elif (key.endswith("fragment_id") or key in {"parent_id", "child_id"}) and isinstance(value, int):
-            out[key] = _fid(value) if value else None
+            out[key] = FragmentId(value) if value else None  # JSON: the integer; tables: ROOT.INDEX
         else:
             out[key] = value
     return out

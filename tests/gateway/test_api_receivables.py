@@ -159,3 +159,20 @@ def test_a_tier_sees_how_its_fragment_came_to_it_but_not_the_others_deals(api: A
         ("registered", f1), ("confirmed", f1), ("passed", f1), ("passed", f2), ("sold", f3), ("repaid", f1),
         ("paid-out", f3),
     ]  # former holders (tier 1, tier 2) included; tier 1's sale to bank1 and others' payouts are not tier 3's
+
+
+def test_fragment_ids_are_accepted_as_integer_or_root_dot_index_and_returned_as_integers(
+        api: Api, cast: Cast, ids: dict[str, int]) -> None:
+    root, f2 = ids["root"], ids["f2"]
+    headers = api.as_(cast.supplier2)
+    by_int = _get(api, f"/v1/fragments/{f2}", headers)
+    by_ref = _get(api, f"/v1/fragments/{root}.1", headers)
+    assert by_int == by_ref and by_ref["id"] == f2 and by_ref["parent_id"] == ids["f1"]
+    offers = _get(api, "/v1/offers", headers, fragment_id=f"{root}.1")["data"]
+    assert ids["offer"] in [o["id"] for o in offers] and {o["fragment_id"] for o in offers} == {f2}
+    assert _get(api, "/v1/offers", headers, fragment_id=str(f2))["data"] == offers
+    for bad in ("0.1", f"{root}.65536", "1.2.3", "x"):
+        response = api.client.get(f"/v1/fragments/{bad}", headers=headers)
+        assert response.status_code == 422, (bad, response.text)
+        assert response.json()["detail"][0]["loc"] == ["path", "fragment_id"]
+    assert api.client.get(f"/v1/fragments/{root}.9", headers=headers).status_code == 404

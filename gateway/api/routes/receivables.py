@@ -13,7 +13,17 @@ from gateway.api import scoping
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import not_found
 from gateway.api.names import display_names
-from gateway.api.pagination import MAX_INT, Address, PageDep, Timestamp, Units, paginate
+from gateway.api.pagination import (
+    FRAGMENT_ID_DOC,
+    FRAGMENT_ID_PATTERN,
+    MAX_INT,
+    Address,
+    PageDep,
+    Timestamp,
+    Units,
+    fragment_id_of,
+    paginate,
+)
 from gateway.models.common import money, table_of
 from gateway.models.events import EventLog, EventRef
 from gateway.models.links import DEBTOR, PartyLink
@@ -49,6 +59,7 @@ FIN = table_of(Financing).c
 EV = table_of(EventLog).c
 REF = table_of(EventRef).c
 Id = Annotated[int, Path(ge=0, le=MAX_INT)]
+FragmentId = Annotated[str, Path(pattern=FRAGMENT_ID_PATTERN, description=FRAGMENT_ID_DOC, examples=["1.0", "65536"])]
 OPEN_STATUSES = (int(ReceivableStatus.CONFIRMED), int(ReceivableStatus.DISPUTED))
 
 
@@ -243,8 +254,9 @@ def read_fragments(
 
 
 @router.get("/fragments/{fragment_id}", response_model=FragmentPublic, summary="One fragment")
-def read_fragment(fragment_id: Id, party: CurrentParty, session: SessionDep) -> FragmentPublic:
-    row = session.execute(select(table_of(Fragment)).where(F.id == fragment_id, scoping.fragments(party))).first()
+def read_fragment(fragment_id: FragmentId, party: CurrentParty, session: SessionDep) -> FragmentPublic:
+    key = fragment_id_of(fragment_id)
+    row = session.execute(select(table_of(Fragment)).where(F.id == key, scoping.fragments(party))).first()
     if row is None:
         raise not_found("fragment", fragment_id)
     return fragment_public(row._mapping)
@@ -265,7 +277,7 @@ def read_offers(
     party: CurrentParty, session: SessionDep, page: PageDep,
     status: OfferStatusQ = None,
     counterparty: Annotated[Address | None, Query(description="sender or recipient")] = None,
-    fragment_id: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
+    fragment_id: Annotated[str | None, Query(pattern=FRAGMENT_ID_PATTERN, description=FRAGMENT_ID_DOC)] = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> OffersPublic:
     stmt = select(table_of(Offer)).where(scoping.offers(party))
@@ -275,7 +287,7 @@ def read_offers(
         who = to_checksum_address(counterparty)
         stmt = stmt.where(or_(O.sender == who, O.recipient == who))
     if fragment_id is not None:
-        stmt = stmt.where(O.fragment_id == fragment_id)
+        stmt = stmt.where(O.fragment_id == fragment_id_of(fragment_id))
     stmt = _ranges(stmt, O.amount_units, min_units, max_units)
     rows, count, cursor = paginate(
         session, stmt, sorts={"id": O.id, "amount": O.amount_units, "created_at": O.created_at},
