@@ -26,6 +26,7 @@ from gateway.models.common import table_of
 from gateway.models.participants import Participant
 from gateway.models.receivables import Financing, Fragment, Offer, Receivable
 from gateway.models.warehouse import WarehouseReceipt
+from sdk.display import party_label
 from sdk.generated.enums import (
     FinancingStatus,
     FragmentStatus,
@@ -34,7 +35,6 @@ from sdk.generated.enums import (
     ReceivableStatus,
     Role,
 )
-from sdk.display import party_label
 from sdk.money import DECIMALS, UNIT
 from sdk.story import fragment_ref
 from sdk.types import roles_from_mask

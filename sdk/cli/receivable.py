@@ -36,8 +36,8 @@ from sdk.cli.common import (
     parse_address,
     parse_amount,
 )
-from sdk.receivables import Fragment, LineageNode, Receivable, ReceivablesBatch, fragment_id, split_fragment_id
 from sdk.display import FragmentId
+from sdk.receivables import Fragment, LineageNode, Receivable, ReceivablesBatch, fragment_id, split_fragment_id
 from sdk.story import StoryStep
 
 app = typer.Typer(

@@ -49,3 +49,18 @@ def test_prepare_summary_shows_parties_by_display_name(wapi: Api, cast: Cast) ->
     assert parties[0] == {"address": cast.supplier1.address, "name": None,
                           "label": f"{cast.supplier1.address[:6]}…{cast.supplier1.address[-4:]}"}
     assert {"address": cast.supplier2.address, "name": "Acme Steel", "label": f"Acme Steel ({short})"} in parties
+
+
+def test_prepare_takes_a_fragment_id_as_root_dot_index_and_echoes_the_integer(wapi: Api, cast: Cast) -> None:  # noqa: F811
+    from tests.contracts.receivables_support import new_root
+
+    root, fragment = new_root(cast, face=10_000_00)
+    wapi.sync()
+    params = {"fragment_id": f"{root}.0", "bank": cast.bank1.address, "rate_bps": 550, "with_recourse": False}
+    prepared = prepare(wapi, cast.supplier1, "receivable.request_discount", params)
+    assert prepared["params"]["fragment_id"] == fragment and prepared["would_revert"] is None
+    by_int = prepare(wapi, cast.supplier1, "receivable.request_discount", {**params, "fragment_id": fragment})
+    assert by_int["tx"]["data"] == prepared["tx"]["data"]
+    bad = prepare(wapi, cast.supplier1, "receivable.request_discount", {**params, "fragment_id": f"{root}.70000"},
+                  status=422)
+    assert "out of range" in bad["detail"][0]["msg"]

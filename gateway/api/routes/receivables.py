@@ -206,11 +206,14 @@ def _story(session: Any, root_id: int, visible: set[int] | None) -> list[StorySt
     steps = lineage_story(root_id, [(r.block_time, r.name, a) for r, a in events], names)
     line = None
     if visible is not None:
-        parents = {r.id: r.parent_id for r in session.execute(select(F.id, F.parent_id).where(F.root_id == root_id))}
+        parents: dict[int, int | None] = {
+            r.id: r.parent_id for r in session.execute(select(F.id, F.parent_id).where(F.root_id == root_id))}
         line = set(visible)
         for fragment in visible:
-            while (fragment := parents.get(fragment)) is not None:
-                line.add(fragment)
+            ancestor = parents.get(fragment)
+            while ancestor is not None:
+                line.add(ancestor)
+                ancestor = parents.get(ancestor)
     out: list[StoryStepPublic] = []
     for step in steps:
         row = events[step.source][0]
