@@ -59,6 +59,7 @@ def test_prepare_takes_a_fragment_id_as_root_dot_index_and_echoes_the_integer(wa
     params = {"fragment_id": f"{root}.0", "bank": cast.bank1.address, "rate_bps": 550, "with_recourse": False}
     prepared = prepare(wapi, cast.supplier1, "receivable.request_discount", params)
     assert prepared["params"]["fragment_id"] == fragment and prepared["would_revert"] is None
+    assert f"fragment id {root}.0, " in prepared["summary"][0]  # people read ROOT.INDEX
     by_int = prepare(wapi, cast.supplier1, "receivable.request_discount", {**params, "fragment_id": fragment})
     assert by_int["tx"]["data"] == prepared["tx"]["data"]
     bad = prepare(wapi, cast.supplier1, "receivable.request_discount", {**params, "fragment_id": f"{root}.70000"},

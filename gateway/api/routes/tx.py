@@ -52,7 +52,8 @@ from sdk.errors import (
     decode_revert,
     revert_data_from_exception,
 )
-from sdk.money import DECIMALS, UNIT
+from sdk.money import format_grouped
+from sdk.story import fragment_ref
 
 router = APIRouter(tags=["write"])
 E = table_of(EventLog).c
@@ -191,11 +192,8 @@ def decoded(err: ContractRevert) -> DecodedError:
     return DecodedError(error=type(err).__name__, fields=_json(fields), message=str(err))
 
 
-def format_units(units: int) -> str:
-    """Smallest units as token units with thousands separators: 1234567 -> '12,345.67'."""
-    sign = "-" if units < 0 else ""
-    whole, cents = divmod(abs(units), UNIT)
-    return f"{sign}{whole:,}.{cents:0{DECIMALS}d}"
+#: Summaries are read by people: money in its human form, thousands grouped (1234567 -> '12,345.67').
+format_units = format_grouped
 
 
 def _party_name(session: Session, address: str, me: str) -> str:
@@ -235,6 +233,8 @@ def _show(session: Session, me: str, name: str, value: Any) -> str:
             return format_units(value) if value < 2**128 else "unlimited"
         if is_time(name) and 10**9 <= value < 2**40:
             return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if name == "fragment_id":
+            return fragment_ref(value)  # its human form, ROOT.INDEX
         return f"{value:,}" if not name.endswith("id") else str(value)
     return str(value)
 
