@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 import json
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -55,6 +56,27 @@ def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def sorted_page(*keys: str) -> Any:
+    """A page dependency whose ``sort`` declares its keys (each ascending, or descending with '-') as an enum in the
+    OpenAPI document, so a client generator offers them and nothing else; the route's `paginate(sorts=...)` must
+    have the same keys. Use: ``page: Annotated[PageParams, sorted_page("id", "due_date")]``."""
+    allowed = [*keys, *(f"-{k}" for k in keys)]
+    sort = inspect.Parameter(
+        "sort", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+        annotation=Annotated[str, Query(pattern="^-?(" + "|".join(keys) + ")$", json_schema_extra={"enum": allowed},
+                                        description="key to sort by: " + ", ".join(keys) +
+                                        "; prefix '-' for descending")],
+    )
+
+    def params(limit: int = 50, cursor: str | None = None, sort: str | None = None) -> PageParams:
+        return PageParams(limit=limit, cursor=cursor, sort=sort)
+
+    shared = inspect.signature(page_params, eval_str=True)  # limit and cursor exactly as every list route has them
+    params.__signature__ = shared.replace(  # type: ignore[attr-defined]
+        parameters=[shared.parameters["limit"], shared.parameters["cursor"], sort])
+    return Depends(params)
 
 
 def _encode(sort: str, value: Any, last_id: Any) -> str:

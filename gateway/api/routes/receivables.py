@@ -18,11 +18,12 @@ from gateway.api.pagination import (
     FRAGMENT_ID_PATTERN,
     MAX_INT,
     Address,
-    PageDep,
+    PageParams,
     Timestamp,
     Units,
     fragment_id_of,
     paginate,
+    sorted_page,
 )
 from gateway.models.common import money, table_of
 from gateway.models.events import EventLog, EventRef
@@ -118,7 +119,8 @@ def _ranges(stmt: Any, col: Any, low: int | None, high: int | None) -> Any:
 # ------------------------------------------------------------------------------------------ receivables
 @router.get("/receivables", response_model=ReceivablesPublic, summary="Receivables that concern you")
 def read_receivables(
-    party: CurrentParty, session: SessionDep, ctx: ContextDep, page: PageDep,
+    party: CurrentParty, session: SessionDep, ctx: ContextDep,
+    page: Annotated[PageParams, sorted_page("id", "due_date", "face", "created_at")],
     status: ReceivableStatusQ = None,
     overdue: Annotated[bool | None, Query(description="only overdue (true) or not overdue (false)")] = None,
     counterparty: Annotated[Address | None, Query(description="supplier or debtor")] = None,
@@ -234,7 +236,7 @@ def _story(session: Any, root_id: int, visible: set[int] | None) -> list[StorySt
 # ------------------------------------------------------------------------------------------ fragments
 @router.get("/fragments", response_model=FragmentsPublic, summary="Fragments you hold, held, owe or finance")
 def read_fragments(
-    party: CurrentParty, session: SessionDep, page: PageDep,
+    party: CurrentParty, session: SessionDep, page: Annotated[PageParams, sorted_page("id", "due_date", "value")],
     status: FragmentStatusQ = None,
     holder: Address | None = None,
     root_id: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
@@ -277,7 +279,8 @@ def offer_public(m: Any) -> OfferPublic:
 
 @router.get("/offers", response_model=OffersPublic, summary="Offers you made or received, or on what you owe")
 def read_offers(
-    party: CurrentParty, session: SessionDep, page: PageDep,
+    party: CurrentParty, session: SessionDep,
+    page: Annotated[PageParams, sorted_page("id", "amount", "created_at")],
     status: OfferStatusQ = None,
     counterparty: Annotated[Address | None, Query(description="sender or recipient")] = None,
     fragment_id: Annotated[str | None, Query(pattern=FRAGMENT_ID_PATTERN, description=FRAGMENT_ID_DOC)] = None,
@@ -324,7 +327,8 @@ def financing_public(m: Any) -> FinancingPublic:
 @router.get("/financings", response_model=FinancingsPublic,
             summary="Discounts you funded, sold, or that are owed by you")
 def read_financings(
-    party: CurrentParty, session: SessionDep, page: PageDep,
+    party: CurrentParty, session: SessionDep,
+    page: Annotated[PageParams, sorted_page("fragment_id", "value", "requested_at")],
     status: FinancingStatusQ = None,
     counterparty: Annotated[Address | None, Query(description="bank, seller or debtor")] = None,
     with_recourse: bool | None = None,
