@@ -24,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import web
+from gateway.api import schema
 from gateway.api.deps import AppContext
 from gateway.api.errors import error_type
 from gateway.api.limits import Admission, LoadShedding
@@ -122,6 +123,7 @@ def create_app(
                   generate_unique_id_function=operation_id,
                   docs_url=None, redoc_url=None)  # /docs is served from local assets (gateway.web)
     app.state.ctx = ctx
+    schema.install(app)  # int64 integers, named status enums (gateway.api.schema)
     app.include_router(api_router)
     app.include_router(ops.router)
     web.mount(app)

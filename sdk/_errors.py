@@ -136,6 +136,8 @@ HINTS: dict[str, str] = {
     "PriceStale": "a price feeder posts a fresh price with `scf receipt price post`",
     "PriceMissing": "a price feeder posts one with `scf receipt price post`",
     "LoanPrincipalExceedsLimit": "borrow at most the limit, or pledge more goods",
+    "DisplayNameInvalid": "give a name of 1 to {max_length} bytes of UTF-8 (`scf participant rename {account} NAME`)",
+    "DisplayNameUnauthorized": "an operator renames it with `scf participant rename {account} NAME`",
     "ReceivableMatured": "after the due date the debtor repays instead (`scf receivable repay`)",
 }
 

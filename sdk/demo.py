@@ -221,9 +221,10 @@ def stage_admit(ctx: DemoContext) -> None:
     for actor in CAST:
         acct = demo_key(actor.key)
         ctx.chain.fund(acct.address, GAS_FUNDING)
-        operator.registry.admit(acct.address, actor.roles, actor.identity, expiry)
+        operator.registry.admit(acct.address, actor.roles, actor.identity, expiry, name=actor.name)
         ctx.parties[actor.key] = ledger.as_party(acct)
-    ctx.log(f"the operator admitted {len(CAST)} participants after KYC (valid one year)")
+    ctx.log(f"the operator admitted {len(CAST)} participants after KYC (valid one year), each under its display "
+            "name")
     (ctx.workdir / "cast.json").write_text(
         json.dumps({a.key: {"name": a.name, "address": ctx.parties[a.key].address} for a in CAST}, indent=2) + "\n",
         encoding="utf-8",

@@ -20,7 +20,7 @@ discounted.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +59,7 @@ from sdk.generated.events import (
     RecourseRepaid,
 )
 from sdk.registry import reason_code
+from sdk.story import STORY_EVENTS, StoryStep, event_fields, lineage_story, root_of
 from sdk.types import TxResult
 
 __all__ = [
@@ -538,6 +539,38 @@ class Receivables(ContractBase):
             return LineageNode(frag, tuple(build(c) for c in children.get(frag.id, [])))
 
         return build(fragments[0])
+
+    def story(self, root_id: int, names: Mapping[str, str] | None = None, window: int = 10_000) -> list[StoryStep]:
+        """The lineage of root `root_id` as a story (see :mod:`sdk.story`): every split, sale to a bank, repayment
+        and payout in chain order, former holders included. Read from the contract's events since the deployment
+        block, in windows of `window` blocks; parties are named from the registry unless `names` is given."""
+        from sdk.events import decode_logs
+        from sdk.generated import events as generated
+
+        topics = ["0x" + getattr(generated, n).TOPIC.hex() for n in sorted(STORY_EVENTS)]
+        head, start = self.chain.block_number, self.ledger.deployment.block
+        found: list[tuple[int, str, dict[str, Any]]] = []
+        while start <= head:  # bounded windows: some nodes cap the range of eth_getLogs
+            end = min(start + window - 1, head)
+            logs = self.chain.w3.eth.get_logs({"address": self.address, "topics": [topics], "fromBlock": start,
+                                               "toBlock": end})
+            for record in decode_logs(logs):
+                fields = event_fields(record.event)
+                if root_of(record.name, fields) == root_id:
+                    found.append((record.block_number, record.name, fields))
+            start = end + 1
+        if not found:
+            self.get_receivable(root_id)  # an unknown root raises its decoded error rather than an empty story
+        times: dict[int, int] = {}
+        for block, _, _ in found:
+            if block not in times:
+                times[block] = int(self.chain.w3.eth.get_block(block)["timestamp"])
+        if names is None:
+            parties = {v for _, _, fields in found for v in fields.values()
+                       if isinstance(v, str) and v.startswith("0x") and len(v) == 42}
+            looked_up = {a: self.ledger.registry.display_name_of(a) for a in sorted(parties)}
+            names = {a: n for a, n in looked_up.items() if n}
+        return lineage_story(root_id, [(times[b], n, f) for b, n, f in found], names)
 
     def get_offer(self, offer_id: int) -> Offer:
         oid, frag, from_, to, amount, expires_at, status = self._call("getOffer", offer_id)

@@ -14,6 +14,7 @@ from sdk.generated.events import (
     LedgerContractSet,
     ParticipantAdmitted,
     ParticipantReadmitted,
+    ParticipantRenamed,
     ParticipantResumed,
     ParticipantSuspended,
 )
@@ -37,6 +38,24 @@ def reason_code(reason: str) -> bytes:
     return raw.ljust(32, b"\0")
 
 
+#: Longest display name, in bytes of UTF-8 (the registry's MAX_DISPLAY_NAME_BYTES).
+MAX_DISPLAY_NAME_BYTES = 64
+
+
+def display_name(name: str) -> str:
+    """A display name as the registry takes it: trimmed, 1 to 64 bytes of UTF-8, no control characters.
+
+    The contract checks only the length; the rest is checked here so that tables and logs that print the name
+    can't be spoofed with line breaks or terminal escapes."""
+    text = name.strip()
+    size = len(text.encode("utf-8"))
+    if not 0 < size <= MAX_DISPLAY_NAME_BYTES:
+        raise LedgerValueError(f"display name is {size} bytes of UTF-8; it must be 1 to {MAX_DISPLAY_NAME_BYTES}")
+    if any(not ch.isprintable() for ch in text):
+        raise LedgerValueError(f"display name {text!r} contains a control character")
+    return text
+
+
 def _timestamp(value: int | datetime) -> int:
     return int(value.timestamp()) if isinstance(value, datetime) else int(value)
 
@@ -46,13 +65,16 @@ class ParticipantRegistry(ContractBase):
 
     # ------------------------------------------------------------------ writes (operator)
     def admit(
-        self, account: str, roles: Iterable[Role], identity: str | bytes, kyc_expiry: int | datetime
+        self, account: str, roles: Iterable[Role], identity: str | bytes, kyc_expiry: int | datetime,
+        name: str | None = None,
     ) -> ParticipantAdmitted:
-        """Admit `account` with `roles` after off-chain KYC, valid until `kyc_expiry`."""
-        result = self._transact(
-            "admit", to_checksum_address(account), roles_to_mask(roles), identity_hash(identity),
-            _timestamp(kyc_expiry),
-        )
+        """Admit `account` with `roles` after off-chain KYC, valid until `kyc_expiry`; with `name`, its display
+        name is recorded in the same transaction (a ParticipantRenamed event follows the admission)."""
+        args = (to_checksum_address(account), roles_to_mask(roles), identity_hash(identity), _timestamp(kyc_expiry))
+        if name is None:
+            result = self._transact("admit", *args)
+        else:
+            result = self._transact("admitNamed", *args, display_name(name))
         event: ParticipantAdmitted = result.one(ParticipantAdmitted)
         return event
 
@@ -65,6 +87,13 @@ class ParticipantRegistry(ContractBase):
             _timestamp(kyc_expiry),
         )
         event: ParticipantReadmitted = result.one(ParticipantReadmitted)
+        return event
+
+    def set_display_name(self, account: str, name: str) -> ParticipantRenamed:
+        """Set the name shown beside `account`: an operator for anyone registered, or the participant itself
+        while active."""
+        result = self._transact("setDisplayName", to_checksum_address(account), display_name(name))
+        event: ParticipantRenamed = result.one(ParticipantRenamed)
         return event
 
     def suspend(self, account: str, reason: str = "") -> ParticipantSuspended:
@@ -102,7 +131,12 @@ class ParticipantRegistry(ContractBase):
             kyc_expiry=int(kyc_expiry),
             admitted_at=int(admitted_at),
             identity_hash=bytes(id_hash),
+            name=self.display_name_of(address),
         )
+
+    def display_name_of(self, account: str) -> str:
+        """The display name of `account` ("" if none was set)."""
+        return str(self._call("displayNameOf", to_checksum_address(account)))
 
     def get_standing(self, account: str) -> Standing:
         return Standing(self._call("standingOf", to_checksum_address(account)))

@@ -49,6 +49,7 @@ class Participant:
     kyc_expiry: int
     admitted_at: int
     identity_hash: bytes
+    name: str = ""  # display name ("" if none was set): a label beside the address, not an identity
 
     @property
     def is_active(self) -> bool:

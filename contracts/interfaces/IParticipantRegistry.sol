@@ -32,6 +32,10 @@ interface IParticipantRegistry {
     error ParticipantAdmissionInvalid(address account, uint16 roles, uint64 kycExpiry);
     /// @notice A ledger-contract flag was set to the value it already has, or on the zero address.
     error LedgerContractUnchanged(address account, bool enabled);
+    /// @notice A display name must be 1 to `maxLength` bytes of UTF-8; this one is `length` bytes.
+    error DisplayNameInvalid(address account, uint256 length, uint256 maxLength);
+    /// @notice Only an operator, or the participant itself while active, may set its display name.
+    error DisplayNameUnauthorized(address caller, address account);
 
     /// @notice Emitted when the operator admits a new participant.
     /// @param account The participant's address.
@@ -64,6 +68,11 @@ interface IParticipantRegistry {
     );
     /// @notice Emitted when the operator lifts a suspension.
     event ParticipantResumed(address indexed account, ParticipantStatus oldStatus, ParticipantStatus newStatus);
+    /// @notice Emitted when a participant's display name is set (at admission or later), with the old and new name.
+    /// @param account The participant's address.
+    /// @param oldName The name before (empty if none was set).
+    /// @param newName The name now shown beside the address.
+    event ParticipantRenamed(address indexed account, string oldName, string newName);
     /// @notice Emitted when the operator marks or unmarks an address as a ledger contract (allowed to hold funds).
     event LedgerContractSet(address indexed account, bool oldEnabled, bool newEnabled);
 
@@ -72,6 +81,22 @@ interface IParticipantRegistry {
     /// - caller has OPERATOR_ROLE;
     /// - `account` was never admitted; `roles` is non-empty; `kycExpiry` is in the future.
     function admit(address account, uint16 roles, bytes32 identityHash, uint64 kycExpiry) external;
+
+    /// @notice Admits `account` like `admit` and records its display name in the same transaction
+    /// (emits ParticipantAdmitted, then ParticipantRenamed).
+    /// Requirements: those of `admit`; `name` is 1 to 64 bytes.
+    function admitNamed(address account, uint16 roles, bytes32 identityHash, uint64 kycExpiry, string calldata name)
+        external;
+
+    /// @notice Sets the display name shown beside `account`'s address. It is a label, not an identity: the
+    /// identity stays the KYC'd `identityHash`.
+    /// Requirements:
+    /// - caller has OPERATOR_ROLE (any registered participant), or is `account` itself while active;
+    /// - `account` is registered; `name` is 1 to 64 bytes.
+    function setDisplayName(address account, string calldata name) external;
+
+    /// @notice The display name of `account` (empty if none was set).
+    function displayNameOf(address account) external view returns (string memory);
 
     /// @notice Renews an existing participant (after KYC refresh, expiry or suspension) and makes it active.
     /// Requirements: caller has OPERATOR_ROLE; `account` was admitted before; same checks as `admit`.

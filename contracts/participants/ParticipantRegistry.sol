@@ -14,6 +14,9 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     /// @notice May admit, readmit, suspend and resume participants.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
+    /// @notice Longest display name, in bytes of UTF-8.
+    uint256 public constant MAX_DISPLAY_NAME_BYTES = 64;
+
     uint16 private constant _ALL_ROLES = uint16((1 << (uint8(type(Role).max) + 1)) - 1);
 
     /// @dev One slot per address holds everything a standing check needs (roles 16 + status 8 + kycExpiry 64 +
@@ -28,6 +31,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
 
     mapping(address account => Record) private _records;
     mapping(address account => bytes32) private _identityHashes;
+    mapping(address account => string) private _displayNames;
 
     /// @param adminDelay Seconds a default-admin transfer must wait between its two steps (see OpenZeppelin
     /// {AccessControlDefaultAdminRules}).
@@ -40,6 +44,50 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         external
         onlyRole(OPERATOR_ROLE)
     {
+        _admit(account, roles, identityHash, kycExpiry);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function admitNamed(address account, uint16 roles, bytes32 identityHash, uint64 kycExpiry, string calldata name)
+        external
+        onlyRole(OPERATOR_ROLE)
+    {
+        _checkDisplayName(account, name);
+        _admit(account, roles, identityHash, kycExpiry);
+        _setDisplayName(account, name);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function setDisplayName(address account, string calldata name) external {
+        Record storage p = _records[account];
+        if (p.status == ParticipantStatus.None) revert ParticipantNotRegistered(account);
+        if (!hasRole(OPERATOR_ROLE, msg.sender)) {
+            if (msg.sender != account) revert DisplayNameUnauthorized(msg.sender, account);
+            _requireActive(account);
+        }
+        _checkDisplayName(account, name);
+        _setDisplayName(account, name);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function displayNameOf(address account) external view returns (string memory) {
+        return _displayNames[account];
+    }
+
+    function _setDisplayName(address account, string calldata name) private {
+        string memory old = _displayNames[account];
+        _displayNames[account] = name;
+        emit ParticipantRenamed(account, old, name);
+    }
+
+    function _checkDisplayName(address account, string calldata name) private pure {
+        uint256 length = bytes(name).length;
+        if (length == 0 || length > MAX_DISPLAY_NAME_BYTES) {
+            revert DisplayNameInvalid(account, length, MAX_DISPLAY_NAME_BYTES);
+        }
+    }
+
+    function _admit(address account, uint16 roles, bytes32 identityHash, uint64 kycExpiry) private {
         _checkAdmission(account, roles, kycExpiry);
         Record storage p = _records[account];
         if (p.status != ParticipantStatus.None) revert ParticipantAlreadyRegistered(account);

@@ -129,6 +129,12 @@ def _values(inputs: tuple[dict[str, Any], ...] | list[dict[str, Any]], given: di
     return out
 
 
+def _is_fragment_param(loc: list[str | int]) -> bool:
+    """A parameter holding a fragment id (``fragment_id``, the only name the contracts use) takes ROOT.INDEX too."""
+    names = [part for part in loc if isinstance(part, str)]
+    return bool(names) and names[-1] == "fragment_id"
+
+
 def _value(spec: dict[str, Any], raw: Any, loc: list[str | int]) -> Any:
     kind: str = spec["type"]
     if kind.endswith("[]"):
@@ -146,6 +152,11 @@ def _value(spec: dict[str, Any], raw: Any, loc: list[str | int]) -> Any:
         bits = int(kind.lstrip("uint") or 256)
         if isinstance(raw, bool) or not isinstance(raw, int | str):
             raise ParamError(loc, f"must be an integer ({kind}), in the smallest unit for amounts")
+        if isinstance(raw, str) and _is_fragment_param(loc) and re.fullmatch(r"[1-9][0-9]{0,11}\.[0-9]{1,5}", raw):
+            root, index = (int(part) for part in raw.split("."))  # a fragment id in its human form, ROOT.INDEX
+            if index >= 1 << 16:
+                raise ParamError(loc, f"fragment index {index} is out of range (0 to 65535)")
+            raw = (root << 16) | index
         if isinstance(raw, str):
             if not re.fullmatch(r"-?[0-9]{1,78}", raw.strip()):
                 raise ParamError(loc, f"must be an integer ({kind}), in the smallest unit for amounts")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 import json
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -22,6 +23,19 @@ MAX_INT = 2**63 - 1
 Address = Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="0x-prefixed address, any case")]
 Units = Annotated[int, Query(ge=0, le=MAX_INT, description="amount in the smallest unit (cents)")]
 Timestamp = Annotated[int, Query(ge=0, le=MAX_INT, description="unix seconds")]
+#: A fragment id as input: the contract's integer (``65536``) or its human form ROOT.INDEX (``1.0``); responses
+#: carry the integer, and people see ROOT.INDEX (CLI tables, the web app, the lineage story).
+_INDEX = r"(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+FRAGMENT_ID_PATTERN = rf"^(?:[0-9]{{1,18}}|[1-9][0-9]{{0,11}}\.{_INDEX})$"
+FRAGMENT_ID_DOC = "fragment id: the integer (65536) or ROOT.INDEX (1.0), which is root << 16 | index"
+
+
+def fragment_id_of(value: str) -> int:
+    """The integer of a fragment id given as ``65536`` or ``1.0`` (already matched by FRAGMENT_ID_PATTERN)."""
+    if "." in value:
+        root, index = value.split(".", 1)
+        return (int(root) << 16) | int(index)
+    return int(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +56,27 @@ def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def sorted_page(*keys: str) -> Any:
+    """A page dependency whose ``sort`` declares its keys (each ascending, or descending with '-') as an enum in the
+    OpenAPI document, so a client generator offers them and nothing else; the route's `paginate(sorts=...)` must
+    have the same keys. Use: ``page: Annotated[PageParams, sorted_page("id", "due_date")]``."""
+    allowed = [*keys, *(f"-{k}" for k in keys)]
+    sort = inspect.Parameter(
+        "sort", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+        annotation=Annotated[str, Query(pattern="^-?(" + "|".join(keys) + ")$", json_schema_extra={"enum": allowed},
+                                        description="key to sort by: " + ", ".join(keys) +
+                                        "; prefix '-' for descending")],
+    )
+
+    def params(limit: int = 50, cursor: str | None = None, sort: str | None = None) -> PageParams:
+        return PageParams(limit=limit, cursor=cursor, sort=sort)
+
+    shared = inspect.signature(page_params, eval_str=True)  # limit and cursor exactly as every list route has them
+    params.__signature__ = shared.replace(  # type: ignore[attr-defined]
+        parameters=[shared.parameters["limit"], shared.parameters["cursor"], sort])
+    return Depends(params)
 
 
 def _encode(sort: str, value: Any, last_id: Any) -> str:

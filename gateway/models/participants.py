@@ -10,6 +10,8 @@ from gateway.models.common import big
 
 class ParticipantBase(SQLModel):
     address: str = Field(primary_key=True, max_length=42)
+    name: str | None = Field(default=None, max_length=64, description="display name, a label beside the address "
+                             "(set at admission or later by the operator or the participant); null if none")
     identity_hash: str = Field(max_length=66)
     kyc_expiry: int = big()
     admitted_at: int = big()
@@ -45,3 +47,12 @@ class LedgerContract(SQLModel, table=True):
     address: str = Field(primary_key=True, max_length=42)
     enabled: bool
     updated_block: int = big()
+
+
+class PartyName(SQLModel):
+    """A party as people read it: the address (the key), its display name if it has one, and the label the
+    CLI and summaries print, ``Acme Steel (0x1234…abcd)``."""
+
+    address: str = Field(max_length=42)
+    name: str | None = None
+    label: str

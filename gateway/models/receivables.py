@@ -114,10 +114,14 @@ class Exposure(SQLModel, table=True):
 
 
 # ------------------------------------------------------------------------------------------ public models
+#: One machine form for fragment ids in every response: the contract's integer. Inputs also take ROOT.INDEX.
+FRAGMENT_DOC = "fragment id as the contract numbers it: root_id << 16 | index (65537 is what people read as 1.1)"
+
+
 class FragmentPublic(SQLModel):
-    id: int
+    id: int = Field(description=FRAGMENT_DOC)
     root_id: int
-    parent_id: int | None
+    parent_id: int | None = Field(description=FRAGMENT_DOC)
     depth: int
     holder: str
     debtor: str
@@ -177,17 +181,37 @@ class LineageNodePublic(SQLModel):
     children: list[LineageNodePublic]
 
 
+class StoryStepPublic(SQLModel):
+    """One step of a receivable's story (see sdk.story), oldest first."""
+
+    event_id: int = Field(description="the event it comes from (GET /v1/events/{event_id})")
+    tx_hash: str
+    at: int = Field(description="block time, unix seconds")
+    action: str = Field(description="registered, issued, confirmed, rejected, cancelled, disputed, dispute-resolved, "
+                        "passed, sold, repaid, paid-out, financing-closed, defaulted, recourse, recourse-repaid")
+    fragment_id: int | None
+    new_fragment_id: int | None = Field(description="the fragment a split created (action passed)")
+    party: str = Field(description="who acted")
+    counterparty: str | None = Field(description="who received, or owes")
+    amount: str | None
+    amount_units: int | None
+    text: str = Field(description="the step as a sentence, parties by display name, fragments as ROOT.INDEX")
+
+
 class LineagePublic(SQLModel):
     root_id: int
     complete: bool  # False when fragments outside your scope were left out
     roots: list[LineageNodePublic]
+    story: list[StoryStepPublic] = Field(
+        default=[], description="who passed how much to whom, sales to banks, repayments and payouts, oldest first: "
+        "all of it for the debtor and the regulator, else the steps of your fragments and their ancestors")
 
 
 class OfferPublic(SQLModel):
     id: int
-    fragment_id: int
+    fragment_id: int = Field(description=FRAGMENT_DOC)
     root_id: int
-    child_id: int | None
+    child_id: int | None = Field(description=FRAGMENT_DOC)
     sender: str
     recipient: str
     debtor: str
@@ -206,7 +230,7 @@ class OffersPublic(SQLModel):
 
 
 class FinancingPublic(SQLModel):
-    fragment_id: int
+    fragment_id: int = Field(description=FRAGMENT_DOC)
     root_id: int
     bank: str
     seller: str

@@ -26,6 +26,7 @@ from gateway.models.common import table_of
 from gateway.models.participants import Participant
 from gateway.models.receivables import Financing, Fragment, Offer, Receivable
 from gateway.models.warehouse import WarehouseReceipt
+from sdk.display import party_label
 from sdk.generated.enums import (
     FinancingStatus,
     FragmentStatus,
@@ -35,6 +36,7 @@ from sdk.generated.enums import (
     Role,
 )
 from sdk.money import DECIMALS, UNIT
+from sdk.story import fragment_ref
 from sdk.types import roles_from_mask
 
 HERE = Path(__file__).resolve().parent
@@ -64,7 +66,12 @@ def short(address: str | None) -> str:
     return "—" if not address else f"{address[:6]}…{address[-4:]}"
 
 
-templates.env.filters.update(money=money, day=day, percent=percent, short=short)
+def fragment(fragment_id: int | None) -> str:
+    """A fragment id in its human form, ROOT.INDEX (the integer is in the cell's title and the forms' params)."""
+    return "—" if fragment_id is None else fragment_ref(int(fragment_id))
+
+
+templates.env.filters.update(money=money, day=day, percent=percent, short=short, fragment=fragment)
 
 
 def mount(app: Any) -> None:
@@ -86,7 +93,8 @@ def docs() -> HTMLResponse:
 
 
 class Names:
-    """Parties as people read them: the role they have and a short address (the full one on hover)."""
+    """Parties as people read them: the display name beside a short address, or, for a participant without one,
+    its roles and a short address (the full address on hover)."""
 
     def __init__(self, session: Any) -> None:
         self.session = session
@@ -97,6 +105,9 @@ class Names:
             return "—"
         if address not in self.cache:
             row = self.session.get(Participant, address)
+            if row is not None and row.name:
+                self.cache[address] = party_label(address, row.name)
+                return self.cache[address]
             roles = ", ".join(r.name.lower().replace("_", " ") for r in roles_from_mask(row.roles)) if row else ""
             self.cache[address] = f"{roles} {short(address)}".strip()
         return self.cache[address]

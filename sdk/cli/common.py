@@ -45,6 +45,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from sdk.chain import Chain, connect
+from sdk.display import party_label
 from sdk.errors import (
     ArtifactMissingError,
     ChainConnectionError,
@@ -234,7 +235,9 @@ def open_ledger(rpc: str | None, deployment: Path) -> Ledger:
             "process ends. Start one with `scf node`, then pass --rpc URL (or set SCF_RPC_URL)."
         )
     chain = open_chain(rpc)
-    return Ledger.connect(chain, deployment)
+    ledger = Ledger.connect(chain, deployment)
+    NAMES.attach(ledger)
+    return ledger
 
 
 def open_party(
@@ -385,6 +388,40 @@ def plain(value: Any) -> Any:
     return value
 
 
+class NameBook:
+    """Participants' display names for tables, read from the registry once per address and cached.
+
+    `open_ledger` attaches the ledger; with none attached (or a registry that predates display names) no address
+    gets a name. JSON output is never touched: its parties stay plain addresses."""
+
+    def __init__(self) -> None:
+        self._ledger: Ledger | None = None
+        self._cache: dict[str, str | None] = {}
+
+    def attach(self, ledger: Ledger | None) -> None:
+        self._ledger, self._cache = ledger, {}
+
+    def name(self, address: str) -> str | None:
+        if self._ledger is None or not is_address(address):
+            return None
+        key = to_checksum_address(address)
+        if key not in self._cache:
+            try:
+                self._cache[key] = self._ledger.registry.display_name_of(key) or None
+            except (LedgerError, ValueError):  # no registry, or one without display names
+                self._cache[key] = None
+        return self._cache[key]
+
+    def label(self, address: str) -> str:
+        """``Acme Steel (0x1234…abcd)`` for a named participant; the full address otherwise."""
+        return party_label(address, self.name(address)) if self.name(address) else address
+
+
+NAMES = NameBook()
+#: Columns whose address is the record's key: shown in full, the name goes in its own column.
+_KEY_ADDRESS_COLUMNS = frozenset({"address", "account"})
+
+
 @dataclass
 class Output:
     """Where a command's result goes: a rich table (default) or one JSON document on stdout (`--json`)."""
@@ -400,7 +437,7 @@ class Output:
             table.add_column(col, justify="right" if col.lower() in _RIGHT_COLUMNS else "left", overflow="fold",
                              no_wrap=col.lower() in {"address", "account"})
         for row in rows:
-            table.add_row(*(_cell(v) for v in row))
+            table.add_row(*(_cell(v, col) for v, col in zip(row, columns, strict=False)))
         return table
 
     def print(self, *renderables: Any) -> None:
@@ -412,7 +449,7 @@ class Output:
         if self.as_json:
             self.json(data)
             return
-        rows = [(k, _cell(v)) for k, v in data.items()]
+        rows = [(k, _cell(v, k)) for k, v in data.items()]
         stdout().print(self.table(title, ["field", "value"], rows))
 
     def rows(self, data: list[dict[str, Any]], columns: Sequence[str], title: str | None = None,
@@ -430,7 +467,14 @@ _RIGHT_COLUMNS = {"amount", "balance", "units", "gas", "count", "block", "rate",
                   "paid", "principal", "interest", "days"}
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, column: str = "") -> str:
+    """One table cell as text: money grouped, enums as kebab-case names, an address as its participant's label
+    (``Acme Steel (0x1234…abcd)``) unless the column is the record's own address; rich markup escaped, so a
+    name can't style the table."""
+    from rich.markup import escape
+
+    if isinstance(value, str) and len(value) == 42 and value.startswith("0x") and column not in _KEY_ADDRESS_COLUMNS:
+        return escape(NAMES.label(value))
     if isinstance(value, dict) and set(value) == {"amount", "units"}:
         return grouped(int(value["units"]))
     if isinstance(value, IntEnum):
@@ -441,7 +485,7 @@ def _cell(value: Any) -> str:
         return ", ".join(_cell(v) for v in value)
     if value is None:
         return "-"
-    return str(value)
+    return escape(str(value))
 
 
 @contextmanager

@@ -44,11 +44,17 @@ IdentityOpt = Annotated[
     typer.Option("--identity", help="Legal identity (e.g. unified social credit code); only its SHA-256 is kept."),
 ]
 KycDaysOpt = Annotated[int, typer.Option("--kyc-days", min=1, help="KYC valid for this many days from now.")]
+NameOpt = Annotated[
+    str | None,
+    typer.Option("--name", help="Display name shown beside the address (1 to 64 bytes), recorded in the same "
+                 "transaction as the admission."),
+]
 
 
 def participant_data(p: Participant) -> dict[str, Any]:
     return {
         "address": p.address,
+        "name": p.name or None,
         "roles": sorted(role_name(r) for r in p.roles),
         "status": p.status.name.lower(),
         "standing": p.standing.name.lower().replace("_", "-"),
@@ -67,6 +73,7 @@ def admit(
     role: RolesOpt,
     identity: IdentityOpt,
     kyc_days: KycDaysOpt = 365,
+    name: NameOpt = None,
     fund_gas: Annotated[
         bool, typer.Option("--fund-gas", help="On a dev node, also give the account gas money (`scf dev fund`).")
     ] = False,
@@ -86,7 +93,7 @@ def admit(
         dev.dev_chain(rpc)  # refused before anything is written on a node that isn't a dev node
     op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     ledger = op.ledger
-    op.registry.admit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400)
+    op.registry.admit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400, name=name)
     if fund_gas:
         dev.fund_gas(ledger.chain, account)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant admitted")
@@ -113,6 +120,25 @@ def readmit(
     op.registry.readmit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)),
                            title="Participant re-admitted")
+
+
+@app.command()
+def rename(
+    account: AccountArg,
+    name: Annotated[str, typer.Argument(help="new display name (1 to 64 bytes of UTF-8)")],
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the display name of ACCOUNT (an operator, or the participant itself while active)."""
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = party.registry.set_display_name(account, name)
+    data = participant_data(party.ledger.registry.get_participant(account))
+    Output(as_json).result({**data, "old_name": event.old_name or None}, title="Participant renamed")
 
 
 @app.command()
@@ -179,7 +205,7 @@ def list_participants(
     ledger = open_ledger(rpc, deployment)
     addresses = admitted_accounts(ledger)
     data = [participant_data(ledger.registry.get_participant(a)) for a in addresses]
-    Output(as_json).rows(data, ["address", "roles", "status", "standing", "kyc_expiry"], title="Participants",
+    Output(as_json).rows(data, ["address", "name", "roles", "status", "standing", "kyc_expiry"], title="Participants",
                          key="participants")
 
 

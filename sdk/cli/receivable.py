@@ -36,7 +36,9 @@ from sdk.cli.common import (
     parse_address,
     parse_amount,
 )
+from sdk.display import FragmentId
 from sdk.receivables import Fragment, LineageNode, Receivable, ReceivablesBatch, fragment_id, split_fragment_id
+from sdk.story import StoryStep
 
 app = typer.Typer(
     help="Receivables: register and confirm, split down the tiers, discount at banks, repay, default, recourse.",
@@ -122,7 +124,7 @@ def _record(data: dict[str, Any]) -> dict[str, Any]:
         elif key in {"due_date", "funded_at", "expires_at"} and isinstance(value, int):
             out[key] = _iso(value)
         elif (key.endswith("fragment_id") or key in {"parent_id", "child_id"}) and isinstance(value, int):
-            out[key] = _fid(value) if value else None
+            out[key] = FragmentId(value) if value else None  # JSON: the integer; tables: ROOT.INDEX
         else:
             out[key] = value
     return out
@@ -664,13 +666,26 @@ def show(root: RootArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_
 @app.command()
 def lineage(root: RootArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
             as_json: JsonOpt = False) -> None:
-    """The fragment tree of receivable ROOT: who passed how much to whom."""
-    tree = open_ledger(rpc, deployment).receivables.lineage(root)
+    """The story of receivable ROOT: who passed how much to whom, sales to banks, repayments and payouts, oldest
+    first (former holders included), then the fragment tree as it stands."""
+    ledger = open_ledger(rpc, deployment)
+    steps = ledger.receivables.story(root)
+    tree = ledger.receivables.lineage(root)
+    story = [_step(s) for s in steps]
     if as_json:
-        Output(True).json({"lineage": _tree(tree)})
+        Output(True).json({"root_id": root, "story": story, "lineage": _tree(tree)})
         return
+    out = Output(False)
+    out.rows([{**s, "date": s["at"], "step": s["action"], "fragment": s["fragment_id"], "what happened": s["text"]}
+              for s in story], ["date", "step", "fragment", "amount", "what happened"], title=f"Story of {root}")
     rows = [{**_fragment(f, depth), "fragment_id": "  " * depth + _fid(f.id)} for depth, f in tree.walk()]
-    Output(False).rows(rows, ["fragment_id", "holder", "value", "paid", "status"], title=f"Lineage of {root}")
+    out.rows(rows, ["fragment_id", "holder", "value", "paid", "status"], title=f"Fragments of {root} now")
+
+
+def _step(step: StoryStep) -> dict[str, Any]:
+    return _record({"at": _iso(step.at), "action": step.action, "fragment_id": step.fragment_id,
+                    "party": step.party, "counterparty": step.counterparty, "amount": step.amount,
+                    "new_fragment_id": step.new_fragment_id, "text": step.text})
 
 
 def _tree(node: LineageNode) -> dict[str, Any]:

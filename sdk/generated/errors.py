@@ -628,6 +628,43 @@ class CreditLineTranchesFull(ContractError):
         return cls(values[0], values[1])
 
 
+class DisplayNameInvalid(ContractError):
+    """A display name must be 1 to `maxLength` bytes of UTF-8; this one is `length` bytes."""
+
+    SIGNATURE: ClassVar[str] = "DisplayNameInvalid(address,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("7303d169")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("account", "length", "max_length")
+    account: str
+    length: int
+    max_length: int
+
+    def __init__(self, account: str, length: int, max_length: int) -> None:
+        super().__init__(account=account, length=length, max_length=max_length)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DisplayNameInvalid":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+class DisplayNameUnauthorized(ContractError):
+    """Only an operator, or the participant itself while active, may set its display name."""
+
+    SIGNATURE: ClassVar[str] = "DisplayNameUnauthorized(address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("9e27caaf")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("caller", "account")
+    caller: str
+    account: str
+
+    def __init__(self, caller: str, account: str) -> None:
+        super().__init__(caller=caller, account=account)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "DisplayNameUnauthorized":
+        return cls(to_checksum_address(values[0]), to_checksum_address(values[1]))
+
+
 class ERC20InsufficientAllowance(ContractError):
     """ERC20InsufficientAllowance"""
 
@@ -3649,6 +3686,8 @@ ERRORS: tuple[type[ContractError], ...] = (
     CreditLineTenorInvalid,
     CreditLineTermsInvalid,
     CreditLineTranchesFull,
+    DisplayNameInvalid,
+    DisplayNameUnauthorized,
     ERC20InsufficientAllowance,
     ERC20InsufficientBalance,
     ERC20InvalidApprover,

@@ -1315,6 +1315,25 @@ class ParticipantReadmitted(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ParticipantRenamed(ContractEvent):
+    """Emitted when a participant's display name is set (at admission or later), with the old and new name."""
+
+    NAME: ClassVar[str] = "ParticipantRenamed"
+    SIGNATURE: ClassVar[str] = "ParticipantRenamed(address,string,string)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("4612785bca82686b8ebf0beb93f2592c23c9277dee055d75041bd7a63f81ec6d")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("address", "string", "string")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("account", "old_name", "new_name")
+    account: str
+    old_name: str
+    new_name: str
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "ParticipantRenamed":
+        return cls(to_checksum_address(values[0]), values[1], values[2])
+
+
+@dataclass(frozen=True, slots=True)
 class ParticipantResumed(ContractEvent):
     """Emitted when the operator lifts a suspension."""
 
@@ -2641,6 +2660,7 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     MintAllowanceSet,
     ParticipantAdmitted,
     ParticipantReadmitted,
+    ParticipantRenamed,
     ParticipantResumed,
     ParticipantSuspended,
     PrepaymentAccepted,

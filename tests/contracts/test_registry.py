@@ -11,10 +11,13 @@ from sdk.errors import (
     AccessControlEnforcedDefaultAdminRules,
     AccessControlInvalidDefaultAdmin,
     AccessControlUnauthorizedAccount,
+    DisplayNameInvalid,
+    DisplayNameUnauthorized,
     LedgerContractUnchanged,
     LedgerValueError,
     ParticipantAdmissionInvalid,
     ParticipantAlreadyRegistered,
+    ParticipantIsSuspended,
     ParticipantNotRegistered,
     ParticipantStatusInvalid,
 )
@@ -23,6 +26,7 @@ from sdk.generated.events import (
     LedgerContractSet,
     ParticipantAdmitted,
     ParticipantReadmitted,
+    ParticipantRenamed,
     ParticipantResumed,
     ParticipantSuspended,
 )
@@ -251,3 +255,82 @@ def test_deploy_takes_a_configurable_admin_delay(ledger, cast: Cast, chain) -> N
     assert other.deployment.extra["admin_delay"] == 3_600
     with pytest.raises(LedgerValueError):
         Ledger.deploy(chain, cast.operator.account, admin_delay=-1)
+
+
+# ------------------------------------------------------------------ display names
+def test_admit_named_records_the_name_on_chain(ledger, cast: Cast, chain) -> None:
+    newcomer = chain.new_account()
+    event = cast.operator.registry.admit(newcomer.address, [Role.SUPPLIER], "USCC-1", chain.now() + YEAR,
+                                         name=" Acme Steel ")
+    assert isinstance(event, ParticipantAdmitted)
+    p = ledger.registry.get_participant(newcomer.address)
+    assert p.name == "Acme Steel"  # trimmed by the SDK
+    assert ledger.registry.display_name_of(newcomer.address) == "Acme Steel"
+
+
+def test_admit_named_emits_admitted_then_renamed_in_one_transaction(ledger, cast: Cast, chain) -> None:
+    newcomer = chain.new_account()
+    args = (newcomer.address, 1 << Role.BANK, identity_hash("B"), chain.now() + YEAR, "Bank of Ningbo")
+    result = cast.operator.registry._transact("admitNamed", *args)
+    assert [type(e) for e in result.events] == [ParticipantAdmitted, ParticipantRenamed]
+    assert result.one(ParticipantRenamed) == ParticipantRenamed(newcomer.address, "", "Bank of Ningbo")
+
+
+def test_participant_renames_itself_and_operator_renames_anyone(ledger, cast: Cast) -> None:
+    event = cast.supplier1.registry.set_display_name(cast.supplier1.address, "Acme Steel")
+    assert event == ParticipantRenamed(cast.supplier1.address, "", "Acme Steel")
+    again = cast.operator.registry.set_display_name(cast.supplier1.address, "Acme Steel Ltd")
+    assert (again.old_name, again.new_name) == ("Acme Steel", "Acme Steel Ltd")
+    assert ledger.registry.get_participant(cast.supplier1.address).name == "Acme Steel Ltd"
+
+
+def test_nobody_else_may_rename_a_participant(ledger, cast: Cast) -> None:
+    for caller in ("bank1", "core", "regulator", "outsider"):
+        with pytest.raises(DisplayNameUnauthorized) as err:
+            getattr(cast, caller).registry.set_display_name(cast.supplier1.address, "Not Acme")
+        assert (err.value.caller, err.value.account) == (getattr(cast, caller).address, cast.supplier1.address)
+    assert ledger.registry.display_name_of(cast.supplier1.address) == ""
+
+
+def test_suspended_participant_cannot_rename_itself_but_operator_can(ledger, cast: Cast) -> None:
+    cast.operator.registry.suspend(cast.supplier1.address, "AML")
+    with pytest.raises(ParticipantIsSuspended):
+        cast.supplier1.registry.set_display_name(cast.supplier1.address, "Fresh Start Ltd")
+    cast.operator.registry.set_display_name(cast.supplier1.address, "Acme (suspended)")
+    assert ledger.registry.display_name_of(cast.supplier1.address) == "Acme (suspended)"
+
+
+def test_unregistered_account_has_no_name_and_cannot_be_named(ledger, cast: Cast) -> None:
+    with pytest.raises(ParticipantNotRegistered):
+        cast.outsider.registry.set_display_name(cast.outsider.address, "Me")
+    with pytest.raises(ParticipantNotRegistered):
+        cast.operator.registry.set_display_name(cast.outsider.address, "Someone")
+
+
+@pytest.mark.parametrize("name", ["", "x" * 65, "é" * 33], ids=["empty", "65-bytes", "66-bytes-utf8"])
+def test_contract_bounds_the_name_length_in_bytes(ledger, cast: Cast, name: str) -> None:
+    with pytest.raises(DisplayNameInvalid) as err:
+        cast.operator.registry._transact("setDisplayName", cast.supplier1.address, name)
+    assert (err.value.length, err.value.max_length) == (len(name.encode()), 64)
+    assert "1 to 64 bytes" in str(err.value)
+
+
+def test_contract_accepts_exactly_64_bytes(ledger, cast: Cast) -> None:
+    cast.operator.registry.set_display_name(cast.supplier1.address, "é" * 32)
+    assert ledger.registry.display_name_of(cast.supplier1.address) == "é" * 32
+
+
+def test_failed_admit_named_leaves_nothing_behind(ledger, cast: Cast, chain) -> None:
+    newcomer = chain.new_account()
+    args = (newcomer.address, 1 << Role.BANK, identity_hash("B"), chain.now() + YEAR, "y" * 65)
+    with pytest.raises(DisplayNameInvalid):
+        cast.operator.registry._transact("admitNamed", *args)
+    assert ledger.registry.get_participant(newcomer.address).status == ParticipantStatus.NONE
+    with pytest.raises(AccessControlUnauthorizedAccount):
+        cast.bank1.registry.admit(newcomer.address, [Role.BANK], "B", chain.now() + YEAR, name="Bank")
+
+
+@pytest.mark.parametrize("name", ["  ", "Acme\nSteel", "Acme\x1b[31m", "z" * 65])
+def test_sdk_refuses_names_that_would_spoof_a_table(ledger, cast: Cast, name: str) -> None:
+    with pytest.raises(LedgerValueError):
+        cast.operator.registry.set_display_name(cast.supplier1.address, name)

@@ -22,6 +22,7 @@ from eth_account.signers.local import LocalAccount
 
 from sdk import Ledger, Role, connect
 from sdk.chain import ANVIL_DEV_KEYS, Chain
+from sdk.story import fragment_ref
 from tests.cli.test_gateway_cli import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -219,9 +220,9 @@ def test_supplier_requests_a_discount_signed_in_with_a_keystore(browser: Any, wo
     page.get_by_role("button", name="Sign in with the keystore").click()
     page.wait_for_selector("#panel table", timeout=30_000)
     fragment = world.ids["held"]
-    row = page.locator("tr", has=page.get_by_role("cell", name=str(fragment), exact=True))
+    row = page.locator("tr", has=page.get_by_role("cell", name=fragment_ref(fragment), exact=True))  # ROOT.INDEX
     row.get_by_label("Rate (% a year)").fill("5.5")
-    summary = act(page, f"Request discount on fragment {fragment}")
+    summary = act(page, f"Request discount on fragment {fragment_ref(fragment)}")
     assert "5.50%" in summary
     page.wait_for_function("document.body.innerText.includes('discounting')", timeout=20_000)
     financing = world.ledger.receivables.get_financing(fragment)
@@ -234,9 +235,10 @@ def test_supplier_requests_a_discount_signed_in_with_a_keystore(browser: Any, wo
 def test_bank_funds_a_discount_request_with_a_wallet_that_sends_itself(browser: Any, world: World) -> None:
     page = wallet_page(browser, world, "bank", signs_transactions=False)
     fragment = world.ids["queued"]
-    summary = act(page, f"Fund fragment {fragment}")
+    summary = act(page, f"Fund fragment {fragment_ref(fragment)}")
     assert "you pay at most" in summary
-    page.wait_for_function(f"!document.body.innerText.includes('Fund fragment {fragment}')", timeout=20_000)
+    page.wait_for_function(f"!document.body.innerText.includes('Fund fragment {fragment_ref(fragment)}')",
+                           timeout=20_000)
     assert world.ledger.receivables.get_fragment(fragment).holder == world.accounts["bank"].address
     assert len(page.sent_by_wallet) == 1  # MetaMask's way: the wallet sent it, the page followed it to indexed
     assert serious_violations(page) == []

@@ -121,3 +121,58 @@ def test_one_fragment_is_served_to_those_it_concerns_only(api: Api, cast: Cast, 
     assert mine == listed[ids["f2"]] and mine["value_units"] == 350_000_00
     assert api.client.get(f"/v1/fragments/{ids['f2']}", headers=api.as_(cast.warehouse)).status_code == 404
     assert api.client.get("/v1/fragments/999999999", headers=api.as_(cast.regulator)).status_code == 404
+
+
+def test_lineage_tells_the_story_oldest_first_with_names_and_former_holders(api: Api, ledger: Ledger, cast: Cast,
+                                                                           ids: dict[str, int]) -> None:
+    cast.operator.registry.set_display_name(cast.supplier1.address, "Jiangnan Gearbox")
+    cast.operator.registry.set_display_name(cast.bank2.address, "City Commercial Bank")
+    api.sync()
+    root, f1, f2, f3 = ids["root"], ids["f1"], ids["f2"], ids["f3"]
+    story = _get(api, f"/v1/receivables/{root}/lineage", api.as_(cast.core))["story"]
+    assert [(s["action"], s["fragment_id"]) for s in story] == [
+        ("registered", f1), ("confirmed", f1), ("passed", f1), ("passed", f2), ("sold", f1), ("sold", f3),
+        ("repaid", f1), ("paid-out", f1), ("paid-out", f2), ("paid-out", f3),
+    ]
+    assert [s["at"] for s in story] == sorted(s["at"] for s in story)
+    assert [s["event_id"] for s in story] == sorted(s["event_id"] for s in story)
+    first_pass = story[2]
+    assert (first_pass["party"], first_pass["counterparty"], first_pass["amount_units"], first_pass["amount"],
+            first_pass["new_fragment_id"]) == (cast.supplier1.address, cast.supplier2.address, 600_000_00,
+                                               "600000.00", f2)
+    short = f"{cast.supplier1.address[:6]}…{cast.supplier1.address[-4:]}"
+    assert first_pass["text"].startswith(f"Jiangnan Gearbox ({short}) passed 600,000.00 of {root}.0 to ")
+    assert first_pass["text"].endswith(f" as {root}.1 (400,000.00 left in {root}.0)")
+    sold = story[5]
+    assert sold["party"] == cast.supplier3.address and sold["counterparty"] == cast.bank2.address
+    assert "sold" in sold["text"] and "City Commercial Bank (" in sold["text"] and "with recourse" in sold["text"]
+    assert story[6]["amount_units"] == 300_000_00 and story[6]["party"] == cast.core.address
+    assert sum(s["amount_units"] for s in story if s["action"] == "paid-out") == 300_000_00  # payouts = repayment
+    assert _get(api, f"/v1/receivables/{root}/lineage", api.as_(cast.regulator))["story"] == story
+
+
+def test_a_tier_sees_how_its_fragment_came_to_it_but_not_the_others_deals(api: Api, cast: Cast,
+                                                                         ids: dict[str, int]) -> None:
+    root, f1, f2, f3 = ids["root"], ids["f1"], ids["f2"], ids["f3"]
+    story = _get(api, f"/v1/receivables/{root}/lineage", api.as_(cast.supplier3))["story"]
+    assert [(s["action"], s["fragment_id"]) for s in story] == [
+        ("registered", f1), ("confirmed", f1), ("passed", f1), ("passed", f2), ("sold", f3), ("repaid", f1),
+        ("paid-out", f3),
+    ]  # former holders (tier 1, tier 2) included; tier 1's sale to bank1 and others' payouts are not tier 3's
+
+
+def test_fragment_ids_are_accepted_as_integer_or_root_dot_index_and_returned_as_integers(
+        api: Api, cast: Cast, ids: dict[str, int]) -> None:
+    root, f2 = ids["root"], ids["f2"]
+    headers = api.as_(cast.supplier2)
+    by_int = _get(api, f"/v1/fragments/{f2}", headers)
+    by_ref = _get(api, f"/v1/fragments/{root}.1", headers)
+    assert by_int == by_ref and by_ref["id"] == f2 and by_ref["parent_id"] == ids["f1"]
+    offers = _get(api, "/v1/offers", headers, fragment_id=f"{root}.1")["data"]
+    assert ids["offer"] in [o["id"] for o in offers] and {o["fragment_id"] for o in offers} == {f2}
+    assert _get(api, "/v1/offers", headers, fragment_id=str(f2))["data"] == offers
+    for bad in ("0.1", f"{root}.65536", "1.2.3", "x"):
+        response = api.client.get(f"/v1/fragments/{bad}", headers=headers)
+        assert response.status_code == 422, (bad, response.text)
+        assert response.json()["detail"][0]["loc"] == ["path", "fragment_id"]
+    assert api.client.get(f"/v1/fragments/{root}.9", headers=headers).status_code == 404

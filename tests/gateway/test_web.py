@@ -58,7 +58,7 @@ def test_each_role_sees_its_work(web: Api, cast: Cast) -> None:
     units = cast.supplier1.token.balance_of(cast.supplier1.address).units
     assert f"cash balance <strong>{units // 100:,}.{units % 100:02d}</strong>" in supplier
     bank = web.client.get("/web/panel", headers=web.as_(cast.bank1)).text
-    assert f"Fund fragment {fragment}" in bank and "6.25%" in bank
+    assert f"Fund fragment {fragment >> 16}.0" in bank and "6.25%" in bank  # fragments read ROOT.INDEX
     regulator = web.client.get("/web/panel", headers=web.as_(cast.regulator)).text
     assert "System totals" in regulator and "Confirm receivable" not in regulator
 
@@ -73,3 +73,17 @@ def test_committed_signer_bundle_is_up_to_date(tmp_path: Path) -> None:
                     "--global-name=scfSigner", "--target=es2020", "--legal-comments=none", f"--outfile={out}"],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
     assert out.read_bytes() == (STATIC / "signer.js").read_bytes(), "rebuild it: npm run build:web"
+
+
+def test_panels_show_display_names_escaped_and_fragments_as_root_dot_index(web: Api, cast: Cast) -> None:
+    root, fragment = new_root(cast, face=50_000_00)
+    cast.operator.registry.set_display_name(cast.bank1.address, "Ningbo <b>Bank</b>")
+    web.sync()
+    supplier = web.client.get("/web/panel", headers=web.as_(cast.supplier1)).text
+    assert f"Request discount on fragment {root}.0" in supplier
+    assert f'title="{fragment}">{root}.0<' in supplier  # the machine form on hover
+    assert "Ningbo &lt;b&gt;Bank&lt;/b&gt; (" in supplier and "<b>Bank</b>" not in supplier
+    cast.supplier1.receivables.request_discount(fragment, cast.bank1.address, 625, with_recourse=False)
+    web.sync()
+    bank = web.client.get("/web/panel", headers=web.as_(cast.bank1)).text
+    assert f"Fund fragment {root}.0" in bank

@@ -47,16 +47,16 @@ def test_cli_covers_register_split_discount_repay(scf: Any, ledger: Ledger, cast
               "--po-hash", "0x" + "07" * 32)
     root = reg["root_id"]
     assert reg["face_value"] == {"amount": "10000.00", "units": 1_000_000}
-    assert reg["fragment_id"] == f"{root}.0" and reg["new_status"] == "REGISTERED"
+    assert reg["fragment_id"] == root << 16 and reg["new_status"] == "REGISTERED"  # JSON: the integer
     assert scf("core", "confirm", str(root))["new_status"] == "CONFIRMED"
     offered = scf("supplier1", "offer", f"{root}.0", s2, "2500.50", "--expires", "+1d")
     assert offered["expires_at"].endswith("Z")
     shown_offer = scf(None, "offer-info", str(offered["offer_id"]))
     assert shown_offer["expires_at"] == offered["expires_at"] and shown_offer["status"] == "OPEN"
     accepted = scf("supplier2", "accept", str(offered["offer_id"]))
-    assert accepted["child_id"] == f"{root}.1" and accepted["amount"]["units"] == 250_050
+    assert accepted["child_id"] == (root << 16) + 1 and accepted["amount"]["units"] == 250_050
     lineage = scf(None, "lineage", str(root))["lineage"]
-    assert lineage["holder"] == s1 and [c["fragment_id"] for c in lineage["children"]] == [f"{root}.1"]
+    assert lineage["holder"] == s1 and [c["fragment_id"] for c in lineage["children"]] == [(root << 16) + 1]
 
     scf("bank1", "exposure-limit", core, "1000000")
     quote = scf(None, "quote", f"{root}.1", "--rate", "550")
@@ -75,6 +75,18 @@ def test_cli_covers_register_split_discount_repay(scf: Any, ledger: Ledger, cast
     assert shown["receivable"]["status"] == "SETTLED"
     assert [f["status"] for f in shown["fragments"]] == ["PAID", "PAID"]
     assert ledger.token.balance_of(ledger.receivables.address).units == 0
+
+    # the lineage tells the story, oldest first, former holders included
+    story = scf(None, "lineage", str(root))["story"]
+    assert [(s["action"], s["party"]) for s in story] == [
+        ("registered", s1), ("confirmed", core), ("passed", s1), ("sold", s2), ("repaid", core), ("paid-out", s1),
+        ("paid-out", bank), ("financing-closed", bank),
+    ]
+    passed = story[2]
+    assert passed["counterparty"] == s2 and passed["amount"] == {"amount": "2500.50", "units": 250_050}
+    assert passed["text"].endswith(f"passed 2,500.50 of {root}.0 to {s2[:6]}…{s2[-4:]} as {root}.1 "
+                                   f"(7,499.50 left in {root}.0)")
+    assert all(s["at"].endswith("Z") for s in story)
 
 
 def test_cli_refuses_a_missing_invoice_file_instead_of_hashing_its_name(scf: Any, cast: Cast,
@@ -123,7 +135,7 @@ def test_cli_csv_confirms_discounts_repays_and_claims_portfolios(
         cast.supplier1.receivables.request_discount(root << 16, cast.bank1.address, 550, with_recourse=False)
     rows = "fragment,rate,recourse,max_price\n" + "".join(f"{root}.0,550,false,10000.00\n" for root in roots)
     funded = scf("bank1", "discount", "--from-csv", _csv(tmp_path, "d.csv", rows))
-    assert [r["fragment_id"] for r in funded["results"]] == [f"{root}.0" for root in roots]
+    assert [r["fragment_id"] for r in funded["results"]] == [root << 16 for root in roots]
     assert all(r["seller"] == cast.supplier1.address for r in funded["results"])
 
     repay_rows = "root,amount\n" + "".join(f"{root},10000.00\n" for root in roots)
@@ -154,3 +166,18 @@ def test_cli_csv_validates_every_row_before_sending(scf: Any, ledger: Ledger, ca
     assert "needs the column(s) root" in output
     output = scf("core", "confirm", str(root), "--from-csv", _csv(tmp_path, "b.csv", f"root\n{root}\n"), expect=1)
     assert "not both" in output
+
+
+def test_tables_show_fragments_as_root_dot_index_and_parties_by_name(ledger: Ledger, cast: Cast,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(receivable_cli, "open_ledger", lambda rpc, deployment: cli_common.NAMES.attach(ledger)
+                        or ledger)
+    root, _ = new_root(cast, face=5_000_00, supplier=cast.supplier1)
+    cast.operator.registry.set_display_name(cast.supplier1.address, "Jiangnan Gearbox")
+    result = CliRunner().invoke(app, ["receivable", "lineage", str(root), "--rpc", "http://unused"],
+                                env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    short = f"{cast.supplier1.address[:6]}…{cast.supplier1.address[-4:]}"
+    assert f"Jiangnan Gearbox ({short}) registered receivable {root} for 5,000.00" in result.output
+    assert f"{root}.0" in result.output and str(root << 16) not in result.output
+    cli_common.NAMES.attach(None)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gateway.api import scoping
 from gateway.api.deps import CurrentParty, SessionDep, role_names
 from gateway.api.errors import not_found
-from gateway.api.pagination import PageDep, paginate
+from gateway.api.pagination import PageParams, paginate, sorted_page
 from gateway.models.common import table_of
 from gateway.models.participants import Participant, ParticipantPublic, ParticipantsPublic
 from sdk.types import ParticipantStatus, Role
@@ -25,7 +25,7 @@ ROLES = {r.name.lower(): int(r) for r in Role}
 def to_public(row: object) -> ParticipantPublic:
     m = row._mapping  # type: ignore[attr-defined]
     return ParticipantPublic(
-        address=m["address"], identity_hash=m["identity_hash"], kyc_expiry=m["kyc_expiry"],
+        address=m["address"], name=m["name"], identity_hash=m["identity_hash"], kyc_expiry=m["kyc_expiry"],
         admitted_at=m["admitted_at"], roles=role_names(m["roles"]),
         status=ParticipantStatus(m["status"]).name.lower(), suspended_reason=m["suspended_reason"],
     )
@@ -35,7 +35,7 @@ def to_public(row: object) -> ParticipantPublic:
 def read_participants(
     party: CurrentParty,
     session: SessionDep,
-    page: PageDep,
+    page: Annotated[PageParams, sorted_page("address", "admitted_at", "kyc_expiry")],
     status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$")] = None,
     role: Annotated[str | None, Query(pattern="^(" + "|".join(ROLES) + ")$")] = None,
 ) -> ParticipantsPublic:

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from eth_utils import to_checksum_address
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from gateway.api import scoping
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import not_found
-from gateway.api.pagination import MAX_INT, Address, PageDep, Timestamp, Units, paginate
+from gateway.api.names import display_names
+from gateway.api.pagination import (
+    FRAGMENT_ID_DOC,
+    FRAGMENT_ID_PATTERN,
+    MAX_INT,
+    Address,
+    PageParams,
+    Timestamp,
+    Units,
+    fragment_id_of,
+    paginate,
+    sorted_page,
+)
 from gateway.models.common import money, table_of
+from gateway.models.events import EventLog, EventRef
 from gateway.models.links import DEBTOR, PartyLink
 from gateway.models.receivables import (
     Exposure,
@@ -33,7 +47,9 @@ from gateway.models.receivables import (
     ReceivableDetailPublic,
     ReceivablePublic,
     ReceivablesPublic,
+    StoryStepPublic,
 )
+from sdk.story import STORY_EVENTS, lineage_story, root_of
 from sdk.types import FinancingStatus, FragmentStatus, OfferStatus, ReceivableStatus
 
 router = APIRouter(tags=["receivables"])
@@ -41,7 +57,10 @@ R = table_of(Receivable).c
 F = table_of(Fragment).c
 O = table_of(Offer).c  # noqa: E741
 FIN = table_of(Financing).c
+EV = table_of(EventLog).c
+REF = table_of(EventRef).c
 Id = Annotated[int, Path(ge=0, le=MAX_INT)]
+FragmentId = Annotated[str, Path(pattern=FRAGMENT_ID_PATTERN, description=FRAGMENT_ID_DOC, examples=["1.0", "65536"])]
 OPEN_STATUSES = (int(ReceivableStatus.CONFIRMED), int(ReceivableStatus.DISPUTED))
 
 
@@ -100,7 +119,8 @@ def _ranges(stmt: Any, col: Any, low: int | None, high: int | None) -> Any:
 # ------------------------------------------------------------------------------------------ receivables
 @router.get("/receivables", response_model=ReceivablesPublic, summary="Receivables that concern you")
 def read_receivables(
-    party: CurrentParty, session: SessionDep, ctx: ContextDep, page: PageDep,
+    party: CurrentParty, session: SessionDep, ctx: ContextDep,
+    page: Annotated[PageParams, sorted_page("id", "due_date", "face", "created_at")],
     status: ReceivableStatusQ = None,
     overdue: Annotated[bool | None, Query(description="only overdue (true) or not overdue (false)")] = None,
     counterparty: Annotated[Address | None, Query(description="supplier or debtor")] = None,
@@ -164,13 +184,59 @@ def read_lineage(root_id: Id, party: CurrentParty, session: SessionDep) -> Linea
     for f in fragments:
         parent = nodes.get(f.parent_id) if f.parent_id is not None else None
         (parent.children if parent is not None else roots).append(nodes[f.id])
-    return LineagePublic(root_id=root_id, complete=len(fragments) == total, roots=roots)
+    story = _story(session, root_id, None if full else {f.id for f in fragments})
+    return LineagePublic(root_id=root_id, complete=len(fragments) == total, roots=roots, story=story)
+
+
+_ROOT_STEPS = frozenset({"registered", "issued", "confirmed", "rejected", "cancelled", "disputed",
+                         "dispute-resolved", "repaid"})
+
+
+def _story(session: Any, root_id: int, visible: set[int] | None) -> list[StoryStepPublic]:
+    """The root's story from the event log; with `visible` (a party's fragments), only the root's own steps, the
+    splits that made its fragments or their ancestors, and what happened to its fragments."""
+    rows = session.execute(
+        select(EV.id, EV.tx_hash, EV.block_time, EV.name, EV.args)
+        .where(EV.name.in_(sorted(STORY_EVENTS)),
+               exists(select(REF.event_id).where(REF.kind == "receivable", REF.ref == str(root_id),
+                                                 REF.event_id == EV.id)))
+        .order_by(EV.id)
+    ).all()
+    events = [(r, json.loads(r.args)) for r in rows]
+    events = [(r, a) for r, a in events if root_of(r.name, a) == root_id]
+    names = display_names(session, [v for _, a in events for v in a.values() if isinstance(v, str)])
+    steps = lineage_story(root_id, [(r.block_time, r.name, a) for r, a in events], names)
+    line = None
+    if visible is not None:
+        parents: dict[int, int | None] = {
+            r.id: r.parent_id for r in session.execute(select(F.id, F.parent_id).where(F.root_id == root_id))}
+        line = set(visible)
+        for fragment in visible:
+            ancestor = parents.get(fragment)
+            while ancestor is not None:
+                line.add(ancestor)
+                ancestor = parents.get(ancestor)
+    out: list[StoryStepPublic] = []
+    for step in steps:
+        row = events[step.source][0]
+        if visible is not None and line is not None and not (
+            step.action in _ROOT_STEPS
+            or (step.action == "passed" and step.new_fragment_id in line)
+            or (step.action != "passed" and step.fragment_id in visible)
+        ):
+            continue
+        out.append(StoryStepPublic(
+            event_id=row.id, tx_hash=row.tx_hash, at=step.at, action=step.action, fragment_id=step.fragment_id,
+            new_fragment_id=step.new_fragment_id, party=step.party, counterparty=step.counterparty,
+            amount=None if step.amount is None else money(step.amount), amount_units=step.amount, text=step.text,
+        ))
+    return out
 
 
 # ------------------------------------------------------------------------------------------ fragments
 @router.get("/fragments", response_model=FragmentsPublic, summary="Fragments you hold, held, owe or finance")
 def read_fragments(
-    party: CurrentParty, session: SessionDep, page: PageDep,
+    party: CurrentParty, session: SessionDep, page: Annotated[PageParams, sorted_page("id", "due_date", "value")],
     status: FragmentStatusQ = None,
     holder: Address | None = None,
     root_id: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
@@ -193,8 +259,9 @@ def read_fragments(
 
 
 @router.get("/fragments/{fragment_id}", response_model=FragmentPublic, summary="One fragment")
-def read_fragment(fragment_id: Id, party: CurrentParty, session: SessionDep) -> FragmentPublic:
-    row = session.execute(select(table_of(Fragment)).where(F.id == fragment_id, scoping.fragments(party))).first()
+def read_fragment(fragment_id: FragmentId, party: CurrentParty, session: SessionDep) -> FragmentPublic:
+    key = fragment_id_of(fragment_id)
+    row = session.execute(select(table_of(Fragment)).where(F.id == key, scoping.fragments(party))).first()
     if row is None:
         raise not_found("fragment", fragment_id)
     return fragment_public(row._mapping)
@@ -212,10 +279,11 @@ def offer_public(m: Any) -> OfferPublic:
 
 @router.get("/offers", response_model=OffersPublic, summary="Offers you made or received, or on what you owe")
 def read_offers(
-    party: CurrentParty, session: SessionDep, page: PageDep,
+    party: CurrentParty, session: SessionDep,
+    page: Annotated[PageParams, sorted_page("id", "amount", "created_at")],
     status: OfferStatusQ = None,
     counterparty: Annotated[Address | None, Query(description="sender or recipient")] = None,
-    fragment_id: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
+    fragment_id: Annotated[str | None, Query(pattern=FRAGMENT_ID_PATTERN, description=FRAGMENT_ID_DOC)] = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> OffersPublic:
     stmt = select(table_of(Offer)).where(scoping.offers(party))
@@ -225,7 +293,7 @@ def read_offers(
         who = to_checksum_address(counterparty)
         stmt = stmt.where(or_(O.sender == who, O.recipient == who))
     if fragment_id is not None:
-        stmt = stmt.where(O.fragment_id == fragment_id)
+        stmt = stmt.where(O.fragment_id == fragment_id_of(fragment_id))
     stmt = _ranges(stmt, O.amount_units, min_units, max_units)
     rows, count, cursor = paginate(
         session, stmt, sorts={"id": O.id, "amount": O.amount_units, "created_at": O.created_at},
@@ -259,7 +327,8 @@ def financing_public(m: Any) -> FinancingPublic:
 @router.get("/financings", response_model=FinancingsPublic,
             summary="Discounts you funded, sold, or that are owed by you")
 def read_financings(
-    party: CurrentParty, session: SessionDep, page: PageDep,
+    party: CurrentParty, session: SessionDep,
+    page: Annotated[PageParams, sorted_page("fragment_id", "value", "requested_at")],
     status: FinancingStatusQ = None,
     counterparty: Annotated[Address | None, Query(description="bank, seller or debtor")] = None,
     with_recourse: bool | None = None,

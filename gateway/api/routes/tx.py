@@ -35,13 +35,15 @@ from gateway.api import scoping
 from gateway.api.actions import Action, ParamError, actions, is_money, is_time, multicalls
 from gateway.api.deps import AppContext, ContextDep, CurrentParty, Party, SessionDep, ledger_now, refusal
 from gateway.api.errors import FieldError
+from gateway.api.names import party_names
 from gateway.api.routes.events import to_public
 from gateway.models.common import table_of
 from gateway.models.events import EventLog, EventPublic
 from gateway.models.indexer import IndexerState
-from gateway.models.participants import Participant
+from gateway.models.participants import Participant, PartyName
 from gateway.models.tx import TxSubmission
 from sdk.chain import RpcChain
+from sdk.display import party_label, short_address
 from sdk.errors import (
     ChainConnectionError,
     ContractError,
@@ -50,7 +52,8 @@ from sdk.errors import (
     decode_revert,
     revert_data_from_exception,
 )
-from sdk.money import DECIMALS, UNIT
+from sdk.money import format_grouped
+from sdk.story import fragment_ref
 
 router = APIRouter(tags=["write"])
 E = table_of(EventLog).c
@@ -132,6 +135,8 @@ class Prepared(BaseModel):
     params: dict[str, Any] | list[dict[str, Any]]
     tx: UnsignedTx
     summary: list[str]
+    parties: list[PartyName] = PydanticField(
+        default=[], description="every address in params, with its display name: the sender first")
     would_revert: DecodedError | None = None
 
 
@@ -187,22 +192,26 @@ def decoded(err: ContractRevert) -> DecodedError:
     return DecodedError(error=type(err).__name__, fields=_json(fields), message=str(err))
 
 
-def format_units(units: int) -> str:
-    """Smallest units as token units with thousands separators: 1234567 -> '12,345.67'."""
-    sign = "-" if units < 0 else ""
-    whole, cents = divmod(abs(units), UNIT)
-    return f"{sign}{whole:,}.{cents:0{DECIMALS}d}"
-
-
-def _short(address: str) -> str:
-    return f"{address[:6]}…{address[-4:]}"
+#: Summaries are read by people: money in its human form, thousands grouped (1234567 -> '12,345.67').
+format_units = format_grouped
 
 
 def _party_name(session: Session, address: str, me: str) -> str:
+    """"you", a participant by its display name ("Acme Steel (0x1234…abcd)"), or a short address."""
     if address == me:
         return "you"
-    row = session.get(Participant, address)
-    return _short(address) if row is None else f"{_short(address)} (participant)"
+    row = session.get(Participant, to_checksum_address(address))
+    if row is None:
+        return short_address(address)
+    return party_label(address, row.name) if row.name else f"{short_address(address)} (participant)"
+
+
+def _addresses(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [a for v in value.values() for a in _addresses(v)]
+    if isinstance(value, list | tuple):
+        return [a for v in value for a in _addresses(v)]
+    return [value] if isinstance(value, str) and value.startswith("0x") and len(value) == 42 else []
 
 
 def _show(session: Session, me: str, name: str, value: Any) -> str:
@@ -224,6 +233,8 @@ def _show(session: Session, me: str, name: str, value: Any) -> str:
             return format_units(value) if value < 2**128 else "unlimited"
         if is_time(name) and 10**9 <= value < 2**40:
             return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if name == "fragment_id":
+            return fragment_ref(value)  # its human form, ROOT.INDEX
         return f"{value:,}" if not name.endswith("id") else str(value)
     return str(value)
 
@@ -305,7 +316,8 @@ def prepare(body: PrepareRequest, party: CurrentParty, ctx: ContextDep, session:
                                     "chainId": ctx.deployment.chain_id,
                                     "type": 2 if "maxFeePerGas" in fees else 0, **fees})
     return Prepared(action=action.name, contract=action.contract, function=action.function, params=_json(params),
-                    tx=tx, summary=summary, would_revert=error)
+                    tx=tx, summary=summary, parties=party_names(session, [sender, *_addresses(params)]),
+                    would_revert=error)
 
 
 MAX_BATCH = 50

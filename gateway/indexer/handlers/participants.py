@@ -9,6 +9,7 @@ from sdk.generated.events import (
     LedgerContractSet,
     ParticipantAdmitted,
     ParticipantReadmitted,
+    ParticipantRenamed,
     ParticipantResumed,
     ParticipantSuspended,
 )
@@ -32,7 +33,13 @@ def admitted(uow: UnitOfWork, ev: ParticipantAdmitted, ctx: EventContext) -> Non
         "admitted_block": ctx.block_number,
         "updated_block": ctx.block_number,
         "suspended_reason": None,
+        "name": None,
     })
+
+
+@HANDLERS.on(ParticipantRenamed, contract=CONTRACT)
+def renamed(uow: UnitOfWork, ev: ParticipantRenamed, ctx: EventContext) -> None:
+    uow.update(Participant, ev.account, name=ev.new_name, updated_block=ctx.block_number)
 
 
 @HANDLERS.on(ParticipantReadmitted, contract=CONTRACT)
