@@ -75,8 +75,12 @@ templates.env.filters.update(money=money, day=day, percent=percent, short=short,
 
 
 def mount(app: Any) -> None:
+    from gateway.web import views
+
+    templates.env.globals.update(share=views.share)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    app.include_router(views.router)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -115,12 +119,15 @@ class Names:
 
 @router.get("/web/panel", response_class=HTMLResponse)
 def panel(request: Request, party: CurrentParty, ctx: ContextDep, session: SessionDep) -> HTMLResponse:
+    from gateway.web.views import links_of
+
     me = party.address
     now = ledger_now(session, ctx)
     F, R, OF, FI, W, P = (table_of(m).c for m in (Fragment, Receivable, Offer, Financing, WarehouseReceipt,
                                                   Participant))
     data: dict[str, Any] = {"me": me, "now": now, "roles": sorted(r.name.lower() for r in party.roles),
-                            "name": Names(session), "receivables": ctx.deployment.contracts.get("Receivables")}
+                            "name": Names(session), "receivables": ctx.deployment.contracts.get("Receivables"),
+                            "pages": links_of(party), "src": "/web/panel"}
     held = session.get(Balance, me)
     data["balance"] = held.units if held is not None else 0
     if party.has(Role.SUPPLIER) or party.has(Role.DISTRIBUTOR):

@@ -85,8 +85,18 @@ async function follow() {
   }
 }
 
+// re-render the page the user is on (each page names its own address in #view's data-src)
 function refresh() {
-  window.htmx.ajax("GET", "/web/panel", { target: "#panel", swap: "innerHTML" });
+  const src = document.getElementById("view")?.dataset.src || "/web/panel";
+  window.htmx.ajax("GET", src, { target: "#panel", swap: "innerHTML" });
+}
+
+// "1,234.56" -> "123456" (cents, as a decimal string: no float on the way)
+function toUnits(text) {
+  const clean = String(text).replace(/[,\s]/g, "");
+  const match = /^([0-9]+)(?:\.([0-9]{1,2}))?$/.exec(clean);
+  if (!match) throw new Error(`${text} is not an amount (e.g. 1,234.56)`);
+  return (BigInt(match[1]) * 100n + BigInt((match[2] || "").padEnd(2, "0"))).toString();
 }
 
 export async function signInWithWallet() {
@@ -214,13 +224,20 @@ document.addEventListener("submit", (event) => {
   if (!form.dataset.action) return;
   event.preventDefault();
   const params = JSON.parse(form.dataset.params || "{}");
-  for (const input of form.querySelectorAll("[data-param]")) {
-    const kind = input.dataset.kind;
-    let value = input.value;
-    if (kind === "percent") value = Math.round(Number(value) * 100);
-    else if (kind === "bool") value = input.checked;
-    else if (kind === "int") value = Number(value);
-    params[input.dataset.param] = value;
+  try {
+    for (const input of form.querySelectorAll("[data-param]")) {
+      const kind = input.dataset.kind;
+      let value = input.value;
+      if (kind === "percent") value = Math.round(Number(value) * 100);
+      else if (kind === "bool") value = input.checked;
+      else if (kind === "int") value = Number(value);
+      else if (kind === "money") value = toUnits(value);
+      else if (kind === "days") value = Math.round(Number(value) * 86400);
+      params[input.dataset.param] = value;
+    }
+  } catch (err) {
+    say(`${form.dataset.action}: ${err.message}`, true);
+    return;
   }
   act(form.dataset.action, params);
 });
