@@ -114,6 +114,16 @@ def report_tables(out: Output, result: dict[str, Any]) -> list[Any]:
             f"max rate at p99 ≤ {api['max_rps_p99_ms']:.0f} ms",
             ["endpoint", "rows", "p50 ms", "p99 ms", "req/s", "errors", "max req/s"], rows,
         ))
+    web = result.get("web")
+    if web:
+        tables.append(out.table(
+            f"Web app: server render of the first page with {web['rows']:,} rows behind it "
+            f"(target ≤ {web['target_ms']:,.0f} ms; {web['how']})",
+            ["page", "path", "p50 ms", "max ms", "KiB"],
+            [[label, p["path"], f"{p['p50_ms']:.1f}", f"{p['max_ms']:.1f}", f"{p['bytes'] / 1024:,.1f}"]
+             for label, p in web["pages"].items()]
+            + [["all within target", "", "ok" if web["meets_target"] else "OVER TARGET", "", ""]],
+        ))
     meta = result.get("meta", {})
     machine = meta.get("machine", {})
     if machine.get("ecc_backend") == "NativeECCBackend":

@@ -237,3 +237,7 @@ def test_bench_reports_every_section_with_positive_numbers(runner: CliRunner, ow
         assert api[name]["rows"] > 0 and api[name]["p50_ms"] > 0 and api[name]["p99_ms"] >= api[name]["p50_ms"]
         assert api[name]["max_rps"] >= 0
     assert [s["events"] > 0 and s["peak_rss_mib"] > 0 for s in memory["sizes"]] == [True, True]
+    web = data["web"]  # the web app's pages with 10,000 rows behind them (issue 11)
+    assert web["rows"] == 10_000 and isinstance(web["meets_target"], bool)
+    assert {p["path"] for p in web["pages"].values()} >= {"/web/panel", "/web/view/fragments", "/web/view/oversight"}
+    assert all(p["p50_ms"] > 0 and p["max_ms"] >= p["p50_ms"] and p["bytes"] > 0 for p in web["pages"].values())

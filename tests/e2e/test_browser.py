@@ -22,6 +22,7 @@ from eth_account.signers.local import LocalAccount
 
 from sdk import Ledger, Role, connect
 from sdk.chain import ANVIL_DEV_KEYS, Chain
+from sdk.creditlines import CreditTerms, PayeeRule
 from sdk.story import fragment_ref
 from tests.cli.test_gateway_cli import serving
 
@@ -62,7 +63,7 @@ def world(own_anvil: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     ledger = Ledger.deploy(chain, operator)
     op = ledger.as_party(operator)
     roles = {"core": Role.CORE_ENTERPRISE, "supplier": Role.SUPPLIER, "bank": Role.BANK,
-             "warehouse": Role.WAREHOUSE_OPERATOR, "regulator": Role.REGULATOR}
+             "warehouse": Role.WAREHOUSE_OPERATOR, "regulator": Role.REGULATOR, "supplier2": Role.SUPPLIER}
     accounts = {name: chain.new_account() for name in roles}
     expiry = chain.now() + 10**7
     for name, role in roles.items():
@@ -81,13 +82,25 @@ def world(own_anvil: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     queued = supplier.receivables.register(accounts["core"].address, FACE // 4, due, "invoice-browser-3")
     core.receivables.confirm(queued.root_id)
     supplier.receivables.request_discount(queued.fragment_id, accounts["bank"].address, 575, with_recourse=False)
+    splittable = supplier.receivables.register(accounts["core"].address, FACE // 8, due, "invoice-browser-4")
+    core.receivables.confirm(splittable.root_id)
+    soon = supplier.receivables.register(accounts["core"].address, 3_210_00, chain.now() + 5 * 86_400,
+                                         "invoice-browser-5")
+    core.receivables.confirm(soon.root_id)  # falls due within the alert horizon
+    bank.token.approve(ledger.credit_lines.address, 10 * FACE)  # draws are paid from the bank's balance
+    now = chain.now()
+    line = bank.credit_lines.open(CreditTerms(
+        borrower=accounts["supplier"].address, limit=FACE, rate_bps=700, start=now, expiry=now + 90 * 86_400,
+        max_tenor=60 * 86_400, grace=5 * 86_400, surcharge_bps=300, payee_rule=PayeeRule.ANY_SUPPLIER)).line_id
+    supplier.credit_lines.accept(line)
     keystore = tmp / "supplier-keystore.json"
     # a light scrypt, so that decrypting in the page takes a moment (the CLI's keystores use the default)
     keystore.write_text(json.dumps(Account.encrypt(accounts["supplier"].key, PASSWORD, iterations=2**12)))
     deployment = ledger.save(tmp / "deployment.json")
     with serving(own_anvil, deployment, tmp) as url:
         yield World(url, chain, ledger, accounts,
-                    {"waiting": waiting.root_id, "held": held.fragment_id, "queued": queued.fragment_id}, keystore)
+                    {"waiting": waiting.root_id, "held": held.fragment_id, "queued": queued.fragment_id,
+                     "splittable": splittable.fragment_id, "line": line}, keystore)
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +277,102 @@ def test_warehouse_and_regulator_pages(browser: Any, world: World) -> None:
     assert serious_violations(regulator) == []
     shoot(regulator, "regulator")
     regulator.close()
+
+
+def open_page(page: Any, link: str) -> None:
+    """Follow a link of the page navigation (htmx swaps the page into #panel)."""
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name=link, exact=True).click()
+    page.wait_for_selector(f'nav.pages a[aria-current="page"]:text-is("{link}")', timeout=20_000)
+
+
+def first_cells(page: Any) -> list[str]:
+    return [str(t).strip() for t in page.locator("#panel tbody tr td:first-child").all_inner_texts()]
+
+
+def test_core_sorts_and_filters_its_receivables(browser: Any, world: World) -> None:
+    page = wallet_page(browser, world, "core")
+    open_page(page, "Receivables")
+    page.get_by_role("button", name="Face value (sort)").click()  # ascending
+    page.get_by_role("button", name="Face value ▲ (sort)").wait_for(timeout=20_000)
+    faces = [str(t) for t in page.locator("#panel tbody tr td:nth-child(4)").all_inner_texts()]
+    units = [int(f.replace(",", "").replace(".", "")) for f in faces]
+    assert units == sorted(units) and len(units) >= 4
+    page.get_by_role("button", name="Face value ▲ (sort)").click()  # and back, descending
+    page.get_by_role("button", name="Face value ▼ (sort)").wait_for(timeout=20_000)
+    again = [str(t) for t in page.locator("#panel tbody tr td:nth-child(4)").all_inner_texts()]
+    assert again == faces[::-1]
+    page.get_by_label("Status").select_option("confirmed")
+    page.get_by_label("Due to").fill("2100-01-01")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_function("document.getElementById('view').dataset.src.includes('status=confirmed')",
+                           timeout=20_000)
+    statuses = {str(t) for t in page.locator("#panel tbody tr td:nth-child(7)").all_inner_texts()}
+    assert statuses == {"confirmed"}
+    assert serious_violations(page) == []
+    shoot(page, "core-receivables")
+    open_page(page, "Alerts")
+    assert "3,210.00" in page.locator("#panel").inner_text()  # the receivable falling due within days
+    assert serious_violations(page) == []
+    shoot(page, "core-alerts")
+    open_page(page, "Prepayment deals")
+    assert page.get_by_role("heading", name="Prepayment deals").is_visible()
+    assert serious_violations(page) == []
+    page.close()
+
+
+def test_supplier_draws_on_its_credit_line(browser: Any, world: World) -> None:
+    page = wallet_page(browser, world, "supplier")
+    open_page(page, "Credit lines")
+    line = world.ids["line"]
+    page.get_by_role("button", name=f"Open credit line {line}").click()
+    page.get_by_label("Amount to draw").fill("1,500.25")
+    page.get_by_label("Purpose (PO or invoice number)").fill("PO-7781")
+    summary = act(page, f"Draw on credit line {line}")
+    assert "1,500.25" in summary
+    page.wait_for_function("document.querySelector('#panel tbody').innerText.includes('1,500.25')", timeout=20_000)
+    assert world.ledger.credit_lines.get_line(line).principal == 1_500_25
+    assert page.get_by_role("heading", name=f"Credit line {line}").is_visible()  # still on the line's page
+    assert serious_violations(page) == []
+    shoot(page, "supplier-credit-line")
+    page.close()
+
+
+def test_supplier_splits_a_fragment_and_shares_its_profile(browser: Any, world: World) -> None:
+    page = wallet_page(browser, world, "supplier")
+    open_page(page, "Fragments")
+    ref = fragment_ref(world.ids["splittable"])
+    row = page.locator("tr", has=page.get_by_role("cell", name=ref, exact=True))
+    row.get_by_label("Amount").fill("2,000.00")
+    summary = act(page, f"Offer part of fragment {ref}")
+    assert "2,000.00" in summary
+    page.wait_for_function("document.getElementById('status').textContent.includes('FragmentOffered')", timeout=20_000)
+    assert serious_violations(page) == []
+    shoot(page, "supplier-fragments")
+    open_page(page, "Credit profile")
+    act(page, "Grant consent for 90 days")
+    page.wait_for_function("document.getElementById('panel').innerText.includes('Revoke consent for')",
+                           timeout=20_000)
+    assert serious_violations(page) == []
+    shoot(page, "supplier-profile")
+    page.close()
+    bank = wallet_page(browser, world, "bank")
+    open_page(bank, "Credit profile")
+    bank.get_by_role("button", name="View the profile of").first.click()
+    bank.wait_for_selector("text=seen with the participant", timeout=20_000)
+    assert serious_violations(bank) == []
+    shoot(bank, "bank-profile")
+    bank.close()
+
+
+def test_regulator_oversight(browser: Any, world: World) -> None:
+    page = wallet_page(browser, world, "regulator")
+    open_page(page, "Oversight")
+    for heading in ("Concentration per debtor", "Concentration per bank (funded discounts, face value)",
+                    "Exposure against limit", "Risk pools"):
+        assert page.get_by_role("heading", name=heading).is_visible()
+    text = page.locator("#panel").inner_text()
+    assert "100.0%" in text  # one debtor holds all open receivables
+    assert page.locator("#panel form[data-action]").count() == 0  # read-only
+    assert serious_violations(page) == []
+    shoot(page, "regulator-oversight")
+    page.close()
