@@ -91,8 +91,12 @@ class Listing:
 
 
 def _participants(session: Any) -> list[tuple[str, str, frozenset[Role]]]:
+    """(address, label as people read it, roles) of every participant, for the pages' choosers."""
+    from gateway.web import Names
+
     p = table_of(Participant).c
-    return [(r.address, r.name or "", frozenset(roles_from_mask(r.roles)))
+    label = Names(session)
+    return [(r.address, label(r.address), frozenset(roles_from_mask(r.roles)))
             for r in session.execute(select(p.address, p.name, p.roles).order_by(p.name, p.address))]
 
 

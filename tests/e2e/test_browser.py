@@ -327,6 +327,7 @@ def test_supplier_draws_on_its_credit_line(browser: Any, world: World) -> None:
     page.get_by_role("button", name=f"Open credit line {line}").click()
     page.get_by_label("Amount to draw").fill("1,500.25")
     page.get_by_label("Purpose (PO or invoice number)").fill("PO-7781")
+    page.get_by_label("Pay to").select_option(world.accounts["supplier2"].address)  # the borrower's own supplier
     summary = act(page, f"Draw on credit line {line}")
     assert "1,500.25" in summary
     page.wait_for_function("document.querySelector('#panel tbody').innerText.includes('1,500.25')", timeout=20_000)
