@@ -27,6 +27,7 @@ from gateway.api.routes import prepayments as prepay_api
 from gateway.api.routes import profile as profile_api
 from gateway.api.routes import receivables as recv_api
 from gateway.api.routes import riskpool as risk_api
+from gateway.api.routes import warehouse as warehouse_api
 from gateway.models.attestations import Consent
 from gateway.models.common import table_of
 from gateway.models.participants import Participant
@@ -151,6 +152,43 @@ def fragments_page(request: Request, party: CurrentParty, session: SessionDep, c
         "expiry": ledger_now(session, ctx) + 7 * DAY})
 
 
+# ------------------------------------------------------------------------------------------------ discounts
+@router.get("/web/view/financings", response_class=HTMLResponse)
+def financings_page(request: Request, party: CurrentParty, session: SessionDep, ctx: ContextDep,
+                    sort: Sort = None, cursor: Cursor = None, status: str | None = None,
+                    counterparty: Who = None,
+                    recourse: Annotated[str | None, Query(pattern="^(|yes|no)$")] = None) -> HTMLResponse:
+    sort = sort or "-requested_at"
+    page = recv_api.read_financings(
+        party, session, PageParams(PAGE_SIZE, cursor, sort),
+        status=_status("status", status, recv_api.FINANCING_STATUS), counterparty=_who("counterparty", counterparty),
+        with_recourse=None if not recourse else recourse == "yes")
+    listing = Listing("/web/view/financings", sort,
+                      {"status": status, "counterparty": counterparty, "recourse": recourse}, cursor)
+    return _render(request, "view_financings.html", party, session, ctx, {
+        "page": page, "listing": listing, "statuses": list(recv_api.FINANCING_STATUS),
+        "people": _participants(session)})
+
+
+# ------------------------------------------------------------------------------------------------ receipts
+@router.get("/web/view/receipts", response_class=HTMLResponse)
+def receipts_page(request: Request, party: CurrentParty, session: SessionDep, ctx: ContextDep,
+                  sort: Sort = None, cursor: Cursor = None, status: str | None = None,
+                  counterparty: Who = None,
+                  commodity: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{0,16}$")] = None) -> HTMLResponse:
+    sort = sort or "-issued_at"
+    page = warehouse_api.read_warehouse_receipts(
+        party, session, PageParams(PAGE_SIZE, cursor, sort),
+        status=_status("status", status, warehouse_api.RECEIPT_STATUS),
+        counterparty=_who("counterparty", counterparty), commodity=commodity or None, lot_id=None,
+        min_quantity=None, max_quantity=None)
+    listing = Listing("/web/view/receipts", sort,
+                      {"status": status, "counterparty": counterparty, "commodity": commodity}, cursor)
+    return _render(request, "view_receipts.html", party, session, ctx, {
+        "page": page, "listing": listing, "statuses": list(warehouse_api.RECEIPT_STATUS),
+        "people": _participants(session)})
+
+
 # ------------------------------------------------------------------------------------------------ credit lines
 @router.get("/web/view/credit-lines", response_class=HTMLResponse)
 def credit_lines_page(request: Request, party: CurrentParty, session: SessionDep, ctx: ContextDep,
@@ -267,7 +305,10 @@ def links_of(party: Party) -> list[tuple[str, str]]:
     if party.is_regulator or roles & {Role.SUPPLIER, Role.DISTRIBUTOR, Role.CORE_ENTERPRISE, Role.BANK}:
         pages += [("/web/view/receivables", "Receivables"), ("/web/view/fragments", "Fragments")]
     if party.is_regulator or roles & {Role.SUPPLIER, Role.DISTRIBUTOR, Role.CORE_ENTERPRISE, Role.BANK}:
-        pages.append(("/web/view/credit-lines", "Credit lines"))
+        pages += [("/web/view/financings", "Discounts"), ("/web/view/credit-lines", "Credit lines")]
+    if party.is_regulator or roles & {Role.WAREHOUSE_OPERATOR, Role.BANK, Role.SUPPLIER, Role.DISTRIBUTOR,
+                                      Role.CORE_ENTERPRISE}:
+        pages.append(("/web/view/receipts", "Warehouse receipts"))
     if party.is_regulator or roles & {Role.CORE_ENTERPRISE, Role.BANK, Role.WAREHOUSE_OPERATOR, Role.SUPPLIER,
                                       Role.DISTRIBUTOR}:
         pages.append(("/web/view/prepayments", "Prepayment deals"))

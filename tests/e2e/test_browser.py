@@ -377,3 +377,20 @@ def test_regulator_oversight(browser: Any, world: World) -> None:
     assert serious_violations(page) == []
     shoot(page, "regulator-oversight")
     page.close()
+
+
+def test_bank_discounts_and_warehouse_receipts_pages(browser: Any, world: World) -> None:
+    bank = wallet_page(browser, world, "bank")
+    open_page(bank, "Discounts")
+    bank.get_by_label("Status").select_option("funded")
+    bank.get_by_role("button", name="Apply filters").click()
+    bank.wait_for_function("document.getElementById('view').dataset.src.includes('status=funded')", timeout=20_000)
+    assert first_cells(bank) == [fragment_ref(world.ids["queued"])]  # funded earlier in this module
+    assert serious_violations(bank) == []
+    shoot(bank, "bank-discounts")
+    bank.close()
+    warehouse = wallet_page(browser, world, "warehouse")
+    open_page(warehouse, "Warehouse receipts")
+    assert warehouse.get_by_role("heading", name="Warehouse receipts").is_visible()
+    assert serious_violations(warehouse) == []
+    warehouse.close()

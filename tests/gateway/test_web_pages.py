@@ -16,7 +16,7 @@ from sdk.chain import Chain
 from tests.conftest import Cast
 from tests.contracts.receivables_support import new_root
 from tests.gateway.api_fixtures import Api
-from tests.gateway.scenarios import credit_activity, prepayment_activity
+from tests.gateway.scenarios import credit_activity, prepayment_activity, warehouse_activity
 from tests.gateway.test_tx_api import make_api
 
 DAY = 86_400
@@ -141,3 +141,22 @@ def test_prepayments_alerts_profiles_and_oversight(web: Api, ledger: Ledger, cas
     assert "<form data-action" not in oversight  # read-only
     nav = web.client.get("/web/panel", headers=web.as_(cast.regulator)).text
     assert 'hx-get="/web/view/oversight"' in nav and 'aria-current="page"' in nav
+
+
+def test_discounts_and_receipts_lists(web: Api, ledger: Ledger, cast: Cast) -> None:
+    _, asked = new_root(cast, face=30_000_00)
+    _, other = new_root(cast, face=60_000_00)
+    for fragment in (asked, other):
+        cast.supplier1.receivables.request_discount(fragment, cast.bank1.address, 600, with_recourse=fragment == other)
+    warehouse_activity(ledger, cast)
+    web.sync()
+    bank = web.client.get("/web/view/financings", params={"sort": "-value"}, headers=web.as_(cast.bank1)).text
+    refs = [f"{f >> 16}.{f & 0xFFFF}" for f in (other, asked)]
+    assert bank.index(refs[0]) < bank.index(refs[1]) and "6.00%" in bank and "60,000.00" in bank
+    only = web.client.get("/web/view/financings", params={"recourse": "no"}, headers=web.as_(cast.bank1)).text
+    assert refs[1] in only and refs[0] not in only
+    receipts = web.client.get("/web/view/receipts", headers=web.as_(cast.warehouse))
+    assert receipts.status_code == 200 and "No receipts match." not in receipts.text
+    assert 'aria-sort="descending"' in receipts.text  # newest first by default
+    assert web.client.get("/web/view/receipts", params={"status": "gone"},
+                          headers=web.as_(cast.warehouse)).status_code == 422
