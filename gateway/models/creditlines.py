@@ -125,3 +125,33 @@ class CreditLinesPublic(SQLModel):
     data: list[CreditLinePublic]
     count: int
     next_cursor: str | None = None
+
+
+class CreditTrancheBucketPublic(SQLModel):
+    bucket: str  # overdue, 0-30d, 31-60d, 61-90d, 91-180d, >180d (days to the tranche's due date)
+    count: int
+    outstanding: str
+    outstanding_units: int
+
+
+class CreditLinePositionPublic(SQLModel):
+    """One live or defaulted line in /v1/positions: utilisation and maturity, from the lender's or borrower's side."""
+
+    line_id: int
+    role: str  # lender or borrower
+    counterparty: str
+    status: str
+    limit: str
+    limit_units: int
+    used: str
+    used_units: int
+    available: str
+    available_units: int
+    utilisation_bps: int  # used / limit, rounded down
+    interest_recorded: str  # unpaid interest as of the line's latest repayment or default (not accrued to now)
+    interest_recorded_units: int
+    next_due: int | None  # earliest due date of an outstanding tranche
+    overdue_units: int  # principal of tranches past their due date
+    expiry: int
+    days_to_expiry: int  # whole days left, rounded up; 0 once expired
+    tranches: list[CreditTrancheBucketPublic]
