@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import random
 
-import pytest
-
 from sdk import Party
 from sdk.creditlines import CreditPledgeStatus, PayeeRule, payout_split, repayment_split
 from sdk.errors import (
