@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from gateway.api import scoping
@@ -17,11 +17,12 @@ from gateway.models.common import money, table_of
 from gateway.models.creditlines import (
     CreditLine,
     CreditLinePositionPublic,
+    CreditPledge,
     CreditTranche,
     CreditTrancheBucketPublic,
 )
 from gateway.models.positions import AlertPublic
-from sdk.types import CreditLineStatus
+from sdk.types import CreditLineStatus, CreditPledgeStatus
 
 DAY = 86_400
 BUCKETS = ((30, "0-30d"), (60, "31-60d"), (90, "61-90d"), (180, "91-180d"))
@@ -55,12 +56,27 @@ def _outstanding(session: Session, line_ids: list[int]) -> dict[int, list[tuple[
     return out
 
 
+def _pledged(session: Session, line_ids: list[int]) -> dict[int, tuple[int, int | None]]:
+    """(unpaid pledged value, earliest due date of those receivables) per line, over standing pledges."""
+    p = table_of(CreditPledge).c
+    out: dict[int, tuple[int, int | None]] = {}
+    if line_ids:
+        for line_id, unpaid, due in session.execute(
+            select(p.line_id, func.sum(p.value_units - p.collected_units), func.min(p.due_date))
+            .where(p.line_id.in_(line_ids), p.status == int(CreditPledgeStatus.PLEDGED),
+                   p.collected_units < p.value_units).group_by(p.line_id)
+        ):
+            out[int(line_id)] = (int(unpaid), int(due))
+    return out
+
+
 def credit_line_positions(session: Session, who: str, now: int) -> list[CreditLinePositionPublic]:
     """Lines `who` lends on or borrows on (offered, open, frozen or defaulted), by line id."""
     rows = [r._mapping for r in session.execute(
         select(table_of(CreditLine)).where(or_(L.bank == who, L.borrower == who), L.status.in_(POSITIONED))
         .order_by(L.id))]
     tranches = _outstanding(session, [m["id"] for m in rows])
+    pledged = _pledged(session, [m["id"] for m in rows])
     out = []
     for m in rows:
         limit, used = int(m["limit_units"]), int(m["principal_units"])
@@ -87,6 +103,7 @@ def credit_line_positions(session: Session, who: str, now: int) -> list[CreditLi
                                                 outstanding=money(buckets[name][1]),
                                                 outstanding_units=buckets[name][1])
                       for name in BUCKET_ORDER if name in buckets],
+            pledged_units=pledged.get(m["id"], (0, None))[0], next_pledge_due=pledged.get(m["id"], (0, None))[1],
         ))
     return out
 

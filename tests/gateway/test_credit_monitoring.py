@@ -110,3 +110,47 @@ def test_credit_alerts_appear_and_disappear_at_the_right_time(api: Api, ledger: 
     cast.bank1.credit_lines.close(line_id)
     api.sync()
     assert _credit_alerts(api, bank, days=3_650) == set()  # a closed line is not watched
+
+
+def test_pledged_receivables_are_projected_as_the_contract_reads_them(api: Api, ledger: Ledger, cast: Cast) -> None:
+    from sqlalchemy import select
+
+    from gateway.models.common import table_of
+    from gateway.models.creditlines import CreditPledge
+    from gateway.models.receivables import Fragment
+    from tests.contracts.receivables_support import new_root
+
+    desk = _desk(ledger, cast)
+    lines = ledger.credit_lines
+    root, fragment = new_root(cast, face=300_000_00, days=40)
+    line_id = desk.open_line()
+    pledged = int(cast.supplier1.credit_lines.pledge_receivable(line_id, fragment).fragment_id)
+    desk.draw(line_id, 100_000_00, tenor=30 * DAY)
+    api.sync()
+    [pos] = _get(api, "/v1/positions", api.as_(cast.bank1))["credit_lines"]
+    due = ledger.receivables.get_receivable(root).due_date
+    assert (pos["pledged_units"], pos["next_pledge_due"]) == (lines.pledged_of(line_id), due) == (300_000_00, due)
+    ledger.chain.increase_time(10 * DAY)
+    cast.core.receivables.repay(root, 300_000_00)
+    cast.bank1.credit_lines.collect_receivable(pledged)
+    api.sync()
+    on_chain = lines.get_pledge(pledged)
+    with api.indexer.store.engine.connect() as conn:
+        row = conn.execute(select(table_of(CreditPledge)).where(
+            table_of(CreditPledge).c.fragment_id == pledged)).one()
+        held = conn.execute(select(table_of(Fragment).c.holder).where(table_of(Fragment).c.id == pledged)).scalar()
+    assert (row.line_id, row.status, row.value_units, row.collected_units) == (
+        on_chain.line_id, int(on_chain.status), on_chain.value, on_chain.collected)
+    assert row.to_line_units + row.to_borrower_units == 300_000_00 and row.to_line_units > 100_000_00
+    assert held == lines.address  # the book holds the pledged fragment
+    for who in (cast.supplier1, cast.bank1, cast.regulator):
+        body = _get(api, f"/v1/credit-lines/{line_id}", api.as_(who))
+        [p] = body["pledges"]
+        assert (p["fragment_id"], p["status"], p["unpaid_units"], p["to_line_units"]) == (
+            pledged, "pledged", 0, row.to_line_units)
+        assert body["used_units"] == 0 and "CreditReceivableCollected" in [h["name"] for h in body["history"]]
+    [pos] = _get(api, "/v1/positions", api.as_(cast.supplier1))["credit_lines"]
+    assert (pos["pledged_units"], pos["next_pledge_due"], pos["used_units"]) == (0, None, 0)
+    cast.supplier1.credit_lines.release_receivable(pledged)
+    api.sync()
+    assert _get(api, f"/v1/credit-lines/{line_id}", api.as_(cast.supplier1))["pledges"][0]["status"] == "released"
