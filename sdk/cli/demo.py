@@ -134,16 +134,17 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
 
 def credit_line_tables(out: Output, line: dict[str, Any]) -> list[Any]:
     """A revolving line's draws and repayments by day, then its interest against a term loan of the same limit."""
-    rows = [(d["day"], f"draw {d['tranche']}: pays {d['payee']} ({d['for'].split(':')[0]})", d["amount"], "", "",
-             "", d["used_after"]) for d in line["draws"]]
-    rows += [(r["day"], f"repaid from {r['source']}", r["payout"], r["to_line"], r["to_borrower"],
+    rows = [(d["day"], f"draw {d['tranche']} to {d['payee']}", d["amount"], "", "", "", d["used_after"])
+            for d in line["draws"]]
+    rows += [(r["day"], r["source"].split(" (")[0], r["payout"], r["to_line"], r["to_borrower"],
               r["interest_paid"], r["used_after"]) for r in line["repayments"]]
     rows.sort(key=lambda row: row[0])
     return [
         out.table(
-            f"Credit line {line['line']}: {line['bank']} lends {line['borrower']} up to {line['limit']['amount']} "
+            f"Credit line {line['line']}: {line['bank']} lends {line['borrower']} up to "
+            f"{grouped(line['limit']['units'])} "
             f"for {line['term_days']} days at {line['rate']} ({line['payee_rule']})",
-            ["day", "what", "amount", "to the line", "to the borrower", "interest paid", "used after"],
+            ["day", "what", "amount", "to line", "to borrower", "interest", "used after"],
             [list(row) for row in rows],
         ),
         f"interest charged for the days used ({line['days_used']} days): "
