@@ -341,9 +341,9 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
                     revert CreditPledgeLocked(fragmentId, lineId, st.principal, interest);
                 }
             }
-            _collectPayout(fragmentId, p); // the line owes nothing: any payout due goes to the borrower
             l.pledged -= p.value - p.collected;
             p.status = CreditPledgeStatus.Released;
+            _collectPayout(fragmentId, p); // released: any payout due goes to the borrower
         }
         IReceivables.Fragment memory f = _receivables.getFragment(fragmentId);
         if (_returnable(f)) {
