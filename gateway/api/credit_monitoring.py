@@ -22,7 +22,8 @@ from gateway.models.creditlines import (
     CreditTrancheBucketPublic,
 )
 from gateway.models.positions import AlertPublic
-from sdk.types import CreditLineStatus, CreditPledgeStatus
+from gateway.models.receivables import Receivable
+from sdk.types import CreditLineStatus, CreditPledgeStatus, ReceivableStatus
 
 DAY = 86_400
 BUCKETS = ((30, "0-30d"), (60, "31-60d"), (90, "61-90d"), (180, "91-180d"))
@@ -30,7 +31,8 @@ BUCKET_ORDER = ("overdue", *(name for _, name in BUCKETS), ">180d")
 #: Lines that can still be drawn or owe something: positions show them, alerts watch them.
 WATCHED = (int(CreditLineStatus.OPEN), int(CreditLineStatus.FROZEN))
 POSITIONED = (int(CreditLineStatus.OFFERED), *WATCHED, int(CreditLineStatus.DEFAULTED))
-CREDIT_KINDS = ("credit_tranche_due", "credit_tranche_overdue", "credit_line_near_limit", "credit_line_expiring")
+CREDIT_KINDS = ("credit_tranche_due", "credit_tranche_overdue", "credit_line_near_limit", "credit_line_expiring",
+                "credit_pledge_impaired")
 
 L = table_of(CreditLine).c
 T = table_of(CreditTranche).c
@@ -119,7 +121,9 @@ def credit_line_alerts(session: Session, party: Any, now: int, horizon: int,
     - credit_tranche_due: tranches falling due from now to the horizon (amount: their principal);
     - credit_tranche_overdue: tranches past their due date (amount: their principal; the surcharge runs);
     - credit_line_near_limit: principal outstanding at or above `near_limit_bps` of the limit;
-    - credit_line_expiring: the availability window ends within the horizon (amount: the principal still owed).
+    - credit_line_expiring: the availability window ends within the horizon (amount: the principal still owed);
+    - credit_pledge_impaired: a receivable pledged to the line, still unpaid, is disputed, voided or overdue, so
+      the self-repayment the line counts on is late or gone (amount: its unpaid pledged value).
     """
     rows = [r._mapping for r in session.execute(
         select(L.id, L.limit_units, L.principal_units, L.expiry).where(
@@ -150,4 +154,36 @@ def credit_line_alerts(session: Session, party: Any, now: int, horizon: int,
             out.append(_alert("credit_line_expiring", "info" if used == 0 else "warning", line_id,
                               f"credit line {line_id} expires in {(expiry - now + DAY - 1) // DAY} days",
                               expiry, used))
+    out += _impaired_pledges(session, [m["id"] for m in rows], now)
     return out
+
+
+def _impaired_pledges(session: Session, line_ids: list[int], now: int) -> list[AlertPublic]:
+    """One alert per line whose standing pledges include an unpaid receivable that is disputed, voided or overdue."""
+    if not line_ids:
+        return []
+    p, r = table_of(CreditPledge).c, table_of(Receivable).c
+    trouble: dict[int, tuple[int, int, list[str]]] = {}
+    for line_id, fragment_id, unpaid, status, due, repaid, face in session.execute(
+        select(p.line_id, p.fragment_id, p.value_units - p.collected_units, r.status, r.due_date, r.repaid_units,
+               r.face_units)
+        .join(table_of(Receivable), r.id == p.fragment_id // 65_536)  # a fragment id is root << 16 | index
+        .where(p.line_id.in_(line_ids), p.status == int(CreditPledgeStatus.PLEDGED),
+               p.collected_units < p.value_units)
+        .order_by(p.line_id, p.fragment_id)
+    ):
+        if status == int(ReceivableStatus.DISPUTED):
+            why = "disputed"
+        elif status == int(ReceivableStatus.VOIDED):
+            why = "voided"
+        elif status == int(ReceivableStatus.CONFIRMED) and due < now and repaid < face:
+            why = "overdue"
+        else:
+            continue
+        units, first, reasons = trouble.get(int(line_id), (0, int(due), []))
+        trouble[int(line_id)] = (units + int(unpaid), min(first, int(due)),
+                                 [*reasons, f"receivable {int(fragment_id) >> 16} {why}"])
+    return [_alert("credit_pledge_impaired", "critical", line_id,
+                   f"credit line {line_id}: pledged {', '.join(reasons)}; {money(units)} of its self-repayment is "
+                   f"late or gone", due, units)
+            for line_id, (units, due, reasons) in sorted(trouble.items())]

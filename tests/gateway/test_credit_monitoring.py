@@ -154,3 +154,32 @@ def test_pledged_receivables_are_projected_as_the_contract_reads_them(api: Api, 
     cast.supplier1.credit_lines.release_receivable(pledged)
     api.sync()
     assert _get(api, f"/v1/credit-lines/{line_id}", api.as_(cast.supplier1))["pledges"][0]["status"] == "released"
+
+
+def test_an_impaired_pledged_receivable_raises_an_alert_until_it_is_paid_or_released(
+    api: Api, ledger: Ledger, cast: Cast
+) -> None:
+    from tests.contracts.receivables_support import new_root
+
+    desk = _desk(ledger, cast)
+    late_root, late = new_root(cast, face=200_000_00, days=20)
+    disputed_root, disputed = new_root(cast, face=100_000_00, days=50)
+    line_id = desk.open_line()
+    late_pledge = int(cast.supplier1.credit_lines.pledge_receivable(line_id, late).fragment_id)
+    cast.supplier1.credit_lines.pledge_receivable(line_id, disputed)
+    desk.draw(line_id, 150_000_00, tenor=30 * DAY)
+    cast.core.receivables.dispute(disputed_root, "quality claim")
+    api.sync()
+    impaired = _get(api, "/v1/alerts", api.as_(cast.bank1), kind="credit_pledge_impaired")["data"]
+    assert [(a["asset_id"], a["amount_units"], a["severity"]) for a in impaired] == [(line_id, 100_000_00, "critical")]
+    assert f"receivable {disputed_root} disputed" in impaired[0]["message"]
+    ledger.chain.increase_time(21 * DAY)  # the other pledged receivable is now past due and unpaid
+    api.sync()
+    [alert] = _get(api, "/v1/alerts", api.as_(cast.supplier1), kind="credit_pledge_impaired")["data"]
+    assert alert["amount_units"] == 300_000_00 and f"receivable {late_root} overdue" in alert["message"]
+    assert _credit_alerts(api, cast.supplier2, kind="credit_pledge_impaired") == set()  # not a party to the line
+    cast.core.receivables.repay(late_root, 200_000_00)  # paid late: collected into the line
+    cast.bank1.credit_lines.collect_receivable(late_pledge)
+    cast.operator.receivables.resolve_dispute(disputed_root, upheld=True)  # the dispute fails: no longer impaired
+    api.sync()
+    assert _credit_alerts(api, cast.bank1, kind="credit_pledge_impaired") == set()
