@@ -106,6 +106,7 @@ class Summary:
     loans: list[dict[str, Any]] = field(default_factory=list)
     prepayments: list[dict[str, Any]] = field(default_factory=list)
     credit_profiles: list[dict[str, Any]] = field(default_factory=list)
+    credit_lines: list[dict[str, Any]] = field(default_factory=list)
     events_indexed: int = 0
     database: str | None = None
     stages: list[dict[str, Any]] = field(default_factory=list)
@@ -137,6 +138,7 @@ class Summary:
             "loans": self.loans,
             "prepayments": self.prepayments,
             "credit_profiles": self.credit_profiles,
+            "credit_lines": self.credit_lines,
             "events_indexed": self.events_indexed,
             "database": self.database,
             "transactions": self.transactions,
@@ -703,6 +705,102 @@ def read_profiles(ctx: DemoContext, bank: str, subjects: list[str], refused_to: 
     return out
 
 
+# ------------------------------------------------------------------------------------------------ credit line
+#: The city commercial bank's revolving line for tier 2, drawn against receivables (seed 002, section 4).
+LINE_LIMIT, LINE_DAYS, LINE_MAX_TENOR_DAYS, LINE_GRACE_DAYS = "300000.00", 90, 60, 5
+#: Tier 2 is paid by tier 1 with two fragments of tier 1's receivables on the core enterprise:
+#: (tier 1's invoice face, days to its due date, the fragment passed to tier 2, invoice text).
+LINE_RECEIVABLES: tuple[tuple[str, int, str, str], ...] = (
+    ("400000.00", 30, "150000.00", "INV-JN-2026-0502: 12 gearboxes for HX-220 cranes"),
+    ("300000.00", 60, "120000.00", "INV-JN-2026-0519: 9 gearboxes for HX-360 excavators"),
+)
+#: Tier 2 pays its raw-material supplier (tier 3) from the line: (day of the draw, amount, tenor in days, order).
+LINE_DRAWS: tuple[tuple[int, str, int, str], ...] = (
+    (0, "80000.00", 30, "PO-TH-2026-0311: 40 t alloy steel billets"),
+    (12, "90000.00", 50, "PO-TH-2026-0327: 45 t alloy steel billets"),
+    (35, "70000.00", 27, "PO-TH-2026-0409: 35 t alloy steel billets"),
+)
+
+
+def stage_credit_line(ctx: DemoContext) -> None:
+    """A tier-2 supplier's 90-day revolving line at the city bank's 7.0 %: three draws paid straight to its
+    raw-material supplier, repaid twice from the payouts of receivables pledged to the line (self-repayment)."""
+    from sdk.creditlines import BPS, YEAR_SECONDS, CreditTerms, PayeeRule
+
+    bank, borrower, supplier, tier1, core = (ctx.party(k) for k in ("bank2", "tier2", "tier3", "tier1", "core"))
+    rate = ctx.actors["bank2"].rate_bps
+    assert rate is not None and ctx.operator is not None
+    book = ctx.deployed.credit_lines
+    start = ctx.chain.now()
+    limit = to_units(LINE_LIMIT)
+    terms = CreditTerms(borrower=borrower.address, limit=limit, rate_bps=rate, start=start,
+                        expiry=start + LINE_DAYS * DAY, max_tenor=LINE_MAX_TENOR_DAYS * DAY,
+                        grace=LINE_GRACE_DAYS * DAY, payee_rule=PayeeRule.PLEDGED_RECEIVABLES)
+    line_id = bank.credit_lines.open(terms).line_id
+    bank.token.approve(book.address, limit)  # the bank funds the draws: at most the limit
+    borrower.credit_lines.accept(line_id)
+    # Tier 1 pays tier 2 with fragments of its confirmed receivables; tier 2 pledges them to the line.
+    pledges: list[tuple[int, int, int]] = []  # (root, fragment held by the book, due date)
+    for face, days, part, invoice in LINE_RECEIVABLES:
+        registered = tier1.receivables.register(core.address, to_units(face), ctx.chain.now() + days * DAY, invoice)
+        core.receivables.confirm(registered.root_id)
+        offered = tier1.receivables.offer(registered.fragment_id, borrower.address, to_units(part))
+        child = borrower.receivables.accept(offered.offer_id).child_id
+        pledged = borrower.credit_lines.pledge_receivable(line_id, child)
+        pledges.append((registered.root_id, pledged.fragment_id, pledged.due_date))
+    draws: list[dict[str, Any]] = []
+    repayments: list[dict[str, Any]] = []
+    # draws and payouts in date order (a payout on the receivable's due date, a minute before it ends)
+    timeline: list[tuple[int, tuple[int, str, int, str] | None, tuple[int, int] | None]] = sorted(
+        [(start + draw[0] * DAY, draw, None) for draw in LINE_DRAWS]
+        + [(due - 60, None, (root, fragment)) for root, fragment, due in pledges], key=lambda item: item[0])
+    interest_paid = 0
+    for when, draw, payout in timeline:
+        if when > ctx.chain.now():
+            ctx.chain.travel_to(when)
+        if draw is not None:
+            day, amount, tenor, order = draw
+            drawn = borrower.credit_lines.draw(line_id, to_units(amount), supplier.address, tenor * DAY, order)
+            draws.append({"tranche": drawn.tranche_id, "day": day, "payee": ctx.actors["tier3"].short,
+                          "amount": money(drawn.amount), "tenor_days": tenor, "due": drawn.due, "for": order,
+                          "used_after": money(drawn.principal)})
+            continue
+        assert payout is not None
+        root, fragment = payout
+        receivable = ctx.deployed.receivables.get_receivable(root)
+        core.receivables.repay(root, receivable.face_value)  # the debtor pays the receivable once, on time
+        ctx.operator.receivables.distribute_all(root)  # tier 1's own fragment
+        collected = bank.credit_lines.collect_receivable(fragment)  # anyone may; here the bank
+        paid = collected.repayment
+        interest_paid += paid.interest_paid if paid is not None else 0
+        repayments.append({
+            "day": (ctx.chain.now() - start) // DAY, "source": f"receivable {root} payout "
+            f"(fragment {_fragment_label(fragment)})", "payout": money(collected.collected.amount),
+            "to_line": money(collected.to_line), "to_borrower": money(collected.to_borrower),
+            "interest_paid": money(paid.interest_paid if paid is not None else 0),
+            "principal_paid": money(paid.principal_paid if paid is not None else 0),
+            "used_after": money(paid.principal if paid is not None else 0),
+        })
+    principal, interest_left = book.get_debt(line_id)
+    if principal or interest_left:
+        raise LedgerError(f"the demo's credit line {line_id} still owes {format_units(principal + interest_left)}")
+    used_days = (ctx.chain.now() - start + DAY - 1) // DAY
+    closed = borrower.credit_lines.close(line_id)  # repaid: the borrower closes it early
+    # A term loan of the whole limit for the whole term, at the same rate, actual/365, rounded down.
+    term_loan = limit * rate * LINE_DAYS * DAY // (BPS * YEAR_SECONDS)
+    ctx.summary.credit_lines.append({
+        "line": line_id, "bank": ctx.actors["bank2"].short, "borrower": ctx.actors["tier2"].short,
+        "limit": money(limit), "rate_bps": rate, "rate": f"{rate / 100:.2f} %", "term_days": LINE_DAYS,
+        "payee_rule": "pledged-receivables", "draws": draws, "repayments": repayments,
+        "drawn": money(sum(d["amount"]["units"] for d in draws)), "days_used": used_days,
+        "interest_charged": money(interest_paid), "term_loan_interest": money(term_loan),
+        "saved": money(term_loan - interest_paid), "status": closed.new_status.name.lower(),
+    })
+    ctx.log(f"tier 2 drew {len(draws)} times on its {LINE_DAYS}-day line at {rate / 100:.2f} % to pay tier 3, was "
+            f"repaid twice from receivable payouts and paid {format_units(interest_paid)} interest for the days "
+            f"used, against {format_units(term_loan)} for a term loan of the whole limit")
+
+
 # ------------------------------------------------------------------------------------------------ gateway
 def stage_gateway(ctx: DemoContext) -> None:
     """Open the gateway's SQLite database in the working directory; from here on every stage is indexed as soon
@@ -828,6 +926,8 @@ STAGES: list[Stage] = [
     Stage("prepayment", "Distributor's prepayment deal with staged pick-up", stage_prepayment),
     Stage("credit", "Tier 2 repays two loans late; a bank reads both suppliers' credit profiles with consent",
           stage_credit_profiles),
+    Stage("credit-line", "Tier 2's revolving line at the city bank: three draws to its supplier, repaid from "
+          "receivable payouts", stage_credit_line),
     Stage("balances", "Final balances", stage_balances),
     Stage("index", "Index every event into the gateway's database", stage_index),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Field, SQLModel
 
 from gateway.models.common import big
+from gateway.models.creditlines import CreditLinePositionPublic
 
 
 class MaturitySummary(SQLModel, table=True):
@@ -55,6 +56,7 @@ class PositionsPublic(SQLModel):
     holdings: list[BucketPublic]  # receivable fragments held, by status and maturity bucket
     payables: list[BucketPublic]  # receivables owed (core enterprise), by status and maturity bucket
     loans: list[LoanPositionPublic]
+    credit_lines: list[CreditLinePositionPublic] = []  # lines lent or borrowed on: utilisation and maturity
 
 
 class AlertPublic(SQLModel):

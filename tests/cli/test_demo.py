@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from sdk.cli import app
-from sdk.demo import CAST, DEPOSITS, LATE_PRINCIPAL, PAYMENTS
+from sdk.demo import CAST, DEPOSITS, LATE_PRINCIPAL, LINE_DRAWS, LINE_RECEIVABLES, PAYMENTS
 from sdk.money import to_units
 
 REQUIRED_KEYS = {
     "participants", "receivables", "fragments", "financings", "total_financed", "total_repaid",
-    "warehouse_receipts", "loans", "prepayments", "credit_profiles", "events_indexed", "chain",
+    "warehouse_receipts", "loans", "prepayments", "credit_profiles", "credit_lines", "events_indexed", "chain",
 }
 
 
@@ -80,6 +80,7 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
                                              + deal["financed"]["units"] + deal["interest"]["units"] + late_paid)
     assert [r["late"] for r in data["repayments"]] == [False, False, False, True, True]  # type: ignore[attr-defined]
     check_credit_profiles(data)
+    check_credit_line(data)
     assert data["total_financed"]["units"] == sum(f["price"]["units"] for f in financings)
     assert [s for s in data["stages"] if s["status"] != "done"] == []  # type: ignore[attr-defined]
     # the gateway indexed everything, keeping up stage by stage
@@ -113,6 +114,30 @@ def check_credit_profiles(data: dict[str, object]) -> None:
     assert punctual["lowering_factors"]["margin_calls"] == {"points": -5, "reason": "1 margin calls, 1 cured"}
 
 
+def check_credit_line(data: dict[str, object]) -> None:
+    """Tier 2's 90-day line at the city bank's 7.0 %: three draws paid straight to tier 3, repaid twice from the
+    payouts of the receivables pledged to it (the line first, the rest to tier 2); interest only for the days used,
+    well below a term loan of the whole limit for the whole term."""
+    [line] = data["credit_lines"]  # type: ignore[misc]
+    assert (line["bank"], line["borrower"], line["rate_bps"], line["term_days"]) == (
+        "City Commercial Bank", "Taihu Castings (T2)", 700, 90)
+    assert [(d["payee"], d["amount"]["amount"]) for d in line["draws"]] == [
+        ("Anhui Alloy (T3)", amount) for _, amount, _, _ in LINE_DRAWS]
+    repaid = line["repayments"]
+    assert [r["payout"]["amount"] for r in repaid] == [part for _, _, part, _ in LINE_RECEIVABLES]
+    for r in repaid:  # the line takes what it is owed and no more; the borrower gets the rest
+        assert r["to_line"]["units"] + r["to_borrower"]["units"] == r["payout"]["units"]
+        assert r["interest_paid"]["units"] + r["principal_paid"]["units"] == r["to_line"]["units"]
+    assert repaid[0]["to_borrower"]["units"] == 0 and repaid[-1]["to_borrower"]["units"] > 0
+    assert repaid[-1]["used_after"]["units"] == 0 and line["status"] == "closed"
+    assert sum(r["principal_paid"]["units"] for r in repaid) == line["drawn"]["units"]
+    charged = line["interest_charged"]["units"]
+    assert charged == sum(r["interest_paid"]["units"] for r in repaid) > 0
+    limit = line["limit"]["units"]
+    assert line["term_loan_interest"]["units"] == limit * 700 * 90 // (10_000 * 365)  # 5,178.08 on 300,000.00
+    assert line["saved"]["units"] == line["term_loan_interest"]["units"] - charged > 0
+
+
 def test_demo_runs_on_the_embedded_chain_with_no_arguments(tmp_path: Path) -> None:
     data = run_demo(tmp_path)
     assert data["chain"] == "embedded"
@@ -136,6 +161,7 @@ def test_demo_without_workdir_uses_a_fresh_directory(tmp_path: Path, monkeypatch
     assert len(created) == 1 and (created[0] / "summary.json").is_file()
     assert "Participants" in result.stdout and "Huaxia Heavy Equipment" in result.stdout
     assert "Credit profiles read by Large State Bank" in result.stdout and "lateness -30" in result.stdout
+    assert "a term loan of the whole 300,000.00 for 90 days at 7.00 % would have cost 5,178.08" in result.stdout
 
 
 def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> None:

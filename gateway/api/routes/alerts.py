@@ -1,7 +1,8 @@
 """/v1/alerts: post-loan monitoring over what you can see.
 
 Receivables maturing within N days, overdue and defaulted ones, unpaid recourse debts; loans whose LTV at the
-latest price is above the margin-call threshold, margin-call deadlines, loans maturing or past maturity.
+latest price is above the margin-call threshold, margin-call deadlines, loans maturing or past maturity; credit-line
+tranches due or overdue, lines near their limit or expiring (gateway.api.credit_monitoring).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from gateway.api import scoping
+from gateway.api.credit_monitoring import CREDIT_KINDS, credit_line_alerts
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import FieldError
 from gateway.api.routes.warehouse import OPEN_LOANS, latest_prices, loan_risk
@@ -28,7 +30,7 @@ router = APIRouter(tags=["alerts"])
 DAY = 86_400
 KINDS = ("receivable_maturing", "receivable_overdue", "fragment_defaulted", "recourse_outstanding",
          "ltv_above_margin_call", "margin_call_deadline", "loan_maturing", "loan_overdue", "instalment_due",
-         "instalment_overdue")
+         "instalment_overdue", *CREDIT_KINDS)
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
@@ -45,6 +47,8 @@ def read_alerts(
     kind: Annotated[str | None, Query(pattern="^(" + "|".join(KINDS) + ")$")] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 200,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
+    near_limit_bps: Annotated[int | None, Query(ge=1, le=10_000, description="credit-line use (bps of the limit) "
+                                                "that raises credit_line_near_limit")] = None,
 ) -> AlertsPublic:
     now = ledger_now(session, ctx)
     horizon = now + (ctx.settings.alert_maturity_days if days is None else days) * DAY
@@ -99,6 +103,8 @@ def read_alerts(
             out.append(_alert("loan_maturing", "warning", "loan", m["id"], f"loan {m['id']} matures soon",
                               m["maturity"], debt))
     out += _instalments(session, party, now, horizon)
+    out += credit_line_alerts(session, party, now, horizon,
+                              ctx.settings.alert_credit_near_limit_bps if near_limit_bps is None else near_limit_bps)
     if kind is not None:
         out = [a for a in out if a.kind == kind]
     out.sort(key=_order)

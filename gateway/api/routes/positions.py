@@ -1,4 +1,5 @@
-"""/v1/positions: a bank's exposure per core enterprise against its limit; receivables by status and maturity."""
+"""/v1/positions: a bank's exposure per core enterprise against its limit; receivables by status and maturity;
+credit lines' utilisation and tranche maturity (see gateway.api.credit_monitoring)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import case, func, literal, select
 from sqlmodel import Session
 
+from gateway.api.credit_monitoring import credit_line_positions
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import not_found
 from gateway.api.pagination import Address
@@ -83,4 +85,4 @@ def read_positions(
             loans.append(LoanPositionPublic(role=role, counterparty=counterparty, open_loans=n,
                                             principal=money(int(principal)), principal_units=int(principal)))
     return PositionsPublic(party=who, as_of=now, exposures=exposures, holdings=holdings, payables=payables,
-                           loans=loans)
+                           loans=loans, credit_lines=credit_line_positions(session, who, now))
