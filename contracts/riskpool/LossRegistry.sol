@@ -15,6 +15,7 @@ import {CreditLineStatus} from "../types/CreditLines.sol";
 /// @notice Records credit losses by reading them from the ledger contracts that produced them. See {ILossRegistry}.
 contract LossRegistry is ILossRegistry {
     IParticipantRegistry public immutable registry;
+    uint256 private constant _YEAR_BPS = 365 * 10_000; // Receivables' discount basis: bps x days in a year
 
     mapping(address source => LossSourceKind) private _kinds;
     mapping(uint256 lossId => Loss) private _losses;
@@ -109,9 +110,11 @@ contract LossRegistry is ILossRegistry {
             if (f.status != FragmentStatus.Defaulted) return (address(0), address(0), 0, 0);
             IReceivables.Financing memory fin = rec.getFinancing(assetId);
             if (fin.status != FinancingStatus.Funded || fin.withRecourse) return (address(0), address(0), 0, 0);
+            IReceivables.Receivable memory root = rec.getReceivable(f.rootId);
             uint256 unpaid = f.value - f.paid;
-            principal = fin.price < unpaid ? fin.price : unpaid;
-            return (fin.bank, rec.getReceivable(f.rootId).debtor, principal, unpaid - principal);
+            uint256 price = _discountPrice(f.value, fin.rateBps, fin.fundedAt, root.dueDate);
+            principal = price < unpaid ? price : unpaid;
+            return (fin.bank, root.debtor, principal, unpaid - principal);
         }
         if (kind == LossSourceKind.PledgeLoans) {
             IPledgeLoans.Loan memory loan = IPledgeLoans(source).getLoan(assetId);
@@ -123,6 +126,20 @@ contract LossRegistry is ILossRegistry {
         if (line.status != CreditLineStatus.Defaulted) return (address(0), address(0), 0, 0);
         (principal, interest) = lines.debtOf(assetId);
         return (line.bank, line.borrower, principal, interest);
+    }
+
+    /// @dev What the bank paid for a fragment discounted without recourse. Receivables stores that price only for
+    /// financings with recourse (without, it is in the FragmentDiscounted event alone, to save a storage slot), so it
+    /// is recomputed here from the stored terms with Receivables' own formula: whole days from funding to the due
+    /// date, rounded up; price = value x (365 x 10,000 - rate x days) / (365 x 10,000), rounded down. A fragment's
+    /// value does not change once it is financed.
+    function _discountPrice(uint256 value, uint16 rateBps, uint64 fundedAt, uint64 dueDate)
+        private
+        pure
+        returns (uint256)
+    {
+        uint256 daysToMaturity = dueDate > fundedAt ? (uint256(dueDate) - fundedAt + 1 days - 1) / 1 days : 0;
+        return value * (_YEAR_BPS - uint256(rateBps) * daysToMaturity) / _YEAR_BPS;
     }
 
     /// @dev What the source shows still unpaid on a recorded loss's asset.

@@ -55,7 +55,11 @@ def test_scenario_fragment_default_and_pledge_shortfall_paid_pro_rata(pool: Pool
     loss = ledger.losses.get(loss_id)
     financing = ledger.receivables.get_financing(frag)
     assert (loss.kind, loss.bank, loss.debtor) == (LossSourceKind.RECEIVABLES, cast.bank1.address, cast.core.address)
-    assert (loss.principal, loss.interest) == (financing.price, FACE - financing.price)
+    # without recourse Receivables keeps the price in its FragmentDiscounted event only (financing.price is 0); the
+    # registry recomputes it from the stored terms: the principal is what the bank paid, the rest discount yield
+    price = pool.discounted[frag]
+    assert financing.price == 0 and 0 < price < FACE
+    assert (loss.principal, loss.interest) == (price, FACE - price)
 
     quote = ledger.risk_pool.quote(program, loss_id)
     before = cast.bank1.token.balance_of(cast.bank1.address).units
@@ -255,3 +259,21 @@ def test_claim_window_and_withdrawal(pool: Pool) -> None:
     assert (event.amount, event.balance) == (40_000_00, 0)
     assert ledger.token.balance_of(pool.fund.address).units == before + 40_000_00
     assert ledger.risk_pool.state(program).withdrawn == 40_000_00
+
+
+def test_fragment_loss_principal_is_the_price_the_bank_paid(pool: Pool) -> None:
+    """Receivables stores no price for a financing without recourse; the registry recomputes it from the stored
+    terms (rate, funding time, due date) with the contract's formula, and it equals the FragmentDiscounted price
+    for any rate and tenor (days rounded up)."""
+    from tests.contracts.receivables_support import fund
+
+    ledger, cast = pool.ledger, pool.cast
+    for rate, days, face in ((550, 1, 1_000_00), (700, 45, 333_333_33), (1_999, 200, 777_777_77), (0, 30, 5_00)):
+        root, frag = new_root(cast, face=face, days=days)
+        ledger.chain.increase_time(3_601)  # funded part-way through a day: the day counts in full
+        price = fund(cast.supplier1, frag, cast.bank1, cast.core, rate=rate, recourse=False, limit=10**15).price
+        due = ledger.receivables.get_receivable(root).due_date
+        ledger.chain.travel_to(due + ledger.receivables.grace_period())
+        cast.bank1.receivables.declare_default(frag)
+        loss = ledger.losses.get(pool.record_fragment_loss(frag))
+        assert (loss.principal, loss.interest) == (price, face - price), (rate, days)
