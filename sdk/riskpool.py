@@ -82,6 +82,7 @@ class Loss:
     interest: int
     recovered: int
     recorded_at: int
+    occurred_at: int  # when the loss occurred as its source shows it; a program's period is checked against it
 
     @property
     def net(self) -> int:
@@ -278,6 +279,7 @@ class Losses(ContractBase):
             id=int(r[0]), source=to_checksum_address(r[1]), asset_id=int(r[2]), kind=LossSourceKind(r[3]),
             bank=to_checksum_address(r[4]), debtor=to_checksum_address(r[5]), principal=int(r[6]),
             interest=int(r[7]), recovered=int(r[8]), recorded_at=int(r[9]),
+            occurred_at=int(r[10]),
         )
 
     def loss_of(self, source: str, asset_id: int) -> int:

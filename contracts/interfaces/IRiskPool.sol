@@ -94,7 +94,8 @@ interface IRiskPool {
     error RiskPoolNotLossBank(uint256 lossId, address bank, address account);
     error RiskPoolBankNotCovered(uint256 programId, address bank);
     error RiskPoolSourceNotCovered(uint256 programId, address source);
-    error RiskPoolLossOutsidePeriod(uint256 programId, uint256 lossId, uint64 recordedAt, uint64 start, uint64 end);
+    /// @notice The loss occurred (see {ILossRegistry-Loss}) outside the program's period [start, end).
+    error RiskPoolLossOutsidePeriod(uint256 programId, uint256 lossId, uint64 occurredAt, uint64 start, uint64 end);
     error RiskPoolLossAlreadyClaimed(uint256 lossId, uint256 claimId);
     /// @notice The loss is fully recovered: nothing is left to claim.
     error RiskPoolNoNetLoss(uint256 lossId);
@@ -183,8 +184,8 @@ interface IRiskPool {
     function deposit(uint256 programId, uint256 amount) external;
 
     /// @notice File a claim for a recorded loss and pay what the pool can now.
-    /// Requirements: the caller is the loss's bank and covered; the loss's source is covered; it was recorded inside
-    /// the period; the claim window (period end + 90 days) is open; it was never claimed (in any program); some net
+    /// Requirements: the caller is the loss's bank and covered; the loss's source is covered; it occurred inside
+    /// the period (its `occurredAt`); the claim window (period end + 90 days) is open; it was never claimed (in any program); some net
     /// loss is left.
     function fileClaim(uint256 programId, uint256 lossId) external returns (uint256 claimId);
 

@@ -40,7 +40,8 @@ contract LossRegistry is ILossRegistry {
         if (kind == LossSourceKind.None || !registry.isLedgerContract(source)) revert LossSourceUnknown(source);
         uint256 existing = _lossOf[source][assetId];
         if (existing != 0) revert LossAlreadyRecorded(source, assetId, existing);
-        (address bank, address debtor, uint256 principal, uint256 interest) = _readLoss(kind, source, assetId);
+        (address bank, address debtor, uint256 principal, uint256 interest, uint64 occurredAt) =
+            _readLoss(kind, source, assetId);
         if (principal + interest == 0) revert LossNotFound(source, assetId);
         lossId = ++_count;
         _lossOf[source][assetId] = lossId;
@@ -54,9 +55,10 @@ contract LossRegistry is ILossRegistry {
             principal: principal,
             interest: interest,
             recovered: 0,
-            recordedAt: uint64(block.timestamp)
+            recordedAt: uint64(block.timestamp),
+            occurredAt: occurredAt
         });
-        emit LossRecorded(lossId, source, assetId, bank, debtor, principal, interest);
+        emit LossRecorded(lossId, source, assetId, bank, debtor, principal, interest, occurredAt);
     }
 
     /// @inheritdoc ILossRegistry
@@ -99,33 +101,34 @@ contract LossRegistry is ILossRegistry {
     /// Receivables: a fragment in status Defaulted whose financing is Funded without recourse; the unpaid value is the
     /// loss, its principal part is what the bank paid (capped at the unpaid value) and the rest is discount yield.
     /// PledgeLoans: a foreclosed loan's recorded shortfall (principal). CreditLines: a Defaulted line's debt.
+    /// The time it occurred: the fragment's due date, the loan's foreclosure, the line's earliest unpaid due date.
     function _readLoss(LossSourceKind kind, address source, uint256 assetId)
         private
         view
-        returns (address bank, address debtor, uint256 principal, uint256 interest)
+        returns (address bank, address debtor, uint256 principal, uint256 interest, uint64 occurredAt)
     {
         if (kind == LossSourceKind.Receivables) {
             IReceivables rec = IReceivables(source);
             IReceivables.Fragment memory f = rec.getFragment(assetId);
-            if (f.status != FragmentStatus.Defaulted) return (address(0), address(0), 0, 0);
+            if (f.status != FragmentStatus.Defaulted) return (address(0), address(0), 0, 0, 0);
             IReceivables.Financing memory fin = rec.getFinancing(assetId);
-            if (fin.status != FinancingStatus.Funded || fin.withRecourse) return (address(0), address(0), 0, 0);
+            if (fin.status != FinancingStatus.Funded || fin.withRecourse) return (address(0), address(0), 0, 0, 0);
             IReceivables.Receivable memory root = rec.getReceivable(f.rootId);
             uint256 unpaid = f.value - f.paid;
             uint256 price = _discountPrice(f.value, fin.rateBps, fin.fundedAt, root.dueDate);
             principal = price < unpaid ? price : unpaid;
-            return (fin.bank, root.debtor, principal, unpaid - principal);
+            return (fin.bank, root.debtor, principal, unpaid - principal, root.dueDate);
         }
         if (kind == LossSourceKind.PledgeLoans) {
             IPledgeLoans.Loan memory loan = IPledgeLoans(source).getLoan(assetId);
-            if (loan.status != LoanStatus.Foreclosed) return (address(0), address(0), 0, 0);
-            return (loan.bank, loan.borrower, loan.shortfall, 0);
+            if (loan.status != LoanStatus.Foreclosed) return (address(0), address(0), 0, 0, 0);
+            return (loan.bank, loan.borrower, loan.shortfall, 0, loan.accruedAt);
         }
         ICreditLines lines = ICreditLines(source);
         ICreditLines.CreditLine memory line = lines.getLine(assetId);
-        if (line.status != CreditLineStatus.Defaulted) return (address(0), address(0), 0, 0);
+        if (line.status != CreditLineStatus.Defaulted) return (address(0), address(0), 0, 0, 0);
         (principal, interest) = lines.debtOf(assetId);
-        return (line.bank, line.borrower, principal, interest);
+        return (line.bank, line.borrower, principal, interest, line.nextDue);
     }
 
     /// @dev What the bank paid for a fragment discounted without recourse. Receivables stores that price only for

@@ -317,8 +317,8 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
         if (loss.bank != bank) revert RiskPoolNotLossBank(lossId, loss.bank, bank);
         if (!_coveredBank[programId][bank]) revert RiskPoolBankNotCovered(programId, bank);
         if (!_coveredSource[programId][loss.source]) revert RiskPoolSourceNotCovered(programId, loss.source);
-        if (loss.recordedAt < terms.start || loss.recordedAt >= terms.end) {
-            revert RiskPoolLossOutsidePeriod(programId, lossId, loss.recordedAt, terms.start, terms.end);
+        if (loss.occurredAt < terms.start || loss.occurredAt >= terms.end) {
+            revert RiskPoolLossOutsidePeriod(programId, lossId, loss.occurredAt, terms.start, terms.end);
         }
         uint64 closedAt = terms.end + CLAIM_WINDOW;
         if (block.timestamp >= closedAt) revert RiskPoolClaimWindowClosed(programId, closedAt);

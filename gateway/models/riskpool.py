@@ -22,6 +22,7 @@ class Loss(SQLModel, table=True):
     interest_units: int = big()
     recovered_units: int = big(default=0)
     recorded_at: int = big()
+    occurred_at: int = big(default=0)  # when the loss occurred, as its source shows it
     updated_block: int = big()
 
 
@@ -85,6 +86,7 @@ class LossPublic(SQLModel):
     net: str
     net_units: int
     recorded_at: int
+    occurred_at: int
     claim_id: int | None = None
     compensated_units: int = 0
 

@@ -116,6 +116,8 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
               "; ".join(f"{name} {f['points']} ({f['reason']})" for name, f in p["lowering_factors"].items())
               or "-"] for p in profiles],
         ))
+    if data.get("risk_pool"):
+        tables.append(risk_pool_table(out, data["risk_pool"]))
     for refusal in data["refusals"]:
         fields = ", ".join(f"{k}={v}" for k, v in refusal["fields"].items())
         tables.append(f"refused as it should be: {refusal['action']} -> {refusal['error']}({fields})")
@@ -128,6 +130,20 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
                                 [[s["title"], s["reason"]] for s in pending]))
     tables.append(f"[dim]deployment and summary in {data['workdir']}[/]")
     return tables
+
+
+def risk_pool_table(out: Output, pool: dict[str, Any]) -> Any:
+    """Who bore how much of each loss the risk pool compensated (issue 13)."""
+    names = [c["name"] for c in pool["contributors"]]
+    shares = " / ".join(f"{c['name']} {c['share_bps'] / 100:.0f} %" for c in pool["contributors"])
+    grades = ", then ".join(f"{g['rate_bps'] / 100:.0f} % up to {grouped(g['up_to']['units'])}"
+                            for g in pool["grades"])
+    return out.table(
+        f"Risk pool {pool['program']} \"{pool['name']}\" ({shares}; {grades}): who bore each loss",
+        ["loss", "debtor", "net loss", "compensated", *[f"borne by {n}" for n in names]],
+        [[f"{loss['what']} ({loss['asset']})", loss["debtor"], loss["net"], loss["paid"],
+          *[loss["borne"][n] for n in names]] for loss in pool["losses"]],
+    )
 
 
 def serve(ctx: scenario.DemoContext) -> None:

@@ -92,6 +92,7 @@ def loss_data(loss: Loss, ledger: Ledger) -> dict[str, Any]:
         "id": loss.id, "source": names.get(loss.source, loss.source), "asset": loss.asset_id, "bank": loss.bank,
         "debtor": loss.debtor, "principal": money(loss.principal), "interest": money(loss.interest),
         "recovered": money(loss.recovered), "net": money(loss.net), "recorded": _iso(loss.recorded_at),
+        "occurred": _iso(loss.occurred_at),
         "claim": ledger.risk_pool.claim_of_loss(loss.id) or None,
     }
 

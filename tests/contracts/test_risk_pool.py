@@ -24,9 +24,12 @@ from sdk.errors import (
 )
 from sdk.generated.events import ClaimFiled, ContributionDrawn
 from sdk.riskpool import CLAIM_WINDOW, ClaimStatus, LossSourceKind, ProgramTerms, graded
+from tests.contracts.credit_support import GRACE, Desk
 from tests.contracts.receivables_support import new_root, reverts
 from tests.contracts.riskpool_support import GRADES, SHARES, TIER1, Pool
 from tests.contracts.warehouse_support import PRICE, Market
+
+DAY = 86_400
 
 FACE = 1_200_000_00
 
@@ -83,9 +86,12 @@ def test_scenario_fragment_default_and_pledge_shortfall_paid_pro_rata(pool: Pool
     ledger.chain.travel_to(deadline + 1)
     market.post(45_00)
     shortfall = cast.bank1.loans.foreclose(loan_id).shortfall
+    foreclosed_at = ledger.chain.now()  # the block that mined the foreclosure
     assert shortfall > 0
+    ledger.chain.increase_time(5 * 86_400)  # recorded days later: the loss occurred at the foreclosure
     loan_loss = cast.outsider.losses.record(ledger.loans.address, loan_id).loss_id
     assert ledger.losses.get(loan_loss).principal == shortfall
+    assert ledger.losses.get(loan_loss).occurred_at == foreclosed_at < ledger.losses.get(loan_loss).recorded_at
     quote = ledger.risk_pool.quote(program, loan_loss)
     assert quote.entitlement == shortfall * 5_000 // 10_000  # all of it in the 50 % tier
     result = cast.bank1.risk_pool.file_claim(program, loan_loss)
@@ -152,15 +158,20 @@ def test_refusals(pool: Pool) -> None:
     second = pool.create(name="second")
     with reverts(RiskPoolLossAlreadyClaimed, loss_id=loss_id, claim_id=claim_id):
         cast.bank1.risk_pool.file_claim(second, loss_id)  # not in another program either
-    # outside the period: a program that ended before the loss was recorded
+    # outside the period: a program that ended before the loss occurred (the fragment's due date)
     now = ledger.chain.now()
     ended = pool.create(start=now, end=now + 10)
-    _, late = pool.defaulted_fragment(100_000_00)
+    late_root, late = pool.defaulted_fragment(100_000_00)
     late_loss = pool.record_fragment_loss(late)
-    recorded_at = ledger.losses.get(late_loss).recorded_at
-    with reverts(RiskPoolLossOutsidePeriod, program_id=ended, loss_id=late_loss, recorded_at=recorded_at,
+    occurred_at = ledger.losses.get(late_loss).occurred_at
+    assert occurred_at == ledger.receivables.get_receivable(late_root).due_date > now + 10
+    with reverts(RiskPoolLossOutsidePeriod, program_id=ended, loss_id=late_loss, occurred_at=occurred_at,
                  start=now, end=now + 10):
         cast.bank1.risk_pool.file_claim(ended, late_loss)
+    # ... and a program that began after it occurred: recording an old loss inside a new period does not bring it in
+    begun = pool.create(start=ledger.chain.now())
+    with reverts(RiskPoolLossOutsidePeriod, program_id=begun, loss_id=late_loss, occurred_at=occurred_at):
+        cast.bank1.risk_pool.file_claim(begun, late_loss)
     # a source that is not covered
     loans_only = pool.create(sources=(ledger.loans.address,))
     with reverts(RiskPoolSourceNotCovered, program_id=loans_only, source=ledger.receivables.address):
@@ -277,3 +288,34 @@ def test_fragment_loss_principal_is_the_price_the_bank_paid(pool: Pool) -> None:
         cast.bank1.receivables.declare_default(frag)
         loss = ledger.losses.get(pool.record_fragment_loss(frag))
         assert (loss.principal, loss.interest) == (price, face - price), (rate, days)
+
+
+def test_credit_line_default_is_a_loss_that_occurred_at_the_missed_due_date(pool: Pool, credit: Desk) -> None:
+    """A defaulted credit line: the registry reads its debt (principal and interest) and, as the time it occurred,
+    the due date of the tranche the borrower missed; a program that began after that date refuses it, one that
+    covered it pays it; a later repayment is a recovery the bank owes back pro rata."""
+    ledger, cast = pool.ledger, pool.cast
+    program = pool.create()
+    pool.deposit(program, 1_000_000_00)
+    line_id = credit.open_line()
+    credit.draw(line_id, 600_000_00, tenor=10 * DAY)
+    due = credit.line(line_id).next_due
+    ledger.chain.travel_to(due + GRACE + 1)
+    credit.bank.credit_lines.declare_default(line_id)
+    ledger.chain.increase_time(DAY)
+    loss_id = cast.outsider.losses.record(ledger.credit_lines.address, line_id).loss_id
+    loss = ledger.losses.get(loss_id)
+    assert (loss.kind, loss.bank, loss.debtor) == (LossSourceKind.CREDIT_LINES, cast.bank1.address,
+                                                   credit.borrower.address)
+    assert (loss.principal, loss.interest) == ledger.credit_lines.get_debt(line_id)
+    assert loss.occurred_at == due < loss.recorded_at
+    later = pool.create(name="after the default", start=due + 1)
+    with reverts(RiskPoolLossOutsidePeriod, program_id=later, loss_id=loss_id, occurred_at=due, start=due + 1):
+        cast.bank1.risk_pool.file_claim(later, loss_id)
+    claim_id = cast.bank1.risk_pool.file_claim(program, loss_id).one(ClaimFiled).claim_id
+    claim = ledger.risk_pool.get_claim(claim_id)
+    assert claim.paid == claim.entitlement == graded(GRADES, loss.net)
+    credit.borrower.credit_lines.repay(line_id, 300_000_00)
+    recovered = cast.outsider.losses.record_recovery(loss_id).amount
+    assert recovered == 300_000_00
+    assert ledger.risk_pool.recovery_owed(claim_id) == recovered * claim.paid // claim.net_loss
