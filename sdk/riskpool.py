@@ -324,6 +324,8 @@ class RiskPool(ContractBase):
         return self._transact("fileClaim", program_id, loss_id)
 
     def return_recovery(self, claim_id: int) -> RecoveryReturned:
+        """Return the bank's owed share of a recovery (`recovery_owed`) to the pool, taken from the claim's bank under
+        its approval of the pool; anyone may send it."""
         event: RecoveryReturned = self._transact("returnRecovery", claim_id).one(RecoveryReturned)
         return event
 

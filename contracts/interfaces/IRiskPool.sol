@@ -99,7 +99,6 @@ interface IRiskPool {
     error RiskPoolLossAlreadyClaimed(uint256 lossId, uint256 claimId);
     /// @notice The loss is fully recovered: nothing is left to claim.
     error RiskPoolNoNetLoss(uint256 lossId);
-    error RiskPoolNotClaimBank(uint256 claimId, address account);
     /// @notice Nothing is owed back on the claim from recoveries.
     error RiskPoolNothingOwed(uint256 claimId);
     error RiskPoolNoOpenClaims(uint256 programId);
@@ -201,7 +200,9 @@ interface IRiskPool {
     function heldFor(address bank) external view returns (uint256);
 
     /// @notice Return to the pool the bank's share of what was recovered on a claimed loss since filing (see
-    /// {ILossRegistry-recordRecovery}). Requirements: the caller is the claim's bank; something is owed.
+    /// {ILossRegistry-recordRecovery}), taken from the claim's bank under its approval of the pool. Anyone may call
+    /// (a keeper, right after `recordRecovery`): the amount is fixed by the chain, and only the bank pays.
+    /// Requirements: something is owed; the bank has approved the pool for it and holds it.
     function returnRecovery(uint256 claimId) external returns (uint256 amount);
 
     /// @notice Withdraw a contributor's balance. Requirements: the claim window after the period has closed, no claim

@@ -189,7 +189,6 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
     /// @inheritdoc IRiskPool
     function returnRecovery(uint256 claimId) external nonReentrant returns (uint256 amount) {
         Claim storage claim = _claim(claimId);
-        if (msg.sender != claim.bank) revert RiskPoolNotClaimBank(claimId, msg.sender);
         uint256 owedTotal = _owedTotal(claim);
         if (owedTotal <= claim.returned) revert RiskPoolNothingOwed(claimId);
         amount = owedTotal - claim.returned;
@@ -224,7 +223,8 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
         state.recovered += amount;
         state.balance += amount;
         emit RecoveryReturned(claimId, amount, owedTotal);
-        token.safeTransferFrom(msg.sender, address(this), amount);
+        token.safeTransferFrom(claim.bank, address(this), amount); // the bank owes it, whoever asks
+
     }
 
     // ------------------------------------------------------------------ views

@@ -3311,24 +3311,6 @@ class RiskPoolNoOpenClaims(ContractError):
         return cls(values[0])
 
 
-class RiskPoolNotClaimBank(ContractError):
-    """RiskPoolNotClaimBank"""
-
-    SIGNATURE: ClassVar[str] = "RiskPoolNotClaimBank(uint256,address)"
-    SELECTOR: ClassVar[bytes] = bytes.fromhex("a3be7497")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
-    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "account")
-    claim_id: int
-    account: str
-
-    def __init__(self, claim_id: int, account: str) -> None:
-        super().__init__(claim_id=claim_id, account=account)
-
-    @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNotClaimBank":
-        return cls(values[0], to_checksum_address(values[1]))
-
-
 class RiskPoolNotContributor(ContractError):
     """The account is not a contributor of the program, or is not an active participant."""
 
@@ -3796,7 +3778,6 @@ ERRORS: tuple[type[ContractError], ...] = (
     RiskPoolLossOutsidePeriod,
     RiskPoolNoNetLoss,
     RiskPoolNoOpenClaims,
-    RiskPoolNotClaimBank,
     RiskPoolNotContributor,
     RiskPoolNotLossBank,
     RiskPoolNotOperator,

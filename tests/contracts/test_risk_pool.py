@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdk.errors import (
+    ERC20InsufficientAllowance,
     LossAlreadyRecorded,
     LossNotFound,
     LossSourceUnknown,
@@ -16,6 +17,7 @@ from sdk.errors import (
     RiskPoolLossAlreadyClaimed,
     RiskPoolLossOutsidePeriod,
     RiskPoolNotContributor,
+    RiskPoolNothingOwed,
     RiskPoolNotLossBank,
     RiskPoolNotOperator,
     RiskPoolSharesInvalid,
@@ -126,9 +128,19 @@ def test_scenario_fragment_default_and_pledge_shortfall_paid_pro_rata(pool: Pool
     recovered = cast.outsider.losses.record_recovery(loss_id)
     assert recovered.new_recovered == FACE
     assert ledger.risk_pool.recovery_owed(filed.claim_id) == 900_000_00
+    # anyone may return it for the bank (a keeper right after recordRecovery), taken under the bank's approval only
+    cast.bank1.token.approve(ledger.risk_pool.address, 0)
+    with reverts(ERC20InsufficientAllowance, spender=ledger.risk_pool.address, allowance=0, needed=900_000_00):
+        cast.outsider.risk_pool.return_recovery(filed.claim_id)
     cast.bank1.token.approve(ledger.risk_pool.address, 900_000_00)
-    returned = cast.bank1.risk_pool.return_recovery(filed.claim_id)
+    bank_before = cast.bank1.token.balance_of(cast.bank1.address).units
+    outsider_before = cast.outsider.token.balance_of(cast.outsider.address).units
+    returned = cast.outsider.risk_pool.return_recovery(filed.claim_id)
     assert returned.amount == 900_000_00
+    assert cast.bank1.token.balance_of(cast.bank1.address).units == bank_before - 900_000_00
+    assert cast.outsider.token.balance_of(cast.outsider.address).units == outsider_before
+    with reverts(RiskPoolNothingOwed, claim_id=filed.claim_id):
+        cast.outsider.risk_pool.return_recovery(filed.claim_id)
     assert ledger.risk_pool.state(program).recovered == 900_000_00
     fund_account = ledger.risk_pool.contributor(program, pool.fund.address)
     assert fund_account.recovered == 360_000_00
