@@ -133,17 +133,18 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
 
 
 def risk_pool_table(out: Output, pool: dict[str, Any]) -> Any:
-    """Who bore how much of each loss the risk pool compensated (issue 13)."""
+    """Who bore how much of each loss the risk pool compensated (issue 13): one column per loss."""
     names = [c["name"] for c in pool["contributors"]]
-    shares = " / ".join(f"{c['name']} {c['share_bps'] / 100:.0f} %" for c in pool["contributors"])
-    grades = ", then ".join(f"{g['rate_bps'] / 100:.0f} % up to {grouped(g['up_to']['units'])}"
-                            for g in pool["grades"])
-    return out.table(
-        f"Risk pool {pool['program']} \"{pool['name']}\" ({shares}; {grades}): who bore each loss",
-        ["loss", "debtor", "net loss", "compensated", *[f"borne by {n}" for n in names]],
-        [[f"{loss['what']} ({loss['asset']})", loss["debtor"], loss["net"], loss["paid"],
-          *[loss["borne"][n] for n in names]] for loss in pool["losses"]],
-    )
+    shares = ", ".join(f"{c['name']} {c['share_bps'] / 100:.0f} %" for c in pool["contributors"])
+    grades = ", then ".join(f"{g['rate_bps'] / 100:.0f} % to {grouped(g['up_to']['units'])}" for g in pool["grades"])
+    losses = pool["losses"]
+    rows = [["loss", *[loss["what"] for loss in losses]],
+            ["debtor", *[loss["debtor"] for loss in losses]],
+            ["net loss", *[loss["net"] for loss in losses]],
+            ["compensated by the pool", *[loss["paid"] for loss in losses]],
+            *[[f"borne by {n}", *[loss["borne"][n] for loss in losses]] for n in names]]
+    return out.table(f"Risk pool {pool['program']}: who bore each loss ({shares}; {grades})",
+                     ["", *[loss["asset"] for loss in losses]], rows)
 
 
 def serve(ctx: scenario.DemoContext) -> None:

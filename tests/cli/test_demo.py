@@ -210,6 +210,7 @@ def test_demo_without_workdir_uses_a_fresh_directory(tmp_path: Path, monkeypatch
     assert len(created) == 1 and (created[0] / "summary.json").is_file()
     assert "Participants" in result.stdout and "Huaxia Heavy Equipment" in result.stdout
     assert "Credit profiles read by Large State Bank" in result.stdout and "lateness -30" in result.stdout
+    assert "Risk pool 1" in result.stdout and "243,101.76" in result.stdout  # the table of who bore each loss
 
 
 def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> None:
