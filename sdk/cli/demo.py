@@ -118,6 +118,8 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
         ))
     for line in data.get("credit_lines", []):
         tables += credit_line_tables(out, line)
+    if data.get("risk_pool"):
+        tables.append(risk_pool_table(out, data["risk_pool"]))
     for refusal in data["refusals"]:
         fields = ", ".join(f"{k}={v}" for k, v in refusal["fields"].items())
         tables.append(f"refused as it should be: {refusal['action']} -> {refusal['error']}({fields})")
@@ -152,6 +154,21 @@ def credit_line_tables(out: Output, line: dict[str, Any]) -> list[Any]:
         f"{grouped(line['limit']['units'])} for {line['term_days']} days at {line['rate']} would have cost "
         f"{grouped(line['term_loan_interest']['units'])} (saved {grouped(line['saved']['units'])})",
     ]
+
+
+def risk_pool_table(out: Output, pool: dict[str, Any]) -> Any:
+    """Who bore how much of each loss the risk pool compensated (issue 13): one column per loss."""
+    names = [c["name"] for c in pool["contributors"]]
+    shares = ", ".join(f"{c['name']} {c['share_bps'] / 100:.0f} %" for c in pool["contributors"])
+    grades = ", then ".join(f"{g['rate_bps'] / 100:.0f} % to {grouped(g['up_to']['units'])}" for g in pool["grades"])
+    losses = pool["losses"]
+    rows = [["loss", *[loss["what"] for loss in losses]],
+            ["debtor", *[loss["debtor"] for loss in losses]],
+            ["net loss", *[loss["net"] for loss in losses]],
+            ["compensated by the pool", *[loss["paid"] for loss in losses]],
+            *[[f"borne by {n}", *[loss["borne"][n] for loss in losses]] for n in names]]
+    return out.table(f"Risk pool {pool['program']}: who bore each loss ({shares}; {grades})",
+                     ["", *[loss["asset"] for loss in losses]], rows)
 
 
 def serve(ctx: scenario.DemoContext) -> None:

@@ -3404,20 +3404,20 @@ class RiskPoolLossAlreadyClaimed(ContractError):
 
 
 class RiskPoolLossOutsidePeriod(ContractError):
-    """RiskPoolLossOutsidePeriod"""
+    """The loss occurred (see {ILossRegistry-Loss}) outside the program's period [start, end)."""
 
     SIGNATURE: ClassVar[str] = "RiskPoolLossOutsidePeriod(uint256,uint256,uint64,uint64,uint64)"
     SELECTOR: ClassVar[bytes] = bytes.fromhex("d8090d3d")
     ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint64", "uint64", "uint64")
-    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "loss_id", "recorded_at", "start", "end")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "loss_id", "occurred_at", "start", "end")
     program_id: int
     loss_id: int
-    recorded_at: int
+    occurred_at: int
     start: int
     end: int
 
-    def __init__(self, program_id: int, loss_id: int, recorded_at: int, start: int, end: int) -> None:
-        super().__init__(program_id=program_id, loss_id=loss_id, recorded_at=recorded_at, start=start, end=end)
+    def __init__(self, program_id: int, loss_id: int, occurred_at: int, start: int, end: int) -> None:
+        super().__init__(program_id=program_id, loss_id=loss_id, occurred_at=occurred_at, start=start, end=end)
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolLossOutsidePeriod":
@@ -3456,24 +3456,6 @@ class RiskPoolNoOpenClaims(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNoOpenClaims":
         return cls(values[0])
-
-
-class RiskPoolNotClaimBank(ContractError):
-    """RiskPoolNotClaimBank"""
-
-    SIGNATURE: ClassVar[str] = "RiskPoolNotClaimBank(uint256,address)"
-    SELECTOR: ClassVar[bytes] = bytes.fromhex("a3be7497")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
-    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "account")
-    claim_id: int
-    account: str
-
-    def __init__(self, claim_id: int, account: str) -> None:
-        super().__init__(claim_id=claim_id, account=account)
-
-    @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNotClaimBank":
-        return cls(values[0], to_checksum_address(values[1]))
 
 
 class RiskPoolNotContributor(ContractError):
@@ -3951,7 +3933,6 @@ ERRORS: tuple[type[ContractError], ...] = (
     RiskPoolLossOutsidePeriod,
     RiskPoolNoNetLoss,
     RiskPoolNoOpenClaims,
-    RiskPoolNotClaimBank,
     RiskPoolNotContributor,
     RiskPoolNotLossBank,
     RiskPoolNotOperator,

@@ -1241,11 +1241,11 @@ class LossRecorded(ContractEvent):
     """A loss was read from its source and recorded."""
 
     NAME: ClassVar[str] = "LossRecorded"
-    SIGNATURE: ClassVar[str] = "LossRecorded(uint256,address,uint256,address,address,uint256,uint256)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("5495724bc45edd54286036ec1c82cf8a09d48c6f54bdbfc55951f86cac1bc4a1")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "address", "address", "uint256", "uint256")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id", "source", "asset_id", "bank", "debtor", "principal", "interest")
+    SIGNATURE: ClassVar[str] = "LossRecorded(uint256,address,uint256,address,address,uint256,uint256,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("98eea336ce6321c182afddafa980ace06326de1d3cdfdc0f5c2014c7ead23d77")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "address", "address", "uint256", "uint256", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id", "source", "asset_id", "bank", "debtor", "principal", "interest", "occurred_at")
     loss_id: int
     source: str
     asset_id: int
@@ -1253,10 +1253,11 @@ class LossRecorded(ContractEvent):
     debtor: str
     principal: int
     interest: int
+    occurred_at: int
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "LossRecorded":
-        return cls(values[0], to_checksum_address(values[1]), values[2], to_checksum_address(values[3]), to_checksum_address(values[4]), values[5], values[6])
+        return cls(values[0], to_checksum_address(values[1]), values[2], to_checksum_address(values[3]), to_checksum_address(values[4]), values[5], values[6], values[7])
 
 
 @dataclass(frozen=True, slots=True)
