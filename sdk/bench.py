@@ -347,13 +347,14 @@ def receivables_batch_gas(cast: BenchCast, sizes: tuple[int, ...] = BATCH_SIZES)
 
 
 def credit_lines_gas(cast: BenchCast) -> dict[str, int]:
-    """Gas of a revolving credit line: open, accept, draws (one, and a Multicall payroll of ten), repayments.
+    """Gas of a revolving credit line: open, accept, draws (one, and a Multicall payroll of ten), repayments, and
+    the receivables mode (pledge a receivable; collect its payout into the line).
 
     The bank and the borrower approve the book without limit: it can only ever take a line's available limit from
     the bank (on the borrower's draw) and a payer's own repayment (on that payer's call), so an unlimited approval
     opens no tap, and the token then skips the allowance write."""
     from sdk.creditlines import CreditTerms, Draw, PayeeRule, purpose_hash
-    from sdk.generated.events import CreditLineOpened
+    from sdk.generated.events import CreditLineOpened, CreditReceivablePledged
 
     chain, bank = cast.chain, cast.bank
     borrower, suppliers = cast.payees[3], cast.payees[4:]
@@ -386,6 +387,17 @@ def credit_lines_gas(cast: BenchCast) -> dict[str, int]:
         for d in payroll]
     batch = borrower.credit_lines._transact("multicall", calls)
     out["credit.batch_draw_per_item_n10"] = batch.gas_used // len(payroll)
+    # receivables mode: pledge a confirmed receivable, then collect its payout into the line (the rest to the borrower)
+    core = cast.payers[0]
+    registered = borrower.receivables.register(core.address, 400_000_00, chain.now() + 60 * 86_400,
+                                               "bench pledged invoice")
+    core.receivables.confirm(registered.root_id)
+    offered = borrower.receivables.offer(registered.fragment_id, book, 400_000_00)
+    pledged = borrower.credit_lines._transact("pledgeReceivable", line_id, offered.offer_id)
+    out["credit.pledge_receivable"] = pledged.gas_used
+    core.receivables.repay(registered.root_id, 400_000_00)
+    fragment = pledged.one(CreditReceivablePledged).fragment_id
+    out["credit.collect_receivable"] = bank.credit_lines._transact("collectReceivable", fragment).gas_used
     return out
 
 

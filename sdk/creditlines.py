@@ -10,6 +10,12 @@ at any instant and a test can check the chain to the unit:
   costs;
 * a repayment pays accrued interest first, then principal, the tranche falling due first (ties: the older one);
 * a defaulted line no longer accrues: its loss was recorded at default.
+
+Receivables mode (self-repayment): :meth:`CreditLines.pledge_receivable` pledges a confirmed receivable fragment to a
+line (the fragment is offered to the CreditLines contract and accepted by it, so the borrower can no longer move or
+claim it); :meth:`CreditLines.collect_receivable` (anyone) applies its payout to the line first and pays the rest to
+the borrower (:func:`payout_split` computes the split off chain); :meth:`CreditLines.release_receivable` gives it
+back once the line owes nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from eth_utils import to_checksum_address
 
 from sdk.contracts import ContractBase
 from sdk.errors import LedgerValueError
-from sdk.generated.enums import CreditLineStatus, PayeeRule
+from sdk.generated.enums import CreditLineStatus, CreditPledgeStatus, PayeeRule
 from sdk.generated.events import (
     CreditLineAccepted,
     CreditLineClosed,
@@ -36,9 +42,14 @@ from sdk.generated.events import (
     CreditLineRecovered,
     CreditLineRepaid,
     CreditLineUnfrozen,
+    CreditPayoutHeld,
+    CreditReceivableCollected,
+    CreditReceivablePledged,
+    CreditReceivableReleased,
     CreditRepaymentHeld,
     CreditRepaymentsCollected,
     CreditTrancheRepaid,
+    FragmentOffered,
 )
 from sdk.types import TxResult
 
@@ -51,12 +62,16 @@ __all__ = [
     "CreditLine",
     "CreditLineStatus",
     "CreditLines",
+    "CreditPledgeStatus",
+    "Pledge",
+    "PledgeCollection",
     "CreditTerms",
     "Draw",
     "PayeeRule",
     "Repayment",
     "Tranche",
     "accrue",
+    "payout_split",
     "purpose_hash",
     "quote_interest",
     "repayment_split",
@@ -178,6 +193,38 @@ class Repayment:
     interest: int  # left
 
 
+@dataclass(frozen=True, slots=True)
+class Pledge:
+    """A receivable fragment pledged to a line (held by the CreditLines contract)."""
+
+    fragment_id: int
+    line_id: int
+    status: CreditPledgeStatus
+    value: int  # the fragment's value when pledged
+    collected: int  # payouts collected so far
+
+    @property
+    def unpaid(self) -> int:
+        """Value still to be paid out by the receivable's debtor."""
+        return self.value - self.collected
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeCollection:
+    """What one collection of a pledged fragment's payout did."""
+
+    collected: CreditReceivableCollected
+    repayment: CreditLineRepaid | CreditLineRecovered | None  # None when the line owed nothing
+
+    @property
+    def to_line(self) -> int:
+        return int(self.collected.to_line)
+
+    @property
+    def to_borrower(self) -> int:
+        return int(self.collected.to_borrower)
+
+
 # ------------------------------------------------------------------ the contract's arithmetic, in Python
 
 
@@ -208,6 +255,15 @@ def repayment_split(line: CreditLine, amount: int, at: int) -> Repayment:
     interest_paid = min(paid, interest)
     principal_paid = paid - interest_paid
     return Repayment(paid, interest_paid, principal_paid, line.principal - principal_paid, interest - interest_paid)
+
+
+def payout_split(line: CreditLine, payout: int, at: int, pledged: bool = True) -> tuple[int, int]:
+    """(to the line, to the borrower) of a pledged fragment's `payout` collected at time `at`: the line's debt
+    first (interest, then principal), never more than it owes; the rest to the borrower. A released pledge, or a
+    line that is closed or only offered, sends everything to the borrower."""
+    live = line.status in (CreditLineStatus.OPEN, CreditLineStatus.FROZEN, CreditLineStatus.DEFAULTED)
+    to_line = repayment_split(line, payout, at).paid if pledged and live else 0
+    return to_line, payout - to_line
 
 
 def purpose_hash(document: bytes | str) -> bytes:
@@ -289,7 +345,8 @@ class CreditLines(ContractBase):
         return event
 
     def collect_held(self) -> CreditRepaymentsCollected:
-        """Bank: collect repayments held for it while it could not receive."""
+        """Collect what was held for the caller while it could not receive (a bank's repayments, a borrower's
+        share of a receivable payout)."""
         result = self._transact("collectHeld")
         event: CreditRepaymentsCollected = result.one(CreditRepaymentsCollected)
         return event
@@ -333,6 +390,50 @@ class CreditLines(ContractBase):
         result = self._transact("close", line_id)
         event: CreditLineClosed = result.one(CreditLineClosed)
         return event
+
+    # receivables mode (self-repayment)
+    def pledge(self, line_id: int, offer_id: int) -> CreditReceivablePledged:
+        """Borrower: pledge the fragment of its open offer `offer_id` (made on Receivables to this contract) to the
+        line. The event carries the fragment id this contract now holds."""
+        result = self._transact("pledgeReceivable", line_id, offer_id)
+        event: CreditReceivablePledged = result.one(CreditReceivablePledged)
+        return event
+
+    def pledge_receivable(self, line_id: int, fragment: int, amount: int | None = None) -> CreditReceivablePledged:
+        """Borrower: pledge `amount` (default: all the unlocked value) of a confirmed fragment it holds to the line,
+        in two transactions: the offer to this contract on Receivables, then :meth:`pledge`."""
+        from sdk.receivables import Receivables
+
+        signer = self._require_signer()
+        book = Receivables(self.ledger, self.ledger.deployment.address("Receivables"), signer)
+        if amount is None:
+            held = book.get_fragment(fragment)
+            amount = held.value - held.locked
+        offered: FragmentOffered = book.offer(fragment, self.address, _units(amount))
+        return self.pledge(line_id, int(offered.offer_id))
+
+    def collect_receivable(self, fragment_id: int) -> PledgeCollection:
+        """Anyone: collect a pledged fragment's payout (claiming it from Receivables when due) and apply it: the
+        line's debt first, the rest to the borrower."""
+        result = self._transact("collectReceivable", fragment_id)
+        repayment = result.find(CreditLineRepaid) or result.find(CreditLineRecovered)
+        return PledgeCollection(result.one(CreditReceivableCollected), repayment[0] if repayment else None)
+
+    def release_receivable(self, fragment_id: int) -> CreditReceivableReleased:
+        """Borrower, once the line owes nothing: release the pledge. When the receivable still allows a transfer
+        the fragment is offered back (accept it with ``receivables.accept(event.offer_id)``); otherwise its later
+        payouts reach the borrower through :meth:`collect_receivable`."""
+        result = self._transact("releaseReceivable", fragment_id)
+        event: CreditReceivableReleased = result.one(CreditReceivableReleased)
+        return event
+
+    def get_pledge(self, fragment_id: int) -> Pledge:
+        fid, line_id, status, value, collected = self._call("getPledge", fragment_id)
+        return Pledge(int(fid), int(line_id), CreditPledgeStatus(status), int(value), int(collected))
+
+    def pledged_of(self, line_id: int) -> int:
+        """Unpaid value of the fragments pledged to the line (its borrowing base under PLEDGED_RECEIVABLES)."""
+        return int(self._call("pledgedOf", line_id))
 
     # anyone
     def repay(self, line_id: int, amount: int) -> CreditLineRepaid | CreditLineRecovered:
@@ -434,4 +535,8 @@ EVENTS = (
     CreditLineRecovered,
     CreditRepaymentHeld,
     CreditRepaymentsCollected,
+    CreditReceivablePledged,
+    CreditReceivableCollected,
+    CreditReceivableReleased,
+    CreditPayoutHeld,
 )

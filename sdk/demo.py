@@ -73,6 +73,13 @@ CAST: tuple[Actor, ...] = (
           "price feeder: posts commodity prices", "91310000MA1PF0009J"),
     Actor("regulator", "Regional Financial Regulatory Bureau", "Regulator", (Role.REGULATOR,),
           "regulator: reads everything, changes nothing", "11310000MA1RG0010K"),
+    # the risk-pool stage (issue 13): a second buyer that fails to pay, and the pool's two outside contributors
+    Actor("core2", "Donghai Marine Engines Co., Ltd.", "Donghai Engines", (Role.CORE_ENTERPRISE,),
+          "core enterprise: builds marine engines; fails to pay one invoice", "91330200MA1DH0011L"),
+    Actor("fund", "Provincial SME Credit Guarantee Fund", "Guarantee Fund", (Role.RISK_POOL_CONTRIBUTOR,),
+          "government guarantee fund: 40 % of the risk pool", "12330000MA1GF0012M"),
+    Actor("insurer", "Eastern Credit Insurance Co.", "Credit Insurer", (Role.RISK_POOL_CONTRIBUTOR,),
+          "credit insurer: 40 % of the risk pool", "91310000MA1EI0013N"),
 )
 OPERATOR_NAME = "SCF Consortium (operator)"
 
@@ -106,6 +113,8 @@ class Summary:
     loans: list[dict[str, Any]] = field(default_factory=list)
     prepayments: list[dict[str, Any]] = field(default_factory=list)
     credit_profiles: list[dict[str, Any]] = field(default_factory=list)
+    credit_lines: list[dict[str, Any]] = field(default_factory=list)
+    risk_pool: dict[str, Any] = field(default_factory=dict)
     events_indexed: int = 0
     database: str | None = None
     stages: list[dict[str, Any]] = field(default_factory=list)
@@ -137,6 +146,8 @@ class Summary:
             "loans": self.loans,
             "prepayments": self.prepayments,
             "credit_profiles": self.credit_profiles,
+            "credit_lines": self.credit_lines,
+            "risk_pool": self.risk_pool,
             "events_indexed": self.events_indexed,
             "database": self.database,
             "transactions": self.transactions,
@@ -703,6 +714,230 @@ def read_profiles(ctx: DemoContext, bank: str, subjects: list[str], refused_to: 
     return out
 
 
+# ------------------------------------------------------------------------------------------------ credit line
+#: The city commercial bank's revolving line for tier 2, drawn against receivables (seed 002, section 4).
+LINE_LIMIT, LINE_DAYS, LINE_MAX_TENOR_DAYS, LINE_GRACE_DAYS = "300000.00", 90, 60, 5
+#: Tier 2 is paid by tier 1 with two fragments of tier 1's receivables on the core enterprise:
+#: (tier 1's invoice face, days to its due date, the fragment passed to tier 2, invoice text).
+LINE_RECEIVABLES: tuple[tuple[str, int, str, str], ...] = (
+    ("400000.00", 30, "150000.00", "INV-JN-2026-0502: 12 gearboxes for HX-220 cranes"),
+    ("300000.00", 60, "120000.00", "INV-JN-2026-0519: 9 gearboxes for HX-360 excavators"),
+)
+#: Tier 2 pays its raw-material supplier (tier 3) from the line: (day of the draw, amount, tenor in days, order).
+LINE_DRAWS: tuple[tuple[int, str, int, str], ...] = (
+    (0, "80000.00", 30, "PO-TH-2026-0311: 40 t alloy steel billets"),
+    (12, "90000.00", 50, "PO-TH-2026-0327: 45 t alloy steel billets"),
+    (35, "70000.00", 27, "PO-TH-2026-0409: 35 t alloy steel billets"),
+)
+
+
+def stage_credit_line(ctx: DemoContext) -> None:
+    """A tier-2 supplier's 90-day revolving line at the city bank's 7.0 %: three draws paid straight to its
+    raw-material supplier, repaid twice from the payouts of receivables pledged to the line (self-repayment)."""
+    from sdk.creditlines import BPS, YEAR_SECONDS, CreditTerms, PayeeRule
+
+    bank, borrower, supplier, tier1, core = (ctx.party(k) for k in ("bank2", "tier2", "tier3", "tier1", "core"))
+    rate = ctx.actors["bank2"].rate_bps
+    assert rate is not None and ctx.operator is not None
+    book = ctx.deployed.credit_lines
+    start = ctx.chain.now()
+    limit = to_units(LINE_LIMIT)
+    terms = CreditTerms(borrower=borrower.address, limit=limit, rate_bps=rate, start=start,
+                        expiry=start + LINE_DAYS * DAY, max_tenor=LINE_MAX_TENOR_DAYS * DAY,
+                        grace=LINE_GRACE_DAYS * DAY, payee_rule=PayeeRule.PLEDGED_RECEIVABLES)
+    line_id = bank.credit_lines.open(terms).line_id
+    bank.token.approve(book.address, limit)  # the bank funds the draws: at most the limit
+    borrower.credit_lines.accept(line_id)
+    # Tier 1 pays tier 2 with fragments of its confirmed receivables; tier 2 pledges them to the line.
+    pledges: list[tuple[int, int, int]] = []  # (root, fragment held by the book, due date)
+    for face, days, part, invoice in LINE_RECEIVABLES:
+        registered = tier1.receivables.register(core.address, to_units(face), ctx.chain.now() + days * DAY, invoice)
+        core.receivables.confirm(registered.root_id)
+        offered = tier1.receivables.offer(registered.fragment_id, borrower.address, to_units(part))
+        child = borrower.receivables.accept(offered.offer_id).child_id
+        pledged = borrower.credit_lines.pledge_receivable(line_id, child)
+        pledges.append((registered.root_id, pledged.fragment_id, pledged.due_date))
+    draws: list[dict[str, Any]] = []
+    repayments: list[dict[str, Any]] = []
+    # draws and payouts in date order (a payout on the receivable's due date, a minute before it ends)
+    timeline: list[tuple[int, tuple[int, str, int, str] | None, tuple[int, int] | None]] = sorted(
+        [(start + draw[0] * DAY, draw, None) for draw in LINE_DRAWS]
+        + [(due - 60, None, (root, fragment)) for root, fragment, due in pledges], key=lambda item: item[0])
+    interest_paid = 0
+    for when, draw, payout in timeline:
+        if when > ctx.chain.now():
+            ctx.chain.travel_to(when)
+        if draw is not None:
+            day, amount, tenor, order = draw
+            drawn = borrower.credit_lines.draw(line_id, to_units(amount), supplier.address, tenor * DAY, order)
+            draws.append({"tranche": drawn.tranche_id, "day": day, "payee": ctx.actors["tier3"].short,
+                          "amount": money(drawn.amount), "tenor_days": tenor, "due": drawn.due, "for": order,
+                          "used_after": money(drawn.principal)})
+            continue
+        assert payout is not None
+        root, fragment = payout
+        receivable = ctx.deployed.receivables.get_receivable(root)
+        core.receivables.repay(root, receivable.face_value)  # the debtor pays the receivable once, on time
+        ctx.operator.receivables.distribute_all(root)  # tier 1's own fragment
+        collected = bank.credit_lines.collect_receivable(fragment)  # anyone may; here the bank
+        paid = collected.repayment
+        interest_paid += paid.interest_paid if paid is not None else 0
+        repayments.append({
+            "day": (ctx.chain.now() - start) // DAY, "source": f"receivable {root} payout "
+            f"(fragment {_fragment_label(fragment)})", "payout": money(collected.collected.amount),
+            "to_line": money(collected.to_line), "to_borrower": money(collected.to_borrower),
+            "interest_paid": money(paid.interest_paid if paid is not None else 0),
+            "principal_paid": money(paid.principal_paid if paid is not None else 0),
+            "used_after": money(paid.principal if paid is not None else 0),
+        })
+    principal, interest_left = book.get_debt(line_id)
+    if principal or interest_left:
+        raise LedgerError(f"the demo's credit line {line_id} still owes {format_units(principal + interest_left)}")
+    used_days = (ctx.chain.now() - start + DAY - 1) // DAY
+    closed = borrower.credit_lines.close(line_id)  # repaid: the borrower closes it early
+    # A term loan of the whole limit for the whole term, at the same rate, actual/365, rounded down.
+    term_loan = limit * rate * LINE_DAYS * DAY // (BPS * YEAR_SECONDS)
+    ctx.summary.credit_lines.append({
+        "line": line_id, "bank": ctx.actors["bank2"].short, "borrower": ctx.actors["tier2"].short,
+        "limit": money(limit), "rate_bps": rate, "rate": f"{rate / 100:.2f} %", "term_days": LINE_DAYS,
+        "payee_rule": "pledged-receivables", "draws": draws, "repayments": repayments,
+        "drawn": money(sum(d["amount"]["units"] for d in draws)), "days_used": used_days,
+        "interest_charged": money(interest_paid), "term_loan_interest": money(term_loan),
+        "saved": money(term_loan - interest_paid), "status": closed.new_status.name.lower(),
+    })
+    ctx.log(f"tier 2 drew {len(draws)} times on its {LINE_DAYS}-day line at {rate / 100:.2f} % to pay tier 3, was "
+            f"repaid twice from receivable payouts and paid {format_units(interest_paid)} interest for the days "
+            f"used, against {format_units(term_loan)} for a term loan of the whole limit")
+
+
+# ------------------------------------------------------------------------------------------------ risk pool
+#: The risk-pool program (issue 13), the README's worked example: the guarantee fund, the insurer and the large bank
+#: fund it 40/40/20; a covered bank's cumulative net loss in the period is compensated 80 % up to 500,000.00 and
+#: 50 % from there up to 2,000,000.00, nothing beyond; at most 1,000,000.00 a claim and 1,500,000.00 a bank.
+RISK_PROGRAM = "Yangtze delta SME credit 2026"
+RISK_CONTRIBUTORS: tuple[tuple[str, int, str], ...] = (
+    ("fund", 4_000, "400000.00"), ("insurer", 4_000, "400000.00"), ("bank1", 2_000, "200000.00"))
+RISK_GRADES: tuple[tuple[str, int], ...] = (("500000.00", 8_000), ("2000000.00", 5_000))
+RISK_CAPS = ("1000000.00", "1500000.00")  # per claim, per bank per period
+#: Tier 1 pledges copper at the maximum LTV; copper falls 40 % and the loan is foreclosed at maturity. 73 days are a
+#: fifth of a year, so the interest is exactly 84,000.00 x 5.50 % / 5 = 924.00 (actual/365, rounded down).
+DEFAULT_LOT, DEFAULT_QUANTITY_KG, DEFAULT_PRINCIPAL, DEFAULT_TENOR_DAYS = "YS-LOT-0003", 2_000, "84000.00", 73
+DEFAULT_PRICES = ("60.00", "36.00")  # per kg: at pledging, at foreclosure
+#: Tier 1 sells engine gearboxes to the second buyer, discounts the invoice at the large bank WITHOUT recourse; the
+#: buyer never pays. (face, days to maturity, invoice text)
+DEFAULTED_INVOICE = ("600000.00", 30, "INV-JN-2026-0533: 12 marine gearboxes for DH-8 engines")
+RISK_STAGE_DAYS = 100  # more than the stage's own time travel (73 days and a little)
+
+
+def stage_risk_pool(ctx: DemoContext) -> None:
+    """A fragment discounted without recourse defaults and a pledge loan is foreclosed with a shortfall; the large
+    bank claims both from a program funded by the guarantee fund, the insurer and itself."""
+    from sdk.generated.events import ClaimFiled, ContributionDrawn
+    from sdk.riskpool import ProgramTerms
+    from sdk.warehouse import ReceiptTerms, inspection_hash
+
+    ledger, operator = ctx.deployed, ctx.operator
+    assert operator is not None
+    bank, borrower, buyer, warehouse = (ctx.party(k) for k in ("bank1", "tier1", "core2", "warehouse"))
+    # the stage moves the chain ~75 days on; the operator renews a KYC that would lapse before then (the yearly
+    # review), so the stage does not depend on how much time earlier stages took
+    for key in ("bank1", "bank2", "tier1", "core2", "fund", "insurer", "warehouse", "feeder"):
+        actor, address = ctx.actors[key], ctx.party(key).address
+        if ledger.registry.get_participant(address).kyc_expiry < ctx.chain.now() + RISK_STAGE_DAYS * DAY:
+            operator.registry.readmit(address, actor.roles, actor.identity, ctx.chain.now() + YEAR)
+    # the program: funded by deposits of the fund and the insurer (settlement tokens a bank minted for them) and
+    # the bank itself
+    for key, _, amount in RISK_CONTRIBUTORS:
+        if key != "bank1":
+            ctx.party("bank2").token.mint(ctx.party(key).address, to_units(amount), "risk pool funding")
+            ctx.summary.deposits.append({"bank": ctx.actors["bank2"].short, "account": ctx.actors[key].short,
+                                         "amount": money(to_units(amount)), "ref": "risk pool funding"})
+    now = ctx.chain.now()
+    terms = ProgramTerms(
+        name=RISK_PROGRAM, banks=(bank.address,),
+        sources=(ledger.receivables.address, ledger.loans.address, ledger.credit_lines.address),
+        start=now, end=now + YEAR, contributors=tuple(ctx.party(k).address for k, _, _ in RISK_CONTRIBUTORS),
+        shares_bps=tuple(share for _, share, _ in RISK_CONTRIBUTORS),
+        grades=tuple((to_units(up_to), rate) for up_to, rate in RISK_GRADES),
+        cap_per_claim=to_units(RISK_CAPS[0]), cap_per_bank=to_units(RISK_CAPS[1]),
+    )
+    program = operator.risk_pool.create_program(terms).program_id
+    for key, _, amount in RISK_CONTRIBUTORS:
+        contributor = ctx.party(key)
+        contributor.token.approve(ledger.risk_pool.address, to_units(amount))
+        contributor.risk_pool.deposit(program, to_units(amount))
+    # loss 1: a pledge loan foreclosed with a shortfall
+    commodity, unit = COMMODITY
+    _, grade, location = LOT
+    receipt = warehouse.receipts.issue(borrower.address, ReceiptTerms(
+        commodity=commodity, unit=unit, lot_id=DEFAULT_LOT, grade=grade, location=location,
+        inspection_hash=inspection_hash(f"inspection certificate of {DEFAULT_LOT}")), DEFAULT_QUANTITY_KG)
+    _post_price(ctx, to_units(DEFAULT_PRICES[0]))
+    opened = borrower.loans.pledge(int(ctx.state["program"]), receipt.id, to_units(DEFAULT_PRINCIPAL),
+                                   ctx.chain.now() + DEFAULT_TENOR_DAYS * DAY)
+    started = ledger.loans.get_loan(opened.loan_id).accrued_at
+    # loss 2: an invoice on the second buyer, discounted without recourse, never paid
+    face, days, invoice = DEFAULTED_INVOICE
+    bank.receivables.set_exposure_limit(buyer.address, to_units(face))
+    registered = borrower.receivables.register(buyer.address, to_units(face), ctx.chain.now() + days * DAY, invoice)
+    buyer.receivables.confirm(registered.root_id)
+    fragment = registered.fragment_id
+    rate = ctx.actors["bank1"].rate_bps
+    assert rate is not None
+    borrower.receivables.request_discount(fragment, bank.address, rate, with_recourse=False)
+    bank.receivables.discount(fragment)
+    due = ledger.receivables.get_receivable(registered.root_id).due_date
+    ctx.chain.travel_to(due + ledger.receivables.grace_period() + 1)
+    bank.receivables.declare_default(fragment)
+    # the loan matures unpaid; copper has fallen: the bank takes all the goods, which cover part of the debt only
+    ctx.chain.travel_to(started + DEFAULT_TENOR_DAYS * DAY + 1)
+    _post_price(ctx, to_units(DEFAULT_PRICES[1]))
+    foreclosed = bank.loans.foreclose(opened.loan_id)
+    # anyone may record a loss; the registry reads it from the source. The bank files, the loan first.
+    records = [
+        ("pledge-loan shortfall", ledger.loans.address, opened.loan_id, f"loan {opened.loan_id}"),
+        ("fragment defaulted without recourse", ledger.receivables.address, fragment,
+         f"fragment {_fragment_label(fragment)}"),
+    ]
+    losses: list[dict[str, Any]] = []
+    shares = dict(zip((k for k, _, _ in RISK_CONTRIBUTORS), terms.shares_bps, strict=True))
+    for what, source, asset, label in records:
+        loss_id = bank.losses.record(source, asset).loss_id
+        quote = ledger.risk_pool.quote(program, loss_id)  # the SDK's twin of what the chain will pay
+        filed = bank.risk_pool.file_claim(program, loss_id)
+        claim_id = filed.one(ClaimFiled).claim_id
+        loss, claim = ledger.losses.get(loss_id), ledger.risk_pool.get_claim(claim_id)
+        if (quote.entitlement, quote.paid_now) != (claim.entitlement, claim.paid):
+            raise LedgerError(f"claim {claim_id} paid {claim.paid}, the SDK quoted {quote.paid_now}")
+        drawn = {key: sum(d.amount for d in filed.find(ContributionDrawn) if d.contributor == ctx.party(key).address)
+                 for key in shares}
+        borne = {key: drawn[key] for key in shares}
+        borne["bank1"] += loss.net - claim.paid  # what the pool did not pay stays with the bank
+        losses.append({
+            "loss": loss_id, "what": what, "asset": label, "debtor": ctx.name(loss.debtor),
+            "bank": ctx.name(loss.bank), "principal": money(loss.principal), "interest": money(loss.interest),
+            "net": money(loss.net), "claim": claim_id, "entitlement": money(claim.entitlement),
+            "paid": money(claim.paid), "uncompensated": money(loss.net - claim.paid),
+            "drawn": {ctx.actors[k].short: money(v) for k, v in drawn.items()},
+            "borne": {ctx.actors[k].short: money(v) for k, v in borne.items()},
+        })
+    state = ledger.risk_pool.state(program)
+    ctx.summary.risk_pool = {
+        "program": program, "name": RISK_PROGRAM,
+        "contributors": [{"name": ctx.actors[k].short, "share_bps": share, "deposited": money(to_units(amount))}
+                         for k, share, amount in RISK_CONTRIBUTORS],
+        "grades": [{"up_to": money(to_units(up_to)), "rate_bps": rate} for up_to, rate in RISK_GRADES],
+        "cap_per_claim": money(terms.cap_per_claim), "cap_per_bank": money(terms.cap_per_bank),
+        "loan": {"id": opened.loan_id, "principal": money(foreclosed.principal), "interest": money(foreclosed.interest),
+                 "collateral_value": money(foreclosed.collateral_value), "shortfall": money(foreclosed.shortfall)},
+        "losses": losses,
+        "balance": money(state.balance), "paid": money(state.paid), "open": money(state.open),
+    }
+    ctx.log(f"{ctx.actors['core2'].short} never paid fragment {_fragment_label(fragment)} (discounted without "
+            f"recourse) and tier 1's loan {opened.loan_id} was foreclosed {format_units(foreclosed.shortfall)} short; "
+            f"the large bank claimed both and the pool paid {format_units(state.paid)}")
+
+
 # ------------------------------------------------------------------------------------------------ gateway
 def stage_gateway(ctx: DemoContext) -> None:
     """Open the gateway's SQLite database in the working directory; from here on every stage is indexed as soon
@@ -828,6 +1063,10 @@ STAGES: list[Stage] = [
     Stage("prepayment", "Distributor's prepayment deal with staged pick-up", stage_prepayment),
     Stage("credit", "Tier 2 repays two loans late; a bank reads both suppliers' credit profiles with consent",
           stage_credit_profiles),
+    Stage("credit-line", "Tier 2's revolving line at the city bank: three draws to its supplier, repaid from "
+          "receivable payouts", stage_credit_line),
+    Stage("risk-pool", "A buyer defaults and a pledge loan is foreclosed short; the bank claims both from the "
+          "government-bank-insurance risk pool", stage_risk_pool),
     Stage("balances", "Final balances", stage_balances),
     Stage("index", "Index every event into the gateway's database", stage_index),
 ]

@@ -188,7 +188,7 @@ class Ledger:
         contracts = {"ParticipantRegistry": registry, "SettlementToken": token, "Receivables": receivables}
         contracts.update(_deploy_warehouse(chain, operator, registry, token, admin_delay))
         contracts.update(_deploy_prepayment(chain, operator, registry, token, contracts["WarehouseReceipts"]))
-        contracts.update(_deploy_credit_lines(chain, operator, registry, token))
+        contracts.update(_deploy_credit_lines(chain, operator, registry, token, receivables))
         contracts.update(_deploy_risk_pool(chain, operator, registry, token, contracts))
         # attested operating data and consents: no admin, no funds (providers are appointed in the registry)
         contracts["DataAttestations"] = _deploy(chain, operator, "DataAttestations", registry)
@@ -263,10 +263,13 @@ def _deploy_prepayment(
     return {"Prepayment": prepayment}
 
 
-def _deploy_credit_lines(chain: Chain, operator: LocalAccount, registry: str, token: str) -> dict[str, str]:
+def _deploy_credit_lines(
+    chain: Chain, operator: LocalAccount, registry: str, token: str, receivables: str
+) -> dict[str, str]:
     """Revolving credit lines: a ledger contract. It moves the bank's tokens to payees as the spender of the bank's
-    allowance, and holds a repayment for a bank that cannot receive until that bank collects it."""
-    lines = _deploy(chain, operator, "CreditLines", registry, token)
+    allowance, holds a repayment for a bank that cannot receive until that bank collects it, and holds the
+    receivable fragments pledged to lines (claiming their payouts from `receivables`)."""
+    lines = _deploy(chain, operator, "CreditLines", registry, token, receivables)
     reg = chain.w3.eth.contract(address=to_checksum_address(registry), abi=load_artifact("ParticipantRegistry").abi)
     chain.transact(operator, registry, reg.encode_abi("setLedgerContract", [lines, True]),
                    description="ParticipantRegistry.setLedgerContract")

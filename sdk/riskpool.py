@@ -82,6 +82,7 @@ class Loss:
     interest: int
     recovered: int
     recorded_at: int
+    occurred_at: int  # when the loss occurred as its source shows it; a program's period is checked against it
 
     @property
     def net(self) -> int:
@@ -278,6 +279,7 @@ class Losses(ContractBase):
             id=int(r[0]), source=to_checksum_address(r[1]), asset_id=int(r[2]), kind=LossSourceKind(r[3]),
             bank=to_checksum_address(r[4]), debtor=to_checksum_address(r[5]), principal=int(r[6]),
             interest=int(r[7]), recovered=int(r[8]), recorded_at=int(r[9]),
+            occurred_at=int(r[10]),
         )
 
     def loss_of(self, source: str, asset_id: int) -> int:
@@ -322,6 +324,8 @@ class RiskPool(ContractBase):
         return self._transact("fileClaim", program_id, loss_id)
 
     def return_recovery(self, claim_id: int) -> RecoveryReturned:
+        """Return the bank's owed share of a recovery (`recovery_owed`) to the pool, taken from the claim's bank under
+        its approval of the pool; anyone may send it."""
         event: RecoveryReturned = self._transact("returnRecovery", claim_id).one(RecoveryReturned)
         return event
 

@@ -8,13 +8,16 @@ import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ICreditLines} from "../interfaces/ICreditLines.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
-import {CreditLineStatus, PayeeRule} from "../types/CreditLines.sol";
+import {IReceivables} from "../interfaces/IReceivables.sol";
+import {CreditLineStatus, CreditPledgeStatus, PayeeRule} from "../types/CreditLines.sol";
+import {OfferStatus, ReceivableStatus, FragmentStatus} from "../types/ReceivableTypes.sol";
 import {Role} from "../types/Roles.sol";
 
 /// @title CreditLines
 /// @notice Revolving credit lines with fixed purpose. Holds no tokens of its own: draws go bank to payee and
-/// repayments payer to bank. Only a repayment the bank cannot receive (it is suspended or its KYC lapsed) is held
-/// here, for that bank alone, until it collects. See {ICreditLines}.
+/// repayments payer to bank. Only a repayment the bank cannot receive (it is suspended or its KYC lapsed), or a
+/// borrower's share of a receivable payout it cannot receive, is held here, for that party alone, until it collects.
+/// It holds the receivable fragments pledged to lines (a ledger contract may hold fragments). See {ICreditLines}.
 contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
     using SafeERC20 for IERC20;
 
@@ -58,6 +61,15 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         uint64 limit; // slot 2
         uint32 maxTenor;
         uint32 grace;
+        uint96 pledged; // unpaid value of the fragments pledged to the line
+    }
+
+    /// @dev One slot per pledged fragment.
+    struct PledgeRecord {
+        uint96 value;
+        uint96 collected; // the fragment's `paid` at the last collection
+        uint56 lineId;
+        CreditPledgeStatus status;
     }
 
     /// @dev One slot per outstanding tranche; deleted when repaid.
@@ -70,17 +82,20 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
 
     IParticipantRegistry private immutable _registry;
     IERC20 private immutable _token;
+    IReceivables private immutable _receivables;
 
     mapping(uint256 lineId => LineRecord) private _lines;
     mapping(uint256 lineId => LineState) private _states;
     mapping(uint256 lineId => mapping(uint256 slot => TrancheRecord)) private _tranches;
     mapping(uint256 lineId => mapping(address payee => bool)) private _payees;
-    mapping(address bank => uint256) private _held;
+    mapping(address account => uint256) private _held;
+    mapping(uint256 fragmentId => PledgeRecord) private _pledges;
     uint256 private _nextLineId;
 
-    constructor(IParticipantRegistry registry_, IERC20 token_) {
+    constructor(IParticipantRegistry registry_, IERC20 token_, IReceivables receivables_) {
         _registry = registry_;
         _token = token_;
+        _receivables = receivables_;
         _nextLineId = 1; // ids from 1; a non-zero counter makes every opening pay the same
     }
 
@@ -235,6 +250,9 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         _checkPayee(lineId, l, payee, borrower);
         _registry.requireActive(borrower);
         trancheId = _addTranche(lineId, l, st, amount, due);
+        if (l.payeeRule == PayeeRule.PledgedReceivables && st.principal > l.pledged) {
+            revert CreditLineBorrowingBaseExceeded(lineId, st.principal, l.pledged);
+        }
         _states[lineId] = st;
         _token.safeTransferFrom(l.bank, payee, amount);
         emit CreditLineDrawn(
@@ -264,7 +282,86 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
 
     /// @inheritdoc ICreditLines
     function repay(uint256 lineId, uint256 amount) external nonReentrant returns (uint256 paid) {
+        paid = _settle(lineId, _lineOf(lineId), amount, msg.sender);
+    }
+
+    /// @inheritdoc ICreditLines
+    function collectReceivable(uint256 fragmentId) external nonReentrant returns (uint256 toLine, uint256 toBorrower) {
+        PledgeRecord storage p = _pledgeOf(fragmentId);
+        uint256 received;
+        (received, toLine) = _collectPayout(fragmentId, p);
+        if (received == 0) revert CreditPledgeNothingToCollect(fragmentId);
+        toBorrower = received - toLine;
+    }
+
+    // ------------------------------------------------------------------ receivables mode (borrowers)
+
+    /// @inheritdoc ICreditLines
+    function pledgeReceivable(uint256 lineId, uint256 offerId) external nonReentrant returns (uint256 fragmentId) {
         LineRecord storage l = _lineOf(lineId);
+        CreditLineStatus s = l.status;
+        if (s != CreditLineStatus.Open && s != CreditLineStatus.Frozen && s != CreditLineStatus.Defaulted) {
+            revert CreditLineStatusInvalid(lineId, s);
+        }
+        address borrower = l.borrower;
+        if (msg.sender != borrower) revert CreditLineNotBorrower(lineId, msg.sender, borrower);
+        IReceivables.Offer memory o = _receivables.getOffer(offerId);
+        if (o.from != borrower || o.to != address(this) || o.status != OfferStatus.Open) {
+            revert CreditPledgeOfferInvalid(lineId, offerId, o.from, o.to);
+        }
+        uint256 pledged = l.pledged + o.amount;
+        l.pledged = SafeCast.toUint96(pledged);
+        fragmentId = _receivables.accept(offerId); // Receivables checks the receivable, the expiry and the borrower
+        _pledges[fragmentId] = PledgeRecord({
+            value: uint96(o.amount), // a fragment value fits 96 bits
+            collected: 0,
+            lineId: SafeCast.toUint56(lineId),
+            status: CreditPledgeStatus.Pledged
+        });
+        uint64 dueDate = _receivables.getReceivable(fragmentId >> 16).dueDate;
+        emit CreditReceivablePledged(
+            lineId, fragmentId, borrower, offerId, o.amount, dueDate, pledged, CreditPledgeStatus.None,
+            CreditPledgeStatus.Pledged
+        );
+    }
+
+    /// @inheritdoc ICreditLines
+    function releaseReceivable(uint256 fragmentId) external nonReentrant returns (uint256 offerId) {
+        PledgeRecord storage p = _pledgeOf(fragmentId);
+        uint256 lineId = p.lineId;
+        LineRecord storage l = _lines[lineId];
+        address borrower = l.borrower;
+        if (msg.sender != borrower) revert CreditLineNotBorrower(lineId, msg.sender, borrower);
+        CreditPledgeStatus old = p.status;
+        if (old == CreditPledgeStatus.Pledged) {
+            if (l.status != CreditLineStatus.Closed) {
+                LineState memory st = _states[lineId];
+                (uint256 interest,) = _accrued(st, l, _tranches[lineId]);
+                if (st.principal != 0 || interest != 0) {
+                    revert CreditPledgeLocked(fragmentId, lineId, st.principal, interest);
+                }
+            }
+            l.pledged -= p.value - p.collected;
+            p.status = CreditPledgeStatus.Released;
+            _collectPayout(fragmentId, p); // released: any payout due goes to the borrower
+        }
+        IReceivables.Fragment memory f = _receivables.getFragment(fragmentId);
+        if (_returnable(f)) {
+            offerId = _receivables.offer(fragmentId, borrower, f.value, 0); // the borrower accepts it there
+        } else if (old == CreditPledgeStatus.Released) {
+            revert CreditPledgeNotReturnable(fragmentId);
+        }
+        emit CreditReceivableReleased(
+            lineId, fragmentId, borrower, offerId, p.value - p.collected, l.pledged, old, CreditPledgeStatus.Released
+        );
+    }
+
+    /// @dev Applies up to `amount` to the line's debt, paid by `payer` (this contract: from a collected payout it
+    /// holds); emits the repayment or recovery. Returns what was paid.
+    function _settle(uint256 lineId, LineRecord storage l, uint256 amount, address payer)
+        private
+        returns (uint256 paid)
+    {
         CreditLineStatus old = l.status;
         if (old != CreditLineStatus.Open && old != CreditLineStatus.Frozen && old != CreditLineStatus.Defaulted) {
             revert CreditLineStatusInvalid(lineId, old);
@@ -281,15 +378,13 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
                 status = CreditLineStatus.Closed;
                 l.status = status;
             }
-            _collect(lineId, l.bank, paid);
+            _collect(lineId, l.bank, paid, payer);
             emit CreditLineRecovered(
-                lineId, msg.sender, paid, interestPaid, paid - interestPaid, st.principal, st.interest, old, status
+                lineId, payer, paid, interestPaid, paid - interestPaid, st.principal, st.interest, old, status
             );
         } else {
-            _collect(lineId, l.bank, paid);
-            emit CreditLineRepaid(
-                lineId, msg.sender, paid, interestPaid, paid - interestPaid, st.principal, st.interest
-            );
+            _collect(lineId, l.bank, paid, payer);
+            emit CreditLineRepaid(lineId, payer, paid, interestPaid, paid - interestPaid, st.principal, st.interest);
         }
     }
 
@@ -362,6 +457,19 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         return _nextLineId - 1;
     }
 
+    /// @inheritdoc ICreditLines
+    function pledgedOf(uint256 lineId) external view returns (uint256) {
+        return _lineOf(lineId).pledged;
+    }
+
+    /// @inheritdoc ICreditLines
+    function getPledge(uint256 fragmentId) external view returns (Pledge memory) {
+        PledgeRecord storage p = _pledgeOf(fragmentId);
+        return Pledge({
+            fragmentId: fragmentId, lineId: p.lineId, status: p.status, value: p.value, collected: p.collected
+        });
+    }
+
     // ------------------------------------------------------------------ internals
 
     function _checkTerms(CreditTerms calldata t) private view {
@@ -398,11 +506,11 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         }
     }
 
-    /// @dev The payee must not be the borrower and must be allow-listed, or, under `AnySupplier`, an active
-    /// Supplier. That an allow-listed payee is active is checked by the settlement token on the transfer.
+    /// @dev The payee must not be the borrower and must be allow-listed, or, under `AnySupplier` or
+    /// `PledgedReceivables`, an active Supplier. That an allow-listed payee is active is checked by the settlement token on the transfer.
     function _checkPayee(uint256 lineId, LineRecord storage l, address payee, address borrower) private view {
         if (payee != borrower) {
-            if (l.payeeRule == PayeeRule.AnySupplier && _registry.isActiveWithRole(payee, Role.Supplier)) return;
+            if (l.payeeRule != PayeeRule.AllowList && _registry.isActiveWithRole(payee, Role.Supplier)) return;
             if (_payees[lineId][payee]) return;
         }
         revert CreditLinePayeeNotAllowed(lineId, payee, l.payeeRule);
@@ -567,8 +675,67 @@ contract CreditLines is ICreditLines, ReentrancyGuardTransient, Multicall {
         }
     }
 
-    /// @dev Pays `amount` from the caller to the bank, or into this contract for the bank when it cannot receive.
-    function _collect(uint256 lineId, address bank, uint256 amount) private {
+    /// @dev Collects what Receivables paid (or now pays) for a pledged fragment since the last collection, and splits
+    /// it: the line's debt first while the pledge stands, the rest to the borrower. Returns what was collected and
+    /// of it what went to the line (both 0 when nothing was due).
+    function _collectPayout(uint256 fragmentId, PledgeRecord storage p) private returns (uint256 received, uint256 toLine) {
+        IReceivables.Fragment memory f = _receivables.getFragment(fragmentId);
+        uint256 paidNow = f.paid;
+        // Receivables is a ledger contract of this deployment; every entry point here is nonReentrant.
+        if (f.claimable != 0) paidNow += _receivables.claim(fragmentId);
+        received = paidNow - p.collected; // someone may have claimed it to this contract already: counted here
+        if (received == 0) return (0, 0);
+        p.collected = uint96(paidNow); // <= the fragment's value
+        uint256 lineId = p.lineId;
+        LineRecord storage l = _lines[lineId];
+        if (p.status == CreditPledgeStatus.Pledged) {
+            l.pledged -= uint96(received);
+            CreditLineStatus s = l.status;
+            if (s == CreditLineStatus.Open || s == CreditLineStatus.Frozen || s == CreditLineStatus.Defaulted) {
+                LineState memory st = _states[lineId];
+                (uint256 interest,) = _accrued(st, l, _tranches[lineId]);
+                if (st.principal != 0 || interest != 0) toLine = _settle(lineId, l, received, address(this));
+            }
+        }
+        uint256 rest = received - toLine;
+        if (rest != 0) _payOut(lineId, l.borrower, rest);
+        emit CreditReceivableCollected(lineId, fragmentId, received, toLine, rest, paidNow, l.pledged);
+    }
+
+    /// @dev Pays `amount` this contract holds to the borrower, or keeps it held for the borrower if it cannot receive.
+    function _payOut(uint256 lineId, address borrower, uint256 amount) private {
+        try _token.transfer(borrower, amount) returns (bool ok) {
+            if (ok) return;
+        } catch {}
+        uint256 held = _held[borrower] + amount;
+        _held[borrower] = held;
+        emit CreditPayoutHeld(lineId, borrower, amount, held);
+    }
+
+    /// @dev Whether the fragment can be offered back: the receivable allows a transfer and no offer is open.
+    function _returnable(IReceivables.Fragment memory f) private view returns (bool) {
+        if (f.status != FragmentStatus.Active || f.locked != 0 || f.value == 0) return false;
+        IReceivables.Receivable memory r = _receivables.getReceivable(f.rootId);
+        return r.status == ReceivableStatus.Confirmed && r.repaid == 0 && block.timestamp < r.dueDate;
+    }
+
+    function _pledgeOf(uint256 fragmentId) private view returns (PledgeRecord storage p) {
+        p = _pledges[fragmentId];
+        if (p.status == CreditPledgeStatus.None) revert CreditPledgeNotFound(fragmentId);
+    }
+
+    /// @dev Pays `amount` from `payer` to the bank, or into this contract for the bank when it cannot receive. A
+    /// payer that is this contract pays from a payout it holds.
+    function _collect(uint256 lineId, address bank, uint256 amount, address payer) private {
+        if (payer == address(this)) {
+            try _token.transfer(bank, amount) returns (bool ok) {
+                if (ok) return;
+            } catch {}
+            uint256 kept = _held[bank] + amount;
+            _held[bank] = kept;
+            emit CreditRepaymentHeld(lineId, bank, amount, kept);
+            return;
+        }
         try _token.transferFrom(msg.sender, bank, amount) returns (bool ok) {
             if (ok) return;
         } catch {}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {CreditLineStatus, PayeeRule} from "../types/CreditLines.sol";
+import {CreditLineStatus, CreditPledgeStatus, PayeeRule} from "../types/CreditLines.sol";
 
 /// @title Revolving credit lines
 /// @notice A bank opens a revolving credit line for a supplier or distributor: a limit, a yearly rate, an
@@ -25,7 +25,30 @@ import {CreditLineStatus, PayeeRule} from "../types/CreditLines.sol";
 ///   older tranche), and never takes more than is owed. Repaid principal is available again at once;
 /// - at default the interest is brought up to date and stops: the recorded loss (principal + interest) is the
 ///   whole claim, and later repayments (recoveries) reduce it.
+///
+/// Receivables mode (self-repayment). The borrower pledges a confirmed receivable fragment it holds to a line:
+/// it offers the fragment (or part of it) to this contract on Receivables, then calls `pledgeReceivable`, which
+/// accepts the offer, so this contract holds the fragment and the borrower can no longer offer, discount or claim it.
+/// When the debtor repays the receivable, anyone calls `collectReceivable`: this contract claims the fragment's payout
+/// (or accounts for a payout someone already claimed to it) and applies it to the line as a repayment: accrued
+/// interest first, then principal by due date, never more than owed (a recovery on a defaulted line); the rest goes
+/// to the borrower. A party that cannot receive (suspended, KYC lapsed) has its share held here until it calls
+/// `collectHeld`, so nobody can block the other's money. Once the line owes nothing (or is closed) the borrower may
+/// `releaseReceivable`: later payouts go wholly to it, and while the receivable still allows a transfer (confirmed,
+/// not repaid in any part, before its due date) the fragment is offered back to it on Receivables. A disputed
+/// receivable pays nothing until the dispute is resolved; a voided one never pays: the line's debt stays the
+/// borrower's, to repay with `repay`. Under `PayeeRule.PledgedReceivables` the unpaid value of the fragments pledged
+/// (`pledgedOf`) caps the principal outstanding after a draw.
 interface ICreditLines {
+    /// @notice A receivable fragment pledged to a line.
+    struct Pledge {
+        uint256 fragmentId;
+        uint256 lineId;
+        CreditPledgeStatus status;
+        uint256 value; // fragment value when pledged
+        uint256 collected; // payouts collected so far (the fragment's `paid` at the last collection)
+    }
+
     /// @notice Terms of a line, set by the bank at opening.
     struct CreditTerms {
         address borrower; // an active Supplier or Distributor
@@ -115,6 +138,19 @@ interface ICreditLines {
     error CreditLineDefaultNotDue(uint256 lineId, uint64 nextDue, uint32 grace);
     /// @notice Nothing is held for the caller.
     error CreditLineNothingHeld(address bank);
+    /// @notice The offer is not an open offer from the line's borrower to this contract.
+    error CreditPledgeOfferInvalid(uint256 lineId, uint256 offerId, address from, address to);
+    /// @notice No fragment with this id is pledged to a line.
+    error CreditPledgeNotFound(uint256 fragmentId);
+    /// @notice The pledged fragment has no payout to collect now.
+    error CreditPledgeNothingToCollect(uint256 fragmentId);
+    /// @notice The line still owes `principal` + `interest`: the pledge stays until it is repaid.
+    error CreditPledgeLocked(uint256 fragmentId, uint256 lineId, uint256 principal, uint256 interest);
+    /// @notice The fragment was already released and cannot be offered back now (the receivable no longer allows
+    /// a transfer, or an offer of it is still open); its payouts go to the borrower.
+    error CreditPledgeNotReturnable(uint256 fragmentId);
+    /// @notice Under `PledgedReceivables` a draw may not take the principal beyond the pledged unpaid value.
+    error CreditLineBorrowingBaseExceeded(uint256 lineId, uint256 principal, uint256 pledged);
 
     // ------------------------------------------------------------------ events
     /// @notice Emitted when a bank opens (offers) a line.
@@ -266,6 +302,67 @@ interface ICreditLines {
     event CreditRepaymentHeld(uint256 indexed lineId, address indexed bank, uint256 amount, uint256 heldTotal);
     /// @notice Emitted when a bank collects what was held for it.
     event CreditRepaymentsCollected(address indexed bank, uint256 amount);
+    /// @notice Emitted when the borrower pledges a receivable fragment to a line (this contract now holds it).
+    /// @param lineId The line.
+    /// @param fragmentId The fragment held for the line (the child created by accepting the borrower's offer).
+    /// @param borrower The borrower.
+    /// @param offerId The borrower's offer accepted.
+    /// @param value The fragment's value.
+    /// @param dueDate The receivable's due date (when its payout is expected).
+    /// @param pledged Unpaid value pledged to the line after this.
+    /// @param oldStatus Always `None`.
+    /// @param newStatus Always `Pledged`.
+    event CreditReceivablePledged(
+        uint256 indexed lineId,
+        uint256 indexed fragmentId,
+        address indexed borrower,
+        uint256 offerId,
+        uint256 value,
+        uint64 dueDate,
+        uint256 pledged,
+        CreditPledgeStatus oldStatus,
+        CreditPledgeStatus newStatus
+    );
+    /// @notice Emitted when a pledged fragment's payout is collected and split between the line and the borrower.
+    /// @param lineId The line.
+    /// @param fragmentId The fragment.
+    /// @param amount Payout collected now: toLine + toBorrower.
+    /// @param toLine Applied to the line (a repayment or recovery, with its own event).
+    /// @param toBorrower The rest, paid (or held) for the borrower.
+    /// @param collected Payouts collected from this fragment so far.
+    /// @param pledged Unpaid value pledged to the line after this.
+    event CreditReceivableCollected(
+        uint256 indexed lineId,
+        uint256 indexed fragmentId,
+        uint256 amount,
+        uint256 toLine,
+        uint256 toBorrower,
+        uint256 collected,
+        uint256 pledged
+    );
+    /// @notice Emitted when the borrower releases a pledge, and again whenever it asks for the fragment back.
+    /// @param lineId The line.
+    /// @param fragmentId The fragment.
+    /// @param borrower The borrower.
+    /// @param offerId The offer of the fragment back to the borrower on Receivables (0: none could be made; later
+    /// payouts go to the borrower through `collectReceivable`).
+    /// @param valueLeft The fragment's value not yet paid out.
+    /// @param pledged Unpaid value pledged to the line after this.
+    /// @param oldStatus `Pledged`, or `Released` when asked again.
+    /// @param newStatus Always `Released`.
+    event CreditReceivableReleased(
+        uint256 indexed lineId,
+        uint256 indexed fragmentId,
+        address indexed borrower,
+        uint256 offerId,
+        uint256 valueLeft,
+        uint256 pledged,
+        CreditPledgeStatus oldStatus,
+        CreditPledgeStatus newStatus
+    );
+    /// @notice Emitted when the borrower's share of a payout could not be paid to it (suspended, KYC lapsed) and is
+    /// held here until it calls `collectHeld`.
+    event CreditPayoutHeld(uint256 indexed lineId, address indexed borrower, uint256 amount, uint256 heldTotal);
 
     // ------------------------------------------------------------------ banks
     /// @notice Opens (offers) a line with `terms`; the borrower must accept before the first draw.
@@ -295,7 +392,8 @@ interface ICreditLines {
     /// the grace period is in the past.
     function declareDefault(uint256 lineId) external;
 
-    /// @notice Sends the caller what repayments held for it while it could not receive.
+    /// @notice Sends the caller what was held for it while it could not receive (a bank's repayments, a
+    /// borrower's share of a receivable payout).
     /// Requirements: something is held for the caller; the caller can receive settlement tokens now.
     function collectHeld() external;
 
@@ -322,7 +420,26 @@ interface ICreditLines {
     /// Requirements: caller is the line's bank or borrower; the line is Offered, Open or Frozen; nothing owed.
     function close(uint256 lineId) external;
 
+    /// @notice Pledges a receivable fragment to the line: accepts the borrower's offer `offerId` (made on Receivables
+    /// to this contract), so this contract holds the new fragment for the line. Returns the fragment id.
+    /// Requirements: caller is the borrower; the line is Open, Frozen or Defaulted; the offer is open, from the
+    /// borrower, to this contract; Receivables accepts it (the receivable is confirmed, not repaid in any part, before
+    /// its due date, the offer unexpired, the borrower active).
+    function pledgeReceivable(uint256 lineId, uint256 offerId) external returns (uint256 fragmentId);
+
+    /// @notice Releases a pledge once the line owes nothing (or is closed): collects any payout due (to the
+    /// borrower), then offers the fragment back to the borrower on Receivables when the receivable allows a
+    /// transfer. Asked again on a released pledge, it makes that offer again. Returns the offer id (0: none).
+    /// Requirements: caller is the borrower; the line owes nothing or is closed; asked again, an offer is possible.
+    function releaseReceivable(uint256 fragmentId) external returns (uint256 offerId);
+
     // ------------------------------------------------------------------ anyone
+    /// @notice Collects the payout of a pledged fragment (claiming it from Receivables if it is claimable) and
+    /// applies it: to the line's debt first (interest, then principal by due date; never more than owed), the rest
+    /// to the borrower. A party that cannot receive has its share held for it.
+    /// Requirements: the fragment is pledged (or released) here; some payout was not yet collected.
+    function collectReceivable(uint256 fragmentId) external returns (uint256 toLine, uint256 toBorrower);
+
     /// @notice Repays up to `amount`: accrued interest first, then principal by due date; never more than owed. On
     /// a defaulted line this is a recovery. Paid to the bank (or held for it when it cannot receive).
     /// Requirements: the line is Open, Frozen or Defaulted; something is owed; `amount` > 0; the payer approved
@@ -347,4 +464,10 @@ interface ICreditLines {
 
     /// @notice Number of lines ever opened (ids run from 1).
     function lineCount() external view returns (uint256);
+
+    /// @notice Unpaid value of the fragments pledged to the line (its borrowing base under `PledgedReceivables`).
+    function pledgedOf(uint256 lineId) external view returns (uint256);
+
+    /// @notice The pledge of `fragmentId`. Reverts with `CreditPledgeNotFound` if it was never pledged.
+    function getPledge(uint256 fragmentId) external view returns (Pledge memory);
 }

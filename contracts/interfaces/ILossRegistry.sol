@@ -9,7 +9,9 @@ import {LossSourceKind} from "../types/RiskPool.sol";
 /// loss source, and the registry verifies it by reading the source's own state (a defaulted fragment discounted
 /// without recourse, a foreclosed pledge loan's shortfall, a defaulted credit line). No party, bank included, can
 /// write a loss or a recovery figure: both are read from the contract that moved the money. The money-path contracts
-/// are untouched. The loss time is the time it was recorded (anyone, the bank first of all, may record it at once).
+/// are untouched. Each loss carries two times: when it was recorded, and when it occurred as the source shows it
+/// (`occurredAt`), which a risk pool's period is checked against, so a loss that arose before a program began cannot
+/// be recorded into it later.
 interface ILossRegistry {
     /// @notice A recorded loss. `recovered` only grows, and never above `principal + interest`.
     struct Loss {
@@ -23,6 +25,10 @@ interface ILossRegistry {
         uint256 interest;
         uint256 recovered;
         uint64 recordedAt;
+        /// When the loss occurred, read from the source: a fragment's due date (the debtor did not pay by then), a
+        /// pledge loan's foreclosure (its `accruedAt`, frozen from then on), a defaulted credit line's earliest unpaid
+        /// due date (`nextDue`).
+        uint64 occurredAt;
     }
 
     // ------------------------------------------------------------------ errors
@@ -56,6 +62,7 @@ interface ILossRegistry {
     /// @param debtor The party that failed to pay.
     /// @param principal Principal lost.
     /// @param interest Interest (or discount yield) lost.
+    /// @param occurredAt When the loss occurred, as the source shows it (see {Loss}).
     event LossRecorded(
         uint256 indexed lossId,
         address indexed source,
@@ -63,7 +70,8 @@ interface ILossRegistry {
         address bank,
         address debtor,
         uint256 principal,
-        uint256 interest
+        uint256 interest,
+        uint64 occurredAt
     );
 
     /// @notice A recovery on a recorded loss was read from its source.

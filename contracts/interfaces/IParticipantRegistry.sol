@@ -145,4 +145,8 @@ interface IParticipantRegistry {
 
     /// @notice Reverts with the precise reason unless `account` is active (any role).
     function requireActive(address account) external view;
+
+    /// @notice Like `requireActive`, but a ledger contract passes too: ledger contracts may hold and pass on assets
+    /// other contracts track (CreditLines holds the receivable fragments pledged to credit lines).
+    function requireActiveOrLedgerContract(address account) external view;
 }

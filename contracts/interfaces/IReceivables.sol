@@ -563,7 +563,8 @@ interface IReceivables {
     /// closes. The offer cannot be accepted from `expiresAt` on (0: it never expires); an expired offer stays
     /// Open, locking its amount, until the sender withdraws it or the recipient rejects it.
     /// Requirements:
-    /// - the caller holds the fragment and is active; `to` is another active participant;
+    /// - the caller holds the fragment and is active; `to` is another active participant (a ledger contract, such
+    ///   as CreditLines taking a pledge, counts as active here and in `accept`);
     /// - the root is Confirmed, not yet repaid in any part, and before its due date; the fragment is Active;
     /// - 0 < `amount` <= value - locked; the fragment has a split left (`Fragment.splitsLeft` > 0);
     /// - `amount` and value - locked - `amount` are each 0 or at least `minFragmentValue()`, unless `amount` is the

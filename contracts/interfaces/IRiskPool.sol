@@ -94,11 +94,11 @@ interface IRiskPool {
     error RiskPoolNotLossBank(uint256 lossId, address bank, address account);
     error RiskPoolBankNotCovered(uint256 programId, address bank);
     error RiskPoolSourceNotCovered(uint256 programId, address source);
-    error RiskPoolLossOutsidePeriod(uint256 programId, uint256 lossId, uint64 recordedAt, uint64 start, uint64 end);
+    /// @notice The loss occurred (see {ILossRegistry-Loss}) outside the program's period [start, end).
+    error RiskPoolLossOutsidePeriod(uint256 programId, uint256 lossId, uint64 occurredAt, uint64 start, uint64 end);
     error RiskPoolLossAlreadyClaimed(uint256 lossId, uint256 claimId);
     /// @notice The loss is fully recovered: nothing is left to claim.
     error RiskPoolNoNetLoss(uint256 lossId);
-    error RiskPoolNotClaimBank(uint256 claimId, address account);
     /// @notice Nothing is owed back on the claim from recoveries.
     error RiskPoolNothingOwed(uint256 claimId);
     error RiskPoolNoOpenClaims(uint256 programId);
@@ -183,8 +183,8 @@ interface IRiskPool {
     function deposit(uint256 programId, uint256 amount) external;
 
     /// @notice File a claim for a recorded loss and pay what the pool can now.
-    /// Requirements: the caller is the loss's bank and covered; the loss's source is covered; it was recorded inside
-    /// the period; the claim window (period end + 90 days) is open; it was never claimed (in any program); some net
+    /// Requirements: the caller is the loss's bank and covered; the loss's source is covered; it occurred inside
+    /// the period (its `occurredAt`); the claim window (period end + 90 days) is open; it was never claimed (in any program); some net
     /// loss is left.
     function fileClaim(uint256 programId, uint256 lossId) external returns (uint256 claimId);
 
@@ -200,7 +200,9 @@ interface IRiskPool {
     function heldFor(address bank) external view returns (uint256);
 
     /// @notice Return to the pool the bank's share of what was recovered on a claimed loss since filing (see
-    /// {ILossRegistry-recordRecovery}). Requirements: the caller is the claim's bank; something is owed.
+    /// {ILossRegistry-recordRecovery}), taken from the claim's bank under its approval of the pool. Anyone may call
+    /// (a keeper, right after `recordRecovery`): the amount is fixed by the chain, and only the bank pays.
+    /// Requirements: something is owed; the bank has approved the pool for it and holds it.
     function returnRecovery(uint256 claimId) external returns (uint256 amount);
 
     /// @notice Withdraw a contributor's balance. Requirements: the claim window after the period has closed, no claim

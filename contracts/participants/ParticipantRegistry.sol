@@ -197,6 +197,11 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         _requireActive(account);
     }
 
+    /// @inheritdoc IParticipantRegistry
+    function requireActiveOrLedgerContract(address account) external view {
+        if (!_records[account].ledgerContract) _requireActive(account);
+    }
+
     function _requireActive(address account) private view {
         Record storage p = _records[account];
         if (p.status == ParticipantStatus.None) revert ParticipantNotRegistered(account);

@@ -217,8 +217,8 @@ contract Receivables is IReceivables, ReentrancyGuardTransient, Multicall {
         returns (uint256 offerId)
     {
         FragmentData storage f = _holderFragment(fragmentId);
-        _registry.requireActive(msg.sender);
-        _registry.requireActive(to);
+        _registry.requireActiveOrLedgerContract(msg.sender); // a ledger contract may hold fragments (CreditLines)
+        _registry.requireActiveOrLedgerContract(to);
         if (to == msg.sender) revert ReceivableRecipientInvalid(to);
         uint256 rootId = fragmentId >> 16;
         RootData storage r = _roots[rootId];
@@ -252,9 +252,9 @@ contract Receivables is IReceivables, ReentrancyGuardTransient, Multicall {
         OfferData storage o = _openOffer(offerId);
         if (msg.sender != o.to) revert ReceivableNotOfferRecipient(offerId, msg.sender, o.to);
         _requireUnexpired(offerId, o);
-        _registry.requireActive(msg.sender);
+        _registry.requireActiveOrLedgerContract(msg.sender);
         address from = o.from;
-        _registry.requireActive(from);
+        _registry.requireActiveOrLedgerContract(from);
         uint256 parentId = o.fragmentId;
         uint256 rootId = parentId >> 16;
         RootData storage r = _roots[rootId];

@@ -15,6 +15,7 @@ import {CreditLineStatus} from "../types/CreditLines.sol";
 /// @notice Records credit losses by reading them from the ledger contracts that produced them. See {ILossRegistry}.
 contract LossRegistry is ILossRegistry {
     IParticipantRegistry public immutable registry;
+    uint256 private constant _YEAR_BPS = 365 * 10_000; // Receivables' discount basis: bps x days in a year
 
     mapping(address source => LossSourceKind) private _kinds;
     mapping(uint256 lossId => Loss) private _losses;
@@ -39,7 +40,8 @@ contract LossRegistry is ILossRegistry {
         if (kind == LossSourceKind.None || !registry.isLedgerContract(source)) revert LossSourceUnknown(source);
         uint256 existing = _lossOf[source][assetId];
         if (existing != 0) revert LossAlreadyRecorded(source, assetId, existing);
-        (address bank, address debtor, uint256 principal, uint256 interest) = _readLoss(kind, source, assetId);
+        (address bank, address debtor, uint256 principal, uint256 interest, uint64 occurredAt) =
+            _readLoss(kind, source, assetId);
         if (principal + interest == 0) revert LossNotFound(source, assetId);
         lossId = ++_count;
         _lossOf[source][assetId] = lossId;
@@ -53,9 +55,10 @@ contract LossRegistry is ILossRegistry {
             principal: principal,
             interest: interest,
             recovered: 0,
-            recordedAt: uint64(block.timestamp)
+            recordedAt: uint64(block.timestamp),
+            occurredAt: occurredAt
         });
-        emit LossRecorded(lossId, source, assetId, bank, debtor, principal, interest);
+        emit LossRecorded(lossId, source, assetId, bank, debtor, principal, interest, occurredAt);
     }
 
     /// @inheritdoc ILossRegistry
@@ -98,31 +101,48 @@ contract LossRegistry is ILossRegistry {
     /// Receivables: a fragment in status Defaulted whose financing is Funded without recourse; the unpaid value is the
     /// loss, its principal part is what the bank paid (capped at the unpaid value) and the rest is discount yield.
     /// PledgeLoans: a foreclosed loan's recorded shortfall (principal). CreditLines: a Defaulted line's debt.
+    /// The time it occurred: the fragment's due date, the loan's foreclosure, the line's earliest unpaid due date.
     function _readLoss(LossSourceKind kind, address source, uint256 assetId)
         private
         view
-        returns (address bank, address debtor, uint256 principal, uint256 interest)
+        returns (address bank, address debtor, uint256 principal, uint256 interest, uint64 occurredAt)
     {
         if (kind == LossSourceKind.Receivables) {
             IReceivables rec = IReceivables(source);
             IReceivables.Fragment memory f = rec.getFragment(assetId);
-            if (f.status != FragmentStatus.Defaulted) return (address(0), address(0), 0, 0);
+            if (f.status != FragmentStatus.Defaulted) return (address(0), address(0), 0, 0, 0);
             IReceivables.Financing memory fin = rec.getFinancing(assetId);
-            if (fin.status != FinancingStatus.Funded || fin.withRecourse) return (address(0), address(0), 0, 0);
+            if (fin.status != FinancingStatus.Funded || fin.withRecourse) return (address(0), address(0), 0, 0, 0);
+            IReceivables.Receivable memory root = rec.getReceivable(f.rootId);
             uint256 unpaid = f.value - f.paid;
-            principal = fin.price < unpaid ? fin.price : unpaid;
-            return (fin.bank, rec.getReceivable(f.rootId).debtor, principal, unpaid - principal);
+            uint256 price = _discountPrice(f.value, fin.rateBps, fin.fundedAt, root.dueDate);
+            principal = price < unpaid ? price : unpaid;
+            return (fin.bank, root.debtor, principal, unpaid - principal, root.dueDate);
         }
         if (kind == LossSourceKind.PledgeLoans) {
             IPledgeLoans.Loan memory loan = IPledgeLoans(source).getLoan(assetId);
-            if (loan.status != LoanStatus.Foreclosed) return (address(0), address(0), 0, 0);
-            return (loan.bank, loan.borrower, loan.shortfall, 0);
+            if (loan.status != LoanStatus.Foreclosed) return (address(0), address(0), 0, 0, 0);
+            return (loan.bank, loan.borrower, loan.shortfall, 0, loan.accruedAt);
         }
         ICreditLines lines = ICreditLines(source);
         ICreditLines.CreditLine memory line = lines.getLine(assetId);
-        if (line.status != CreditLineStatus.Defaulted) return (address(0), address(0), 0, 0);
+        if (line.status != CreditLineStatus.Defaulted) return (address(0), address(0), 0, 0, 0);
         (principal, interest) = lines.debtOf(assetId);
-        return (line.bank, line.borrower, principal, interest);
+        return (line.bank, line.borrower, principal, interest, line.nextDue);
+    }
+
+    /// @dev What the bank paid for a fragment discounted without recourse. Receivables stores that price only for
+    /// financings with recourse (without, it is in the FragmentDiscounted event alone, to save a storage slot), so it
+    /// is recomputed here from the stored terms with Receivables' own formula: whole days from funding to the due
+    /// date, rounded up; price = value x (365 x 10,000 - rate x days) / (365 x 10,000), rounded down. A fragment's
+    /// value does not change once it is financed.
+    function _discountPrice(uint256 value, uint16 rateBps, uint64 fundedAt, uint64 dueDate)
+        private
+        pure
+        returns (uint256)
+    {
+        uint256 daysToMaturity = dueDate > fundedAt ? (uint256(dueDate) - fundedAt + 1 days - 1) / 1 days : 0;
+        return value * (_YEAR_BPS - uint256(rateBps) * daysToMaturity) / _YEAR_BPS;
     }
 
     /// @dev What the source shows still unpaid on a recorded loss's asset.

@@ -189,7 +189,6 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
     /// @inheritdoc IRiskPool
     function returnRecovery(uint256 claimId) external nonReentrant returns (uint256 amount) {
         Claim storage claim = _claim(claimId);
-        if (msg.sender != claim.bank) revert RiskPoolNotClaimBank(claimId, msg.sender);
         uint256 owedTotal = _owedTotal(claim);
         if (owedTotal <= claim.returned) revert RiskPoolNothingOwed(claimId);
         amount = owedTotal - claim.returned;
@@ -224,7 +223,8 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
         state.recovered += amount;
         state.balance += amount;
         emit RecoveryReturned(claimId, amount, owedTotal);
-        token.safeTransferFrom(msg.sender, address(this), amount);
+        token.safeTransferFrom(claim.bank, address(this), amount); // the bank owes it, whoever asks
+
     }
 
     // ------------------------------------------------------------------ views
@@ -317,8 +317,8 @@ contract RiskPool is IRiskPool, ReentrancyGuardTransient {
         if (loss.bank != bank) revert RiskPoolNotLossBank(lossId, loss.bank, bank);
         if (!_coveredBank[programId][bank]) revert RiskPoolBankNotCovered(programId, bank);
         if (!_coveredSource[programId][loss.source]) revert RiskPoolSourceNotCovered(programId, loss.source);
-        if (loss.recordedAt < terms.start || loss.recordedAt >= terms.end) {
-            revert RiskPoolLossOutsidePeriod(programId, lossId, loss.recordedAt, terms.start, terms.end);
+        if (loss.occurredAt < terms.start || loss.occurredAt >= terms.end) {
+            revert RiskPoolLossOutsidePeriod(programId, lossId, loss.occurredAt, terms.start, terms.end);
         }
         uint64 closedAt = terms.end + CLAIM_WINDOW;
         if (block.timestamp >= closedAt) revert RiskPoolClaimWindowClosed(programId, closedAt);

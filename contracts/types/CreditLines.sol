@@ -20,7 +20,20 @@ enum CreditLineStatus {
 /// @notice Who a draw may pay (fixed purpose, closed loop: never the borrower). Append only.
 /// `AllowList`: only payees the bank allow-listed for the line.
 /// `AnySupplier`: an allow-listed payee, or any active participant holding the Supplier role.
+/// `PledgedReceivables`: payees as `AnySupplier`, and the line is drawn against receivables: the principal outstanding
+/// after a draw may not exceed the unpaid value of the receivable fragments pledged to the line (its borrowing base).
 enum PayeeRule {
     AllowList,
-    AnySupplier
+    AnySupplier,
+    PledgedReceivables
+}
+
+/// @notice A receivable fragment pledged to a credit line (held by CreditLines). Append only.
+/// `Pledged`: its payouts repay the line first (interest, then principal), the rest goes to the borrower.
+/// `Released`: the line gave it up (it owed nothing); payouts go wholly to the borrower, and the fragment was offered
+/// back to the borrower when the receivable still allowed a transfer.
+enum CreditPledgeStatus {
+    None,
+    Pledged,
+    Released
 }

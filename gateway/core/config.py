@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     max_lag_blocks: int = Field(default=50, ge=0)
     #: Default horizon of the "maturing soon" alerts, in days.
     alert_maturity_days: int = Field(default=7, ge=0, le=3_650)
+    #: A credit line at or above this share of its limit used (in bps) raises "credit_line_near_limit".
+    alert_credit_near_limit_bps: int = Field(default=9_000, ge=1, le=10_000)
+    #: A risk-pool program is alerted when its balance falls below its open claims plus this reserve, in basis
+    #: points of what was deposited into it (1,000 = 10 %; 0 alerts only once claims wait unpaid).
+    risk_pool_reserve_bps: int = Field(default=1_000, ge=0, le=10_000)
 
     # ------------------------------------------------------------------ write API
     #: Signed transactions one sender may relay per window (counted in the database: across replicas).

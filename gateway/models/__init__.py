@@ -4,7 +4,7 @@ tables on ``SQLModel.metadata``, which Alembic compares against."""
 from gateway.models.attestations import Attestation, AttestationOpening, Consent
 from gateway.models.auth import AuthNonce
 from gateway.models.balances import Balance
-from gateway.models.creditlines import CreditLine, CreditTranche
+from gateway.models.creditlines import CreditLine, CreditPledge, CreditTranche
 from gateway.models.events import EventLog, EventRef
 from gateway.models.indexer import ChangeLog, IndexedBlock, IndexerState
 from gateway.models.links import LedgerSetting, PartyLink
@@ -33,6 +33,7 @@ __all__ = [
     "CommodityPrice",
     "Consent",
     "CreditLine",
+    "CreditPledge",
     "CreditTranche",
     "EventLog",
     "TxSubmission",

@@ -57,6 +57,41 @@ class CreditTranche(SQLModel, table=True):
     repaid_at: int | None = big(default=None, nullable=True)
 
 
+class CreditPledge(SQLModel, table=True):
+    """A receivable fragment pledged to a line (receivables mode): its payouts repay the line first."""
+
+    __tablename__ = "credit_pledge"
+
+    fragment_id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    line_id: int = big(index=True)
+    borrower: str = Field(max_length=42, index=True)
+    status: int  # CreditPledgeStatus
+    value_units: int = big()
+    collected_units: int = big(default=0)
+    to_line_units: int = big(default=0)
+    to_borrower_units: int = big(default=0)
+    due_date: int = big()  # the receivable's due date: when its payout is expected
+    pledged_at: int = big()
+    released_at: int | None = big(default=None, nullable=True)
+    return_offer_id: int | None = big(default=None, nullable=True)  # the offer giving the fragment back
+    updated_block: int = big()
+
+
+class CreditPledgePublic(SQLModel):
+    fragment_id: int
+    status: str  # pledged or released
+    value: str
+    value_units: int
+    unpaid_units: int  # value not yet paid out by the receivable's debtor
+    collected_units: int
+    to_line_units: int
+    to_borrower_units: int
+    due_date: int
+    pledged_at: int
+    released_at: int | None
+    return_offer_id: int | None
+
+
 class CreditTranchePublic(SQLModel):
     tranche_id: int
     payee: str
@@ -118,6 +153,7 @@ class CreditLinePublic(SQLModel):
     defaulted_at: int | None
     closed_at: int | None
     tranches: list[CreditTranchePublic] = []
+    pledges: list[CreditPledgePublic] = []  # receivables pledged to the line (receivables mode)
     history: list[CreditLineEventPublic] = []
 
 
@@ -125,3 +161,35 @@ class CreditLinesPublic(SQLModel):
     data: list[CreditLinePublic]
     count: int
     next_cursor: str | None = None
+
+
+class CreditTrancheBucketPublic(SQLModel):
+    bucket: str  # overdue, 0-30d, 31-60d, 61-90d, 91-180d, >180d (days to the tranche's due date)
+    count: int
+    outstanding: str
+    outstanding_units: int
+
+
+class CreditLinePositionPublic(SQLModel):
+    """One live or defaulted line in /v1/positions: utilisation and maturity, from the lender's or borrower's side."""
+
+    line_id: int
+    role: str  # lender or borrower
+    counterparty: str
+    status: str
+    limit: str
+    limit_units: int
+    used: str
+    used_units: int
+    available: str
+    available_units: int
+    utilisation_bps: int  # used / limit, rounded down
+    interest_recorded: str  # unpaid interest as of the line's latest repayment or default (not accrued to now)
+    interest_recorded_units: int
+    next_due: int | None  # earliest due date of an outstanding tranche
+    overdue_units: int  # principal of tranches past their due date
+    expiry: int
+    days_to_expiry: int  # whole days left, rounded up; 0 once expired
+    tranches: list[CreditTrancheBucketPublic]
+    pledged_units: int  # unpaid value of the receivables pledged to the line (it repays the line first)
+    next_pledge_due: int | None  # earliest due date of those receivables

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlmodel import Field, SQLModel
 
 from gateway.models.common import big
+from gateway.models.creditlines import CreditLinePositionPublic
+from gateway.models.riskpool import ContributionPositionPublic, LossPositionPublic
 
 
 class MaturitySummary(SQLModel, table=True):
@@ -55,6 +57,10 @@ class PositionsPublic(SQLModel):
     holdings: list[BucketPublic]  # receivable fragments held, by status and maturity bucket
     payables: list[BucketPublic]  # receivables owed (core enterprise), by status and maturity bucket
     loans: list[LoanPositionPublic]
+    credit_lines: list[CreditLinePositionPublic] = []  # lines lent or borrowed on: utilisation and maturity
+    # risk pools (issue 13): a bank's recorded losses and their compensation; a contributor's programs
+    risk_losses: LossPositionPublic | None = None
+    risk_contributions: list[ContributionPositionPublic] = []
 
 
 class AlertPublic(SQLModel):

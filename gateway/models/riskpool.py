@@ -22,6 +22,7 @@ class Loss(SQLModel, table=True):
     interest_units: int = big()
     recovered_units: int = big(default=0)
     recorded_at: int = big()
+    occurred_at: int = big(default=0)  # when the loss occurred, as its source shows it
     updated_block: int = big()
 
 
@@ -85,6 +86,7 @@ class LossPublic(SQLModel):
     net: str
     net_units: int
     recorded_at: int
+    occurred_at: int
     claim_id: int | None = None
     compensated_units: int = 0
 
@@ -140,3 +142,40 @@ class RiskProgramsPublic(SQLModel):
     data: list[RiskProgramPublic]
     count: int
     next_cursor: str | None = None
+
+
+# ------------------------------------------------------------------ positions (issue 13)
+class LossPositionPublic(SQLModel):
+    """A bank's recorded losses and how far the risk pools made them good, all in units.
+
+    net = principal + interest - recovered (the loss today); compensated = what the pools paid on it, less the
+    share of later recoveries the bank returned or still owes them; pending = open claims' unpaid entitlement
+    (the pool was short); uncompensated = net - compensated - pending: what the bank bears itself."""
+
+    losses: int
+    claimed: int
+    principal_units: int
+    interest_units: int
+    recovered_units: int
+    net: str
+    net_units: int
+    compensated: str
+    compensated_units: int
+    pending_units: int
+    recovery_owed_units: int  # recoveries the bank still owes the pools (RiskPool.returnRecovery)
+    uncompensated: str
+    uncompensated_units: int
+
+
+class ContributionPositionPublic(SQLModel):
+    """A contributor's place in one risk-pool program; exposure = paid out on claims - recoveries returned."""
+
+    program_id: int
+    name: str
+    deposited_units: int
+    paid_units: int
+    recovered_units: int
+    exposure: str
+    exposure_units: int
+    program_balance_units: int
+    program_open_units: int

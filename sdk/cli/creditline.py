@@ -4,6 +4,10 @@ The bank opens (offers) a line, the borrower accepts it, then draws for a named 
 same transaction) and repays any amount any day. The bank can reduce the limit, freeze draws, close the line at
 expiry and, after a due date plus the grace period, declare default. Commands that pay approve the book on the
 settlement token first, in a separate transaction.
+
+Receivables mode: the borrower pledges a confirmed receivable fragment to a line (`pledge`); when the debtor pays,
+anyone runs `collect-receivable`, which repays the line first and pays the rest to the borrower; once the line owes
+nothing the borrower takes the fragment back (`release`).
 """
 
 from __future__ import annotations
@@ -36,12 +40,13 @@ from sdk.cli.common import (
 )
 from sdk.cli.credit import gateway_call
 from sdk.cli.prepayment import parse_when
+from sdk.cli.receivable import parse_fragment
 from sdk.creditlines import DAY, MAX_UINT256, CreditLine, CreditTerms, PayeeRule, quote_interest
 from sdk.ledger import Party
 
 app = typer.Typer(
     help="Revolving credit lines: open, accept, draw (paid straight to a payee), repay, reduce, freeze, close, "
-    "default.",
+    "default; pledge a receivable whose payout repays the line first.",
     no_args_is_help=True,
 )
 
@@ -98,7 +103,7 @@ def _rule(value: str) -> PayeeRule:
     try:
         return PayeeRule[value.upper().replace("-", "_")]
     except KeyError:
-        raise fail(f"unknown payee rule {value!r}; choose any-supplier or allow-list") from None
+        raise fail(f"unknown payee rule {value!r}; choose any-supplier, allow-list or pledged-receivables") from None
 
 
 def _days(value: float, what: str) -> int:
@@ -140,8 +145,9 @@ def open_line(
     max_tenor_days: Annotated[float, typer.Option(help="longest tenor of one draw, in days (1..365)")] = 30,
     grace_days: Annotated[float, typer.Option(help="days after a due date before default may be declared")] = 5,
     surcharge_bps: Annotated[int, typer.Option(help="added to the rate on overdue principal")] = 0,
-    payee_rule: Annotated[str, typer.Option(help="any-supplier (or an allow-listed payee) or allow-list")] = (
-        "any-supplier"),
+    payee_rule: Annotated[str, typer.Option(
+        help="any-supplier (or an allow-listed payee), allow-list, or pledged-receivables (any supplier, and the "
+        "amount drawn stays within the unpaid value of the receivables pledged to the line)")] = "any-supplier",
     payee: Annotated[list[str] | None, typer.Option(help="allow-list a payee (repeat for each)")] = None,
     approve: Annotated[bool, typer.Option(help="approve the book on the token to fund draws")] = True,
     rpc: RpcOpt = None,
@@ -283,7 +289,8 @@ def collect(
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
     as_json: JsonOpt = False,
 ) -> None:
-    """As a bank, collect repayments the book held for it while it could not receive."""
+    """Collect what the book held for you while you could not receive (a bank's repayments, a borrower's share of
+    a receivable payout)."""
     bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = bank.credit_lines.collect_held()
     Output(as_json).result({"bank": event.bank, "collected": money(event.amount)}, title="Repayments collected")
@@ -393,8 +400,9 @@ def show(
     ledger = open_ledger(rpc, deployment)
     if line_id > ledger.credit_lines.line_count():
         raise fail(f"no credit line {line_id}")
-    Output(as_json).result(line_data(ledger.credit_lines.get_line(line_id), ledger.chain.now()),
-                           title=f"Credit line {line_id}")
+    data = line_data(ledger.credit_lines.get_line(line_id), ledger.chain.now())
+    data["pledged"] = money(ledger.credit_lines.pledged_of(line_id))  # unpaid value of the pledged receivables
+    Output(as_json).result(data, title=f"Credit line {line_id}")
 
 
 @app.command("list")
@@ -418,3 +426,89 @@ def list_lines(
     rows = [line_data(line, now, who) for line in ledger.credit_lines.list_lines(who)]
     columns = ["id", "status", *(["role"] if who else []), "limit", "used", "available", "next_due", "interest"]
     Output(as_json).rows(rows, columns, title="Credit lines", key="lines")
+
+
+# ---------------------------------------------------------------------------------------------- receivables mode
+FragmentArg = Annotated[int, typer.Argument(parser=parse_fragment, metavar="FRAGMENT",
+                                            help="receivable fragment id, or ROOT.INDEX (e.g. 3.0)")]
+
+
+def _label(fragment: int) -> str:
+    """A fragment id as ROOT.INDEX, as `scf receivable` prints it."""
+    return f"{fragment >> 16}.{fragment & 0xFFFF}"
+
+
+@app.command()
+def pledge(
+    line_id: IdArg,
+    fragment: FragmentArg,
+    amount: Annotated[int | None, typer.Option(parser=parse_amount, metavar="AMOUNT",
+                                               help="part of the fragment to pledge (default: all of it)")] = None,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the borrower, pledge a confirmed receivable fragment you hold to the line: the book holds it, and its
+    payout repays the line first (interest, then principal), the rest comes to you."""
+    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = borrower.credit_lines.pledge_receivable(line_id, fragment, amount)
+    Output(as_json).result(
+        {"id": line_id, "fragment": _label(event.fragment_id), "pledged_from": _label(fragment),
+         "value": money(event.value),
+         "receivable_due": _iso(event.due_date), "pledged": money(event.pledged)},
+        title="Receivable pledged",
+    )
+
+
+@app.command("collect-receivable")
+def collect_receivable(
+    fragment: FragmentArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As anyone, collect a pledged fragment's payout once the debtor has paid: it repays the line first (never
+    more than owed) and the rest goes to the borrower."""
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    done = party.credit_lines.collect_receivable(fragment)
+    ev = done.collected
+    Output(as_json).result(
+        {"id": ev.line_id, "fragment": _label(fragment), "collected": money(ev.amount), "to_line": money(ev.to_line),
+         "to_borrower": money(ev.to_borrower),
+         "interest_paid": money(done.repayment.interest_paid) if done.repayment else money(0),
+         "used": money(done.repayment.principal) if done.repayment else None, "pledged": money(ev.pledged)},
+        title="Receivable payout collected",
+    )
+
+
+@app.command()
+def release(
+    fragment: FragmentArg,
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """As the borrower, once the line owes nothing: release a pledged fragment. While the receivable can still
+    change hands it is offered back to you and accepted here; otherwise its later payouts come to you through
+    `collect-receivable`."""
+    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = borrower.credit_lines.release_receivable(fragment)
+    back = borrower.receivables.accept(event.offer_id).child_id if event.offer_id else None
+    Output(as_json).result(
+        {"id": event.line_id, "fragment": _label(fragment), "status": event.new_status,
+         "returned_as": _label(back) if back else None,
+         "unpaid_value": money(event.value_left)},
+        title="Receivable released",
+    )

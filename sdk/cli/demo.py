@@ -116,6 +116,10 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
               "; ".join(f"{name} {f['points']} ({f['reason']})" for name, f in p["lowering_factors"].items())
               or "-"] for p in profiles],
         ))
+    for line in data.get("credit_lines", []):
+        tables += credit_line_tables(out, line)
+    if data.get("risk_pool"):
+        tables.append(risk_pool_table(out, data["risk_pool"]))
     for refusal in data["refusals"]:
         fields = ", ".join(f"{k}={v}" for k, v in refusal["fields"].items())
         tables.append(f"refused as it should be: {refusal['action']} -> {refusal['error']}({fields})")
@@ -128,6 +132,43 @@ def summary_tables(out: Output, data: dict[str, Any]) -> list[Any]:
                                 [[s["title"], s["reason"]] for s in pending]))
     tables.append(f"[dim]deployment and summary in {data['workdir']}[/]")
     return tables
+
+
+def credit_line_tables(out: Output, line: dict[str, Any]) -> list[Any]:
+    """A revolving line's draws and repayments by day, then its interest against a term loan of the same limit."""
+    rows = [(d["day"], f"draw {d['tranche']} to {d['payee']}", d["amount"], "", "", "", d["used_after"])
+            for d in line["draws"]]
+    rows += [(r["day"], r["source"].split(" (")[0], r["payout"], r["to_line"], r["to_borrower"],
+              r["interest_paid"], r["used_after"]) for r in line["repayments"]]
+    rows.sort(key=lambda row: row[0])
+    return [
+        out.table(
+            f"Credit line {line['line']}: {line['bank']} lends {line['borrower']} up to "
+            f"{grouped(line['limit']['units'])} "
+            f"for {line['term_days']} days at {line['rate']} ({line['payee_rule']})",
+            ["day", "what", "amount", "to line", "to borrower", "interest", "used after"],
+            [list(row) for row in rows],
+        ),
+        f"interest charged for the days used ({line['days_used']} days): "
+        f"{grouped(line['interest_charged']['units'])}; a term loan of the whole "
+        f"{grouped(line['limit']['units'])} for {line['term_days']} days at {line['rate']} would have cost "
+        f"{grouped(line['term_loan_interest']['units'])} (saved {grouped(line['saved']['units'])})",
+    ]
+
+
+def risk_pool_table(out: Output, pool: dict[str, Any]) -> Any:
+    """Who bore how much of each loss the risk pool compensated (issue 13): one column per loss."""
+    names = [c["name"] for c in pool["contributors"]]
+    shares = ", ".join(f"{c['name']} {c['share_bps'] / 100:.0f} %" for c in pool["contributors"])
+    grades = ", then ".join(f"{g['rate_bps'] / 100:.0f} % to {grouped(g['up_to']['units'])}" for g in pool["grades"])
+    losses = pool["losses"]
+    rows = [["loss", *[loss["what"] for loss in losses]],
+            ["debtor", *[loss["debtor"] for loss in losses]],
+            ["net loss", *[loss["net"] for loss in losses]],
+            ["compensated by the pool", *[loss["paid"] for loss in losses]],
+            *[[f"borne by {n}", *[loss["borne"][n] for loss in losses]] for n in names]]
+    return out.table(f"Risk pool {pool['program']}: who bore each loss ({shares}; {grades})",
+                     ["", *[loss["asset"] for loss in losses]], rows)
 
 
 def serve(ctx: scenario.DemoContext) -> None:

@@ -92,6 +92,7 @@ def loss_data(loss: Loss, ledger: Ledger) -> dict[str, Any]:
         "id": loss.id, "source": names.get(loss.source, loss.source), "asset": loss.asset_id, "bank": loss.bank,
         "debtor": loss.debtor, "principal": money(loss.principal), "interest": money(loss.interest),
         "recovered": money(loss.recovered), "net": money(loss.net), "recorded": _iso(loss.recorded_at),
+        "occurred": _iso(loss.occurred_at),
         "claim": ledger.risk_pool.claim_of_loss(loss.id) or None,
     }
 
@@ -238,6 +239,47 @@ def collect(
     bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = bank.risk_pool.collect()
     Output(as_json).result({"bank": event.bank, "amount": money(event.amount)}, title="Collected")
+
+
+@app.command("record-recovery")
+def record_recovery(
+    loss_id: Annotated[int, typer.Argument(help="the recorded loss", min=1)],
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Anyone: record what the loss's source now shows recovered (read from that contract's state)."""
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = party.losses.record_recovery(loss_id)
+    data = loss_data(party.ledger.losses.get(loss_id), party.ledger)
+    claim_id = data["claim"]
+    owed = party.ledger.risk_pool.recovery_owed(claim_id) if claim_id else 0
+    Output(as_json).result({**data, "recovered_now": money(event.amount), "owed_to_pool": money(owed)},
+                           title="Recovery recorded")
+
+
+@app.command("return-recovery")
+def return_recovery(
+    claim_id: Annotated[int, typer.Argument(help="the claim on the recovered loss", min=1)],
+    rpc: RpcOpt = None,
+    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOpt = None,
+    key_env: KeyEnvOpt = None,
+    dev_account: DevAccountOpt = None,
+    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    as_json: JsonOpt = False,
+) -> None:
+    """Anyone: move the bank's owed share of a recovery back to the pool, from the bank under its approval of the
+    pool; the contributors are credited pro rata to what they paid."""
+    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    event = party.risk_pool.return_recovery(claim_id)
+    c = party.ledger.risk_pool.get_claim(claim_id)
+    Output(as_json).result({"claim": claim_id, "bank": c.bank, "amount": money(event.amount),
+                            "returned": money(event.returned), "paid": money(c.paid)}, title="Recovery returned")
 
 
 @app.command()

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from sdk.display import FragmentId
 from sdk.events import (
     DiscountRequested,
     FragmentDiscounted,
@@ -32,7 +33,6 @@ from sdk.events import (
 )
 from sdk.ledger import Ledger
 from sdk.money import format_grouped, format_units
-from sdk.receivables import split_fragment_id
 
 KINDS = ("receivable", "fragment", "offer", "discount", "receipt", "loan", "program", "prepayment", "credit-line")
 DUE_SOON = 7 * 86_400  # the inbox lists repayments due within a week, and every overdue one
@@ -47,9 +47,9 @@ def status_name(value: Any) -> str:
     return text.lower().replace("_", "-")
 
 
-def fragment_label(fragment: int) -> str:
-    root, index = split_fragment_id(fragment)
-    return f"{root}.{index}"
+def fragment_label(fragment: int) -> FragmentId:
+    """A fragment's id: the contract's integer in JSON, ROOT.INDEX in tables and commands (`sdk.display`)."""
+    return FragmentId(int(fragment))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ class Item:
     seconds; `role` is the party's part in it (holder, debtor, bank, ...)."""
 
     kind: str
-    id: str
+    id: int  # a FragmentId for fragments: ROOT.INDEX when printed, the integer in JSON
     status: str
     role: str
     counterparty: str | None
@@ -72,7 +72,7 @@ class Action:
     """An inbox entry: what waits for the party, and the exact command that does it."""
 
     kind: str
-    id: str
+    id: int  # as Item.id
     what: str
     due: int | None
     command: str
@@ -159,7 +159,7 @@ def _item(kind: str, me: str, r: dict[str, Any]) -> Item | None:  # noqa: C901 -
         if role is None:
             return None
         other = r["debtor"] if role == "supplier" else r["supplier"]
-        return Item(kind, str(r["id"]), r["status"], role, other, r["face_units"] - r["repaid_units"], r["due_date"],
+        return Item(kind, int(r["id"]), r["status"], role, other, r["face_units"] - r["repaid_units"], r["due_date"],
                     f"face {format_grouped(r['face_units'])}")
     if kind == "fragment":
         role = _role(me, [("holder", r["holder"]), ("debtor", r["debtor"])])
@@ -173,7 +173,7 @@ def _item(kind: str, me: str, r: dict[str, Any]) -> Item | None:  # noqa: C901 -
         if role is None:
             return None
         other = r["sender"] if role == "recipient" else r["recipient"]
-        return Item(kind, str(r["id"]), r["status"], role, other, r["amount_units"], r["expires_at"],
+        return Item(kind, int(r["id"]), r["status"], role, other, r["amount_units"], r["expires_at"],
                     f"fragment {fragment_label(r['fragment_id'])}")
     if kind == "discount":
         role = _role(me, [("bank", r["bank"]), ("seller", r["seller"])])
@@ -187,7 +187,7 @@ def _item(kind: str, me: str, r: dict[str, Any]) -> Item | None:  # noqa: C901 -
         if role is None:
             return None
         other = r["warehouse"] if role != "warehouse" else r["owner"]
-        return Item(kind, str(r["id"]), r["status"], role, other, None, None,
+        return Item(kind, int(r["id"]), r["status"], role, other, None, None,
                     f"{r['quantity']} {r['unit']} {r['commodity']}, lot {r['lot_id']}")
     if kind == "loan":
         role = _role(me, [("borrower", r["borrower"]), ("bank", r["bank"])])
@@ -196,12 +196,12 @@ def _item(kind: str, me: str, r: dict[str, Any]) -> Item | None:  # noqa: C901 -
         other = r["bank"] if role == "borrower" else r["borrower"]
         due = r["margin_call_deadline"] if r["status"] == "margin-called" and r["margin_call_deadline"] else \
             r["maturity"]
-        return Item(kind, str(r["id"]), r["status"], role, other, r["principal_units"], due,
+        return Item(kind, int(r["id"]), r["status"], role, other, r["principal_units"], due,
                     f"program {r['program_id']}, {r['commodity']}, rate {r['rate_bps'] / 100:.2f}%")
     if kind == "program":
         role = _role(me, [("bank", r["bank"])]) or "offered"
         room = max(r["cap_units"] - r["outstanding_units"], 0)
-        return Item(kind, str(r["id"]), r["status"], role, None if role == "bank" else r["bank"], room, None,
+        return Item(kind, int(r["id"]), r["status"], role, None if role == "bank" else r["bank"], room, None,
                     f"{r['commodity']}, rate {r['rate_bps'] / 100:.2f}%, max LTV {r['max_ltv_bps'] / 100:.2f}%")
     if kind == "prepayment":
         role = _role(me, [("buyer", r["buyer"]), ("seller", r["seller"]), ("bank", r["bank"]),
@@ -210,14 +210,14 @@ def _item(kind: str, me: str, r: dict[str, Any]) -> Item | None:  # noqa: C901 -
             return None
         other = r["seller"] if role in ("buyer", "warehouse") else r["buyer"]
         due = r["next_due"] if r["status"] == "delivered" and r.get("next_due") else r["maturity"]
-        return Item(kind, str(r["id"]), r["status"], role, other, r["outstanding_units"], due,
+        return Item(kind, int(r["id"]), r["status"], role, other, r["outstanding_units"], due,
                     f"{r['quantity']} {r['unit']} {r['commodity']} for {format_grouped(r['price_units'])}")
     if kind == "credit-line":
         role = _role(me, [("borrower", r["borrower"]), ("bank", r["bank"])])
         if role is None:
             return None
         other = r["bank"] if role == "borrower" else r["borrower"]
-        return Item(kind, str(r["id"]), r["status"], role, other, r["used_units"], r["next_due"] or None,
+        return Item(kind, int(r["id"]), r["status"], role, other, r["used_units"], r["next_due"] or None,
                     f"limit {format_grouped(r['limit_units'])}, rate {r['rate_bps'] / 100:.2f}%")
     raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
 
@@ -245,8 +245,8 @@ def items(source: Source, kind: str, filters: Filters = Filters()) -> list[Item]
     return [i for i in sorted(rows, key=_id_key) if filters.keep(i)]
 
 
-def _id_key(item: Item) -> tuple[int, ...]:
-    return tuple(int(p) for p in item.id.split("."))
+def _id_key(item: Item) -> int:
+    return int(item.id)  # a fragment id (root << 16 | index) sorts as (root, index)
 
 
 # --------------------------------------------------------------------------------------------- inbox
@@ -318,11 +318,7 @@ def inbox(source: Source, now: int | None = None) -> list[Action]:
         elif i.role == "bank" and i.amount and i.due is not None and now > i.due:
             out.append(Action("credit-line", i.id, "past due: declare a default once the grace period ends (or wait)",
                               i.due, f"scf credit-line default {i.id}", i.amount))
-    return sorted(out, key=lambda a: (a.due is None, a.due or 0, a.kind, _id_key_text(a.id)))
-
-
-def _id_key_text(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text.split("."))
+    return sorted(out, key=lambda a: (a.due is None, a.due or 0, a.kind, int(a.id)))
 
 
 # --------------------------------------------------------------------------------------------- statement

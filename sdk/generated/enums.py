@@ -30,6 +30,14 @@ class CreditLineStatus(IntEnum):
     CLOSED = 5
 
 
+class CreditPledgeStatus(IntEnum):
+    """Solidity enum `CreditPledgeStatus`."""
+
+    NONE = 0
+    PLEDGED = 1
+    RELEASED = 2
+
+
 class FinancingStatus(IntEnum):
     """Solidity enum `FinancingStatus`."""
 
@@ -98,6 +106,7 @@ class PayeeRule(IntEnum):
 
     ALLOW_LIST = 0
     ANY_SUPPLIER = 1
+    PLEDGED_RECEIVABLES = 2
 
 
 class PrepaymentParty(IntEnum):
@@ -207,6 +216,7 @@ ENUMS: dict[str, type[IntEnum]] = {
     "AttestationStatus": AttestationStatus,
     "ClaimStatus": ClaimStatus,
     "CreditLineStatus": CreditLineStatus,
+    "CreditPledgeStatus": CreditPledgeStatus,
     "FinancingStatus": FinancingStatus,
     "FragmentStatus": FragmentStatus,
     "LoanStatus": LoanStatus,

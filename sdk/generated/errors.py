@@ -288,6 +288,25 @@ class CreditLineAmountInvalid(ContractError):
         return cls(values[0], values[1], values[2])
 
 
+class CreditLineBorrowingBaseExceeded(ContractError):
+    """Under `PledgedReceivables` a draw may not take the principal beyond the pledged unpaid value."""
+
+    SIGNATURE: ClassVar[str] = "CreditLineBorrowingBaseExceeded(uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("8b52e285")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "principal", "pledged")
+    line_id: int
+    principal: int
+    pledged: int
+
+    def __init__(self, line_id: int, principal: int, pledged: int) -> None:
+        super().__init__(line_id=line_id, principal=principal, pledged=pledged)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineBorrowingBaseExceeded":
+        return cls(values[0], values[1], values[2])
+
+
 class CreditLineDefaultNotDue(ContractError):
     """No tranche is past its due date plus the grace period yet."""
 
@@ -626,6 +645,97 @@ class CreditLineTranchesFull(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "CreditLineTranchesFull":
         return cls(values[0], values[1])
+
+
+class CreditPledgeLocked(ContractError):
+    """The line still owes `principal` + `interest`: the pledge stays until it is repaid."""
+
+    SIGNATURE: ClassVar[str] = "CreditPledgeLocked(uint256,uint256,uint256,uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("e88634c7")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint256")
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id", "line_id", "principal", "interest")
+    fragment_id: int
+    line_id: int
+    principal: int
+    interest: int
+
+    def __init__(self, fragment_id: int, line_id: int, principal: int, interest: int) -> None:
+        super().__init__(fragment_id=fragment_id, line_id=line_id, principal=principal, interest=interest)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditPledgeLocked":
+        return cls(values[0], values[1], values[2], values[3])
+
+
+class CreditPledgeNotFound(ContractError):
+    """No fragment with this id is pledged to a line."""
+
+    SIGNATURE: ClassVar[str] = "CreditPledgeNotFound(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("8b8b5f26")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id",)
+    fragment_id: int
+
+    def __init__(self, fragment_id: int) -> None:
+        super().__init__(fragment_id=fragment_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditPledgeNotFound":
+        return cls(values[0])
+
+
+class CreditPledgeNotReturnable(ContractError):
+    """The fragment was already released and cannot be offered back now (the receivable no longer allows a transfer, or an offer of it is still open); its payouts go to the borrower."""
+
+    SIGNATURE: ClassVar[str] = "CreditPledgeNotReturnable(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("79192ac1")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id",)
+    fragment_id: int
+
+    def __init__(self, fragment_id: int) -> None:
+        super().__init__(fragment_id=fragment_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditPledgeNotReturnable":
+        return cls(values[0])
+
+
+class CreditPledgeNothingToCollect(ContractError):
+    """The pledged fragment has no payout to collect now."""
+
+    SIGNATURE: ClassVar[str] = "CreditPledgeNothingToCollect(uint256)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("b6761330")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256",)
+    FIELDS: ClassVar[tuple[str, ...]] = ("fragment_id",)
+    fragment_id: int
+
+    def __init__(self, fragment_id: int) -> None:
+        super().__init__(fragment_id=fragment_id)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditPledgeNothingToCollect":
+        return cls(values[0])
+
+
+class CreditPledgeOfferInvalid(ContractError):
+    """The offer is not an open offer from the line's borrower to this contract."""
+
+    SIGNATURE: ClassVar[str] = "CreditPledgeOfferInvalid(uint256,uint256,address,address)"
+    SELECTOR: ClassVar[bytes] = bytes.fromhex("4ef8a9cb")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "address")
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "offer_id", "from_", "to")
+    line_id: int
+    offer_id: int
+    from_: str
+    to: str
+
+    def __init__(self, line_id: int, offer_id: int, from_: str, to: str) -> None:
+        super().__init__(line_id=line_id, offer_id=offer_id, from_=from_, to=to)
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditPledgeOfferInvalid":
+        return cls(values[0], values[1], to_checksum_address(values[2]), to_checksum_address(values[3]))
 
 
 class DisplayNameInvalid(ContractError):
@@ -3294,20 +3404,20 @@ class RiskPoolLossAlreadyClaimed(ContractError):
 
 
 class RiskPoolLossOutsidePeriod(ContractError):
-    """RiskPoolLossOutsidePeriod"""
+    """The loss occurred (see {ILossRegistry-Loss}) outside the program's period [start, end)."""
 
     SIGNATURE: ClassVar[str] = "RiskPoolLossOutsidePeriod(uint256,uint256,uint64,uint64,uint64)"
     SELECTOR: ClassVar[bytes] = bytes.fromhex("d8090d3d")
     ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint64", "uint64", "uint64")
-    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "loss_id", "recorded_at", "start", "end")
+    FIELDS: ClassVar[tuple[str, ...]] = ("program_id", "loss_id", "occurred_at", "start", "end")
     program_id: int
     loss_id: int
-    recorded_at: int
+    occurred_at: int
     start: int
     end: int
 
-    def __init__(self, program_id: int, loss_id: int, recorded_at: int, start: int, end: int) -> None:
-        super().__init__(program_id=program_id, loss_id=loss_id, recorded_at=recorded_at, start=start, end=end)
+    def __init__(self, program_id: int, loss_id: int, occurred_at: int, start: int, end: int) -> None:
+        super().__init__(program_id=program_id, loss_id=loss_id, occurred_at=occurred_at, start=start, end=end)
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolLossOutsidePeriod":
@@ -3346,24 +3456,6 @@ class RiskPoolNoOpenClaims(ContractError):
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNoOpenClaims":
         return cls(values[0])
-
-
-class RiskPoolNotClaimBank(ContractError):
-    """RiskPoolNotClaimBank"""
-
-    SIGNATURE: ClassVar[str] = "RiskPoolNotClaimBank(uint256,address)"
-    SELECTOR: ClassVar[bytes] = bytes.fromhex("a3be7497")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address")
-    FIELDS: ClassVar[tuple[str, ...]] = ("claim_id", "account")
-    claim_id: int
-    account: str
-
-    def __init__(self, claim_id: int, account: str) -> None:
-        super().__init__(claim_id=claim_id, account=account)
-
-    @classmethod
-    def from_abi(cls, values: tuple[Any, ...]) -> "RiskPoolNotClaimBank":
-        return cls(values[0], to_checksum_address(values[1]))
 
 
 class RiskPoolNotContributor(ContractError):
@@ -3668,6 +3760,7 @@ ERRORS: tuple[type[ContractError], ...] = (
     ConsentInvalid,
     ConsentNotGranted,
     CreditLineAmountInvalid,
+    CreditLineBorrowingBaseExceeded,
     CreditLineDefaultNotDue,
     CreditLineLimitInvalid,
     CreditLineNotAvailable,
@@ -3686,6 +3779,11 @@ ERRORS: tuple[type[ContractError], ...] = (
     CreditLineTenorInvalid,
     CreditLineTermsInvalid,
     CreditLineTranchesFull,
+    CreditPledgeLocked,
+    CreditPledgeNotFound,
+    CreditPledgeNotReturnable,
+    CreditPledgeNothingToCollect,
+    CreditPledgeOfferInvalid,
     DisplayNameInvalid,
     DisplayNameUnauthorized,
     ERC20InsufficientAllowance,
@@ -3835,7 +3933,6 @@ ERRORS: tuple[type[ContractError], ...] = (
     RiskPoolLossOutsidePeriod,
     RiskPoolNoNetLoss,
     RiskPoolNoOpenClaims,
-    RiskPoolNotClaimBank,
     RiskPoolNotContributor,
     RiskPoolNotLossBank,
     RiskPoolNotOperator,

@@ -10,6 +10,7 @@ from sdk.generated.enums import (
     AttestationStatus,
     ClaimStatus,
     CreditLineStatus,
+    CreditPledgeStatus,
     FinancingStatus,
     FragmentStatus,
     LoanStatus,
@@ -620,6 +621,98 @@ class CreditLineUnfrozen(ContractEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class CreditPayoutHeld(ContractEvent):
+    """Emitted when the borrower's share of a payout could not be paid to it (suspended, KYC lapsed) and is held here until it calls `collectHeld`."""
+
+    NAME: ClassVar[str] = "CreditPayoutHeld"
+    SIGNATURE: ClassVar[str] = "CreditPayoutHeld(uint256,address,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("5a1582cd26cd062b0933f713203350e5af418796131355234b25cb9fec3d4145")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "borrower", "amount", "held_total")
+    line_id: int
+    borrower: str
+    amount: int
+    held_total: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditPayoutHeld":
+        return cls(values[0], to_checksum_address(values[1]), values[2], values[3])
+
+
+@dataclass(frozen=True, slots=True)
+class CreditReceivableCollected(ContractEvent):
+    """Emitted when a pledged fragment's payout is collected and split between the line and the borrower."""
+
+    NAME: ClassVar[str] = "CreditReceivableCollected"
+    SIGNATURE: ClassVar[str] = "CreditReceivableCollected(uint256,uint256,uint256,uint256,uint256,uint256,uint256)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("56176afbd13259ec5fd005882bea781a973e24dd939d19d807dc64c0b31cc503")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "fragment_id", "amount", "to_line", "to_borrower", "collected", "pledged")
+    line_id: int
+    fragment_id: int
+    amount: int
+    to_line: int
+    to_borrower: int
+    collected: int
+    pledged: int
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditReceivableCollected":
+        return cls(values[0], values[1], values[2], values[3], values[4], values[5], values[6])
+
+
+@dataclass(frozen=True, slots=True)
+class CreditReceivablePledged(ContractEvent):
+    """Emitted when the borrower pledges a receivable fragment to a line (this contract now holds it)."""
+
+    NAME: ClassVar[str] = "CreditReceivablePledged"
+    SIGNATURE: ClassVar[str] = "CreditReceivablePledged(uint256,uint256,address,uint256,uint256,uint64,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("c1c941835fdc87347947863218b9d87f4a5af5396a8bcb7093f85469a90cf1ba")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "uint256", "uint256", "uint64", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "fragment_id", "borrower", "offer_id", "value", "due_date", "pledged", "old_status", "new_status")
+    line_id: int
+    fragment_id: int
+    borrower: str
+    offer_id: int
+    value: int
+    due_date: int
+    pledged: int
+    old_status: CreditPledgeStatus
+    new_status: CreditPledgeStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditReceivablePledged":
+        return cls(values[0], values[1], to_checksum_address(values[2]), values[3], values[4], values[5], values[6], CreditPledgeStatus(values[7]), CreditPledgeStatus(values[8]))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditReceivableReleased(ContractEvent):
+    """Emitted when the borrower releases a pledge, and again whenever it asks for the fragment back."""
+
+    NAME: ClassVar[str] = "CreditReceivableReleased"
+    SIGNATURE: ClassVar[str] = "CreditReceivableReleased(uint256,uint256,address,uint256,uint256,uint256,uint8,uint8)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("682c273c48edfd1855a5d38a89122022d62e5557f1ce95aba4af4a6f93956a47")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "uint256", "address", "uint256", "uint256", "uint256", "uint8", "uint8")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("line_id", "fragment_id", "borrower", "offer_id", "value_left", "pledged", "old_status", "new_status")
+    line_id: int
+    fragment_id: int
+    borrower: str
+    offer_id: int
+    value_left: int
+    pledged: int
+    old_status: CreditPledgeStatus
+    new_status: CreditPledgeStatus
+
+    @classmethod
+    def from_abi(cls, values: tuple[Any, ...]) -> "CreditReceivableReleased":
+        return cls(values[0], values[1], to_checksum_address(values[2]), values[3], values[4], values[5], CreditPledgeStatus(values[6]), CreditPledgeStatus(values[7]))
+
+
+@dataclass(frozen=True, slots=True)
 class CreditRepaymentHeld(ContractEvent):
     """Emitted when a repayment could not be paid to the bank (it is suspended, not registered or its KYC lapsed) and this contract holds it for the bank instead."""
 
@@ -1148,11 +1241,11 @@ class LossRecorded(ContractEvent):
     """A loss was read from its source and recorded."""
 
     NAME: ClassVar[str] = "LossRecorded"
-    SIGNATURE: ClassVar[str] = "LossRecorded(uint256,address,uint256,address,address,uint256,uint256)"
-    TOPIC: ClassVar[bytes] = bytes.fromhex("5495724bc45edd54286036ec1c82cf8a09d48c6f54bdbfc55951f86cac1bc4a1")
-    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "address", "address", "uint256", "uint256")
-    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False)
-    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id", "source", "asset_id", "bank", "debtor", "principal", "interest")
+    SIGNATURE: ClassVar[str] = "LossRecorded(uint256,address,uint256,address,address,uint256,uint256,uint64)"
+    TOPIC: ClassVar[bytes] = bytes.fromhex("98eea336ce6321c182afddafa980ace06326de1d3cdfdc0f5c2014c7ead23d77")
+    ABI_TYPES: ClassVar[tuple[str, ...]] = ("uint256", "address", "uint256", "address", "address", "uint256", "uint256", "uint64")
+    INDEXED: ClassVar[tuple[bool, ...]] = (True, True, True, False, False, False, False, False)
+    FIELDS: ClassVar[tuple[str, ...]] = ("loss_id", "source", "asset_id", "bank", "debtor", "principal", "interest", "occurred_at")
     loss_id: int
     source: str
     asset_id: int
@@ -1160,10 +1253,11 @@ class LossRecorded(ContractEvent):
     debtor: str
     principal: int
     interest: int
+    occurred_at: int
 
     @classmethod
     def from_abi(cls, values: tuple[Any, ...]) -> "LossRecorded":
-        return cls(values[0], to_checksum_address(values[1]), values[2], to_checksum_address(values[3]), to_checksum_address(values[4]), values[5], values[6])
+        return cls(values[0], to_checksum_address(values[1]), values[2], to_checksum_address(values[3]), to_checksum_address(values[4]), values[5], values[6], values[7])
 
 
 @dataclass(frozen=True, slots=True)
@@ -2628,6 +2722,10 @@ EVENTS: tuple[type[ContractEvent], ...] = (
     CreditLineRecovered,
     CreditLineRepaid,
     CreditLineUnfrozen,
+    CreditPayoutHeld,
+    CreditReceivableCollected,
+    CreditReceivablePledged,
+    CreditReceivableReleased,
     CreditRepaymentHeld,
     CreditRepaymentsCollected,
     CreditTrancheRepaid,

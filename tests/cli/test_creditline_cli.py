@@ -107,3 +107,58 @@ def test_credit_line_life_on_a_node(runner: CliRunner, node_url: str) -> None:
     recovered = scf_json("credit-line", "repay", "1", "--all", signer="BORROWER")
     assert recovered["recovery"] is True and recovered["used"]["units"] == 0  # type: ignore[index]
     assert scf_json("credit-line", "show", "1")["status"] == "CLOSED"
+
+
+def test_receivables_mode_through_the_cli(runner: CliRunner, node_url: str) -> None:
+    """pledge, collect-receivable (the line first, the rest to the borrower), release (the fragment comes back)."""
+    chain = connect(node_url)
+    keys = {name: Account.create() for name in ("BANK", "BORROWER", "SUP1", "CORE")}
+    env = {f"{name}_KEY": acct.key.hex() for name, acct in keys.items()}
+    addr = {name: acct.address for name, acct in keys.items()}
+    for acct in keys.values():
+        chain.fund(acct.address, 10**20)
+    rpc = ("--rpc", node_url)
+
+    def invoke(*args: str, code: int = 0) -> Result:
+        result = runner.invoke(app, [*args, *rpc], env=env)
+        assert result.exit_code == code, result.output
+        return result
+
+    def scf_json(*args: str, signer: str | None = None) -> dict[str, object]:
+        extra = ("--key-env", f"{signer}_KEY") if signer else ()
+        data: dict[str, object] = json.loads(invoke(*args, *extra, "--json").stdout)
+        return data
+
+    invoke("deploy", "--dev-account", "0", "--json")
+    roles = (("BANK", "bank"), ("BORROWER", "supplier"), ("SUP1", "supplier"), ("CORE", "core-enterprise"))
+    for name, role in roles:
+        invoke("participant", "admit", addr[name], "--role", role, "--identity", name, "--dev-account", "0")
+    invoke("token", "mint-allowance", addr["BANK"], "2000000", "--dev-account", "0")
+    for name in ("BANK", "CORE"):
+        invoke("token", "mint", addr[name], "1000000", "--key-env", "BANK_KEY")
+    issued = scf_json("receivable", "issue", addr["BORROWER"], "100000", "--due", "+60d", "--invoice-hash",
+                      "0x" + "ab" * 32, signer="CORE")
+    root, fragment = str(issued["root_id"]), str(issued["fragment_id"])
+    scf_json("credit-line", "open", addr["BORROWER"], "--limit", "500000", "--rate-bps", "700",
+             "--payee-rule", "pledged-receivables", signer="BANK")
+    scf_json("credit-line", "accept", "1", signer="BORROWER")
+    pledged = scf_json("credit-line", "pledge", "1", fragment, signer="BORROWER")
+    assert pledged["value"] == pledged["pledged"] == {"amount": "100000.00", "units": 100_000_00}
+    held = str(pledged["fragment"])
+    assert (pledged["pledged_from"], held) == (fragment, f"{root}.1")  # the book holds the child it accepted
+    # drawn against the receivable: no more than its value
+    out = invoke("credit-line", "draw", "1", "100000.01", "--payee", addr["SUP1"], "--purpose", "PO-1",
+                 "--key-env", "BORROWER_KEY", code=EXIT_REVERT).output
+    assert "CreditLineBorrowingBaseExceeded" in out
+    scf_json("credit-line", "draw", "1", "60000", "--payee", addr["SUP1"], "--purpose", "PO-1", signer="BORROWER")
+    assert scf_json("credit-line", "show", "1")["pledged"] == {"amount": "100000.00", "units": 100_000_00}
+    out = invoke("credit-line", "release", held, "--key-env", "BORROWER_KEY", code=EXIT_REVERT).output
+    assert "CreditPledgeLocked" in out
+    scf_json("receivable", "repay", root, "100000", signer="CORE")
+    done = scf_json("credit-line", "collect-receivable", held, signer="BANK")
+    to_line = int(done["to_line"]["units"])  # type: ignore[index]
+    to_borrower = int(done["to_borrower"]["units"])  # type: ignore[index]
+    assert to_line >= 60_000_00 and to_line + to_borrower == 100_000_00  # principal plus the interest of the seconds
+    assert done["used"] == {"amount": "0.00", "units": 0}
+    released = scf_json("credit-line", "release", held, signer="BORROWER")
+    assert (released["status"], released["returned_as"]) == ("RELEASED", None)  # paid out: nothing to give back

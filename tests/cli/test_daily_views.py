@@ -102,11 +102,11 @@ def test_every_inbox_entry_names_a_command_the_cli_has() -> None:
 
 def test_filters_keep_status_role_counterparty_and_due_days() -> None:
     source = FakeSource(EVERY_BRANCH)
-    assert [i.id for i in views.items(source, "loan", views.Filters(role=("bank",)))] == ["8", "9", "10"]
-    assert [i.id for i in views.items(source, "loan", views.Filters(status=("margin-called",)))] == ["6"]
-    assert [i.id for i in views.items(source, "receivable", views.Filters(due_before=NOW))] == ["2"]
-    assert [i.id for i in views.items(source, "receivable", views.Filters(due_after=NOW))] == ["1", "3"]
-    assert [i.id for i in views.items(source, "offer", views.Filters(counterparty=OTHER.upper()))] == ["4", "5"]
+    assert [i.id for i in views.items(source, "loan", views.Filters(role=("bank",)))] == [8, 9, 10]
+    assert [i.id for i in views.items(source, "loan", views.Filters(status=("margin-called",)))] == [6]
+    assert [i.id for i in views.items(source, "receivable", views.Filters(due_before=NOW))] == [2]
+    assert [i.id for i in views.items(source, "receivable", views.Filters(due_after=NOW))] == [1, 3]
+    assert [i.id for i in views.items(source, "offer", views.Filters(counterparty=OTHER.upper()))] == [4, 5]
     assert views.items(source, "offer", views.Filters(counterparty=CORE)) == []
 
 

@@ -15,13 +15,36 @@ import pytest
 from typer.testing import CliRunner
 
 from sdk.cli import app
-from sdk.demo import CAST, DEPOSITS, LATE_PRINCIPAL, PAYMENTS
-from sdk.money import to_units
+from sdk.demo import CAST, DEPOSITS, LATE_PRINCIPAL, LINE_DRAWS, LINE_RECEIVABLES, PAYMENTS
+from sdk.money import format_grouped, to_units
 
 REQUIRED_KEYS = {
     "participants", "receivables", "fragments", "financings", "total_financed", "total_repaid",
-    "warehouse_receipts", "loans", "prepayments", "credit_profiles", "events_indexed", "chain",
+    "warehouse_receipts", "loans", "prepayments", "credit_profiles", "credit_lines", "risk_pool", "events_indexed",
+    "chain",
 }
+
+#: The README's worked example of the graded rules ("Worked example: the demo's risk pool"), figure by figure; the
+#: demo's risk-pool stage must reproduce each one (check_risk_pool), and the README must show each one
+#: (test_readme_has_the_demo_risk_pool_worked_example).
+README_SECTION = "#### Worked example: the demo's risk pool"
+WORKED_EXAMPLE: dict[str, object] = {
+    "deposited": {"Guarantee Fund": "400,000.00", "Credit Insurer": "400,000.00", "Large State Bank": "200,000.00"},
+    "grades": [("500,000.00", 8_000), ("2,000,000.00", 5_000)],
+    "loan": {"principal": "84,000.00", "interest": "924.00", "collateral_value": "72,000.00",
+             "shortfall": "12,924.00"},
+    "losses": [
+        {"net": "12,924.00", "entitlement": "10,339.20", "uncompensated": "2,584.80",
+         "drawn": {"Guarantee Fund": "4,135.68", "Credit Insurer": "4,135.68", "Large State Bank": "2,067.84"},
+         "borne": {"Guarantee Fund": "4,135.68", "Credit Insurer": "4,135.68", "Large State Bank": "4,652.64"}},
+        {"net": "600,000.00", "entitlement": "446,122.80", "uncompensated": "153,877.20",
+         "drawn": {"Guarantee Fund": "178,449.12", "Credit Insurer": "178,449.12", "Large State Bank": "89,224.56"},
+         "borne": {"Guarantee Fund": "178,449.12", "Credit Insurer": "178,449.12",
+                   "Large State Bank": "243,101.76"}},
+    ],
+    "balance": "543,538.00",
+}
+
 
 
 def run_demo(tmp_path: Path, *args: str) -> dict[str, object]:
@@ -38,11 +61,12 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
     assert [p["name"] for p in participants] == [a.name for a in CAST]
     banks = {p["key"]: p["rate_bps"] for p in participants if "rate_bps" in p}
     assert banks == {"bank1": 550, "bank2": 700}  # the seeds' rates
-    # nothing created or destroyed: balances add up to what the banks minted
+    # nothing created or destroyed: balances (and what the risk pool holds) add up to what the banks minted
     minted = data["deposits"]
     assert isinstance(minted, list)
     assert [d["amount"]["units"] for d in minted[: len(DEPOSITS)]] == [to_units(d[2]) for d in DEPOSITS]
-    assert sum(p["balance"]["units"] for p in participants) == sum(d["amount"]["units"] for d in minted)
+    pooled = data["risk_pool"]["balance"]["units"]  # type: ignore[index]
+    assert sum(p["balance"]["units"] for p in participants) + pooled == sum(d["amount"]["units"] for d in minted)
     assert len(data["payments"]) == len(PAYMENTS)  # type: ignore[arg-type]
     refusal = data["refusals"][0]  # type: ignore[index]
     assert refusal["error"] == "SettlementTransferRestricted"
@@ -80,6 +104,8 @@ def check_summary(data: dict[str, object], tmp_path: Path) -> None:
                                              + deal["financed"]["units"] + deal["interest"]["units"] + late_paid)
     assert [r["late"] for r in data["repayments"]] == [False, False, False, True, True]  # type: ignore[attr-defined]
     check_credit_profiles(data)
+    check_credit_line(data)
+    check_risk_pool(data)
     assert data["total_financed"]["units"] == sum(f["price"]["units"] for f in financings)
     assert [s for s in data["stages"] if s["status"] != "done"] == []  # type: ignore[attr-defined]
     # the gateway indexed everything, keeping up stage by stage
@@ -113,6 +139,80 @@ def check_credit_profiles(data: dict[str, object]) -> None:
     assert punctual["lowering_factors"]["margin_calls"] == {"points": -5, "reason": "1 margin calls, 1 cured"}
 
 
+def check_credit_line(data: dict[str, object]) -> None:
+    """Tier 2's 90-day line at the city bank's 7.0 %: three draws paid straight to tier 3, repaid twice from the
+    payouts of the receivables pledged to it (the line first, the rest to tier 2); interest only for the days used,
+    well below a term loan of the whole limit for the whole term."""
+    [line] = data["credit_lines"]  # type: ignore[misc]
+    assert (line["bank"], line["borrower"], line["rate_bps"], line["term_days"]) == (
+        "City Commercial Bank", "Taihu Castings (T2)", 700, 90)
+    assert [(d["payee"], d["amount"]["amount"]) for d in line["draws"]] == [
+        ("Anhui Alloy (T3)", amount) for _, amount, _, _ in LINE_DRAWS]
+    repaid = line["repayments"]
+    assert [r["payout"]["amount"] for r in repaid] == [part for _, _, part, _ in LINE_RECEIVABLES]
+    for r in repaid:  # the line takes what it is owed and no more; the borrower gets the rest
+        assert r["to_line"]["units"] + r["to_borrower"]["units"] == r["payout"]["units"]
+        assert r["interest_paid"]["units"] + r["principal_paid"]["units"] == r["to_line"]["units"]
+    assert repaid[0]["to_borrower"]["units"] == 0 and repaid[-1]["to_borrower"]["units"] > 0
+    assert repaid[-1]["used_after"]["units"] == 0 and line["status"] == "closed"
+    assert sum(r["principal_paid"]["units"] for r in repaid) == line["drawn"]["units"]
+    charged = line["interest_charged"]["units"]
+    assert charged == sum(r["interest_paid"]["units"] for r in repaid) > 0
+    limit = line["limit"]["units"]
+    assert line["term_loan_interest"]["units"] == limit * 700 * 90 // (10_000 * 365)  # 5,178.08 on 300,000.00
+    assert line["saved"]["units"] == line["term_loan_interest"]["units"] - charged > 0
+
+
+def check_risk_pool(data: dict[str, object]) -> None:
+    """The risk-pool stage reproduces the README's worked example to the cent, and each loss is borne in full."""
+    pool = data["risk_pool"]
+    assert isinstance(pool, dict)
+    example = WORKED_EXAMPLE
+
+    def grouped(value: dict[str, object]) -> str:
+        return format_grouped(int(value["units"]))  # type: ignore[call-overload]
+
+    assert {c["name"]: grouped(c["deposited"]) for c in pool["contributors"]} == example["deposited"]
+    assert [(grouped(g["up_to"]), g["rate_bps"]) for g in pool["grades"]] == example["grades"]
+    assert {k: grouped(v) for k, v in pool["loan"].items() if k != "id"} == example["loan"]
+    assert [loss["what"] for loss in pool["losses"]] == ["pledge-loan shortfall", "fragment defaulted without recourse"]
+    for loss, expected in zip(pool["losses"], example["losses"], strict=True):  # type: ignore[call-overload]
+        assert {k: grouped(loss[k]) for k in ("net", "entitlement", "uncompensated")} == {
+            k: expected[k] for k in ("net", "entitlement", "uncompensated")}
+        assert {k: grouped(v) for k, v in loss["drawn"].items()} == expected["drawn"]
+        assert {k: grouped(v) for k, v in loss["borne"].items()} == expected["borne"]
+        assert loss["paid"] == loss["entitlement"]  # paid in full at once
+        assert sum(v["units"] for v in loss["borne"].values()) == loss["net"]["units"]
+        assert loss["principal"]["units"] + loss["interest"]["units"] == loss["net"]["units"]
+    # the fragment's loss: principal is what the bank paid for it, the rest its discount yield
+    fragment = pool["losses"][1]
+    assert 0 < fragment["interest"]["units"] < fragment["principal"]["units"]
+    assert grouped(pool["balance"]) == example["balance"] and pool["open"]["units"] == 0
+
+
+def test_readme_has_the_demo_risk_pool_worked_example() -> None:
+    """The README section shows every figure of WORKED_EXAMPLE (which the demo reproduces)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    if README_SECTION not in readme:
+        pytest.fail(f"README.md has no section {README_SECTION!r} (the risk pool's worked example)")
+    section = readme.split(README_SECTION, 1)[1].split("\n#", 1)[0]
+    figures: list[str] = []
+
+    def collect(value: object) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                collect(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                collect(v)
+        elif isinstance(value, str):
+            figures.append(value)
+
+    collect(WORKED_EXAMPLE)
+    assert [f for f in figures if f not in section] == []
+    assert "80 % up to 500,000.00" in section and "50 % from 500,000.00 to 2,000,000.00" in section
+
+
 def test_demo_runs_on_the_embedded_chain_with_no_arguments(tmp_path: Path) -> None:
     data = run_demo(tmp_path)
     assert data["chain"] == "embedded"
@@ -136,6 +236,8 @@ def test_demo_without_workdir_uses_a_fresh_directory(tmp_path: Path, monkeypatch
     assert len(created) == 1 and (created[0] / "summary.json").is_file()
     assert "Participants" in result.stdout and "Huaxia Heavy Equipment" in result.stdout
     assert "Credit profiles read by Large State Bank" in result.stdout and "lateness -30" in result.stdout
+    assert "a term loan of the whole 300,000.00 for 90 days at 7.00 % would have cost 5,178.08" in result.stdout
+    assert "Risk pool 1" in result.stdout and "243,101.76" in result.stdout  # the table of who bore each loss
 
 
 def test_demo_serves_the_gateway_with_a_login_for_every_role(tmp_path: Path) -> None:

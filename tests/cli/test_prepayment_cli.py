@@ -159,5 +159,5 @@ def test_prepayment_life_on_a_node(runner: CliRunner, node_url: str) -> None:
 
     listed = scf_json("prepayment", "list", "--party", addr["SELLER"])
     assert [(a["id"], a["status"], a["role"]) for a in listed["data"]] == [  # type: ignore[attr-defined]
-        ("1", "repaid", "seller"), ("2", "bought-back", "seller"), ("3", "defaulted", "seller")]
+        (1, "repaid", "seller"), (2, "bought-back", "seller"), (3, "defaulted", "seller")]
     assert scf_json("prepayment", "list", "--status", "repaid", signer="BUYER")["count"] == 1

@@ -94,3 +94,16 @@ def test_risk_pool_program_through_the_cli(runner: CliRunner, node_url: str) -> 
     out = invoke("risk-pool", "claim", "1", str(loss["id"]), "--key-env", "BANK_KEY", code=EXIT_REVERT).output
     lines = [line for line in out.splitlines() if line.strip()]
     assert len(lines) == 1 and "RiskPoolLossAlreadyClaimed" in lines[0]
+
+    # the borrower repays 60,000.00 late: anyone records the recovery, and anyone returns the bank's share of it
+    # (taken from the bank, which approved the pool when it deposited)
+    scf_json("credit-line", "repay", "1", "60000", signer="BORROWER")
+    recovered = scf_json("risk-pool", "record-recovery", str(loss["id"]), signer="SUP1")
+    owed = 60_000_00 * entitlement // net
+    assert recovered["recovered_now"]["units"] == 60_000_00  # type: ignore[index]
+    assert recovered["owed_to_pool"]["units"] == owed  # type: ignore[index]
+    returned = scf_json("risk-pool", "return-recovery", str(claimed["claim"]), signer="SUP1")
+    assert returned["amount"]["units"] == owed and returned["bank"] == addr["BANK"]  # type: ignore[index]
+    out = invoke("risk-pool", "return-recovery", str(claimed["claim"]), "--key-env", "SUP1_KEY",
+                 code=EXIT_REVERT).output
+    assert "RiskPoolNothingOwed" in out

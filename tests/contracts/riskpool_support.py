@@ -3,7 +3,7 @@ covering bank1's losses on receivables, pledge loans and credit lines."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -26,6 +26,7 @@ class Pool:
     ledger: Ledger
     cast: Cast
     insurer: Party
+    discounted: dict[int, int] = field(default_factory=dict)  # fragment -> price the bank paid (its event)
 
     @property
     def fund(self) -> Party:
@@ -65,7 +66,8 @@ class Pool:
         default. Returns (root id, fragment id)."""
         bank = bank or self.cast.bank1
         root, frag = new_root(self.cast, face=face, days=1)
-        fund(self.cast.supplier1, frag, bank, self.cast.core, recourse=False, limit=10**15)
+        self.discounted[frag] = fund(self.cast.supplier1, frag, bank, self.cast.core, recourse=False,
+                                     limit=10**15).price
         due = self.ledger.receivables.get_receivable(root).due_date
         self.ledger.chain.travel_to(due + self.ledger.receivables.grace_period())
         bank.receivables.declare_default(frag)

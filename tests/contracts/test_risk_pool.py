@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdk.errors import (
+    ERC20InsufficientAllowance,
     LossAlreadyRecorded,
     LossNotFound,
     LossSourceUnknown,
@@ -16,6 +17,7 @@ from sdk.errors import (
     RiskPoolLossAlreadyClaimed,
     RiskPoolLossOutsidePeriod,
     RiskPoolNotContributor,
+    RiskPoolNothingOwed,
     RiskPoolNotLossBank,
     RiskPoolNotOperator,
     RiskPoolSharesInvalid,
@@ -24,9 +26,12 @@ from sdk.errors import (
 )
 from sdk.generated.events import ClaimFiled, ContributionDrawn
 from sdk.riskpool import CLAIM_WINDOW, ClaimStatus, LossSourceKind, ProgramTerms, graded
+from tests.contracts.credit_support import GRACE, Desk
 from tests.contracts.receivables_support import new_root, reverts
 from tests.contracts.riskpool_support import GRADES, SHARES, TIER1, Pool
 from tests.contracts.warehouse_support import PRICE, Market
+
+DAY = 86_400
 
 FACE = 1_200_000_00
 
@@ -55,7 +60,11 @@ def test_scenario_fragment_default_and_pledge_shortfall_paid_pro_rata(pool: Pool
     loss = ledger.losses.get(loss_id)
     financing = ledger.receivables.get_financing(frag)
     assert (loss.kind, loss.bank, loss.debtor) == (LossSourceKind.RECEIVABLES, cast.bank1.address, cast.core.address)
-    assert (loss.principal, loss.interest) == (financing.price, FACE - financing.price)
+    # without recourse Receivables keeps the price in its FragmentDiscounted event only (financing.price is 0); the
+    # registry recomputes it from the stored terms: the principal is what the bank paid, the rest discount yield
+    price = pool.discounted[frag]
+    assert financing.price == 0 and 0 < price < FACE
+    assert (loss.principal, loss.interest) == (price, FACE - price)
 
     quote = ledger.risk_pool.quote(program, loss_id)
     before = cast.bank1.token.balance_of(cast.bank1.address).units
@@ -79,9 +88,12 @@ def test_scenario_fragment_default_and_pledge_shortfall_paid_pro_rata(pool: Pool
     ledger.chain.travel_to(deadline + 1)
     market.post(45_00)
     shortfall = cast.bank1.loans.foreclose(loan_id).shortfall
+    foreclosed_at = ledger.chain.now()  # the block that mined the foreclosure
     assert shortfall > 0
+    ledger.chain.increase_time(5 * 86_400)  # recorded days later: the loss occurred at the foreclosure
     loan_loss = cast.outsider.losses.record(ledger.loans.address, loan_id).loss_id
     assert ledger.losses.get(loan_loss).principal == shortfall
+    assert ledger.losses.get(loan_loss).occurred_at == foreclosed_at < ledger.losses.get(loan_loss).recorded_at
     quote = ledger.risk_pool.quote(program, loan_loss)
     assert quote.entitlement == shortfall * 5_000 // 10_000  # all of it in the 50 % tier
     result = cast.bank1.risk_pool.file_claim(program, loan_loss)
@@ -116,9 +128,19 @@ def test_scenario_fragment_default_and_pledge_shortfall_paid_pro_rata(pool: Pool
     recovered = cast.outsider.losses.record_recovery(loss_id)
     assert recovered.new_recovered == FACE
     assert ledger.risk_pool.recovery_owed(filed.claim_id) == 900_000_00
+    # anyone may return it for the bank (a keeper right after recordRecovery), taken under the bank's approval only
+    cast.bank1.token.approve(ledger.risk_pool.address, 0)
+    with reverts(ERC20InsufficientAllowance, spender=ledger.risk_pool.address, allowance=0, needed=900_000_00):
+        cast.outsider.risk_pool.return_recovery(filed.claim_id)
     cast.bank1.token.approve(ledger.risk_pool.address, 900_000_00)
-    returned = cast.bank1.risk_pool.return_recovery(filed.claim_id)
+    bank_before = cast.bank1.token.balance_of(cast.bank1.address).units
+    outsider_before = cast.outsider.token.balance_of(cast.outsider.address).units
+    returned = cast.outsider.risk_pool.return_recovery(filed.claim_id)
     assert returned.amount == 900_000_00
+    assert cast.bank1.token.balance_of(cast.bank1.address).units == bank_before - 900_000_00
+    assert cast.outsider.token.balance_of(cast.outsider.address).units == outsider_before
+    with reverts(RiskPoolNothingOwed, claim_id=filed.claim_id):
+        cast.outsider.risk_pool.return_recovery(filed.claim_id)
     assert ledger.risk_pool.state(program).recovered == 900_000_00
     fund_account = ledger.risk_pool.contributor(program, pool.fund.address)
     assert fund_account.recovered == 360_000_00
@@ -148,15 +170,20 @@ def test_refusals(pool: Pool) -> None:
     second = pool.create(name="second")
     with reverts(RiskPoolLossAlreadyClaimed, loss_id=loss_id, claim_id=claim_id):
         cast.bank1.risk_pool.file_claim(second, loss_id)  # not in another program either
-    # outside the period: a program that ended before the loss was recorded
+    # outside the period: a program that ended before the loss occurred (the fragment's due date)
     now = ledger.chain.now()
     ended = pool.create(start=now, end=now + 10)
-    _, late = pool.defaulted_fragment(100_000_00)
+    late_root, late = pool.defaulted_fragment(100_000_00)
     late_loss = pool.record_fragment_loss(late)
-    recorded_at = ledger.losses.get(late_loss).recorded_at
-    with reverts(RiskPoolLossOutsidePeriod, program_id=ended, loss_id=late_loss, recorded_at=recorded_at,
+    occurred_at = ledger.losses.get(late_loss).occurred_at
+    assert occurred_at == ledger.receivables.get_receivable(late_root).due_date > now + 10
+    with reverts(RiskPoolLossOutsidePeriod, program_id=ended, loss_id=late_loss, occurred_at=occurred_at,
                  start=now, end=now + 10):
         cast.bank1.risk_pool.file_claim(ended, late_loss)
+    # ... and a program that began after it occurred: recording an old loss inside a new period does not bring it in
+    begun = pool.create(start=ledger.chain.now())
+    with reverts(RiskPoolLossOutsidePeriod, program_id=begun, loss_id=late_loss, occurred_at=occurred_at):
+        cast.bank1.risk_pool.file_claim(begun, late_loss)
     # a source that is not covered
     loans_only = pool.create(sources=(ledger.loans.address,))
     with reverts(RiskPoolSourceNotCovered, program_id=loans_only, source=ledger.receivables.address):
@@ -255,3 +282,52 @@ def test_claim_window_and_withdrawal(pool: Pool) -> None:
     assert (event.amount, event.balance) == (40_000_00, 0)
     assert ledger.token.balance_of(pool.fund.address).units == before + 40_000_00
     assert ledger.risk_pool.state(program).withdrawn == 40_000_00
+
+
+def test_fragment_loss_principal_is_the_price_the_bank_paid(pool: Pool) -> None:
+    """Receivables stores no price for a financing without recourse; the registry recomputes it from the stored
+    terms (rate, funding time, due date) with the contract's formula, and it equals the FragmentDiscounted price
+    for any rate and tenor (days rounded up)."""
+    from tests.contracts.receivables_support import fund
+
+    ledger, cast = pool.ledger, pool.cast
+    for rate, days, face in ((550, 1, 1_000_00), (700, 45, 333_333_33), (1_999, 200, 777_777_77), (0, 30, 5_00)):
+        root, frag = new_root(cast, face=face, days=days)
+        ledger.chain.increase_time(3_601)  # funded part-way through a day: the day counts in full
+        price = fund(cast.supplier1, frag, cast.bank1, cast.core, rate=rate, recourse=False, limit=10**15).price
+        due = ledger.receivables.get_receivable(root).due_date
+        ledger.chain.travel_to(due + ledger.receivables.grace_period())
+        cast.bank1.receivables.declare_default(frag)
+        loss = ledger.losses.get(pool.record_fragment_loss(frag))
+        assert (loss.principal, loss.interest) == (price, face - price), (rate, days)
+
+
+def test_credit_line_default_is_a_loss_that_occurred_at_the_missed_due_date(pool: Pool, credit: Desk) -> None:
+    """A defaulted credit line: the registry reads its debt (principal and interest) and, as the time it occurred,
+    the due date of the tranche the borrower missed; a program that began after that date refuses it, one that
+    covered it pays it; a later repayment is a recovery the bank owes back pro rata."""
+    ledger, cast = pool.ledger, pool.cast
+    program = pool.create()
+    pool.deposit(program, 1_000_000_00)
+    line_id = credit.open_line()
+    credit.draw(line_id, 600_000_00, tenor=10 * DAY)
+    due = credit.line(line_id).next_due
+    ledger.chain.travel_to(due + GRACE + 1)
+    credit.bank.credit_lines.declare_default(line_id)
+    ledger.chain.increase_time(DAY)
+    loss_id = cast.outsider.losses.record(ledger.credit_lines.address, line_id).loss_id
+    loss = ledger.losses.get(loss_id)
+    assert (loss.kind, loss.bank, loss.debtor) == (LossSourceKind.CREDIT_LINES, cast.bank1.address,
+                                                   credit.borrower.address)
+    assert (loss.principal, loss.interest) == ledger.credit_lines.get_debt(line_id)
+    assert loss.occurred_at == due < loss.recorded_at
+    later = pool.create(name="after the default", start=due + 1)
+    with reverts(RiskPoolLossOutsidePeriod, program_id=later, loss_id=loss_id, occurred_at=due, start=due + 1):
+        cast.bank1.risk_pool.file_claim(later, loss_id)
+    claim_id = cast.bank1.risk_pool.file_claim(program, loss_id).one(ClaimFiled).claim_id
+    claim = ledger.risk_pool.get_claim(claim_id)
+    assert claim.paid == claim.entitlement == graded(GRADES, loss.net)
+    credit.borrower.credit_lines.repay(line_id, 300_000_00)
+    recovered = cast.outsider.losses.record_recovery(loss_id).amount
+    assert recovered == 300_000_00
+    assert ledger.risk_pool.recovery_owed(claim_id) == recovered * claim.paid // claim.net_loss

@@ -82,11 +82,12 @@ class Clock:
 
     def __init__(self) -> None:
         self.offset = 0.0
+        self.frozen: float | None = None  # when set, the clock reads exactly this (no race with wall time)
 
     def __call__(self) -> float:
         import time
 
-        return time.time() + self.offset
+        return self.frozen if self.frozen is not None else time.time() + self.offset
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds

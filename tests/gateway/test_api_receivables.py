@@ -96,17 +96,18 @@ def test_receivable_filters_and_sorting(api: Api, ledger: Ledger, cast: Cast, id
 
 def test_overdue_starts_one_second_after_the_due_date_as_in_the_contract(api: Api, ledger: Ledger, cast: Cast,
                                                                          ids: dict[str, int]) -> None:
-    import time
-
     due = ledger.receivables.get_receivable(ids["root"]).due_date
 
     def at(timestamp: int) -> tuple[bool, set[int], set[int]]:
-        api.clock.offset = timestamp - 60 - time.time()
-        headers = api.as_(cast.regulator)  # signed in a minute earlier
-        api.clock.offset = timestamp + 0.5 - time.time()  # the gateway's clock reads `timestamp` for ~0.5 s
-        body = _get(api, f"/v1/receivables/{ids['root']}", headers)
-        listed = {r["id"] for r in _get(api, "/v1/receivables", headers, overdue=True)["data"]}
-        alerts = {a["asset_id"] for a in _get(api, "/v1/alerts", headers, kind="receivable_overdue")["data"]}
+        try:
+            api.clock.frozen = timestamp - 60
+            headers = api.as_(cast.regulator)  # signed in a minute earlier
+            api.clock.frozen = timestamp  # the gateway's clock reads exactly `timestamp`
+            body = _get(api, f"/v1/receivables/{ids['root']}", headers)
+            listed = {r["id"] for r in _get(api, "/v1/receivables", headers, overdue=True)["data"]}
+            alerts = {a["asset_id"] for a in _get(api, "/v1/alerts", headers, kind="receivable_overdue")["data"]}
+        finally:
+            api.clock.frozen = None
         return body["overdue"], listed, alerts
 
     overdue, listed, alerts = at(due)  # block.timestamp == dueDate: repay is still on time

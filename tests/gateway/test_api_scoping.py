@@ -249,3 +249,30 @@ def test_regulator_cannot_change_anything(api: Api, cast: Cast) -> None:
                          ("delete", f"/v1/balances/{cast.bank1.address}"), ("patch", "/v1/participants/me"),
                          ("post", "/v1/receivables"), ("delete", "/v1/loans/1")):
         assert getattr(api.client, method)(path, headers=headers).status_code == 405
+
+
+def test_credit_positions_and_alerts_concern_only_the_lines_bank_and_borrower(
+    busy_api: Api, ledger: Ledger, cast: Cast
+) -> None:
+    """The scoping matrix over credit lines in /v1/positions and /v1/alerts (the lists are covered above)."""
+    from gateway.models.creditlines import CreditLine
+    from sdk.types import CreditLineStatus
+
+    with busy_api.indexer.store.engine.connect() as conn:
+        lines = {r.id: r for r in conn.execute(select(table_of(CreditLine)))}
+    live = {i for i, r in lines.items() if r.status != int(CreditLineStatus.CLOSED)}
+    problems: list[str] = []
+    for who in PARTY_TYPES:
+        party: Party = getattr(cast, who)
+        me = party.address
+        positions = busy_api.client.get("/v1/positions", headers=busy_api.as_(party)).json()["credit_lines"]
+        expected = {i for i in live if me in (lines[i].bank, lines[i].borrower)}
+        if {p["line_id"] for p in positions} != expected:
+            problems.append(f"{who} positions show lines {[p['line_id'] for p in positions]}, expected {expected}")
+        alerts = busy_api.client.get("/v1/alerts", headers=busy_api.as_(party), params={"days": 3_650}).json()
+        seen = {a["asset_id"] for a in alerts["data"] if a["asset_type"] == "credit_line"}
+        allowed = set(lines) if who == "regulator" else {i for i in lines if me in (lines[i].bank, lines[i].borrower)}
+        if not seen <= allowed:
+            problems.append(f"{who} sees alerts of foreign lines {seen - allowed}")
+    assert problems == []
+    assert any(cast.supplier1.address == lines[i].borrower for i in live)  # the matrix had a live line to show

@@ -41,8 +41,8 @@ def test_risk_pool_projection_and_api(api: Api, ledger: Ledger, cast: Cast, pool
     for loss_id, row in loss_rows.items():
         loss = ledger.losses.get(loss_id)
         assert (row.bank, row.debtor, row.principal_units, row.interest_units, row.recovered_units,
-                row.recorded_at) == (loss.bank, loss.debtor, loss.principal, loss.interest, loss.recovered,
-                                     loss.recorded_at)
+                row.recorded_at, row.occurred_at) == (loss.bank, loss.debtor, loss.principal, loss.interest,
+                                                      loss.recovered, loss.recorded_at, loss.occurred_at)
     state = rp.state(program)
     assert (program_row.deposited_units, program_row.balance_units, program_row.paid_units, program_row.open_units,
             program_row.recovered_units, program_row.claim_count) == (

@@ -1,7 +1,9 @@
 """/v1/alerts: post-loan monitoring over what you can see.
 
 Receivables maturing within N days, overdue and defaulted ones, unpaid recourse debts; loans whose LTV at the
-latest price is above the margin-call threshold, margin-call deadlines, loans maturing or past maturity.
+latest price is above the margin-call threshold, margin-call deadlines, loans maturing or past maturity; credit-line
+tranches due or overdue, lines near their limit or expiring (gateway.api.credit_monitoring); risk-pool
+programs whose balance is below their open claims plus a reserve.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from gateway.api import scoping
+from gateway.api.credit_monitoring import CREDIT_KINDS, credit_line_alerts
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import FieldError
+from gateway.api.routes.riskpool import programs_scope
 from gateway.api.routes.warehouse import OPEN_LOANS, latest_prices, loan_risk
 from gateway.models.common import money, table_of
 from gateway.models.positions import AlertPublic, AlertsPublic
 from gateway.models.prepayments import Prepayment, PrepaymentInstalment
 from gateway.models.receivables import Financing, Fragment, Receivable
+from gateway.models.riskpool import RiskProgram
 from gateway.models.warehouse import Loan
 from sdk.types import FinancingStatus, FragmentStatus, LoanStatus, PrepaymentStatus, ReceivableStatus
 
@@ -28,7 +33,7 @@ router = APIRouter(tags=["alerts"])
 DAY = 86_400
 KINDS = ("receivable_maturing", "receivable_overdue", "fragment_defaulted", "recourse_outstanding",
          "ltv_above_margin_call", "margin_call_deadline", "loan_maturing", "loan_overdue", "instalment_due",
-         "instalment_overdue")
+         "instalment_overdue", *CREDIT_KINDS, "risk_pool_underfunded")
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
@@ -45,6 +50,8 @@ def read_alerts(
     kind: Annotated[str | None, Query(pattern="^(" + "|".join(KINDS) + ")$")] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 200,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
+    near_limit_bps: Annotated[int | None, Query(ge=1, le=10_000, description="credit-line use (bps of the limit) "
+                                                "that raises credit_line_near_limit")] = None,
 ) -> AlertsPublic:
     now = ledger_now(session, ctx)
     horizon = now + (ctx.settings.alert_maturity_days if days is None else days) * DAY
@@ -99,6 +106,9 @@ def read_alerts(
             out.append(_alert("loan_maturing", "warning", "loan", m["id"], f"loan {m['id']} matures soon",
                               m["maturity"], debt))
     out += _instalments(session, party, now, horizon)
+    out += credit_line_alerts(session, party, now, horizon,
+                              ctx.settings.alert_credit_near_limit_bps if near_limit_bps is None else near_limit_bps)
+    out += risk_pool_alerts(session, party, ctx.settings.risk_pool_reserve_bps)
     if kind is not None:
         out = [a for a in out if a.kind == kind]
     out.sort(key=_order)
@@ -154,4 +164,26 @@ def _instalments(session: Any, party: Any, now: int, horizon: int) -> list[Alert
         what = "is overdue" if late else "falls due"
         out.append(_alert("instalment_overdue" if late else "instalment_due", "critical" if late else "warning",
                           "prepayment", pid, f"prepayment {pid} instalment {seq + 1} {what}", due, owed))
+    return out
+
+
+# ------------------------------------------------------------------ risk pools (issue 13)
+def risk_pool_alerts(session: Any, party: Any, reserve_bps: int) -> list[AlertPublic]:
+    """Programs (those the party contributes to or claimed on; the regulator all) whose balance is below their open
+    claims plus `reserve_bps` of their deposits: critical while claims wait unpaid, a warning when only the reserve
+    is short. The amount is what a top-up needs to restore it."""
+    p = table_of(RiskProgram).c
+    out: list[AlertPublic] = []
+    for row in session.execute(select(p.id, p.name, p.balance_units, p.open_units, p.deposited_units)
+                               .where(programs_scope(party)).order_by(p.id)):
+        reserve = row.deposited_units * reserve_bps // 10_000
+        need = row.open_units + reserve
+        if row.balance_units >= need or need == 0:
+            continue
+        waiting = row.open_units > 0
+        what = (f"{money(row.open_units)} of claims wait unpaid" if waiting
+                else f"its balance is below the reserve of {money(reserve)}")
+        out.append(_alert("risk_pool_underfunded", "critical" if waiting else "warning", "risk_program", row.id,
+                          f"risk-pool program {row.id} ({row.name}): {what}; balance {money(row.balance_units)}",
+                          None, need - row.balance_units))
     return out

@@ -21,11 +21,13 @@ from gateway.models.creditlines import (
     CreditLineEventPublic,
     CreditLinePublic,
     CreditLinesPublic,
+    CreditPledge,
+    CreditPledgePublic,
     CreditTranche,
     CreditTranchePublic,
 )
 from gateway.models.events import EventLog, EventRef
-from sdk.types import CreditLineStatus, PayeeRule
+from sdk.types import CreditLineStatus, CreditPledgeStatus, PayeeRule
 
 router = APIRouter(tags=["credit-lines"])
 L = table_of(CreditLine).c
@@ -41,9 +43,25 @@ def next_dues(session: Session, ids: list[int]) -> dict[int, int]:
     return {int(line_id): int(due) for line_id, due in rows}
 
 
+def pledges_of(session: Session, line_id: int) -> list[CreditPledgePublic]:
+    """The receivables pledged to a line, in pledge order."""
+    p = table_of(CreditPledge).c
+    return [
+        CreditPledgePublic(fragment_id=r.fragment_id, status=CreditPledgeStatus(r.status).name.lower(),
+                           value=money(r.value_units), value_units=r.value_units,
+                           unpaid_units=r.value_units - r.collected_units, collected_units=r.collected_units,
+                           to_line_units=r.to_line_units, to_borrower_units=r.to_borrower_units,
+                           due_date=r.due_date, pledged_at=r.pledged_at, released_at=r.released_at,
+                           return_offer_id=r.return_offer_id)
+        for r in session.execute(select(table_of(CreditPledge)).where(p.line_id == line_id)
+                                 .order_by(p.pledged_at, p.fragment_id))
+    ]
+
+
 def line_public(m: Any, next_due: int | None, tranches: list[CreditTranchePublic] | None = None,
-                history: list[CreditLineEventPublic] | None = None) -> CreditLinePublic:
-    skip = {"status", "payee_rule", "tranches", "history", "next_due"}
+                history: list[CreditLineEventPublic] | None = None,
+                pledges: list[CreditPledgePublic] | None = None) -> CreditLinePublic:
+    skip = {"status", "payee_rule", "tranches", "history", "next_due", "pledges"}
     fields: dict[str, Any] = {k: m[k] for k in CreditLinePublic.model_fields if k in m.keys() and k not in skip}
     for name in MONEY:
         fields[name] = money(m[f"{name}_units"])
@@ -55,7 +73,8 @@ def line_public(m: Any, next_due: int | None, tranches: list[CreditTranchePublic
                   available=money(available), available_units=available)
     return CreditLinePublic(**fields, status=CreditLineStatus(m["status"]).name.lower(),
                             payee_rule=PayeeRule(m["payee_rule"]).name.lower().replace("_", "-"),
-                            next_due=next_due, tranches=tranches or [], history=history or [])
+                            next_due=next_due, tranches=tranches or [], history=history or [],
+                            pledges=pledges or [])
 
 
 @router.get("/credit-lines", response_model=CreditLinesPublic,
@@ -110,4 +129,5 @@ def read_credit_line(line_id: Annotated[int, Path(ge=0, le=MAX_INT)], party: Cur
             .where(r.kind == CREDIT_LINE_ASSET, r.ref == str(line_id)).order_by(e.id)
         )
     ]
-    return line_public(row._mapping, next_dues(session, [line_id]).get(line_id), tranches, history)
+    return line_public(row._mapping, next_dues(session, [line_id]).get(line_id), tranches, history,
+                       pledges_of(session, line_id))

@@ -1,4 +1,5 @@
-"""/v1/positions: a bank's exposure per core enterprise against its limit; receivables by status and maturity."""
+"""/v1/positions: a bank's exposure per core enterprise against its limit; receivables by status and maturity;
+credit lines' utilisation and tranche maturity (see gateway.api.credit_monitoring)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import case, func, literal, select
 from sqlmodel import Session
 
+from gateway.api.credit_monitoring import credit_line_positions
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import not_found
 from gateway.api.pagination import Address
@@ -21,6 +23,14 @@ from gateway.models.positions import (
     PositionsPublic,
 )
 from gateway.models.receivables import Exposure
+from gateway.models.riskpool import (
+    ContributionPositionPublic,
+    Loss,
+    LossPositionPublic,
+    RiskClaim,
+    RiskProgram,
+    RiskProgramMember,
+)
 from gateway.models.warehouse import Loan
 from sdk.types import FragmentStatus, LoanStatus, ReceivableStatus
 
@@ -83,4 +93,57 @@ def read_positions(
             loans.append(LoanPositionPublic(role=role, counterparty=counterparty, open_loans=n,
                                             principal=money(int(principal)), principal_units=int(principal)))
     return PositionsPublic(party=who, as_of=now, exposures=exposures, holdings=holdings, payables=payables,
-                           loans=loans)
+                           loans=loans, credit_lines=credit_line_positions(session, who, now),
+                           risk_losses=risk_losses(session, who),
+                           risk_contributions=risk_contributions(session, who))
+
+
+# ------------------------------------------------------------------ risk pools (issue 13)
+def risk_losses(session: Session, bank: str) -> LossPositionPublic | None:
+    """`bank`'s recorded losses, what the risk pools made good and what it bears itself; None if it has none.
+
+    Per claim, the pool's share of a recovery since filing is floor(recovered since filing x paid / net loss at
+    filing), at most paid: the contract's rule (RiskPool._owedTotal), so `recovery_owed` equals its
+    `recoveryOwed` read."""
+    lo, c = table_of(Loss).c, table_of(RiskClaim).c
+    rows = session.execute(
+        select(lo.principal_units, lo.interest_units, lo.recovered_units, c.net_loss_units, c.entitlement_units,
+               c.paid_units, c.returned_units)
+        .select_from(table_of(Loss).outerjoin(table_of(RiskClaim), c.loss_id == lo.id)).where(lo.bank == bank)
+    ).all()
+    if not rows:
+        return None
+    principal = interest = recovered = net = kept = pending = owed = claimed = 0
+    for p, i, r, claim_net, entitlement, paid, returned in rows:
+        principal, interest, recovered, net = principal + p, interest + i, recovered + r, net + p + i - r
+        if claim_net is None:
+            continue
+        claimed += 1
+        since = r - (p + i - claim_net)  # recovered after the claim was filed
+        share = min(since * paid // claim_net, paid) if paid else 0
+        owed += max(share - returned, 0)
+        kept += paid - max(share, returned)
+        pending += entitlement - paid
+    uncompensated = max(net - kept - pending, 0)
+    return LossPositionPublic(
+        losses=len(rows), claimed=claimed, principal_units=principal, interest_units=interest,
+        recovered_units=recovered, net=money(net), net_units=net, compensated=money(kept), compensated_units=kept,
+        pending_units=pending, recovery_owed_units=owed, uncompensated=money(uncompensated),
+        uncompensated_units=uncompensated)
+
+
+def risk_contributions(session: Session, contributor: str) -> list[ContributionPositionPublic]:
+    """The programs `contributor` deposited into, with what its deposits paid out and got back."""
+    m, p = table_of(RiskProgramMember).c, table_of(RiskProgram).c
+    return [
+        ContributionPositionPublic(
+            program_id=row.program_id, name=row.name, deposited_units=row.deposited_units, paid_units=row.paid_units,
+            recovered_units=row.recovered_units, exposure=money(row.paid_units - row.recovered_units),
+            exposure_units=row.paid_units - row.recovered_units, program_balance_units=row.balance_units,
+            program_open_units=row.open_units)
+        for row in session.execute(
+            select(m.program_id, p.name, m.deposited_units, m.paid_units, m.recovered_units, p.balance_units,
+                   p.open_units)
+            .join(table_of(RiskProgram), p.id == m.program_id)
+            .where(m.account == contributor, m.contributor.is_(True)).order_by(m.program_id))
+    ]

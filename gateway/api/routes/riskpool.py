@@ -60,7 +60,8 @@ def loss_public(m: Any, claim: Any | None) -> LossPublic:
     return LossPublic(id=m["id"], source=m["source"], asset_id=m["asset_id"], bank=m["bank"], debtor=m["debtor"],
                       principal_units=m["principal_units"], interest_units=m["interest_units"],
                       recovered_units=m["recovered_units"], net=money(net), net_units=net,
-                      recorded_at=m["recorded_at"], claim_id=claim.id if claim is not None else None,
+                      recorded_at=m["recorded_at"], occurred_at=m["occurred_at"],
+                      claim_id=claim.id if claim is not None else None,
                       compensated_units=claim.paid_units if claim is not None else 0)
 
 
@@ -77,7 +78,8 @@ def program_public(m: Any, members: list[RiskMemberPublic] | None = None,
 @router.get("/losses", response_model=LossesPublic, summary="Recorded credit losses (yours, as bank or debtor)")
 def read_losses(party: CurrentParty, session: SessionDep, page: PageDep) -> LossesPublic:
     stmt = select(table_of(Loss)).where(losses_scope(party))
-    rows, count, cursor = paginate(session, stmt, sorts={"id": LO.id, "recorded_at": LO.recorded_at},
+    rows, count, cursor = paginate(session, stmt, sorts={"id": LO.id, "recorded_at": LO.recorded_at,
+                                                        "occurred_at": LO.occurred_at},
                                    id_col=LO.id, page=page, default="id")
     ids = [r._mapping["id"] for r in rows]
     claims = {c.loss_id: c for c in session.execute(select(C.id, C.loss_id, C.paid_units).where(C.loss_id.in_(ids)))}

@@ -1,5 +1,5 @@
-"""CreditLines events -> credit lines and their tranches. Every event is filed under its line (asset
-``credit_line``), which is what a line's history reads back."""
+"""CreditLines events -> credit lines, their tranches and the receivables pledged to them. Every event is filed
+under its line (asset ``credit_line``), which is what a line's history reads back."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from gateway.indexer.handlers.common import hex32
 from gateway.indexer.registry import HANDLERS, EventContext
 from gateway.indexer.store import UnitOfWork
-from gateway.models.creditlines import CREDIT_LINE_ASSET, CreditLine, CreditTranche
+from gateway.models.creditlines import CREDIT_LINE_ASSET, CreditLine, CreditPledge, CreditTranche
 from sdk.generated.events import (
     CreditLineAccepted,
     CreditLineClosed,
@@ -21,6 +21,10 @@ from sdk.generated.events import (
     CreditLineRecovered,
     CreditLineRepaid,
     CreditLineUnfrozen,
+    CreditPayoutHeld,
+    CreditReceivableCollected,
+    CreditReceivablePledged,
+    CreditReceivableReleased,
     CreditRepaymentHeld,
     CreditTrancheRepaid,
 )
@@ -119,3 +123,33 @@ def recovered(uow: UnitOfWork, ev: CreditLineRecovered, ctx: EventContext) -> No
 
 # A held repayment is counted by the repayment event of the same transaction; file it under the line all the same.
 HANDLERS.asset(CreditRepaymentHeld, ASSET, contract=CONTRACT)
+
+
+# ------------------------------------------------------------------ receivables mode: pledged fragments
+# The line's own repayment or recovery in the same transaction updates the line; these keep the pledge rows.
+@HANDLERS.on(CreditReceivablePledged, contract=CONTRACT, asset=ASSET)
+def receivable_pledged(uow: UnitOfWork, ev: CreditReceivablePledged, ctx: EventContext) -> None:
+    uow.insert(CreditPledge, {
+        "fragment_id": ev.fragment_id, "line_id": ev.line_id, "borrower": ev.borrower, "status": int(ev.new_status),
+        "value_units": ev.value, "due_date": ev.due_date, "pledged_at": ctx.block_time,
+        "updated_block": ctx.block_number,
+    })
+
+
+@HANDLERS.on(CreditReceivableCollected, contract=CONTRACT, asset=ASSET)
+def receivable_collected(uow: UnitOfWork, ev: CreditReceivableCollected, ctx: EventContext) -> None:
+    row = uow.require(CreditPledge, ev.fragment_id)
+    uow.update(CreditPledge, ev.fragment_id, collected_units=ev.collected,
+               to_line_units=row["to_line_units"] + ev.to_line,
+               to_borrower_units=row["to_borrower_units"] + ev.to_borrower, updated_block=ctx.block_number)
+
+
+@HANDLERS.on(CreditReceivableReleased, contract=CONTRACT, asset=ASSET)
+def receivable_released(uow: UnitOfWork, ev: CreditReceivableReleased, ctx: EventContext) -> None:
+    row = uow.require(CreditPledge, ev.fragment_id)
+    uow.update(CreditPledge, ev.fragment_id, status=int(ev.new_status),
+               released_at=row["released_at"] or ctx.block_time, return_offer_id=ev.offer_id or None,
+               updated_block=ctx.block_number)
+
+
+HANDLERS.asset(CreditPayoutHeld, ASSET, contract=CONTRACT)

@@ -38,7 +38,7 @@ def loss_recorded(uow: UnitOfWork, ev: LossRecorded, ctx: EventContext) -> None:
     uow.insert(Loss, {
         "id": ev.loss_id, "source": ev.source, "asset_id": ev.asset_id, "bank": ev.bank, "debtor": ev.debtor,
         "principal_units": ev.principal, "interest_units": ev.interest, "recovered_units": 0,
-        "recorded_at": ctx.block_time, "updated_block": ctx.block_number,
+        "recorded_at": ctx.block_time, "occurred_at": ev.occurred_at, "updated_block": ctx.block_number,
     })
     ctx.ref("party", ev.bank)
     ctx.ref("party", ev.debtor)
