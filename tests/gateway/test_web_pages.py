@@ -160,3 +160,17 @@ def test_discounts_and_receipts_lists(web: Api, ledger: Ledger, cast: Cast) -> N
     assert 'aria-sort="descending"' in receipts.text  # newest first by default
     assert web.client.get("/web/view/receipts", params={"status": "gone"},
                           headers=web.as_(cast.warehouse)).status_code == 422
+
+
+def test_a_credit_lines_page_lists_its_pledged_receivables(web: Api, ledger: Ledger, cast: Cast) -> None:
+    from tests.contracts.credit_support import Desk
+
+    desk = Desk(ledger, cast)
+    desk.approve(cast.bank1)
+    _, fragment = new_root(cast, face=300_000_00, days=40)
+    line_id = desk.open_line()
+    pledged = int(cast.supplier1.credit_lines.pledge_receivable(line_id, fragment).fragment_id)  # the book's piece
+    web.sync()
+    page = web.client.get("/web/view/credit-line", params={"id": line_id}, headers=web.as_(cast.bank1)).text
+    assert "Pledged receivables" in page and f"{pledged >> 16}.{pledged & 0xFFFF}" in page
+    assert "300,000.00" in page and "pledged" in page
