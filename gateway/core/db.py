@@ -149,12 +149,15 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(engine), revision)
         return
     key = _migration_lock_key(_SCHEMAS.get(engine))
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # one connection for the lock and the upgrade (the pool may have just one)
         conn.exec_driver_sql("SELECT pg_advisory_lock(%s)", (key,))
         conn.commit()
         try:
-            command.upgrade(alembic_config(engine), revision)
+            cfg = alembic_config(engine)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
         finally:
+            conn.rollback()  # a failed upgrade leaves its transaction aborted
             conn.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (key,))
             conn.commit()
 
