@@ -1,9 +1,9 @@
 """Beyond one machine (issue 15), on PostgreSQL: indexer leadership through an advisory lock, stateless API replicas
 (shared sign-in nonces and rate limits, event streams woken by NOTIFY) and an optional read-replica URL.
 
-Every process here is started with the commands of the deployment recipe (gateway/deploy/): `scf gateway migrate`,
-`scf gateway index` and `scf gateway` with SCF_GATEWAY_INDEX_IN_PROCESS=false, configured through the same
-SCF_GATEWAY_* variables. These tests need PostgreSQL (SCF_TEST_DATABASE_URL, set by .ci/run's PostgreSQL stage) and
+Every process here runs a command of the deployment recipe, read from gateway/deploy/docker-compose.yml with its
+SCF_GATEWAY_* settings: `scf gateway migrate`, `scf gateway index`, and `scf gateway` with
+SCF_GATEWAY_INDEX_IN_PROCESS=false. These tests need PostgreSQL (SCF_TEST_DATABASE_URL, set by .ci/run's PostgreSQL stage) and
 fail without it; the SQLite stages deselect them (-m "not postgres").
 """
 
@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
 
@@ -47,6 +48,9 @@ from tests.gateway.test_indexer_node import (
 )
 
 pytestmark = pytest.mark.postgres
+#: Settings whose recipe value is a path inside the container.
+CONTAINER_PATHS = {"SCF_GATEWAY_DEPLOYMENT_FILE"}
+COMPOSE = Path(__file__).resolve().parents[2] / "gateway" / "deploy" / "docker-compose.yml"
 DOMAIN = "gateway.test"  # the load balancer's name: every replica checks sign-ins against it
 
 
@@ -113,9 +117,15 @@ def test_a_standby_indexer_takes_over_when_the_leader_is_killed_mid_batch(
     db = make_db()
     schema = db.scf_schema  # type: ignore[attr-defined]
     env = {**_indexer_env(db, deployment_file, node.node.url), "SCF_GATEWAY_LEADER_CHECK_INTERVAL": "0.2"}
-    procs = [_spawn(_scf("gateway", "index"), env, tmp_path / f"indexer-{i}.log") for i in range(2)]
+    env.update(recipe_env("indexer"))
+    procs = [_spawn(recipe_command("indexer"), env, tmp_path / f"indexer-{i}.log") for i in range(2)]
     try:
-        _wait(lambda: _lock_holder(schema) is not None and _indexed(db) > 20, timeout=120, what="a leader to index")
+        def leading() -> bool:
+            for i, p in enumerate(procs):
+                assert p.poll() is None, (tmp_path / f"indexer-{i}.log").read_text(errors="replace")[-3000:]
+            return _lock_holder(schema) is not None and _indexed(db) > 20
+
+        _wait(leading, timeout=120, what="a leader to index")
         leader = _lock_holder(schema)
         by_pid = {p.pid: p for p in procs}
         assert leader in by_pid, f"the lock holder {leader} is none of the indexers {sorted(by_pid)}"
@@ -211,6 +221,42 @@ class Replica:
         return self.http.post(path, **kw)
 
 
+def recipe() -> dict[str, Any]:
+    """The services of the deployment recipe."""
+    services: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())["services"]
+    return services
+
+
+def recipe_command(service: str, port: int | None = None) -> list[str]:
+    """A service's command as this machine runs it: `scf` from this checkout, on loopback and a free port."""
+    command = list(recipe()[service]["command"])
+    assert command[0] == "scf", command
+    if port is not None:
+        command = ["127.0.0.1" if part == "0.0.0.0" else str(port) if part == "8000" else part for part in command]
+    return _scf(*command[1:])
+
+
+def recipe_env(service: str) -> dict[str, str]:
+    """A service's literal SCF_GATEWAY_* settings (those interpolated from the operator's shell, such as the
+    database URL and the secret, are the test's own)."""
+    env = recipe()[service].get("environment") or {}
+    return {k: str(v) for k, v in env.items()
+            if k.startswith("SCF_GATEWAY_") and "${" not in str(v) and k not in CONTAINER_PATHS}
+
+
+def test_the_recipe_uses_only_real_settings_and_commands() -> None:
+    fields = {f"SCF_GATEWAY_{name.upper()}" for name in Settings.model_fields}
+    text = COMPOSE.read_text()
+    named = set(re.findall(r"\b(SCF_GATEWAY_[A-Z_]+)\b", text))
+    assert named and named <= fields, f"not settings: {sorted(named - fields)}"
+    services = recipe()
+    assert {"postgres", "migrate", "indexer", "api"} <= services.keys()
+    assert recipe_env("api")["SCF_GATEWAY_INDEX_IN_PROCESS"] == "false"
+    for service in ("migrate", "indexer", "api"):
+        assert services[service]["command"][:2] == ["scf", "gateway"]
+    assert (COMPOSE.parent / "Dockerfile").is_file()
+
+
 @pytest.fixture()
 def replicas(node: Node, make_db: Callable[[], Engine], tmp_path: Path) -> Iterator[tuple[Replica, Replica]]:  # noqa: F811
     """The recipe on one PostgreSQL database: migrate, one indexer, two API replicas sharing a token secret."""
@@ -219,17 +265,16 @@ def replicas(node: Node, make_db: Callable[[], Engine], tmp_path: Path) -> Itera
     env = {**_indexer_env(db, deployment_file, node.node.url),
            "SCF_GATEWAY_SIWE_DOMAIN": DOMAIN, "SCF_GATEWAY_NONCE_REQUESTS_PER_MINUTE": "6",
            "SCF_GATEWAY_STREAM_NOTIFY_POLL_INTERVAL": "600"}
-    migrated = subprocess.run(_scf("gateway", "migrate", "--json"), env=env, capture_output=True, text=True,
-                              timeout=120)
+    migrated = subprocess.run(recipe_command("migrate"), env={**env, **recipe_env("migrate")}, capture_output=True,
+                              text=True, timeout=120)
     assert migrated.returncode == 0, migrated.stderr
-    procs = [_spawn(_scf("gateway", "index"), env, tmp_path / "indexer.log")]
+    procs = [_spawn(recipe_command("indexer"), {**env, **recipe_env("indexer")}, tmp_path / "indexer.log")]
     out: list[Replica] = []
     try:
         for name in ("a", "b"):
             port = free_port()
-            api_env = {**env, "SCF_GATEWAY_INDEX_IN_PROCESS": "false"}
             log = tmp_path / f"api-{name}.log"
-            proc = _spawn(_scf("gateway", "--host", "127.0.0.1", "--port", str(port)), api_env, log)
+            proc = _spawn(recipe_command("api", port), {**env, **recipe_env("api")}, log)
             procs.append(proc)
             out.append(Replica(f"http://127.0.0.1:{port}", proc, log))
 
