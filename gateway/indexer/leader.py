@@ -170,3 +170,23 @@ def _lead(indexer: Indexer, leadership: Leadership, stop: threading.Event, inter
     if indexer.status.status == "halted" and not lost.is_set() and leadership.held():
         return False
     return lost.is_set() or (not stop.is_set() and not leadership.held())
+
+
+class LeaderRunning(RuntimeError):
+    """Another indexer process holds the leadership: a one-off catch-up would race it."""
+
+
+def sync_led(indexer: Indexer) -> int:
+    """Catch up once (``scf gateway index --once``) holding the leadership lock on PostgreSQL; refuse while another
+    indexer leads. Returns the indexed head."""
+    engine = indexer.store.engine
+    if not uses_leadership(engine):
+        return indexer.sync()
+    leadership = Leadership(engine)
+    try:
+        if not leadership.try_acquire():
+            raise LeaderRunning("another indexer process leads on this database and keeps it current: "
+                                "--once would race it (stop it first, or let it index)")
+        return indexer.sync()
+    finally:
+        leadership.release()

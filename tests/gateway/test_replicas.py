@@ -3,8 +3,8 @@
 
 Every process here runs a command of the deployment recipe, read from gateway/deploy/docker-compose.yml with its
 SCF_GATEWAY_* settings: `scf gateway migrate`, `scf gateway index`, and `scf gateway` with
-SCF_GATEWAY_INDEX_IN_PROCESS=false. These tests need PostgreSQL (SCF_TEST_DATABASE_URL, set by .ci/run's PostgreSQL stage) and
-fail without it; the SQLite stages deselect them (-m "not postgres").
+SCF_GATEWAY_INDEX_IN_PROCESS=false. These tests need PostgreSQL (SCF_TEST_DATABASE_URL, set by .ci/run's PostgreSQL
+stage) and fail without it; the SQLite stages deselect them (-m "not postgres").
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from sqlalchemy import Engine, event, select
 from gateway.core.config import Settings
 from gateway.core.db import DatabaseError, engine_from_settings, make_engine, read_engine_from_settings
 from gateway.indexer import run_led
-from gateway.indexer.leader import STANDBY, lock_key, uses_leadership
+from gateway.indexer.leader import STANDBY, LeaderRunning, lock_key, sync_led, uses_leadership
 from gateway.main import create_app
 from gateway.models.indexer import IndexerState
 from sdk import Ledger
@@ -178,6 +178,8 @@ def test_in_process_indexers_on_one_database_elect_one_leader(chain: Chain, ledg
         cast.bank1.token.mint(cast.supplier1.address, 1_23, "leader-1")
         _wait(lambda: _indexed(db) == chain.block_number, what="the leader to index")
         assert second.metrics.leader._value.get() == 0 and second.status.status == STANDBY
+        with pytest.raises(LeaderRunning, match="another indexer process leads"):  # scf gateway index --once
+            sync_led(indexer(chain, ledger.deployment, db))
         first.stop()  # its lock connection closes: the standby takes over
         cast.bank1.token.mint(cast.supplier1.address, 4_56, "leader-2")
         _wait(lambda: second.metrics.leader._value.get() == 1, what="the second to lead")
