@@ -1,6 +1,6 @@
 """LISTEN for the indexer's commits (PostgreSQL), so event streams wake when there is something to read.
 
-Migration 0014 makes every move of the indexer's checkpoint ``NOTIFY scf_indexed, '<schema> <head block>'``; the
+Migration 0017 makes every move of the indexer's checkpoint ``NOTIFY scf_indexed, '<schema> <head block>'``; the
 notification is delivered when the batch commits, to every API replica listening on the database. Each API process
 holds one LISTEN connection (a thread, outside SQLAlchemy's pool) and wakes its open streams; the streams still
 poll now and then, in case a notification was missed while the connection was down.
