@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -29,12 +30,20 @@ from gateway.api.deps import AppContext
 from gateway.api.errors import error_type
 from gateway.api.limits import Admission, LoadShedding
 from gateway.api.main import api_router
+from gateway.api.notify import IndexedListener
 from gateway.api.routes import ops
 from gateway.core.config import Settings, get_settings
-from gateway.core.db import engine_from_settings, migrate, pool_capacity, require_current_schema, sibling_engine
+from gateway.core.db import (
+    engine_from_settings,
+    migrate,
+    pool_capacity,
+    read_engine_from_settings,
+    require_current_schema,
+    sibling_engine,
+)
 from gateway.core.logs import configure_logging
 from gateway.core.metrics import Metrics
-from gateway.indexer import Indexer, build_indexer
+from gateway.indexer import Indexer, build_indexer, run_led
 from sdk.ledger import Deployment
 
 if TYPE_CHECKING:
@@ -97,10 +106,15 @@ def create_app(
     health_engine = sibling_engine(engine, settings, "health")
     if health_engine is not engine:
         owned_engines.append(health_engine)
+    read_engine = read_engine_from_settings(settings, engine)
+    if read_engine is not engine:
+        owned_engines.append(read_engine)
+    listener = IndexedListener(engine) if engine.dialect.name == "postgresql" else None
     admission = Admission(_request_limit(settings, engine), settings.queue_timeout, settings.retry_after_seconds)
     ctx = AppContext(settings=settings, engine=engine, deployment=deployment, metrics=metrics,
                      indexer=indexer or owned, clock=clock or time.time, admission=admission,
-                     health_engine=health_engine, node=chain, node_lock=lock)
+                     health_engine=health_engine, node=chain, node_lock=lock, read_engine=read_engine,
+                     listener=listener)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -108,12 +122,16 @@ def create_app(
         # every admitted request can have a worker thread (plus a few for /metrics and the app's own work)
         threads = anyio.to_thread.current_default_thread_limiter()
         threads.total_tokens = max(threads.total_tokens, admission.limit + 8)
-        if owned is not None:
-            owned.start()
+        if owned is not None:  # on PostgreSQL it indexes only while it holds the leadership lock
+            owned.start(partial(run_led, owned))
+        if listener is not None:
+            listener.start()
         try:
             yield
         finally:
             admission.close()
+            if listener is not None:
+                listener.stop()
             if owned is not None:  # it stops at the next batch boundary; a batch cut short rolls back
                 owned.stop(timeout=settings.shutdown_timeout)
             for made in owned_engines:
@@ -216,6 +234,9 @@ def serve(settings: Settings | None = None, *, chain: Any = None, deployment: De
     """Serve the API with uvicorn (and the indexer, unless ``index_in_process`` is off). ``scf gateway``."""
     settings = settings or get_settings()
     configure_logging()
+    if settings.jwt_secret_generated:
+        log.warning("SCF_GATEWAY_JWT_SECRET is not set: this process signs tokens with a key of its own, which no "
+                    "other replica accepts; give every replica the same secret")
     app = create_app(settings, chain=chain, deployment=deployment, lock=lock)
     make_server(app, settings, access_log=settings.access_log).run()
 

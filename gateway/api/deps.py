@@ -24,6 +24,7 @@ from sdk.types import ParticipantStatus, Role, roles_from_mask
 
 if TYPE_CHECKING:
     from gateway.api.limits import Admission, Probe
+    from gateway.api.notify import IndexedListener
     from gateway.indexer.engine import Indexer
 
 
@@ -47,9 +48,21 @@ class AppContext:
     #: or an sdk RpcChain on settings.chain_url, connected at first use. ``node_lock`` guards an embedded chain.
     node: Any = None
     node_lock: Any = None
+    #: Where the API's reads go: ``database_read_url`` (a read-only replica) or, unset, ``engine`` itself.
+    read_engine: Engine | None = None
+    #: The process's LISTEN connection for the indexer's commits (PostgreSQL; gateway.api.notify).
+    listener: IndexedListener | None = None
 
     def now(self) -> int:
         return int(self.clock())
+
+    @property
+    def reader(self) -> Engine:
+        return self.read_engine or self.engine
+
+    @property
+    def has_read_replica(self) -> bool:
+        return self.read_engine is not None and self.read_engine is not self.engine
 
 
 def get_context(request: Request) -> AppContext:
@@ -60,14 +73,25 @@ def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def get_session(ctx: ContextDep) -> Iterator[Session]:
+def get_session(ctx: ContextDep, request: Request) -> Iterator[Session]:
     """One session per request. Its connection is taken at the first query, in the handler's thread; objects
-    stay readable after a commit (no re-read that would take the connection again in another thread)."""
+    stay readable after a commit (no re-read that would take the connection again in another thread).
+
+    GET requests read from ``ctx.reader`` (the read replica, when configured); every other method, and the GET
+    routes that write (they take :data:`PrimarySessionDep`), use the primary."""
+    engine = ctx.reader if request.method in ("GET", "HEAD") else ctx.engine
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_primary_session(ctx: ContextDep) -> Iterator[Session]:
+    """A session on the primary database, whatever the method (a GET that writes: the sign-in nonce)."""
     with Session(ctx.engine, expire_on_commit=False) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+PrimarySessionDep = Annotated[Session, Depends(get_primary_session)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +150,7 @@ def current_party(
         raise FieldError(["header", "authorization"], exc.message, 401, "unauthorized", challenge) from None
     # A session of its own, closed before the handler runs: no connection is held across the thread hop
     # between this check and the handler (issue 9).
-    with Session(ctx.engine) as session:
+    with Session(ctx.reader) as session:  # a participant admitted moments ago may take the replica's lag to appear
         row = session.get(Participant, claims.address)
         reason = refusal(row, ledger_now(session, ctx))
     if reason is not None or row is None:

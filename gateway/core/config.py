@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=3.0, gt=0, le=300)
     #: SQLite only: how long a write waits for the database lock before giving up (seconds).
     db_lock_timeout: float = Field(default=5.0, gt=0, le=300)
+    #: PostgreSQL only, optional: a read-only URL (a streaming replica) for the API's reads. Sign-in, relayed
+    #: transactions, uploads, /health and the indexer stay on ``database_url``. Reads then lag the primary by the
+    #: replica's replay lag (``pg_stat_replication.replay_lag``; usually well under a second, longer under load).
+    database_read_url: str | None = None
 
     # ------------------------------------------------------------------ chain
     #: ``embedded`` (an in-process chain handed to the gateway by the caller) or a JSON-RPC URL.
@@ -67,6 +71,9 @@ class Settings(BaseSettings):
     window_target_seconds: float = Field(default=0.5, gt=0)
     backoff_initial: float = Field(default=0.5, gt=0)
     backoff_max: float = Field(default=30.0, gt=0)
+    #: PostgreSQL only: how often a standby indexer tries the leader's advisory lock, and the leader checks that
+    #: it still holds it (seconds). A dead leader is replaced within about this long.
+    leader_check_interval: float = Field(default=1.0, gt=0, le=60)
 
     # ------------------------------------------------------------------ API and auth
     host: str = "127.0.0.1"
@@ -102,6 +109,9 @@ class Settings(BaseSettings):
     #: One /v1/stream connection lasts at most this long; the client reconnects with Last-Event-ID.
     stream_max_seconds: float = Field(default=300.0, gt=0, le=3_600)
     stream_poll_interval: float = Field(default=0.5, gt=0, le=60)
+    #: PostgreSQL: streams are woken by the indexer's NOTIFY and poll only this often as a safety net (with a
+    #: read replica, or while the LISTEN connection is down, they poll every ``stream_poll_interval``).
+    stream_notify_poll_interval: float = Field(default=5.0, gt=0, le=600)
     #: Streams one process keeps open at once (they hold no thread or connection between polls).
     max_streams: int = Field(default=64, ge=1, le=100_000)
 

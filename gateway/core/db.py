@@ -5,6 +5,7 @@ The schema is created and upgraded by Alembic (``gateway/migrations``), never by
 
 from __future__ import annotations
 
+import hashlib
 import re
 import weakref
 from pathlib import Path
@@ -33,7 +34,7 @@ class DatabaseError(RuntimeError):
 
 
 def make_engine(url: str, schema: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-                **kwargs: Any) -> Engine:
+                create_schema: bool = True, **kwargs: Any) -> Engine:
     """An engine configured for the gateway: WAL and real transactions on SQLite, a search path on PostgreSQL.
 
     `lock_timeout` (SQLite) bounds how long a write waits for the database lock; `kwargs` go to create_engine
@@ -55,7 +56,7 @@ def make_engine(url: str, schema: str | None = None, *, lock_timeout: float = DE
             raise DatabaseError(f"schema name {schema!r} is not a plain lower-case identifier")
         connect_args["options"] = f"-csearch_path={schema}"
     engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
-    if schema:
+    if schema and create_schema:
         with engine.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     _SCHEMAS[engine] = schema
@@ -85,6 +86,21 @@ def sibling_engine(engine: Engine, settings: Settings, role: Role) -> Engine:
         return engine
     url = engine.url.render_as_string(hide_password=False)
     return make_engine(url, _SCHEMAS.get(engine), **pool_options(settings, role))
+
+
+def schema_of(engine: Engine) -> str | None:
+    """The PostgreSQL schema `engine` was made for (None: the default, or SQLite)."""
+    return _SCHEMAS.get(engine)
+
+
+def read_engine_from_settings(settings: Settings, primary: Engine) -> Engine:
+    """The engine for the API's reads: ``database_read_url`` (a read-only replica) when set, else `primary`."""
+    if not settings.database_read_url:
+        return primary
+    if not settings.database_read_url.startswith("postgresql") or primary.dialect.name != "postgresql":
+        raise DatabaseError("database_read_url needs PostgreSQL for both the primary and the read replica")
+    return make_engine(settings.database_read_url, _SCHEMAS.get(primary), create_schema=False,
+                       **pool_options(settings, "api"))
 
 
 def pool_capacity(engine: Engine) -> int | None:
@@ -126,8 +142,29 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Create or upgrade the schema to `revision` (default: the latest)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Create or upgrade the schema to `revision` (default: the latest). On PostgreSQL, replicas starting at once
+    take turns: an advisory lock (per schema) is held around the upgrade, so one migrates and the others find the
+    schema current."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    key = _migration_lock_key(_SCHEMAS.get(engine))
+    with engine.connect() as conn:  # one connection for the lock and the upgrade (the pool may have just one)
+        conn.exec_driver_sql("SELECT pg_advisory_lock(%s)", (key,))
+        conn.commit()
+        try:
+            cfg = alembic_config(engine)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        finally:
+            conn.rollback()  # a failed upgrade leaves its transaction aborted
+            conn.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (key,))
+            conn.commit()
+
+
+def _migration_lock_key(schema: str | None) -> int:
+    digest = hashlib.blake2b(f"scf-gateway-migrate:{schema or 'public'}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

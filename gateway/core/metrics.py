@@ -26,6 +26,11 @@ class Metrics:
         self.lag_seconds = Gauge("scf_gateway_lag_seconds", "Block time between the node's head and the index",
                                  registry=r)
         self.window = Gauge("scf_gateway_window_blocks", "Current eth_getLogs window, in blocks", registry=r)
+        self.leader = Gauge("scf_gateway_indexer_leader",
+                            "1 while this indexer holds the leadership lock (PostgreSQL; see gateway.indexer.leader)",
+                            registry=r)
+        self.stream_wakeups = Counter("scf_gateway_stream_wakeups", "Event-stream polls, by what woke them",
+                                      ["reason"], registry=r)
         self.halted = Gauge("scf_gateway_indexer_halted", "1 when the indexer halted (see /health)", registry=r)
         self.request_latency = Histogram(
             "scf_gateway_request_seconds", "API request latency", ["method", "route", "status"], registry=r,

@@ -16,6 +16,7 @@ from gateway.core.db import engine_from_settings, migrate, require_current_schem
 from gateway.core.logs import configure_logging
 from gateway.core.metrics import Metrics
 from gateway.indexer.engine import DeploymentMismatch, Indexer, IndexerHalted, IndexerStatus, Step
+from gateway.indexer.leader import run_led
 from gateway.indexer.source import ChainSource, EmbeddedSource, NodeUnavailable, RpcSource
 from sdk.ledger import Deployment
 
@@ -29,6 +30,7 @@ __all__ = [
     "build_indexer",
     "make_source",
     "run",
+    "run_led",
 ]
 
 
@@ -72,7 +74,7 @@ def run(settings: Settings, *, chain: Any = None, deployment: Deployment | None 
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
     try:
-        indexer.run(stop)
+        run_led(indexer, stop)  # on PostgreSQL: index only while holding the leadership lock
     finally:
         indexer.source.close()
     if indexer.status.status == "halted":

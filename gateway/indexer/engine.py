@@ -9,6 +9,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -333,12 +334,14 @@ class Indexer:
                 backoff = min(backoff * 2, s.backoff_max)
         self._set(status="stopped")
 
-    def start(self) -> threading.Thread:
-        """Run in a daemon thread (the API process does this)."""
+    def start(self, target: Callable[[threading.Event], None] | None = None) -> threading.Thread:
+        """Run in a daemon thread (the API process does this); `target(stop)` instead of :meth:`run` (the
+        leadership runner, gateway.indexer.leader.run_led)."""
         if self._thread is not None and self._thread.is_alive():
             return self._thread
         self._stop.clear()
-        self._thread = threading.Thread(target=self.run, args=(self._stop,), name="scf-indexer", daemon=True)
+        self._thread = threading.Thread(target=target or self.run, args=(self._stop,), name="scf-indexer",
+                                        daemon=True)
         self._thread.start()
         return self._thread
 

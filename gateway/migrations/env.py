@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -26,16 +26,24 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
 
 
 def run_migrations() -> None:
+    given: Connection | None = config.attributes.get("connection")  # holds the migration lock (PostgreSQL)
+    if given is not None:
+        _run(given)
+        return
     engine: Engine | None = config.attributes.get("engine")
     if engine is None:
         engine = engine_from_settings(Settings())
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
-                          render_item=render_item)
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        _run(connection)
+
+
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                      render_item=render_item)
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()
 
 
 if context.is_offline_mode():

@@ -95,9 +95,12 @@ def gateway_errors() -> Iterator[None]:
     """The gateway's own failures as one-line errors."""
     from gateway.core.db import DatabaseError
     from gateway.indexer import DeploymentMismatch, IndexerHalted
+    from gateway.indexer.leader import LeaderRunning
 
     try:
         yield
+    except LeaderRunning as exc:
+        raise GatewayError(str(exc)) from exc
     except IndexerHalted as exc:
         raise GatewayError(f"the indexer halted: {exc}") from exc
     except DeploymentMismatch as exc:
@@ -140,6 +143,7 @@ def index(
     """Run the indexer alone (the API then reads its heartbeat from the database), until Ctrl-C or with --once."""
     settings = gateway_settings(rpc, deployment, database_url)
     from gateway.indexer import build_indexer, run
+    from gateway.indexer.leader import sync_led
 
     with gateway_errors():
         if not once:
@@ -149,7 +153,7 @@ def index(
             return
         indexer = build_indexer(settings)
         try:
-            head = indexer.sync()
+            head = sync_led(indexer)
         finally:
             indexer.source.close()
         Output(as_json).result({"indexed_head": head, "events": count_events(indexer.store.engine),

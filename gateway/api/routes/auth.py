@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import delete, func, select, update
 
-from gateway.api.deps import ContextDep, SessionDep, ledger_now, refusal, role_names
+from gateway.api.deps import ContextDep, PrimarySessionDep, SessionDep, ledger_now, refusal, role_names
 from gateway.api.errors import ErrorBody, FieldError
 from gateway.core.security import AuthError, issue_token, new_nonce, parse_siwe, verify_siwe
 from gateway.models.auth import AuthNonce, LoginRequest, NoncePublic, TokenPublic
@@ -18,7 +18,7 @@ NONCES = table_of(AuthNonce)
 
 @router.get("/nonce", response_model=NoncePublic, summary="A single-use nonce for the EIP-4361 message",
             responses={429: {"model": ErrorBody, "description": "too many nonces asked from this client"}})
-def read_nonce(ctx: ContextDep, session: SessionDep, request: Request) -> NoncePublic:
+def read_nonce(ctx: ContextDep, session: PrimarySessionDep, request: Request) -> NoncePublic:
     now, settings = ctx.now(), ctx.settings
     client = request.client.host if request.client else "unknown"
     recent = session.execute(select(func.count()).select_from(NONCES).where(

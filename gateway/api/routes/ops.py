@@ -55,19 +55,20 @@ async def health_of(ctx: AppContext) -> HealthPublic:
     for the API's pool or its worker threads, so it answers under any load."""
     reasons: list[str] = []
     timeout = ctx.settings.health_db_timeout
+    # an in-process indexer standing by (another process leads, PostgreSQL) knows only what the database says
+    idx = ctx.indexer if ctx.indexer is not None and ctx.indexer.status.status != "standby" else None
     try:
         state: IndexerState | None = await probe_of(ctx).run(timeout)
         ctx.last_state = state
     except (SQLAlchemyError, TimeoutError) as exc:
         problem = (f"database did not answer within {timeout:g} s" if isinstance(exc, TimeoutError)
                    and not isinstance(exc, SQLAlchemyError) else f"database unavailable: {type(exc).__name__}")
-        if ctx.indexer is None:
+        if idx is None:
             return HealthPublic(status="degraded", reasons=[problem], chain_head=None, indexed_head=None,
                                 final_block=None, lag_blocks=None, lag_seconds=None, events_indexed=0,
                                 indexer="unknown", last_error=str(exc)[:300] or problem, halted_reason=None)
         reasons.append(problem)
         state = ctx.last_state  # the last good read; the in-process indexer's memory has the rest
-    idx = ctx.indexer
     if idx is not None:
         st = idx.status
         status, chain_head, chain_time = st.status, st.chain_head, st.chain_head_time

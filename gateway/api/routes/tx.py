@@ -483,14 +483,14 @@ _streams = _Streams()
 
 
 def _events_after(ctx: AppContext, party: Party, cursor: int, limit: int = 200) -> list[Any]:
-    with Session(ctx.engine) as session:
+    with Session(ctx.reader) as session:
         stmt = (select(table_of(EventLog)).where(E.id > cursor, scoping.events(party)).order_by(E.id)
                 .limit(limit))
         return list(session.execute(stmt))
 
 
 def _head_event_id(ctx: AppContext) -> int:
-    with Session(ctx.engine) as session:
+    with Session(ctx.reader) as session:
         return int(session.execute(select(func.max(E.id))).scalar() or 0)
 
 
@@ -515,12 +515,21 @@ async def stream(
     else:
         cursor = await anyio.to_thread.run_sync(_head_event_id, ctx)
     duration = min(max_seconds or ctx.settings.stream_max_seconds, ctx.settings.stream_max_seconds)
-    poll = ctx.settings.stream_poll_interval
+    listener = ctx.listener
+    wakeups = ctx.metrics.stream_wakeups
+
+    def poll() -> float:
+        """Between reads: long when the indexer's NOTIFY wakes us (PostgreSQL); short on SQLite, while the LISTEN
+        connection is down, and with a read replica (a notification may arrive before the replica has the rows)."""
+        if listener is not None and listener.listening and not ctx.has_read_replica:
+            return ctx.settings.stream_notify_poll_interval
+        return ctx.settings.stream_poll_interval
 
     async def events() -> AsyncIterator[str]:
         nonlocal cursor
         deadline = time.monotonic() + duration
         quiet_since = time.monotonic()
+        waiter = listener.subscribe() if listener is not None else None
         with _streams.lock:
             _streams.open += 1
         try:
@@ -528,6 +537,8 @@ async def stream(
             while time.monotonic() < deadline:
                 if await request.is_disconnected():
                     return
+                if waiter is not None:
+                    waiter.clear()  # a commit from now on wakes the wait below
                 rows = await anyio.to_thread.run_sync(_events_after, ctx, party, cursor)
                 for row in rows:
                     event = to_public(row)
@@ -539,9 +550,16 @@ async def stream(
                 if time.monotonic() - quiet_since > 15:
                     quiet_since = time.monotonic()
                     yield ": keep-alive\n\n"
-                await asyncio.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+                wait = min(poll(), 15.0, max(0.0, deadline - time.monotonic()))
+                if waiter is None:
+                    await asyncio.sleep(wait)
+                    wakeups.labels("poll").inc()
+                else:
+                    wakeups.labels("notify" if await waiter.wait(wait) else "poll").inc()
             yield "event: end\ndata: {\"reconnect\": true}\n\n"
         finally:
+            if waiter is not None:
+                waiter.close()
             with _streams.lock:
                 _streams.open -= 1
 
