@@ -103,6 +103,7 @@ def test_credit_lines_show_limit_used_available_and_the_borrowers_actions(web: A
     used = f"{line.principal // 100:,}.{line.principal % 100:02d}"
     assert used in detail and f"Draw on credit line {ids['line']}" in detail
     assert f"Repay credit line {ids['line']}" in detail and "Freeze" not in detail
+    assert 'hx-get="/web/view/credit-lines" hx-target="#panel" hx-swap="innerHTML" aria-current="page"' in detail
     assert detail.count("<tr><td>") == 2  # both tranches
     bank = web.client.get("/web/view/credit-line", params={"id": ids["line"]}, headers=web.as_(cast.bank1)).text
     assert f"Freeze credit line {ids['line']}" in bank and "Draw on" not in bank
