@@ -42,6 +42,7 @@ from sdk.cli.credit import gateway_call
 from sdk.cli.prepayment import parse_when
 from sdk.cli.receivable import parse_fragment
 from sdk.creditlines import DAY, MAX_UINT256, CreditLine, CreditTerms, PayeeRule, quote_interest
+from sdk.display import FragmentId
 from sdk.ledger import Party
 
 app = typer.Typer(
@@ -433,9 +434,9 @@ FragmentArg = Annotated[int, typer.Argument(parser=parse_fragment, metavar="FRAG
                                             help="receivable fragment id, or ROOT.INDEX (e.g. 3.0)")]
 
 
-def _label(fragment: int) -> str:
-    """A fragment id as ROOT.INDEX, as `scf receivable` prints it."""
-    return f"{fragment >> 16}.{fragment & 0xFFFF}"
+def _label(fragment: int) -> FragmentId:
+    """A fragment id as `scf receivable` gives it: ROOT.INDEX in tables and messages, the integer in JSON."""
+    return FragmentId(fragment)
 
 
 @app.command()

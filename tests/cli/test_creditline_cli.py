@@ -144,8 +144,8 @@ def test_receivables_mode_through_the_cli(runner: CliRunner, node_url: str) -> N
     scf_json("credit-line", "accept", "1", signer="BORROWER")
     pledged = scf_json("credit-line", "pledge", "1", fragment, signer="BORROWER")
     assert pledged["value"] == pledged["pledged"] == {"amount": "100000.00", "units": 100_000_00}
-    held = str(pledged["fragment"])
-    assert (pledged["pledged_from"], held) == (fragment, f"{root}.1")  # the book holds the child it accepted
+    assert (pledged["pledged_from"], pledged["fragment"]) == (int(fragment), int(root) << 16 | 1)  # JSON: integers
+    held = f"{root}.1"  # the book holds the child it accepted; the CLI takes ROOT.INDEX
     # drawn against the receivable: no more than its value
     out = invoke("credit-line", "draw", "1", "100000.01", "--payee", addr["SUP1"], "--purpose", "PO-1",
                  "--key-env", "BORROWER_KEY", code=EXIT_REVERT).output
