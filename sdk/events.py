@@ -189,9 +189,9 @@ def _compile_dynamic(cls: type[ContractEvent], indexed: list[str], plain: list[s
     order = cls.INDEXED
 
     def decode(t: Sequence[str], d: str) -> ContractEvent:
-        tops = iter([dec(ContextFramesBytesIO(bytes.fromhex(x[2:])))[0]
+        tops = iter([dec(ContextFramesBytesIO(bytes.fromhex(x[2:])))[0]  # type: ignore[no-untyped-call]
                      for dec, x in zip(topic_decoders, t[1:], strict=True)])
-        data = iter(data_decoder(ContextFramesBytesIO(bytes.fromhex(d[2:]))) if data_decoder else ())
+        data = iter(data_decoder(ContextFramesBytesIO(bytes.fromhex(d[2:]))) if data_decoder else ())  # type: ignore[no-untyped-call]
         return cls.from_abi(tuple(next(tops) if i else next(data) for i in order))
 
     return decode
