@@ -228,28 +228,45 @@ class UnitOfWork:
         return cached
 
     def fetch_many(self, wanted: Mapping[str, Iterable[Key]]) -> dict[tuple[str, Key], dict[str, Any] | None]:
-        """The rows of many primary keys per table (None where there is none), one query per table, keys passed
-        as arrays (PostgreSQL)."""
+        """The rows of many primary keys per table (None where there is none): one query per table on PostgreSQL
+        (keys passed as arrays), row-value IN lists on SQLite."""
         out: dict[tuple[str, Key], dict[str, Any] | None] = {}
         for name, keys in wanted.items():
             table = self._table(SQLModel.metadata.tables[name])
             missing = list(keys)
             if not missing:
                 continue
-            pk = self._plans[name].pk
+            plan = self._plans[name]
+            pk = plan.pk
             columns = list(table.c.keys())
             select_list = ", ".join(f'"{c}"' for c in columns)
-            arrays = ", ".join(f"%s::{_pg_type(self._conn, table, c)}[]" for c in pk)
             targets = ", ".join(f'"{c}"' for c in pk)
-            sql = (f'SELECT {select_list} FROM "{name}" WHERE ({targets}) IN (SELECT * FROM unnest({arrays}))'
-                   if len(pk) > 1 else f'SELECT {select_list} FROM "{name}" WHERE {targets} = ANY({arrays})')
             if self._cursor is None:
                 self._cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            self._cursor.execute(sql, [[k[i] for k in missing] for i in range(len(pk))])
             found = {}
-            for values in self._cursor.fetchall():
-                row = dict(zip(columns, values, strict=True))
-                found[tuple(row[c] for c in pk)] = row
+            if self._sqlite:  # row values in chunks that stay under SQLite's 999 parameters
+                per = 999 // len(pk)
+                for start in range(0, len(missing), per):
+                    chunk = missing[start : start + per]
+                    one = "(" + ", ".join("?" * len(pk)) + ")"
+                    where = (f"({targets}) IN (VALUES {', '.join([one] * len(chunk))})" if len(pk) > 1
+                             else f"{targets} IN ({', '.join('?' * len(chunk))})")
+                    self._cursor.execute(f'SELECT {select_list} FROM "{name}" WHERE {where}',
+                                         [v for k in chunk for v in k])
+                    for values in self._cursor.fetchall():
+                        row = dict(zip(columns, values, strict=True))
+                        for b in plan.booleans:
+                            if row[b] is not None:
+                                row[b] = bool(row[b])
+                        found[tuple(row[c] for c in pk)] = row
+            else:
+                arrays = ", ".join(f"%s::{_pg_type(self._conn, table, c)}[]" for c in pk)
+                sql = (f'SELECT {select_list} FROM "{name}" WHERE ({targets}) IN (SELECT * FROM unnest({arrays}))'
+                       if len(pk) > 1 else f'SELECT {select_list} FROM "{name}" WHERE {targets} = ANY({arrays})')
+                self._cursor.execute(sql, [[k[i] for k in missing] for i in range(len(pk))])
+                for values in self._cursor.fetchall():
+                    row = dict(zip(columns, values, strict=True))
+                    found[tuple(row[c] for c in pk)] = row
             for k in missing:
                 out[(name, k)] = found.get(k)
         return out
@@ -419,8 +436,12 @@ class Batch:
 class Store:
     """Reads and writes the indexer's tables. `fault` is called at named points (tests inject crashes there)."""
 
-    def __init__(self, engine: Engine, handlers: HandlerRegistry = HANDLERS, fault: Fault | None = None) -> None:
+    def __init__(self, engine: Engine, handlers: HandlerRegistry = HANDLERS, fault: Fault | None = None,
+                 read_ahead: bool | None = None) -> None:
         self.engine = engine
+        #: Read a batch's rows ahead (see :meth:`_discover`): None = on a networked database (PostgreSQL) only,
+        #: where each lookup is a round trip; SQLite answers one in microseconds, in process.
+        self.read_ahead = read_ahead
         self.handlers = handlers
         self.fault: Fault = fault or (lambda point: None)
 
@@ -464,7 +485,8 @@ class Store:
         self.fault("start")
         with self.engine.begin() as conn:
             uow = UnitOfWork(conn, batch.final_block, self.handlers.triggers)
-            if conn.dialect.name != "sqlite" and len(batch.records) >= DISCOVER_MIN_RECORDS:
+            ahead = conn.dialect.name != "sqlite" if self.read_ahead is None else self.read_ahead
+            if ahead and len(batch.records) >= DISCOVER_MIN_RECORDS:
                 uow.seed(self._discover(conn, batch))
             events: list[dict[str, Any]] = []
             refs: list[dict[str, Any]] = []
