@@ -6,8 +6,14 @@ Sections of the result (one JSON object):
 * ``throughput``: operations per second through the SDK's pipelined path against anvil (``sdk_ops_per_s``),
   the same signed transactions replayed over raw JSON-RPC in the same run (``raw_ops_per_s``), their
   ``ratio``, and the SDK on the embedded in-process chain (``embedded_ops_per_s``).
-* ``indexer``, ``memory``, ``api``: the gateway's backfill speed against raw ``eth_getLogs``, its peak RSS at two
-  sizes, and API latency under open-loop load (see :mod:`sdk.bench_gateway`).
+* ``bulk``: independent transactions (registrations by many suppliers) through the SDK's bulk path
+  (``send_batched``, batched receipts, ids read from receipts) against the ceiling measured in the same run: the same
+  signed bytes as one JSON-RPC batch; signing is timed on its own.
+* ``indexer``, ``memory``, ``api``: the gateway's backfill speed against raw ``eth_getLogs`` (into SQLite and into
+  PostgreSQL), its peak RSS at two sizes, and API latency under open-loop load (see :mod:`sdk.bench_gateway`).
+
+Each section runs on its own; one that fails (or sees failed requests) is named, the others still run, the partial
+result is written, and ``scf bench`` exits non-zero (:class:`SectionFailed`).
 
 How the throughput ratio is measured: the workload runs through the SDK (encode, sign with local nonces,
 pipelined submission, batched receipts, status check) from a chain snapshot; the chain is reverted to the

@@ -2,7 +2,9 @@
 
 * **indexer**: a fresh SQLite database backfills the anvil chain the benchmark filled with receivable lifecycles,
   in a child process (so its peak RSS is its own); the same block range is then fetched with bare ``eth_getLogs``
-  in the same windows and only JSON-parsed. ``ratio`` = indexed events/s over fetched events/s. On the embedded
+  and only JSON-parsed (best of three), and a fresh PostgreSQL schema backfills the largest range too
+  (``SCF_BENCH_POSTGRES_URL``; ``none`` skips it). Children's output goes to files, named when they fail.
+  ``ratio`` = indexed events/s over fetched events/s. On the embedded
   chain, indexing time is compared with the time it took to produce the same blocks.
 * **memory**: the child's peak RSS at two backfill sizes (it must stay flat as the chain grows).
 * **api**: the database is filled with synthetic receivables through the indexer's own write path (a synthetic
@@ -40,6 +42,7 @@ API_TARGET_P99_MS = 50.0
 API_MAX_P99_MS = 100.0
 INDEXER_TARGET_EVENTS_PER_S = 3_000
 INDEXER_TARGET_RATIO = 0.30
+BENCH_TOKEN_TTL = 86_400
 
 
 # =============================================================================================== synthetic chain
@@ -352,7 +355,9 @@ class ApiServer:
         self.port = free_port()
         env = {**_child_env(), "SCF_GATEWAY_DATABASE_URL": database_url,
                "SCF_GATEWAY_DEPLOYMENT_FILE": str(deployment_file), "SCF_GATEWAY_INDEX_IN_PROCESS": "false",
-               "SCF_GATEWAY_JWT_SECRET": secret, "SCF_GATEWAY_ENVIRONMENT": "development"}
+               "SCF_GATEWAY_JWT_SECRET": secret, "SCF_GATEWAY_ENVIRONMENT": "development",
+               # the bench's tokens last a day (measure_api); the server refuses tokens longer than its own TTL
+               "SCF_GATEWAY_JWT_TTL_SECONDS": str(BENCH_TOKEN_TTL)}
         code = ("import sys; from gateway.core.config import get_settings; "
                 "from gateway.main import create_app, make_server; s = get_settings(); "
                 "make_server(create_app(s, migrate_schema=False), s, host='127.0.0.1', port=int(sys.argv[1]), "
@@ -399,7 +404,7 @@ def measure_api(sizes: Sequence[int], step_seconds: float, search_rates: Sequenc
     workdir = Path(tempfile.mkdtemp(prefix="scf-bench-api-"))
     database_url = f"sqlite:///{workdir / 'api.sqlite'}"
     secret = secrets.token_hex(32)
-    settings = _settings(jwt_secret=secret, jwt_ttl_seconds=86_400)
+    settings = _settings(jwt_secret=secret, jwt_ttl_seconds=BENCH_TOKEN_TTL)
     chain: SyntheticChain | None = None
     indexer: Any = None
     endpoints = {"receivables": "/v1/receivables?limit=50", "positions": "/v1/positions"}
