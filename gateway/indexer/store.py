@@ -71,6 +71,8 @@ def _plan(model: type[SQLModel] | Table) -> _TablePlan:
 
 #: Batches with at least this many events read their rows ahead on a networked database (see Store._discover).
 DISCOVER_MIN_RECORDS = 32
+#: Rows the store keeps between batches (see Store.cache_rows): about 1 KiB each.
+ROW_CACHE_ROWS = 200_000
 DISCOVER_WAVES = 3
 _ROW_SQL: dict[tuple[str, str, tuple[str, ...], bool], str] = {}
 
@@ -156,12 +158,17 @@ class UnitOfWork:
     :meth:`flush`. The first change of a row in each unfinalized block records the row's previous value."""
 
     def __init__(self, conn: Connection, final_block: int, triggers: Mapping[str, Sequence[Trigger]] | None = None,
-                 *, discover: bool = False) -> None:
+                 *, discover: bool = False, known: Mapping[tuple[str, Key], dict[str, Any] | None] | None = None,
+                 complete: bool = False) -> None:
         self._conn = conn
+        self._complete = complete  # `known` holds every row in the database: a key it lacks has none
+        #: Rows as committed by earlier batches (Store's cache): read instead of the database.
+        self._known = known or {}
         #: Discovery mode (see :meth:`Store.apply`): a miss is recorded in `wanted` and read as "no row".
         self.discover = discover
         self.wanted: dict[str, set[Key]] = {}
         self.misses = 0
+        self.lookups = 0  # rows read from the database one by one
         self._triggers = triggers or {}
         self.final_block = final_block
         self.block = 0
@@ -195,6 +202,16 @@ class UnitOfWork:
         slot = (table.name, key)
         if slot in self._rows:
             return self._rows[slot]
+        if slot in self._known:
+            known = self._known[slot]
+            value = None if known is None else dict(known)
+            self._rows[slot] = value
+            self._existed[slot] = value is not None
+            return value
+        if self._complete:
+            self._rows[slot] = None
+            self._existed[slot] = False
+            return None
         if self.discover:
             self.misses += 1
             self.wanted.setdefault(table.name, set()).add(key)
@@ -202,6 +219,7 @@ class UnitOfWork:
             self._existed[slot] = False
             return None
         sql, columns = self._lookup_sql(table)
+        self.lookups += 1
         if self._cursor is None:  # the transaction's own DBAPI cursor: SQLAlchemy's result set-up costs more
             self._cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # than a lookup
         self._cursor.execute(sql, key)
@@ -371,6 +389,11 @@ class UnitOfWork:
         for trigger in self._triggers.get(table.name, ()):
             trigger(self, old, None)
 
+    @property
+    def rows(self) -> dict[tuple[str, Key], dict[str, Any] | None]:
+        """Every row this unit of work read or wrote, as it stands (None: no such row)."""
+        return self._rows
+
     def close(self) -> None:
         """Release the lookup cursor (flush does it)."""
         if self._cursor is not None:
@@ -442,6 +465,17 @@ class Store:
         #: Read a batch's rows ahead (see :meth:`_discover`): None = on a networked database (PostgreSQL) only,
         #: where each lookup is a round trip; SQLite answers one in microseconds, in process.
         self.read_ahead = read_ahead
+        #: Projection rows as this store last committed them, kept across batches (at most `cache_rows`; 0: off).
+        #: The indexer is the only writer of these tables, so a row it wrote is the row in the database as long as
+        #: the checkpoint is the one it wrote: the cache is dropped whenever the checkpoint is not (another writer,
+        #: a rollback) and whenever a batch fails.
+        self.cache_rows = ROW_CACHE_ROWS
+        self._cache: dict[tuple[str, Key], dict[str, Any] | None] = {}
+        self._cache_head: tuple[int, str] | None = None
+        self._last_lookups = 0
+        #: The cache holds every projection row in the database (it started from an empty index and was never
+        #: dropped): a key it lacks has no row, no lookup needed. A backfill from scratch reads nothing back.
+        self._complete = False
         self.handlers = handlers
         self.fault: Fault = fault or (lambda point: None)
 
@@ -483,10 +517,38 @@ class Store:
     def apply(self, batch: Batch) -> int:
         """Apply one batch and move the checkpoint to its last block, atomically. Returns events written."""
         self.fault("start")
+        if self._cache_head != (batch.first - 1, batch.parent_hash):
+            self._cache.clear()
+            self._complete = False
+        try:
+            written, uow = self._apply(batch)
+        except BaseException:
+            self._cache.clear()
+            self._cache_head = None
+            self._complete = False
+            raise
+        self._last_lookups = uow.lookups
+        if self.cache_rows > 0:
+            if len(self._cache) + len(uow.rows) > self.cache_rows:
+                self._cache.clear()  # bounded memory: start again rather than track recency
+                self._complete = False
+            self._cache.update(uow.rows)
+            self._cache_head = (batch.last, batch.headers[batch.last].hash)
+        self.fault("committed")
+        return written
+
+    def _apply(self, batch: Batch) -> tuple[int, UnitOfWork]:
         with self.engine.begin() as conn:
-            uow = UnitOfWork(conn, batch.final_block, self.handlers.triggers)
+            if not self._cache and self.cache_rows > 0:  # no event indexed yet: every projection table is empty,
+                total = conn.execute(select(_STATE.c.events_total).where(_STATE.c.id == 1)).scalar()
+                self._complete = total == 0  # so the cache will hold every row there is
+            uow = UnitOfWork(conn, batch.final_block, self.handlers.triggers, known=self._cache,
+                             complete=self._complete)
             ahead = conn.dialect.name != "sqlite" if self.read_ahead is None else self.read_ahead
-            if ahead and len(batch.records) >= DISCOVER_MIN_RECORDS:
+            # Only when the cache is cold, or the last batch still read many rows one by one (a restart over an
+            # index this process did not build): a warm cache already holds what a batch reads.
+            cold = not self._complete and (not self._cache or self._last_lookups >= DISCOVER_MIN_RECORDS)
+            if ahead and cold and len(batch.records) >= DISCOVER_MIN_RECORDS:
                 uow.seed(self._discover(conn, batch))
             events: list[dict[str, Any]] = []
             refs: list[dict[str, Any]] = []
@@ -531,8 +593,7 @@ class Store:
             conn.execute(delete(_CHANGES).where(_CHANGES.c.block_number <= new_final))
             conn.execute(delete(_BLOCKS).where(_BLOCKS.c.number < min(new_final, batch.last)))
             self.fault("commit")
-        self.fault("committed")
-        return len(events)
+        return len(events), uow
 
     def _discover(self, conn: Connection, batch: Batch) -> dict[tuple[str, Key], dict[str, Any] | None]:
         """The rows a batch's handlers will read, found by running them on throwaway units of work that read
@@ -544,7 +605,7 @@ class Store:
         fetched: dict[tuple[str, Key], dict[str, Any] | None] = {}
         records = list(batch.records)
         for _ in range(DISCOVER_WAVES):
-            probe = UnitOfWork(conn, batch.final_block, self.handlers.triggers, discover=True)
+            probe = UnitOfWork(conn, batch.final_block, self.handlers.triggers, discover=True, known=self._cache)
             probe.seed(fetched)
             missed: list[LogRecord] = []  # the next wave re-runs only the events that missed a row in this one
             for rec in records:
@@ -568,6 +629,9 @@ class Store:
 
     def rollback(self, to: Header) -> int:
         """Undo every block above `to` (which stays); returns the number of events removed."""
+        self._cache.clear()
+        self._cache_head = None
+        self._complete = False
         with self.engine.begin() as conn:
             entries = conn.execute(
                 select(_CHANGES).where(_CHANGES.c.block_number > to.number).order_by(_CHANGES.c.id.desc())

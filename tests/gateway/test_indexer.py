@@ -206,8 +206,9 @@ def test_roles_of_new_participants_are_indexed(chain: Chain, ledger: Ledger, cas
 def test_reading_rows_ahead_gives_the_same_index_as_row_by_row_lookups(
     chain: Chain, ledger: Ledger, cast: Cast, make_db: Callable[[], Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The store's read-ahead (discovery passes, then one query per table) and its multi-row writes must build
-    exactly the database that row-by-row lookups build, on SQLite and on PostgreSQL alike."""
+    """The store's read-ahead (discovery passes, then one query per table), its row cache across batches (complete
+    when it starts from an empty index) and its multi-row writes must build exactly the database that row-by-row
+    lookups build, on SQLite and on PostgreSQL alike."""
     import gateway.indexer.store as store
 
     token_activity(cast, random.Random(3), 6)
@@ -226,12 +227,13 @@ def test_reading_rows_ahead_gives_the_same_index_as_row_by_row_lookups(
 
     monkeypatch.setattr(store.UnitOfWork, "fetch_many", counted)
     dumps = []
-    for ahead in (True, False):
+    for ahead, cache in ((True, 0), (False, 0), (None, 100_000)):
         db = make_db()
-        ix = indexer(chain, ledger.deployment, db, window_initial=50, window_max=50)
+        ix = indexer(chain, ledger.deployment, db, window_initial=5, window_max=5)
         ix.store.read_ahead = ahead
+        ix.store.cache_rows = cache
         ix.sync()
         dumps.append(dump(db))
-    assert dumps[0] == dumps[1]
+    assert dumps[0] == dumps[1] == dumps[2]
     assert dumps[0]["checkpoint"][2] > 50  # events indexed
     assert sum(read_ahead) > 20  # rows really were read ahead (then, with read_ahead off, never)
