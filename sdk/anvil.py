@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,6 +59,7 @@ class AnvilNode:
         self.block_time = block_time
         self.extra_args = extra_args or []
         self.process: subprocess.Popen[bytes] | None = None
+        self.log_file: Path | None = None  # anvil's stderr, kept after it stops
 
     @property
     def url(self) -> str:
@@ -72,11 +75,15 @@ class AnvilNode:
         return cmd + self.extra_args
 
     def start(self, timeout: float = 20.0) -> str:
-        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # anvil's output goes to a file: a pipe that nobody reads would block anvil once 64 KiB of it piled up
+        fd, name = tempfile.mkstemp(prefix=f"scf-anvil-{self.port}-", suffix=".log")
+        self.log_file = Path(name)
+        with os.fdopen(fd, "wb") as log:
+            self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
+                err = self.log_file.read_text(encoding="utf-8", errors="replace")[-2000:]
                 raise ChainConnectionError(self.url, f"anvil exited with {self.process.returncode}: {err.strip()}")
             try:
                 r = httpx.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
@@ -117,6 +124,8 @@ class AnvilNode:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+        if self.log_file is not None and self.log_file.exists() and self.log_file.stat().st_size == 0:
+            self.log_file.unlink()  # nothing to keep (anvil runs --silent)
 
     def __enter__(self) -> AnvilNode:
         self.start()

@@ -2,7 +2,9 @@
 
 * **indexer**: a fresh SQLite database backfills the anvil chain the benchmark filled with receivable lifecycles,
   in a child process (so its peak RSS is its own); the same block range is then fetched with bare ``eth_getLogs``
-  in the same windows and only JSON-parsed. ``ratio`` = indexed events/s over fetched events/s. On the embedded
+  and only JSON-parsed (best of three), and a fresh PostgreSQL schema backfills the largest range too
+  (``SCF_BENCH_POSTGRES_URL``; ``none`` skips it). Children's output goes to files, named when they fail.
+  ``ratio`` = indexed events/s over fetched events/s. On the embedded
   chain, indexing time is compared with the time it took to produce the same blocks.
 * **memory**: the child's peak RSS at two backfill sizes (it must stay flat as the chain grows).
 * **api**: the database is filled with synthetic receivables through the indexer's own write path (a synthetic
@@ -39,7 +41,8 @@ API_TARGET_RPS = 200
 API_TARGET_P99_MS = 50.0
 API_MAX_P99_MS = 100.0
 INDEXER_TARGET_EVENTS_PER_S = 3_000
-INDEXER_TARGET_RATIO = 0.25
+INDEXER_TARGET_RATIO = 0.30
+BENCH_TOKEN_TTL = 86_400
 
 
 # =============================================================================================== synthetic chain
@@ -352,7 +355,9 @@ class ApiServer:
         self.port = free_port()
         env = {**_child_env(), "SCF_GATEWAY_DATABASE_URL": database_url,
                "SCF_GATEWAY_DEPLOYMENT_FILE": str(deployment_file), "SCF_GATEWAY_INDEX_IN_PROCESS": "false",
-               "SCF_GATEWAY_JWT_SECRET": secret, "SCF_GATEWAY_ENVIRONMENT": "development"}
+               "SCF_GATEWAY_JWT_SECRET": secret, "SCF_GATEWAY_ENVIRONMENT": "development",
+               # the bench's tokens last a day (measure_api); the server refuses tokens longer than its own TTL
+               "SCF_GATEWAY_JWT_TTL_SECONDS": str(BENCH_TOKEN_TTL)}
         code = ("import sys; from gateway.core.config import get_settings; "
                 "from gateway.main import create_app, make_server; s = get_settings(); "
                 "make_server(create_app(s, migrate_schema=False), s, host='127.0.0.1', port=int(sys.argv[1]), "
@@ -399,7 +404,7 @@ def measure_api(sizes: Sequence[int], step_seconds: float, search_rates: Sequenc
     workdir = Path(tempfile.mkdtemp(prefix="scf-bench-api-"))
     database_url = f"sqlite:///{workdir / 'api.sqlite'}"
     secret = secrets.token_hex(32)
-    settings = _settings(jwt_secret=secret, jwt_ttl_seconds=86_400)
+    settings = _settings(jwt_secret=secret, jwt_ttl_seconds=BENCH_TOKEN_TTL)
     chain: SyntheticChain | None = None
     indexer: Any = None
     endpoints = {"receivables": "/v1/receivables?limit=50", "positions": "/v1/positions"}
@@ -446,38 +451,87 @@ def measure_api(sizes: Sequence[int], step_seconds: float, search_rates: Sequenc
 
 
 # =============================================================================================== indexer
-def backfill(rpc: str, deployment_file: Path, database_url: str, until_block: int) -> dict[str, Any]:
-    """Index blocks deployment..until_block into a fresh database in this process (run it as a child)."""
+#: PostgreSQL for the indexer's second backfill (a fresh schema per run, dropped afterwards). SCF_BENCH_POSTGRES_URL
+#: overrides it; "none" skips PostgreSQL (reported as skipped, never as met).
+BENCH_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+INDEXER_TARGET_PG_VS_SQLITE = 0.8
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("SCF_BENCH_POSTGRES_URL", BENCH_POSTGRES_URL)
+    return None if url.lower() in ("", "none") else url
+
+
+def backfill(rpc: str, deployment_file: Path, database_url: str, until_block: int, schema: str | None = None
+             ) -> dict[str, Any]:
+    """Index blocks deployment..until_block into a fresh database in this process (run it as a child). With
+    `schema` (PostgreSQL), the schema is created fresh and dropped at the end."""
     from gateway.core.db import make_engine, migrate
     from gateway.indexer import build_indexer
     from sdk.cli.gateway import count_events
 
-    engine = make_engine(database_url)
-    migrate(engine)
-    head = int(JsonRpcHttp(rpc).request("eth_blockNumber", []), 16)
-    settings = _settings(database_url=database_url, chain_url=rpc,
-                        deployment_file=deployment_file, confirmations=max(head - until_block, 0))
-    indexer = build_indexer(settings, engine=engine, migrate_schema=False)
-    started = time.perf_counter()
-    indexed_head = indexer.sync()
-    seconds = time.perf_counter() - started
-    indexer.source.close()
-    events = count_events(engine)
+    engine = make_engine(database_url, schema)
+    try:
+        migrate(engine)
+        head = int(JsonRpcHttp(rpc).request("eth_blockNumber", []), 16)
+        settings = _settings(database_url=database_url, database_schema=schema, chain_url=rpc,
+                             deployment_file=deployment_file, confirmations=max(head - until_block, 0))
+        indexer = build_indexer(settings, engine=engine, migrate_schema=False)
+        started = time.perf_counter()
+        indexed_head = indexer.sync()
+        seconds = time.perf_counter() - started
+        indexer.source.close()
+        events = count_events(engine)
+    finally:
+        if schema:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {"blocks": indexed_head, "events": events, "seconds": round(seconds, 3),
             "events_per_s": round(events / seconds, 1), "peak_rss_mib": round(peak / 1024, 1)}
 
 
-def backfill_in_child(rpc: str, deployment_file: Path, until_block: int) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="scf-bench-index-"))
-    code = ("import json, sys; from pathlib import Path; from sdk.bench_gateway import backfill; "
-            "a = json.loads(sys.argv[1]); print(json.dumps(backfill(a[0], Path(a[1]), a[2], a[3])))")
-    args = json.dumps([rpc, str(deployment_file), f"sqlite:///{workdir / 'index.sqlite'}", until_block])
-    done = subprocess.run([sys.executable, "-c", code, args], capture_output=True, text=True, timeout=1800,
-                          env=_child_env(), check=False)
+def run_child(what: str, code: str, args: Sequence[Any], workdir: Path, timeout: float) -> Any:
+    """Run `code` in a child Python (argv[1] = JSON `args`); its last stdout line is its JSON result. The child's
+    output goes to files in `workdir` (a pipe nobody reads stalls a child once full); a failure raises, naming
+    `what` and the log."""
+    slug = "".join(c if c.isalnum() else "-" for c in what)[:60]
+    out_file, err_file = workdir / f"{slug}.out", workdir / f"{slug}.err"
+    with out_file.open("wb") as out, err_file.open("wb") as err:
+        try:
+            done = subprocess.run([sys.executable, "-c", code, json.dumps(list(args))], stdout=out, stderr=err,
+                                  timeout=timeout, env=_child_env(), check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError(f"{what}: no result within {timeout:.0f} s (output in {err_file})") from exc
     if done.returncode != 0:
-        raise RuntimeError(f"backfill failed: {done.stderr.strip()[-800:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        tail = err_file.read_text(encoding="utf-8", errors="replace").strip()[-800:]
+        raise RuntimeError(f"{what} failed (exit {done.returncode}, output in {err_file}): {tail}")
+    lines = out_file.read_text(encoding="utf-8").strip().splitlines()
+    if not lines:
+        raise RuntimeError(f"{what} printed no result (output in {err_file})")
+    return json.loads(lines[-1])
+
+
+def backfill_in_child(rpc: str, deployment_file: Path, until_block: int, database: str = "sqlite"
+                      ) -> dict[str, Any]:
+    """One backfill in a child process, into a fresh SQLite file or a fresh PostgreSQL schema."""
+    import uuid
+
+    workdir = Path(tempfile.mkdtemp(prefix="scf-bench-index-"))
+    schema = None
+    if database == "postgresql":
+        url = postgres_url()
+        if url is None:
+            raise RuntimeError("no PostgreSQL URL for the indexer benchmark")
+        schema = f"scf_bench_{uuid.uuid4().hex[:12]}"
+    else:
+        url = f"sqlite:///{workdir / 'index.sqlite'}"
+    code = ("import json, sys; from pathlib import Path; from sdk.bench_gateway import backfill; "
+            "a = json.loads(sys.argv[1]); print(json.dumps(backfill(a[0], Path(a[1]), a[2], a[3], a[4])))")
+    result: dict[str, Any] = run_child(f"indexer backfill ({database}, to block {until_block})", code,
+                                       [rpc, str(deployment_file), url, until_block, schema], workdir, 1800)
+    result["database"] = database
     return result
 
 
@@ -498,25 +552,42 @@ def raw_fetch(rpc: str, addresses: Sequence[str], first: int, last: int, window:
 
 def measure_indexer(rpc: str, deployment: Deployment, blocks: Sequence[int], step: Callable[[str], None]
                     ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Backfill up to each block of `blocks` (ascending) in a child process; raw fetch of the largest range."""
+    """Backfill up to each block of `blocks` (ascending) in a child process, into SQLite and then PostgreSQL (the
+    largest range); the raw fetch of the largest range runs between them, so all three share one run's load."""
     workdir = Path(tempfile.mkdtemp(prefix="scf-bench-deployment-"))
     deployment_file = deployment.save(workdir / "deployment.json")
     runs = []
     for until in blocks:
         runs.append(backfill_in_child(rpc, deployment_file, until))
-        step(f"indexer: backfill of {runs[-1]['events']:,} events")
-    raw = raw_fetch(rpc, list(deployment.contracts.values()), deployment.block, blocks[-1])
+        step(f"indexer: backfill of {runs[-1]['events']:,} events into SQLite")
+    raws = [raw_fetch(rpc, list(deployment.contracts.values()), deployment.block, blocks[-1]) for _ in range(3)]
+    raw = max(raws, key=lambda r: r["events_per_s"])  # the ceiling: the best of three fetches
     largest = runs[-1]
-    indexer = {
+    indexer: dict[str, Any] = {
         "source": "anvil", "database": "sqlite", "events": largest["events"], "blocks": largest["blocks"],
         "seconds": largest["seconds"], "events_per_s": largest["events_per_s"],
         "raw_events_per_s": raw["events_per_s"], "raw_events": raw["events"],
+        "raw_runs_events_per_s": [r["events_per_s"] for r in raws],
         "ratio": round(largest["events_per_s"] / raw["events_per_s"], 3),
         "target_events_per_s": INDEXER_TARGET_EVENTS_PER_S, "target_ratio": INDEXER_TARGET_RATIO,
         "runs": runs,
     }
     indexer["meets_target"] = (indexer["events_per_s"] >= INDEXER_TARGET_EVENTS_PER_S
                                and indexer["ratio"] >= INDEXER_TARGET_RATIO)
+    if postgres_url() is None:
+        indexer["postgresql"] = {"skipped": "SCF_BENCH_POSTGRES_URL=none"}
+    else:
+        pg = backfill_in_child(rpc, deployment_file, blocks[-1], "postgresql")
+        step(f"indexer: backfill of {pg['events']:,} events into PostgreSQL")
+        if pg["events"] != largest["events"]:
+            raise RuntimeError(f"indexer: PostgreSQL indexed {pg['events']} events, SQLite {largest['events']}")
+        vs = round(pg["events_per_s"] / largest["events_per_s"], 3)
+        indexer["postgresql"] = {
+            "events": pg["events"], "seconds": pg["seconds"], "events_per_s": pg["events_per_s"],
+            "ratio_to_raw": round(pg["events_per_s"] / raw["events_per_s"], 3), "vs_sqlite": vs,
+            "target_vs_sqlite": INDEXER_TARGET_PG_VS_SQLITE, "meets_target": vs >= INDEXER_TARGET_PG_VS_SQLITE,
+            "peak_rss_mib": pg["peak_rss_mib"],
+        }
     memory = {
         "what": "peak RSS of the indexer process during a backfill from anvil into SQLite",
         "sizes": [{"events": r["events"], "peak_rss_mib": r["peak_rss_mib"]} for r in runs],

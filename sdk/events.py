@@ -7,7 +7,7 @@ The decoder works on raw JSON-RPC logs (hex strings) and on web3's log dicts ali
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -61,22 +61,25 @@ def _to_hex(value: Any) -> str:
 
 
 class EventDecoder:
-    """Maps (topic0, topic count) to the event class and decodes its topics and data.
+    """Maps (topic0, topic count) to a decoder compiled once per event layout from the ABI.
 
-    Events whose parameters are all static elementary types (every event of the ledger) are decoded word by word
-    straight into the dataclass, with addresses checksummed through a cache: ~5x faster than eth_abi plus the
-    generated ``from_abi``, which is the indexer's main cost. Anything else goes through eth_abi and ``from_abi``.
-    A test checks that both paths give equal events for every event class.
+    For an event whose parameters are all static elementary types (every event of the ledger but a few), the
+    decoder is one generated Python function that reads each field straight from the log's hex text: ``int(word,
+    16)`` for integers, a cached checksum for addresses, a table lookup for enums; no bytes round trip, no per-log
+    ABI lookup, no eth_abi call. Events with dynamic parameters (strings, arrays, tuples) use an eth_abi tuple
+    decoder built once for their data types. A test checks that the compiled path, eth_abi and the generated
+    ``from_abi`` give equal events for every event class.
     """
 
     def __init__(self, events: Iterable[type[ContractEvent]] = EVENTS) -> None:
         self._by_key: dict[tuple[bytes, int], tuple[type[ContractEvent], list[str], list[str]]] = {}
-        self._plans: dict[type[ContractEvent], list[tuple[bool, int, Callable[[bytes], Any]]] | None] = {}
+        #: "0x<topic0 hex>" -> {topic count: (data hex length or -1, compiled decoder)}
+        self._compiled: dict[str, dict[int, tuple[int, _Compiled]]] = {}
         for cls in events:
             indexed = [t for t, i in zip(cls.ABI_TYPES, cls.INDEXED, strict=True) if i]
             plain = [t for t, i in zip(cls.ABI_TYPES, cls.INDEXED, strict=True) if not i]
             self._by_key[(cls.TOPIC, 1 + len(indexed))] = (cls, indexed, plain)
-            self._plans[cls] = _word_plan(cls)
+            self._compiled.setdefault("0x" + cls.TOPIC.hex(), {})[1 + len(indexed)] = _compile(cls, indexed, plain)
 
     @property
     def topics(self) -> list[str]:
@@ -84,28 +87,38 @@ class EventDecoder:
 
     def decode(self, log: Mapping[str, Any]) -> LogRecord | None:
         """Decode one log, or return None when it is not one of ours."""
-        topics = [_to_bytes(t) for t in log["topics"]]
+        topics = log["topics"]
         if not topics:
             return None
-        entry = self._by_key.get((topics[0], len(topics)))
+        if not isinstance(topics[0], str):  # bytes (the embedded chain, web3's HexBytes): to the node's hex text
+            topics = ["0x" + bytes(t).hex() for t in topics]
+        layouts = self._compiled.get(topics[0].lower())
+        if layouts is None:
+            return None
+        entry = layouts.get(len(topics))
         if entry is None:
             return None
-        cls = entry[0]
-        data = _to_bytes(log["data"])
-        plan = self._plans[cls]
-        if plan is not None and len(data) == 32 * sum(1 for from_topic, _, _ in plan if not from_topic):
-            event = cls(*(convert(topics[i] if from_topic else data[i : i + 32])
-                          for from_topic, i, convert in plan))
+        data = log["data"]
+        if not isinstance(data, str):
+            data = "0x" + bytes(data).hex()
+        size, compiled = entry
+        if size >= 0 and len(data) != size:  # not the layout the ABI promises: let eth_abi judge it
+            cls = self._by_key_of(topics)
+            event = self.decode_slow(cls, [_to_bytes(t) for t in topics], _to_bytes(data))
         else:
-            event = self.decode_slow(cls, topics, data)
+            event = compiled(topics, data)
+        address, block_hash, tx_hash = log["address"], log["blockHash"], log["transactionHash"]
         return LogRecord(
-            address=_checksum(_to_hex(log["address"])),
+            address=_checksum_text(address.lower()) if isinstance(address, str) else _checksum(_to_hex(address)),
             block_number=_to_int(log["blockNumber"]),
-            block_hash=_to_hex(log["blockHash"]),
-            tx_hash=_to_hex(log["transactionHash"]),
+            block_hash=block_hash.lower() if isinstance(block_hash, str) else _to_hex(block_hash),
+            tx_hash=tx_hash.lower() if isinstance(tx_hash, str) else _to_hex(tx_hash),
             log_index=_to_int(log["logIndex"]),
             event=event,
         )
+
+    def _by_key_of(self, topics: list[str]) -> type[ContractEvent]:
+        return self._by_key[(_to_bytes(topics[0]), len(topics))][0]
 
     def decode_slow(self, cls: type[ContractEvent], topics: list[bytes], data: bytes) -> ContractEvent:
         """eth_abi and the generated ``from_abi``: the reference path."""
@@ -118,49 +131,89 @@ class EventDecoder:
         return cls.from_abi(tuple(values))
 
 
-def _word_plan(cls: type[ContractEvent]) -> list[tuple[bool, int, Callable[[bytes], Any]]] | None:
-    """For each field: from a topic or the data, which word, and how to convert it; None if a type is dynamic."""
+#: A compiled decoder: (topics as 0x-hex text, data as 0x-hex text) -> the event.
+_Compiled = Callable[[Sequence[str], str], ContractEvent]
+
+
+def _compile(cls: type[ContractEvent], indexed: list[str], plain: list[str]) -> tuple[int, _Compiled]:
+    """The decoder of one event layout: generated source for static layouts, a prebuilt eth_abi decoder otherwise.
+    Returns the data's expected hex length (-1: variable) and the function."""
     hints = typing.get_type_hints(cls)
-    plan: list[tuple[bool, int, Callable[[bytes], Any]]] = []
+    scope: dict[str, Any] = {"cls": cls, "_int": int, "_checksum_text": _checksum_text, "_from_hex": bytes.fromhex,
+                             "_signed": _signed, "_enum_of": _enum_of}
+    args: list[str] = []
     topic, word = 1, 0
-    for name, kind, indexed in zip(cls.FIELDS, cls.ABI_TYPES, cls.INDEXED, strict=True):
-        convert = _word_converter(kind)
-        if convert is None:
-            return None
-        hint = hints.get(name)
-        if isinstance(hint, type) and issubclass(hint, IntEnum):
-            convert = _enum_converter(hint)
-        if indexed:
-            plan.append((True, topic, convert))
+    for n, (name, kind, is_indexed) in enumerate(zip(cls.FIELDS, cls.ABI_TYPES, cls.INDEXED, strict=True)):
+        if is_indexed:
+            text = f"t[{topic}]"
             topic += 1
         else:
-            plan.append((False, 32 * word, convert))
+            text = f"d[{2 + 64 * word}:{2 + 64 * (word + 1)}]"
             word += 1
-    return plan
+        hint = hints.get(name)
+        expr = _word_expression(kind, text)
+        if expr is None:
+            return -1, _compile_dynamic(cls, indexed, plain)
+        if isinstance(hint, type) and issubclass(hint, IntEnum):
+            scope[f"_e{n}"] = _enum_table(hint)
+            scope[f"_E{n}"] = hint
+            expr = f"_enum_of(_e{n}, _E{n}, {expr})"
+        args.append(expr)
+    source = f"def decode(t, d):\n    return cls({', '.join(args)})\n"
+    exec(compile(source, f"<decoder {cls.__name__}>", "exec"), scope)  # noqa: S102 - our own ABI-derived source
+    return 2 + 64 * word, scope["decode"]
 
 
-def _word_converter(kind: str) -> Callable[[bytes], Any] | None:
+def _word_expression(kind: str, text: str) -> str | None:
+    """Python reading one 32-byte word (64 hex characters in `text`) as `kind`; None if `kind` is dynamic."""
     if kind == "address":
-        return lambda w: _checksum_word(w[12:])
+        return f"_checksum_text({text}[-40:].lower())"
     if kind == "bool":
-        return lambda w: w[31] != 0
-    if kind.startswith("uint"):
-        return lambda w: int.from_bytes(w, "big")
-    if kind.startswith("int"):
-        return lambda w: int.from_bytes(w, "big", signed=True)
+        return f"_int({text}, 16) != 0"
+    if kind.startswith("uint") and kind[4:].isdigit():
+        return f"_int({text}, 16)"
+    if kind.startswith("int") and kind[3:].isdigit():
+        return f"_signed(_int({text}, 16))"
     if kind.startswith("bytes") and kind[5:].isdigit():
-        size = int(kind[5:])
-        return lambda w: w[:size]
-    return None  # string, bytes, arrays, tuples: eth_abi decodes those
+        return f"_from_hex({text}[{2 if text.startswith('t[') else 0}:][:{2 * int(kind[5:])}])"
+    return None
 
 
-def _enum_converter(enum: type[IntEnum]) -> Callable[[bytes], Any]:
-    return lambda w: enum(int.from_bytes(w, "big"))
+def _compile_dynamic(cls: type[ContractEvent], indexed: list[str], plain: list[str]) -> _Compiled:
+    """Events with dynamic parameters: eth_abi decoders built once for the topics and for the data tuple."""
+    from eth_abi import abi as _abi
+    from eth_abi.decoding import ContextFramesBytesIO
+
+    topic_decoders = [_abi.default_codec._registry.get_tuple_decoder(t) for t in indexed]
+    data_decoder = _abi.default_codec._registry.get_tuple_decoder(*plain) if plain else None
+    order = cls.INDEXED
+
+    def decode(t: Sequence[str], d: str) -> ContractEvent:
+        tops = iter([dec(ContextFramesBytesIO(bytes.fromhex(x[2:])))[0]  # type: ignore[no-untyped-call]
+                     for dec, x in zip(topic_decoders, t[1:], strict=True)])
+        data = iter(data_decoder(ContextFramesBytesIO(bytes.fromhex(d[2:]))) if data_decoder else ())  # type: ignore[no-untyped-call]
+        return cls.from_abi(tuple(next(tops) if i else next(data) for i in order))
+
+    return decode
 
 
-@lru_cache(maxsize=4096)
-def _checksum_word(raw: bytes) -> str:
-    return str(to_checksum_address("0x" + raw.hex()))
+def _signed(value: int) -> int:
+    return value - (1 << 256) if value >> 255 else value
+
+
+def _enum_table(enum: type[IntEnum]) -> dict[int, IntEnum]:
+    return {int(member): member for member in enum}
+
+
+def _enum_of(table: dict[int, IntEnum], enum: type[IntEnum], value: int) -> IntEnum:
+    member = table.get(value)
+    return member if member is not None else enum(value)  # raises ValueError, as the enum itself would
+
+
+@lru_cache(maxsize=65_536)
+def _checksum_text(lower_hex: str) -> str:
+    """Checksummed address of 40 lower-case hex characters (with or without 0x)."""
+    return str(to_checksum_address(lower_hex if lower_hex.startswith("0x") else "0x" + lower_hex))
 
 
 DECODER = EventDecoder()

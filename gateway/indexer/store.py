@@ -41,6 +41,94 @@ _BLOCKS = table_of(IndexedBlock)
 _CHANGES = table_of(ChangeLog)
 
 
+@dataclass(frozen=True, slots=True)
+class _TablePlan:
+    """What the write path needs of a table, worked out once per model: no per-row SQLAlchemy lookups."""
+
+    table: Table
+    defaults: dict[str, Any]
+    columns: frozenset[str]
+    pk: tuple[str, ...]
+    booleans: tuple[str, ...]
+
+
+_PLANS: dict[Any, _TablePlan] = {}
+
+
+def _plan(model: type[SQLModel] | Table) -> _TablePlan:
+    plan = _PLANS.get(model)
+    if plan is None:
+        table = table_of(model)
+        defaults = {} if isinstance(model, Table) else {
+            name: f.default for name, f in model.model_fields.items()
+            if f.default is not PydanticUndefined and name in table.c
+        }
+        plan = _PLANS[model] = _TablePlan(
+            table, defaults, frozenset(table.c.keys()), tuple(c.name for c in table.primary_key.columns),
+            tuple(name for name, c in table.c.items() if isinstance(c.type, Boolean)))
+    return plan
+
+
+#: Batches with at least this many events read their rows ahead on a networked database (see Store._discover).
+DISCOVER_MIN_RECORDS = 32
+#: Rows the store keeps between batches (see Store.cache_rows): about 1 KiB each.
+ROW_CACHE_ROWS = 200_000
+DISCOVER_WAVES = 3
+_ROW_SQL: dict[tuple[str, str, tuple[str, ...], bool], str] = {}
+
+
+def write_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, upsert: bool = False) -> int:
+    """Insert `rows` (or, with `upsert`, insert-or-update them by primary key) in one statement per column set,
+    on the transaction's own DBAPI connection (SQLAlchemy's per-row parameter processing bypassed).
+
+    PostgreSQL: ``INSERT INTO t (cols) SELECT * FROM unnest(%s::type[], ...)``, one array parameter per column, so
+    the statement's text is the same for any number of rows (parsed and planned once, one round trip per table).
+    SQLite: the driver's ``executemany`` (one prepared statement in a C loop, in process). Returns rows written."""
+    if not rows:
+        return 0
+    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    dialect = conn.dialect.name
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for columns, group in groups.items():
+            sql = _row_sql(conn, table, columns, upsert)
+            if dialect == "postgresql":
+                cursor.execute(sql, [[row[c] for row in group] for c in columns])
+            else:
+                cursor.executemany(sql, [tuple(row[c] for c in columns) for row in group])
+    finally:
+        cursor.close()
+    return len(rows)
+
+
+def _pg_type(conn: Connection, table: Table, column: str) -> str:
+    return str(table.c[column].type.compile(dialect=conn.dialect))
+
+
+def _row_sql(conn: Connection, table: Table, columns: tuple[str, ...], upsert: bool) -> str:
+    dialect = conn.dialect.name
+    key = (dialect, table.name, columns, upsert)
+    cached = _ROW_SQL.get(key)
+    if cached is None:
+        names = ", ".join(f'"{c}"' for c in columns)
+        if dialect == "postgresql":
+            arrays = ", ".join(f"%s::{_pg_type(conn, table, c)}[]" for c in columns)
+            source = f"SELECT * FROM unnest({arrays})"
+        else:
+            source = "VALUES (" + ", ".join("?" * len(columns)) + ")"
+        conflict = ""
+        if upsert:
+            pk = [c.name for c in table.primary_key.columns]
+            rest = [c for c in columns if c not in pk]
+            target = ", ".join(f'"{c}"' for c in pk)
+            conflict = (f" ON CONFLICT ({target}) DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
+                        if rest else f" ON CONFLICT ({target}) DO NOTHING")
+        cached = _ROW_SQL[key] = f'INSERT INTO "{table.name}" ({names}) {source}{conflict}'
+    return cached
+
+
 class ProjectionError(RuntimeError):
     """An event cannot be applied to the projections (e.g. it changes an entity no event created)."""
 
@@ -69,9 +157,18 @@ class UnitOfWork:
     """Projection rows read and changed while applying one batch. Rows are plain dicts; changes are written by
     :meth:`flush`. The first change of a row in each unfinalized block records the row's previous value."""
 
-    def __init__(self, conn: Connection, final_block: int, triggers: Mapping[str, Sequence[Trigger]] | None = None
-                 ) -> None:
+    def __init__(self, conn: Connection, final_block: int, triggers: Mapping[str, Sequence[Trigger]] | None = None,
+                 *, discover: bool = False, known: Mapping[tuple[str, Key], dict[str, Any] | None] | None = None,
+                 complete: bool = False) -> None:
         self._conn = conn
+        self._complete = complete  # `known` holds every row in the database: a key it lacks has none
+        #: Rows as committed by earlier batches (Store's cache): read instead of the database.
+        self._known = known or {}
+        #: Discovery mode (see :meth:`Store.apply`): a miss is recorded in `wanted` and read as "no row".
+        self.discover = discover
+        self.wanted: dict[str, set[Key]] = {}
+        self.misses = 0
+        self.lookups = 0  # rows read from the database one by one
         self._triggers = triggers or {}
         self.final_block = final_block
         self.block = 0
@@ -82,17 +179,19 @@ class UnitOfWork:
         self._captured: set[tuple[int, str, Key]] = set()
         self._changes: list[dict[str, Any]] = []
         self._defaults: dict[str, dict[str, Any]] = {}
-        self._columns: dict[str, frozenset[str]] = {}
+        self._plans: dict[str, _TablePlan] = {}
+        self._cursor: Any = None
+        self._sqlite = conn.dialect.name == "sqlite"
 
     # ------------------------------------------------------------------ reads
     def _table(self, model: type[SQLModel] | Table) -> Table:
-        table = table_of(model)
-        self._tables.setdefault(table.name, table)
+        plan = _plan(model)
+        table = plan.table
+        if table.name not in self._tables:
+            self._tables[table.name] = table
+            self._plans[table.name] = plan
         if table.name not in self._defaults and not isinstance(model, Table):
-            self._defaults[table.name] = {
-                name: f.default for name, f in model.model_fields.items()
-                if f.default is not PydanticUndefined and name in table.c
-            }
+            self._defaults[table.name] = plan.defaults
         return table
 
     @staticmethod
@@ -103,12 +202,32 @@ class UnitOfWork:
         slot = (table.name, key)
         if slot in self._rows:
             return self._rows[slot]
+        if slot in self._known:
+            known = self._known[slot]
+            value = None if known is None else dict(known)
+            self._rows[slot] = value
+            self._existed[slot] = value is not None
+            return value
+        if self._complete:
+            self._rows[slot] = None
+            self._existed[slot] = False
+            return None
+        if self.discover:
+            self.misses += 1
+            self.wanted.setdefault(table.name, set()).add(key)
+            self._rows[slot] = None
+            self._existed[slot] = False
+            return None
         sql, columns = self._lookup_sql(table)
-        found = self._conn.exec_driver_sql(sql, tuple(key)).fetchone()
+        self.lookups += 1
+        if self._cursor is None:  # the transaction's own DBAPI cursor: SQLAlchemy's result set-up costs more
+            self._cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # than a lookup
+        self._cursor.execute(sql, key)
+        found = self._cursor.fetchone()
         value = dict(zip(columns, found, strict=True)) if found is not None else None
-        if value is not None:
-            for name, column in table.c.items():  # the raw driver returns 0/1 for booleans on SQLite
-                if value[name] is not None and isinstance(column.type, Boolean):
+        if value is not None and self._sqlite:  # the raw driver returns 0/1 for booleans on SQLite
+            for name in self._plans[table.name].booleans:
+                if value[name] is not None:
                     value[name] = bool(value[name])
         self._rows[slot] = value
         self._existed[slot] = value is not None
@@ -125,6 +244,57 @@ class UnitOfWork:
                       f"WHERE {where}", columns)
             _LOOKUPS[(self._conn.dialect.name, table.name)] = cached
         return cached
+
+    def fetch_many(self, wanted: Mapping[str, Iterable[Key]]) -> dict[tuple[str, Key], dict[str, Any] | None]:
+        """The rows of many primary keys per table (None where there is none): one query per table on PostgreSQL
+        (keys passed as arrays), row-value IN lists on SQLite."""
+        out: dict[tuple[str, Key], dict[str, Any] | None] = {}
+        for name, keys in wanted.items():
+            table = self._table(SQLModel.metadata.tables[name])
+            missing = list(keys)
+            if not missing:
+                continue
+            plan = self._plans[name]
+            pk = plan.pk
+            columns = list(table.c.keys())
+            select_list = ", ".join(f'"{c}"' for c in columns)
+            targets = ", ".join(f'"{c}"' for c in pk)
+            if self._cursor is None:
+                self._cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            found = {}
+            if self._sqlite:  # row values in chunks that stay under SQLite's 999 parameters
+                per = 999 // len(pk)
+                for start in range(0, len(missing), per):
+                    chunk = missing[start : start + per]
+                    one = "(" + ", ".join("?" * len(pk)) + ")"
+                    where = (f"({targets}) IN (VALUES {', '.join([one] * len(chunk))})" if len(pk) > 1
+                             else f"{targets} IN ({', '.join('?' * len(chunk))})")
+                    self._cursor.execute(f'SELECT {select_list} FROM "{name}" WHERE {where}',
+                                         [v for k in chunk for v in k])
+                    for values in self._cursor.fetchall():
+                        row = dict(zip(columns, values, strict=True))
+                        for b in plan.booleans:
+                            if row[b] is not None:
+                                row[b] = bool(row[b])
+                        found[tuple(row[c] for c in pk)] = row
+            else:
+                arrays = ", ".join(f"%s::{_pg_type(self._conn, table, c)}[]" for c in pk)
+                sql = (f'SELECT {select_list} FROM "{name}" WHERE ({targets}) IN (SELECT * FROM unnest({arrays}))'
+                       if len(pk) > 1 else f'SELECT {select_list} FROM "{name}" WHERE {targets} = ANY({arrays})')
+                self._cursor.execute(sql, [[k[i] for k in missing] for i in range(len(pk))])
+                for values in self._cursor.fetchall():
+                    row = dict(zip(columns, values, strict=True))
+                    found[tuple(row[c] for c in pk)] = row
+            for k in missing:
+                out[(name, k)] = found.get(k)
+        return out
+
+    def seed(self, rows: Mapping[tuple[str, Key], dict[str, Any] | None]) -> None:
+        """Take rows read ahead (by :meth:`fetch_many`) as this unit of work's view of the database."""
+        for slot, row in rows.items():
+            if slot not in self._rows:
+                self._rows[slot] = None if row is None else dict(row)
+                self._existed[slot] = row is not None
 
     def prefetch(self, model: type[SQLModel] | Table, keys: Iterable[Any]) -> None:
         """Load many single-column-key rows in one query (an optimisation for large batches)."""
@@ -169,19 +339,19 @@ class UnitOfWork:
         """Insert or replace a whole row. Missing columns take the model's defaults."""
         table = self._table(model)
         full = {**self._defaults.get(table.name, {}), **row}
-        columns = self._columns.get(table.name)
-        if columns is None:
-            columns = self._columns[table.name] = frozenset(table.c.keys())
-        unknown = full.keys() - columns
+        plan = self._plans[table.name]
+        unknown = full.keys() - plan.columns
         if unknown:
             raise ProjectionError(f"{table.name} has no columns {sorted(unknown)}")
         for column, value in full.items():
+            if self.discover:
+                break
             if type(value) is int and not -INT64 <= value < INT64:
                 raise ProjectionError(
                     f"{table.name}.{column} = {value} (block {self.block}) is outside the 64-bit range the gateway "
                     "stores; amounts above 92,233,720,368,547,758.07 units are not supported"
                 )
-        key = tuple(full[c.name] for c in table.primary_key.columns)
+        key = tuple(full[c] for c in plan.pk)
         old = self._load(table, key)
         self._capture(table, key, old)
         self._rows[(table.name, key)] = full
@@ -194,7 +364,7 @@ class UnitOfWork:
         """Add a row the caller knows is new (an entity an event creates): no lookup. A duplicate key fails the
         batch at flush, as it should: the event stream would be inconsistent."""
         table = self._table(model)
-        key = tuple(row[c.name] for c in table.primary_key.columns if c.name in row)
+        key = tuple(row[c] for c in self._plans[table.name].pk if c in row)
         if (table.name, key) in self._rows:
             return self.put(model, row)
         self._rows[(table.name, key)] = None
@@ -219,8 +389,22 @@ class UnitOfWork:
         for trigger in self._triggers.get(table.name, ()):
             trigger(self, old, None)
 
+    @property
+    def rows(self) -> dict[tuple[str, Key], dict[str, Any] | None]:
+        """Every row this unit of work read or wrote, as it stands (None: no such row)."""
+        return self._rows
+
+    def close(self) -> None:
+        """Release the lookup cursor (flush does it)."""
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
     def flush(self) -> int:
-        """Write every changed row and the change log; returns the number of rows written."""
+        """Write every changed row and the change log; returns the number of rows written. Per table: one
+        statement for the deletions, then multi-row upserts for changed rows and multi-row inserts for new ones
+        (:func:`write_rows`); a new row whose key exists after all fails the batch, as it should."""
+        self.close()
         written = 0
         for name, keys in self._dirty.items():
             table = self._tables[name]
@@ -233,19 +417,15 @@ class UnitOfWork:
                     if existed:
                         deletes.append({f"k_{c.name}": v for c, v in zip(pk, key, strict=True)})
                 elif existed:
-                    updates.append({**row, **{f"k_{c.name}": v for c, v in zip(pk, key, strict=True)}})
+                    updates.append(row)
                 else:
                     inserts.append(row)
-            where = and_(*(c == bindparam(f"k_{c.name}") for c in pk))
             if deletes:
+                where = and_(*(c == bindparam(f"k_{c.name}") for c in pk))
                 self._conn.execute(delete(table).where(where), deletes)
-            if updates:
-                self._conn.execute(update(table).where(where), updates)
-            if inserts:
-                self._conn.execute(insert(table), inserts)
-            written += len(inserts) + len(updates) + len(deletes)
-        if self._changes:
-            self._conn.execute(insert(_CHANGES), self._changes)
+            written += write_rows(self._conn, table, updates, upsert=True) + write_rows(self._conn, table, inserts)
+            written += len(deletes)
+        write_rows(self._conn, _CHANGES, self._changes)
         return written
 
 
@@ -279,8 +459,23 @@ class Batch:
 class Store:
     """Reads and writes the indexer's tables. `fault` is called at named points (tests inject crashes there)."""
 
-    def __init__(self, engine: Engine, handlers: HandlerRegistry = HANDLERS, fault: Fault | None = None) -> None:
+    def __init__(self, engine: Engine, handlers: HandlerRegistry = HANDLERS, fault: Fault | None = None,
+                 read_ahead: bool | None = None) -> None:
         self.engine = engine
+        #: Read a batch's rows ahead (see :meth:`_discover`): None = on a networked database (PostgreSQL) only,
+        #: where each lookup is a round trip; SQLite answers one in microseconds, in process.
+        self.read_ahead = read_ahead
+        #: Projection rows as this store last committed them, kept across batches (at most `cache_rows`; 0: off).
+        #: The indexer is the only writer of these tables, so a row it wrote is the row in the database as long as
+        #: the checkpoint is the one it wrote: the cache is dropped whenever the checkpoint is not (another writer,
+        #: a rollback) and whenever a batch fails.
+        self.cache_rows = ROW_CACHE_ROWS
+        self._cache: dict[tuple[str, Key], dict[str, Any] | None] = {}
+        self._cache_head: tuple[int, str] | None = None
+        self._last_lookups = 0
+        #: The cache holds every projection row in the database (it started from an empty index and was never
+        #: dropped): a key it lacks has no row, no lookup needed. A backfill from scratch reads nothing back.
+        self._complete = False
         self.handlers = handlers
         self.fault: Fault = fault or (lambda point: None)
 
@@ -322,8 +517,39 @@ class Store:
     def apply(self, batch: Batch) -> int:
         """Apply one batch and move the checkpoint to its last block, atomically. Returns events written."""
         self.fault("start")
+        if self._cache_head != (batch.first - 1, batch.parent_hash):
+            self._cache.clear()
+            self._complete = False
+        try:
+            written, uow = self._apply(batch)
+        except BaseException:
+            self._cache.clear()
+            self._cache_head = None
+            self._complete = False
+            raise
+        self._last_lookups = uow.lookups
+        if self.cache_rows > 0:
+            if len(self._cache) + len(uow.rows) > self.cache_rows:
+                self._cache.clear()  # bounded memory: start again rather than track recency
+                self._complete = False
+            self._cache.update(uow.rows)
+            self._cache_head = (batch.last, batch.headers[batch.last].hash)
+        self.fault("committed")
+        return written
+
+    def _apply(self, batch: Batch) -> tuple[int, UnitOfWork]:
         with self.engine.begin() as conn:
-            uow = UnitOfWork(conn, batch.final_block, self.handlers.triggers)
+            if not self._cache and self.cache_rows > 0:  # no event indexed yet: every projection table is empty,
+                total = conn.execute(select(_STATE.c.events_total).where(_STATE.c.id == 1)).scalar()
+                self._complete = total == 0  # so the cache will hold every row there is
+            uow = UnitOfWork(conn, batch.final_block, self.handlers.triggers, known=self._cache,
+                             complete=self._complete)
+            ahead = conn.dialect.name != "sqlite" if self.read_ahead is None else self.read_ahead
+            # Only when the cache is cold, or the last batch still read many rows one by one (a restart over an
+            # index this process did not build): a warm cache already holds what a batch reads.
+            cold = not self._complete and (not self._cache or self._last_lookups >= DISCOVER_MIN_RECORDS)
+            if ahead and cold and len(batch.records) >= DISCOVER_MIN_RECORDS:
+                uow.seed(self._discover(conn, batch))
             events: list[dict[str, Any]] = []
             refs: list[dict[str, Any]] = []
             for rec in batch.records:
@@ -341,11 +567,9 @@ class Store:
                 })
                 refs.extend({"kind": k, "ref": r, "event_id": eid} for k, r in ctx.refs)
             self.fault("handled")
-            if events:
-                conn.execute(insert(_EVENTS), events)
+            write_rows(conn, _EVENTS, events)
             self.fault("events")
-            if refs:
-                conn.execute(insert(_REFS), refs)
+            write_rows(conn, _REFS, refs)
             uow.flush()
             self.fault("projections")
             last = batch.headers[batch.last]
@@ -354,7 +578,7 @@ class Store:
                 for n, h in sorted(batch.headers.items())
                 if batch.first <= n <= batch.last and (n >= batch.final_block or n == batch.last)
             ]
-            conn.execute(insert(_BLOCKS), blocks)
+            write_rows(conn, _BLOCKS, blocks)
             cp = conn.execute(select(_STATE.c.final_block).where(_STATE.c.id == 1)).scalar_one()
             new_final = max(int(cp), min(batch.final_block, batch.last))
             moved = conn.execute(
@@ -369,11 +593,45 @@ class Store:
             conn.execute(delete(_CHANGES).where(_CHANGES.c.block_number <= new_final))
             conn.execute(delete(_BLOCKS).where(_BLOCKS.c.number < min(new_final, batch.last)))
             self.fault("commit")
-        self.fault("committed")
-        return len(events)
+        return len(events), uow
+
+    def _discover(self, conn: Connection, batch: Batch) -> dict[tuple[str, Key], dict[str, Any] | None]:
+        """The rows a batch's handlers will read, found by running them on throwaway units of work that read
+        nothing (a miss is recorded and taken as "no row"), in up to DISCOVER_WAVES waves: each wave reads its
+        misses in one query per table, and the next runs with those rows (revealing keys that only a row names).
+        Over a network each lookup is a round trip; this turns thousands into a few queries. Whatever is still
+        missed is looked up one by one in the real pass, and any error here is the real pass's to raise: nothing of
+        these passes is kept but the rows read."""
+        fetched: dict[tuple[str, Key], dict[str, Any] | None] = {}
+        records = list(batch.records)
+        for _ in range(DISCOVER_WAVES):
+            probe = UnitOfWork(conn, batch.final_block, self.handlers.triggers, discover=True, known=self._cache)
+            probe.seed(fetched)
+            missed: list[LogRecord] = []  # the next wave re-runs only the events that missed a row in this one
+            for rec in records:
+                before = probe.misses
+                ctx = EventContext(batch.contracts[rec.address], rec.address, rec.block_number,
+                                   batch.times[rec.block_number], rec.tx_hash, rec.log_index,
+                                   event_id(rec.block_number, rec.log_index))
+                probe.block = rec.block_number
+                try:
+                    self.handlers.apply(probe, rec.event, ctx)
+                except Exception:  # noqa: BLE001 - discovery only: the real pass raises what matters
+                    pass
+                if probe.misses > before:
+                    missed.append(rec)
+            if not probe.wanted:
+                break
+            fetched.update(probe.fetch_many(probe.wanted))
+            probe.close()
+            records = missed
+        return fetched
 
     def rollback(self, to: Header) -> int:
         """Undo every block above `to` (which stays); returns the number of events removed."""
+        self._cache.clear()
+        self._cache_head = None
+        self._complete = False
         with self.engine.begin() as conn:
             entries = conn.execute(
                 select(_CHANGES).where(_CHANGES.c.block_number > to.number).order_by(_CHANGES.c.id.desc())

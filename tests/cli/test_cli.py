@@ -222,7 +222,8 @@ def test_missing_deployment_file_points_to_scf_deploy(runner: CliRunner, own_anv
 def test_bench_reports_every_section_with_positive_numbers(runner: CliRunner, own_anvil: str) -> None:
     data = scf_json(runner, "bench", "--rpc", own_anvil, "--ops", "4", "--out", "bench.json")
     assert json.loads(Path("bench.json").read_text()) == data
-    assert {"gas", "throughput", "indexer", "api", "memory", "meta"} <= set(data)
+    assert {"gas", "throughput", "bulk", "indexer", "api", "memory", "meta"} <= set(data)
+    assert "failures" not in data
     gas = data["gas"]
     assert isinstance(gas, dict) and gas["receivable.register"]["gas"] > 21_000
     assert data["gas_missing"] == []
@@ -233,6 +234,11 @@ def test_bench_reports_every_section_with_positive_numbers(runner: CliRunner, ow
         assert tp[key] > 0, key
     for key in ("events", "events_per_s", "raw_events_per_s", "ratio", "embedded_index_s", "embedded_produce_s"):
         assert ix[key] > 0, key
+    assert ix["postgresql"]["events"] == ix["events"] and ix["postgresql"]["vs_sqlite"] > 0
+    bulk = data["bulk"]
+    assert bulk["transactions"] == 20
+    for key in ("sdk_tx_per_s", "ceiling_tx_per_s", "ratio", "signing_us_per_tx"):
+        assert bulk[key] > 0, key
     for name in ("receivables", "positions"):
         assert api[name]["rows"] > 0 and api[name]["p50_ms"] > 0 and api[name]["p99_ms"] >= api[name]["p50_ms"]
         assert api[name]["max_rps"] >= 0

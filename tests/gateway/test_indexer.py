@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -200,3 +201,39 @@ def test_roles_of_new_participants_are_indexed(chain: Chain, ledger: Ledger, cas
         roles = conn.execute(select(Participant.__table__.c.roles).where(
             Participant.__table__.c.address == newcomer.address)).scalar_one()
     assert roles == roles_to_mask([Role.SUPPLIER, Role.DISTRIBUTOR])
+
+
+def test_reading_rows_ahead_gives_the_same_index_as_row_by_row_lookups(
+    chain: Chain, ledger: Ledger, cast: Cast, make_db: Callable[[], Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's read-ahead (discovery passes, then one query per table), its row cache across batches (complete
+    when it starts from an empty index) and its multi-row writes must build exactly the database that row-by-row
+    lookups build, on SQLite and on PostgreSQL alike."""
+    import gateway.indexer.store as store
+
+    token_activity(cast, random.Random(3), 6)
+    registry_activity(cast)
+    receivables_activity(ledger, cast)
+    warehouse_activity(ledger, cast)
+    prepayment_activity(ledger, cast)
+    monkeypatch.setattr(store, "DISCOVER_MIN_RECORDS", 1)
+    read_ahead: list[int] = []
+    fetch_many = store.UnitOfWork.fetch_many
+
+    def counted(self: store.UnitOfWork, wanted: Any) -> Any:
+        found = fetch_many(self, wanted)
+        read_ahead.append(len(found))
+        return found
+
+    monkeypatch.setattr(store.UnitOfWork, "fetch_many", counted)
+    dumps = []
+    for ahead, cache in ((True, 0), (False, 0), (None, 100_000)):
+        db = make_db()
+        ix = indexer(chain, ledger.deployment, db, window_initial=5, window_max=5)
+        ix.store.read_ahead = ahead
+        ix.store.cache_rows = cache
+        ix.sync()
+        dumps.append(dump(db))
+    assert dumps[0] == dumps[1] == dumps[2]
+    assert dumps[0]["checkpoint"][2] > 50  # events indexed
+    assert sum(read_ahead) > 20  # rows really were read ahead (then, with read_ahead off, never)

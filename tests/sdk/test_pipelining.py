@@ -154,3 +154,43 @@ def test_a_transaction_left_pending_on_anvil_gets_mined() -> None:
         single = chain.send(sender, receiver.address, b"", gas=21_000, value=1)
         assert chain.wait(single, timeout=20)["status"] == 1
         assert chain.w3.eth.get_balance(receiver.address) == 16
+
+
+def test_send_batched_registrations_by_many_suppliers_take_their_ids_from_receipts(ledger: Ledger, cast: Cast
+                                                                                   ) -> None:
+    """Independent registrations in JSON-RPC batches: every one is mined, and each id is read from its receipt
+    (a node need not keep a batch's order, so ids are never assumed from the submission order)."""
+    from sdk.contracts import tx_result
+    from sdk.generated.events import ReceivableRegistered
+    from sdk.receivables import document_hash
+
+    chain = ledger.chain
+    suppliers = [cast.supplier1, cast.supplier2, cast.supplier3]
+    due = chain.now() + 90 * 86_400
+    requests = [suppliers[i % 3].receivables.build_tx("register", cast.core.address, 1_000_00 + i, due,
+                                                      document_hash(f"batched {i}"), bytes(32), gas=400_000)
+                for i in range(30)]
+    pending = chain.send_batched(requests, batch_size=7)
+    receipts = chain.wait_all(pending)
+    events = [tx_result(r).one(ReceivableRegistered) for r in receipts]
+    assert [e.face_value for e in events] == [1_000_00 + i for i in range(30)]  # receipt i is transaction i's
+    assert [e.supplier for e in events] == [suppliers[i % 3].address for i in range(30)]
+    assert len({e.root_id for e in events}) == 30
+    for event in events:
+        assert ledger.receivables.get_receivable(event.root_id).face_value == event.face_value
+    with pytest.raises(ValueError, match="batch_size"):
+        chain.send_batched(requests, batch_size=0)
+
+
+def test_send_batched_raises_a_refusal_and_forgets_nonces(own_anvil: str) -> None:
+    chain = connect(own_anvil)
+    assert isinstance(chain, RpcChain)
+    sender, receiver, poor = Account.create(), Account.create(), Account.create()
+    chain.fund(sender.address, 10**20)
+    requests = [TxRequest(sender, receiver.address, b"", gas=21_000, value=1) for _ in range(3)]
+    requests.append(TxRequest(poor, receiver.address, b"", gas=21_000, value=1, description="unfunded transfer"))
+    with pytest.raises(Exception, match="unfunded transfer") as info:
+        chain.send_batched(requests, batch_size=10)
+    assert "insufficient funds" in str(info.value).lower()
+    chain.wait_all(chain.send_batched([TxRequest(sender, receiver.address, b"", gas=21_000, value=1)]))
+    assert chain.w3.eth.get_balance(receiver.address) == 4  # the three sent before the refusal, then one more
