@@ -86,10 +86,21 @@ async function follow() {
 }
 
 // re-render the page the user is on (each page names its own address in #view's data-src)
-function refresh() {
-  const src = document.getElementById("view")?.dataset.src || "/web/panel";
-  window.htmx.ajax("GET", src, { target: "#panel", swap: "innerHTML" });
+function currentSrc() {
+  return document.getElementById("view")?.dataset.src || "/web/panel";
 }
+
+function refresh() {
+  const src = currentSrc();
+  window.htmx.ajax("GET", src, { target: "#panel", swap: "innerHTML", headers: { "X-Scf-Refresh-Of": src } });
+}
+
+// A re-render answers for the page it was asked for: if the user moved to another page meanwhile, it is dropped
+// rather than swapped over the page now shown (a stream event arriving just as a navigation link is followed).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const asked = event.detail.requestConfig?.headers?.["X-Scf-Refresh-Of"];
+  if (asked !== undefined && asked !== currentSrc()) event.detail.shouldSwap = false;
+});
 
 // "1,234.56" -> "123456" (cents, as a decimal string: no float on the way)
 function toUnits(text) {
