@@ -339,6 +339,14 @@ def parse_amount(value: str) -> int:
         raise typer.BadParameter(str(exc)) from None
 
 
+# Arguments and options that several command groups share (the signer block is above: RpcOpt … JsonOpt).
+AddressArg = Annotated[str, typer.Argument(parser=parse_address, help="address (0x…)")]
+ParticipantArg = Annotated[str, typer.Argument(parser=parse_address, help="participant address (0x…)")]
+AmountArg = Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT",
+                                          help="amount with up to two decimals, e.g. 1250.50")]
+WhenOpt = Annotated[str, typer.Option(help="unix seconds, an ISO date/time (UTC), or +N[d|h|m|s] from now")]
+
+
 def parse_roles(values: Sequence[str]) -> list[Role]:
     """Role names, case-insensitive, `-` or `_`, repeated or comma-separated: `bank`, `core-enterprise,supplier`."""
     roles: list[Role] = []
