@@ -83,7 +83,9 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     jwt_issuer: str = "scf-gateway"
-    #: The EIP-4361 domain (host[:port]) the SIWE message must name.
+    #: The EIP-4361 domain (host[:port]) and URI the SIWE message must name. Unset: the host and port actually
+    #: served (``127.0.0.1:8000`` and ``http://127.0.0.1:8000`` by default). Behind a proxy or a public name, set
+    #: them to what the users' wallets see (``SCF_GATEWAY_SIWE_DOMAIN=ledger.example``).
     siwe_domain: str = "127.0.0.1:8000"
     siwe_uri: str = "http://127.0.0.1:8000"
     #: Sign-in nonces one client address may ask for per minute (429 beyond), and how many may wait unused in
@@ -136,6 +138,11 @@ class Settings(BaseSettings):
         if self.jwt_secret is None:
             self.jwt_secret = SecretStr(secrets.token_hex(32))
             self.jwt_secret_generated = True
+        served = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        if "siwe_domain" not in self.model_fields_set:
+            self.siwe_domain = served
+        if "siwe_uri" not in self.model_fields_set:
+            self.siwe_uri = f"http://{served}"
         secret = self.jwt_secret.get_secret_value()
         if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(

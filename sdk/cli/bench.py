@@ -1,4 +1,4 @@
-"""`scf bench`: run the benchmark suite (sdk.bench), write one JSON object and print readable tables."""
+"""`scf bench`: run the benchmark suite (sdk.cli.bench_suite), write one JSON object and print readable tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sdk import bench as suite
+from sdk.cli import bench_suite as suite
 from sdk.cli.common import JsonOpt, Output, info, progress
 
 

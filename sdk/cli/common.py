@@ -120,9 +120,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tab
 
 
 # ----------------------------------------------------------------------------------------------- consoles
+#: Width of stdout when it is not a terminal (a pipe, a file, a test runner): wide enough that no table cell is
+#: folded, so numbers, ids and addresses stay whole for grep, cut and the next program.
+PIPE_WIDTH = 10_000
+
+
 def stdout() -> Console:
     # Built on demand so that test runners which swap sys.stdout are honoured.
-    return Console(file=sys.stdout, soft_wrap=True)
+    is_tty = sys.stdout.isatty()
+    return Console(file=sys.stdout, soft_wrap=True, width=None if is_tty else PIPE_WIDTH)
 
 
 def stderr() -> Console:
@@ -333,6 +339,14 @@ def parse_amount(value: str) -> int:
         raise typer.BadParameter(str(exc)) from None
 
 
+# Arguments and options that several command groups share (the signer block is above: RpcOpt … JsonOpt).
+AddressArg = Annotated[str, typer.Argument(parser=parse_address, help="address (0x…)")]
+ParticipantArg = Annotated[str, typer.Argument(parser=parse_address, help="participant address (0x…)")]
+AmountArg = Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT",
+                                          help="amount with up to two decimals, e.g. 1250.50")]
+WhenOpt = Annotated[str, typer.Option(help="unix seconds, an ISO date/time (UTC), or +N[d|h|m|s] from now")]
+
+
 def parse_roles(values: Sequence[str]) -> list[Role]:
     """Role names, case-insensitive, `-` or `_`, repeated or comma-separated: `bank`, `core-enterprise,supplier`."""
     roles: list[Role] = []
@@ -434,8 +448,11 @@ class Output:
     def table(self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
         table = Table(title=title, title_justify="left", header_style="bold")
         for col in columns:
-            table.add_column(col, justify="right" if col.lower() in _RIGHT_COLUMNS else "left", overflow="fold",
-                             no_wrap=col.lower() in {"address", "account"})
+            # Numbers and addresses are never broken across lines, even on a narrow terminal: rich shrinks the
+            # other columns first, and at worst the table runs past the edge.
+            whole = col.lower() in _RIGHT_COLUMNS or col.lower() in _UNBROKEN_COLUMNS
+            table.add_column(col, justify="right" if col.lower() in _RIGHT_COLUMNS else "left",
+                             overflow="ignore" if whole else "fold", no_wrap=whole)
         for row in rows:
             table.add_row(*(_cell(v, col) for v, col in zip(row, columns, strict=False)))
         return table
@@ -461,6 +478,8 @@ class Output:
         stdout().print(self.table(title, columns, [[r.get(c) for c in columns] for r in data]))
 
 
+#: Left-aligned columns whose values are ids, addresses or hashes: never folded.
+_UNBROKEN_COLUMNS = {"address", "account", "id", "tx", "hash", "holder", "debtor", "creditor", "bank", "token"}
 _RIGHT_COLUMNS = {"amount", "balance", "units", "gas", "count", "block", "rate", "face", "ops/s", "tx/s", "paid out",
                   "cost", "target", "rows", "p50 ms", "p99 ms", "req/s", "errors", "max req/s",
                   "peak rss (mib)", "events",

@@ -22,6 +22,7 @@ from sdk.cli.common import (
     KeyEnvOpt,
     KeystoreOpt,
     Output,
+    ParticipantArg,
     PasswordEnvOpt,
     RpcOpt,
     grouped,
@@ -34,7 +35,6 @@ app = typer.Typer(help="Credit profiles (from the gateway) and consents to share
 consent_app = typer.Typer(help="Grant, revoke and list banks' access to your credit profile.", no_args_is_help=True)
 app.add_typer(consent_app, name="consent")
 
-AddressArg = Annotated[str, typer.Argument(parser=parse_address, help="participant address (0x…)")]
 BankArg = Annotated[str, typer.Argument(parser=parse_address, help="the bank's address (0x…)")]
 
 
@@ -50,7 +50,7 @@ def _date(ts: int | None) -> str:
 
 @app.command()
 def profile(
-    address: AddressArg,
+    address: ParticipantArg,
     as_of: Annotated[int | None, typer.Option("--as-of", help="Unix seconds: the profile as it was then.",
                                               show_default=False)] = None,
     url: GatewayUrlOpt = DEFAULT_GATEWAY_URL,

@@ -29,6 +29,7 @@ from sdk.cli.common import (
     Output,
     PasswordEnvOpt,
     RpcOpt,
+    WhenOpt,
     fail,
     info,
     load_signer,
@@ -52,7 +53,6 @@ app = typer.Typer(
 )
 
 IdArg = Annotated[int, typer.Argument(help="credit line id", min=1)]
-WhenOpt = Annotated[str, typer.Option(help="unix seconds, an ISO date/time (UTC), or +N[d|h|m|s] from now")]
 #: Any allowance at least this large counts as unlimited (the token then never decreases it).
 _UNLIMITED = 2**255
 

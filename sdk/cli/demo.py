@@ -1,4 +1,4 @@
-"""`scf demo`: play the supply-chain scenario (sdk.demo), print who financed what, then serve the gateway."""
+"""`scf demo`: play the supply-chain scenario (sdk.cli.scenario), print who financed what, then serve the gateway."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sdk import demo as scenario
+from sdk.cli import scenario
 from sdk.cli.common import JsonOpt, Output, chain_label, fail, grouped, info, open_chain, progress, stdout
 
 

@@ -17,6 +17,7 @@ from sdk.cli.common import (
     KeyEnvOpt,
     KeystoreOpt,
     Output,
+    ParticipantArg,
     PasswordEnvOpt,
     RpcOpt,
     fail,
@@ -33,7 +34,6 @@ from sdk.types import Participant
 
 app = typer.Typer(help="Participants: admit after KYC, suspend, resume, re-admit, list.", no_args_is_help=True)
 
-AccountArg = Annotated[str, typer.Argument(parser=parse_address, help="participant address (0x…)")]
 RolesOpt = Annotated[
     list[str],
     typer.Option("--role", "-r", help="Role, repeatable or comma-separated: core-enterprise, supplier, distributor, "
@@ -69,7 +69,7 @@ def _iso(ts: int) -> str | None:
 
 @app.command()
 def admit(
-    account: AccountArg,
+    account: ParticipantArg,
     role: RolesOpt,
     identity: IdentityOpt,
     kyc_days: KycDaysOpt = 365,
@@ -101,7 +101,7 @@ def admit(
 
 @app.command()
 def readmit(
-    account: AccountArg,
+    account: ParticipantArg,
     role: RolesOpt,
     identity: IdentityOpt,
     kyc_days: KycDaysOpt = 365,
@@ -124,7 +124,7 @@ def readmit(
 
 @app.command()
 def rename(
-    account: AccountArg,
+    account: ParticipantArg,
     name: Annotated[str, typer.Argument(help="new display name (1 to 64 bytes of UTF-8)")],
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
@@ -143,7 +143,7 @@ def rename(
 
 @app.command()
 def suspend(
-    account: AccountArg,
+    account: ParticipantArg,
     reason: Annotated[str, typer.Option(help="Short reason code (at most 32 bytes), recorded in the event.")] = "",
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
@@ -162,7 +162,7 @@ def suspend(
 
 @app.command()
 def resume(
-    account: AccountArg,
+    account: ParticipantArg,
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
     keystore: KeystoreOpt = None,
@@ -180,7 +180,7 @@ def resume(
 
 @app.command()
 def show(
-    account: AccountArg,
+    account: ParticipantArg,
     rpc: RpcOpt = None,
     deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
     as_json: JsonOpt = False,

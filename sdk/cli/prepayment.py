@@ -31,6 +31,7 @@ from sdk.cli.common import (
     Output,
     PasswordEnvOpt,
     RpcOpt,
+    WhenOpt,
     fail,
     info,
     money,
@@ -60,7 +61,6 @@ app = typer.Typer(
 
 IdArg = Annotated[int, typer.Argument(help="agreement id", min=1)]
 AddressOpt = Annotated[str, typer.Option(parser=parse_address, help="address (0x…)")]
-WhenOpt = Annotated[str, typer.Option(help="unix seconds, an ISO date/time (UTC), or +N[d|h|m|s] from now")]
 
 _RELATIVE = re.compile(r"^\+(\d+)([dhms]?)$")
 _DURATION = re.compile(r"^(\d+)([dhms]?)$")

@@ -17,6 +17,7 @@ import typer
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
+    AddressArg,
     DeploymentOpt,
     DevAccountOpt,
     JsonOpt,
@@ -60,7 +61,6 @@ app.add_typer(program_app, name="program")
 IdArg = Annotated[int, typer.Argument(min=1, help="receipt id")]
 LoanArg = Annotated[int, typer.Argument(min=1, help="loan id")]
 ProgramArg = Annotated[int, typer.Argument(min=1, help="program id")]
-AddressArg = Annotated[str, typer.Argument(parser=parse_address, help="address (0x…)")]
 QuantityArg = Annotated[int, typer.Argument(min=1, help="quantity in the receipt's unit (an integer)")]
 AmountArg = Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT",
                                           help="amount with up to two decimals, e.g. 50000.00")]

@@ -21,6 +21,8 @@ from sdk.batch import BatchItemFailed
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
+    AddressArg,
+    AmountArg,
     DeploymentOpt,
     DevAccountOpt,
     JsonOpt,
@@ -33,7 +35,6 @@ from sdk.cli.common import (
     money,
     open_ledger,
     open_party,
-    parse_address,
     parse_amount,
 )
 from sdk.display import FragmentId
@@ -159,9 +160,6 @@ _FRAGMENT_COLUMNS = ["fragment_id", "parent_id", "holder", "value", "locked", "p
 FragmentArg = Annotated[int, typer.Argument(parser=parse_fragment, metavar="FRAGMENT",
                                             help="fragment id, or ROOT.INDEX (e.g. 3.0)")]
 RootArg = Annotated[int, typer.Argument(min=1, help="receivable (root) id")]
-AmountArg = Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT",
-                                          help="amount with up to two decimals, e.g. 1250.50")]
-AddressArg = Annotated[str, typer.Argument(parser=parse_address, help="address (0x…)")]
 DueOpt = Annotated[str, typer.Option("--due", help="Due date: +90d, +12h, 2026-12-31 (UTC) or unix seconds.")]
 InvoiceOpt = Annotated[Path | None, typer.Option("--invoice", help="Invoice document: a file, hashed here.",
                                                   show_default=False)]

@@ -9,6 +9,7 @@ import typer
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_PASSWORD_ENV,
+    AmountArg,
     DeploymentOpt,
     DevAccountOpt,
     JsonOpt,
@@ -29,8 +30,6 @@ from sdk.cli.common import (
 app = typer.Typer(help="Settlement token: mint and burn (banks), transfer, balance.", no_args_is_help=True)
 
 AccountArg = Annotated[str, typer.Argument(parser=parse_address, help="account address (0x…)")]
-AmountArg = Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT",
-                                          help="amount with up to two decimals, e.g. 1250.50")]
 RefOpt = Annotated[str, typer.Option("--ref", help="Reference of the off-chain deposit or withdrawal (≤ 32 bytes).")]
 
 

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from gateway.core.db import make_engine, migrate
 from gateway.core.security import issue_token
 from gateway.main import create_app
-from sdk.bench_gateway import _settings
-from sdk.bench_web import PAGES, measure_web, seed
 from sdk.cli.bench import report_tables
+from sdk.cli.bench_gateway import _settings
+from sdk.cli.bench_web import PAGES, measure_web, seed
 from sdk.cli.common import Output
 from sdk.ledger import Deployment
 

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sdk.cli import app
-from sdk.demo import CAST, DEPOSITS, LATE_PRINCIPAL, LINE_DRAWS, LINE_RECEIVABLES, PAYMENTS
+from sdk.cli.scenario import CAST, DEPOSITS, LATE_PRINCIPAL, LINE_DRAWS, LINE_RECEIVABLES, PAYMENTS
 from sdk.money import format_grouped, to_units
 
 REQUIRED_KEYS = {

@@ -110,6 +110,9 @@ def test_gateway_serves_health_and_refuses_anonymous_reads(own_anvil: str, deplo
     with serving(own_anvil, deployed, tmp_path) as url:
         assert httpx.get(f"{url}/health", timeout=5).json()["indexed_head"] == connect(own_anvil).block_number
         assert httpx.get(f"{url}/v1/receivables", timeout=5).status_code == 401
+        # `--port N` alone: the sign-in message must name the host and port actually served
+        nonce = httpx.get(f"{url}/v1/auth/nonce", timeout=5).json()
+        assert (nonce["domain"], nonce["uri"]) == (url.removeprefix("http://"), url)
 
 
 def test_login_with_a_keystore_then_call_the_api(own_anvil: str, tmp_path: Path,
@@ -157,3 +160,21 @@ def test_gateway_settings_take_the_option_then_the_gateway_variable_then_the_cli
     monkeypatch.delenv("SCF_GATEWAY_DEPLOYMENT_FILE")
     settings = gateway_settings(None, None, None)
     assert settings.chain_url == "http://127.0.0.1:1111" and str(settings.deployment_file) == "cli.json"
+
+
+def test_the_siwe_domain_defaults_to_the_host_and_port_served_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdk.cli.gateway import gateway_settings
+
+    monkeypatch.setenv("SCF_GATEWAY_JWT_SECRET", "x" * 40)
+    for name in ("SCF_GATEWAY_SIWE_DOMAIN", "SCF_GATEWAY_SIWE_URI", "SCF_GATEWAY_HOST", "SCF_GATEWAY_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    plain = gateway_settings(None, None, None, need_chain=False)
+    assert (plain.siwe_domain, plain.siwe_uri) == ("127.0.0.1:8000", "http://127.0.0.1:8000")
+    moved = gateway_settings(None, None, None, need_chain=False, host="10.0.0.5", port=18001)
+    assert (moved.siwe_domain, moved.siwe_uri) == ("10.0.0.5:18001", "http://10.0.0.5:18001")
+    ipv6 = gateway_settings(None, None, None, need_chain=False, host="::1", port=18002)
+    assert (ipv6.siwe_domain, ipv6.siwe_uri) == ("[::1]:18002", "http://[::1]:18002")
+    monkeypatch.setenv("SCF_GATEWAY_SIWE_DOMAIN", "ledger.example")
+    monkeypatch.setenv("SCF_GATEWAY_SIWE_URI", "https://ledger.example")
+    proxied = gateway_settings(None, None, None, need_chain=False, port=18001)
+    assert (proxied.siwe_domain, proxied.siwe_uri) == ("ledger.example", "https://ledger.example")

@@ -15,7 +15,7 @@ when nothing is paid (a fragment that does not exist has no value, so nothing ca
 from __future__ import annotations
 
 from sdk import Ledger
-from sdk.bench import GAS_BUDGETS, receivables_gas, setup_cast
+from sdk.cli.bench_suite import GAS_BUDGETS, receivables_gas, setup_cast
 from sdk.errors import ReceivableFragmentNotFound, ReceivableNothingToClaim
 from sdk.receivables import fragment_id
 from tests.conftest import Cast

@@ -176,7 +176,7 @@ def test_gas_of_each_operation_stays_within_budget(ledger: Ledger, cast: Cast) -
     gas["claim (bank, releases exposure)"] = used(cast.bank1.receivables)
     print("\nreceivables gas:", gas)
 
-    # budgets of issue 16 (also in sdk/bench.py, measured by `scf bench`)
+    # budgets of issue 16 (also in sdk/cli/bench_suite.py, measured by `scf bench`)
     assert gas["register"] <= 160_000  # the invoice hash is in the event only
     assert gas["confirm"] <= 45_000
     assert gas["accept (split)"] <= 110_000

@@ -52,6 +52,7 @@ pytestmark = pytest.mark.postgres
 CONTAINER_PATHS = {"SCF_GATEWAY_DEPLOYMENT_FILE"}
 COMPOSE = Path(__file__).resolve().parents[2] / "gateway" / "deploy" / "docker-compose.yml"
 DOMAIN = "gateway.test"  # the load balancer's name: every replica checks sign-ins against it
+URI = f"http://{DOMAIN}"  # set with it: unset, each replica would expect its own host and port
 
 
 @pytest.fixture(autouse=True)
@@ -265,7 +266,7 @@ def replicas(node: Node, make_db: Callable[[], Engine], tmp_path: Path) -> Itera
     deployment_file = node.ledger.save(tmp_path / "deployment.json")
     db = make_db()
     env = {**_indexer_env(db, deployment_file, node.node.url),
-           "SCF_GATEWAY_SIWE_DOMAIN": DOMAIN, "SCF_GATEWAY_NONCE_REQUESTS_PER_MINUTE": "6",
+           "SCF_GATEWAY_SIWE_DOMAIN": DOMAIN, "SCF_GATEWAY_SIWE_URI": URI, "SCF_GATEWAY_NONCE_REQUESTS_PER_MINUTE": "6",
            "SCF_GATEWAY_STREAM_NOTIFY_POLL_INTERVAL": "600"}
     migrated = subprocess.run(recipe_command("migrate"), env={**env, **recipe_env("migrate")}, capture_output=True,
                               text=True, timeout=120)
@@ -303,7 +304,7 @@ def _nonce(r: Replica) -> httpx.Response:
 
 
 def _login(chain_id: int, via: Replica, nonce: str, account: Any) -> httpx.Response:
-    text = siwe_text(account.address, nonce, domain=DOMAIN, chain_id=chain_id)
+    text = siwe_text(account.address, nonce, domain=DOMAIN, chain_id=chain_id, uri=URI)
     return via.post("/v1/auth/login", json={"message": text, "signature": sign_text(account, text)})
 
 

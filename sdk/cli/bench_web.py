@@ -94,7 +94,7 @@ def measure_web(rows: int = 10_000, repeats: int = 12) -> dict[str, Any]:
     from gateway.core.db import make_engine, migrate
     from gateway.core.security import issue_token
     from gateway.main import create_app
-    from sdk.bench_gateway import _settings
+    from sdk.cli.bench_gateway import _settings
     from sdk.ledger import Deployment
 
     workdir = Path(tempfile.mkdtemp(prefix="scf-bench-web-"))

@@ -10,7 +10,7 @@ Sections of the result (one JSON object):
   (``send_batched``, batched receipts, ids read from receipts) against the ceiling measured in the same run: the same
   signed bytes as one JSON-RPC batch; signing is timed on its own.
 * ``indexer``, ``memory``, ``api``: the gateway's backfill speed against raw ``eth_getLogs`` (into SQLite and into
-  PostgreSQL), its peak RSS at two sizes, and API latency under open-loop load (see :mod:`sdk.bench_gateway`).
+  PostgreSQL), its peak RSS at two sizes, and API latency under open-loop load (see :mod:`sdk.cli.bench_gateway`).
 
 Each section runs on its own; one that fails (or sees failed requests) is named, the others still run, the partial
 result is written, and ``scf bench`` exits non-zero (:class:`SectionFailed`).
@@ -731,7 +731,7 @@ def measure_bulk(cast: BenchCast, settings: BenchSettings, step: Callable[[str],
 
 def measure_embedded(settings: BenchSettings, workload: Workload | None = None) -> dict[str, Any]:
     """The workload on the embedded chain; then the gateway indexes the same blocks (it must keep up)."""
-    from sdk.bench_gateway import index_embedded
+    from sdk.cli.bench_gateway import index_embedded
 
     work = workload or WORKLOADS[0]
     chain = connect()
@@ -777,7 +777,7 @@ WEB_ROWS = 10_000
 
 def web_section(settings: BenchSettings, step: Callable[[str], None]) -> dict[str, Any]:
     """The web app's list pages, server render time, with WEB_ROWS rows seeded into the projection store."""
-    from sdk.bench_web import measure_web
+    from sdk.cli.bench_web import measure_web
 
     return measure_web(WEB_ROWS, repeats=5 if settings.quick else 12)
 
@@ -881,7 +881,7 @@ def run(settings: BenchSettings, step: Callable[[str], None] | None = None) -> d
         bulk = section("bulk", lambda: measure_bulk(cast, settings, report))
         if bulk is not None:
             result["bulk"] = bulk
-        from sdk.bench_gateway import measure_api, measure_indexer
+        from sdk.cli.bench_gateway import measure_api, measure_indexer
 
         def indexer() -> None:
             quarter, head = produce_events(cast, settings.index_events)

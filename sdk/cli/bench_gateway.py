@@ -330,7 +330,7 @@ async def _open_loop(host: str, port: int, path: str, token: str, rate: float, d
 
 def load(host: str, port: int, path: str, token: str, rate: float, duration: float) -> dict[str, Any]:
     """One open-loop run in a separate process (the load must not share the server's or the bench's CPU)."""
-    code = ("import asyncio, json, sys; from sdk.bench_gateway import _open_loop; "
+    code = ("import asyncio, json, sys; from sdk.cli.bench_gateway import _open_loop; "
             "print(json.dumps(asyncio.run(_open_loop(*json.loads(sys.argv[1])))))")
     args = json.dumps([host, port, path, token, rate, duration])
     done = subprocess.run([sys.executable, "-c", code, args], capture_output=True, text=True, timeout=duration + 120,
@@ -342,7 +342,7 @@ def load(host: str, port: int, path: str, token: str, rate: float, duration: flo
 
 
 def _child_env() -> dict[str, str]:
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding sdk/ (this file is sdk/cli/…)
     return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
@@ -527,7 +527,7 @@ def backfill_in_child(rpc: str, deployment_file: Path, until_block: int, databas
         schema = f"scf_bench_{uuid.uuid4().hex[:12]}"
     else:
         url = f"sqlite:///{workdir / 'index.sqlite'}"
-    code = ("import json, sys; from pathlib import Path; from sdk.bench_gateway import backfill; "
+    code = ("import json, sys; from pathlib import Path; from sdk.cli.bench_gateway import backfill; "
             "a = json.loads(sys.argv[1]); print(json.dumps(backfill(a[0], Path(a[1]), a[2], a[3], a[4])))")
     result: dict[str, Any] = run_child(f"indexer backfill ({database}, to block {until_block})", code,
                                        [rpc, str(deployment_file), url, until_block, schema], workdir, 1800)
