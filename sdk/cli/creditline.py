@@ -434,11 +434,6 @@ FragmentArg = Annotated[int, typer.Argument(parser=parse_fragment, metavar="FRAG
                                             help="receivable fragment id, or ROOT.INDEX (e.g. 3.0)")]
 
 
-def _label(fragment: int) -> FragmentId:
-    """A fragment id as `scf receivable` gives it: ROOT.INDEX in tables and messages, the integer in JSON."""
-    return FragmentId(fragment)
-
-
 @app.command()
 def pledge(
     line_id: IdArg,
@@ -458,7 +453,7 @@ def pledge(
     borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
     event = borrower.credit_lines.pledge_receivable(line_id, fragment, amount)
     Output(as_json).result(
-        {"id": line_id, "fragment": _label(event.fragment_id), "pledged_from": _label(fragment),
+        {"id": line_id, "fragment": FragmentId(event.fragment_id), "pledged_from": FragmentId(fragment),
          "value": money(event.value),
          "receivable_due": _iso(event.due_date), "pledged": money(event.pledged)},
         title="Receivable pledged",
@@ -482,8 +477,8 @@ def collect_receivable(
     done = party.credit_lines.collect_receivable(fragment)
     ev = done.collected
     Output(as_json).result(
-        {"id": ev.line_id, "fragment": _label(fragment), "collected": money(ev.amount), "to_line": money(ev.to_line),
-         "to_borrower": money(ev.to_borrower),
+        {"id": ev.line_id, "fragment": FragmentId(fragment), "collected": money(ev.amount),
+         "to_line": money(ev.to_line), "to_borrower": money(ev.to_borrower),
          "interest_paid": money(done.repayment.interest_paid) if done.repayment else money(0),
          "used": money(done.repayment.principal) if done.repayment else None, "pledged": money(ev.pledged)},
         title="Receivable payout collected",
@@ -508,8 +503,8 @@ def release(
     event = borrower.credit_lines.release_receivable(fragment)
     back = borrower.receivables.accept(event.offer_id).child_id if event.offer_id else None
     Output(as_json).result(
-        {"id": event.line_id, "fragment": _label(fragment), "status": event.new_status,
-         "returned_as": _label(back) if back else None,
+        {"id": event.line_id, "fragment": FragmentId(fragment), "status": event.new_status,
+         "returned_as": FragmentId(back) if back else None,
          "unpaid_value": money(event.value_left)},
         title="Receivable released",
     )

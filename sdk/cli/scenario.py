@@ -25,6 +25,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from sdk.chain import Chain
+from sdk.display import FragmentId
 from sdk.errors import ContractError, LedgerError
 from sdk.ledger import Ledger, Party
 from sdk.money import format_units, to_units
@@ -350,7 +351,7 @@ EXPOSURE_LIMITS: tuple[tuple[str, str], ...] = (("bank1", "5000000.00"), ("bank2
 
 
 def _fragment_label(fragment: int) -> str:
-    return f"{fragment >> 16}.{fragment & 0xFFFF}"
+    return str(FragmentId(fragment))  # the human form, ROOT.INDEX, as everywhere (sdk.display)
 
 
 def stage_receivables(ctx: DemoContext) -> None:
