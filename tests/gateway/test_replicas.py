@@ -132,6 +132,11 @@ def test_a_standby_indexer_takes_over_when_the_leader_is_killed_mid_batch(
         assert leader in by_pid, f"the lock holder {leader} is none of the indexers {sorted(by_pid)}"
         follower = next(p for p in procs if p.pid != leader)
         assert follower.poll() is None
+        # On a loaded machine the second process can still be importing when the leader is killed, and would then
+        # simply lead from the start: kill the leader only once the follower has tried the lock and stood by.
+        follower_log = tmp_path / f"indexer-{procs.index(follower)}.log"
+        _wait(lambda: "standing by" in follower_log.read_text(errors="replace"), timeout=120,
+              what="the second indexer to stand by")
 
         # Hold the checkpoint row: the leader's next batch writes its rows, then waits at the checkpoint update.
         with psycopg.connect(_conninfo()) as holder:
