@@ -12,7 +12,7 @@ from gateway.models.participants import LedgerContract, Participant
 from gateway.models.positions import MaturitySummary
 from gateway.models.prepayments import Prepayment, PrepaymentInstalment
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
-from gateway.models.riskpool import Loss, RiskClaim, RiskProgram, RiskProgramMember
+from gateway.models.riskpool import Loss, RiskClaim, RiskHeld, RiskProgram, RiskProgramMember
 from gateway.models.tx import TxSubmission
 from gateway.models.warehouse import (
     CommodityPrice,
@@ -59,6 +59,7 @@ __all__ = [
     "PrepaymentInstalment",
     "Receivable",
     "RiskClaim",
+    "RiskHeld",
     "RiskProgram",
     "RiskProgramMember",
     "WarehouseReceipt",

@@ -132,6 +132,9 @@ class FragmentPublic(SQLModel):
     locked_units: int
     paid: str
     paid_units: int
+    claimable: str = Field(description="what `claim` pays the holder now (its share of the root's repayments not "
+                           "yet paid out); claim it with `scf receivable claim`")
+    claimable_units: int
     status: str
     financed: bool
 

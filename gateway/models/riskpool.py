@@ -73,6 +73,16 @@ class RiskClaim(SQLModel, table=True):
     updated_block: int = big()
 
 
+class RiskHeld(SQLModel, table=True):
+    """Payments `payOpenClaims` set aside for a bank, until it collects them (RiskPool.heldFor)."""
+
+    __tablename__ = "risk_held"
+
+    bank: str = Field(max_length=42, primary_key=True)
+    held_units: int = big(default=0)
+    updated_block: int = big()
+
+
 # ------------------------------------------------------------------ API shapes
 class LossPublic(SQLModel):
     id: int
@@ -108,6 +118,8 @@ class RiskClaimPublic(SQLModel):
     paid_units: int
     open_units: int
     returned_units: int
+    recovery_owed_units: int = Field(default=0, description="the pool's share of what was recovered on the loss "
+                                     "since filing, not yet returned (RiskPool.recoveryOwed)")
     filed_at: int
 
 
@@ -163,6 +175,8 @@ class LossPositionPublic(SQLModel):
     compensated_units: int
     pending_units: int
     recovery_owed_units: int  # recoveries the bank still owes the pools (RiskPool.returnRecovery)
+    held_units: int = Field(default=0, description="claim payments set aside for the bank by `pay-open`, to collect "
+                            "with `scf risk-pool collect` (RiskPool.heldFor)")
     uncompensated: str
     uncompensated_units: int
 

@@ -28,6 +28,8 @@ class WarehouseReceipt(SQLModel, table=True):
     parent_id: int | None = big(default=None, nullable=True)
     issued_at: int = big()
     delivered_at: int | None = big(default=None, nullable=True)
+    #: the address approved for the receipt (ERC-721 `approve`); the warehouse itself once presented for delivery
+    approved: str | None = Field(default=None, max_length=42)
     updated_block: int = big()
 
 
@@ -143,6 +145,8 @@ class WarehouseReceiptPublic(SQLModel):
     parent_id: int | None
     issued_at: int
     delivered_at: int | None
+    presented: bool = Field(description="the owner presented the free receipt for delivery out (approved its "
+                            "warehouse for it): the warehouse delivers with `scf receipt deliver`")
 
 
 class WarehouseReceiptsPublic(SQLModel):

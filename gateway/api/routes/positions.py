@@ -28,6 +28,7 @@ from gateway.models.riskpool import (
     Loss,
     LossPositionPublic,
     RiskClaim,
+    RiskHeld,
     RiskProgram,
     RiskProgramMember,
 )
@@ -125,10 +126,12 @@ def risk_losses(session: Session, bank: str) -> LossPositionPublic | None:
         kept += paid - max(share, returned)
         pending += entitlement - paid
     uncompensated = max(net - kept - pending, 0)
+    held = session.execute(select(table_of(RiskHeld).c.held_units)
+                           .where(table_of(RiskHeld).c.bank == bank)).scalar_one_or_none() or 0
     return LossPositionPublic(
         losses=len(rows), claimed=claimed, principal_units=principal, interest_units=interest,
         recovered_units=recovered, net=money(net), net_units=net, compensated=money(kept), compensated_units=kept,
-        pending_units=pending, recovery_owed_units=owed, uncompensated=money(uncompensated),
+        pending_units=pending, recovery_owed_units=owed, held_units=held, uncompensated=money(uncompensated),
         uncompensated_units=uncompensated)
 
 

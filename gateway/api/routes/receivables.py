@@ -84,12 +84,30 @@ OfferStatusQ = Annotated[str | None, Query(pattern=_pattern(OFFER_STATUS), descr
 FinancingStatusQ = Annotated[str | None, Query(pattern=_pattern(FINANCING_STATUS), description="status name")]
 
 
-def fragment_public(m: Any) -> FragmentPublic:
+def claimable(value: int, paid: int, face: int, repaid: int) -> int:
+    """What `claim` pays a fragment now: its pro-rata share of the root's repayments, less what it was paid
+    (Receivables._entitled)."""
+    if repaid == 0 or face == 0:
+        return 0
+    return max(value * repaid // face - paid, 0)
+
+
+def root_totals(session: Any, root_ids: Any) -> dict[int, tuple[int, int]]:
+    """(face, repaid) of each root."""
+    ids = sorted(set(root_ids))
+    return {r.id: (r.face_units, r.repaid_units)
+            for r in session.execute(select(R.id, R.face_units, R.repaid_units).where(R.id.in_(ids)))} if ids else {}
+
+
+def fragment_public(m: Any, roots: dict[int, tuple[int, int]]) -> FragmentPublic:
+    face, repaid = roots.get(m["root_id"], (0, 0))
+    owed = claimable(m["value_units"], m["paid_units"], face, repaid)
     return FragmentPublic(
         id=m["id"], root_id=m["root_id"], parent_id=m["parent_id"], depth=m["depth"], holder=m["holder"],
         debtor=m["debtor"], due_date=m["due_date"], value=money(m["value_units"]), value_units=m["value_units"],
         locked=money(m["locked_units"]), locked_units=m["locked_units"], paid=money(m["paid_units"]),
-        paid_units=m["paid_units"], status=FragmentStatus(m["status"]).name.lower(), financed=m["financed"],
+        paid_units=m["paid_units"], claimable=money(owed), claimable_units=owed,
+        status=FragmentStatus(m["status"]).name.lower(), financed=m["financed"],
     )
 
 
@@ -162,7 +180,8 @@ def read_receivable(root_id: Id, party: CurrentParty, session: SessionDep, ctx: 
         select(table_of(Fragment)).where(F.root_id == root_id, scoping.fragments(party)).order_by(F.id)
     ).all()
     return ReceivableDetailPublic(**receivable_fields(root, ledger_now(session, ctx)),
-                                  fragments=[fragment_public(f._mapping) for f in fragments])
+                                  fragments=[fragment_public(f._mapping, root_totals(session, [root_id]))
+                                             for f in fragments])
 
 
 @router.get("/receivables/{root_id}/lineage", response_model=LineagePublic,
@@ -177,7 +196,8 @@ def read_lineage(root_id: Id, party: CurrentParty, session: SessionDep) -> Linea
     stmt = select(table_of(Fragment)).where(F.root_id == root_id)
     if not full:
         stmt = stmt.where(scoping.fragments(party))
-    fragments = [fragment_public(r._mapping) for r in session.execute(stmt.order_by(F.id))]
+    totals = root_totals(session, [root_id])
+    fragments = [fragment_public(r._mapping, totals) for r in session.execute(stmt.order_by(F.id))]
     total = session.execute(select(R.fragment_count).where(R.id == root_id)).scalar_one()
     nodes = {f.id: LineageNodePublic(fragment=f, children=[]) for f in fragments}
     roots: list[LineageNodePublic] = []
@@ -255,7 +275,8 @@ def read_fragments(
     rows, count, cursor = paginate(session, stmt, sorts={"id": F.id, "due_date": F.due_date, "value": F.value_units},
                                    id_col=F.id, page=page, default="id",
                                    count=None if filtered else scoping.link_count(session, party, "fragment"))
-    return FragmentsPublic(data=[fragment_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    roots = root_totals(session, [r._mapping["root_id"] for r in rows])
+    return FragmentsPublic(data=[fragment_public(r._mapping, roots) for r in rows], count=count, next_cursor=cursor)
 
 
 @router.get("/fragments/{fragment_id}", response_model=FragmentPublic, summary="One fragment")
@@ -264,7 +285,7 @@ def read_fragment(fragment_id: FragmentId, party: CurrentParty, session: Session
     row = session.execute(select(table_of(Fragment)).where(F.id == key, scoping.fragments(party))).first()
     if row is None:
         raise not_found("fragment", fragment_id)
-    return fragment_public(row._mapping)
+    return fragment_public(row._mapping, root_totals(session, [row._mapping["root_id"]]))
 
 
 # ------------------------------------------------------------------------------------------ offers

@@ -55,6 +55,15 @@ def claims_scope(party: Party, program_id: int) -> ColumnElement[bool]:
     return or_(contributes, C.bank == party.address)
 
 
+def recovery_owed(gross: int, recovered: int, claim_net: int, paid: int, returned: int) -> int:
+    """The pool's share, not yet returned, of what was recovered on a loss since the claim was filed:
+    floor(recovered since filing x paid / net loss at filing), at most paid (RiskPool.recoveryOwed)."""
+    if paid == 0 or claim_net == 0:
+        return 0
+    since = recovered - (gross - claim_net)
+    return max(min(since * paid // claim_net, paid) - returned, 0)
+
+
 def loss_public(m: Any, claim: Any | None) -> LossPublic:
     net = m["principal_units"] + m["interest_units"] - m["recovered_units"]
     return LossPublic(id=m["id"], source=m["source"], asset_id=m["asset_id"], bank=m["bank"], debtor=m["debtor"],
@@ -115,8 +124,12 @@ def read_risk_pool(program_id: Annotated[int, Path(ge=0, le=MAX_INT)], party: Cu
                         status=ClaimStatus(c.status).name.lower(), net_loss_units=c.net_loss_units,
                         entitlement_units=c.entitlement_units, paid_units=c.paid_units,
                         open_units=c.entitlement_units - c.paid_units, returned_units=c.returned_units,
+                        recovery_owed_units=recovery_owed(c.principal_units + c.interest_units, c.recovered_units,
+                                                          c.net_loss_units, c.paid_units, c.returned_units),
                         filed_at=c.filed_at)
-        for c in session.execute(select(table_of(RiskClaim)).where(C.program_id == program_id,
-                                                                   claims_scope(party, program_id)).order_by(C.id))
+        for c in session.execute(
+            select(table_of(RiskClaim), LO.principal_units, LO.interest_units, LO.recovered_units)
+            .join(table_of(Loss), LO.id == C.loss_id)
+            .where(C.program_id == program_id, claims_scope(party, program_id)).order_by(C.id))
     ]
     return program_public(row._mapping, members, claims)

@@ -42,9 +42,15 @@ OPEN_LOANS = (int(LoanStatus.ACTIVE), int(LoanStatus.MARGIN_CALLED))
 Code = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,16}$")]
 
 
+def is_presented(m: Any) -> bool:
+    """A free receipt whose owner approved its warehouse for it: presented for delivery out."""
+    return m["status"] == int(ReceiptStatus.FREE) and m["approved"] is not None and m["approved"] == m["warehouse"]
+
+
 def receipt_public(m: Any) -> WarehouseReceiptPublic:
-    return WarehouseReceiptPublic(**{k: m[k] for k in WarehouseReceiptPublic.model_fields if k != "status"},
-                                  status=ReceiptStatus(m["status"]).name.lower())
+    skip = ("status", "presented")
+    return WarehouseReceiptPublic(**{k: m[k] for k in WarehouseReceiptPublic.model_fields if k not in skip},
+                                  status=ReceiptStatus(m["status"]).name.lower(), presented=is_presented(m))
 
 
 @router.get("/warehouse-receipts", response_model=WarehouseReceiptsPublic,
