@@ -216,9 +216,10 @@ def inbox(
     keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
     password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
 ) -> None:
-    """Everything waiting for you, across receivables, loans and prepayments, most urgent first, each with the
-    command that does it: offers to accept, receivables to confirm or repay, discount requests to fund, loans due or
-    under a margin call, prepayment steps."""
+    """Everything waiting for you, across receivables, loans, prepayments, credit lines and risk pools, most urgent
+    first, each with the command that does it: offers to accept, receivables to confirm or repay, payouts to claim,
+    discount requests to fund, loans due or under a margin call, receipts presented to you for delivery, prepayment
+    steps, risk-pool claims to pay, payments to collect, recoveries to return, programs short of funds."""
     source = open_source(url, party, rpc, deployment, keystore, key_env, dev_account, password_env)
     actions = views.inbox(source)
     out = Output(as_json)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from sdk.display import FragmentId
 from sdk.events import (
+    ClaimFiled,
     DiscountRequested,
     FragmentDiscounted,
     FragmentOfferAccepted,
@@ -318,7 +319,57 @@ def inbox(source: Source, now: int | None = None) -> list[Action]:
         elif i.role == "bank" and i.amount and i.due is not None and now > i.due:
             out.append(Action("credit-line", i.id, "past due: declare a default once the grace period ends (or wait)",
                               i.due, f"scf credit-line default {i.id}", i.amount))
+    out += _payouts_and_receipts(source)
+    out += _risk_pool(source)
     return sorted(out, key=lambda a: (a.due is None, a.due or 0, a.kind, int(a.id)))
+
+
+def _payouts_and_receipts(source: Source) -> list[Action]:
+    """Payouts the party's fragments can claim; receipts presented to the party (a warehouse) for delivery out."""
+    out: list[Action] = []
+    for r in source.records("fragment"):
+        owed = int(r.get("claimable_units") or 0)
+        if owed > 0 and str(r["holder"]).lower() == source.party.lower():
+            label = fragment_label(r["id"])
+            out.append(Action("fragment", label, f"claim the payout repaid to your fragment {label}", r["due_date"],
+                              f"scf receivable claim {label}", owed))
+    for r in source.records("receipt"):
+        if r.get("presented") and r["status"] == "free" and str(r["warehouse"]).lower() == source.party.lower():
+            out.append(Action("receipt", int(r["id"]), f"deliver out {r['quantity']} {r['unit']} {r['commodity']} "
+                              f"(lot {r['lot_id']}), presented by its owner", None,
+                              f"scf receipt deliver {r['id']}", None))
+    return out
+
+
+def _risk_pool(source: Source) -> list[Action]:
+    """Risk-pool steps: a bank's open claim the pool can pay now, payments held for it to collect, recoveries it owes
+    back; a contributor's program whose open claims exceed its balance."""
+    me = source.party.lower()
+    out: list[Action] = []
+    for p in source.records("risk-program"):
+        balance, program = int(p["balance_units"]), int(p["id"])
+        for c in p["claims"]:
+            if str(c["bank"]).lower() != me:
+                continue
+            unpaid = int(c["open_units"])
+            if c["status"] == "open" and unpaid > 0 and balance > 0:
+                out.append(Action("risk-claim", int(c["id"]), f"the pool can pay {format_grouped(min(unpaid, balance))}"
+                                  f" of your open claim now (program {program})", None,
+                                  f"scf risk-pool pay-open {program}", min(unpaid, balance)))
+            owed = int(c.get("recovery_owed_units") or 0)
+            if owed > 0:
+                out.append(Action("risk-claim", int(c["id"]), "return the pool's share of what was recovered on the "
+                                  "claimed loss", None, f"scf risk-pool return-recovery {c['id']}", owed))
+        short = int(p["open_units"]) - balance
+        if p["contributor"] and short > 0:
+            out.append(Action("risk-program", program, f"claims on {p['name']} wait unpaid: the pool is "
+                              f"{format_grouped(short)} short", None,
+                              f"scf risk-pool deposit {program} {format_units(short)}", short))
+    for h in source.records("risk-held"):
+        if int(h["held_units"]) > 0:
+            out.append(Action("risk-claim", 0, "collect the claim payments held for you", None,
+                              "scf risk-pool collect", int(h["held_units"])))
+    return out
 
 
 # --------------------------------------------------------------------------------------------- statement
@@ -424,6 +475,11 @@ class GatewaySource:
             query["cursor"] = body["next_cursor"]
 
     def records(self, kind: str) -> list[dict[str, Any]]:
+        if kind == "risk-program":
+            return self._risk_programs()
+        if kind == "risk-held":
+            losses = self._request(self.url, "GET", "/v1/positions", "your positions").get("risk_losses") or {}
+            return [{"held_units": int(losses.get("held_units") or 0)}]
         rows = list(self._pages(self.ROUTES[kind]))
         for r in rows:
             r["status"] = status_name(r["status"])
@@ -433,6 +489,17 @@ class GatewaySource:
             if kind == "receipt":
                 r.setdefault("lien_holder", None)
         return rows
+
+    def _risk_programs(self) -> list[dict[str, Any]]:
+        out = []
+        for p in self._pages("/v1/risk-pools"):
+            detail = self._request(self.url, "GET", f"/v1/risk-pools/{p['id']}", f"risk-pool program {p['id']}")
+            contributor = any(m["contributor"] and str(m["account"]).lower() == self.party.lower()
+                              for m in detail["members"])
+            out.append({"id": p["id"], "name": p["name"], "balance_units": detail["balance_units"],
+                        "open_units": detail["open_units"], "contributor": contributor,
+                        "claims": [{**c, "status": status_name(c["status"])} for c in detail["claims"]]})
+        return out
 
     def contract_names(self) -> dict[str, str]:
         """Learnt from the events you can see: a contract that moved your money has also named you in an event."""
@@ -522,7 +589,7 @@ class ChainSource:
                 for f in rc.list_fragments(root_id):
                     out.append({"id": f.id, "holder": f.holder, "debtor": r.debtor, "value_units": f.value,
                                 "paid_units": f.paid, "due_date": r.due_date, "status": status_name(f.status),
-                                "financed": f.financed})
+                                "financed": f.financed, "claimable_units": f.claimable})
             return out
         if kind == "offer":
             out = []
@@ -550,9 +617,14 @@ class ChainSource:
             out = []
             for receipt_id in range(1, wh.receipts.next_receipt_id()):
                 rcpt = wh.receipts.get_receipt(receipt_id)
+                status = status_name(rcpt.status)
+                # presented: the owner approved the warehouse (asked only for the party's own free receipts)
+                mine = rcpt.warehouse.lower() == self.party.lower() and status == "free"
+                presented = mine and (wh.receipts.get_approved(receipt_id) or "").lower() == rcpt.warehouse.lower()
                 out.append({"id": rcpt.id, "owner": rcpt.owner, "warehouse": rcpt.warehouse,
                             "lien_holder": rcpt.lien_holder, "quantity": rcpt.quantity, "unit": rcpt.unit,
-                            "commodity": rcpt.commodity, "lot_id": rcpt.lot_id, "status": status_name(rcpt.status)})
+                            "commodity": rcpt.commodity, "lot_id": rcpt.lot_id, "status": status,
+                            "presented": presented})
             return out
         if kind == "loan":
             out = []
@@ -586,12 +658,37 @@ class ChainSource:
                             "quantity": a.quantity, "unit": a.unit, "commodity": a.commodity,
                             "price_units": a.price, "status": status_name(a.status)}, plan, a.principal_repaid))
             return out
+        if kind == "risk-program":
+            return self._risk_programs()
+        if kind == "risk-held":
+            return [{"held_units": self.ledger.risk_pool.held_for(self.party)}]
         if kind == "credit-line":
             return [{"id": line.id, "bank": line.bank, "borrower": line.borrower, "used_units": line.principal,
                      "next_due": line.next_due or None, "limit_units": line.limit, "rate_bps": line.rate_bps,
                      "status": status_name(line.status)}
                     for line in self.ledger.credit_lines.list_lines(self.party)]
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+
+    def _risk_programs(self) -> list[dict[str, Any]]:
+        """The programs the party contributes to or claimed on, with its claims."""
+        rp, me = self.ledger.risk_pool, self.party.lower()
+        claims: dict[int, list[dict[str, Any]]] = {}
+        for e in self._events(ClaimFiled):
+            c = rp.get_claim(e.claim_id)
+            claims.setdefault(c.program_id, []).append(
+                {"id": c.id, "bank": c.bank, "status": status_name(c.status), "open_units": c.open,
+                 "recovery_owed_units": rp.recovery_owed(c.id)})
+        out = []
+        for program_id in range(1, rp.program_count() + 1):
+            terms = rp.terms(program_id)
+            contributor = me in (a.lower() for a in terms.contributors)
+            mine = [c for c in claims.get(program_id, []) if str(c["bank"]).lower() == me]
+            if not contributor and not mine:
+                continue
+            state = rp.state(program_id)
+            out.append({"id": program_id, "name": terms.name, "balance_units": state.balance,
+                        "open_units": state.open, "contributor": contributor, "claims": mine})
+        return out
 
 
 __all__ = ["KINDS", "Action", "ChainSource", "Filters", "GatewaySource", "Item", "Movement", "Source", "Statement",

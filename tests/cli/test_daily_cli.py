@@ -379,3 +379,30 @@ def test_a_loan_above_its_margin_call_line_waits_for_the_bank_then_for_the_borro
     listed = run(world, "receipt", "loans", "--status", "margin-called", source="gateway", party="distributor")
     assert [r["id"] for r in listed["data"]] == [loan]
     assert listed == run(world, "receipt", "loans", "--status", "margin-called", source="chain", party="distributor")
+
+
+def test_a_payout_to_claim_and_a_presented_receipt_wait_the_same_on_both_sources(world: World) -> None:
+    from tests.contracts.warehouse_support import terms
+
+    cast, ledger = world.cast, world.ledger
+    root, fragment = new_root(cast, face=10_000_00, days=30, supplier=cast.supplier2)
+    cast.core.token.approve(ledger.receivables.address, 10**12)
+    cast.core.receivables.repay(root, 4_000_00)
+    label = views.fragment_label(fragment)
+    receipt = cast.warehouse.receipts.issue(cast.distributor.address, terms("CLI-LOT-P"), 300).id
+    cast.distributor.receipts.present(receipt)
+    for name, kind, key, command, amount in (
+            ("supplier2", "fragment", fragment, f"scf receivable claim {label}", 4_000_00),
+            ("warehouse", "receipt", receipt, f"scf receipt deliver {receipt}", None)):
+        from_chain, from_gateway = _inbox(world, name)
+        assert from_chain == from_gateway
+        assert [(a.command, a.amount) for a in from_chain if (a.kind, int(a.id)) == (kind, key)] == [
+            (command, amount)], name
+        cli = run(world, "inbox", source="gateway", party=name)
+        assert command in [a["command"] for a in cli["data"]]
+    cast.outsider.receivables.claim(fragment)
+    cast.warehouse.receipts.deliver(receipt)
+    for name in ("supplier2", "warehouse"):
+        from_chain, from_gateway = _inbox(world, name)
+        assert from_chain == from_gateway
+        assert not [a for a in from_chain if a.kind in ("fragment", "receipt")], name

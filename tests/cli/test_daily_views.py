@@ -121,3 +121,39 @@ def test_the_statement_carries_a_running_balance_from_before_the_period() -> Non
     assert st.opening == 1_000_00 and st.closing == 790_00
     assert [(m.what, m.counterparty, m.money, m.balance) for m in st.lines] == [
         ("paid", CORE, -250_00, 750_00), ("received from Receivables", "Receivables", 40_00, 790_00)]
+
+
+def test_payouts_presented_receipts_and_risk_pool_steps_wait_with_their_command() -> None:
+    fragment = {"id": fragment_id(3, 1), "holder": ME, "debtor": CORE, "value_units": 1_000_00, "paid_units": 0,
+                "due_date": NOW + DAY, "status": "active", "financed": False}
+    receipt = {"id": 21, "owner": OTHER, "warehouse": ME, "lien_holder": None, "quantity": 500, "unit": "kg",
+               "commodity": "CU", "lot_id": "L1", "status": "free"}
+    source = FakeSource({
+        "fragment": [{**fragment, "claimable_units": 400_00},
+                     {**fragment, "id": fragment_id(3, 2), "claimable_units": 0},  # nothing repaid to it yet
+                     {**fragment, "id": fragment_id(3, 3), "holder": OTHER, "claimable_units": 5_00}],  # not mine
+        "receipt": [{**receipt, "presented": True}, {**receipt, "id": 22, "presented": False},
+                    {**receipt, "id": 23, "presented": True, "status": "pledged"},
+                    {**receipt, "id": 24, "presented": True, "warehouse": OTHER, "owner": ME}],
+        "risk-program": [
+            {"id": 1, "name": "SME 2026", "balance_units": 30_00, "open_units": 70_00, "contributor": True,
+             "claims": [{"id": 5, "bank": ME, "status": "open", "open_units": 50_00, "recovery_owed_units": 0},
+                        {"id": 6, "bank": ME, "status": "paid", "open_units": 0, "recovery_owed_units": 12_00},
+                        {"id": 7, "bank": OTHER, "status": "open", "open_units": 20_00,
+                         "recovery_owed_units": 0}]},
+            {"id": 2, "name": "empty", "balance_units": 0, "open_units": 9_00, "contributor": False,
+             "claims": [{"id": 8, "bank": ME, "status": "open", "open_units": 9_00, "recovery_owed_units": 0}]}],
+        "risk-held": [{"held_units": 8_00}],
+    })
+    actions = views.inbox(source)
+    root = typer.main.get_command(app)
+    for action in actions:
+        assert _check(root, action.command) == [], action
+    assert [(a.command, a.amount) for a in actions] == [
+        ("scf receivable claim 3.1", 400_00),
+        ("scf receipt deliver 21", None),
+        ("scf risk-pool collect", 8_00),
+        ("scf risk-pool pay-open 1", 30_00),  # what the balance pays of claim 5; claim 8's pool is empty
+        ("scf risk-pool return-recovery 6", 12_00),
+        ("scf risk-pool deposit 1 40.00", 40_00),  # as a contributor: the claims are 40.00 short
+    ]
