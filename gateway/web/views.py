@@ -64,12 +64,12 @@ def _who(name: str, value: str | None) -> str | None:
         raise FieldError(["query", name], f"{value!r} is not an address") from None
 
 
-def _status(name: str, value: str | None, allowed: dict[str, int]) -> str | None:
+def _status(name: str, value: str | None, allowed: dict[str, int]) -> list[str] | None:
     if not value:
         return None
     if value not in allowed:
         raise FieldError(["query", name], f"unknown status {value!r}; choose one of {sorted(allowed)}")
-    return value
+    return [value]  # the API's status filter is repeatable
 
 
 class Listing:

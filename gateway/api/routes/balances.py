@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gateway.api import scoping
 from gateway.api.deps import CurrentParty, SessionDep
 from gateway.api.errors import not_found
-from gateway.api.pagination import PageDep, Units, paginate
+from gateway.api.pagination import PageParams, Units, paginate, sorted_page
 from gateway.models.balances import Balance, BalancePublic, BalancesPublic
 from gateway.models.common import money, table_of
 
@@ -29,7 +29,8 @@ def to_public(row: object) -> BalancePublic:
 
 @router.get("", response_model=BalancesPublic, summary="Settlement-token balances visible to you")
 def read_balances(
-    party: CurrentParty, session: SessionDep, page: PageDep, min_units: Units | None = None,
+    party: CurrentParty, session: SessionDep, page: Annotated[PageParams, sorted_page("address", "balance")],
+    min_units: Units | None = None,
     max_units: Units | None = None,
 ) -> BalancesPublic:
     stmt = select(table_of(Balance)).where(scoping.balances(party))

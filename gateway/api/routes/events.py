@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, exists, select
 from gateway.api import scoping
 from gateway.api.deps import CurrentParty, SessionDep
 from gateway.api.errors import FieldError, not_found
-from gateway.api.pagination import MAX_INT, Address, PageDep, paginate
+from gateway.api.pagination import MAX_INT, Address, PageParams, paginate, sorted_page
 from gateway.models.common import table_of
 from gateway.models.events import EventLog, EventPublic, EventRef, EventsPublic
 
@@ -36,7 +36,7 @@ def _ref(kind: str, key: str) -> ColumnElement[bool]:
 def read_events(
     party: CurrentParty,
     session: SessionDep,
-    page: PageDep,
+    page: Annotated[PageParams, sorted_page("id")],
     counterparty: Annotated[Address | None, Query(description="events that also name this address")] = None,
     asset_type: Annotated[str | None, Query(pattern="^(" + "|".join(ASSET_KINDS) + ")$")] = None,
     asset_id: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 
 from gateway.api.deps import CurrentParty, Party, SessionDep
 from gateway.api.errors import not_found
-from gateway.api.pagination import MAX_INT, PageDep, paginate
+from gateway.api.filters import PartyQ, where_counterparty, where_parties
+from gateway.api.pagination import MAX_INT, Address, PageParams, paginate, sorted_page
 from gateway.models.common import money, table_of
 from gateway.models.riskpool import (
     Loss,
@@ -85,8 +86,15 @@ def program_public(m: Any, members: list[RiskMemberPublic] | None = None,
 
 
 @router.get("/losses", response_model=LossesPublic, summary="Recorded credit losses (yours, as bank or debtor)")
-def read_losses(party: CurrentParty, session: SessionDep, page: PageDep) -> LossesPublic:
+def read_losses(
+    party: CurrentParty, session: SessionDep,
+    page: Annotated[PageParams, sorted_page("id", "recorded_at", "occurred_at")],
+    bank: PartyQ = None, debtor: PartyQ = None,
+    counterparty: Annotated[Address | None, Query(description="bank or debtor")] = None,
+) -> LossesPublic:
     stmt = select(table_of(Loss)).where(losses_scope(party))
+    stmt = where_parties(stmt, bank=(LO.bank, bank), debtor=(LO.debtor, debtor))
+    stmt = where_counterparty(stmt, counterparty, LO.bank, LO.debtor)
     rows, count, cursor = paginate(session, stmt, sorts={"id": LO.id, "recorded_at": LO.recorded_at,
                                                         "occurred_at": LO.occurred_at},
                                    id_col=LO.id, page=page, default="id")
@@ -98,7 +106,8 @@ def read_losses(party: CurrentParty, session: SessionDep, page: PageDep) -> Loss
 
 @router.get("/risk-pools", response_model=RiskProgramsPublic,
             summary="Risk-pool programs you contribute to or claim on")
-def read_risk_pools(party: CurrentParty, session: SessionDep, page: PageDep) -> RiskProgramsPublic:
+def read_risk_pools(party: CurrentParty, session: SessionDep,
+                    page: Annotated[PageParams, sorted_page("id", "end")]) -> RiskProgramsPublic:
     stmt = select(table_of(RiskProgram)).where(programs_scope(party))
     rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "end": P.end}, id_col=P.id, page=page,
                                    default="id")
