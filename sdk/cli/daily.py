@@ -9,6 +9,7 @@ sources print the same thing; one renderer below prints them.
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,6 +36,7 @@ from sdk.cli.common import (
     money,
     open_ledger,
     parse_address,
+    parse_amount,
 )
 from sdk.money import format_units
 from sdk.types import (
@@ -80,6 +82,14 @@ DueAfterOpt = Annotated[str | None, typer.Option(
     "--due-after", metavar="DATE", show_default=False, help="Only rows due on or after DATE (YYYY-MM-DD, UTC).")]
 DueBeforeOpt = Annotated[str | None, typer.Option(
     "--due-before", metavar="DATE", show_default=False, help="Only rows due on or before DATE (YYYY-MM-DD, UTC).")]
+_PRINCIPAL_HELP = ("the face of a receivable, the value of a fragment or discount, an offer's amount, a loan's "
+                   "principal, a program's cap, a deal's price, a line's limit")
+MinAmountOpt = Annotated[int | None, typer.Option(
+    "--min-amount", parser=parse_amount, metavar="AMOUNT", show_default=False,
+    help=f"Only rows of at least AMOUNT: {_PRINCIPAL_HELP}.")]
+MaxAmountOpt = Annotated[int | None, typer.Option(
+    "--max-amount", parser=parse_amount, metavar="AMOUNT", show_default=False,
+    help=f"Only rows of at most AMOUNT: {_PRINCIPAL_HELP}.")]
 
 
 def parse_date(value: str, what: str, *, end_of_day: bool = False) -> int:
@@ -137,13 +147,17 @@ def _choices(kind: str, values: list[str] | None, allowed: tuple[str, ...], what
 
 
 def make_filters(kind: str, status: list[str] | None, role: list[str] | None, counterparty: str | None,
-                 due_after: str | None, due_before: str | None) -> views.Filters:
+                 due_after: str | None, due_before: str | None, min_amount: int | None = None,
+                 max_amount: int | None = None) -> views.Filters:
+    if kind not in views.PRINCIPAL and (min_amount is not None or max_amount is not None):
+        raise fail(f"a {kind} has no amount to compare: drop --min-amount/--max-amount")
     return views.Filters(
         status=_choices(kind, status, STATUSES[kind], "--status"),
         role=_choices(kind, role, ROLES[kind], "--role"),
         counterparty=counterparty,
         due_after=parse_date(due_after, "--due-after") if due_after else None,
         due_before=parse_date(due_before, "--due-before", end_of_day=True) if due_before else None,
+        min_units=min_amount, max_units=max_amount,
     )
 
 
@@ -171,15 +185,15 @@ def _list(kind: str, title: str, amount_label: str, due_label: str, *, default_r
 
     def command(
         status: StatusOpt = None, role: RoleOpt = None, counterparty: CounterpartyOpt = None,
-        due_after: DueAfterOpt = None, due_before: DueBeforeOpt = None, party: PartyOpt = None, url: UrlOpt = None,
+        due_after: DueAfterOpt = None, due_before: DueBeforeOpt = None, min_amount: MinAmountOpt = None,
+        max_amount: MaxAmountOpt = None, party: PartyOpt = None, url: UrlOpt = None,
         rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
         key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
         password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
     ) -> None:
-        filters = make_filters(kind, status, role, counterparty, due_after, due_before)
+        filters = make_filters(kind, status, role, counterparty, due_after, due_before, min_amount, max_amount)
         if not filters.role and default_role:
-            filters = views.Filters(filters.status, filters.counterparty, filters.due_after, filters.due_before,
-                                    default_role)
+            filters = replace(filters, role=default_role)
         source = open_source(url, party, rpc, deployment, keystore, key_env, dev_account, password_env)
         render_items(views.items(source, kind, filters), f"{title} of {source.party}", as_json, amount_label,
                      due_label)

@@ -66,6 +66,7 @@ class Item:
     amount: int | None
     due: int | None
     detail: str
+    principal: int | None = None  # what --min-amount/--max-amount compare: the API's min_units/max_units field
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +99,22 @@ class Movement:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
+    """What `scf ... list` narrows rows to. The gateway applies them itself (:meth:`GatewaySource.params`); `keep`
+    applies them again to whatever a source returns, so both sources give the same rows."""
+
     status: tuple[str, ...] = ()
     counterparty: str | None = None
     due_after: int | None = None
     due_before: int | None = None
     role: tuple[str, ...] = ()
+    min_units: int | None = None
+    max_units: int | None = None
 
     def keep(self, item: Item) -> bool:
+        if self.min_units is not None and (item.principal is None or item.principal < self.min_units):
+            return False
+        if self.max_units is not None and (item.principal is None or item.principal > self.max_units):
+            return False
         if self.status and item.status not in self.status:
             return False
         if self.role and item.role not in self.role:
@@ -137,7 +147,9 @@ class Source(Protocol):
 
     def now(self) -> int: ...
 
-    def records(self, kind: str) -> list[dict[str, Any]]: ...
+    def records(self, kind: str, filters: Filters | None = None) -> list[dict[str, Any]]:
+        """The rows of one kind; a source may narrow them by `filters` (never more than `Filters.keep` would)."""
+        ...
 
     def money_events(self) -> list[Ledgerline]: ...
 
@@ -240,9 +252,21 @@ def _with_next(r: dict[str, Any], schedule: Iterable[tuple[int, int]], repaid: i
     return r
 
 
+#: The field each kind's min_units/max_units compare (the gateway's, on both sources).
+PRINCIPAL = {"receivable": "face_units", "fragment": "value_units", "offer": "amount_units",
+             "discount": "value_units", "loan": "principal_units", "program": "cap_units",
+             "prepayment": "price_units", "credit-line": "limit_units"}
+
+
 def items(source: Source, kind: str, filters: Filters = Filters()) -> list[Item]:
     """The party's rows of one kind, filtered, in id order."""
-    rows = [i for r in source.records(kind) if (i := _item(kind, source.party, r)) is not None]
+    given = filters if filters != Filters() else None
+    rows = []
+    for r in source.records(kind, given):
+        i = _item(kind, source.party, r)
+        if i is not None:
+            field_ = PRINCIPAL.get(kind)
+            rows.append(replace(i, principal=int(r[field_])) if field_ and r.get(field_) is not None else i)
     return [i for i in sorted(rows, key=_id_key) if filters.keep(i)]
 
 
@@ -474,13 +498,53 @@ class GatewaySource:
                 return
             query["cursor"] = body["next_cursor"]
 
-    def records(self, kind: str) -> list[dict[str, Any]]:
+    #: (kind, role) -> the list route's party filter
+    ROLE_PARAMS = {
+        ("receivable", "supplier"): "supplier", ("receivable", "debtor"): "debtor",
+        ("fragment", "holder"): "holder", ("fragment", "debtor"): "debtor",
+        ("offer", "recipient"): "recipient", ("offer", "sender"): "sender",
+        ("discount", "bank"): "bank", ("discount", "seller"): "seller",
+        ("receipt", "owner"): "owner", ("receipt", "warehouse"): "warehouse",
+        ("receipt", "lien-holder"): "lien_holder",
+        ("loan", "borrower"): "borrower", ("loan", "bank"): "bank", ("program", "bank"): "bank",
+        ("prepayment", "buyer"): "buyer", ("prepayment", "seller"): "seller", ("prepayment", "bank"): "bank",
+        ("prepayment", "warehouse"): "warehouse",
+        ("credit-line", "borrower"): "borrower", ("credit-line", "bank"): "bank",
+    }
+    #: Kinds whose route's due_from/due_to mean the row's `due` here (a prepayment's is its next instalment, the
+    #: route's its maturity; discounts, receipts and programs have none).
+    DUE_KINDS = frozenset({"receivable", "fragment", "offer", "loan", "credit-line"})
+
+    def params(self, kind: str, filters: Filters | None) -> dict[str, Any]:
+        """The list route's query for `filters`: the gateway narrows the rows, so only those are fetched."""
+        if filters is None:
+            return {}
+        out: dict[str, Any] = {}
+        if filters.status:
+            out["status"] = [s.replace("-", "_") for s in filters.status]
+        if len(filters.role) == 1 and (kind, filters.role[0]) in self.ROLE_PARAMS:
+            out[self.ROLE_PARAMS[(kind, filters.role[0])]] = self.party
+        if filters.counterparty is not None:
+            out["counterparty"] = filters.counterparty
+        if kind in self.DUE_KINDS:
+            if filters.due_after is not None:
+                out["due_from"] = filters.due_after
+            if filters.due_before is not None:
+                out["due_to"] = filters.due_before
+        if kind in PRINCIPAL:
+            if filters.min_units is not None:
+                out["min_units"] = filters.min_units
+            if filters.max_units is not None:
+                out["max_units"] = filters.max_units
+        return out
+
+    def records(self, kind: str, filters: Filters | None = None) -> list[dict[str, Any]]:
         if kind == "risk-program":
             return self._risk_programs()
         if kind == "risk-held":
             losses = self._request(self.url, "GET", "/v1/positions", "your positions").get("risk_losses") or {}
             return [{"held_units": int(losses.get("held_units") or 0)}]
-        rows = list(self._pages(self.ROUTES[kind]))
+        rows = list(self._pages(self.ROUTES[kind], self.params(kind, filters)))
         for r in rows:
             r["status"] = status_name(r["status"])
             if kind == "prepayment":
@@ -572,7 +636,9 @@ class ChainSource:
                 for r in self.logs() if isinstance(r.event, wanted)
                 and (not isinstance(r.event, SettlementTokenTransfer) or r.address.lower() == token)]
 
-    def records(self, kind: str) -> list[dict[str, Any]]:  # noqa: C901 - one branch per kind, read flat
+    def records(self, kind: str, filters: Filters | None = None) -> list[dict[str, Any]]:  # noqa: C901 - per kind
+        """Every row of `kind` from the chain; `filters` are left to `Filters.keep` (events can't be queried by
+        them)."""
         rc, wh = self.ledger.receivables, self.ledger
         registered = {e.root_id: e for e in self._events((ReceivableRegistered, ReceivableIssued))}
         if kind == "receivable":

@@ -29,7 +29,7 @@ class FakeSource:
     def now(self) -> int:
         return NOW
 
-    def records(self, kind: str) -> list[dict[str, Any]]:
+    def records(self, kind: str, filters: views.Filters | None = None) -> list[dict[str, Any]]:
         return [dict(r) for r in self._records.get(kind, [])]
 
     def money_events(self) -> list[views.Ledgerline]:
@@ -157,3 +157,55 @@ def test_payouts_presented_receipts_and_risk_pool_steps_wait_with_their_command(
         ("scf risk-pool return-recovery 6", 12_00),
         ("scf risk-pool deposit 1 40.00", 40_00),  # as a contributor: the claims are 40.00 short
     ]
+
+
+class FakeGateway:
+    """The gateway's list routes as a request function: records each query, answers with `rows` in pages of two."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.queries: list[tuple[str, dict[str, Any]]] = []
+
+    def __call__(self, url: str, method: str, path: str, what: str, **kw: Any) -> Any:
+        if path == "/v1/participants/me":
+            return {"address": ME}
+        query = dict(kw.get("params") or {})
+        self.queries.append((path, query))
+        start = int(query.get("cursor") or 0)
+        more = start + 2 < len(self.rows)
+        return {"data": [dict(r) for r in self.rows[start:start + 2]], "next_cursor": str(start + 2) if more else None}
+
+
+def test_the_gateway_is_asked_for_the_filtered_rows_only() -> None:
+    gateway = FakeGateway([_loan(6, "margin_called", ME, BANK, NOW + 30 * DAY, deadline=NOW + DAY)])
+    source = views.GatewaySource("http://gw", gateway)
+    filters = views.Filters(status=("active", "margin-called"), role=("borrower",), counterparty=BANK,
+                            due_after=NOW, due_before=NOW + 2 * DAY, min_units=100_00, max_units=900_00)
+    assert [i.id for i in views.items(source, "loan", filters)] == [6]
+    [(path, query)] = gateway.queries
+    assert path == "/v1/loans"
+    assert query == {"limit": 500, "status": ["active", "margin_called"], "borrower": ME, "counterparty": BANK,
+                     "due_from": NOW, "due_to": NOW + 2 * DAY, "min_units": 100_00, "max_units": 900_00}
+
+
+def test_filters_the_route_cannot_express_stay_on_the_client() -> None:
+    deal = _deal(11, "delivered", buyer=ME)
+    gateway = FakeGateway([deal | {"schedule": [], "principal_repaid_units": 0}])
+    source = views.GatewaySource("http://gw", gateway)
+    # a prepayment's due here is its next instalment, the route's its maturity; two roles are an "or"
+    filters = views.Filters(role=("buyer", "seller"), due_after=NOW)
+    assert [i.id for i in views.items(source, "prepayment", filters)] == [11]
+    assert gateway.queries == [("/v1/prepayments", {"limit": 500})]
+    # without filters nothing is added to the query, and pages are followed
+    many = FakeGateway([_receivable(n, "confirmed", CORE, ME, NOW) for n in range(1, 6)])
+    assert [i.id for i in views.items(views.GatewaySource("http://gw", many), "receivable")] == [1, 2, 3, 4, 5]
+    assert [q for _, q in many.queries] == [{"limit": 500}, {"limit": 500, "cursor": "2"},
+                                           {"limit": 500, "cursor": "4"}]
+
+
+def test_amount_filters_compare_the_routes_principal_on_every_source() -> None:
+    source = FakeSource(EVERY_BRANCH)
+    assert [i.id for i in views.items(source, "loan", views.Filters(min_units=500_00))] == [6, 7, 8, 9, 10]
+    assert views.items(source, "loan", views.Filters(max_units=499_99)) == []
+    # a receivable compares its face (1,000.00), though its row shows what is outstanding
+    assert [i.id for i in views.items(source, "receivable", views.Filters(min_units=1_000_00))] == [1, 2, 3]
