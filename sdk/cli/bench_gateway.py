@@ -30,9 +30,10 @@ from typing import Any
 
 from eth_utils import keccak
 
-from sdk.chain import Chain, JsonRpcHttp
+from sdk.chain import Chain
 from sdk.events import ContractEvent, LogRecord, decode_logs, encode_log
 from sdk.ledger import Deployment
+from sdk.rpc import JsonRpcHttp
 
 SYNTHETIC_CHAIN_ID = 424_242
 RECEIVABLES_PER_BLOCK = 100

@@ -41,7 +41,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from sdk.chain import Chain, InFlightWindow, JsonRpcHttp, PendingTx, RpcChain, RpcError, TxRequest, connect
+from sdk.chain import Chain, InFlightWindow, PendingTx, RpcChain, TxRequest, connect
 from sdk.contracts import tx_result
 from sdk.errors import LedgerError, TransactionError
 from sdk.generated.events import (
@@ -54,6 +54,7 @@ from sdk.generated.events import (
 )
 from sdk.ledger import Ledger, Party
 from sdk.receivables import document_hash
+from sdk.rpc import JsonRpcHttp, RpcError
 from sdk.types import Role, TxResult
 from sdk.warehouse import ReceiptTerms, inspection_hash
 
