@@ -20,20 +20,14 @@ import typer
 from sdk.cli.api import DEFAULT_GATEWAY_URL, GatewayUrlOpt
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
     DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
     RpcOpt,
     SigningOptions,
     WhenOpt,
     fail,
     info,
-    load_signer,
     money,
     open_ledger,
     parse_address,
@@ -378,22 +372,19 @@ def show(
 
 
 @app.command("list")
+@signed
 def list_lines(
     party: Annotated[str | None, typer.Option(parser=parse_address, help="lines of this bank or borrower")] = None,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Lines where the signer (or --party) is the bank or the borrower: limit, used, available, next due date and
     interest accrued today. Without either, every line."""
-    ledger = open_ledger(rpc, deployment)
+    ledger = signing.ledger()
     who = party
-    if who is None and (keystore or key_env or dev_account is not None):
-        who = load_signer(ledger.chain, keystore, key_env, dev_account, password_env).address
+    if who is None and signing.given:
+        who = signing.account(ledger.chain).address
     now = ledger.chain.now()
     rows = [line_data(line, now, who) for line in ledger.credit_lines.list_lines(who)]
     columns = ["id", "status", *(["role"] if who else []), "limit", "used", "available", "next_due", "interest"]

@@ -19,24 +19,16 @@ import typer
 from sdk.cli import views
 from sdk.cli.api import gateway_request
 from sdk.cli.common import (
-    DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
-    DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
-    RpcOpt,
+    SigningOptions,
     fail,
     grouped,
     info,
-    load_signer,
     money,
-    open_ledger,
     parse_address,
     parse_amount,
+    signed,
 )
 from sdk.money import format_units
 from sdk.types import (
@@ -116,8 +108,7 @@ def iso(ts: int | None) -> str | None:
     return None if not ts else datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def open_source(url: str | None, party: str | None, rpc: str | None, deployment: Path, keystore: Path | None,
-                key_env: str | None, dev_account: int | None, password_env: str) -> views.Source:
+def open_source(url: str | None, party: str | None, signing: SigningOptions) -> views.Source:
     """The gateway when a URL is given, otherwise the chain; and whose view (the signer unless --party)."""
     if url:
         gateway = views.GatewaySource(url, gateway_request, party)
@@ -126,13 +117,13 @@ def open_source(url: str | None, party: str | None, rpc: str | None, deployment:
             info(f"note: signed in as {gateway.signed_in}, so the gateway shows only what that party may see of "
                  f"{gateway.party}")
         return gateway
-    ledger = open_ledger(rpc, deployment)
+    ledger = signing.ledger()
     who = party
     if who is None:
-        if keystore is None and key_env is None and dev_account is None:
+        if not signing.given:
             raise fail("whose view? sign with --keystore FILE (or --key-env NAME, --dev-account N), name a party "
                        "with --party ADDRESS, or read a gateway with --url URL after `scf gateway login`")
-        who = load_signer(ledger.chain, keystore, key_env, dev_account, password_env).address
+        who = signing.account(ledger.chain).address
     return views.ChainSource(ledger, who)
 
 
@@ -183,18 +174,17 @@ def render_items(rows: list[views.Item], title: str, as_json: bool, amount_label
 def _list(kind: str, title: str, amount_label: str, due_label: str, *, default_role: tuple[str, ...] = ()) -> Any:
     """A `list` command for one kind of asset, with the shared options."""
 
+    @signed
     def command(
         status: StatusOpt = None, role: RoleOpt = None, counterparty: CounterpartyOpt = None,
         due_after: DueAfterOpt = None, due_before: DueBeforeOpt = None, min_amount: MinAmountOpt = None,
         max_amount: MaxAmountOpt = None, party: PartyOpt = None, url: UrlOpt = None,
-        rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-        key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-        password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+        *, signing: SigningOptions, as_json: JsonOpt = False,
     ) -> None:
         filters = make_filters(kind, status, role, counterparty, due_after, due_before, min_amount, max_amount)
         if not filters.role and default_role:
             filters = replace(filters, role=default_role)
-        source = open_source(url, party, rpc, deployment, keystore, key_env, dev_account, password_env)
+        source = open_source(url, party, signing)
         render_items(views.items(source, kind, filters), f"{title} of {source.party}", as_json, amount_label,
                      due_label)
 
@@ -225,16 +215,16 @@ list_prepayments = _list("prepayment", "Prepayment deals", "outstanding", "matur
 
 
 # ----------------------------------------------------------------------------------------------- inbox
+@signed
 def inbox(
-    party: PartyOpt = None, url: UrlOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    party: PartyOpt = None, url: UrlOpt = None, *, signing: SigningOptions,
+    as_json: JsonOpt = False,
 ) -> None:
     """Everything waiting for you, across receivables, loans, prepayments, credit lines and risk pools, most urgent
     first, each with the command that does it: offers to accept, receivables to confirm or repay, payouts to claim,
     discount requests to fund, loans due or under a margin call, receipts presented to you for delivery, prepayment
     steps, risk-pool claims to pay, payments to collect, recoveries to return, programs short of funds."""
-    source = open_source(url, party, rpc, deployment, keystore, key_env, dev_account, password_env)
+    source = open_source(url, party, signing)
     actions = views.inbox(source)
     out = Output(as_json)
     if as_json:
@@ -250,14 +240,14 @@ def inbox(
 
 
 # ----------------------------------------------------------------------------------------------- statement
+@signed
 def statement(
     date_from: Annotated[str, typer.Option("--from", metavar="DATE", help="First day (YYYY-MM-DD, UTC).")],
     date_to: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day, included (YYYY-MM-DD, UTC).")],
     csv_file: Annotated[Path | None, typer.Option("--csv", metavar="FILE", show_default=False,
                                                   help="Also write the lines to FILE as CSV.")] = None,
-    party: PartyOpt = None, url: UrlOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    party: PartyOpt = None, url: UrlOpt = None, *, signing: SigningOptions,
+    as_json: JsonOpt = False,
 ) -> None:
     """Every movement of money (settlement token) and claims (receivables passed, sold or bought) in the period,
     with the token balance after each line."""
@@ -265,7 +255,7 @@ def statement(
     end = parse_date(date_to, "--to", end_of_day=True) + 1
     if end <= start:
         raise fail(f"--to {date_to} is before --from {date_from}")
-    source = open_source(url, party, rpc, deployment, keystore, key_env, dev_account, password_env)
+    source = open_source(url, party, signing)
     st = views.statement(source, start, end)
     lines = [{"time": iso(m.at), "block": m.block, "tx": m.tx_hash, "what": m.what, "counterparty": m.counterparty,
               "money": format_units(m.money) if m.money >= 0 else "-" + format_units(-m.money),
