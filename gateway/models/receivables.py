@@ -168,12 +168,14 @@ class ReceivablesPublic(SQLModel):
     data: list[ReceivablePublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class FragmentsPublic(SQLModel):
     data: list[FragmentPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class LineageNodePublic(SQLModel):
@@ -227,6 +229,7 @@ class OffersPublic(SQLModel):
     data: list[OfferPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class FinancingPublic(SQLModel):
@@ -255,6 +258,7 @@ class FinancingsPublic(SQLModel):
     data: list[FinancingPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class ExposurePublic(SQLModel):

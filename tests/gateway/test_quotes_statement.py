@@ -98,7 +98,8 @@ def test_each_bank_quotes_from_its_published_terms_and_the_supplier_requests_the
     assert gone.status_code == 409 and "only an active fragment" in gone.text
     hidden = qapi.client.get(f"/v1/fragments/{fragment}/quotes", headers=qapi.as_(cast.supplier3))
     assert hidden.status_code == 404
-    assert qapi.client.delete(f"/v1/discount-terms/{cast.core.address}", headers=bank2).status_code == 204
+    withdrawn = qapi.client.delete(f"/v1/discount-terms/{cast.core.address}", headers=bank2)
+    assert withdrawn.status_code == 200 and withdrawn.json()["rate_bps"] == 500
     assert qapi.client.delete(f"/v1/discount-terms/{cast.core.address}", headers=bank2).status_code == 404
 
 

@@ -97,11 +97,11 @@ def read_credit_lines(
             stmt = stmt.where(col >= low)
         if high is not None:
             stmt = stmt.where(col <= high)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": L.id, "expiry": L.expiry, "limit": L.limit_units},
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": L.id, "expiry": L.expiry, "limit": L.limit_units},
                                    id_col=L.id, page=page, default="id")
     dues = next_dues(session, [r._mapping["id"] for r in rows])
     return CreditLinesPublic(data=[line_public(r._mapping, dues.get(r._mapping["id"])) for r in rows],
-                             count=count, next_cursor=cursor)
+                             count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/credit-lines/{line_id}", response_model=CreditLinePublic,

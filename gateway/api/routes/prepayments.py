@@ -69,11 +69,12 @@ def read_prepayments(
             stmt = stmt.where(col >= low)
         if high is not None:
             stmt = stmt.where(col <= high)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "maturity": P.maturity, "price": P.price_units},
-                                   id_col=P.id, page=page, default="id")
+    rows, count, cursor, prev = paginate(
+        session, stmt, sorts={"id": P.id, "maturity": P.maturity, "price": P.price_units}, id_col=P.id, page=page,
+        default="id")
     plans = schedules(session, [r._mapping["id"] for r in rows])
     return PrepaymentsPublic(data=[prepayment_public(r._mapping, plans[r._mapping["id"]]) for r in rows],
-                             count=count, next_cursor=cursor)
+                             count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/prepayments/{prepayment_id}", response_model=PrepaymentPublic, summary="One prepayment deal")

@@ -118,15 +118,17 @@ def publish_discount_terms(debtor: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{
     return terms_public(row.model_dump())
 
 
-@router.delete("/discount-terms/{debtor}", status_code=204,
-               summary="Withdraw your bank's discount terms for a core enterprise")
+@router.delete("/discount-terms/{debtor}", response_model=DiscountTermsPublic,
+               summary="Withdraw your bank's discount terms for a core enterprise (answers the terms withdrawn)")
 def withdraw_discount_terms(debtor: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")], party: CurrentParty,
-                            session: SessionDep) -> None:
+                            session: SessionDep) -> DiscountTermsPublic:
     row = session.get(DiscountTerms, (party.address, to_checksum_address(debtor)))
     if row is None:
         raise not_found("discount terms", debtor)
+    withdrawn = terms_public(row.model_dump())
     session.delete(row)
     session.commit()
+    return withdrawn
 
 
 # ------------------------------------------------------------------------------------------ quotes

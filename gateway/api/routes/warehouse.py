@@ -71,10 +71,11 @@ def read_warehouse_receipts(
         stmt = stmt.where(W.quantity >= min_quantity)
     if max_quantity is not None:
         stmt = stmt.where(W.quantity <= max_quantity)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": W.id, "quantity": W.quantity,
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": W.id, "quantity": W.quantity,
                                                          "issued_at": W.issued_at},
                                    id_col=W.id, page=page, default="id")
-    return WarehouseReceiptsPublic(data=[receipt_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    return WarehouseReceiptsPublic(data=[receipt_public(r._mapping) for r in rows], count=count,
+                                   next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/warehouse-receipts/{receipt_id}", response_model=WarehouseReceiptPublic, summary="One receipt")
@@ -153,7 +154,7 @@ def read_loans(
             stmt = stmt.where(col >= low)
         if high is not None:
             stmt = stmt.where(col <= high)
-    rows, count, cursor = paginate(
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"id": L.id, "maturity": L.maturity, "principal": L.principal_units},
         id_col=L.id, page=page, default="id",
     )
@@ -161,7 +162,7 @@ def read_loans(
     receipts = _collateral(session, [r._mapping["id"] for r in rows])
     data = [loan_public(r._mapping, receipts[r._mapping["id"]], prices.get(r._mapping["commodity"]), now)
             for r in rows]
-    return LoansPublic(data=data, count=count, next_cursor=cursor)
+    return LoansPublic(data=data, count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic, summary="One loan, with LTV at the latest price")
@@ -193,7 +194,7 @@ def read_loan_programs(
         stmt = stmt.where(P.bank == to_checksum_address(bank))
     if commodity is not None:
         stmt = stmt.where(P.commodity == commodity)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "rate": P.rate_bps}, id_col=P.id, page=page,
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": P.id, "rate": P.rate_bps}, id_col=P.id, page=page,
                                    default="id")
     data = []
     for r in rows:
@@ -205,7 +206,7 @@ def read_loan_programs(
             status=ProgramStatus(m["status"]).name.lower(), cap=money(m["cap_units"]), cap_units=m["cap_units"],
             outstanding=money(m["outstanding_units"]), outstanding_units=m["outstanding_units"], available=money(room),
             available_units=room, warehouses_listed=m["warehouses_listed"], borrowers_listed=m["borrowers_listed"]))
-    return LoanProgramsPublic(data=data, count=count, next_cursor=cursor)
+    return LoanProgramsPublic(data=data, count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/prices", response_model=PricesPublic, summary="Latest commodity prices, with staleness")

@@ -234,6 +234,15 @@ document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!form.dataset.action) return;
   event.preventDefault();
+  if (form.dataset.batch) {
+    const items = batchItems(form);
+    if (!items.length) {
+      say(`${form.dataset.action}: select at least one row first`, true);
+      return;
+    }
+    act(form.dataset.action, items);
+    return;
+  }
   const params = JSON.parse(form.dataset.params || "{}");
   try {
     for (const input of form.querySelectorAll("[data-param]")) {
@@ -251,6 +260,25 @@ document.addEventListener("submit", (event) => {
     return;
   }
   act(form.dataset.action, params);
+});
+
+// a batch form (data-batch="NAME") acts on the rows ticked in checkboxes marked data-batch-of="NAME": each box's
+// value is the row's parameters (JSON) over the form's data-params; data-batch-fields keeps only the fields named.
+// The write API sends the list as one multicall transaction.
+function batchItems(form) {
+  const base = JSON.parse(form.dataset.params || "{}");
+  const keep = form.dataset.batchFields ? form.dataset.batchFields.split(",") : null;
+  return Array.from(document.querySelectorAll(`input[data-batch-of="${form.dataset.batch}"]:checked`)).map((box) => {
+    const item = { ...base, ...JSON.parse(box.value) };
+    return keep ? Object.fromEntries(Object.entries(item).filter(([k]) => keep.includes(k) || k in base)) : item;
+  });
+}
+
+// "select all" boxes (data-select-all="NAME") tick or clear the page's boxes of that batch
+document.addEventListener("change", (event) => {
+  const all = event.target.dataset?.selectAll;
+  if (!all) return;
+  for (const box of document.querySelectorAll(`input[data-batch-of="${all}"]`)) box.checked = event.target.checked;
 });
 
 document.addEventListener("DOMContentLoaded", () => {
