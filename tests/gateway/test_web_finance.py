@@ -98,6 +98,8 @@ def test_supplier_sees_each_banks_quote_and_can_request_the_chosen_one(web: Api,
     now = max(int(web.clock()), cast.bank1.ledger.chain.now())
     price = price_of(40_000_00, 610, days_to_maturity(due, now))
     assert price is not None and f"{price // 100:,}.{price % 100:02d}" in text
+    panel = web.client.get("/web/panel", headers=who).text  # My work links each holding to its quotes
+    assert f'hx-get="/web/view/quotes?fragment={fragment_ref(fragment)}"' in panel
     bad = web.client.get("/web/view/quotes", params={"fragment": "x"}, headers=who)
     assert bad.status_code == 422
     assert web.client.get("/web/view/quotes", headers=web.as_(cast.bank1)).status_code == 403
