@@ -13,7 +13,7 @@ import json
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
@@ -205,26 +205,37 @@ def publish_terms(request: Request, party: CurrentParty, session: SessionDep, ct
 
 
 # ------------------------------------------------------------------------------------------------ statement
+STATEMENT_PAGE = 100  # lines per page of the statement's table (the CSV has them all)
+
+
 @router.get("/web/view/statement", response_class=HTMLResponse)
 def statement_page(request: Request, party: CurrentParty, session: SessionDep, ctx: ContextDep,
                    date_from: Day = None, date_to: Day = None,
-                   of: Annotated[str | None, Query(max_length=42)] = None) -> HTMLResponse:
-    from gateway.web import Names
-
+                   of: Annotated[str | None, Query(max_length=42)] = None,
+                   page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> HTMLResponse:
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value:
             statement_api.day_start(name, value)  # a named 422 for a bad date
     st = statement_api.build_statement(session, ctx, party, _who("of", of), date_from or None, date_to or None)
-    csv_text = statement_api.statement_csv(st, Names(session))
+    pages = max(1, -(-st.count // STATEMENT_PAGE))
+    page = min(page, pages)
+    lines = st.data[(page - 1) * STATEMENT_PAGE: page * STATEMENT_PAGE]
 
     def iso(ts: int) -> str:
         return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
+    period = {"date_from": iso(st.date_from), "date_to": iso(st.date_to - 1)}
+    if of:
+        period["party"] = of
+    listing = Listing("/web/view/statement", "", {"date_from": period["date_from"], "date_to": period["date_to"],
+                                                  "of": of})
     held = session.get(Balance, st.party)
     return _render(request, "view_statement.html", party, session, ctx, {
-        "st": st, "date_from": iso(st.date_from), "date_to": iso(st.date_to - 1),
-        "csv_href": "data:text/csv;charset=utf-8," + quote(csv_text),
-        "csv_name": f"statement-{iso(st.date_from)}-to-{iso(st.date_to - 1)}.csv",
+        "st": st, "lines": lines, "page": page, "page_count": pages, "first_line": (page - 1) * STATEMENT_PAGE + 1,
+        "date_from": period["date_from"], "date_to": period["date_to"],
+        "prev_url": listing.url(page=page - 1) if page > 1 else None,
+        "next_url": listing.url(page=page + 1) if page < pages else None,
+        "csv_url": "/v1/statement.csv?" + urlencode(period),
+        "csv_name": f"statement-{period['date_from']}-to-{period['date_to']}.csv",
         "balance": held.units if held is not None else 0,
         "people": _participants(session) if party.is_regulator else [], "of": of or ""})
-

@@ -169,12 +169,12 @@ def test_supplier_reads_its_statement(browser: Any, world: base.World) -> None:
     for fragment in world.ids["portfolio"]:
         assert f"fragment {fragment_ref(fragment)} sold to bank" in text
     assert "City Commercial Bank" in text  # counterparties by display name
-    link = page.get_by_role("link", name="Download CSV")
-    assert link.get_attribute("download", timeout=5_000).startswith("statement-")
-    with page.expect_download() as download:
-        link.click()
+    with page.expect_download() as download:  # fetched with the bearer token, saved from a blob
+        page.get_by_role("link", name="Download CSV").click()
+    assert download.value.suggested_filename.startswith("statement-")
     lines = download.value.path().read_text().splitlines()
-    assert lines[0] == "time,block,tx,what,counterparty,money,claim,balance" and len(lines) > 3
+    assert lines[0] == "time,block,tx,what,counterparty,counterparty_name,money,claim,balance" and len(lines) > 3
+    assert any("City Commercial Bank" in line for line in lines)
     assert base.serious_violations(page) == []
     base.shoot(page, "supplier-statement")
     page.close()

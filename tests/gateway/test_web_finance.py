@@ -7,7 +7,6 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import Engine
@@ -163,16 +162,31 @@ def test_bank_publishes_rates_and_sees_its_limits(web: Api, cast: Cast) -> None:
         **web.as_(cast.supplier1), "content-type": "application/x-www-form-urlencoded"}).status_code == 403
 
 
-def test_statement_page_shows_the_running_balance_and_a_csv_download(web: Api, cast: Cast) -> None:
+def test_statement_page_shows_the_running_balance_pages_and_links_the_csv(web: Api, cast: Cast,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.web import finance
+
     root, _ = new_root(cast, face=7_000_00)
     web.sync()
-    page = web.client.get("/web/view/statement", headers=web.as_(cast.supplier1))
+    who = web.as_(cast.supplier1)
+    page = web.client.get("/web/view/statement", headers=who)
     assert page.status_code == 200
     assert f"registered receivable {root}" in page.text and "Opening balance" in page.text
-    link = re.search(r'href="data:text/csv;charset=utf-8,([^"]+)" download="statement-', page.text)
-    assert link is not None
-    csv_text = unquote(html.unescape(link.group(1)))
-    assert csv_text.startswith("time,block,tx,what,counterparty,money,claim,balance")
-    assert f"registered receivable {root}" in csv_text
-    bad = web.client.get("/web/view/statement", params={"date_from": "yesterday"}, headers=web.as_(cast.supplier1))
+    link = re.search(r'<a href="(/v1/statement\.csv\?[^"]+)" data-download="statement-', page.text)
+    assert link is not None  # fetched by the page with the bearer token (a plain link cannot carry it)
+    got = web.client.get(html.unescape(link.group(1)), headers=who)
+    assert got.status_code == 200
+    assert got.text.startswith("time,block,tx,what,counterparty,counterparty_name,money,claim,balance")
+    assert f"registered receivable {root}" in got.text
+    # a long statement pages its table (the CSV keeps every line)
+    count = web.client.get("/v1/statement", headers=who).json()["count"]
+    assert count >= 2
+    monkeypatch.setattr(finance, "STATEMENT_PAGE", 1)
+    first = web.client.get("/web/view/statement", headers=who).text
+    assert f"Lines 1–1 of {count:,}" in first and "Previous page" not in first
+    nxt = re.search(r'hx-get="([^"]+)" hx-target="#panel">Next page', first)
+    assert nxt is not None and "page=2" in nxt.group(1)
+    second = web.client.get(html.unescape(nxt.group(1)), headers=who).text
+    assert f"Lines 2–2 of {count:,}" in second and "Previous page" in second
+    bad = web.client.get("/web/view/statement", params={"date_from": "yesterday"}, headers=who)
     assert bad.status_code == 422

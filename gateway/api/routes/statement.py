@@ -21,6 +21,7 @@ from sqlalchemy import exists, select
 
 from gateway.api.deps import AppContext, ContextDep, CurrentParty, Party, SessionDep, ledger_now
 from gateway.api.errors import FieldError
+from gateway.api.names import display_names
 from gateway.api.pagination import Address
 from gateway.models.common import money, table_of
 from gateway.models.events import EventLog, EventRef
@@ -34,7 +35,7 @@ DAY = 86_400
 ZERO = "0x" + "00" * 20
 NAMES = ("Transfer", "ReceivableRegistered", "ReceivableIssued", "FragmentOfferAccepted", "FragmentDiscounted")
 DateQ = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="a day, YYYY-MM-DD (UTC)")]
-CSV_FIELDS = ["time", "block", "tx", "what", "counterparty", "money", "claim", "balance"]
+CSV_FIELDS = ["time", "block", "tx", "what", "counterparty", "counterparty_name", "money", "claim", "balance"]
 
 
 def signed(units: int) -> str:
@@ -136,16 +137,16 @@ def build_statement(session: Any, ctx: AppContext, party: Party, of: str | None,
         money_out_units=-sum(m["money_units"] for m in lines if m["money_units"] < 0), data=data, count=len(data))
 
 
-def statement_csv(st: StatementPublic, label: Any = None) -> str:
-    """The lines as CSV (money as decimal strings, time in UTC, counterparties by `label` if given)."""
+def statement_csv(st: StatementPublic, names: dict[str, str]) -> str:
+    """The lines as CSV: money as signed decimal strings, time in UTC, the counterparty's address (or the ledger
+    contract's name) and its display name where it has one."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for m in st.data:
-        who = m.counterparty if m.counterparty is None or label is None or not m.counterparty.startswith("0x") \
-            else label(m.counterparty)
         writer.writerow([datetime.fromtimestamp(m.at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), m.block_number,
-                         m.tx_hash, m.what, who or "", m.money, m.claim, m.balance])
+                         m.tx_hash, m.what, m.counterparty or "", names.get(m.counterparty or "", ""), m.money,
+                         m.claim, m.balance])
     return buffer.getvalue()
 
 
@@ -169,5 +170,6 @@ def read_statement_csv(party: CurrentParty, session: SessionDep, ctx: ContextDep
                        ) -> Response:
     st = build_statement(session, ctx, party, of, date_from, date_to)
     name = f"statement-{st.party[:10]}-{datetime.fromtimestamp(st.date_from, UTC):%Y%m%d}.csv"
-    return Response(statement_csv(st), media_type="text/csv",
+    names = display_names(session, [m.counterparty for m in st.data if m.counterparty])
+    return Response(statement_csv(st, names), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -274,6 +274,26 @@ function batchItems(form) {
   });
 }
 
+// downloads that need the bearer token (a plain link cannot carry it): fetched here, saved from a blob
+document.addEventListener("click", async (event) => {
+  const link = event.target.closest?.("a[data-download]");
+  if (!link) return;
+  event.preventDefault();
+  try {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    const response = await fetch(link.getAttribute("href"), { headers });
+    if (!response.ok) throw new Error(`the download answered ${response.status}`);
+    const url = URL.createObjectURL(await response.blob());
+    const save = Object.assign(document.createElement("a"), { href: url, download: link.dataset.download });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (err) {
+    say(`Download failed: ${err.message}`, true);
+  }
+});
+
 // "select all" boxes (data-select-all="NAME") tick or clear the page's boxes of that batch
 document.addEventListener("change", (event) => {
   const all = event.target.dataset?.selectAll;
