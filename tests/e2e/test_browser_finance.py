@@ -137,6 +137,14 @@ def test_core_confirms_a_selection_in_one_transaction(browser: Any, world: base.
     page.keyboard.press("Tab")
     assert base.serious_violations(page) == []
     base.shoot(page, "core-confirm")
+    # news from the stream while rows are ticked: the page says so and keeps the selection
+    world.chain.nonces.forget(world.accounts["supplier"].address)  # the pages signed for the supplier meanwhile
+    supplier = world.ledger.as_party(world.accounts["supplier"])
+    late = supplier.receivables.register(world.accounts["core"].address, 4_321_00, world.chain.now() + 40 * 86_400,
+                                         "finance-confirm-late").root_id
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('New activity')",
+                           timeout=20_000)
+    assert page.get_by_label(f"Select receivable {first}", exact=True).is_checked()
     summary = base.act(page, "Confirm the selected receivables")
     assert summary.startswith("one transaction, 2 × receivable.confirm")
     page.wait_for_function(f"!document.getElementById('panel').innerText.includes('Select receivable {first}')",
@@ -144,6 +152,7 @@ def test_core_confirms_a_selection_in_one_transaction(browser: Any, world: base.
     status = {r: world.ledger.receivables.get_receivable(r).status.name for r in world.ids["to_confirm"]}
     assert status == {first: "CONFIRMED", second: "REGISTERED", third: "CONFIRMED"}
     assert page.get_by_label(f"Select receivable {second}", exact=True).is_visible()
+    assert page.get_by_label(f"Select receivable {late}", exact=True).is_visible()  # the news, after the action
     page.close()
 
 

@@ -75,7 +75,7 @@ async function follow() {
           if (id) {
             lastEventId = id.slice(4);
             clearTimeout(refreshTimer);
-            refreshTimer = setTimeout(refresh, 200);
+            refreshTimer = setTimeout(refreshUnlessEditing, 200);
           }
         }
       }
@@ -89,6 +89,25 @@ async function follow() {
 function currentSrc() {
   return document.getElementById("view")?.dataset.src || "/web/panel";
 }
+
+// While the user is filling a form or ticking rows on the page, news from the stream does not re-render it (that
+// would throw the input away): the page says so and re-renders after the user's next action or page change.
+let editing = false;
+
+function refreshUnlessEditing() {
+  if (!editing) return refresh();
+  say("New activity on the ledger: this page updates after your action.");
+}
+
+document.addEventListener("input", (event) => {
+  if ($("panel")?.contains(event.target)) editing = true;
+});
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target?.id === "panel") {
+    editing = false;
+  }
+});
 
 function refresh() {
   const src = currentSrc();
