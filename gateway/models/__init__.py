@@ -11,6 +11,7 @@ from gateway.models.links import LedgerSetting, PartyLink
 from gateway.models.participants import LedgerContract, Participant
 from gateway.models.positions import MaturitySummary
 from gateway.models.prepayments import Prepayment, PrepaymentInstalment
+from gateway.models.quotes import DiscountTerms
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
 from gateway.models.riskpool import Loss, RiskClaim, RiskHeld, RiskProgram, RiskProgramMember
 from gateway.models.tx import TxSubmission
@@ -35,6 +36,7 @@ __all__ = [
     "CreditLine",
     "CreditPledge",
     "CreditTranche",
+    "DiscountTerms",
     "EventLog",
     "TxSubmission",
     "EventRef",

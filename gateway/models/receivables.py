@@ -171,12 +171,14 @@ class ReceivablesPublic(SQLModel):
     data: list[ReceivablePublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class FragmentsPublic(SQLModel):
     data: list[FragmentPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class LineageNodePublic(SQLModel):
@@ -230,6 +232,7 @@ class OffersPublic(SQLModel):
     data: list[OfferPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class FinancingPublic(SQLModel):
@@ -258,6 +261,7 @@ class FinancingsPublic(SQLModel):
     data: list[FinancingPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class ExposurePublic(SQLModel):

@@ -105,6 +105,7 @@ class LossesPublic(SQLModel):
     data: list[LossPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class RiskClaimPublic(SQLModel):
@@ -154,6 +155,7 @@ class RiskProgramsPublic(SQLModel):
     data: list[RiskProgramPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 # ------------------------------------------------------------------ positions (issue 13)

@@ -153,6 +153,7 @@ class WarehouseReceiptsPublic(SQLModel):
     data: list[WarehouseReceiptPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class LoanPublic(SQLModel):
@@ -192,6 +193,7 @@ class LoansPublic(SQLModel):
     data: list[LoanPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class LoanProgramPublic(SQLModel):
@@ -220,6 +222,7 @@ class LoanProgramsPublic(SQLModel):
     data: list[LoanProgramPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class PricePublic(SQLModel):

@@ -75,12 +75,13 @@ templates.env.filters.update(money=money, day=day, percent=percent, short=short,
 
 
 def mount(app: Any) -> None:
-    from gateway.web import views
+    from gateway.web import finance, views
 
     templates.env.globals.update(share=views.share)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.include_router(views.router)
+    app.include_router(finance.router)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -298,6 +298,19 @@ def share(part: Any, total: Any) -> str:
     return "—" if not total else f"{int(part or 0) * 100 / int(total):.1f}%"
 
 
+def money_pages(party: Party) -> list[tuple[str, str]]:
+    """The pages of gateway.web.finance a party's roles use: quotes, batch confirmation, funding, limits, statement."""
+    roles = party.roles
+    pages = []
+    if roles & {Role.SUPPLIER, Role.DISTRIBUTOR}:
+        pages.append(("/web/view/quotes", "Discount quotes"))
+    if Role.CORE_ENTERPRISE in roles:
+        pages.append(("/web/view/to-confirm", "Confirm receivables"))
+    if Role.BANK in roles:
+        pages += [("/web/view/funding", "Funding queue"), ("/web/view/limits", "Limits and rates")]
+    return [*pages, ("/web/view/statement", "Statement")]
+
+
 def links_of(party: Party) -> list[tuple[str, str]]:
     """The pages a party's roles use, in the order of the navigation."""
     pages = [("/web/panel", "My work")]
@@ -312,6 +325,7 @@ def links_of(party: Party) -> list[tuple[str, str]]:
     if party.is_regulator or roles & {Role.CORE_ENTERPRISE, Role.BANK, Role.WAREHOUSE_OPERATOR, Role.SUPPLIER,
                                       Role.DISTRIBUTOR}:
         pages.append(("/web/view/prepayments", "Prepayment deals"))
+    pages += money_pages(party)
     pages += [("/web/view/alerts", "Alerts"), ("/web/view/profile", "Credit profile")]
     if party.is_regulator:
         pages.append(("/web/view/oversight", "Oversight"))

@@ -127,13 +127,20 @@ def read_alerts(
         out = [a for a in out if a.kind == kind]
     out.sort(key=_order)
     count = len(out)
+    start = 0
     if cursor is not None:  # keyset: the alerts after the last one served, in the same order
         after = _decode(cursor)
-        out = [a for a in out if _order(a) > after]
-    page = out[:limit]
-    more = len(out) > limit
+        start = sum(1 for a in out if _order(a) <= after)
+    page = out[start:start + limit]
+    more = len(out) > start + limit
+    back = start - limit  # the previous page starts here; at or below 0 it is the first page
+    prev = None if start == 0 or not page else _encode(_order(out[back - 1]) if back > 0 else _START)
     return AlertsPublic(as_of=now, data=page, count=count,
-                        next_cursor=_encode(_order(page[-1])) if more and page else None)
+                        next_cursor=_encode(_order(page[-1])) if more and page else None, prev_cursor=prev)
+
+
+#: A cursor before every alert (its key sorts first): the first page, as a previous-page cursor names it.
+_START = (-1, -1, "", -1, "")
 
 
 def _order(a: AlertPublic) -> tuple[int, int, str, int, str]:

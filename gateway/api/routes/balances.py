@@ -38,9 +38,9 @@ def read_balances(
         stmt = stmt.where(T.units >= min_units)
     if max_units is not None:
         stmt = stmt.where(T.units <= max_units)
-    rows, count, cursor = paginate(session, stmt, sorts={"address": T.address, "balance": T.units},
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"address": T.address, "balance": T.units},
                                    id_col=T.address, page=page, default="address")
-    return BalancesPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor)
+    return BalancesPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/{address}", response_model=BalancePublic, summary="One balance")

@@ -100,11 +100,11 @@ def read_credit_lines(
         next_due = select(func.min(T.due)).where(T.line_id == L.id, T.principal_units > 0).scalar_subquery()
         stmt = where_range(stmt, next_due, due_from, due_to)
     stmt = where_range(where_range(stmt, L.expiry, expiry_from, expiry_to), L.limit_units, min_units, max_units)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": L.id, "expiry": L.expiry, "limit": L.limit_units},
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": L.id, "expiry": L.expiry, "limit": L.limit_units},
                                    id_col=L.id, page=page, default="id")
     dues = next_dues(session, [r._mapping["id"] for r in rows])
     return CreditLinesPublic(data=[line_public(r._mapping, dues.get(r._mapping["id"])) for r in rows],
-                             count=count, next_cursor=cursor)
+                             count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/credit-lines/{line_id}", response_model=CreditLinePublic,

@@ -64,8 +64,8 @@ def read_events(
         stmt = stmt.where(T.block_number >= from_block)
     if to_block is not None:
         stmt = stmt.where(T.block_number <= to_block)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": T.id}, id_col=T.id, page=page, default="id")
-    return EventsPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor)
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": T.id}, id_col=T.id, page=page, default="id")
+    return EventsPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/{event_id}", response_model=EventPublic, summary="One event")

@@ -67,11 +67,12 @@ def read_prepayments(
                          warehouse=(P.warehouse, warehouse))
     stmt = where_counterparty(stmt, counterparty, P.buyer, P.seller, P.bank, P.warehouse)
     stmt = where_range(where_range(stmt, P.maturity, due_from, due_to), P.price_units, min_units, max_units)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "maturity": P.maturity, "price": P.price_units},
-                                   id_col=P.id, page=page, default="id")
+    rows, count, cursor, prev = paginate(
+        session, stmt, sorts={"id": P.id, "maturity": P.maturity, "price": P.price_units}, id_col=P.id, page=page,
+        default="id")
     plans = schedules(session, [r._mapping["id"] for r in rows])
     return PrepaymentsPublic(data=[prepayment_public(r._mapping, plans[r._mapping["id"]]) for r in rows],
-                             count=count, next_cursor=cursor)
+                             count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/prepayments/{prepayment_id}", response_model=PrepaymentPublic, summary="One prepayment deal")

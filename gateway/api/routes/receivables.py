@@ -150,13 +150,13 @@ def read_receivables(
     stmt = _ranges(_ranges(stmt, R.due_date, due_from, due_to), R.face_units, min_units, max_units)
     filtered = any(v is not None for v in (status, overdue, supplier, debtor, counterparty, due_from, due_to,
                                            min_units, max_units))
-    rows, count, cursor = paginate(
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"id": R.id, "due_date": R.due_date, "face": R.face_units, "created_at": R.created_at},
         id_col=R.id, page=page, default="id",
         count=None if filtered else scoping.link_count(session, party, "receivable"),
     )
     return ReceivablesPublic(data=[ReceivablePublic(**receivable_fields(r._mapping, now)) for r in rows],
-                             count=count, next_cursor=cursor)
+                             count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 def _visible_root(session: Any, party: Any, root_id: int) -> Any:
@@ -266,11 +266,12 @@ def read_fragments(
     stmt = _ranges(_ranges(stmt, F.due_date, due_from, due_to), F.value_units, min_units, max_units)
     filtered = any(v is not None for v in (status, holder, debtor, counterparty, root_id, due_from, due_to,
                                            min_units, max_units))
-    rows, count, cursor = paginate(session, stmt, sorts={"id": F.id, "due_date": F.due_date, "value": F.value_units},
-                                   id_col=F.id, page=page, default="id",
-                                   count=None if filtered else scoping.link_count(session, party, "fragment"))
+    rows, count, cursor, prev = paginate(
+        session, stmt, sorts={"id": F.id, "due_date": F.due_date, "value": F.value_units}, id_col=F.id, page=page,
+        default="id", count=None if filtered else scoping.link_count(session, party, "fragment"))
     roots = root_totals(session, [r._mapping["root_id"] for r in rows])
-    return FragmentsPublic(data=[fragment_public(r._mapping, roots) for r in rows], count=count, next_cursor=cursor)
+    return FragmentsPublic(data=[fragment_public(r._mapping, roots) for r in rows], count=count,
+                           next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/fragments/{fragment_id}", response_model=FragmentPublic, summary="One fragment")
@@ -313,11 +314,12 @@ def read_offers(
     if fragment_id is not None:
         stmt = stmt.where(O.fragment_id == fragment_id_of(fragment_id))
     stmt = _ranges(stmt, O.amount_units, min_units, max_units)
-    rows, count, cursor = paginate(
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"id": O.id, "amount": O.amount_units, "created_at": O.created_at},
         id_col=O.id, page=page, default="id",
     )
-    return OffersPublic(data=[offer_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    return OffersPublic(data=[offer_public(r._mapping) for r in rows], count=count,
+                        next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/offers/{offer_id}", response_model=OfferPublic, summary="One offer")
@@ -360,12 +362,13 @@ def read_financings(
     if with_recourse is not None:
         stmt = stmt.where(FIN.with_recourse == with_recourse)
     stmt = _ranges(stmt, FIN.value_units, min_units, max_units)
-    rows, count, cursor = paginate(
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"fragment_id": FIN.fragment_id, "value": FIN.value_units,
                               "requested_at": FIN.requested_at},
         id_col=FIN.fragment_id, page=page, default="fragment_id",
     )
-    return FinancingsPublic(data=[financing_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    return FinancingsPublic(data=[financing_public(r._mapping) for r in rows], count=count,
+                            next_cursor=cursor, prev_cursor=prev)
 
 
 # ------------------------------------------------------------------------------------------ exposures

@@ -95,13 +95,13 @@ def read_losses(
     stmt = select(table_of(Loss)).where(losses_scope(party))
     stmt = where_parties(stmt, bank=(LO.bank, bank), debtor=(LO.debtor, debtor))
     stmt = where_counterparty(stmt, counterparty, LO.bank, LO.debtor)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": LO.id, "recorded_at": LO.recorded_at,
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": LO.id, "recorded_at": LO.recorded_at,
                                                         "occurred_at": LO.occurred_at},
                                    id_col=LO.id, page=page, default="id")
     ids = [r._mapping["id"] for r in rows]
     claims = {c.loss_id: c for c in session.execute(select(C.id, C.loss_id, C.paid_units).where(C.loss_id.in_(ids)))}
     return LossesPublic(data=[loss_public(r._mapping, claims.get(r._mapping["id"])) for r in rows], count=count,
-                        next_cursor=cursor)
+                        next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/risk-pools", response_model=RiskProgramsPublic,
@@ -109,9 +109,10 @@ def read_losses(
 def read_risk_pools(party: CurrentParty, session: SessionDep,
                     page: Annotated[PageParams, sorted_page("id", "end")]) -> RiskProgramsPublic:
     stmt = select(table_of(RiskProgram)).where(programs_scope(party))
-    rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "end": P.end}, id_col=P.id, page=page,
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": P.id, "end": P.end}, id_col=P.id, page=page,
                                    default="id")
-    return RiskProgramsPublic(data=[program_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    return RiskProgramsPublic(data=[program_public(r._mapping) for r in rows], count=count,
+                              next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/risk-pools/{program_id}", response_model=RiskProgramPublic,

@@ -85,10 +85,11 @@ def read_warehouse_receipts(
         stmt = stmt.where(W.quantity >= min_quantity)
     if max_quantity is not None:
         stmt = stmt.where(W.quantity <= max_quantity)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": W.id, "quantity": W.quantity,
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": W.id, "quantity": W.quantity,
                                                          "issued_at": W.issued_at},
                                    id_col=W.id, page=page, default="id")
-    return WarehouseReceiptsPublic(data=[receipt_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    return WarehouseReceiptsPublic(data=[receipt_public(r._mapping) for r in rows], count=count,
+                                   next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/warehouse-receipts/{receipt_id}", response_model=WarehouseReceiptPublic, summary="One receipt")
@@ -166,7 +167,7 @@ def read_loans(
     due = case((and_(L.status == int(LoanStatus.MARGIN_CALLED), L.margin_call_deadline.is_not(None)),
                 L.margin_call_deadline), else_=L.maturity)
     stmt = where_range(where_range(stmt, due, due_from, due_to), L.principal_units, min_units, max_units)
-    rows, count, cursor = paginate(
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"id": L.id, "maturity": L.maturity, "principal": L.principal_units},
         id_col=L.id, page=page, default="id",
     )
@@ -174,7 +175,7 @@ def read_loans(
     receipts = _collateral(session, [r._mapping["id"] for r in rows])
     data = [loan_public(r._mapping, receipts[r._mapping["id"]], prices.get(r._mapping["commodity"]), now)
             for r in rows]
-    return LoansPublic(data=data, count=count, next_cursor=cursor)
+    return LoansPublic(data=data, count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic, summary="One loan, with LTV at the latest price")
@@ -210,7 +211,7 @@ def read_loan_programs(
     stmt = where_range(stmt, P.cap_units, min_units, max_units)
     if commodity is not None:
         stmt = stmt.where(P.commodity == commodity)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "rate": P.rate_bps}, id_col=P.id, page=page,
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": P.id, "rate": P.rate_bps}, id_col=P.id, page=page,
                                    default="id")
     data = []
     for r in rows:
@@ -222,7 +223,7 @@ def read_loan_programs(
             status=ProgramStatus(m["status"]).name.lower(), cap=money(m["cap_units"]), cap_units=m["cap_units"],
             outstanding=money(m["outstanding_units"]), outstanding_units=m["outstanding_units"], available=money(room),
             available_units=room, warehouses_listed=m["warehouses_listed"], borrowers_listed=m["borrowers_listed"]))
-    return LoanProgramsPublic(data=data, count=count, next_cursor=cursor)
+    return LoanProgramsPublic(data=data, count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/prices", response_model=PricesPublic, summary="Latest commodity prices, with staleness")
