@@ -28,6 +28,9 @@ class WarehouseReceipt(SQLModel, table=True):
     parent_id: int | None = big(default=None, nullable=True)
     issued_at: int = big()
     delivered_at: int | None = big(default=None, nullable=True)
+    # the ERC-721 approved address: the warehouse itself once the holder presents the receipt for delivery, the
+    # loan book before a pledge; cleared by a transfer, a lien or delivery (as the contract clears it)
+    approved: str | None = Field(default=None, max_length=42)
     updated_block: int = big()
 
 
@@ -143,6 +146,8 @@ class WarehouseReceiptPublic(SQLModel):
     parent_id: int | None
     issued_at: int
     delivered_at: int | None
+    approved: str | None = None  # the ERC-721 approved address (the warehouse: presented for delivery)
+    presented: bool = False  # the holder presented it for delivery: its warehouse may deliver the goods out
 
 
 class WarehouseReceiptsPublic(SQLModel):

@@ -43,8 +43,10 @@ Code = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,16}$")]
 
 
 def receipt_public(m: Any) -> WarehouseReceiptPublic:
-    return WarehouseReceiptPublic(**{k: m[k] for k in WarehouseReceiptPublic.model_fields if k != "status"},
-                                  status=ReceiptStatus(m["status"]).name.lower())
+    return WarehouseReceiptPublic(**{k: m[k] for k in WarehouseReceiptPublic.model_fields
+                                     if k not in ("status", "presented")},
+                                  status=ReceiptStatus(m["status"]).name.lower(),
+                                  presented=m["status"] == int(ReceiptStatus.FREE) and m["approved"] == m["warehouse"])
 
 
 @router.get("/warehouse-receipts", response_model=WarehouseReceiptsPublic,
@@ -56,8 +58,13 @@ def read_warehouse_receipts(
     commodity: Code = None, lot_id: Code = None,
     min_quantity: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
     max_quantity: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
+    presented: Annotated[bool | None, Query(description="presented for delivery (free, its warehouse approved)")]
+    = None,
 ) -> WarehouseReceiptsPublic:
     stmt = scoping.join_linked(select(table_of(WarehouseReceipt)), party, "receipt", W.id)
+    if presented is not None:
+        shown = (W.status == int(ReceiptStatus.FREE)) & (W.approved == W.warehouse)
+        stmt = stmt.where(shown if presented else ~shown | W.approved.is_(None))
     if status is not None:
         stmt = stmt.where(W.status == RECEIPT_STATUS[status])
     if counterparty is not None:
