@@ -17,7 +17,7 @@ from gateway.api.pagination import PageParams
 from gateway.api.routes import warehouse as warehouse_api
 from gateway.models.common import table_of
 from gateway.models.prepayments import Prepayment
-from gateway.models.warehouse import WarehouseReceipt
+from gateway.models.warehouse import IssuerApproval, WarehouseReceipt
 from gateway.web.views import PAGE_SIZE, Cursor, Listing, _render
 from sdk.generated.enums import PrepaymentStatus, ReceiptStatus, Role
 
@@ -41,6 +41,9 @@ def warehouse_page(request: Request, party: CurrentParty, session: SessionDep, c
     W = table_of(WarehouseReceipt).c
     counts: dict[str, Any] = {ReceiptStatus(s).name.lower(): (n, q) for s, n, q in session.execute(
         select(W.status, func.count(), func.sum(W.quantity)).where(W.warehouse == me).group_by(W.status))}
+    prepayment = ctx.deployment.contracts.get("Prepayment")
+    approved = prepayment is not None and session.get(IssuerApproval, (me, prepayment)) is not None
     return _render(request, "view_warehouse.html", party, session, ctx, {
+        "prepayment": prepayment, "issuer_approved": approved,
         "presented": presented, "listing": Listing("/web/view/warehouse", "issued_at", {}, cursor),
         "awaiting": awaiting, "counts": counts, "now": ledger_now(session, ctx)})

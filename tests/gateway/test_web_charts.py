@@ -119,3 +119,108 @@ def test_credit_line_page_charts_utilisation_over_time(web: Api, ledger: Ledger,
     for used in ("200,000.00", "350,000.00"):  # after each draw
         assert used in table
     assert "800,000.00" in table  # the limit as reduced
+
+
+def _loan_market(ledger: Ledger, cast: Cast) -> dict[str, int]:
+    """Copper at 70.00/kg; the distributor borrows 480,000.00 against 10,000 kg (LTV 68.57%) and holds a spare
+    free receipt; then the price falls to 58.00 (LTV 82.76%, above the 80% margin-call level)."""
+    from tests.contracts.warehouse_support import (
+        CU,
+        CURE_PERIOD,
+        MARGIN_CALL_LTV_BPS,
+        MAX_LTV_BPS,
+        MAX_TENOR,
+        RATE_BPS,
+        list_commodity,
+        terms,
+    )
+
+    list_commodity(cast)
+    program = cast.bank1.loans.open_program(CU, rate_bps=RATE_BPS, max_ltv_bps=MAX_LTV_BPS,
+                                            margin_call_ltv_bps=MARGIN_CALL_LTV_BPS, cure_period=CURE_PERIOD,
+                                            max_tenor=MAX_TENOR, cap=10**11).program_id
+    cast.bank1.token.approve(ledger.loans.address, 10**12)
+    pledged = cast.warehouse.receipts.issue(cast.distributor.address, terms("WEB-LOT-1"), 10_000).id
+    loan = cast.distributor.loans.pledge(program, pledged, 480_000_00, ledger.chain.now() + 90 * DAY).loan_id
+    spare = cast.warehouse.receipts.issue(cast.distributor.address, terms("WEB-LOT-2"), 2_000).id
+    ledger.chain.increase_time(DAY)
+    cast.feeder.prices.post_price(CU, 58_00, ledger.chain.now())
+    return {"loan": loan, "spare": spare, "cure": CURE_PERIOD}
+
+
+def test_pledge_loans_show_ltv_margin_call_status_and_each_sides_actions(web: Api, ledger: Ledger, cast: Cast
+                                                                         ) -> None:
+    from tests.gateway.test_tx_api import prepare
+
+    ids = _loan_market(ledger, cast)
+    loan, spare = ids["loan"], ids["spare"]
+    web.sync()
+    listing = web.client.get("/web/view/loans", headers=web.as_(cast.bank1)).text
+    assert "a margin call is due" in listing and "82.7" in listing and f"Open loan {loan}" in listing
+    bank = web.client.get("/web/view/loan", params={"id": loan}, headers=web.as_(cast.bank1)).text
+    assert f"Call margin on loan {loan}" in bank and f"Foreclose loan {loan}" not in bank
+    assert f"Repay loan {loan}" not in bank and 'aria-current="page">Pledge loans' in bank
+    ltv = _table_after(bank, f"The numbers behind “Loan {loan}: LTV against the price”")
+    assert "68.57%" in ltv and "82.7" in ltv  # at opening (70.00) and after the fall (58.00)
+    prices = _table_after(bank, "The numbers behind “Price of CU-CATHODE per unit”")
+    assert "70.00" in prices and "58.00" in prices
+    assert prepare(web, cast.bank1, "loan.call_margin", {"loan_id": loan})["would_revert"] is None
+    borrower = web.client.get("/web/view/loan", params={"id": loan}, headers=web.as_(cast.distributor)).text
+    assert f"Repay loan {loan}" in borrower and f"Call margin on loan {loan}" not in borrower
+    assert f"Allow the loan book to take receipt {spare}" in borrower
+    assert web.client.get("/web/view/loan", params={"id": loan}, headers=web.as_(cast.bank2)).status_code == 404
+
+    cast.bank1.loans.call_margin(loan)
+    cast.distributor.receipts.approve(spare, ledger.loans.address)
+    web.sync()
+    borrower = web.client.get("/web/view/loan", params={"id": loan}, headers=web.as_(cast.distributor)).text
+    assert "Margin called: cure by" in borrower and f"Add receipt {spare} to loan {loan}" in borrower
+    assert prepare(web, cast.distributor, "loan.add_collateral",
+                   {"loan_id": loan, "receipt_id": spare})["would_revert"] is None
+    ledger.chain.increase_time(ids["cure"] + DAY)
+    cast.feeder.prices.post_price("CU-CATHODE", 57_00, ledger.chain.now())
+    web.sync()
+    bank = web.client.get("/web/view/loan", params={"id": loan}, headers=web.as_(cast.bank1)).text
+    assert "the bank may foreclose" in bank and f"Foreclose loan {loan}" in bank
+    assert prepare(web, cast.bank1, "loan.foreclose", {"loan_id": loan})["would_revert"] is None
+    bad = web.client.get("/web/view/loans", params={"status": "lost"}, headers=web.as_(cast.bank1))
+    assert bad.status_code == 422 and "status" in bad.text
+
+
+def test_warehouse_desk_lists_receipts_presented_and_deliveries_awaiting_inspection(
+        web: Api, ledger: Ledger, cast: Cast) -> None:
+    from tests.contracts.prepayment_support import Desk
+    from tests.contracts.warehouse_support import list_commodity, terms
+    from tests.gateway.test_tx_api import prepare
+
+    list_commodity(cast)
+    shown = cast.warehouse.receipts.issue(cast.supplier1.address, terms("DESK-1"), 1_000).id
+    kept = cast.warehouse.receipts.issue(cast.supplier1.address, terms("DESK-2"), 2_000).id
+    moved = cast.warehouse.receipts.issue(cast.supplier1.address, terms("DESK-3"), 3_000).id
+    cast.supplier1.receipts.present(shown)
+    cast.supplier1.receipts.present(moved)
+    cast.supplier1.receipts.transfer(moved, cast.supplier2.address)  # a transfer clears the approval
+    deal = Desk(ledger, cast).funded()
+    web.sync()
+    html = web.client.get("/web/view/warehouse", headers=web.as_(cast.warehouse)).text
+    assert f"Deliver the goods of receipt {shown}" in html
+    assert f"receipt {kept}<" not in html and f"receipt {moved}<" not in html
+    assert f"Confirm delivery in for deal {deal}" in html and 'data-action="prepayment.confirm_delivery"' in html
+    assert "Allow the prepayment contract to issue receipts in your name" in html
+    api = web.client.get("/v1/warehouse-receipts", params={"presented": "true"}, headers=web.as_(cast.warehouse))
+    assert [(r["id"], r["presented"]) for r in api.json()["data"]] == [(shown, True)]
+    rest = web.client.get("/v1/warehouse-receipts", params={"presented": "false"},
+                          headers=web.as_(cast.warehouse)).json()["data"]
+    assert {kept, moved} <= {r["id"] for r in rest} and shown not in {r["id"] for r in rest}
+    assert prepare(web, cast.warehouse, "receipt.deliver", {"id": shown})["would_revert"] is None
+    assert prepare(web, cast.warehouse, "receipt.deliver", {"id": kept})["would_revert"] is not None  # not presented
+    params = {"id": deal, "lot_id": "DESK-IN-1", "grade": "LME-A", "location": "BAY-4",
+              "inspection_hash": "certificate 2026-118"}
+    blocked = prepare(web, cast.warehouse, "prepayment.confirm_delivery", params)["would_revert"]
+    assert blocked is not None and blocked["error"] == "ReceiptIssuerNotApproved"
+    cast.warehouse.receipts.set_issuer_approval(ledger.prepayment.address)
+    web.sync()
+    html = web.client.get("/web/view/warehouse", headers=web.as_(cast.warehouse)).text
+    assert "Allow the prepayment contract" not in html
+    assert prepare(web, cast.warehouse, "prepayment.confirm_delivery", params)["would_revert"] is None
+    assert web.client.get("/web/view/warehouse", headers=web.as_(cast.bank1)).status_code == 403
