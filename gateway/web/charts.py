@@ -72,9 +72,8 @@ def _frame(title: str, desc: str, body: list[str], table: str, uid: str) -> Mark
 
 def _table(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     th = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
-    num = ' class="num"'
-    trs = "".join("<tr>" + "".join(f"<td{num if i else ''}>{escape(c)}</td>" for i, c in enumerate(r))
-                  + "</tr>" for r in rows)
+    trs = "".join(f'<tr><th scope="row">{escape(r[0])}</th>'
+                  + "".join(f'<td class="num">{escape(c)}</td>' for c in r[1:]) + "</tr>" for r in rows)
     return (f'<table><caption class="sr-only">{escape(caption)}</caption><thead><tr>{th}</tr></thead>'
             f"<tbody>{trs}</tbody></table>")
 
