@@ -47,6 +47,10 @@ def day(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%d %b %Y")
 
 
+def moment(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%d %b %H:%M")
+
+
 def _nice_ceiling(value: float) -> float:
     """The top of the axis: the value rounded up to 1, 2, 2.5 or 5 times a power of ten."""
     if value <= 0:
@@ -62,8 +66,8 @@ def _ticks(top: float, n: int = 4) -> list[float]:
     return [top * i / n for i in range(n + 1)]
 
 
-def _frame(title: str, desc: str, body: list[str], table: str, uid: str) -> Markup:
-    svg = (f'<svg viewBox="0 0 {W} {H}" role="img" aria-labelledby="{uid}-t {uid}-d" class="chart" '
+def _frame(title: str, desc: str, body: list[str], table: str, uid: str, height: int = H) -> Markup:
+    svg = (f'<svg viewBox="0 0 {W} {height}" role="img" aria-labelledby="{uid}-t {uid}-d" class="chart" '
            f'preserveAspectRatio="xMinYMin meet"><title id="{uid}-t">{escape(title)}</title>'
            f'<desc id="{uid}-d">{escape(desc)}</desc>{"".join(body)}</svg>')
     return Markup(f'<figure class="chart">{svg}<figcaption>{escape(title)}</figcaption>'
@@ -146,7 +150,7 @@ def against_limit(title: str, rows: Sequence[tuple[str, int, int]], desc: str = 
     """Horizontal bars of use against a limit, one per row (label, used, limit); a bar turns amber at 80% of its
     limit and red beyond it; the limit is a dark tick."""
     uid = f"chart{next(_ids)}"
-    label_w = 190
+    label_w = 220
     row_h = 30
     height = TOP + row_h * max(len(rows), 1) + 34
     top = _nice_ceiling(max((max(u, lim) for _, u, lim in rows), default=0) / UNIT) * UNIT
@@ -163,7 +167,7 @@ def against_limit(title: str, rows: Sequence[tuple[str, int, int]], desc: str = 
         share = used * 10_000 // limit if limit else None
         colour = "#a10d0d" if limit and used > limit else "#b45309" if share is not None and share >= 8_000 \
             else COLOURS[0]
-        short = label if len(label) <= 26 else label[:25] + "…"
+        short = label if len(label) <= 32 else label[:31] + "…"
         body.append(f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" class="tick">{escape(short)}</text>'
                     f'<rect x="{label_w}" y="{y + 6}" width="{plot_w * used / top:.1f}" height="18" fill="{colour}">'
                     f"<title>{escape(label)}: {money(used)} used of {money(limit)}</title></rect>")
@@ -174,9 +178,8 @@ def against_limit(title: str, rows: Sequence[tuple[str, int, int]], desc: str = 
         table_rows.append([label, money(used), money(limit), percent(share) if share is not None else "no limit"])
     over = sum(1 for _, u, lim in rows if lim and u > lim)
     summary = desc or f"{len(rows)} rows; {over} above their limit."
-    svg_h = height
-    frame = _frame(title, summary, body, _table(title, ["Who", "Used", "Limit", "Share of limit"], table_rows), uid)
-    return Markup(frame.replace(f'viewBox="0 0 {W} {H}"', f'viewBox="0 0 {W} {svg_h}"', 1))
+    return _frame(title, summary, body, _table(title, ["Who", "Used", "Limit", "Share of limit"], table_rows), uid,
+                  height)
 
 
 # ------------------------------------------------------------------------------------------------ lines
@@ -205,11 +208,13 @@ def over_time(title: str, lines: Sequence[Line], fmt: Callable[[int], str], *, a
         return LEFT + plot_w * (t - t0) / (t1 - t0), TOP + plot_h - plot_h * v / top
 
     body = _y_axis(top, axis)
+    when = moment if t1 - t0 < 3 * 86_400 else day  # within days, the time of day tells the points apart
     for i in range(5):
         t = t0 + (t1 - t0) * i // 4
         x = LEFT + plot_w * i / 4
-        body.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle" class="tick">{day(t)}</text>')
-    rows = []
+        anchor = "start" if i == 0 else "end" if i == 4 else "middle"
+        body.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="{anchor}" class="tick">{when(t)}</text>')
+    rows: list[tuple[int, list[str]]] = []
     for n, line in enumerate(lines):
         colour = COLOURS[n % len(COLOURS)]
         pts: list[tuple[float, float]] = []
@@ -217,20 +222,20 @@ def over_time(title: str, lines: Sequence[Line], fmt: Callable[[int], str], *, a
             if line.step and j:
                 pts.append(xy(t, line.points[j - 1][1]))
             pts.append(xy(t, v))
-            rows.append([day(t), line.label, fmt(v)])
+            rows.append((t, [when(t), line.label, fmt(v)]))
         if line.step and line.points and until and until > line.points[-1][0]:
             pts.append(xy(until, line.points[-1][1]))
         dash = ' stroke-dasharray="6 4"' if line.dashed else ""
         if pts:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>')
-        if not line.step:
+        if not line.step and not line.dashed:
             for t, v in line.points:
                 x, y = xy(t, v)
-                body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{day(t)}, '
+                body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{when(t)}, '
                             f"{escape(line.label)}: {escape(fmt(v))}</title></circle>")
     body += _legend([(line.label, COLOURS[n % len(COLOURS)]) for n, line in enumerate(lines)],
                     [line.dashed for line in lines])
-    rows.sort(key=lambda r: datetime.strptime(r[0], "%d %b %Y"))
+    rows.sort(key=lambda r: r[0])
     summary = desc or f"{len(lines)} series from {day(t0)} to {day(t1)}."
-    return _frame(title, summary, body, _table(title, ["Date", "Series", value_head], rows), uid)
+    return _frame(title, summary, body, _table(title, ["Date", "Series", value_head], [r for _, r in rows]), uid)

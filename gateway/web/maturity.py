@@ -45,7 +45,7 @@ def periods(now: int, by: str) -> list[tuple[str, int, int]]:
         start = today.replace(day=1)
         for _ in range(MONTHS):
             end = (start + timedelta(days=32)).replace(day=1)
-            out.append((f"{start:%b %Y}", _ts(start), _ts(end)))
+            out.append((f"{start:%b %y}", _ts(start), _ts(end)))
             start = end
     return out
 
