@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import playwright.sync_api as playwright_sync
 import pytest
 from eth_account import Account
 
@@ -31,7 +32,6 @@ from tests.e2e.test_browser import (  # noqa: F401  (an autouse fixture: the che
     World,
     _browser_installed,
     open_page,
-    playwright_sync,
     serious_violations,
     shoot,
     wallet_page,
@@ -121,19 +121,37 @@ def browser(world: World) -> Iterator[Any]:
             launched.close()
 
 
-def act(page: Any, button: str, *, keyboard: bool = False) -> str:
-    """Click (or focus and press Enter on) an action, check the summary, sign and submit, wait until indexed and
-    the page re-rendered with the result."""
-    page.evaluate("document.getElementById('status').textContent = ''")  # the previous action's "Done:" goes
-    page.evaluate("document.getElementById('view').dataset.stale = 'yes'")  # until the page is re-rendered
-    target = page.get_by_role("button", name=button, exact=True)
-    if keyboard:
-        target.focus()
-        page.keyboard.press("Enter")
-    else:
-        target.click()
-    page.locator("#confirm").wait_for(state="visible", timeout=20_000)
+def act(page: Any, button: str, *, keyboard: bool = False, fill: dict[str, str] | None = None,
+        expect: str = "") -> str:
+    """Fill the action's inputs (`fill`: CSS selector -> text), click it (or focus it and press Enter), check the
+    summary (it says `expect`), sign and submit, wait until indexed and the page re-rendered with the result. A
+    re-render prompted by the event stream may land between filling and clicking and reset the inputs: then the
+    summary is cancelled, and the inputs filled and the action clicked again."""
+    dialog, status = page.locator("#confirm"), page.locator("#status")
+    for attempt in range(4):
+        page.evaluate("document.getElementById('status').textContent = ''")  # the previous action's "Done:" goes
+        page.evaluate("document.getElementById('view').dataset.stale = 'yes'")  # until the page is re-rendered
+        for selector, text in (fill or {}).items():
+            page.locator(selector).fill(text)
+        target = page.get_by_role("button", name=button, exact=True)
+        if keyboard:
+            target.focus()
+            page.keyboard.press("Enter")
+        else:
+            target.click()
+        try:
+            dialog.wait_for(state="visible", timeout=5_000 if fill else 20_000)
+        except playwright_sync.Error:
+            if not status.inner_text():  # nothing started: the inputs were emptied under the click
+                if not fill or attempt == 3:
+                    pytest.fail(f"{button}: no summary to sign; the page says {status.inner_text()!r}")
+                continue
+            dialog.wait_for(state="visible", timeout=20_000)  # preparing, slowly
+        if expect in str(page.locator("#confirm-summary").inner_text()) or attempt == 3:
+            break
+        page.get_by_role("button", name="Cancel").click()  # prepared from reset inputs
     summary = str(page.locator("#confirm-summary").inner_text())
+    assert expect in summary
     assert page.locator("#confirm-error").inner_text() == ""
     if keyboard:  # the dialog focuses "Sign and submit"
         assert page.evaluate("document.activeElement.id") == "confirm-sign"
@@ -157,9 +175,7 @@ def test_core_enterprise_repays_from_its_maturity_calendar(browser: Any, world: 
         page.get_by_role("button", name="Next month").click()
         page.wait_for_function("document.getElementById('view').dataset.src.includes('month=')", timeout=20_000)
     act(page, "Allow the receivables contract to take repayments from your balance")
-    page.get_by_label("Amount", exact=True).first.wait_for(timeout=20_000)
-    page.locator(f"#repay-{root}").fill("5,000.00")
-    summary = act(page, f"Repay receivable {root}")
+    summary = act(page, f"Repay receivable {root}", fill={f"#repay-{root}": "5,000.00"}, expect="5,000.00")
     assert "5,000.00" in summary
     page.wait_for_function("document.getElementById('panel').innerText.includes('15,000.00')", timeout=20_000)
     assert world.ledger.receivables.get_receivable(root).repaid == 5_000_00
@@ -223,11 +239,10 @@ def test_warehouse_delivers_a_presented_receipt_and_confirms_a_delivery_in(brows
     assert world.ledger.receipts.get_receipt(receipt).status == ReceiptStatus.DELIVERED
     act(page, "Allow the prepayment contract to issue receipts in your name")
     page.wait_for_function("!document.body.innerText.includes('Allow the prepayment contract')", timeout=20_000)
-    page.get_by_label("Lot id").fill("DESK-IN-1")
-    page.get_by_label("Grade").fill("LME-A")
-    page.get_by_label("Location").fill("BAY-4")
-    page.get_by_label("Inspection certificate hash or reference").fill("certificate 2026-118")
-    act(page, f"Confirm delivery in for deal {deal}")
+    inspection = {f"#lot-{deal}": "DESK-IN-1", f"#grade-{deal}": "LME-A", f"#location-{deal}": "BAY-4",
+                  f"#inspection-{deal}": "certificate 2026-118"}  # labelled Lot id, Grade, Location, Inspection…
+    assert page.get_by_label("Inspection certificate hash or reference").is_visible()
+    act(page, f"Confirm delivery in for deal {deal}", fill=inspection, expect="DESK-IN-1")
     page.wait_for_function("document.body.innerText.includes('No funded deal awaits delivery')", timeout=20_000)
     assert world.ledger.prepayment.get_agreement(deal).status == PrepaymentStatus.DELIVERED
     assert serious_violations(page) == []
