@@ -27,6 +27,7 @@ from sdk.generated.enums import FinancingStatus, LoanStatus, ReceivableStatus, R
 router = APIRouter(include_in_schema=False)
 By = Annotated[str, Query(pattern="^(week|month)$", description="bucket by week or by month")]
 WEEKS, MONTHS = 13, 12
+MONTH_ROWS, OVERDUE_ROWS = 500, 100  # payables listed at most (earliest first); the totals count them all
 OVERDUE, LATER = "Overdue", "Later"
 
 
@@ -90,12 +91,16 @@ def calendar_page(request: Request, party: CurrentParty, session: SessionDep, ct
     ladder = bucket(((d, "owed", u) for d, u in per_day), now, by)
     start = _ts(shown)
     end = _ts((shown + timedelta(days=32)).replace(day=1))
+    in_month = (*owed, R.due_date >= start, R.due_date < end)
     rows = session.execute(select(R.id, R.supplier, R.face_units, R.repaid_units, R.due_date, outstanding.label("left"))
-                           .where(*owed, R.due_date >= start, R.due_date < end)
-                           .order_by(R.due_date, R.id).limit(500)).all()
+                           .where(*in_month).order_by(R.due_date, R.id).limit(MONTH_ROWS)).all()
+    month_count, month_total = session.execute(select(func.count(), func.coalesce(func.sum(outstanding), 0))
+                                               .where(*in_month)).one()
+    earlier = (*owed, R.due_date < min(now, start))
     overdue = session.execute(select(R.id, R.supplier, R.face_units, R.repaid_units, R.due_date,
                                      outstanding.label("left"))
-                              .where(*owed, R.due_date < min(now, start)).order_by(R.due_date, R.id).limit(100)).all()
+                              .where(*earlier).order_by(R.due_date, R.id).limit(OVERDUE_ROWS)).all()
+    overdue_count = session.execute(select(func.count()).where(*earlier)).scalar_one()
     # overdue before the month shown; the month's own overdue rows are marked in its calendar
     days: dict[int, list[Any]] = {}
     for r in rows:
@@ -108,7 +113,9 @@ def calendar_page(request: Request, party: CurrentParty, session: SessionDep, ct
     next_month = (shown + timedelta(days=32)).replace(day=1)
     return _render(request, "view_calendar.html", party, session, ctx, {
         "chart": chart, "by": by, "days": sorted(days.items()), "overdue": overdue, "total": total,
-        "month": shown, "month_total": sum(int(r.left) for r in rows), "prev": f"{prev_month:%Y-%m}",
+        "month": shown, "month_total": int(month_total), "month_count": month_count, "overdue_count": overdue_count,
+        "shown_count": len(rows),
+        "prev": f"{prev_month:%Y-%m}",
         "next": f"{next_month:%Y-%m}", "receivables": ctx.deployment.contracts.get("Receivables")})
 
 

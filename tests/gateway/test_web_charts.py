@@ -224,3 +224,15 @@ def test_warehouse_desk_lists_receipts_presented_and_deliveries_awaiting_inspect
     assert "Allow the prepayment contract" not in html
     assert prepare(web, cast.warehouse, "prepayment.confirm_delivery", params)["would_revert"] is None
     assert web.client.get("/web/view/warehouse", headers=web.as_(cast.bank1)).status_code == 403
+
+
+def test_calendar_lists_a_months_earliest_payables_and_counts_them_all(web: Api, ledger: Ledger, cast: Cast,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    first, _ = new_root(cast, face=1_000_00, days=3)
+    second, _ = new_root(cast, face=2_000_00, days=3)
+    web.sync()
+    monkeypatch.setattr(maturity, "MONTH_ROWS", 1)
+    month = datetime.fromtimestamp(ledger.chain.now() + 3 * DAY, UTC).strftime("%Y-%m")
+    html = web.client.get("/web/view/calendar", params={"month": month}, headers=web.as_(cast.core)).text
+    assert "2 payables, the 1 earliest shown." in html and "3,000.00 falls due" in html
+    assert f"Repay receivable {first}" in html and f"Repay receivable {second}" not in html
