@@ -134,13 +134,14 @@ SERIES = [charts.Series("discounts", "Discounted receivables"), charts.Series("t
 
 
 def ladder_items(session: Any, bank: str) -> list[tuple[int, str, int]]:
-    """(due date, series, cents) of what `bank` is owed: face value of funded discounts at the receivable's due
-    date, principal of open credit-line tranches at their due date, principal of open pledge loans at maturity."""
+    """(due date, series, cents) of what `bank` is owed: face value not yet paid out of funded discounts at the
+    receivable's due date, principal of open credit-line tranches at their due date, principal of open pledge
+    loans at maturity."""
     FI, F = table_of(Financing).c, table_of(Fragment).c
     T, CL, L = table_of(CreditTranche).c, table_of(CreditLine).c, table_of(Loan).c
     items: list[tuple[int, str, int]] = []
     for due, units in session.execute(
-            select(F.due_date, func.sum(FI.value_units)).join(table_of(Fragment), F.id == FI.fragment_id)
+            select(F.due_date, func.sum(F.value_units - F.paid_units)).join(table_of(Fragment), F.id == FI.fragment_id)
             .where(FI.bank == bank, FI.status == int(FinancingStatus.FUNDED)).group_by(F.due_date)):
         items.append((due, "discounts", int(units)))
     for due, units in session.execute(
