@@ -147,6 +147,8 @@ class WarehouseReceiptPublic(SQLModel):
     delivered_at: int | None
     presented: bool = Field(description="the owner presented the free receipt for delivery out (approved its "
                             "warehouse for it): the warehouse delivers with `scf receipt deliver`")
+    approved: str | None = Field(default=None, description="the ERC-721 approved address (its warehouse once "
+                                 "presented for delivery)")
 
 
 class WarehouseReceiptsPublic(SQLModel):

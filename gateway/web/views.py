@@ -326,6 +326,14 @@ def links_of(party: Party) -> list[tuple[str, str]]:
                                       Role.DISTRIBUTOR}:
         pages.append(("/web/view/prepayments", "Prepayment deals"))
     pages += money_pages(party)
+    if roles & {Role.CORE_ENTERPRISE}:
+        pages.append(("/web/view/calendar", "Maturity calendar"))
+    if roles & {Role.BANK}:
+        pages.append(("/web/view/ladder", "Maturity ladder"))
+    if party.is_regulator or roles & {Role.BANK, Role.SUPPLIER, Role.DISTRIBUTOR, Role.CORE_ENTERPRISE}:
+        pages.append(("/web/view/loans", "Pledge loans"))
+    if roles & {Role.WAREHOUSE_OPERATOR}:
+        pages.append(("/web/view/warehouse", "Warehouse desk"))
     pages += [("/web/view/alerts", "Alerts"), ("/web/view/profile", "Credit profile")]
     if party.is_regulator:
         pages.append(("/web/view/oversight", "Oversight"))

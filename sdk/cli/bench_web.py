@@ -22,7 +22,8 @@ DAY = 86_400
 #: The pages measured (label -> (role, path)): the supplier's workspace and its two main lists at their default
 #: sort, then sorted and filtered the way a supplier's accountant reads them; the core enterprise's batch-confirmation
 #: list (a third of the rows await it); the regulator's list of every receivable and its oversight page (aggregates
-#: over all rows).
+#: over all rows); the core enterprise's maturity calendar (what it owes, grouped by due date and bucketed by week or
+#: month, and the month's payables with a repay form each).
 PAGES = {
     "supplier: my work": ("supplier", "/web/panel"),
     "supplier: fragments": ("supplier", "/web/view/fragments"),
@@ -33,6 +34,8 @@ PAGES = {
     "core: receivables to confirm": ("core", "/web/view/to-confirm"),
     "regulator: receivables": ("regulator", "/web/view/receivables"),
     "regulator: oversight": ("regulator", "/web/view/oversight"),
+    "core: maturity calendar": ("core", "/web/view/calendar"),
+    "core: maturity calendar, by month": ("core", "/web/view/calendar?by=month"),
 }
 
 

@@ -380,6 +380,10 @@ def test_regulator_oversight(browser: Any, world: World) -> None:
 
 
 def test_bank_discounts_and_warehouse_receipts_pages(browser: Any, world: World) -> None:
+    queued, address = world.ids["queued"], world.accounts["bank"].address
+    if world.ledger.receivables.get_fragment(queued).holder != address:  # run apart from the funding test (xdist)
+        world.chain.nonces.forget(address)
+        world.ledger.as_party(world.accounts["bank"]).receivables.discount(queued)
     bank = wallet_page(browser, world, "bank")
     open_page(bank, "Discounts")
     bank.get_by_label("Status").select_option("funded")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case, or_, select
 from sqlmodel import Session
 
 from gateway.api import scoping
@@ -76,7 +76,7 @@ def read_warehouse_receipts(
     stmt = where_counterparty(stmt, counterparty, W.owner, W.warehouse, W.lien_holder)
     if presented is not None:
         shown = and_(W.status == int(ReceiptStatus.FREE), W.approved == W.warehouse)
-        stmt = stmt.where(shown if presented else ~shown)
+        stmt = stmt.where(shown if presented else or_(~shown, W.approved.is_(None)))  # NULL: not approved
     if commodity is not None:
         stmt = stmt.where(W.commodity == commodity)
     if lot_id is not None:

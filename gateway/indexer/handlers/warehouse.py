@@ -109,7 +109,7 @@ def _receipt(uow: UnitOfWork, receipt_id: int, ctx: EventContext, **changes: Any
 
 @HANDLERS.on(ReceiptPledged, contract=RECEIPTS, asset="receipt")
 def receipt_pledged(uow: UnitOfWork, ev: ReceiptPledged, ctx: EventContext) -> None:
-    _receipt(uow, ev.id, ctx, status=int(ev.new_status), lien_holder=ev.lien_holder)
+    _receipt(uow, ev.id, ctx, status=int(ev.new_status), lien_holder=ev.lien_holder, approved=None)
 
 
 @HANDLERS.on(ReceiptReleased, contract=RECEIPTS, asset="receipt")
@@ -133,7 +133,7 @@ def issuer_approval_set(uow: UnitOfWork, ev: IssuerApprovalSet, ctx: EventContex
 
 @HANDLERS.on(ReceiptDelivered, contract=RECEIPTS, asset="receipt")
 def receipt_delivered(uow: UnitOfWork, ev: ReceiptDelivered, ctx: EventContext) -> None:
-    _receipt(uow, ev.id, ctx, status=int(ev.new_status), owner=None, delivered_at=ctx.block_time)
+    _receipt(uow, ev.id, ctx, status=int(ev.new_status), owner=None, delivered_at=ctx.block_time, approved=None)
 
 
 # ------------------------------------------------------------------------------------------ prices
