@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -23,9 +23,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import web
 from gateway.api import schema
+from gateway.api.auth import AuthCache
 from gateway.api.deps import AppContext
 from gateway.api.errors import error_type
 from gateway.api.limits import Admission, LoadShedding
@@ -115,6 +117,7 @@ def create_app(
                      indexer=indexer or owned, clock=clock or time.time, admission=admission,
                      health_engine=health_engine, node=chain, node_lock=lock, read_engine=read_engine,
                      listener=listener)
+    ctx.auth = AuthCache(settings.auth_cache_seconds, ctx.index_generation)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -146,16 +149,7 @@ def create_app(
     app.include_router(ops.router)
     web.mount(app)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        path = _route_template(request)
-        metrics.request_latency.labels(request.method, path, str(response.status_code)).observe(
-            time.perf_counter() - started)
-        if response.status_code >= 400:
-            metrics.request_errors.labels(path, str(response.status_code)).inc()
-        return response
+    app.add_middleware(Observe, metrics=metrics)  # innermost of the middlewares added here
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -195,7 +189,8 @@ def create_app(
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"],
                            expose_headers=["Retry-After"])
     # outermost, so that a request beyond capacity costs next to nothing
-    app.add_middleware(LoadShedding, admission=admission, exempt=UNGATED_PATHS, on_shed=shed)
+    app.add_middleware(LoadShedding, admission=admission, exempt=UNGATED_PATHS, on_shed=shed,
+                       server_timing=settings.server_timing)
     return app
 
 
@@ -221,12 +216,44 @@ def _request_limit(settings: Settings, engine: Engine) -> int:
     return settings.max_concurrent_requests
 
 
-def _route_template(request: Request) -> str:
+def _route_template(scope: Scope) -> str:
     """The matched route as a template (``/v1/events/{event_id}``), so metric labels stay few."""
-    if request.scope.get("route") is None:
+    route = scope.get("route")
+    if route is None:
         return "unmatched"
-    values = {str(v): k for k, v in request.path_params.items()}
-    return "/".join("{" + values[seg] + "}" if seg in values else seg for seg in request.url.path.split("/"))
+    values = {str(v): k for k, v in scope.get("path_params", {}).items()}
+    return "/".join("{" + values[seg] + "}" if seg in values else seg for seg in str(scope["path"]).split("/"))
+
+
+class Observe:
+    """ASGI middleware: every response's latency and status into the metrics (a plain ASGI class: starlette's
+    ``BaseHTTPMiddleware`` costs a task and a stream per request)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # an exception that escapes every handler becomes a 500 further out
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = _route_template(scope)
+            self.metrics.request_latency.labels(scope["method"], path, str(status)).observe(
+                time.perf_counter() - started)
+            if status >= 400:
+                self.metrics.request_errors.labels(path, str(status)).inc()
 
 
 def serve(settings: Settings | None = None, *, chain: Any = None, deployment: Deployment | None = None,

@@ -478,6 +478,9 @@ class Store:
         self._complete = False
         self.handlers = handlers
         self.fault: Fault = fault or (lambda point: None)
+        #: Counts this store's commits that changed the index (batches and rollbacks): the API's caches of indexed
+        #: rows (gateway.api.auth) hold only while it stays the same.
+        self.generation = 0
 
     # ------------------------------------------------------------------ state
     def checkpoint(self) -> Checkpoint | None:
@@ -527,6 +530,7 @@ class Store:
             self._cache_head = None
             self._complete = False
             raise
+        self.generation += 1
         self._last_lookups = uow.lookups
         if self.cache_rows > 0:
             if len(self._cache) + len(uow.rows) > self.cache_rows:
@@ -656,4 +660,5 @@ class Store:
                 head_block=to.number, head_hash=to.hash, head_time=to.timestamp,
                 events_total=_STATE.c.events_total - removed,
             ))
+        self.generation += 1  # after the commit: a reader never caches the old rows under the new generation
         return removed
