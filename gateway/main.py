@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -264,8 +265,75 @@ def serve(settings: Settings | None = None, *, chain: Any = None, deployment: De
     if settings.jwt_secret_generated:
         log.warning("SCF_GATEWAY_JWT_SECRET is not set: this process signs tokens with a key of its own, which no "
                     "other replica accepts; give every replica the same secret")
+    if settings.workers > 1:
+        serve_workers(settings, access_log=settings.access_log)
+        return
     app = create_app(settings, chain=chain, deployment=deployment, lock=lock)
     make_server(app, settings, access_log=settings.access_log).run()
+
+
+def serve_workers(settings: Settings, *, host: str | None = None, port: int | None = None,
+                  log_level: str = "info", access_log: bool = True) -> None:
+    """``settings.workers`` API processes on one listening socket (POSIX). The parent migrates the schema, binds
+    the socket and forks; each child builds its own app (pool, admission, event loop) and serves. SIGTERM or
+    SIGINT to the parent reaches every child, each shutting down as ``make_server`` describes; when one child
+    exits, the others are stopped too, and the parent exits with the first child's failure."""
+    import os
+    import signal
+    import socket
+
+    engine = engine_from_settings(settings)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    bind = (host or settings.host, port or settings.port)
+    sock = socket.socket(socket.AF_INET6 if ":" in bind[0] else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(bind)
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    children: list[int] = []
+    for _ in range(settings.workers):
+        pid = os.fork()
+        if pid == 0:  # the child: an app of its own on the shared socket
+            code = 0
+            try:
+                app = create_app(settings, migrate_schema=False)
+                make_server(app, settings, host=bind[0], port=bind[1], log_level=log_level,
+                            access_log=access_log).run(sockets=[sock])
+            except BaseException:  # noqa: BLE001 - reported, and the parent stops the others
+                log.exception("API worker %d failed", os.getpid())
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    sock.close()
+    log.info("serving with %d API workers: %s", len(children), children)
+
+    def forward(sig: int, _: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, sig)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    failure = 0
+    try:
+        alive = set(children)
+        while alive:
+            pid, status = os.wait()
+            alive.discard(pid)
+            code = os.waitstatus_to_exitcode(status)
+            if code != 0 and not failure:
+                failure = code if code > 0 else 1
+            if alive and len(alive) == len(children) - 1:  # the first one out: stop the rest
+                for child in alive:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child, signal.SIGTERM)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failure:
+        raise SystemExit(failure)
 
 
 def make_server(app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None,

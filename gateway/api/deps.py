@@ -24,6 +24,7 @@ from sdk.ledger import Deployment
 from sdk.types import ParticipantStatus, Role, roles_from_mask
 
 if TYPE_CHECKING:
+    from gateway.api.answers import Answers
     from gateway.api.auth import AuthCache
     from gateway.api.limits import Admission, Probe
     from gateway.api.notify import IndexedListener
@@ -56,6 +57,8 @@ class AppContext:
     listener: IndexedListener | None = None
     #: Verified tokens and participants' standing, remembered between requests (gateway.api.auth).
     auth: AuthCache | None = None
+    #: Answers that are a pure function of the index and the ledger's clock (gateway.api.answers).
+    answers: Answers = field(default_factory=lambda: _answers())
 
     def index_generation(self) -> tuple[int, int]:
         """Changes whenever this process sees the index change: its own indexer's commits, the indexer's NOTIFY."""
@@ -72,6 +75,12 @@ class AppContext:
     @property
     def has_read_replica(self) -> bool:
         return self.read_engine is not None and self.read_engine is not self.engine
+
+
+def _answers() -> Answers:
+    from gateway.api.answers import Answers
+
+    return Answers()
 
 
 async def get_context(request: Request) -> AppContext:

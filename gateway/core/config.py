@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     #: Origins (``https://app.example``) whose browser apps may call the API; none by default.
     cors_origins: list[str] = Field(default_factory=list)
     max_concurrent_requests: int = Field(default=12, ge=1, le=1_000)
+    #: API processes serving one port (``scf gateway``). Each has its own pool, request limit and event loop; with
+    #: more than one, the indexer must run on its own (``index_in_process`` off, ``scf gateway index`` beside it).
+    #: Python serves one request's Python code at a time per process: one worker per CPU is the usual choice.
+    workers: int = Field(default=1, ge=1, le=64)
     #: Every response carries ``Server-Timing: app;dur=<ms>``, the time the gateway took from the request's arrival
     #: (before any wait for a turn) to its response; ``scf bench`` reports it next to the client's latency.
     server_timing: bool = True
@@ -159,6 +163,11 @@ class Settings(BaseSettings):
             )
         if self.window_min > self.window_max:
             raise ValueError("window_min must not exceed window_max")
+        if self.workers > 1 and self.index_in_process:
+            raise ValueError(
+                f"workers = {self.workers} needs the indexer in a process of its own: set "
+                "SCF_GATEWAY_INDEX_IN_PROCESS=false and run `scf gateway index` beside the API"
+            )
         if self.max_concurrent_requests > self.db_pool_size + self.db_max_overflow:
             raise ValueError(
                 f"max_concurrent_requests ({self.max_concurrent_requests}) exceeds the API's connection pool "

@@ -266,6 +266,10 @@ async def _open_loop(host: str, port: int, path: str, token: str, rate: float, d
     opened = 0
     available = asyncio.Semaphore(max_connections)
     latencies: list[float] = []
+    server_ms: list[float] = []  # the server's own time (Server-Timing: app;dur=), for answered requests
+    statuses: dict[str, int] = {}
+    send_lag: list[float] = []  # how late each request was written: the generator's own delay, and waits for one
+    # of its max_connections (a server that answers slowly ties them all up)
     errors = 0
 
     async def one(due: float) -> None:
@@ -284,6 +288,7 @@ async def _open_loop(host: str, port: int, path: str, token: str, rate: float, d
             reader, writer = await asyncio.open_connection(host, port)
             opened += 1
         try:
+            send_lag.append((time.perf_counter() - due) * 1000)
             writer.write(request)
             await writer.drain()
             status = await reader.readline()
@@ -292,9 +297,14 @@ async def _open_loop(host: str, port: int, path: str, token: str, rate: float, d
                 line = await reader.readline()
                 if line in (b"\r\n", b""):
                     break
-                if line.lower().startswith(b"content-length:"):
+                lower = line.lower()
+                if lower.startswith(b"content-length:"):
                     length = int(line.split(b":", 1)[1])
+                elif lower.startswith(b"server-timing:") and b"dur=" in lower:
+                    server_ms.append(float(lower.split(b"dur=", 1)[1].split(b",", 1)[0].strip()))
             await reader.readexactly(length)
+            code = status.split(b" ", 2)[1].decode() if status.count(b" ") >= 1 else "none"
+            statuses[code] = statuses.get(code, 0) + 1
             if not status.startswith(b"HTTP/1.1 200"):
                 errors += 1
             latencies.append((time.perf_counter() - due) * 1000)
@@ -306,7 +316,11 @@ async def _open_loop(host: str, port: int, path: str, token: str, rate: float, d
     warm = time.perf_counter()  # steady state: a few connections open and the server warm
     await asyncio.gather(*(one(warm) for _ in range(min(8, max_connections))))
     latencies.clear()
+    server_ms.clear()
+    statuses.clear()
+    send_lag.clear()
     errors = 0
+    cpu_start = time.process_time()
     loop_start = time.perf_counter() + 0.05
     total = int(rate * duration)
     tasks = []
@@ -325,6 +339,11 @@ async def _open_loop(host: str, port: int, path: str, token: str, rate: float, d
         "errors": errors, "p50_ms": round(_percentile(latencies, 0.50), 2),
         "p99_ms": round(_percentile(latencies, 0.99), 2), "max_ms": round(max(latencies, default=float("nan")), 2),
         "connections": opened,
+        "statuses": dict(sorted(statuses.items())), "unanswered": total - sum(statuses.values()),
+        "server_p50_ms": round(_percentile(server_ms, 0.50), 2),
+        "server_p99_ms": round(_percentile(server_ms, 0.99), 2),
+        "generator_send_lag_p99_ms": round(_percentile(send_lag, 0.99), 2),
+        "generator_cpu_share": round((time.process_time() - cpu_start) / elapsed, 3),
     }
 
 
@@ -349,17 +368,22 @@ def _child_env() -> dict[str, str]:
 class ApiServer:
     """The gateway API (no indexer inside) in its own process, on a free loopback port."""
 
-    def __init__(self, database_url: str, deployment_file: Path, secret: str) -> None:
+    def __init__(self, database_url: str, deployment_file: Path, secret: str, workers: int = 1,
+                 extra_env: dict[str, str] | None = None) -> None:
         from sdk.anvil import free_port
 
         self.port = free_port()
-        env = {**_child_env(), "SCF_GATEWAY_DATABASE_URL": database_url,
+        self.workers = workers
+        env = {**_child_env(), **(extra_env or {}), "SCF_GATEWAY_WORKERS": str(workers),
+               "SCF_GATEWAY_DATABASE_URL": database_url,
                "SCF_GATEWAY_DEPLOYMENT_FILE": str(deployment_file), "SCF_GATEWAY_INDEX_IN_PROCESS": "false",
                "SCF_GATEWAY_JWT_SECRET": secret, "SCF_GATEWAY_ENVIRONMENT": "development",
                # the bench's tokens last a day (measure_api); the server refuses tokens longer than its own TTL
                "SCF_GATEWAY_JWT_TTL_SECONDS": str(BENCH_TOKEN_TTL)}
         code = ("import sys; from gateway.core.config import get_settings; "
-                "from gateway.main import create_app, make_server; s = get_settings(); "
+                "from gateway.main import create_app, make_server, serve_workers; s = get_settings(); "
+                "serve_workers(s, host='127.0.0.1', port=int(sys.argv[1]), log_level='error', access_log=False) "
+                "if s.workers > 1 else "
                 "make_server(create_app(s, migrate_schema=False), s, host='127.0.0.1', port=int(sys.argv[1]), "
                 "log_level='error', access_log=False).run()")
         # The server's output goes to a file: a pipe nobody reads fills up (64 KiB of tracebacks) and then blocks
