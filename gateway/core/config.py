@@ -136,7 +136,9 @@ class Settings(BaseSettings):
     #: (before any wait for a turn) to its response; ``scf bench`` reports it next to the client's latency.
     server_timing: bool = True
     #: A request beyond that waits this long for a turn, then gets 503 with Retry-After (seconds).
-    queue_timeout: float = Field(default=2.0, ge=0, le=60)
+    #: Short, so that an overloaded gateway sheds at once what it can't serve in time and has no backlog to work
+    #: off when the load drops (issue 15: it recovered only after this long).
+    queue_timeout: float = Field(default=1.0, ge=0, le=60)
     #: The Retry-After of a 503 (seconds).
     retry_after_seconds: int = Field(default=1, ge=1, le=3_600)
     #: /health's database read gives up after this long and answers from memory (seconds).
