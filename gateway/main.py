@@ -310,7 +310,10 @@ def serve_workers(settings: Settings, *, host: str | None = None, port: int | No
     sock.close()
     log.info("serving with %d API workers: %s", len(children), children)
 
+    stopping: list[int] = []  # the signal forwarded, once asked to stop
+
     def forward(sig: int, _: Any) -> None:
+        stopping.append(sig)
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, sig)
@@ -323,9 +326,12 @@ def serve_workers(settings: Settings, *, host: str | None = None, port: int | No
             pid, status = os.wait()
             alive.discard(pid)
             code = os.waitstatus_to_exitcode(status)
+            if stopping and code in (0, -signal.SIGTERM, -signal.SIGINT):
+                code = 0  # uvicorn re-raises the signal it shut down on: a clean stop
             if code != 0 and not failure:
                 failure = code if code > 0 else 1
             if alive and len(alive) == len(children) - 1:  # the first one out: stop the rest
+                stopping.append(signal.SIGTERM)
                 for child in alive:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(child, signal.SIGTERM)
