@@ -190,7 +190,7 @@ def _api_tables(out: Any, api: dict[str, Any]) -> list[Any]:
         recovered = over["recovered_after_s"]
         tables.append(out.table(
             f"Overload: {over['path']} at {over['offered_rps']:,.0f} req/s for {over['seconds']:.0f} s "
-            f"(2 × the highest rate served within target, {over['max_rps']:,.0f}), then "
+            f"(2 × the most it served, {over['max_rps']:,.0f} req/s), then "
             f"{over['recovery_rps']:,.0f} req/s",
             ["measure", "value"],
             [["answers during overload", statuses(over["statuses"])],
