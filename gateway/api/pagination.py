@@ -47,7 +47,7 @@ class PageParams:
     sort: str | None
 
 
-def page_params(
+async def page_params(  # async: pure, so no worker-thread hop
     limit: Annotated[int, Query(ge=1, le=500, description="rows per page")] = 50,
     cursor: Annotated[str | None, Query(max_length=512, pattern=r"^[A-Za-z0-9_\-=]+$",
                                         description="next_cursor of the previous page")] = None,
@@ -72,7 +72,7 @@ def sorted_page(*keys: str) -> Any:
                                         "; prefix '-' for descending")],
     )
 
-    def params(limit: int = 50, cursor: str | None = None, sort: str | None = None) -> PageParams:
+    async def params(limit: int = 50, cursor: str | None = None, sort: str | None = None) -> PageParams:
         return PageParams(limit=limit, cursor=cursor, sort=sort)
 
     shared = inspect.signature(page_params, eval_str=True)  # limit and cursor exactly as every list route has them

@@ -241,8 +241,8 @@ def alerts_page(request: Request, party: CurrentParty, session: SessionDep, ctx:
     horizon = int(days) if days else None
     if horizon is not None and horizon > 3_650:
         raise FieldError(["query", "days"], "days must be at most 3650")
-    page = alerts_api.read_alerts(party, session, ctx, days=horizon, kind=kind or None, limit=PAGE_SIZE,
-                                  cursor=cursor)
+    page = alerts_api.alerts_of(party, session, ctx, days=horizon, kind=kind or None, limit=PAGE_SIZE,
+                                cursor=cursor)
     listing = Listing("/web/view/alerts", "", {"kind": kind, "days": days}, cursor)
     return _render(request, "view_alerts.html", party, session, ctx, {
         "page": page, "listing": listing, "kinds": alerts_api.KINDS, "days": horizon})
@@ -290,7 +290,7 @@ def oversight_page(request: Request, party: CurrentParty, session: SessionDep, c
         "exposures": recv_api.read_exposures(party, session),
         "pools": risk_api.read_risk_pools(party, session, PageParams(PAGE_SIZE, None, None)),
         "losses": risk_api.read_losses(party, session, PageParams(PAGE_SIZE, None, "-recorded_at")),
-        "alerts": alerts_api.read_alerts(party, session, ctx, days=None, kind=None, limit=10, cursor=None),
+        "alerts": alerts_api.alerts_of(party, session, ctx, days=None, kind=None, limit=10, cursor=None),
         "people": _participants(session)})
 
 

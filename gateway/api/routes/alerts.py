@@ -14,12 +14,13 @@ import base64
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
+from sqlmodel import Session
 
 from gateway.api import scoping
 from gateway.api.credit_monitoring import CREDIT_KINDS, credit_line_alerts
-from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
+from gateway.api.deps import AppContext, ContextDep, CurrentParty, Party, SessionDep, ledger_now
 from gateway.api.errors import FieldError
 from gateway.api.routes.receivables import claimable
 from gateway.api.routes.riskpool import programs_scope, recovery_owed
@@ -65,8 +66,19 @@ def read_alerts(
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
     near_limit_bps: Annotated[int | None, Query(ge=1, le=10_000, description="credit-line use (bps of the limit) "
                                                 "that raises credit_line_near_limit")] = None,
-) -> AlertsPublic:
-    now = ledger_now(session, ctx)
+) -> Response:
+    # the same question at the same checkpoint and second has the same answer (gateway.api.answers)
+    conf = ctx.settings
+    asked = ("alerts", party.address, party.roles, days, kind, limit, cursor, near_limit_bps,
+             conf.alert_maturity_days, conf.alert_credit_near_limit_bps, conf.risk_pool_reserve_bps)
+    return ctx.answers.answer(session, ctx.now(), asked, lambda now: alerts_of(
+        party, session, ctx, days, kind, limit, cursor, near_limit_bps, now=now))
+
+
+def alerts_of(party: Party, session: Session, ctx: AppContext, days: int | None, kind: str | None, limit: int,
+              cursor: str | None, near_limit_bps: int | None = None, *, now: int | None = None) -> AlertsPublic:
+    """The alerts of /v1/alerts (`now`: the ledger's clock; read when not given)."""
+    now = ledger_now(session, ctx) if now is None else now
     horizon = now + (ctx.settings.alert_maturity_days if days is None else days) * DAY
     out: list[AlertPublic] = []
     r = table_of(Receivable).c
