@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from gateway.api.errors import FieldError
 from gateway.core.config import Settings
+from gateway.core.db import WRITES
 from gateway.core.metrics import Metrics
 from gateway.core.security import AuthError, decode_token
 from gateway.models.common import table_of
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
     from gateway.api.notify import IndexedListener
     from gateway.indexer.engine import Indexer
 
+log = logging.getLogger("gateway")
 
 @dataclass
 class AppContext:
@@ -73,20 +78,43 @@ def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
+@contextmanager
+def closing_session(engine: Engine, **options: Any) -> Iterator[Session]:
+    """A session whose closing never fails the request. Closing rolls back what is still open; when the database
+    went away meanwhile (restarted, or the session was terminated), that rollback raises, although there is
+    nothing left to undo: the server dropped the transaction with the session. The dead connection is discarded
+    (the pool opens a fresh one next time) and the request keeps the answer it already has, or the error that
+    broke it (a 503)."""
+    session = Session(engine, **options)
+    try:
+        yield session
+    finally:
+        try:
+            session.close()
+        except DBAPIError as exc:
+            log.info("closing a session on a lost database connection: %s", (str(exc).splitlines() or [""])[0][:200])
+            with suppress(Exception):
+                session.invalidate()
+
+
 def get_session(ctx: ContextDep, request: Request) -> Iterator[Session]:
     """One session per request. Its connection is taken at the first query, in the handler's thread; objects
     stay readable after a commit (no re-read that would take the connection again in another thread).
 
     GET requests read from ``ctx.reader`` (the read replica, when configured); every other method, and the GET
-    routes that write (they take :data:`PrimarySessionDep`), use the primary."""
-    engine = ctx.reader if request.method in ("GET", "HEAD") else ctx.engine
-    with Session(engine, expire_on_commit=False) as session:
+    routes that write (they take :data:`PrimarySessionDep`), use the primary, in a writing transaction (SQLite:
+    BEGIN IMMEDIATE, see gateway.core.db.WRITES)."""
+    if request.method in ("GET", "HEAD"):
+        with closing_session(ctx.reader, expire_on_commit=False) as session:
+            yield session
+        return
+    with closing_session(ctx.engine, expire_on_commit=False, execution_options=WRITES) as session:
         yield session
 
 
 def get_primary_session(ctx: ContextDep) -> Iterator[Session]:
     """A session on the primary database, whatever the method (a GET that writes: the sign-in nonce)."""
-    with Session(ctx.engine, expire_on_commit=False) as session:
+    with closing_session(ctx.engine, expire_on_commit=False, execution_options=WRITES) as session:
         yield session
 
 
@@ -150,7 +178,8 @@ def current_party(
         raise FieldError(["header", "authorization"], exc.message, 401, "unauthorized", challenge) from None
     # A session of its own, closed before the handler runs: no connection is held across the thread hop
     # between this check and the handler (issue 9).
-    with Session(ctx.reader) as session:  # a participant admitted moments ago may take the replica's lag to appear
+    # a participant admitted moments ago may take the replica's lag to appear
+    with closing_session(ctx.reader) as session:
         row = session.get(Participant, claims.address)
         reason = refusal(row, ledger_now(session, ctx))
     if reason is not None or row is None:
