@@ -2,8 +2,8 @@
 
 The rows are written straight into the gateway's projection store (participants, receivables, their fragments,
 the financings of one receivable in ten, the banks' exposures and the party links the API scopes by), in bulk:
-the driver's executemany on SQLite, COPY on PostgreSQL. The maturity summary behind ``/v1/positions`` is kept by
-the database's own triggers, as when the indexer writes. What is measured is the API over a large book, not the
+the driver's executemany on SQLite, COPY on PostgreSQL. The maturity summary behind ``/v1/positions`` is rebuilt by
+one INSERT ... SELECT per side after each step, as the indexer would have kept it. What is measured is the API over a large book, not the
 indexer (``scf bench`` measures that separately).
 
 At each size (ascending; each grows the same database) the API runs in its own process and a load generator in
@@ -147,10 +147,24 @@ def seed(engine: Any, first: int, last: int, now: int, chunk: int = 20_000) -> N
                     _copy(conn, name, batch[name])
                 else:
                     conn.execute(insert(tables[name]), batch[name])
-    with engine.begin() as conn:  # the banks' exposures: the face value they hold financed
+    open_roots = f"{int(ReceivableStatus.CONFIRMED)}, {int(ReceivableStatus.DISPUTED)}"
+    with engine.begin() as conn:
+        # the banks' exposures: the face value they hold financed
         conn.exec_driver_sql("UPDATE exposure SET used_units = (SELECT coalesce(sum(f.value_units), 0) "
                              "FROM financing f WHERE f.bank = exposure.bank AND f.debtor = exposure.debtor)")
+        # the maturity summary behind /v1/positions, as the indexer keeps it (gateway.indexer.handlers.receivables)
+        conn.exec_driver_sql("DELETE FROM maturity_summary")
+        conn.exec_driver_sql(
+            "INSERT INTO maturity_summary (party, side, status, due_date, count, outstanding_units) "
+            "SELECT holder, 'held', status, due_date, count(*), sum(value_units - paid_units) FROM fragment "
+            "WHERE value_units > paid_units GROUP BY holder, status, due_date")
+        conn.exec_driver_sql(
+            "INSERT INTO maturity_summary (party, side, status, due_date, count, outstanding_units) "
+            "SELECT debtor, 'owed', status, due_date, count(*), sum(face_units - repaid_units) FROM receivable "
+            f"WHERE status IN ({open_roots}) AND face_units > repaid_units GROUP BY debtor, status, due_date")
+    with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
+        conn.commit()
 
 
 def _copy(conn: Any, table: str, rows: list[dict[str, Any]]) -> None:
