@@ -2,9 +2,9 @@
 
 The rows are written straight into the gateway's projection store (participants, receivables, their fragments,
 the financings of one receivable in ten, the banks' exposures and the party links the API scopes by), in bulk:
-the driver's executemany on SQLite, COPY on PostgreSQL. The maturity summary behind ``/v1/positions`` is rebuilt by
-one INSERT ... SELECT per side after each step, as the indexer would have kept it. What is measured is the API over a large book, not the
-indexer (``scf bench`` measures that separately).
+the driver's executemany on SQLite, COPY on PostgreSQL. The maturity summary behind ``/v1/positions`` is rebuilt
+by one INSERT ... SELECT per side after each step, as the indexer would have kept it. What is measured is the API
+over a large book, not the indexer (``scf bench`` measures that separately).
 
 At each size (ascending; each grows the same database) the API runs in its own process and a load generator in
 another sends requests at a constant arrival rate (open loop, as the ``api`` section does), per endpoint:
