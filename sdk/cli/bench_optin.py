@@ -93,6 +93,9 @@ def tables(out: Output, result: dict[str, Any]) -> list[Any]:
             rows.append(cells)
         rows.append(["API peak RSS (MiB)", *[f"{scale['api_peak_rss_mib'].get(s, float('nan')):,.1f}"
                                              for s in sizes], f"×{scale['api_rss_growth']}"])
+        if scale.get("indexer"):
+            rows.append(["indexer peak RSS (MiB), +1,000 receivables", *[
+                f"{scale['indexer'][s]['peak_rss_mib']:,.1f}" for s in sizes], f"×{scale['indexer_rss_growth']}"])
         rows.append(["seeding (s)", *[f"{scale['seeding'][s]['seconds']:,.1f}" for s in sizes], ""])
         shown.append(out.table(
             f"API over a growing book ({scale['database']}): p50 / p99 ms at {scale['rate_rps']} req/s offered, "

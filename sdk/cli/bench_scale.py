@@ -14,7 +14,8 @@ another sends requests at a constant arrival rate (open loop, as the ``api`` sec
 * ``/v1/alerts`` as a bank and as a core enterprise.
 
 The report gives p50/p99 per endpoint and size, the p99 ratio from the smallest size to the largest (flat is
-1.0), the API process's peak RSS per size, and the seeding time per size.
+1.0), the API process's peak RSS per size, the seeding time per size, and the indexer's peak RSS while it indexes
+a further 1,000 receivables (a synthetic chain, through the real indexer) on top of the book at each size.
 """
 
 from __future__ import annotations
@@ -231,6 +232,48 @@ class Server:
                 self.process.wait(timeout=20)
 
 
+#: Receivables the indexer adds on top of the seeded book at each size, for its peak RSS.
+INDEXER_RECEIVABLES = 1_000
+
+
+def index_on_top(database_url: str, schema: str | None, workdir: str, receivables: int) -> dict[str, Any]:
+    """In a child process: grow a synthetic chain (sdk.cli.bench_gateway) to `receivables` and index it with the
+    real indexer into the seeded database (its ids and parties are apart from the seeded ones); the indexer's
+    peak RSS, from after the chain's template is built (its embedded EVM is not the indexer's)."""
+    from gateway.core.db import make_engine, migrate
+    from gateway.indexer import Indexer
+    from sdk.cli.bench_gateway import SyntheticChain, _settings, make_template, synthetic_source
+
+    chain = SyntheticChain(make_template())
+    engine = make_engine(database_url, schema)
+    migrate(engine)
+    settings = _settings(database_url=database_url, database_schema=schema, window_initial=20, window_max=20)
+    indexer = Indexer(synthetic_source(chain), chain.deployment, engine, settings)
+    chain.head = chain.blocks_for(receivables)
+    with open("/proc/self/clear_refs", "w", encoding="utf-8") as fh:  # the peak from here on
+        fh.write("5")
+    started = time.perf_counter()
+    head = indexer.sync()
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    peak = 0.0
+    with open("/proc/self/status", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    return {"indexed_head": head, "seconds": round(seconds, 2), "peak_rss_mib": round(peak, 1), "workdir": workdir}
+
+
+def _index_in_child(database_url: str, schema: str | None, workdir: Path, receivables: int) -> dict[str, Any]:
+    from sdk.cli.bench_gateway import run_child
+
+    code = ("import json, sys; from sdk.cli.bench_scale import index_on_top; a = json.loads(sys.argv[1]); "
+            "print(json.dumps(index_on_top(*a)))")
+    result: dict[str, Any] = run_child(f"indexer on the seeded book ({receivables} synthetic receivables)", code,
+                                       [database_url, schema, str(workdir), receivables], workdir, 900)
+    return result
+
+
 def measure_scale(sizes: Sequence[int], step: Callable[[str], None], database_url: str | None = None,
                   seconds: float = 5.0, rate: int = RATE) -> dict[str, Any]:
     """Seed each size in turn (ascending) and measure every endpoint of ENDPOINTS at `rate` req/s for `seconds`."""
@@ -258,7 +301,7 @@ def measure_scale(sizes: Sequence[int], step: Callable[[str], None], database_ur
     result: dict[str, Any] = {"database": database, "sizes": sizes, "rate_rps": rate, "seconds_per_run": seconds,
                               "endpoints": {label: {"path": path, "as": role, "by_rows": {}}
                                             for label, role, path in ENDPOINTS},
-                              "seeding": {}, "api_peak_rss_mib": {}, "workdir": str(workdir)}
+                              "seeding": {}, "api_peak_rss_mib": {}, "indexer": {}, "workdir": str(workdir)}
     try:
         migrate(engine)
         now = int(time.time())
@@ -276,6 +319,9 @@ def measure_scale(sizes: Sequence[int], step: Callable[[str], None], database_ur
                                             "receivables_per_s": round((size - seeded) / took)}
             seeded = size
             step(f"scale: {size:,} receivables seeded into {database} ({took:.0f} s)")
+            # the indexer writes on top of the book: INDEXER_RECEIVABLES more at each size, its peak RSS
+            grown = INDEXER_RECEIVABLES * (len(result["indexer"]) + 1)
+            result["indexer"][str(size)] = _index_in_child(url, schema, workdir, grown)
             server = Server(url, schema, deployment_file, secret)
             try:
                 for label, role, path in ENDPOINTS:
@@ -300,6 +346,8 @@ def measure_scale(sizes: Sequence[int], step: Callable[[str], None], database_ur
                    for size, run in entry["by_rows"].items() if run["errors"]]
     rss = result["api_peak_rss_mib"]
     result["api_rss_growth"] = round(rss[last] / rss[first], 3)
+    result["indexer_rss_growth"] = round(result["indexer"][last]["peak_rss_mib"]
+                                         / result["indexer"][first]["peak_rss_mib"], 3)
     if errors:
         result["errors"] = errors
     return result
