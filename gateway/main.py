@@ -5,16 +5,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -23,9 +24,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import web
 from gateway.api import schema
+from gateway.api.auth import AuthCache
 from gateway.api.deps import AppContext
 from gateway.api.errors import error_type
 from gateway.api.limits import Admission, LoadShedding
@@ -115,6 +118,7 @@ def create_app(
                      indexer=indexer or owned, clock=clock or time.time, admission=admission,
                      health_engine=health_engine, node=chain, node_lock=lock, read_engine=read_engine,
                      listener=listener)
+    ctx.auth = AuthCache(settings.auth_cache_seconds, ctx.index_generation)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -146,16 +150,7 @@ def create_app(
     app.include_router(ops.router)
     web.mount(app)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        path = _route_template(request)
-        metrics.request_latency.labels(request.method, path, str(response.status_code)).observe(
-            time.perf_counter() - started)
-        if response.status_code >= 400:
-            metrics.request_errors.labels(path, str(response.status_code)).inc()
-        return response
+    app.add_middleware(Observe, metrics=metrics)  # innermost of the middlewares added here
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -195,7 +190,8 @@ def create_app(
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"],
                            expose_headers=["Retry-After"])
     # outermost, so that a request beyond capacity costs next to nothing
-    app.add_middleware(LoadShedding, admission=admission, exempt=UNGATED_PATHS, on_shed=shed)
+    app.add_middleware(LoadShedding, admission=admission, exempt=UNGATED_PATHS, on_shed=shed,
+                       server_timing=settings.server_timing)
     return app
 
 
@@ -221,12 +217,44 @@ def _request_limit(settings: Settings, engine: Engine) -> int:
     return settings.max_concurrent_requests
 
 
-def _route_template(request: Request) -> str:
+def _route_template(scope: Scope) -> str:
     """The matched route as a template (``/v1/events/{event_id}``), so metric labels stay few."""
-    if request.scope.get("route") is None:
+    route = scope.get("route")
+    if route is None:
         return "unmatched"
-    values = {str(v): k for k, v in request.path_params.items()}
-    return "/".join("{" + values[seg] + "}" if seg in values else seg for seg in request.url.path.split("/"))
+    values = {str(v): k for k, v in scope.get("path_params", {}).items()}
+    return "/".join("{" + values[seg] + "}" if seg in values else seg for seg in str(scope["path"]).split("/"))
+
+
+class Observe:
+    """ASGI middleware: every response's latency and status into the metrics (a plain ASGI class: starlette's
+    ``BaseHTTPMiddleware`` costs a task and a stream per request)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # an exception that escapes every handler becomes a 500 further out
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = _route_template(scope)
+            self.metrics.request_latency.labels(scope["method"], path, str(status)).observe(
+                time.perf_counter() - started)
+            if status >= 400:
+                self.metrics.request_errors.labels(path, str(status)).inc()
 
 
 def serve(settings: Settings | None = None, *, chain: Any = None, deployment: Deployment | None = None,
@@ -237,8 +265,81 @@ def serve(settings: Settings | None = None, *, chain: Any = None, deployment: De
     if settings.jwt_secret_generated:
         log.warning("SCF_GATEWAY_JWT_SECRET is not set: this process signs tokens with a key of its own, which no "
                     "other replica accepts; give every replica the same secret")
+    if settings.workers > 1:
+        serve_workers(settings, access_log=settings.access_log)
+        return
     app = create_app(settings, chain=chain, deployment=deployment, lock=lock)
     make_server(app, settings, access_log=settings.access_log).run()
+
+
+def serve_workers(settings: Settings, *, host: str | None = None, port: int | None = None,
+                  log_level: str = "info", access_log: bool = True) -> None:
+    """``settings.workers`` API processes on one listening socket (POSIX). The parent migrates the schema, binds
+    the socket and forks; each child builds its own app (pool, admission, event loop) and serves. SIGTERM or
+    SIGINT to the parent reaches every child, each shutting down as ``make_server`` describes; when one child
+    exits, the others are stopped too, and the parent exits with the first child's failure."""
+    import os
+    import signal
+    import socket
+
+    engine = engine_from_settings(settings)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    bind = (host or settings.host, port or settings.port)
+    sock = socket.socket(socket.AF_INET6 if ":" in bind[0] else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(bind)
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    children: list[int] = []
+    for _ in range(settings.workers):
+        pid = os.fork()
+        if pid == 0:  # the child: an app of its own on the shared socket
+            code = 0
+            try:
+                app = create_app(settings, migrate_schema=False)
+                make_server(app, settings, host=bind[0], port=bind[1], log_level=log_level,
+                            access_log=access_log).run(sockets=[sock])
+            except BaseException:  # noqa: BLE001 - reported, and the parent stops the others
+                log.exception("API worker %d failed", os.getpid())
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    sock.close()
+    log.info("serving with %d API workers: %s", len(children), children)
+
+    stopping: list[int] = []  # the signal forwarded, once asked to stop
+
+    def forward(sig: int, _: Any) -> None:
+        stopping.append(sig)
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, sig)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    failure = 0
+    try:
+        alive = set(children)
+        while alive:
+            pid, status = os.wait()
+            alive.discard(pid)
+            code = os.waitstatus_to_exitcode(status)
+            if stopping and code in (0, -signal.SIGTERM, -signal.SIGINT):
+                code = 0  # uvicorn re-raises the signal it shut down on: a clean stop
+            if code != 0 and not failure:
+                failure = code if code > 0 else 1
+            if alive and len(alive) == len(children) - 1:  # the first one out: stop the rest
+                stopping.append(signal.SIGTERM)
+                for child in alive:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child, signal.SIGTERM)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failure:
+        raise SystemExit(failure)
 
 
 def make_server(app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None,

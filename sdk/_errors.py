@@ -17,6 +17,9 @@ class LedgerValueError(LedgerError, ValueError):
 class ChainConnectionError(LedgerError, ConnectionError):
     """The chain node cannot be reached."""
 
+    #: True where the node took too long (:class:`sdk.rpc.RpcTimeout`), rather than refusing or failing.
+    timed_out = False
+
     def __init__(self, url: str, reason: str) -> None:
         self.url = url
         self.reason = reason

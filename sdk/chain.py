@@ -8,10 +8,7 @@ embedded chain and anvil.
 
 from __future__ import annotations
 
-import http.client
-import json
 import queue
-import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -19,7 +16,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar, cast
-from urllib.parse import urlsplit
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -39,6 +35,7 @@ from sdk.errors import (
     decode_revert,
     revert_data_from_exception,
 )
+from sdk.rpc import JsonRpcHttp, RpcError, Web3Provider, reason
 
 #: anvil's default dev mnemonic ("test test … junk") keys 0-9: public knowledge, for local development only.
 ANVIL_DEV_KEYS = (
@@ -459,96 +456,6 @@ def checksum(address: str) -> str:
     return str(to_checksum_address(address))
 
 
-class RpcError(Exception):
-    """A JSON-RPC error response."""
-
-    def __init__(self, method: str, error: dict[str, Any]) -> None:
-        self.method = method
-        self.code = error.get("code")
-        self.data = error.get("data")  # revert data, where the node sends it
-        super().__init__(f"{method}: {error.get('message', error)}")
-
-
-class JsonRpcHttp:
-    """A lean JSON-RPC client over keep-alive HTTP (one connection per thread), for the hot paths of sending
-    transactions and fetching receipts. web3's provider costs ~0.6 ms per call on loopback, this ~0.15 ms."""
-
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise LedgerValueError(f"not an http(s) JSON-RPC URL: {url}")
-        self.url = url
-        self._https = parts.scheme == "https"
-        self._host = parts.hostname
-        self._port = parts.port
-        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
-        if parts.username is not None:
-            import base64
-
-            token = base64.b64encode(f"{parts.username}:{parts.password or ''}".encode()).decode()
-            self._headers["Authorization"] = f"Basic {token}"
-        self._timeout = timeout
-        self._local = threading.local()
-        self._ids = iter(range(1, 1 << 62))
-
-    def _connection(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            conn = cls(self._host, self._port, timeout=self._timeout)
-            self._local.conn = conn
-        return conn
-
-    def _post(self, body: bytes) -> Any:
-        for attempt in (0, 1):
-            conn = self._connection()
-            try:
-                conn.request("POST", self._path, body, self._headers)
-                response = conn.getresponse()
-                payload = response.read()
-            except (http.client.HTTPException, ConnectionError, TimeoutError, OSError) as exc:
-                conn.close()
-                self._local.conn = None
-                if attempt == 0 and isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError |
-                                               BrokenPipeError):
-                    continue  # a keep-alive connection the server closed: reconnect once
-                raise ChainConnectionError(self.url, _reason(exc)) from exc
-            if response.status != 200:
-                raise ChainConnectionError(self.url, f"HTTP {response.status}: {payload[:200]!r}")
-            return json.loads(payload)
-        raise AssertionError("unreachable")
-
-    def request(self, method: str, params: list[Any]) -> Any:
-        """One call; an error response raises :class:`RpcError`."""
-        reply = self._post(json.dumps(
-            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}).encode())
-        if "error" in reply:
-            raise RpcError(method, reply["error"])
-        return reply.get("result")
-
-    def batch(self, method: str, params: Sequence[list[Any]]) -> list[Any]:
-        """Many calls of one method in one JSON-RPC batch; results in order, errors as RpcError instances."""
-        if not params:
-            return []
-        calls = [{"jsonrpc": "2.0", "id": i, "method": method, "params": p} for i, p in enumerate(params)]
-        replies = self._post(json.dumps(calls).encode())
-        if isinstance(replies, dict):  # some nodes answer a whole batch with one error object
-            raise RpcError(method, replies.get("error", replies))
-        by_id = {r.get("id"): r for r in replies}
-        out: list[Any] = []
-        for call in calls:
-            reply = by_id.get(call["id"], {"error": {"message": "missing from the batch reply"}})
-            out.append(RpcError(method, reply["error"]) if "error" in reply else reply.get("result"))
-        return out
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
-
 class InFlightWindow:
     """Flow control for pipelined submission: before nonce `n` of a sender goes out, wait until the node has mined
     that sender's transactions up to nonce `n - size` (one `eth_getTransactionCount` per refresh)."""
@@ -643,18 +550,20 @@ class RpcChain(Chain):
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         from web3.middleware import ExtraDataToPOAMiddleware
 
-        w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        self.rpc = JsonRpcHttp(url, timeout)  # the one transport: web3 below rides on it too
+        w3 = Web3(Web3Provider(self.rpc))
         w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)  # QBFT/Clique headers
         try:
             w3.eth.chain_id  # noqa: B018 - connectivity check
             client = str(w3.client_version)
+        except ChainConnectionError:
+            raise
         except Exception as exc:
-            raise ChainConnectionError(url, _reason(exc)) from exc
+            raise ChainConnectionError(url, reason(exc)) from exc
         super().__init__(w3, url)
         self.client_version = client
         self.is_anvil = client.lower().startswith("anvil")
         self.receipt_poll_interval = 0.002 if self.is_anvil else 0.1
-        self.rpc = JsonRpcHttp(url, timeout)
         self.nonces = NonceManager(
             lambda a: int(self.rpc.request("eth_getTransactionCount", [checksum(a), "pending"]), 16)
         )
@@ -836,24 +745,13 @@ def _is_fee_too_low(exc: BaseException) -> bool:
     return "base fee" in text and ("lower than" in text or "less than" in text)
 
 
-def _reason(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    # requests/urllib3 bury the OS error deep in a long repr: "... [Errno 111] Connection refused'))"
-    found = _ERRNO_RE.search(text)
-    if found:
-        return found.group(1).strip().lower()
-    if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
-        return "timed out"
-    return text.splitlines()[0][:200]
-
-
-_ERRNO_RE = re.compile(r"\[Errno -?\d+\] ([^'\"()\]\[]+)")
-
-
 def _connection_error(url: str, exc: BaseException) -> ChainConnectionError | None:
+    for cause in _chain_of(exc):
+        if isinstance(cause, ChainConnectionError):  # from the transport, already named
+            return cause
     names = {type(e).__name__ for e in _chain_of(exc)}
     if names & {"ConnectionError", "ConnectTimeout", "ReadTimeout", "MaxRetryError", "NewConnectionError"}:
-        return ChainConnectionError(url, _reason(exc))
+        return ChainConnectionError(url, reason(exc))
     return None
 
 
@@ -866,4 +764,4 @@ def _chain_of(exc: BaseException) -> list[BaseException]:
     return out
 
 
-__all__ = ["Chain", "EmbeddedChain", "JsonRpcHttp", "NonceManager", "PendingTx", "RpcChain", "TxRequest", "connect"]
+__all__ = ["Chain", "EmbeddedChain", "NonceManager", "PendingTx", "RpcChain", "TxRequest", "connect"]

@@ -12,10 +12,11 @@ import asyncio
 import concurrent.futures
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 T = TypeVar("T")
 
@@ -98,14 +99,20 @@ class LoadShedding:
     """ASGI middleware: requests pass through `admission`, except the `exempt` paths (/health, /metrics)."""
 
     def __init__(self, app: ASGIApp, admission: Admission, exempt: frozenset[str],
-                 on_shed: Callable[[str], None] | None = None) -> None:
+                 on_shed: Callable[[str], None] | None = None, server_timing: bool = False) -> None:
         self.app = app
         self.admission = admission
         self.exempt = exempt
         self.on_shed = on_shed
+        self.server_timing = server_timing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in self.exempt:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.server_timing:
+            send = _timed(send, time.perf_counter())
+        if scope.get("path") in self.exempt:
             await self.app(scope, receive, send)
             return
         slots = await self.admission.acquire()
@@ -131,6 +138,22 @@ class LoadShedding:
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _timed(send: Send, started: float) -> Send:
+    """`send` with a ``Server-Timing: app;dur=<ms>`` header on the response: the time from the request's arrival
+    at the gateway (before any wait for a turn) to the start of its response, as the server saw it. A client
+    compares it with its own latency to tell the server's share from the network's and its own."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            elapsed = (time.perf_counter() - started) * 1000
+            headers = list(message.get("headers", ()))
+            headers.append((b"server-timing", b"app;dur=%.2f" % elapsed))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 class Probe:

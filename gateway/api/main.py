@@ -13,8 +13,10 @@ from gateway.api.routes import (
     positions,
     prepayments,
     profile,
+    quotes,
     receivables,
     riskpool,
+    statement,
     tx,
     warehouse,
 )
@@ -33,3 +35,5 @@ api_router.include_router(creditlines.router)
 api_router.include_router(profile.router)
 api_router.include_router(tx.router)
 api_router.include_router(riskpool.router)
+api_router.include_router(quotes.router)
+api_router.include_router(statement.router)

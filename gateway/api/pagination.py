@@ -1,7 +1,9 @@
-"""Filters' common parts, sorting, and keyset (cursor) pagination with a stable next cursor.
+"""Filters' common parts, sorting, and keyset (cursor) pagination with stable next and previous cursors.
 
 The cursor holds the sort it belongs to and the last row's sort value and id; the next page is everything strictly
-after that row in (sort value, id) order, so rows inserted meanwhile never shift or repeat a page.
+after that row in (sort value, id) order, so rows inserted meanwhile never shift or repeat a page. A previous
+cursor holds the first row of a page and a direction mark: its page is the `limit` rows strictly before that row,
+read backwards and returned in the sort's order (the first page, when fewer rows are left).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class PageParams:
     sort: str | None
 
 
-def page_params(
+async def page_params(  # async: pure, so no worker-thread hop
     limit: Annotated[int, Query(ge=1, le=500, description="rows per page")] = 50,
     cursor: Annotated[str | None, Query(max_length=512, pattern=r"^[A-Za-z0-9_\-=]+$",
                                         description="next_cursor of the previous page")] = None,
@@ -70,7 +72,7 @@ def sorted_page(*keys: str) -> Any:
                                         "; prefix '-' for descending")],
     )
 
-    def params(limit: int = 50, cursor: str | None = None, sort: str | None = None) -> PageParams:
+    async def params(limit: int = 50, cursor: str | None = None, sort: str | None = None) -> PageParams:
         return PageParams(limit=limit, cursor=cursor, sort=sort)
 
     shared = inspect.signature(page_params, eval_str=True)  # limit and cursor exactly as every list route has them
@@ -79,14 +81,21 @@ def sorted_page(*keys: str) -> Any:
     return Depends(params)
 
 
-def _encode(sort: str, value: Any, last_id: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps([sort, value, last_id]).encode()).decode()
+BEFORE = "before"  # the mark of a previous-page cursor
 
 
-def _decode(cursor: str, sort: str, types: tuple[type, type]) -> tuple[Any, Any]:
+def _encode(sort: str, value: Any, last_id: Any, before: bool = False) -> str:
+    raw = [sort, value, last_id, BEFORE] if before else [sort, value, last_id]
+    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode()
+
+
+def _decode(cursor: str, sort: str, types: tuple[type, type]) -> tuple[Any, Any, bool]:
+    """(sort value, id, whether the cursor points backwards)."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        name, value, last_id = raw
+        if not isinstance(raw, list) or len(raw) not in (3, 4) or (len(raw) == 4 and raw[3] != BEFORE):
+            raise ValueError
+        name, value, last_id = raw[:3]
     except (ValueError, TypeError, binascii.Error):
         raise FieldError(["query", "cursor"], "cursor is malformed: pass next_cursor back unchanged") from None
     if name != sort:
@@ -95,7 +104,7 @@ def _decode(cursor: str, sort: str, types: tuple[type, type]) -> tuple[Any, Any]
         ok = isinstance(v, t) and not isinstance(v, bool) and (not isinstance(v, int) or abs(v) <= MAX_INT)
         if not ok:
             raise FieldError(["query", "cursor"], "cursor is malformed: pass next_cursor back unchanged")
-    return value, last_id
+    return value, last_id, len(raw) == 4
 
 
 def paginate(
@@ -107,9 +116,10 @@ def paginate(
     page: PageParams,
     default: str,
     count: int | None = None,
-) -> tuple[list[Any], int, str | None]:
-    """Rows of one page, the total count of the filtered set, and the cursor of the next page (None at the end).
-    `count`, when given, is the total the caller already knows (it must equal the filtered set's size)."""
+) -> tuple[list[Any], int, str | None, str | None]:
+    """Rows of one page, the total count of the filtered set, the cursor of the next page (None at the end) and of
+    the previous page (None on the first). `count`, when given, is the total the caller already knows (it must
+    equal the filtered set's size)."""
     sort = page.sort or default
     name, descending = sort.lstrip("-"), sort.startswith("-")
     col = sorts.get(name)
@@ -117,21 +127,32 @@ def paginate(
         raise FieldError(["query", "sort"], f"cannot sort by {name!r}; choose one of {sorted(sorts)}")
     if count is None:  # callers pass a count they can get from an index alone
         count = int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+    backwards = False
     if page.cursor:
-        value, last_id = _decode(page.cursor, sort, (col.type.python_type, id_col.type.python_type))
+        value, last_id, backwards = _decode(page.cursor, sort, (col.type.python_type, id_col.type.python_type))
+        after = descending != backwards  # the rows wanted sort below the cursor's row in the column's own order
         if col is id_col:
-            stmt = stmt.where(id_col < last_id if descending else id_col > last_id)
-        elif descending:
+            stmt = stmt.where(id_col < last_id if after else id_col > last_id)
+        elif after:
             stmt = stmt.where(or_(col < value, and_(col == value, id_col < last_id)))
         else:
             stmt = stmt.where(or_(col > value, and_(col == value, id_col > last_id)))
-    order = [col.desc(), id_col.desc()] if descending else [col.asc(), id_col.asc()]
+    reverse = descending != backwards
+    order = [col.desc(), id_col.desc()] if reverse else [col.asc(), id_col.asc()]
     if col is id_col:
         order = order[:1]
     rows = list(session.execute(stmt.order_by(*order).limit(page.limit + 1)).all())
-    next_cursor = None
-    if len(rows) > page.limit:
-        rows = rows[: page.limit]
-        last = rows[-1]._mapping
-        next_cursor = _encode(sort, last[col], last[id_col])
-    return rows, count, next_cursor
+    more = len(rows) > page.limit  # beyond this page, in the direction read
+    rows = rows[: page.limit]
+    if backwards:
+        rows.reverse()
+
+    def key(row: Any) -> tuple[Any, Any]:
+        return row._mapping[col], row._mapping[id_col]
+
+    if not rows:
+        return rows, count, None, None
+    if backwards:  # came back from a later page: there is one after; one before if the read ran past this page
+        return rows, count, _encode(sort, *key(rows[-1])), _encode(sort, *key(rows[0]), before=True) if more else None
+    return (rows, count, _encode(sort, *key(rows[-1])) if more else None,
+            _encode(sort, *key(rows[0]), before=True) if page.cursor else None)

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     #: all (503 beyond): anonymous callers can't fill the database. Behind a proxy, run uvicorn with
     #: --proxy-headers so the client address is the caller's, not the proxy's.
     nonce_requests_per_minute: int = Field(default=60, ge=1, le=1_000_000)
+    #: How long a participant found in good standing (active, KYC valid) is trusted without reading the database
+    #: again, while this process sees no change to the index (its own indexer's commits and, on PostgreSQL, the
+    #: indexer's NOTIFY end it at once). 0: read the participant on every request. See gateway.api.auth.
+    auth_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     max_open_nonces: int = Field(default=10_000, ge=1)
     nonce_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
     #: /health reports degraded when the indexed head is more than this many blocks behind the node.
@@ -124,8 +128,17 @@ class Settings(BaseSettings):
     #: Origins (``https://app.example``) whose browser apps may call the API; none by default.
     cors_origins: list[str] = Field(default_factory=list)
     max_concurrent_requests: int = Field(default=12, ge=1, le=1_000)
+    #: API processes serving one port (``scf gateway``). Each has its own pool, request limit and event loop; with
+    #: more than one, the indexer must run on its own (``index_in_process`` off, ``scf gateway index`` beside it).
+    #: Python serves one request's Python code at a time per process: one worker per CPU is the usual choice.
+    workers: int = Field(default=1, ge=1, le=64)
+    #: Every response carries ``Server-Timing: app;dur=<ms>``, the time the gateway took from the request's arrival
+    #: (before any wait for a turn) to its response; ``scf bench`` reports it next to the client's latency.
+    server_timing: bool = True
     #: A request beyond that waits this long for a turn, then gets 503 with Retry-After (seconds).
-    queue_timeout: float = Field(default=2.0, ge=0, le=60)
+    #: Short, so that an overloaded gateway sheds at once what it can't serve in time and has no backlog to work
+    #: off when the load drops (issue 15: it recovered only after this long).
+    queue_timeout: float = Field(default=1.0, ge=0, le=60)
     #: The Retry-After of a 503 (seconds).
     retry_after_seconds: int = Field(default=1, ge=1, le=3_600)
     #: /health's database read gives up after this long and answers from memory (seconds).
@@ -152,6 +165,11 @@ class Settings(BaseSettings):
             )
         if self.window_min > self.window_max:
             raise ValueError("window_min must not exceed window_max")
+        if self.workers > 1 and self.index_in_process:
+            raise ValueError(
+                f"workers = {self.workers} needs the indexer in a process of its own: set "
+                "SCF_GATEWAY_INDEX_IN_PROCESS=false and run `scf gateway index` beside the API"
+            )
         if self.max_concurrent_requests > self.db_pool_size + self.db_max_overflow:
             raise ValueError(
                 f"max_concurrent_requests ({self.max_concurrent_requests}) exceeds the API's connection pool "

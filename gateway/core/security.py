@@ -127,6 +127,8 @@ def issue_token(address: str, roles: list[str], settings: Settings, now: int) ->
 class TokenClaims:
     address: str
     expires_at: int
+    issued_at: int = 0
+    not_before: int = 0
 
 
 def decode_token(token: str, settings: Settings, now: int) -> TokenClaims:
@@ -151,4 +153,4 @@ def decode_token(token: str, settings: Settings, now: int) -> TokenClaims:
         address = to_checksum_address(str(claims["sub"]))
     except ValueError:
         raise AuthError("invalid token subject", field="authorization") from None
-    return TokenClaims(address=address, expires_at=exp)
+    return TokenClaims(address=address, expires_at=exp, issued_at=iat, not_before=nbf)

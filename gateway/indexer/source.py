@@ -1,5 +1,5 @@
-"""Where the indexer reads the chain: raw JSON-RPC over one keep-alive HTTP session, or the embedded chain's
-py-evm database directly.
+"""Where the indexer reads the chain: raw JSON-RPC through the SDK's transport (:mod:`sdk.rpc`), or the embedded
+chain's py-evm database directly.
 
 Both return logs as plain dicts that :data:`sdk.events.DECODER` decodes, and block headers as :class:`Header`.
 Neither uses web3's result formatters, which cap an indexer near a thousand events a second.
@@ -7,15 +7,15 @@ Neither uses web3's result formatters, which cap an indexer near a thousand even
 
 from __future__ import annotations
 
-import json
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from sdk.errors import ChainConnectionError
+from sdk.rpc import JsonRpcHttp, RpcError, RpcTimeout
 
 
 class SourceError(Exception):
@@ -71,12 +71,15 @@ class ChainSource(ABC):
 _RANGE_HINTS = ("range", "too many", "limit", "exceed", "more than", "too large", "response size", "query timeout")
 
 
-class RpcError(SourceError):
-    def __init__(self, method: str, error: Any) -> None:
-        self.method = method
-        self.code = error.get("code") if isinstance(error, dict) else None
-        self.message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
-        super().__init__(f"{method}: {self.message} (code {self.code})")
+@contextmanager
+def _unavailable() -> Iterator[None]:
+    """The transport's "no answer" as the indexer's :class:`NodeUnavailable` (a timeout says "timed out")."""
+    try:
+        yield
+    except RpcTimeout as exc:
+        raise NodeUnavailable(f"{exc.url} timed out") from exc
+    except ChainConnectionError as exc:
+        raise NodeUnavailable(str(exc)) from exc
 
 
 def _header(raw: dict[str, Any]) -> Header:
@@ -89,67 +92,30 @@ def _header(raw: dict[str, Any]) -> Header:
 
 
 class RpcSource(ChainSource):
-    """Any EVM JSON-RPC node. Batches header reads; one HTTP/1.1 keep-alive connection."""
+    """Any EVM JSON-RPC node, through the SDK's transport (:class:`sdk.rpc.JsonRpcHttp`: keep-alive, timeouts,
+    batches). Its failures become :class:`NodeUnavailable` (retry later) and :class:`RangeRefused` (shrink the
+    window)."""
 
     kind = "rpc"
     BATCH = 200
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
-        self._ids = 0
+        self._rpc = JsonRpcHttp(url, timeout)
         self._finalized_supported: bool | None = None
 
     def close(self) -> None:
-        self._client.close()
-
-    def _post(self, payload: Any) -> Any:
-        try:
-            response = self._client.post(self.url, content=json.dumps(payload),
-                                         headers={"content-type": "application/json"})
-        except httpx.TimeoutException as exc:
-            raise NodeUnavailable(f"{self.url} timed out ({type(exc).__name__})") from exc
-        except httpx.HTTPError as exc:
-            raise NodeUnavailable(f"{self.url} is unreachable ({type(exc).__name__}: {exc})") from exc
-        if response.status_code >= 500 or response.status_code in (408, 429):
-            raise NodeUnavailable(f"{self.url} answered HTTP {response.status_code}")
-        try:
-            return json.loads(response.content)
-        except ValueError as exc:
-            raise NodeUnavailable(f"{self.url} answered non-JSON (HTTP {response.status_code})") from exc
-
-    def _next_id(self) -> int:
-        self._ids += 1
-        return self._ids
+        self._rpc.close()
 
     def call(self, method: str, params: list[Any]) -> Any:
-        reply = self._post({"jsonrpc": "2.0", "id": self._next_id(), "method": method, "params": params})
-        if not isinstance(reply, dict):
-            raise NodeUnavailable(f"{self.url} answered a malformed reply to {method}")
-        if "error" in reply:
-            raise RpcError(method, reply["error"])
-        return reply.get("result")
+        """One call; a node that doesn't answer raises :class:`NodeUnavailable`, an error reply :class:`RpcError`."""
+        with _unavailable():
+            return self._rpc.request(method, params)
 
     def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
         """Results in order; an entry is an :class:`RpcError` where that call failed."""
-        if not calls:
-            return []
-        first = self._ids + 1
-        payload = [{"jsonrpc": "2.0", "id": first + i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
-        self._ids += len(calls)
-        reply = self._post(payload)
-        if not isinstance(reply, list):
-            if isinstance(reply, dict) and "error" in reply:
-                raise RpcError("batch", reply["error"])
-            raise NodeUnavailable(f"{self.url} answered a malformed batch reply")
-        by_id = {item.get("id"): item for item in reply if isinstance(item, dict)}
-        out: list[Any] = []
-        for i, (method, _) in enumerate(calls):
-            item = by_id.get(first + i)
-            if item is None:
-                raise NodeUnavailable(f"{self.url} left call {method} out of a batch reply")
-            out.append(RpcError(method, item["error"]) if "error" in item else item.get("result"))
-        return out
+        with _unavailable():
+            return self._rpc.batch_calls(calls)
 
     def chain_id(self) -> int:
         return int(self.call("eth_chainId", []), 16)

@@ -77,12 +77,18 @@ DISCOVER_WAVES = 3
 _ROW_SQL: dict[tuple[str, str, tuple[str, ...], bool], str] = {}
 
 
+#: PostgreSQL: groups of new rows at least this large go by COPY, smaller ones by one INSERT ... unnest.
+COPY_MIN_ROWS = 16
+
+
 def write_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, upsert: bool = False) -> int:
     """Insert `rows` (or, with `upsert`, insert-or-update them by primary key) in one statement per column set,
     on the transaction's own DBAPI connection (SQLAlchemy's per-row parameter processing bypassed).
 
-    PostgreSQL: ``INSERT INTO t (cols) SELECT * FROM unnest(%s::type[], ...)``, one array parameter per column, so
-    the statement's text is the same for any number of rows (parsed and planned once, one round trip per table).
+    PostgreSQL: new rows by ``COPY t (cols) FROM STDIN`` (COPY_MIN_ROWS or more; psycopg streams them in its
+    text format), upserts by ``INSERT INTO t (cols) SELECT * FROM unnest(%s::type[], ...) ON CONFLICT``, one array
+    parameter per column, so the statement's text is the same for any number of rows (parsed and planned once, one
+    round trip per table).
     SQLite: the driver's ``executemany`` (one prepared statement in a C loop, in process). Returns rows written."""
     if not rows:
         return 0
@@ -93,6 +99,12 @@ def write_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         for columns, group in groups.items():
+            if dialect == "postgresql" and not upsert and len(group) >= COPY_MIN_ROWS:
+                names = ", ".join(f'"{c}"' for c in columns)
+                with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                    for row in group:
+                        copy.write_row([row[c] for c in columns])
+                continue
             sql = _row_sql(conn, table, columns, upsert)
             if dialect == "postgresql":
                 cursor.execute(sql, [[row[c] for row in group] for c in columns])
@@ -478,6 +490,9 @@ class Store:
         self._complete = False
         self.handlers = handlers
         self.fault: Fault = fault or (lambda point: None)
+        #: Counts this store's commits that changed the index (batches and rollbacks): the API's caches of indexed
+        #: rows (gateway.api.auth) hold only while it stays the same.
+        self.generation = 0
 
     # ------------------------------------------------------------------ state
     def checkpoint(self) -> Checkpoint | None:
@@ -527,6 +542,7 @@ class Store:
             self._cache_head = None
             self._complete = False
             raise
+        self.generation += 1
         self._last_lookups = uow.lookups
         if self.cache_rows > 0:
             if len(self._cache) + len(uow.rows) > self.cache_rows:
@@ -656,4 +672,5 @@ class Store:
                 head_block=to.number, head_hash=to.hash, head_time=to.timestamp,
                 events_total=_STATE.c.events_total - removed,
             ))
+        self.generation += 1  # after the commit: a reader never caches the old rows under the new generation
         return removed

@@ -11,8 +11,9 @@ from gateway.models.links import LedgerSetting, PartyLink
 from gateway.models.participants import LedgerContract, Participant
 from gateway.models.positions import MaturitySummary
 from gateway.models.prepayments import Prepayment, PrepaymentInstalment
+from gateway.models.quotes import DiscountTerms
 from gateway.models.receivables import Exposure, Financing, Fragment, Offer, Receivable
-from gateway.models.riskpool import Loss, RiskClaim, RiskProgram, RiskProgramMember
+from gateway.models.riskpool import Loss, RiskClaim, RiskHeld, RiskProgram, RiskProgramMember
 from gateway.models.tx import TxSubmission
 from gateway.models.warehouse import (
     CommodityPrice,
@@ -35,6 +36,7 @@ __all__ = [
     "CreditLine",
     "CreditPledge",
     "CreditTranche",
+    "DiscountTerms",
     "EventLog",
     "TxSubmission",
     "EventRef",
@@ -59,6 +61,7 @@ __all__ = [
     "PrepaymentInstalment",
     "Receivable",
     "RiskClaim",
+    "RiskHeld",
     "RiskProgram",
     "RiskProgramMember",
     "WarehouseReceipt",

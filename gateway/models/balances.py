@@ -31,3 +31,4 @@ class BalancesPublic(SQLModel):
     data: list[BalancePublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")

@@ -161,6 +161,7 @@ class CreditLinesPublic(SQLModel):
     data: list[CreditLinePublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class CreditTrancheBucketPublic(SQLModel):

@@ -68,3 +68,4 @@ class EventsPublic(SQLModel):
     data: list[EventPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")

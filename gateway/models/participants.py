@@ -37,6 +37,7 @@ class ParticipantsPublic(SQLModel):
     data: list[ParticipantPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class LedgerContract(SQLModel, table=True):

@@ -80,3 +80,4 @@ class AlertsPublic(SQLModel):
     count: int
     #: Pass as `cursor` for the next page; null on the last page.
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")

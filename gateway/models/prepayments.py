@@ -115,3 +115,4 @@ class PrepaymentsPublic(SQLModel):
     data: list[PrepaymentPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")

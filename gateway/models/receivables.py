@@ -134,6 +134,9 @@ class FragmentPublic(SQLModel):
     locked_units: int
     paid: str
     paid_units: int
+    claimable: str = Field(description="what `claim` pays the holder now (its share of the root's repayments not "
+                           "yet paid out); claim it with `scf receivable claim`")
+    claimable_units: int
     status: str
     financed: bool
 
@@ -170,12 +173,14 @@ class ReceivablesPublic(SQLModel):
     data: list[ReceivablePublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class FragmentsPublic(SQLModel):
     data: list[FragmentPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class LineageNodePublic(SQLModel):
@@ -229,6 +234,7 @@ class OffersPublic(SQLModel):
     data: list[OfferPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class FinancingPublic(SQLModel):
@@ -257,6 +263,7 @@ class FinancingsPublic(SQLModel):
     data: list[FinancingPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class ExposurePublic(SQLModel):

@@ -73,6 +73,16 @@ class RiskClaim(SQLModel, table=True):
     updated_block: int = big()
 
 
+class RiskHeld(SQLModel, table=True):
+    """Payments `payOpenClaims` set aside for a bank, until it collects them (RiskPool.heldFor)."""
+
+    __tablename__ = "risk_held"
+
+    bank: str = Field(max_length=42, primary_key=True)
+    held_units: int = big(default=0)
+    updated_block: int = big()
+
+
 # ------------------------------------------------------------------ API shapes
 class LossPublic(SQLModel):
     id: int
@@ -95,6 +105,7 @@ class LossesPublic(SQLModel):
     data: list[LossPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class RiskClaimPublic(SQLModel):
@@ -108,6 +119,8 @@ class RiskClaimPublic(SQLModel):
     paid_units: int
     open_units: int
     returned_units: int
+    recovery_owed_units: int = Field(default=0, description="the pool's share of what was recovered on the loss "
+                                     "since filing, not yet returned (RiskPool.recoveryOwed)")
     filed_at: int
 
 
@@ -142,6 +155,7 @@ class RiskProgramsPublic(SQLModel):
     data: list[RiskProgramPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 # ------------------------------------------------------------------ positions (issue 13)
@@ -163,6 +177,8 @@ class LossPositionPublic(SQLModel):
     compensated_units: int
     pending_units: int
     recovery_owed_units: int  # recoveries the bank still owes the pools (RiskPool.returnRecovery)
+    held_units: int = Field(default=0, description="claim payments set aside for the bank by `pay-open`, to collect "
+                            "with `scf risk-pool collect` (RiskPool.heldFor)")
     uncompensated: str
     uncompensated_units: int
 

@@ -28,6 +28,8 @@ class WarehouseReceipt(SQLModel, table=True):
     parent_id: int | None = big(default=None, nullable=True)
     issued_at: int = big()
     delivered_at: int | None = big(default=None, nullable=True)
+    #: the address approved for the receipt (ERC-721 `approve`); the warehouse itself once presented for delivery
+    approved: str | None = Field(default=None, max_length=42)
     updated_block: int = big()
 
 
@@ -143,12 +145,17 @@ class WarehouseReceiptPublic(SQLModel):
     parent_id: int | None
     issued_at: int
     delivered_at: int | None
+    presented: bool = Field(description="the owner presented the free receipt for delivery out (approved its "
+                            "warehouse for it): the warehouse delivers with `scf receipt deliver`")
+    approved: str | None = Field(default=None, description="the ERC-721 approved address (its warehouse once "
+                                 "presented for delivery)")
 
 
 class WarehouseReceiptsPublic(SQLModel):
     data: list[WarehouseReceiptPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class LoanPublic(SQLModel):
@@ -188,6 +195,7 @@ class LoansPublic(SQLModel):
     data: list[LoanPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class LoanProgramPublic(SQLModel):
@@ -216,6 +224,7 @@ class LoanProgramsPublic(SQLModel):
     data: list[LoanProgramPublic]
     count: int
     next_cursor: str | None = None
+    prev_cursor: str | None = Field(default=None, description="the previous page's cursor (None on the first page)")
 
 
 class PricePublic(SQLModel):

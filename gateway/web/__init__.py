@@ -75,12 +75,15 @@ templates.env.filters.update(money=money, day=day, percent=percent, short=short,
 
 
 def mount(app: Any) -> None:
-    from gateway.web import views
+    from gateway.web import desk, finance, lines, loans, maturity, views
 
-    templates.env.globals.update(share=views.share)
+    templates.env.globals.update(share=views.share, utilisation_chart=lines.utilisation_chart)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.include_router(views.router)
+    app.include_router(finance.router)
+    for pages in (maturity, loans, desk):
+        app.include_router(pages.router)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -64,12 +64,12 @@ def _who(name: str, value: str | None) -> str | None:
         raise FieldError(["query", name], f"{value!r} is not an address") from None
 
 
-def _status(name: str, value: str | None, allowed: dict[str, int]) -> str | None:
+def _status(name: str, value: str | None, allowed: dict[str, int]) -> list[str] | None:
     if not value:
         return None
     if value not in allowed:
         raise FieldError(["query", name], f"unknown status {value!r}; choose one of {sorted(allowed)}")
-    return value
+    return [value]  # the API's status filter is repeatable
 
 
 class Listing:
@@ -241,8 +241,8 @@ def alerts_page(request: Request, party: CurrentParty, session: SessionDep, ctx:
     horizon = int(days) if days else None
     if horizon is not None and horizon > 3_650:
         raise FieldError(["query", "days"], "days must be at most 3650")
-    page = alerts_api.read_alerts(party, session, ctx, days=horizon, kind=kind or None, limit=PAGE_SIZE,
-                                  cursor=cursor)
+    page = alerts_api.alerts_of(party, session, ctx, days=horizon, kind=kind or None, limit=PAGE_SIZE,
+                                cursor=cursor)
     listing = Listing("/web/view/alerts", "", {"kind": kind, "days": days}, cursor)
     return _render(request, "view_alerts.html", party, session, ctx, {
         "page": page, "listing": listing, "kinds": alerts_api.KINDS, "days": horizon})
@@ -290,12 +290,25 @@ def oversight_page(request: Request, party: CurrentParty, session: SessionDep, c
         "exposures": recv_api.read_exposures(party, session),
         "pools": risk_api.read_risk_pools(party, session, PageParams(PAGE_SIZE, None, None)),
         "losses": risk_api.read_losses(party, session, PageParams(PAGE_SIZE, None, "-recorded_at")),
-        "alerts": alerts_api.read_alerts(party, session, ctx, days=None, kind=None, limit=10, cursor=None),
+        "alerts": alerts_api.alerts_of(party, session, ctx, days=None, kind=None, limit=10, cursor=None),
         "people": _participants(session)})
 
 
 def share(part: Any, total: Any) -> str:
     return "—" if not total else f"{int(part or 0) * 100 / int(total):.1f}%"
+
+
+def money_pages(party: Party) -> list[tuple[str, str]]:
+    """The pages of gateway.web.finance a party's roles use: quotes, batch confirmation, funding, limits, statement."""
+    roles = party.roles
+    pages = []
+    if roles & {Role.SUPPLIER, Role.DISTRIBUTOR}:
+        pages.append(("/web/view/quotes", "Discount quotes"))
+    if Role.CORE_ENTERPRISE in roles:
+        pages.append(("/web/view/to-confirm", "Confirm receivables"))
+    if Role.BANK in roles:
+        pages += [("/web/view/funding", "Funding queue"), ("/web/view/limits", "Limits and rates")]
+    return [*pages, ("/web/view/statement", "Statement")]
 
 
 def links_of(party: Party) -> list[tuple[str, str]]:
@@ -312,6 +325,15 @@ def links_of(party: Party) -> list[tuple[str, str]]:
     if party.is_regulator or roles & {Role.CORE_ENTERPRISE, Role.BANK, Role.WAREHOUSE_OPERATOR, Role.SUPPLIER,
                                       Role.DISTRIBUTOR}:
         pages.append(("/web/view/prepayments", "Prepayment deals"))
+    pages += money_pages(party)
+    if roles & {Role.CORE_ENTERPRISE}:
+        pages.append(("/web/view/calendar", "Maturity calendar"))
+    if roles & {Role.BANK}:
+        pages.append(("/web/view/ladder", "Maturity ladder"))
+    if party.is_regulator or roles & {Role.BANK, Role.SUPPLIER, Role.DISTRIBUTOR, Role.CORE_ENTERPRISE}:
+        pages.append(("/web/view/loans", "Pledge loans"))
+    if roles & {Role.WAREHOUSE_OPERATOR}:
+        pages.append(("/web/view/warehouse", "Warehouse desk"))
     pages += [("/web/view/alerts", "Alerts"), ("/web/view/profile", "Credit profile")]
     if party.is_regulator:
         pages.append(("/web/view/oversight", "Oversight"))

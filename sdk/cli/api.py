@@ -19,16 +19,12 @@ import typer
 from eth_account.messages import encode_defunct
 
 from sdk.cli.common import (
-    DEFAULT_PASSWORD_ENV,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
+    KeyOptions,
     Output,
-    PasswordEnvOpt,
     fail,
     info,
-    load_signer,
+    signed,
 )
 
 DEFAULT_GATEWAY_URL = "http://127.0.0.1:8000"
@@ -120,25 +116,24 @@ def siwe_message(address: str, nonce: dict[str, Any], now: float) -> str:
             f"Nonce: {nonce['nonce']}\nIssued At: {issued}")
 
 
+@signed
 def login(
     url: GatewayUrlOpt = DEFAULT_GATEWAY_URL,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    key: KeyOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Sign in to the gateway at --url with your key (Sign-In with Ethereum); `scf api` then uses the token."""
-    if dev_account is not None:  # no chain to ask here: the dev keys are anvil's public ones
+    if key.dev_account is not None:  # no chain to ask here: the dev keys are anvil's public ones
         from eth_account import Account
 
         from sdk.chain import ANVIL_DEV_KEYS
 
-        if not 0 <= dev_account < len(ANVIL_DEV_KEYS):
-            raise fail(f"--dev-account {dev_account}: there are {len(ANVIL_DEV_KEYS)} dev accounts (0..9)")
-        signer = Account.from_key(ANVIL_DEV_KEYS[dev_account])
+        if not 0 <= key.dev_account < len(ANVIL_DEV_KEYS):
+            raise fail(f"--dev-account {key.dev_account}: there are {len(ANVIL_DEV_KEYS)} dev accounts (0..9)")
+        signer = Account.from_key(ANVIL_DEV_KEYS[key.dev_account])
     else:
-        signer = load_signer(None, keystore, key_env, None, password_env)
+        signer = key.account(None)
     try:
         with _client(url) as client:
             nonce = _reply(client.get("/v1/auth/nonce"), "sign-in")

@@ -18,20 +18,13 @@ from sdk.attestations import METRICS, Opening
 from sdk.cli import api as gateway_api
 from sdk.cli.api import DEFAULT_GATEWAY_URL, GatewayUrlOpt
 from sdk.cli.common import (
-    DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
-    DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
-    RpcOpt,
+    SigningOptions,
     fail,
     info,
-    open_party,
     parse_address,
+    signed,
 )
 from sdk.cli.credit import gateway_call
 from sdk.errors import LedgerValueError
@@ -44,6 +37,7 @@ SubjectArg = Annotated[str, typer.Argument(parser=parse_address, help="whose fig
 
 
 @app.command()
+@signed
 def post(
     subject: SubjectArg,
     metric: Annotated[str, typer.Argument(help="metric code, e.g. " + ", ".join(METRICS) + " (any ≤ 16 bytes)")],
@@ -58,12 +52,8 @@ def post(
     upload: Annotated[bool, typer.Option("--upload/--no-upload", help="Upload the opening to the gateway if "
                                          "signed in to --url.")] = True,
     url: GatewayUrlOpt = DEFAULT_GATEWAY_URL,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Attest SUBJECT's METRIC for month PERIOD: only the commitment keccak256(VALUE, salt) goes on chain (the signer
@@ -72,7 +62,7 @@ def post(
         opening = Opening.new(metric, period, value)
     except LedgerValueError as exc:
         raise fail(str(exc)) from None
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     document = source.read_bytes() if source is not None else b""
     if correct is None:
         ev = party.attestations.attest(subject, opening, document)

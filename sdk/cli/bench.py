@@ -160,18 +160,7 @@ def report_tables(out: Output, result: dict[str, Any]) -> list[Any]:
         ))
     api = result.get("api")
     if api:
-        rows = []
-        for name in ("receivables", "positions"):
-            entry = api[name]
-            for size, run in entry["by_rows"].items():
-                rows.append([entry["path"], f"{int(size):,}", f"{run['p50_ms']:.1f}", f"{run['p99_ms']:.1f}",
-                             f"{run['achieved_rps']:,.0f}", str(run["errors"]),
-                             f"{entry.get('max_rps', '-')}" if size == str(entry["rows"]) else ""])
-        tables.append(out.table(
-            f"API at {api['offered_rps']} req/s offered ({api['load']}); target p99 ≤ {api['target_p99_ms']:.0f} ms, "
-            f"max rate at p99 ≤ {api['max_rps_p99_ms']:.0f} ms",
-            ["endpoint", "rows", "p50 ms", "p99 ms", "req/s", "errors", "max req/s"], rows,
-        ))
+        tables.extend(_api_tables(out, api))
     web = result.get("web")
     if web:
         tables.append(out.table(
@@ -191,4 +180,43 @@ def report_tables(out: Output, result: dict[str, Any]) -> list[Any]:
                   f"{machine.get('memory_gib', '?')} GiB, Python {machine.get('python')}, load average "
                   f"{machine.get('load_average_1m')} -> {meta.get('load_average_1m_at_end')}; "
                   f"node: {meta.get('node')}; took {meta.get('duration_s')} s[/]")
+    return tables
+
+
+def _api_tables(out: Any, api: dict[str, Any]) -> list[Any]:
+    """The API load table (client and server latency side by side) and the overload step."""
+    rows = []
+    for name, entry in api.items():
+        if not isinstance(entry, dict) or "by_rows" not in entry:
+            continue
+        label = entry["path"] + (" (each request another party)" if name == "positions_parties" else "")
+        for size, run in entry["by_rows"].items():
+            rows.append([label, f"{int(size):,}", f"{run['p50_ms']:.1f}", f"{run['p99_ms']:.1f}",
+                         f"{run.get('server_p99_ms', float('nan')):.1f}", f"{run['achieved_rps']:,.0f}",
+                         str(run["errors"]), f"{run.get('generator_cpu_share', 0):.2f}",
+                         f"{entry.get('max_rps', '-')}" if size == str(entry["rows"]) else ""])
+    tables = [out.table(
+        f"API at {api['offered_rps']} req/s offered ({api['load']}); target p99 ≤ {api['target_p99_ms']:.0f} ms, "
+        f"max rate at p99 ≤ {api['max_rps_p99_ms']:.0f} ms; server p99 from the Server-Timing header",
+        ["endpoint", "rows", "p50 ms", "p99 ms", "server p99 ms", "req/s", "errors", "generator CPU",
+         "max req/s"], rows,
+    )]
+    over = api.get("overload")
+    if over:
+        def statuses(counts: dict[str, int]) -> str:
+            return ", ".join(f"{code}: {n:,}" for code, n in counts.items())
+
+        recovered = over["recovered_after_s"]
+        tables.append(out.table(
+            f"Overload: {over['path']} at {over['offered_rps']:,.0f} req/s for {over['seconds']:.0f} s "
+            f"(2 × the most it served, {over['max_rps']:,.0f} req/s), then "
+            f"{over['recovery_rps']:,.0f} req/s",
+            ["measure", "value"],
+            [["answers during overload", statuses(over["statuses"])],
+             ["p99 of the 200s during overload (ms)", f"{over['served_p99_ms']}"],
+             ["answers after the load dropped", statuses(over["recovery_statuses"])],
+             ["all answers 200 within target again after",
+              "never (within the step)" if recovered is None else f"{recovered:.2f} s"],
+             ["no 500, no unanswered request, recovered within 1 s", "ok" if over["meets_target"] else "NO"]],
+        ))
     return tables

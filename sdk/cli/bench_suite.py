@@ -41,7 +41,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from sdk.chain import Chain, InFlightWindow, JsonRpcHttp, PendingTx, RpcChain, RpcError, TxRequest, connect
+from sdk.chain import Chain, InFlightWindow, PendingTx, RpcChain, TxRequest, connect
 from sdk.contracts import tx_result
 from sdk.errors import LedgerError, TransactionError
 from sdk.generated.events import (
@@ -54,6 +54,7 @@ from sdk.generated.events import (
 )
 from sdk.ledger import Ledger, Party
 from sdk.receivables import document_hash
+from sdk.rpc import JsonRpcHttp, RpcError
 from sdk.types import Role, TxResult
 from sdk.warehouse import ReceiptTerms, inspection_hash
 
@@ -815,7 +816,9 @@ def machine() -> dict[str, Any]:
 
 def plan(settings: BenchSettings) -> int:
     """Number of progress steps of a run."""
-    api_steps = 2 * len(settings.api_rows) + len(settings.api_rows) + 2
+    from sdk.cli.bench_gateway import API_ENDPOINTS
+
+    api_steps = len(settings.api_rows) * (1 + len(API_ENDPOINTS)) + len(API_ENDPOINTS) + 1
     return 2 + 4 * settings.rounds + 1 + 1 + 4 + api_steps + len(SECTIONS)
 
 
@@ -911,6 +914,13 @@ def run(settings: BenchSettings, step: Callable[[str], None] | None = None) -> d
                  for size, run in entry["by_rows"].items() if run["errors"]]
         if erred:
             failures["api"] = f"failed requests at {api['offered_rps']} req/s offered: " + "; ".join(erred)
+        over = api.get("overload")
+        if over is not None:
+            wrong = {code: n for c in (over["statuses"], over["recovery_statuses"]) for code, n in c.items()
+                     if code not in ("200", "503")}
+            if wrong:  # 503 with Retry-After is the answer to overload; anything else is a failure
+                failures["api overload"] = (f"at {over['offered_rps']} req/s offered: answers other than 200 and "
+                                            f"503 with Retry-After: {wrong}")
     for name, extra in SECTIONS.items():
         measured = section(name, lambda extra=extra: extra(settings, report))  # type: ignore[misc]
         if measured is not None:

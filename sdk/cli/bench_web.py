@@ -20,8 +20,10 @@ from sdk.generated.enums import FragmentStatus, ParticipantStatus, ReceivableSta
 TARGET_MS = 1_000.0
 DAY = 86_400
 #: The pages measured (label -> (role, path)): the supplier's workspace and its two main lists at their default
-#: sort, then sorted and filtered the way a supplier's accountant reads them; the regulator's list of every
-#: receivable and its oversight page (aggregates over all rows).
+#: sort, then sorted and filtered the way a supplier's accountant reads them; the core enterprise's batch-confirmation
+#: list (a third of the rows await it); the regulator's list of every receivable and its oversight page (aggregates
+#: over all rows); the core enterprise's maturity calendar (what it owes, grouped by due date and bucketed by week or
+#: month, and the month's payables with a repay form each).
 PAGES = {
     "supplier: my work": ("supplier", "/web/panel"),
     "supplier: fragments": ("supplier", "/web/view/fragments"),
@@ -29,8 +31,11 @@ PAGES = {
     "supplier: receivables": ("supplier", "/web/view/receivables"),
     "supplier: receivables not overdue, latest due first": ("supplier",
                                                             "/web/view/receivables?overdue=no&sort=-due_date"),
+    "core: receivables to confirm": ("core", "/web/view/to-confirm"),
     "regulator: receivables": ("regulator", "/web/view/receivables"),
     "regulator: oversight": ("regulator", "/web/view/oversight"),
+    "core: maturity calendar": ("core", "/web/view/calendar"),
+    "core: maturity calendar, by month": ("core", "/web/view/calendar?by=month"),
 }
 
 
@@ -106,7 +111,7 @@ def measure_web(rows: int = 10_000, repeats: int = 12) -> dict[str, Any]:
     settings = _settings(database_url=database_url, index_in_process=False, jwt_ttl_seconds=86_400)
     deployment = Deployment(chain_id=31_337, block=0, contracts={}, operator=_address(0x0FF1CE))
     app = create_app(settings, engine=engine, deployment=deployment, migrate_schema=False)
-    tokens = {role: issue_token(parties[role], [role], settings, now)[0] for role in ("supplier", "regulator")}
+    tokens = {role: issue_token(parties[role], [role], settings, now)[0] for role in ("supplier", "core", "regulator")}
     result: dict[str, Any] = {"rows": rows, "target_ms": TARGET_MS, "pages": {},
                               "how": "in-process request through the app (auth, read API query, Jinja2); "
                                      f"median and slowest of {repeats} after one warm-up"}

@@ -5,13 +5,12 @@ A domain module (``sdk/cli/<domain>.py``) uses them like this::
     app = typer.Typer(help="Receivables: register, confirm, split, discount, repay.", no_args_is_help=True)
 
     @app.command()
+    @signed
     def confirm(
         receivable_id: Annotated[int, typer.Argument(help="receivable id")],
-        rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-        keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-        password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+        *, signing: SigningOptions, as_json: JsonOpt = False,
     ) -> None:
-        party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+        party = signing.party()
         event = party.receivables.confirm(receivable_id)
         out = Output(as_json)
         out.result({"id": event.id, "tx": ...}, title="Receivable confirmed")
@@ -19,17 +18,24 @@ A domain module (``sdk/cli/<domain>.py``) uses them like this::
 Errors need no handling in commands: every :class:`sdk.errors.LedgerError` (and a ``ValueError`` from bad
 input) reaching the root command is printed as ONE line naming the cause, with a non-zero exit code and no
 traceback unless ``--debug`` is given (see :class:`ScfGroup`).
+
+A write command never spells out its signing options: :func:`signed` puts the shared block (``--rpc``,
+``--deployment``, ``--keystore``, ``--key-env``, ``--dev-account``, ``--password-env``) where its ``signing``
+parameter stands, and hands it one frozen :class:`SigningOptions`. A command that signs without a chain (``scf
+gateway login``) takes :class:`KeyOptions` the same way.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from enum import IntEnum
 from pathlib import Path
@@ -117,6 +123,97 @@ PasswordEnvOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyOptions:
+    """Where the signing key comes from: exactly one of --keystore, --key-env and --dev-account.
+
+    Nothing is read until :meth:`account` is called, so a command checks its own input before a password
+    prompt."""
+
+    keystore: Path | None = None
+    key_env: str | None = None
+    dev_account: int | None = None
+    password_env: str = DEFAULT_PASSWORD_ENV
+
+    @property
+    def given(self) -> bool:
+        """Whether any key source was named."""
+        return self.keystore is not None or self.key_env is not None or self.dev_account is not None
+
+    def account(self, chain: Chain | None) -> LocalAccount:
+        """The key (``chain`` answers --dev-account; without one, --dev-account is refused)."""
+        return load_signer(chain, self.keystore, self.key_env, self.dev_account, self.password_env)
+
+
+@dataclass(frozen=True, slots=True)
+class SigningOptions(KeyOptions):
+    """A write command's signing options: the node (--rpc), the deployment file, and the key."""
+
+    rpc: str | None = None
+    deployment: Path = DEFAULT_DEPLOYMENT
+
+    def ledger(self) -> Ledger:
+        """The deployment on the node, unsigned (for reads before or after the write)."""
+        return open_ledger(self.rpc, self.deployment)
+
+    def party(self) -> Party:
+        """The deployment on the node, signing with the key; the ledger is ``party.ledger``."""
+        return open_party(self.rpc, self.deployment, self.keystore, self.key_env, self.dev_account,
+                          self.password_env)
+
+
+def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+#: The command-line options behind each field, in the order --help lists them.
+_KEY_OPTIONS = (
+    _option("keystore", KeystoreOpt, None),
+    _option("key_env", KeyEnvOpt, None),
+    _option("dev_account", DevAccountOpt, None),
+    _option("password_env", PasswordEnvOpt, DEFAULT_PASSWORD_ENV),
+)
+_OPTIONS: dict[type[KeyOptions], tuple[inspect.Parameter, ...]] = {
+    KeyOptions: _KEY_OPTIONS,
+    SigningOptions: (_option("rpc", RpcOpt, None), _option("deployment", DeploymentOpt, DEFAULT_DEPLOYMENT),
+                     *_KEY_OPTIONS),
+}
+assert all({p.name for p in params} == {f.name for f in fields(cls)} for cls, params in _OPTIONS.items())
+
+
+def signed(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a typer command the shared signing options, declared once here.
+
+    The command takes one keyword-only parameter annotated :class:`SigningOptions` (or :class:`KeyOptions`)::
+
+        @app.command()
+        @signed
+        def confirm(root: RootArg, *, signing: SigningOptions, as_json: JsonOpt = False) -> None:
+            party = signing.party()
+
+    Typer reads the command's signature: this one has the options in that parameter's place (so --help lists them
+    where they always stood), and the call gathers them back into the one frozen object."""
+    signature = inspect.signature(command, eval_str=True)  # the aliases, not their names
+    found = [(p, p.annotation) for p in signature.parameters.values() if p.annotation in _OPTIONS]
+    if len(found) != 1 or found[0][0].kind is not inspect.Parameter.KEYWORD_ONLY:
+        raise TypeError(f"{command.__qualname__}: @signed needs exactly one keyword-only parameter annotated "
+                        "SigningOptions or KeyOptions")
+    target, cls = found[0]
+    options = _OPTIONS[cls]
+    params: list[inspect.Parameter] = []
+    for p in signature.parameters.values():
+        params.extend(options if p is target else (p,))
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        kwargs[target.name] = cls(**{p.name: kwargs.pop(p.name) for p in options})
+        return command(*args, **kwargs)
+
+    run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in params if p.annotation is not p.empty}
+    return run
 
 
 # ----------------------------------------------------------------------------------------------- consoles
@@ -535,11 +632,13 @@ __all__ = [
     "DevAccountOpt",
     "JsonOpt",
     "KeyEnvOpt",
+    "KeyOptions",
     "KeystoreOpt",
     "Output",
     "PasswordEnvOpt",
     "RpcOpt",
     "ScfGroup",
+    "SigningOptions",
     "amount_text",
     "chain_label",
     "describe_error",
@@ -556,4 +655,5 @@ __all__ = [
     "plain",
     "progress",
     "role_name",
+    "signed",
 ]

@@ -14,20 +14,13 @@ import typer
 from sdk.cli import api as gateway_api
 from sdk.cli.api import DEFAULT_GATEWAY_URL, GatewayUrlOpt
 from sdk.cli.common import (
-    DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
-    DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
     ParticipantArg,
-    PasswordEnvOpt,
-    RpcOpt,
+    SigningOptions,
     grouped,
-    open_party,
     parse_address,
+    signed,
 )
 
 app = typer.Typer(help="Credit profiles (from the gateway) and consents to share yours with a bank.",
@@ -86,19 +79,16 @@ def _ratio(bps: int | None) -> str:
 
 
 @consent_app.command("grant")
+@signed
 def grant(
     bank: BankArg,
     days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Access lasts this many days.")] = 90,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Let BANK see your credit profile and attested data for --days days (replaces an earlier expiry)."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     ev = party.attestations.grant_consent(bank, party.ledger.chain.now() + days * 86_400)
     Output(as_json).result({"owner": ev.owner, "bank": ev.bank, "expires_at": ev.new_expires_at,
                             "expires": _date(ev.new_expires_at), "replaced_expiry": ev.old_expires_at or None},
@@ -106,18 +96,15 @@ def grant(
 
 
 @consent_app.command("revoke")
+@signed
 def revoke(
     bank: BankArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw BANK's access to your credit profile now."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     ev = party.attestations.revoke_consent(bank)
     Output(as_json).result({"owner": ev.owner, "bank": ev.bank, "had_expiry": _date(ev.old_expires_at)},
                            title="Consent revoked")

@@ -20,24 +20,19 @@ import typer
 from sdk.cli.api import DEFAULT_GATEWAY_URL, GatewayUrlOpt
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
     DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
     RpcOpt,
+    SigningOptions,
     WhenOpt,
     fail,
     info,
-    load_signer,
     money,
     open_ledger,
-    open_party,
     parse_address,
     parse_amount,
+    signed,
 )
 from sdk.cli.credit import gateway_call
 from sdk.cli.prepayment import parse_when
@@ -133,6 +128,7 @@ def _profile_terms(url: str, borrower: str) -> tuple[int, int | None, dict[str, 
 
 # ---------------------------------------------------------------------------------------------- bank
 @app.command("open")
+@signed
 def open_line(
     borrower: Annotated[str, typer.Argument(parser=parse_address, help="the borrower (a supplier or distributor)")],
     limit: Annotated[int | None, typer.Option(parser=parse_amount, metavar="AMOUNT",
@@ -151,12 +147,8 @@ def open_line(
         "amount drawn stays within the unpaid value of the receivables pledged to the line)")] = "any-supplier",
     payee: Annotated[list[str] | None, typer.Option(help="allow-list a payee (repeat for each)")] = None,
     approve: Annotated[bool, typer.Option(help="approve the book on the token to fund draws")] = True,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     url: GatewayUrlOpt = DEFAULT_GATEWAY_URL,
     as_json: JsonOpt = False,
 ) -> None:
@@ -174,7 +166,7 @@ def open_line(
         raise fail("missing --limit (or pass --from-profile to take it from the borrower's credit profile)")
     if rate_bps is None:
         raise fail("missing --rate-bps" + (" (the credit profile suggests no rate)" if from_profile else ""))
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     now = bank.ledger.chain.now()
     first = parse_when(start, now) if start else now
     terms = CreditTerms(
@@ -201,76 +193,64 @@ def open_line(
 
 
 @app.command()
+@signed
 def payee(
     line_id: IdArg,
     address: Annotated[str, typer.Argument(parser=parse_address, help="the payee")],
     remove: Annotated[bool, typer.Option("--remove", help="take the payee off the allow-list")] = False,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, add a payee to the line's allow-list (or remove it)."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.credit_lines.set_payee(line_id, address, not remove)
     Output(as_json).result({"id": line_id, "payee": event.payee, "allowed": event.new_allowed,
                             "payees": event.payee_count}, title="Payee set")
 
 
 @app.command()
+@signed
 def reduce(
     line_id: IdArg,
     limit: Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT", help="the new, lower limit")],
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, reduce the limit (never below what is drawn)."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.credit_lines.reduce_limit(line_id, limit)
     Output(as_json).result({"id": line_id, "old_limit": money(event.old_limit), "limit": money(event.new_limit),
                             "used": money(event.principal)}, title="Credit line reduced")
 
 
 @app.command()
+@signed
 def freeze(
     line_id: IdArg,
     unfreeze: Annotated[bool, typer.Option("--unfreeze", help="allow draws again")] = False,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, stop new draws (repayments go on), or lift the freeze with --unfreeze."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.credit_lines.unfreeze(line_id) if unfreeze else bank.credit_lines.freeze(line_id)
     Output(as_json).result({"id": line_id, "old_status": event.old_status, "status": event.new_status},
                            title="Credit line unfrozen" if unfreeze else "Credit line frozen")
 
 
 @app.command("default")
+@signed
 def declare_default(
     line_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, after a due date plus grace: declare default and record the loss."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.credit_lines.declare_default(line_id)
     Output(as_json).result(
         {"id": line_id, "borrower": event.borrower, "principal": money(event.principal),
@@ -281,58 +261,49 @@ def declare_default(
 
 
 @app.command()
+@signed
 def collect(
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Collect what the book held for you while you could not receive (a bank's repayments, a borrower's share of
     a receivable payout)."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.credit_lines.collect_held()
     Output(as_json).result({"bank": event.bank, "collected": money(event.amount)}, title="Repayments collected")
 
 
 # ---------------------------------------------------------------------------------------------- borrower
 @app.command()
+@signed
 def accept(
     line_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Accept the line's terms as the borrower (needed before the first draw)."""
-    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    borrower = signing.party()
     event = borrower.credit_lines.accept(line_id)
     Output(as_json).result({"id": line_id, "borrower": event.borrower, "status": event.new_status},
                            title="Credit line accepted")
 
 
 @app.command()
+@signed
 def draw(
     line_id: IdArg,
     amount: Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT", help="amount to pay the payee")],
     payee: Annotated[str, typer.Option(parser=parse_address, help="who is paid (never the borrower)")],
     purpose: Annotated[str, typer.Option(help="the purchase order or invoice paid (hashed), or its 0x hash")],
     tenor_days: Annotated[float, typer.Option(help="days until this draw falls due")] = 30,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Draw as the borrower: the bank pays AMOUNT to the payee now; the tranche falls due after the tenor."""
-    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    borrower = signing.party()
     event = borrower.credit_lines.draw(line_id, amount, payee, _days(tenor_days, "--tenor-days"), purpose)
     Output(as_json).result(
         {"id": line_id, "tranche": event.tranche_id, "payee": event.payee, "paid": money(event.amount),
@@ -343,18 +314,15 @@ def draw(
 
 
 @app.command()
+@signed
 def close(
     line_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Close the line with nothing owed: the borrower any time, the bank at expiry (or an offer not accepted)."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     event = party.credit_lines.close(line_id)
     Output(as_json).result({"id": line_id, "closed_by": event.closed_by, "status": event.new_status},
                            title="Credit line closed")
@@ -362,23 +330,20 @@ def close(
 
 # ---------------------------------------------------------------------------------------------- anyone
 @app.command()
+@signed
 def repay(
     line_id: IdArg,
     amount: Annotated[int | None, typer.Argument(parser=parse_amount, metavar="[AMOUNT]",
                                                  help="amount to pay (interest first, then principal)")] = None,
     repay_all: Annotated[bool, typer.Option("--all", help="repay everything owed")] = False,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Repay as the borrower or anyone on its behalf: accrued interest first, then the tranche due first."""
     if (amount is None) == (not repay_all):
         raise fail("give the AMOUNT to repay, or --all")
-    payer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    payer = signing.party()
     _approve_book(payer)
     result: Any = payer.credit_lines.repay_in_full(line_id) if repay_all else payer.credit_lines.repay(
         line_id, amount or 0)
@@ -407,22 +372,19 @@ def show(
 
 
 @app.command("list")
+@signed
 def list_lines(
     party: Annotated[str | None, typer.Option(parser=parse_address, help="lines of this bank or borrower")] = None,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Lines where the signer (or --party) is the bank or the borrower: limit, used, available, next due date and
     interest accrued today. Without either, every line."""
-    ledger = open_ledger(rpc, deployment)
+    ledger = signing.ledger()
     who = party
-    if who is None and (keystore or key_env or dev_account is not None):
-        who = load_signer(ledger.chain, keystore, key_env, dev_account, password_env).address
+    if who is None and signing.given:
+        who = signing.account(ledger.chain).address
     now = ledger.chain.now()
     rows = [line_data(line, now, who) for line in ledger.credit_lines.list_lines(who)]
     columns = ["id", "status", *(["role"] if who else []), "limit", "used", "available", "next_due", "interest"]
@@ -435,22 +397,19 @@ FragmentArg = Annotated[int, typer.Argument(parser=parse_fragment, metavar="FRAG
 
 
 @app.command()
+@signed
 def pledge(
     line_id: IdArg,
     fragment: FragmentArg,
     amount: Annotated[int | None, typer.Option(parser=parse_amount, metavar="AMOUNT",
                                                help="part of the fragment to pledge (default: all of it)")] = None,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the borrower, pledge a confirmed receivable fragment you hold to the line: the book holds it, and its
     payout repays the line first (interest, then principal), the rest comes to you."""
-    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    borrower = signing.party()
     event = borrower.credit_lines.pledge_receivable(line_id, fragment, amount)
     Output(as_json).result(
         {"id": line_id, "fragment": FragmentId(event.fragment_id), "pledged_from": FragmentId(fragment),
@@ -461,19 +420,16 @@ def pledge(
 
 
 @app.command("collect-receivable")
+@signed
 def collect_receivable(
     fragment: FragmentArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As anyone, collect a pledged fragment's payout once the debtor has paid: it repays the line first (never
     more than owed) and the rest goes to the borrower."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     done = party.credit_lines.collect_receivable(fragment)
     ev = done.collected
     Output(as_json).result(
@@ -486,20 +442,17 @@ def collect_receivable(
 
 
 @app.command()
+@signed
 def release(
     fragment: FragmentArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the borrower, once the line owes nothing: release a pledged fragment. While the receivable can still
     change hands it is offered back to you and accepted here; otherwise its later payouts come to you through
     `collect-receivable`."""
-    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    borrower = signing.party()
     event = borrower.credit_lines.release_receivable(fragment)
     back = borrower.receivables.accept(event.offer_id).child_id if event.offer_id else None
     Output(as_json).result(

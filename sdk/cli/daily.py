@@ -9,6 +9,7 @@ sources print the same thing; one renderer below prints them.
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,23 +19,16 @@ import typer
 from sdk.cli import views
 from sdk.cli.api import gateway_request
 from sdk.cli.common import (
-    DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
-    DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
-    RpcOpt,
+    SigningOptions,
     fail,
     grouped,
     info,
-    load_signer,
     money,
-    open_ledger,
     parse_address,
+    parse_amount,
+    signed,
 )
 from sdk.money import format_units
 from sdk.types import (
@@ -80,6 +74,14 @@ DueAfterOpt = Annotated[str | None, typer.Option(
     "--due-after", metavar="DATE", show_default=False, help="Only rows due on or after DATE (YYYY-MM-DD, UTC).")]
 DueBeforeOpt = Annotated[str | None, typer.Option(
     "--due-before", metavar="DATE", show_default=False, help="Only rows due on or before DATE (YYYY-MM-DD, UTC).")]
+_PRINCIPAL_HELP = ("the face of a receivable, the value of a fragment or discount, an offer's amount, a loan's "
+                   "principal, a program's cap, a deal's price, a line's limit")
+MinAmountOpt = Annotated[int | None, typer.Option(
+    "--min-amount", parser=parse_amount, metavar="AMOUNT", show_default=False,
+    help=f"Only rows of at least AMOUNT: {_PRINCIPAL_HELP}.")]
+MaxAmountOpt = Annotated[int | None, typer.Option(
+    "--max-amount", parser=parse_amount, metavar="AMOUNT", show_default=False,
+    help=f"Only rows of at most AMOUNT: {_PRINCIPAL_HELP}.")]
 
 
 def parse_date(value: str, what: str, *, end_of_day: bool = False) -> int:
@@ -106,8 +108,7 @@ def iso(ts: int | None) -> str | None:
     return None if not ts else datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def open_source(url: str | None, party: str | None, rpc: str | None, deployment: Path, keystore: Path | None,
-                key_env: str | None, dev_account: int | None, password_env: str) -> views.Source:
+def open_source(url: str | None, party: str | None, signing: SigningOptions) -> views.Source:
     """The gateway when a URL is given, otherwise the chain; and whose view (the signer unless --party)."""
     if url:
         gateway = views.GatewaySource(url, gateway_request, party)
@@ -116,13 +117,13 @@ def open_source(url: str | None, party: str | None, rpc: str | None, deployment:
             info(f"note: signed in as {gateway.signed_in}, so the gateway shows only what that party may see of "
                  f"{gateway.party}")
         return gateway
-    ledger = open_ledger(rpc, deployment)
+    ledger = signing.ledger()
     who = party
     if who is None:
-        if keystore is None and key_env is None and dev_account is None:
+        if not signing.given:
             raise fail("whose view? sign with --keystore FILE (or --key-env NAME, --dev-account N), name a party "
                        "with --party ADDRESS, or read a gateway with --url URL after `scf gateway login`")
-        who = load_signer(ledger.chain, keystore, key_env, dev_account, password_env).address
+        who = signing.account(ledger.chain).address
     return views.ChainSource(ledger, who)
 
 
@@ -137,13 +138,17 @@ def _choices(kind: str, values: list[str] | None, allowed: tuple[str, ...], what
 
 
 def make_filters(kind: str, status: list[str] | None, role: list[str] | None, counterparty: str | None,
-                 due_after: str | None, due_before: str | None) -> views.Filters:
+                 due_after: str | None, due_before: str | None, min_amount: int | None = None,
+                 max_amount: int | None = None) -> views.Filters:
+    if kind not in views.PRINCIPAL and (min_amount is not None or max_amount is not None):
+        raise fail(f"a {kind} has no amount to compare: drop --min-amount/--max-amount")
     return views.Filters(
         status=_choices(kind, status, STATUSES[kind], "--status"),
         role=_choices(kind, role, ROLES[kind], "--role"),
         counterparty=counterparty,
         due_after=parse_date(due_after, "--due-after") if due_after else None,
         due_before=parse_date(due_before, "--due-before", end_of_day=True) if due_before else None,
+        min_units=min_amount, max_units=max_amount,
     )
 
 
@@ -169,18 +174,17 @@ def render_items(rows: list[views.Item], title: str, as_json: bool, amount_label
 def _list(kind: str, title: str, amount_label: str, due_label: str, *, default_role: tuple[str, ...] = ()) -> Any:
     """A `list` command for one kind of asset, with the shared options."""
 
+    @signed
     def command(
         status: StatusOpt = None, role: RoleOpt = None, counterparty: CounterpartyOpt = None,
-        due_after: DueAfterOpt = None, due_before: DueBeforeOpt = None, party: PartyOpt = None, url: UrlOpt = None,
-        rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-        key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-        password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+        due_after: DueAfterOpt = None, due_before: DueBeforeOpt = None, min_amount: MinAmountOpt = None,
+        max_amount: MaxAmountOpt = None, party: PartyOpt = None, url: UrlOpt = None,
+        *, signing: SigningOptions, as_json: JsonOpt = False,
     ) -> None:
-        filters = make_filters(kind, status, role, counterparty, due_after, due_before)
+        filters = make_filters(kind, status, role, counterparty, due_after, due_before, min_amount, max_amount)
         if not filters.role and default_role:
-            filters = views.Filters(filters.status, filters.counterparty, filters.due_after, filters.due_before,
-                                    default_role)
-        source = open_source(url, party, rpc, deployment, keystore, key_env, dev_account, password_env)
+            filters = replace(filters, role=default_role)
+        source = open_source(url, party, signing)
         render_items(views.items(source, kind, filters), f"{title} of {source.party}", as_json, amount_label,
                      due_label)
 
@@ -211,15 +215,16 @@ list_prepayments = _list("prepayment", "Prepayment deals", "outstanding", "matur
 
 
 # ----------------------------------------------------------------------------------------------- inbox
+@signed
 def inbox(
-    party: PartyOpt = None, url: UrlOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    party: PartyOpt = None, url: UrlOpt = None, *, signing: SigningOptions,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Everything waiting for you, across receivables, loans and prepayments, most urgent first, each with the
-    command that does it: offers to accept, receivables to confirm or repay, discount requests to fund, loans due or
-    under a margin call, prepayment steps."""
-    source = open_source(url, party, rpc, deployment, keystore, key_env, dev_account, password_env)
+    """Everything waiting for you, across receivables, loans, prepayments, credit lines and risk pools, most urgent
+    first, each with the command that does it: offers to accept, receivables to confirm or repay, payouts to claim,
+    discount requests to fund, loans due or under a margin call, receipts presented to you for delivery, prepayment
+    steps, risk-pool claims to pay, payments to collect, recoveries to return, programs short of funds."""
+    source = open_source(url, party, signing)
     actions = views.inbox(source)
     out = Output(as_json)
     if as_json:
@@ -235,14 +240,14 @@ def inbox(
 
 
 # ----------------------------------------------------------------------------------------------- statement
+@signed
 def statement(
     date_from: Annotated[str, typer.Option("--from", metavar="DATE", help="First day (YYYY-MM-DD, UTC).")],
     date_to: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day, included (YYYY-MM-DD, UTC).")],
     csv_file: Annotated[Path | None, typer.Option("--csv", metavar="FILE", show_default=False,
                                                   help="Also write the lines to FILE as CSV.")] = None,
-    party: PartyOpt = None, url: UrlOpt = None, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    party: PartyOpt = None, url: UrlOpt = None, *, signing: SigningOptions,
+    as_json: JsonOpt = False,
 ) -> None:
     """Every movement of money (settlement token) and claims (receivables passed, sold or bought) in the period,
     with the token balance after each line."""
@@ -250,7 +255,7 @@ def statement(
     end = parse_date(date_to, "--to", end_of_day=True) + 1
     if end <= start:
         raise fail(f"--to {date_to} is before --from {date_from}")
-    source = open_source(url, party, rpc, deployment, keystore, key_env, dev_account, password_env)
+    source = open_source(url, party, signing)
     st = views.statement(source, start, end)
     lines = [{"time": iso(m.at), "block": m.block, "tx": m.tx_hash, "what": m.what, "counterparty": m.counterparty,
               "money": format_units(m.money) if m.money >= 0 else "-" + format_units(-m.money),

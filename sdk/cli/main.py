@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -28,22 +29,15 @@ from sdk.cli import (
     token,
 )
 from sdk.cli.common import (
-    DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
-    DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
-    RpcOpt,
     ScfGroup,
+    SigningOptions,
     chain_label,
     info,
-    load_signer,
     open_chain,
     progress,
+    signed,
 )
 
 app = typer.Typer(
@@ -162,13 +156,10 @@ def node(
 
 
 @app.command()
+@signed
 def deploy(
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
     admin_delay_hours: Annotated[float, typer.Option(
         "--admin-delay-hours", min=0,
@@ -177,13 +168,13 @@ def deploy(
     """Deploy the whole contract system; the signer becomes admin and operator. Writes the deployment file."""
     from sdk.ledger import Ledger
 
-    chain = open_chain(rpc)
-    if keystore is None and key_env is None and dev_account is None and chain.kind == "embedded":
-        dev_account = 0
-    operator = load_signer(chain, keystore, key_env, dev_account, password_env)
+    chain = open_chain(signing.rpc)
+    if not signing.given and chain.kind == "embedded":
+        signing = replace(signing, dev_account=0)
+    operator = signing.account(chain)
     with progress("deploying contracts", None, enabled=not as_json):
         ledger = Ledger.deploy(chain, operator, admin_delay=round(admin_delay_hours * 3600))
-    path = ledger.save(deployment)
+    path = ledger.save(signing.deployment)
     data = {
         "chain": chain_label(chain),
         "chain_id": ledger.deployment.chain_id,

@@ -10,23 +10,19 @@ from eth_utils import to_checksum_address
 
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
     DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
     ParticipantArg,
-    PasswordEnvOpt,
     RpcOpt,
+    SigningOptions,
     fail,
     money,
     open_ledger,
-    open_party,
     parse_address,
     parse_roles,
     role_name,
+    signed,
 )
 from sdk.generated.events import ParticipantAdmitted
 from sdk.ledger import Ledger
@@ -68,6 +64,7 @@ def _iso(ts: int) -> str | None:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else None
 
 @app.command()
+@signed
 def admit(
     account: ParticipantArg,
     role: RolesOpt,
@@ -77,12 +74,8 @@ def admit(
     fund_gas: Annotated[
         bool, typer.Option("--fund-gas", help="On a dev node, also give the account gas money (`scf dev fund`).")
     ] = False,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Admit ACCOUNT with its roles after off-chain KYC (operator only)."""
@@ -90,8 +83,8 @@ def admit(
     if fund_gas:
         from sdk.cli import dev
 
-        dev.dev_chain(rpc)  # refused before anything is written on a node that isn't a dev node
-    op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+        dev.dev_chain(signing.rpc)  # refused before anything is written on a node that isn't a dev node
+    op = signing.party()
     ledger = op.ledger
     op.registry.admit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400, name=name)
     if fund_gas:
@@ -100,22 +93,19 @@ def admit(
 
 
 @app.command()
+@signed
 def readmit(
     account: ParticipantArg,
     role: RolesOpt,
     identity: IdentityOpt,
     kyc_days: KycDaysOpt = 365,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Renew ACCOUNT's KYC, roles or identity and make it active again (operator only)."""
     roles = parse_roles(role)
-    op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    op = signing.party()
     ledger = op.ledger
     op.registry.readmit(account, roles, identity, ledger.chain.now() + kyc_days * 86_400)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)),
@@ -123,56 +113,47 @@ def readmit(
 
 
 @app.command()
+@signed
 def rename(
     account: ParticipantArg,
     name: Annotated[str, typer.Argument(help="new display name (1 to 64 bytes of UTF-8)")],
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Set the display name of ACCOUNT (an operator, or the participant itself while active)."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     event = party.registry.set_display_name(account, name)
     data = participant_data(party.ledger.registry.get_participant(account))
     Output(as_json).result({**data, "old_name": event.old_name or None}, title="Participant renamed")
 
 
 @app.command()
+@signed
 def suspend(
     account: ParticipantArg,
     reason: Annotated[str, typer.Option(help="Short reason code (at most 32 bytes), recorded in the event.")] = "",
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Suspend ACCOUNT: it can no longer act, send or receive (operator only)."""
-    op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    op = signing.party()
     ledger = op.ledger
     op.registry.suspend(account, reason)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant suspended")
 
 
 @app.command()
+@signed
 def resume(
     account: ParticipantArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Lift ACCOUNT's suspension (operator only)."""
-    op = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    op = signing.party()
     ledger = op.ledger
     op.registry.resume(account)
     Output(as_json).result(participant_data(ledger.registry.get_participant(account)), title="Participant resumed")

@@ -22,23 +22,19 @@ import typer
 from sdk.chain import Chain
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
     DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
     RpcOpt,
+    SigningOptions,
     WhenOpt,
     fail,
     info,
     money,
     open_ledger,
-    open_party,
     parse_address,
     parse_amount,
+    signed,
 )
 from sdk.prepayment import (
     DEFAULT_COLLATERAL_BPS,
@@ -147,6 +143,7 @@ def agreement_data(a: PrepaymentAgreement, now: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- buyer
 @app.command()
+@signed
 def propose(
     seller: AddressOpt,
     bank: AddressOpt,
@@ -166,12 +163,8 @@ def propose(
     ] = DEFAULT_COLLATERAL_BPS,
     grace: Annotated[str, typer.Option(help="grace after maturity before the bank may enforce, e.g. 7d")] = (
         f"{DEFAULT_GRACE_PERIOD // 86_400}d"),
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Propose an agreement as the buyer (a distributor) and deposit the margin (approved first)."""
@@ -180,7 +173,7 @@ def propose(
     grace_period = parse_duration(grace)
     if grace_period > MAX_GRACE_PERIOD:
         raise fail(f"--grace must be at most {MAX_GRACE_PERIOD // 86_400}d, got {grace!r}")
-    buyer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    buyer = signing.party()
     ledger = buyer.ledger
     now = ledger.chain.now()
     terms = PrepaymentTerms(
@@ -204,23 +197,20 @@ def propose(
 
 
 @app.command()
+@signed
 def repay(
     agreement_id: IdArg,
     amount: Annotated[int | None, typer.Argument(parser=parse_amount, metavar="[AMOUNT]",
                                                  help="principal to repay (interest is added)")] = None,
     repay_all: Annotated[bool, typer.Option("--all", help="repay all outstanding principal")] = False,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Repay principal as the buyer, with the accrued interest on top; releases the proportional goods."""
     if (amount is None) == (not repay_all):
         raise fail("give the principal AMOUNT to repay, or --all")
-    buyer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    buyer = signing.party()
     ledger = buyer.ledger
     principal = ledger.prepayment.get_agreement(agreement_id).outstanding if repay_all else amount
     assert principal is not None
@@ -237,37 +227,31 @@ def repay(
 
 # ---------------------------------------------------------------------------------------------- seller
 @app.command()
+@signed
 def accept(
     agreement_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Accept the agreement as the seller (a core enterprise): its buy-back guarantee; locks the collateral
     (approved first)."""
-    seller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    seller = signing.party()
     event = seller.prepayment.accept(agreement_id)
     Output(as_json).result({"id": event.id, "seller": event.seller, "collateral": money(event.collateral),
                             "status": event.new_status}, title="Prepayment accepted")
 
 
 @app.command("approve-settlement")
+@signed
 def approve_settlement(
     agreement_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the seller, approve what a buy-back will collect beyond the collateral (delivered agreements)."""
-    seller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    seller = signing.party()
     ledger = seller.ledger
     status = ledger.prepayment.get_agreement(agreement_id).status
     if status == PrepaymentStatus.DELIVERED:
@@ -283,18 +267,15 @@ def approve_settlement(
 
 # ---------------------------------------------------------------------------------------------- bank
 @app.command()
+@signed
 def fund(
     agreement_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Fund the principal as the bank (approved first); the seller is paid the full price."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     ledger = bank.ledger
     bank.prepayment.authorize(ledger.prepayment.get_agreement(agreement_id).principal)
     event = bank.prepayment.fund(agreement_id)
@@ -306,18 +287,15 @@ def fund(
 
 
 @app.command("buy-back")
+@signed
 def buy_back(
     agreement_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, after maturity: call the seller's buy-back guarantee (the seller approved it)."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.prepayment.buy_back(agreement_id)
     Output(as_json).result(
         {"id": event.id, "seller": event.seller, "principal": money(event.principal),
@@ -329,19 +307,16 @@ def buy_back(
 
 
 @app.command()
+@signed
 def enforce(
     agreement_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, after maturity + grace: take the unreleased goods and the collateral; the rest of principal
     and interest is recorded as the seller's debt. Needs nothing from the seller or the buyer."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.prepayment.enforce(agreement_id)
     Output(as_json).result(
         {"id": event.id, "seller": event.seller, "principal": money(event.principal),
@@ -353,19 +328,16 @@ def enforce(
 
 
 @app.command("extend-deadline")
+@signed
 def extend_deadline(
     agreement_id: IdArg,
     to: Annotated[str, typer.Option("--to", help="the new delivery deadline: unix seconds, ISO date or +N[d|h|m|s]")],
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, extend the delivery deadline of a funded agreement (not past maturity)."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.prepayment.extend_delivery_deadline(agreement_id, parse_when(to, bank.ledger.chain.now()))
     Output(as_json).result(
         {"id": event.id, "old_deadline": _iso(event.old_deadline), "new_deadline": _iso(event.new_deadline)},
@@ -374,19 +346,16 @@ def extend_deadline(
 
 
 @app.command("write-down")
+@signed
 def write_down(
     agreement_id: IdArg,
     amount: Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT", help="debt to write down")],
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, write down the seller's debt to it (e.g. by what the seized goods fetched)."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.prepayment.write_down_debt(agreement_id, amount)
     Output(as_json).result({"id": event.id, "written_down": money(event.amount),
                             "owed_to_bank": money(event.owed_to_bank)}, title="Debt written down")
@@ -394,23 +363,20 @@ def write_down(
 
 # ---------------------------------------------------------------------------------------------- debt and claims
 @app.command("repay-debt")
+@signed
 def repay_debt(
     agreement_id: IdArg,
     amount: Annotated[int | None, typer.Argument(parser=parse_amount, metavar="[AMOUNT]",
                                                  help="debt to repay")] = None,
     repay_all: Annotated[bool, typer.Option("--all", help="repay all recorded debt")] = False,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Repay the seller's recorded debt (approved first): the bank's share first, then the buyer's margin."""
     if (amount is None) == (not repay_all):
         raise fail("give the debt AMOUNT to repay, or --all")
-    payer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    payer = signing.party()
     debt = payer.ledger.prepayment.get_agreement(agreement_id).debt
     units = debt if repay_all else amount
     assert units is not None
@@ -427,17 +393,14 @@ def repay_debt(
 
 
 @app.command()
+@signed
 def claim(
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw the signer's claimable balance: released collateral (seller), refunded margin (buyer)."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     if party.ledger.prepayment.claimable(party.address) == 0:
         raise fail(f"{party.address} has nothing to claim")
     event = party.prepayment.claim()
@@ -445,19 +408,16 @@ def claim(
 
 
 @app.command()
+@signed
 def refund(
     agreement_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the bank, after the delivery deadline without delivery: the seller's collateral pays the bank, then the
     buyer's margin; the rest is recorded as the seller's debt."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.prepayment.demand_refund(agreement_id)
     Output(as_json).result(
         {"id": event.id, "principal": money(event.principal), "interest": money(event.interest),
@@ -469,6 +429,7 @@ def refund(
 
 # ---------------------------------------------------------------------------------------------- warehouse and all
 @app.command()
+@signed
 def deliver(
     agreement_id: IdArg,
     lot: Annotated[str, typer.Option(help="the warehouse's lot id (≤ 16 bytes)")],
@@ -476,16 +437,12 @@ def deliver(
     location: Annotated[str, typer.Option(help="warehouse site or bay")] = "",
     inspection: Annotated[Path | None, typer.Option(help="inspection certificate file (its SHA-256 is recorded)",
                                                     exists=True, dir_okay=False)] = None,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Confirm as the warehouse that the goods came in: issues the receipt, born pledged under the agreement."""
-    warehouse = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    warehouse = signing.party()
     digest = inspection_hash(inspection.read_bytes()) if inspection else None
     if not warehouse.receipts.is_issuer_approved(warehouse.address, warehouse.prepayment.address):
         warehouse.receipts.set_issuer_approval(warehouse.prepayment.address)  # lets it issue the receipt in our name
@@ -499,18 +456,15 @@ def deliver(
 
 
 @app.command()
+@signed
 def cancel(
     agreement_id: IdArg,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw (buyer) or decline (seller, bank) before funding; the margin goes back to the buyer."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     event = party.prepayment.cancel(agreement_id)
     Output(as_json).result({"id": event.id, "by": event.by, "margin_returned": money(event.margin_returned),
                             "status": event.new_status}, title="Prepayment cancelled")

@@ -16,22 +16,18 @@ import typer
 
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
     AddressArg,
     DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
     RpcOpt,
+    SigningOptions,
     fail,
     money,
     open_ledger,
-    open_party,
     parse_address,
     parse_amount,
+    signed,
 )
 from sdk.generated.events import PriceProposed
 from sdk.ledger import Ledger
@@ -104,6 +100,7 @@ def loan_data(ledger: Ledger, loan: Loan) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------ receipts
 @app.command()
+@signed
 def issue(
     owner: AddressArg,
     commodity: Annotated[str, typer.Option("--commodity", help="Commodity code (price-feed key).")],
@@ -115,15 +112,15 @@ def issue(
     inspection_file: Annotated[
         Path | None, typer.Option("--inspection-file", help="Inspection certificate; only its SHA-256 is kept.")
     ] = None,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Issue a receipt to OWNER for a lot the signing warehouse holds (one live receipt per lot)."""
     digest = inspection_hash(inspection_file.read_bytes()) if inspection_file else None
     terms = ReceiptTerms(commodity=commodity, unit=unit, lot_id=lot, grade=grade, location=location,
                          inspection_hash=digest)
-    warehouse = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    warehouse = signing.party()
     ledger = warehouse.ledger
     event = warehouse.receipts.issue(owner, terms, quantity)
     Output(as_json).result(receipt_data(ledger.receipts.get_receipt(event.id)), title="Receipt issued")
@@ -147,17 +144,18 @@ def show(
 
 
 @app.command()
+@signed
 def split(
     receipt_id: IdArg,
     quantity: QuantityArg,
     to: Annotated[str | None, typer.Option("--to", parser=parse_address, help="Holder of the child (default: you).")]
     = None,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Split QUANTITY off a free receipt into a new child receipt."""
-    holder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    holder = signing.party()
     ledger = holder.ledger
     event = holder.receipts.split(receipt_id, quantity, to)
     Output(as_json).result({"parent_id": event.id, "parent_quantity": event.parent_quantity,
@@ -166,42 +164,45 @@ def split(
 
 
 @app.command()
+@signed
 def transfer(
     receipt_id: IdArg,
     to: AddressArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Pass title of a free receipt to TO (an active participant)."""
-    holder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    holder = signing.party()
     event = holder.receipts.transfer(receipt_id, to)
     Output(as_json).result({"id": receipt_id, "from": event.from_, "to": event.to}, title="Receipt transferred")
 
 
 @app.command()
+@signed
 def present(
     receipt_id: IdArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Present a receipt to its warehouse for delivery out (approves the warehouse to burn it)."""
-    holder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    holder = signing.party()
     event = holder.receipts.present(receipt_id)
     Output(as_json).result({"id": receipt_id, "holder": event.owner, "warehouse": event.approved},
                            title="Receipt presented")
 
 
 @app.command()
+@signed
 def deliver(
     receipt_id: IdArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Deliver the goods of a presented free receipt out of the signing warehouse and burn the receipt."""
-    warehouse = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    warehouse = signing.party()
     event = warehouse.receipts.deliver(receipt_id)
     Output(as_json).result({"id": event.id, "presenter": event.presenter, "quantity": event.quantity,
                             "lot_freed": event.lot_freed}, title="Goods delivered out")
@@ -209,48 +210,51 @@ def deliver(
 
 # ------------------------------------------------------------------------------------------ prices
 @price_app.command("list")
+@signed
 def price_list(
     commodity: CommodityArg,
     unit: Annotated[str, typer.Argument(help="unit prices are quoted per, e.g. kg")],
     max_age_hours: Annotated[int, typer.Option("--max-age-hours", min=1, help="A price older than this is stale.")]
     = 24,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """List a commodity (operator), or change its staleness limit."""
-    operator = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    operator = signing.party()
     ledger = operator.ledger
     operator.prices.list_commodity(commodity, unit, max_age_hours * HOUR)
     Output(as_json).result(feed_data(ledger.prices.get_feed(commodity)), title="Commodity listed")
 
 
 @price_app.command("feeder")
+@signed
 def price_feeder(
     commodity: CommodityArg,
     feeder: AddressArg,
     remove: Annotated[bool, typer.Option("--remove", help="Remove the appointment instead.")] = False,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Appoint (or remove) a price feeder for a commodity (operator)."""
-    operator = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    operator = signing.party()
     event = operator.prices.set_feeder(commodity, feeder, not remove)
     Output(as_json).result({"commodity": commodity, "feeder": event.feeder, "appointed": event.new_appointed},
                            title="Price feeder set")
 
 
 @price_app.command("post")
+@signed
 def price_post(
     commodity: CommodityArg,
     price: Annotated[int, typer.Argument(parser=parse_amount, metavar="PRICE", help="price per unit, e.g. 70.00")],
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Post a price per unit, observed now (appointed feeder)."""
-    feeder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    feeder = signing.party()
     ledger = feeder.ledger
     event = feeder.prices.post_price(commodity, price)
     if isinstance(event, PriceProposed):  # beyond the band: a second feeder must confirm it
@@ -263,30 +267,32 @@ def price_post(
 
 
 @price_app.command("confirm")
+@signed
 def price_confirm(
     commodity: CommodityArg,
     price: Annotated[int, typer.Argument(parser=parse_amount, metavar="PRICE", help="the proposed price, e.g. 49.00")],
     observed_at: Annotated[int, typer.Argument(min=1, help="the proposal's observation time (unix seconds)")],
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Confirm another feeder's out-of-band price proposal (a second appointed feeder)."""
-    feeder = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    feeder = signing.party()
     feeder.prices.confirm_price(commodity, price, observed_at)
     Output(as_json).result(feed_data(feeder.ledger.prices.get_feed(commodity)), title="Price confirmed")
 
 
 @price_app.command("band")
+@signed
 def price_band(
     commodity: CommodityArg,
     band_bps: Annotated[int, typer.Argument(min=0, max=65_535, help="bps of the latest price; 0 turns it off")],
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Set the band beyond which a price post needs a second feeder (operator)."""
-    operator = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    operator = signing.party()
     event = operator.prices.set_price_band(commodity, band_bps)
     Output(as_json).result({"commodity": commodity, "band_bps": event.new_band_bps}, title="Price band set")
 
@@ -306,6 +312,7 @@ def price_show(
 
 # ------------------------------------------------------------------------------------------ programs
 @program_app.command("open")
+@signed
 def program_open(
     commodity: CommodityArg,
     rate_bps: Annotated[int, typer.Option("--rate-bps", min=0, max=10_000, help="Yearly rate, actual/365.")],
@@ -315,12 +322,12 @@ def program_open(
                                      help="Most principal outstanding under the program at once, e.g. 5000000.00.")],
     cure_days: Annotated[int, typer.Option("--cure-days", min=1, help="Days to cure a margin call.")] = 3,
     max_tenor_days: Annotated[int, typer.Option("--max-tenor-days", min=1, help="Longest maturity.")] = 180,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Open a lending program (bank). Then `scf receipt program fund AMOUNT` lets the loan book pay borrowers."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     ledger = bank.ledger
     event = bank.loans.open_program(commodity, rate_bps=rate_bps, max_ltv_bps=max_ltv_bps,
                                     margin_call_ltv_bps=margin_call_ltv_bps, cure_period=cure_days * DAY,
@@ -329,14 +336,15 @@ def program_open(
 
 
 @program_app.command("fund")
+@signed
 def program_fund(
     amount: AmountArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Let the loan book pay out up to AMOUNT of the signing bank's tokens to borrowers (token approval)."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     ledger = bank.ledger
     bank.token.approve(ledger.loans.address, amount)
     Output(as_json).result({"bank": bank.address, "loan_book": ledger.loans.address, "approved": money(amount)},
@@ -344,14 +352,15 @@ def program_fund(
 
 
 @program_app.command("close")
+@signed
 def program_close(
     program_id: ProgramArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Close a program to new loans (its bank); open loans keep its terms."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     ledger = bank.ledger
     bank.loans.close_program(program_id)
     Output(as_json).result(program_data(ledger.loans.get_program(program_id)), title="Program closed")
@@ -372,17 +381,18 @@ def program_show(
 
 # ------------------------------------------------------------------------------------------ loans
 @app.command()
+@signed
 def pledge(
     program_id: ProgramArg,
     receipt_id: IdArg,
     amount: AmountArg,
     days: Annotated[int, typer.Option("--days", min=1, help="Maturity in days from now.")] = 90,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Pledge a free receipt under a program and receive AMOUNT from its bank in the same transaction."""
-    owner = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    owner = signing.party()
     ledger = owner.ledger
     event = owner.loans.pledge(program_id, receipt_id, amount, ledger.chain.now() + days * DAY)
     Output(as_json).result({**loan_data(ledger, ledger.loans.get_loan(event.loan_id)), "limit": money(event.limit),
@@ -390,18 +400,19 @@ def pledge(
 
 
 @app.command()
+@signed
 def repay(
     loan_id: LoanArg,
     amount: Annotated[str, typer.Argument(metavar="AMOUNT|all", help="amount, e.g. 50000.00, or `all`")],
     approve: Annotated[bool, typer.Option("--approve/--no-approve",
                                           help="Approve the loan book for the payment first (as `receivable repay` "
                                           "does); --no-approve when an allowance is already in place.")] = True,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Repay a loan (interest first, then principal), straight to the bank; `all` repays and releases every receipt."""
-    payer = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    payer = signing.party()
     ledger = payer.ledger
     units = MAX_UINT256 if amount.strip().lower() == "all" else parse_amount(amount)
     if approve:
@@ -419,16 +430,17 @@ def repay(
 
 
 @app.command()
+@signed
 def release(
     loan_id: LoanArg,
     receipt_id: IdArg,
     quantity: QuantityArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Release QUANTITY of a pledged receipt to the borrower, within max LTV at a fresh price."""
-    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    borrower = signing.party()
     event = borrower.loans.release(loan_id, receipt_id, quantity)
     Output(as_json).result({"loan_id": loan_id, "released_receipt_id": event.released_receipt_id,
                             "quantity": event.quantity, "still_pledged": event.pledged_quantity,
@@ -436,57 +448,61 @@ def release(
 
 
 @app.command("add-collateral")
+@signed
 def add_collateral(
     loan_id: LoanArg,
     receipt_id: IdArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Pledge another receipt to a loan (cures a margin call once within max LTV)."""
-    borrower = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    borrower = signing.party()
     ledger = borrower.ledger
     borrower.loans.add_collateral(loan_id, receipt_id)
     Output(as_json).result(loan_data(ledger, ledger.loans.get_loan(loan_id)), title="Collateral added")
 
 
 @app.command("margin-call")
+@signed
 def margin_call(
     loan_id: LoanArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Call margin on a loan whose LTV exceeds its margin-call LTV (anyone)."""
-    caller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    caller = signing.party()
     event = caller.loans.call_margin(loan_id)
     Output(as_json).result({"loan_id": loan_id, "ltv_bps": event.ltv_bps, "deadline": event.deadline,
                             "price": money(event.price)}, title="Margin called")
 
 
 @app.command()
+@signed
 def cure(
     loan_id: LoanArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Lift a margin call once LTV is back within max LTV at a fresh price (anyone)."""
-    caller = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    caller = signing.party()
     event = caller.loans.cure(loan_id)
     Output(as_json).result({"loan_id": loan_id, "ltv_bps": event.ltv_bps}, title="Margin call cured")
 
 
 @app.command()
+@signed
 def foreclose(
     loan_id: LoanArg,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Take the goods that cover the debt (the rest goes back to the borrower free) after an uncured margin call
     still breached at a fresh price, or an unpaid maturity (the lending bank)."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.loans.foreclose(loan_id)
     Output(as_json).result({"loan_id": loan_id, "principal": money(event.principal),
                             "interest": money(event.interest), "quantity": event.quantity,

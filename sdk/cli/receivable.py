@@ -20,22 +20,18 @@ from sdk._events import ContractEvent
 from sdk.batch import BatchItemFailed
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
     AddressArg,
     AmountArg,
     DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
     RpcOpt,
+    SigningOptions,
     fail,
     money,
     open_ledger,
-    open_party,
     parse_amount,
+    signed,
 )
 from sdk.display import FragmentId
 from sdk.receivables import Fragment, LineageNode, Receivable, ReceivablesBatch, fragment_id, split_fragment_id
@@ -311,49 +307,46 @@ def _single_or_csv(value: Any, from_csv: Path | None, what: str) -> None:
 
 # ----------------------------------------------------------------------------------------------- registration
 @app.command()
+@signed
 def register(
     debtor: AddressArg, face: AmountArg, due: DueOpt, invoice: InvoiceOpt = None,
     invoice_hash: InvoiceHashOpt = None, po: PoOpt = None, po_hash: PoHashOpt = None,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Supplier: register a receivable of FACE owed by DEBTOR (the debtor must then confirm it)."""
     document = _document("invoice", invoice, invoice_hash, required=True)
     order = _document("po", po, po_hash, required=False)
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     when = parse_due(due, party.ledger.chain.now())
     assert document is not None
     _show(as_json, party.receivables.register(debtor, face, when, document, order))
 
 
 @app.command()
+@signed
 def issue(
     supplier: AddressArg, face: AmountArg, due: DueOpt, invoice: InvoiceOpt = None,
     invoice_hash: InvoiceHashOpt = None, po: PoOpt = None, po_hash: PoHashOpt = None,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Core enterprise: issue a payable certificate of FACE to SUPPLIER, confirmed from birth."""
     document = _document("invoice", invoice, invoice_hash, required=True)
     order = _document("po", po, po_hash, required=False)
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     when = parse_due(due, party.ledger.chain.now())
     assert document is not None
     _show(as_json, party.receivables.issue(supplier, face, when, document, order))
 
 
 @app.command()
+@signed
 def confirm(
     root: OptRootArg = None, from_csv: FromCsvOpt = None, batch_size: BatchSizeOpt = 100,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Debtor: confirm receivable ROOT, making it bankable (or every `root` of --from-csv)."""
     _single_or_csv(root, from_csv, "ROOT")
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     if from_csv is not None:
         _run_csv(party, from_csv, _CSV["confirm"], batch_size, as_json)
         return
@@ -362,130 +355,121 @@ def confirm(
 
 
 @app.command()
+@signed
 def reject(
-    root: RootArg, reason: ReasonOpt = "", rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    root: RootArg, reason: ReasonOpt = "", *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Debtor: reject receivable ROOT."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.reject(root, reason))
 
 
 @app.command()
+@signed
 def cancel(
-    root: RootArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    root: RootArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Supplier: cancel receivable ROOT before the debtor confirms it."""
-    _show(as_json, open_party(rpc, deployment, keystore, key_env, dev_account, password_env).receivables.cancel(root))
+    _show(as_json, signing.party().receivables.cancel(root))
 
 
 # ----------------------------------------------------------------------------------------------- splitting
 @app.command()
+@signed
 def offer(
     fragment: FragmentArg, to: AddressArg, amount: AmountArg,
     expires: Annotated[str | None, typer.Option(
         "--expires", show_default=False,
         help="When the offer lapses: +2d, +12h, an ISO date (UTC) or unix seconds; default: never.")] = None,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None, password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Holder: offer AMOUNT of FRAGMENT to TO (locked until TO accepts or rejects, or you withdraw)."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     until = parse_due(expires, party.ledger.chain.now()) if expires else None
     _show(as_json, party.receivables.offer(fragment, to, amount, expires_at=until))
 
 
 @app.command()
+@signed
 def accept(
-    offer_id: OfferArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    offer_id: OfferArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Recipient: accept offer OFFER_ID; prints the new child fragment."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.accept(offer_id))
 
 
 @app.command("reject-offer")
+@signed
 def reject_offer(
-    offer_id: OfferArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    offer_id: OfferArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Recipient: reject offer OFFER_ID."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.reject_offer(offer_id))
 
 
 @app.command("withdraw-offer")
+@signed
 def withdraw_offer(
-    offer_id: OfferArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    offer_id: OfferArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Sender: withdraw offer OFFER_ID."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.withdraw_offer(offer_id))
 
 
 # ----------------------------------------------------------------------------------------------- discounting
 @app.command("request-discount")
+@signed
 def request_discount(
     fragment: FragmentArg, bank: AddressArg, rate: RateOpt,
     recourse: Annotated[bool, typer.Option("--recourse/--no-recourse", help="With or without recourse.")] = False,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Holder: ask BANK to discount FRAGMENT at --rate bps a year."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.request_discount(fragment, bank, rate, with_recourse=recourse))
 
 
 @app.command("withdraw-discount")
+@signed
 def withdraw_discount(
-    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    fragment: FragmentArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Holder: withdraw the discount request on FRAGMENT."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.withdraw_discount_request(fragment))
 
 
 @app.command("decline-discount")
+@signed
 def decline_discount(
-    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    fragment: FragmentArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Bank: decline the discount request on FRAGMENT."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.decline_discount(fragment))
 
 
 @app.command()
+@signed
 def discount(
     fragment: OptFragmentArg = None,
     max_price: Annotated[int | None, typer.Option(
         "--max-price", parser=parse_amount, metavar="AMOUNT", show_default=False,
         help="Most you pay; default: the price at the deadline (the highest it can reach by then).")] = None,
     from_csv: FromCsvOpt = None, batch_size: BatchSizeOpt = 100,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Bank: fund the discount request on FRAGMENT; pays the price to the holder and takes the fragment.
 
     With --from-csv: columns fragment (required), rate, recourse, max_price, deadline (optional; defaults are the
     request's terms, the price at the deadline, and 15 minutes from now)."""
     _single_or_csv(fragment, from_csv, "FRAGMENT")
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     if from_csv is not None:
         _run_csv(party, from_csv, _CSV["discount"], batch_size, as_json)
         return
@@ -505,13 +489,12 @@ def quote(
 
 
 @app.command("exposure-limit")
+@signed
 def exposure_limit(
-    debtor: AddressArg, limit: AmountArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    debtor: AddressArg, limit: AmountArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Bank: set the face value it may hold financed on core enterprise DEBTOR."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.set_exposure_limit(debtor, limit))
 
 
@@ -528,17 +511,16 @@ def exposure(
 
 # ----------------------------------------------------------------------------------------------- repayment
 @app.command()
+@signed
 def repay(
     root: OptRootArg = None, amount: OptAmountArg = None, from_csv: FromCsvOpt = None,
-    batch_size: BatchSizeOpt = 100, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    batch_size: BatchSizeOpt = 100, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Debtor: pay AMOUNT into the contract for receivable ROOT (approves the contract first).
 
     With --from-csv: columns root and amount."""
     _single_or_csv(root, from_csv, "ROOT AMOUNT")
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     if from_csv is not None:
         _run_csv(party, from_csv, _CSV["repay"], batch_size, as_json)
         return
@@ -548,15 +530,14 @@ def repay(
 
 
 @app.command()
+@signed
 def claim(
     fragment: OptFragmentArg = None, from_csv: FromCsvOpt = None, batch_size: BatchSizeOpt = 100,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Anyone: pay FRAGMENT's claimable share to its holder (or every `fragment` of --from-csv)."""
     _single_or_csv(fragment, from_csv, "FRAGMENT")
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     if from_csv is not None:
         _run_csv(party, from_csv, _CSV["claim"], batch_size, as_json)
         return
@@ -565,18 +546,17 @@ def claim(
 
 
 @app.command()
+@signed
 def distribute(
     root: RootArg,
     start: Annotated[int, typer.Option("--start", min=0, help="First fragment index of the batch.")] = 0,
     count: Annotated[int | None, typer.Option("--count", min=1, max=100, show_default=False,
                                               help="Batch size (≤ 100); default: every fragment, batch by batch.")]
     = None,
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Anyone: pay every fragment of ROOT its claimable share, in bounded batches."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     if count is None and start == 0:
         paid = party.receivables.distribute_all(root)
     else:
@@ -588,60 +568,55 @@ def distribute(
 
 # ----------------------------------------------------------------------------------------------- default, recourse
 @app.command("default")
+@signed
 def declare_default(
-    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    fragment: FragmentArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Holder: declare FRAGMENT defaulted (after the due date and grace period)."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.declare_default(fragment))
 
 
 @app.command()
+@signed
 def recourse(
-    fragment: FragmentArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    fragment: FragmentArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Bank: exercise recourse on a defaulted with-recourse FRAGMENT; the seller then owes its unpaid value."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.exercise_recourse(fragment))
 
 
 @app.command("repay-recourse")
+@signed
 def repay_recourse(
-    fragment: FragmentArg, amount: AmountArg, rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    fragment: FragmentArg, amount: AmountArg, *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Seller: repay AMOUNT of the recourse debt on FRAGMENT to the bank."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.repay_recourse(fragment, amount))
 
 
 # ----------------------------------------------------------------------------------------------- disputes
 @app.command()
+@signed
 def dispute(
-    root: RootArg, reason: ReasonOpt = "", rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None, key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    root: RootArg, reason: ReasonOpt = "", *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Debtor: dispute receivable ROOT before its due date; freezes all its fragments."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.dispute(root, reason))
 
 
 @app.command()
+@signed
 def resolve(
     root: RootArg,
     uphold: Annotated[bool, typer.Option("--uphold/--void", help="Uphold the receivable, or void it.")],
-    rpc: RpcOpt = None, deployment: DeploymentOpt = DEFAULT_DEPLOYMENT, keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None, dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV, as_json: JsonOpt = False,
+    *, signing: SigningOptions, as_json: JsonOpt = False,
 ) -> None:
     """Operator: resolve the dispute on ROOT (--uphold: it stands; --void: it is voided)."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _show(as_json, party.receivables.resolve_dispute(root, upheld=uphold))
 
 

@@ -15,22 +15,18 @@ import typer
 
 from sdk.cli.common import (
     DEFAULT_DEPLOYMENT,
-    DEFAULT_PASSWORD_ENV,
     DeploymentOpt,
-    DevAccountOpt,
     JsonOpt,
-    KeyEnvOpt,
-    KeystoreOpt,
     Output,
-    PasswordEnvOpt,
     RpcOpt,
+    SigningOptions,
     fail,
     info,
     money,
     open_ledger,
-    open_party,
     parse_address,
     parse_amount,
+    signed,
 )
 from sdk.cli.prepayment import parse_when
 from sdk.generated.events import ClaimFiled, ClaimPaid
@@ -105,6 +101,7 @@ def _approve(party: Party, amount: int) -> None:
 
 
 @app.command()
+@signed
 def create(
     name: Annotated[str, typer.Argument(help="the program's name")],
     bank: Annotated[list[str], typer.Option(parser=parse_address, help="a covered bank (repeat)")],
@@ -116,16 +113,12 @@ def create(
     = None,
     start: Annotated[str | None, typer.Option(help="period start (default now)")] = None,
     end: Annotated[str, typer.Option(help="period end: unix seconds, ISO date or +N[d|h|m|s]")] = "+365d",
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the operator, create a program; its rules are checked here and again on chain."""
-    operator = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    operator = signing.party()
     ledger = operator.ledger
     now = ledger.chain.now()
     contributors, shares, grades = [], [], []
@@ -146,19 +139,16 @@ def create(
 
 
 @app.command()
+@signed
 def deposit(
     program_id: IdArg,
     amount: Annotated[int, typer.Argument(parser=parse_amount, metavar="AMOUNT")],
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As a contributor of the program, deposit settlement tokens into it."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     _approve(party, amount)
     event = party.risk_pool.deposit(program_id, amount)
     Output(as_json).result({"program": program_id, "contributor": event.contributor, "amount": money(event.amount),
@@ -166,37 +156,31 @@ def deposit(
 
 
 @app.command()
+@signed
 def record(
     source: Annotated[str, typer.Argument(help="receivables, pledge-loans or credit-lines")],
     asset_id: Annotated[int, typer.Argument(help="the fragment, loan or line id", min=1)],
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Anyone: record the loss a ledger contract shows on an asset (read from that contract's state)."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     event = party.losses.record(_source(party.ledger, source), asset_id)
     Output(as_json).result(loss_data(party.ledger.losses.get(event.loss_id), party.ledger), title="Loss recorded")
 
 
 @app.command()
+@signed
 def claim(
     program_id: IdArg,
     loss_id: Annotated[int, typer.Argument(help="the recorded loss", min=1)],
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As the covered bank that suffered the loss, claim it; paid now as far as the pool can."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     result = bank.risk_pool.file_claim(program_id, loss_id)
     filed: ClaimFiled = result.one(ClaimFiled)
     c = bank.ledger.risk_pool.get_claim(filed.claim_id)
@@ -206,19 +190,16 @@ def claim(
 
 
 @app.command("pay-open")
+@signed
 def pay_open(
     program_id: IdArg,
     max_count: Annotated[int, typer.Option(min=1, max=64, help="most claims to pay in this transaction")] = 8,
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Anyone: pay open claims in filing order from the program's balance."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     paid: list[ClaimPaid] = party.risk_pool.pay_open_claims(program_id, max_count)
     rows = [{"claim": p.claim_id, "amount": money(p.amount), "paid": money(p.paid), "status": p.new_status}
             for p in paid]
@@ -226,34 +207,28 @@ def pay_open(
 
 
 @app.command()
+@signed
 def collect(
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """As a bank, take the payments on your open claims that `pay-open` set aside for you."""
-    bank = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    bank = signing.party()
     event = bank.risk_pool.collect()
     Output(as_json).result({"bank": event.bank, "amount": money(event.amount)}, title="Collected")
 
 
 @app.command("record-recovery")
+@signed
 def record_recovery(
     loss_id: Annotated[int, typer.Argument(help="the recorded loss", min=1)],
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Anyone: record what the loss's source now shows recovered (read from that contract's state)."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     event = party.losses.record_recovery(loss_id)
     data = loss_data(party.ledger.losses.get(loss_id), party.ledger)
     claim_id = data["claim"]
@@ -263,19 +238,16 @@ def record_recovery(
 
 
 @app.command("return-recovery")
+@signed
 def return_recovery(
     claim_id: Annotated[int, typer.Argument(help="the claim on the recovered loss", min=1)],
-    rpc: RpcOpt = None,
-    deployment: DeploymentOpt = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreOpt = None,
-    key_env: KeyEnvOpt = None,
-    dev_account: DevAccountOpt = None,
-    password_env: PasswordEnvOpt = DEFAULT_PASSWORD_ENV,
+    *,
+    signing: SigningOptions,
     as_json: JsonOpt = False,
 ) -> None:
     """Anyone: move the bank's owed share of a recovery back to the pool, from the bank under its approval of the
     pool; the contributors are credited pro rata to what they paid."""
-    party = open_party(rpc, deployment, keystore, key_env, dev_account, password_env)
+    party = signing.party()
     event = party.risk_pool.return_recovery(claim_id)
     c = party.ledger.risk_pool.get_claim(claim_id)
     Output(as_json).result({"claim": claim_id, "bank": c.bank, "amount": money(event.amount),

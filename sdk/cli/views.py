@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from sdk.display import FragmentId
 from sdk.events import (
+    ClaimFiled,
     DiscountRequested,
     FragmentDiscounted,
     FragmentOfferAccepted,
@@ -65,6 +66,7 @@ class Item:
     amount: int | None
     due: int | None
     detail: str
+    principal: int | None = None  # what --min-amount/--max-amount compare: the API's min_units/max_units field
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +99,22 @@ class Movement:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
+    """What `scf ... list` narrows rows to. The gateway applies them itself (:meth:`GatewaySource.params`); `keep`
+    applies them again to whatever a source returns, so both sources give the same rows."""
+
     status: tuple[str, ...] = ()
     counterparty: str | None = None
     due_after: int | None = None
     due_before: int | None = None
     role: tuple[str, ...] = ()
+    min_units: int | None = None
+    max_units: int | None = None
 
     def keep(self, item: Item) -> bool:
+        if self.min_units is not None and (item.principal is None or item.principal < self.min_units):
+            return False
+        if self.max_units is not None and (item.principal is None or item.principal > self.max_units):
+            return False
         if self.status and item.status not in self.status:
             return False
         if self.role and item.role not in self.role:
@@ -136,7 +147,9 @@ class Source(Protocol):
 
     def now(self) -> int: ...
 
-    def records(self, kind: str) -> list[dict[str, Any]]: ...
+    def records(self, kind: str, filters: Filters | None = None) -> list[dict[str, Any]]:
+        """The rows of one kind; a source may narrow them by `filters` (never more than `Filters.keep` would)."""
+        ...
 
     def money_events(self) -> list[Ledgerline]: ...
 
@@ -239,9 +252,21 @@ def _with_next(r: dict[str, Any], schedule: Iterable[tuple[int, int]], repaid: i
     return r
 
 
+#: The field each kind's min_units/max_units compare (the gateway's, on both sources).
+PRINCIPAL = {"receivable": "face_units", "fragment": "value_units", "offer": "amount_units",
+             "discount": "value_units", "loan": "principal_units", "program": "cap_units",
+             "prepayment": "price_units", "credit-line": "limit_units"}
+
+
 def items(source: Source, kind: str, filters: Filters = Filters()) -> list[Item]:
     """The party's rows of one kind, filtered, in id order."""
-    rows = [i for r in source.records(kind) if (i := _item(kind, source.party, r)) is not None]
+    given = filters if filters != Filters() else None
+    rows = []
+    for r in source.records(kind, given):
+        i = _item(kind, source.party, r)
+        if i is not None:
+            field_ = PRINCIPAL.get(kind)
+            rows.append(replace(i, principal=int(r[field_])) if field_ and r.get(field_) is not None else i)
     return [i for i in sorted(rows, key=_id_key) if filters.keep(i)]
 
 
@@ -318,7 +343,57 @@ def inbox(source: Source, now: int | None = None) -> list[Action]:
         elif i.role == "bank" and i.amount and i.due is not None and now > i.due:
             out.append(Action("credit-line", i.id, "past due: declare a default once the grace period ends (or wait)",
                               i.due, f"scf credit-line default {i.id}", i.amount))
+    out += _payouts_and_receipts(source)
+    out += _risk_pool(source)
     return sorted(out, key=lambda a: (a.due is None, a.due or 0, a.kind, int(a.id)))
+
+
+def _payouts_and_receipts(source: Source) -> list[Action]:
+    """Payouts the party's fragments can claim; receipts presented to the party (a warehouse) for delivery out."""
+    out: list[Action] = []
+    for r in source.records("fragment"):
+        owed = int(r.get("claimable_units") or 0)
+        if owed > 0 and str(r["holder"]).lower() == source.party.lower():
+            label = fragment_label(r["id"])
+            out.append(Action("fragment", label, f"claim the payout repaid to your fragment {label}", r["due_date"],
+                              f"scf receivable claim {label}", owed))
+    for r in source.records("receipt"):
+        if r.get("presented") and r["status"] == "free" and str(r["warehouse"]).lower() == source.party.lower():
+            out.append(Action("receipt", int(r["id"]), f"deliver out {r['quantity']} {r['unit']} {r['commodity']} "
+                              f"(lot {r['lot_id']}), presented by its owner", None,
+                              f"scf receipt deliver {r['id']}", None))
+    return out
+
+
+def _risk_pool(source: Source) -> list[Action]:
+    """Risk-pool steps: a bank's open claim the pool can pay now, payments held for it to collect, recoveries it owes
+    back; a contributor's program whose open claims exceed its balance."""
+    me = source.party.lower()
+    out: list[Action] = []
+    for p in source.records("risk-program"):
+        balance, program = int(p["balance_units"]), int(p["id"])
+        for c in p["claims"]:
+            if str(c["bank"]).lower() != me:
+                continue
+            unpaid = int(c["open_units"])
+            if c["status"] == "open" and unpaid > 0 and balance > 0:
+                out.append(Action("risk-claim", int(c["id"]), f"the pool can pay {format_grouped(min(unpaid, balance))}"
+                                  f" of your open claim now (program {program})", None,
+                                  f"scf risk-pool pay-open {program}", min(unpaid, balance)))
+            owed = int(c.get("recovery_owed_units") or 0)
+            if owed > 0:
+                out.append(Action("risk-claim", int(c["id"]), "return the pool's share of what was recovered on the "
+                                  "claimed loss", None, f"scf risk-pool return-recovery {c['id']}", owed))
+        short = int(p["open_units"]) - balance
+        if p["contributor"] and short > 0:
+            out.append(Action("risk-program", program, f"claims on {p['name']} wait unpaid: the pool is "
+                              f"{format_grouped(short)} short", None,
+                              f"scf risk-pool deposit {program} {format_units(short)}", short))
+    for h in source.records("risk-held"):
+        if int(h["held_units"]) > 0:
+            out.append(Action("risk-claim", 0, "collect the claim payments held for you", None,
+                              "scf risk-pool collect", int(h["held_units"])))
+    return out
 
 
 # --------------------------------------------------------------------------------------------- statement
@@ -423,8 +498,53 @@ class GatewaySource:
                 return
             query["cursor"] = body["next_cursor"]
 
-    def records(self, kind: str) -> list[dict[str, Any]]:
-        rows = list(self._pages(self.ROUTES[kind]))
+    #: (kind, role) -> the list route's party filter
+    ROLE_PARAMS = {
+        ("receivable", "supplier"): "supplier", ("receivable", "debtor"): "debtor",
+        ("fragment", "holder"): "holder", ("fragment", "debtor"): "debtor",
+        ("offer", "recipient"): "recipient", ("offer", "sender"): "sender",
+        ("discount", "bank"): "bank", ("discount", "seller"): "seller",
+        ("receipt", "owner"): "owner", ("receipt", "warehouse"): "warehouse",
+        ("receipt", "lien-holder"): "lien_holder",
+        ("loan", "borrower"): "borrower", ("loan", "bank"): "bank", ("program", "bank"): "bank",
+        ("prepayment", "buyer"): "buyer", ("prepayment", "seller"): "seller", ("prepayment", "bank"): "bank",
+        ("prepayment", "warehouse"): "warehouse",
+        ("credit-line", "borrower"): "borrower", ("credit-line", "bank"): "bank",
+    }
+    #: Kinds whose route's due_from/due_to mean the row's `due` here (a prepayment's is its next instalment, the
+    #: route's its maturity; discounts, receipts and programs have none).
+    DUE_KINDS = frozenset({"receivable", "fragment", "offer", "loan", "credit-line"})
+
+    def params(self, kind: str, filters: Filters | None) -> dict[str, Any]:
+        """The list route's query for `filters`: the gateway narrows the rows, so only those are fetched."""
+        if filters is None:
+            return {}
+        out: dict[str, Any] = {}
+        if filters.status:
+            out["status"] = [s.replace("-", "_") for s in filters.status]
+        if len(filters.role) == 1 and (kind, filters.role[0]) in self.ROLE_PARAMS:
+            out[self.ROLE_PARAMS[(kind, filters.role[0])]] = self.party
+        if filters.counterparty is not None:
+            out["counterparty"] = filters.counterparty
+        if kind in self.DUE_KINDS:
+            if filters.due_after is not None:
+                out["due_from"] = filters.due_after
+            if filters.due_before is not None:
+                out["due_to"] = filters.due_before
+        if kind in PRINCIPAL:
+            if filters.min_units is not None:
+                out["min_units"] = filters.min_units
+            if filters.max_units is not None:
+                out["max_units"] = filters.max_units
+        return out
+
+    def records(self, kind: str, filters: Filters | None = None) -> list[dict[str, Any]]:
+        if kind == "risk-program":
+            return self._risk_programs()
+        if kind == "risk-held":
+            losses = self._request(self.url, "GET", "/v1/positions", "your positions").get("risk_losses") or {}
+            return [{"held_units": int(losses.get("held_units") or 0)}]
+        rows = list(self._pages(self.ROUTES[kind], self.params(kind, filters)))
         for r in rows:
             r["status"] = status_name(r["status"])
             if kind == "prepayment":
@@ -433,6 +553,17 @@ class GatewaySource:
             if kind == "receipt":
                 r.setdefault("lien_holder", None)
         return rows
+
+    def _risk_programs(self) -> list[dict[str, Any]]:
+        out = []
+        for p in self._pages("/v1/risk-pools"):
+            detail = self._request(self.url, "GET", f"/v1/risk-pools/{p['id']}", f"risk-pool program {p['id']}")
+            contributor = any(m["contributor"] and str(m["account"]).lower() == self.party.lower()
+                              for m in detail["members"])
+            out.append({"id": p["id"], "name": p["name"], "balance_units": detail["balance_units"],
+                        "open_units": detail["open_units"], "contributor": contributor,
+                        "claims": [{**c, "status": status_name(c["status"])} for c in detail["claims"]]})
+        return out
 
     def contract_names(self) -> dict[str, str]:
         """Learnt from the events you can see: a contract that moved your money has also named you in an event."""
@@ -505,7 +636,9 @@ class ChainSource:
                 for r in self.logs() if isinstance(r.event, wanted)
                 and (not isinstance(r.event, SettlementTokenTransfer) or r.address.lower() == token)]
 
-    def records(self, kind: str) -> list[dict[str, Any]]:  # noqa: C901 - one branch per kind, read flat
+    def records(self, kind: str, filters: Filters | None = None) -> list[dict[str, Any]]:  # noqa: C901 - per kind
+        """Every row of `kind` from the chain; `filters` are left to `Filters.keep` (events can't be queried by
+        them)."""
         rc, wh = self.ledger.receivables, self.ledger
         registered = {e.root_id: e for e in self._events((ReceivableRegistered, ReceivableIssued))}
         if kind == "receivable":
@@ -522,7 +655,7 @@ class ChainSource:
                 for f in rc.list_fragments(root_id):
                     out.append({"id": f.id, "holder": f.holder, "debtor": r.debtor, "value_units": f.value,
                                 "paid_units": f.paid, "due_date": r.due_date, "status": status_name(f.status),
-                                "financed": f.financed})
+                                "financed": f.financed, "claimable_units": f.claimable})
             return out
         if kind == "offer":
             out = []
@@ -550,9 +683,14 @@ class ChainSource:
             out = []
             for receipt_id in range(1, wh.receipts.next_receipt_id()):
                 rcpt = wh.receipts.get_receipt(receipt_id)
+                status = status_name(rcpt.status)
+                # presented: the owner approved the warehouse (asked only for the party's own free receipts)
+                mine = rcpt.warehouse.lower() == self.party.lower() and status == "free"
+                presented = mine and (wh.receipts.get_approved(receipt_id) or "").lower() == rcpt.warehouse.lower()
                 out.append({"id": rcpt.id, "owner": rcpt.owner, "warehouse": rcpt.warehouse,
                             "lien_holder": rcpt.lien_holder, "quantity": rcpt.quantity, "unit": rcpt.unit,
-                            "commodity": rcpt.commodity, "lot_id": rcpt.lot_id, "status": status_name(rcpt.status)})
+                            "commodity": rcpt.commodity, "lot_id": rcpt.lot_id, "status": status,
+                            "presented": presented})
             return out
         if kind == "loan":
             out = []
@@ -586,12 +724,37 @@ class ChainSource:
                             "quantity": a.quantity, "unit": a.unit, "commodity": a.commodity,
                             "price_units": a.price, "status": status_name(a.status)}, plan, a.principal_repaid))
             return out
+        if kind == "risk-program":
+            return self._risk_programs()
+        if kind == "risk-held":
+            return [{"held_units": self.ledger.risk_pool.held_for(self.party)}]
         if kind == "credit-line":
             return [{"id": line.id, "bank": line.bank, "borrower": line.borrower, "used_units": line.principal,
                      "next_due": line.next_due or None, "limit_units": line.limit, "rate_bps": line.rate_bps,
                      "status": status_name(line.status)}
                     for line in self.ledger.credit_lines.list_lines(self.party)]
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+
+    def _risk_programs(self) -> list[dict[str, Any]]:
+        """The programs the party contributes to or claimed on, with its claims."""
+        rp, me = self.ledger.risk_pool, self.party.lower()
+        claims: dict[int, list[dict[str, Any]]] = {}
+        for e in self._events(ClaimFiled):
+            c = rp.get_claim(e.claim_id)
+            claims.setdefault(c.program_id, []).append(
+                {"id": c.id, "bank": c.bank, "status": status_name(c.status), "open_units": c.open,
+                 "recovery_owed_units": rp.recovery_owed(c.id)})
+        out = []
+        for program_id in range(1, rp.program_count() + 1):
+            terms = rp.terms(program_id)
+            contributor = me in (a.lower() for a in terms.contributors)
+            mine = [c for c in claims.get(program_id, []) if str(c["bank"]).lower() == me]
+            if not contributor and not mine:
+                continue
+            state = rp.state(program_id)
+            out.append({"id": program_id, "name": terms.name, "balance_units": state.balance,
+                        "open_units": state.open, "contributor": contributor, "claims": mine})
+        return out
 
 
 __all__ = ["KINDS", "Action", "ChainSource", "Filters", "GatewaySource", "Item", "Movement", "Source", "Statement",

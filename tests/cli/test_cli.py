@@ -239,9 +239,15 @@ def test_bench_reports_every_section_with_positive_numbers(runner: CliRunner, ow
     assert bulk["transactions"] == 20
     for key in ("sdk_tx_per_s", "ceiling_tx_per_s", "ratio", "signing_us_per_tx"):
         assert bulk[key] > 0, key
-    for name in ("receivables", "positions"):
+    for name in ("receivables", "fragments", "positions", "positions_parties", "alerts"):
         assert api[name]["rows"] > 0 and api[name]["p50_ms"] > 0 and api[name]["p99_ms"] >= api[name]["p50_ms"]
         assert api[name]["max_rps"] >= 0
+        run = api[name]["by_rows"][str(api[name]["rows"])]
+        assert sum(run["statuses"].values()) + run["unanswered"] == run["requests"]
+        assert 0 < run["server_p99_ms"] and 0 < run["generator_cpu_share"]  # the server's own time, from its header
+    over = api["overload"]  # twice the most it served: 200s and 503s with Retry-After only, then recovery
+    assert over["offered_rps"] == 2 * over["max_rps"] and set(over["statuses"]) <= {"200", "503"}
+    assert sum(over["statuses"].values()) == int(over["offered_rps"] * over["seconds"])
     assert [s["events"] > 0 and s["peak_rss_mib"] > 0 for s in memory["sizes"]] == [True, True]
     web = data["web"]  # the web app's pages with 10,000 rows behind them (issue 11)
     assert web["rows"] == 10_000 and isinstance(web["meets_target"], bool)

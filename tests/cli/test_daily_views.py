@@ -29,7 +29,7 @@ class FakeSource:
     def now(self) -> int:
         return NOW
 
-    def records(self, kind: str) -> list[dict[str, Any]]:
+    def records(self, kind: str, filters: views.Filters | None = None) -> list[dict[str, Any]]:
         return [dict(r) for r in self._records.get(kind, [])]
 
     def money_events(self) -> list[views.Ledgerline]:
@@ -121,3 +121,91 @@ def test_the_statement_carries_a_running_balance_from_before_the_period() -> Non
     assert st.opening == 1_000_00 and st.closing == 790_00
     assert [(m.what, m.counterparty, m.money, m.balance) for m in st.lines] == [
         ("paid", CORE, -250_00, 750_00), ("received from Receivables", "Receivables", 40_00, 790_00)]
+
+
+def test_payouts_presented_receipts_and_risk_pool_steps_wait_with_their_command() -> None:
+    fragment = {"id": fragment_id(3, 1), "holder": ME, "debtor": CORE, "value_units": 1_000_00, "paid_units": 0,
+                "due_date": NOW + DAY, "status": "active", "financed": False}
+    receipt = {"id": 21, "owner": OTHER, "warehouse": ME, "lien_holder": None, "quantity": 500, "unit": "kg",
+               "commodity": "CU", "lot_id": "L1", "status": "free"}
+    source = FakeSource({
+        "fragment": [{**fragment, "claimable_units": 400_00},
+                     {**fragment, "id": fragment_id(3, 2), "claimable_units": 0},  # nothing repaid to it yet
+                     {**fragment, "id": fragment_id(3, 3), "holder": OTHER, "claimable_units": 5_00}],  # not mine
+        "receipt": [{**receipt, "presented": True}, {**receipt, "id": 22, "presented": False},
+                    {**receipt, "id": 23, "presented": True, "status": "pledged"},
+                    {**receipt, "id": 24, "presented": True, "warehouse": OTHER, "owner": ME}],
+        "risk-program": [
+            {"id": 1, "name": "SME 2026", "balance_units": 30_00, "open_units": 70_00, "contributor": True,
+             "claims": [{"id": 5, "bank": ME, "status": "open", "open_units": 50_00, "recovery_owed_units": 0},
+                        {"id": 6, "bank": ME, "status": "paid", "open_units": 0, "recovery_owed_units": 12_00},
+                        {"id": 7, "bank": OTHER, "status": "open", "open_units": 20_00,
+                         "recovery_owed_units": 0}]},
+            {"id": 2, "name": "empty", "balance_units": 0, "open_units": 9_00, "contributor": False,
+             "claims": [{"id": 8, "bank": ME, "status": "open", "open_units": 9_00, "recovery_owed_units": 0}]}],
+        "risk-held": [{"held_units": 8_00}],
+    })
+    actions = views.inbox(source)
+    root = typer.main.get_command(app)
+    for action in actions:
+        assert _check(root, action.command) == [], action
+    assert [(a.command, a.amount) for a in actions] == [
+        ("scf receivable claim 3.1", 400_00),
+        ("scf receipt deliver 21", None),
+        ("scf risk-pool collect", 8_00),
+        ("scf risk-pool pay-open 1", 30_00),  # what the balance pays of claim 5; claim 8's pool is empty
+        ("scf risk-pool return-recovery 6", 12_00),
+        ("scf risk-pool deposit 1 40.00", 40_00),  # as a contributor: the claims are 40.00 short
+    ]
+
+
+class FakeGateway:
+    """The gateway's list routes as a request function: records each query, answers with `rows` in pages of two."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.queries: list[tuple[str, dict[str, Any]]] = []
+
+    def __call__(self, url: str, method: str, path: str, what: str, **kw: Any) -> Any:
+        if path == "/v1/participants/me":
+            return {"address": ME}
+        query = dict(kw.get("params") or {})
+        self.queries.append((path, query))
+        start = int(query.get("cursor") or 0)
+        more = start + 2 < len(self.rows)
+        return {"data": [dict(r) for r in self.rows[start:start + 2]], "next_cursor": str(start + 2) if more else None}
+
+
+def test_the_gateway_is_asked_for_the_filtered_rows_only() -> None:
+    gateway = FakeGateway([_loan(6, "margin_called", ME, BANK, NOW + 30 * DAY, deadline=NOW + DAY)])
+    source = views.GatewaySource("http://gw", gateway)
+    filters = views.Filters(status=("active", "margin-called"), role=("borrower",), counterparty=BANK,
+                            due_after=NOW, due_before=NOW + 2 * DAY, min_units=100_00, max_units=900_00)
+    assert [i.id for i in views.items(source, "loan", filters)] == [6]
+    [(path, query)] = gateway.queries
+    assert path == "/v1/loans"
+    assert query == {"limit": 500, "status": ["active", "margin_called"], "borrower": ME, "counterparty": BANK,
+                     "due_from": NOW, "due_to": NOW + 2 * DAY, "min_units": 100_00, "max_units": 900_00}
+
+
+def test_filters_the_route_cannot_express_stay_on_the_client() -> None:
+    deal = _deal(11, "delivered", buyer=ME)
+    gateway = FakeGateway([deal | {"schedule": [], "principal_repaid_units": 0}])
+    source = views.GatewaySource("http://gw", gateway)
+    # a prepayment's due here is its next instalment, the route's its maturity; two roles are an "or"
+    filters = views.Filters(role=("buyer", "seller"), due_after=NOW)
+    assert [i.id for i in views.items(source, "prepayment", filters)] == [11]
+    assert gateway.queries == [("/v1/prepayments", {"limit": 500})]
+    # without filters nothing is added to the query, and pages are followed
+    many = FakeGateway([_receivable(n, "confirmed", CORE, ME, NOW) for n in range(1, 6)])
+    assert [i.id for i in views.items(views.GatewaySource("http://gw", many), "receivable")] == [1, 2, 3, 4, 5]
+    assert [q for _, q in many.queries] == [{"limit": 500}, {"limit": 500, "cursor": "2"},
+                                           {"limit": 500, "cursor": "4"}]
+
+
+def test_amount_filters_compare_the_routes_principal_on_every_source() -> None:
+    source = FakeSource(EVERY_BRANCH)
+    assert [i.id for i in views.items(source, "loan", views.Filters(min_units=500_00))] == [6, 7, 8, 9, 10]
+    assert views.items(source, "loan", views.Filters(max_units=499_99)) == []
+    # a receivable compares its face (1,000.00), though its row shows what is outstanding
+    assert [i.id for i in views.items(source, "receivable", views.Filters(min_units=1_000_00))] == [1, 2, 3]

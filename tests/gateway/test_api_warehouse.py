@@ -118,11 +118,19 @@ def test_alerts_page_with_a_cursor_in_a_stable_order(api: Api, ledger: Ledger, c
     while True:
         page = _get(api, "/v1/alerts", headers, days=3_650, limit=1, **({"cursor": cursor} if cursor else {}))
         assert page["count"] == everything["count"] and len(page["data"]) == 1
+        assert (page["prev_cursor"] is None) == (cursor is None)  # only the first page has none before it
         paged += page["data"]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert paged == everything["data"]
+    back: list[dict[str, object]] = []  # and back again from the last page, one by one
+    cursor = page["prev_cursor"]
+    while cursor is not None:
+        page = _get(api, "/v1/alerts", headers, days=3_650, limit=1, cursor=cursor)
+        back = page["data"] + back
+        cursor = page["prev_cursor"]
+    assert back == everything["data"][:-1]
     bad = api.client.get("/v1/alerts", headers=headers, params={"cursor": "not-a-cursor"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "cursor"]
 

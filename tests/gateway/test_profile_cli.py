@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from gateway.profile.credit import add_months, month_of
 from sdk import Ledger, Party
 from sdk.cli import api as gateway_api
-from sdk.cli import attest, credit, creditline
+from sdk.cli import attest
+from sdk.cli.common import SigningOptions
 from sdk.cli.main import app
 from tests.conftest import Cast
 from tests.gateway.api_fixtures import Api
@@ -34,9 +35,7 @@ class Cli:
         token = self.api.login_response(who).json()
         gateway_api._save_token(URL, {"access_token": token["access_token"], "address": token["address"],
                                       "roles": token["roles"], "expires_at": token["expires_at"]})
-        self.monkeypatch.setattr(credit, "open_party", lambda *a, **k: who)
-        self.monkeypatch.setattr(attest, "open_party", lambda *a, **k: who)
-        self.monkeypatch.setattr(creditline, "open_party", lambda *a, **k: who)
+        self.monkeypatch.setattr(SigningOptions, "party", lambda options: who)
         result = self.runner.invoke(app, list(args))
         return result.exit_code, result.output
 

@@ -3,7 +3,9 @@
 Receivables maturing within N days, overdue and defaulted ones, unpaid recourse debts; loans whose LTV at the
 latest price is above the margin-call threshold, margin-call deadlines, loans maturing or past maturity; credit-line
 tranches due or overdue, lines near their limit or expiring (gateway.api.credit_monitoring); risk-pool
-programs whose balance is below their open claims plus a reserve.
+programs whose balance is below their open claims plus a reserve. And the steps that wait for the party itself:
+payouts to claim, receipts presented for delivery, risk-pool claims to pay, payments to collect, recoveries to
+return.
 """
 
 from __future__ import annotations
@@ -12,28 +14,40 @@ import base64
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
+from sqlmodel import Session
 
 from gateway.api import scoping
 from gateway.api.credit_monitoring import CREDIT_KINDS, credit_line_alerts
-from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
+from gateway.api.deps import AppContext, ContextDep, CurrentParty, Party, SessionDep, ledger_now
 from gateway.api.errors import FieldError
-from gateway.api.routes.riskpool import programs_scope
+from gateway.api.routes.receivables import claimable
+from gateway.api.routes.riskpool import programs_scope, recovery_owed
 from gateway.api.routes.warehouse import OPEN_LOANS, latest_prices, loan_risk
 from gateway.models.common import money, table_of
 from gateway.models.positions import AlertPublic, AlertsPublic
 from gateway.models.prepayments import Prepayment, PrepaymentInstalment
 from gateway.models.receivables import Financing, Fragment, Receivable
-from gateway.models.riskpool import RiskProgram
-from gateway.models.warehouse import Loan
-from sdk.types import FinancingStatus, FragmentStatus, LoanStatus, PrepaymentStatus, ReceivableStatus
+from gateway.models.riskpool import Loss, RiskClaim, RiskHeld, RiskProgram
+from gateway.models.warehouse import Loan, WarehouseReceipt
+from sdk.display import FragmentId
+from sdk.generated.enums import ClaimStatus
+from sdk.types import (
+    FinancingStatus,
+    FragmentStatus,
+    LoanStatus,
+    PrepaymentStatus,
+    ReceiptStatus,
+    ReceivableStatus,
+)
 
 router = APIRouter(tags=["alerts"])
 DAY = 86_400
 KINDS = ("receivable_maturing", "receivable_overdue", "fragment_defaulted", "recourse_outstanding",
          "ltv_above_margin_call", "margin_call_deadline", "loan_maturing", "loan_overdue", "instalment_due",
-         "instalment_overdue", *CREDIT_KINDS, "risk_pool_underfunded")
+         "instalment_overdue", *CREDIT_KINDS, "risk_pool_underfunded", "payout_claimable", "receipt_presented",
+         "risk_claim_payable", "risk_payment_held", "risk_recovery_owed")
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
@@ -52,8 +66,19 @@ def read_alerts(
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
     near_limit_bps: Annotated[int | None, Query(ge=1, le=10_000, description="credit-line use (bps of the limit) "
                                                 "that raises credit_line_near_limit")] = None,
-) -> AlertsPublic:
-    now = ledger_now(session, ctx)
+) -> Response:
+    # the same question at the same checkpoint and second has the same answer (gateway.api.answers)
+    conf = ctx.settings
+    asked = ("alerts", party.address, party.roles, days, kind, limit, cursor, near_limit_bps,
+             conf.alert_maturity_days, conf.alert_credit_near_limit_bps, conf.risk_pool_reserve_bps)
+    return ctx.answers.answer(session, ctx.now(), asked, lambda now: alerts_of(
+        party, session, ctx, days, kind, limit, cursor, near_limit_bps, now=now))
+
+
+def alerts_of(party: Party, session: Session, ctx: AppContext, days: int | None, kind: str | None, limit: int,
+              cursor: str | None, near_limit_bps: int | None = None, *, now: int | None = None) -> AlertsPublic:
+    """The alerts of /v1/alerts (`now`: the ledger's clock; read when not given)."""
+    now = ledger_now(session, ctx) if now is None else now
     horizon = now + (ctx.settings.alert_maturity_days if days is None else days) * DAY
     out: list[AlertPublic] = []
     r = table_of(Receivable).c
@@ -109,17 +134,25 @@ def read_alerts(
     out += credit_line_alerts(session, party, now, horizon,
                               ctx.settings.alert_credit_near_limit_bps if near_limit_bps is None else near_limit_bps)
     out += risk_pool_alerts(session, party, ctx.settings.risk_pool_reserve_bps)
+    out += waiting_for_you(session, party)
     if kind is not None:
         out = [a for a in out if a.kind == kind]
     out.sort(key=_order)
     count = len(out)
+    start = 0
     if cursor is not None:  # keyset: the alerts after the last one served, in the same order
         after = _decode(cursor)
-        out = [a for a in out if _order(a) > after]
-    page = out[:limit]
-    more = len(out) > limit
+        start = sum(1 for a in out if _order(a) <= after)
+    page = out[start:start + limit]
+    more = len(out) > start + limit
+    back = start - limit  # the previous page starts here; at or below 0 it is the first page
+    prev = None if start == 0 or not page else _encode(_order(out[back - 1]) if back > 0 else _START)
     return AlertsPublic(as_of=now, data=page, count=count,
-                        next_cursor=_encode(_order(page[-1])) if more and page else None)
+                        next_cursor=_encode(_order(page[-1])) if more and page else None, prev_cursor=prev)
+
+
+#: A cursor before every alert (its key sorts first): the first page, as a previous-page cursor names it.
+_START = (-1, -1, "", -1, "")
 
 
 def _order(a: AlertPublic) -> tuple[int, int, str, int, str]:
@@ -186,4 +219,59 @@ def risk_pool_alerts(session: Any, party: Any, reserve_bps: int) -> list[AlertPu
         out.append(_alert("risk_pool_underfunded", "critical" if waiting else "warning", "risk_program", row.id,
                           f"risk-pool program {row.id} ({row.name}): {what}; balance {money(row.balance_units)}",
                           None, need - row.balance_units))
+    return out
+
+
+# ------------------------------------------------------------------ steps waiting for the party itself (issue 10)
+def waiting_for_you(session: Any, party: Any) -> list[AlertPublic]:
+    """What only the party can (or wants to) do next, each message naming the command: payouts of its fragments to
+    claim, receipts presented to it (a warehouse) for delivery out, its open risk-pool claims the pool can pay now,
+    payments held for it to collect, recoveries it owes back. Never for someone else, not even for the regulator."""
+    me = party.address
+    out: list[AlertPublic] = []
+    f, r = table_of(Fragment).c, table_of(Receivable).c
+    for row in session.execute(
+        select(f.id, f.value_units, f.paid_units, f.due_date, r.face_units, r.repaid_units)
+        .join(table_of(Receivable), r.id == f.root_id)
+        .where(f.holder == me, r.repaid_units > 0, f.paid_units < f.value_units).order_by(f.id)
+    ):
+        owed = claimable(row.value_units, row.paid_units, row.face_units, row.repaid_units)
+        if owed > 0:
+            label = FragmentId(row.id)
+            out.append(_alert("payout_claimable", "info", "fragment", row.id,
+                              f"fragment {label}: {money(owed)} repaid to you waits; claim it with "
+                              f"`scf receivable claim {label}`", row.due_date, owed))
+    w = table_of(WarehouseReceipt).c
+    for row in session.execute(
+        select(w.id, w.quantity, w.unit, w.commodity, w.lot_id, w.issued_at)
+        .where(w.warehouse == me, w.approved == me, w.status == int(ReceiptStatus.FREE)).order_by(w.id)
+    ):
+        out.append(_alert("receipt_presented", "warning", "receipt", row.id,
+                          f"receipt {row.id} ({row.quantity} {row.unit} {row.commodity}, lot {row.lot_id}) was "
+                          f"presented for delivery out; deliver with `scf receipt deliver {row.id}`", None, None))
+    c, p, lo = table_of(RiskClaim).c, table_of(RiskProgram).c, table_of(Loss).c
+    for row in session.execute(
+        select(c.id, c.program_id, c.entitlement_units, c.paid_units, c.status, c.net_loss_units, c.returned_units,
+               p.balance_units, lo.principal_units, lo.interest_units, lo.recovered_units)
+        .join(table_of(RiskProgram), p.id == c.program_id).join(table_of(Loss), lo.id == c.loss_id)
+        .where(c.bank == me).order_by(c.id)
+    ):
+        unpaid = row.entitlement_units - row.paid_units
+        if row.status == int(ClaimStatus.OPEN) and unpaid > 0 and row.balance_units > 0:
+            out.append(_alert("risk_claim_payable", "warning", "risk_claim", row.id,
+                              f"risk-pool claim {row.id}: program {row.program_id} can pay "
+                              f"{money(min(unpaid, row.balance_units))} of it now; run "
+                              f"`scf risk-pool pay-open {row.program_id}`", None, min(unpaid, row.balance_units)))
+        owed = recovery_owed(row.principal_units + row.interest_units, row.recovered_units, row.net_loss_units,
+                             row.paid_units, row.returned_units)
+        if owed > 0:
+            out.append(_alert("risk_recovery_owed", "warning", "risk_claim", row.id,
+                              f"risk-pool claim {row.id}: {money(owed)} recovered on the loss is owed back to the "
+                              f"pool; run `scf risk-pool return-recovery {row.id}`", None, owed))
+    h = table_of(RiskHeld).c
+    held = session.execute(select(h.held_units).where(h.bank == me)).scalar_one_or_none() or 0
+    if held > 0:
+        out.append(_alert("risk_payment_held", "warning", "party", 0,
+                          f"{money(held)} of risk-pool claim payments is held for you; collect it with "
+                          "`scf risk-pool collect`", None, held))
     return out

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gateway.api import scoping
 from gateway.api.deps import CurrentParty, SessionDep
 from gateway.api.errors import not_found
-from gateway.api.pagination import PageDep, Units, paginate
+from gateway.api.pagination import PageParams, Units, paginate, sorted_page
 from gateway.models.balances import Balance, BalancePublic, BalancesPublic
 from gateway.models.common import money, table_of
 
@@ -29,7 +29,8 @@ def to_public(row: object) -> BalancePublic:
 
 @router.get("", response_model=BalancesPublic, summary="Settlement-token balances visible to you")
 def read_balances(
-    party: CurrentParty, session: SessionDep, page: PageDep, min_units: Units | None = None,
+    party: CurrentParty, session: SessionDep, page: Annotated[PageParams, sorted_page("address", "balance")],
+    min_units: Units | None = None,
     max_units: Units | None = None,
 ) -> BalancesPublic:
     stmt = select(table_of(Balance)).where(scoping.balances(party))
@@ -37,9 +38,9 @@ def read_balances(
         stmt = stmt.where(T.units >= min_units)
     if max_units is not None:
         stmt = stmt.where(T.units <= max_units)
-    rows, count, cursor = paginate(session, stmt, sorts={"address": T.address, "balance": T.units},
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"address": T.address, "balance": T.units},
                                    id_col=T.address, page=page, default="address")
-    return BalancesPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor)
+    return BalancesPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/{address}", response_model=BalancePublic, summary="One balance")

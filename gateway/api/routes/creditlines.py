@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from eth_utils import to_checksum_address
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from gateway.api import scoping
 from gateway.api.deps import CurrentParty, SessionDep
 from gateway.api.errors import not_found
-from gateway.api.pagination import MAX_INT, Address, PageDep, Timestamp, Units, paginate
+from gateway.api.filters import PartyQ, StatusQ, where_counterparty, where_parties, where_range, where_status
+from gateway.api.pagination import MAX_INT, Address, PageParams, Timestamp, Units, paginate, sorted_page
 from gateway.models.common import money, table_of
 from gateway.models.creditlines import (
     CREDIT_LINE_ASSET,
@@ -33,6 +33,8 @@ router = APIRouter(tags=["credit-lines"])
 L = table_of(CreditLine).c
 T = table_of(CreditTranche).c
 STATUS = {m.name.lower(): int(m) for m in CreditLineStatus if m.name != "NONE"}
+NEXT_DUE = "unix seconds, of the earliest due date of the line's outstanding tranches (lines with nothing " \
+    "outstanding are left out by either bound)"
 MONEY = ("drawn", "principal_repaid", "interest_paid", "recovered", "interest")
 
 
@@ -80,28 +82,29 @@ def line_public(m: Any, next_due: int | None, tranches: list[CreditTranchePublic
 @router.get("/credit-lines", response_model=CreditLinesPublic,
             summary="Credit lines you lend or borrow on")
 def read_credit_lines(
-    party: CurrentParty, session: SessionDep, page: PageDep,
-    status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUS) + ")$")] = None,
+    party: CurrentParty, session: SessionDep,
+    page: Annotated[PageParams, sorted_page("id", "expiry", "limit")],
+    status: StatusQ = None,
+    borrower: PartyQ = None, bank: PartyQ = None,
     counterparty: Annotated[Address | None, Query(description="bank or borrower")] = None,
+    due_from: Annotated[int | None, Query(ge=0, le=MAX_INT, description=NEXT_DUE)] = None,
+    due_to: Annotated[int | None, Query(ge=0, le=MAX_INT, description=NEXT_DUE)] = None,
     expiry_from: Timestamp | None = None, expiry_to: Timestamp | None = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> CreditLinesPublic:
     stmt = select(table_of(CreditLine)).where(scoping.credit_lines(party))
-    if status is not None:
-        stmt = stmt.where(L.status == STATUS[status])
-    if counterparty is not None:
-        who = to_checksum_address(counterparty)
-        stmt = stmt.where(or_(L.bank == who, L.borrower == who))
-    for col, low, high in ((L.expiry, expiry_from, expiry_to), (L.limit_units, min_units, max_units)):
-        if low is not None:
-            stmt = stmt.where(col >= low)
-        if high is not None:
-            stmt = stmt.where(col <= high)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": L.id, "expiry": L.expiry, "limit": L.limit_units},
+    stmt = where_status(stmt, L.status, status, STATUS)
+    stmt = where_parties(stmt, borrower=(L.borrower, borrower), bank=(L.bank, bank))
+    stmt = where_counterparty(stmt, counterparty, L.bank, L.borrower)
+    if due_from is not None or due_to is not None:  # lines with nothing outstanding have no due date
+        next_due = select(func.min(T.due)).where(T.line_id == L.id, T.principal_units > 0).scalar_subquery()
+        stmt = where_range(stmt, next_due, due_from, due_to)
+    stmt = where_range(where_range(stmt, L.expiry, expiry_from, expiry_to), L.limit_units, min_units, max_units)
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": L.id, "expiry": L.expiry, "limit": L.limit_units},
                                    id_col=L.id, page=page, default="id")
     dues = next_dues(session, [r._mapping["id"] for r in rows])
     return CreditLinesPublic(data=[line_public(r._mapping, dues.get(r._mapping["id"])) for r in rows],
-                             count=count, next_cursor=cursor)
+                             count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/credit-lines/{line_id}", response_model=CreditLinePublic,

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, exists, select
 from gateway.api import scoping
 from gateway.api.deps import CurrentParty, SessionDep
 from gateway.api.errors import FieldError, not_found
-from gateway.api.pagination import MAX_INT, Address, PageDep, paginate
+from gateway.api.pagination import MAX_INT, Address, PageParams, paginate, sorted_page
 from gateway.models.common import table_of
 from gateway.models.events import EventLog, EventPublic, EventRef, EventsPublic
 
@@ -36,7 +36,7 @@ def _ref(kind: str, key: str) -> ColumnElement[bool]:
 def read_events(
     party: CurrentParty,
     session: SessionDep,
-    page: PageDep,
+    page: Annotated[PageParams, sorted_page("id")],
     counterparty: Annotated[Address | None, Query(description="events that also name this address")] = None,
     asset_type: Annotated[str | None, Query(pattern="^(" + "|".join(ASSET_KINDS) + ")$")] = None,
     asset_id: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
@@ -64,8 +64,8 @@ def read_events(
         stmt = stmt.where(T.block_number >= from_block)
     if to_block is not None:
         stmt = stmt.where(T.block_number <= to_block)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": T.id}, id_col=T.id, page=page, default="id")
-    return EventsPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor)
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": T.id}, id_col=T.id, page=page, default="id")
+    return EventsPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/{event_id}", response_model=EventPublic, summary="One event")

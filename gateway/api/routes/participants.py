@@ -44,11 +44,11 @@ def read_participants(
         stmt = stmt.where(T.status == STATUSES[status])
     if role is not None:
         stmt = stmt.where(T.roles.op("&")(1 << ROLES[role]) != 0)
-    rows, count, cursor = paginate(
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"address": T.address, "admitted_at": T.admitted_at, "kyc_expiry": T.kyc_expiry},
         id_col=T.address, page=page, default="address",
     )
-    return ParticipantsPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor)
+    return ParticipantsPublic(data=[to_public(r) for r in rows], count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/me", response_model=ParticipantPublic, summary="Your own registry record")

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from eth_utils import to_checksum_address
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import case, func, literal, select
 from sqlmodel import Session
 
 from gateway.api.credit_monitoring import credit_line_positions
-from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
+from gateway.api.deps import ContextDep, CurrentParty, SessionDep
 from gateway.api.errors import not_found
 from gateway.api.pagination import Address
 from gateway.models.common import money, table_of
@@ -28,6 +28,7 @@ from gateway.models.riskpool import (
     Loss,
     LossPositionPublic,
     RiskClaim,
+    RiskHeld,
     RiskProgram,
     RiskProgramMember,
 )
@@ -61,14 +62,19 @@ def _buckets(session: Session, who: str, side: str, names: Any, now: int) -> lis
 def read_positions(
     party: CurrentParty, session: SessionDep, ctx: ContextDep,
     of: Annotated[Address | None, Query(description="regulator only: whose positions")] = None,
-) -> PositionsPublic:
+) -> Response:
     who = party.address
     if of is not None:
         asked = to_checksum_address(of)
         if asked != who and not party.is_regulator:
             raise not_found("positions of", asked)
         who = asked
-    now = ledger_now(session, ctx)
+    # the same question at the same checkpoint and second has the same answer (gateway.api.answers)
+    return ctx.answers.answer(session, ctx.now(), ("positions", who), lambda now: positions_of(session, who, now))
+
+
+def positions_of(session: Session, who: str, now: int) -> PositionsPublic:
+    """The positions of `who` at the ledger's clock `now`."""
     e = table_of(Exposure).c
     exposures = []
     for row in session.execute(select(table_of(Exposure)).where(e.bank == who).order_by(e.debtor)):
@@ -125,10 +131,12 @@ def risk_losses(session: Session, bank: str) -> LossPositionPublic | None:
         kept += paid - max(share, returned)
         pending += entitlement - paid
     uncompensated = max(net - kept - pending, 0)
+    held = session.execute(select(table_of(RiskHeld).c.held_units)
+                           .where(table_of(RiskHeld).c.bank == bank)).scalar_one_or_none() or 0
     return LossPositionPublic(
         losses=len(rows), claimed=claimed, principal_units=principal, interest_units=interest,
         recovered_units=recovered, net=money(net), net_units=net, compensated=money(kept), compensated_units=kept,
-        pending_units=pending, recovery_owed_units=owed, uncompensated=money(uncompensated),
+        pending_units=pending, recovery_owed_units=owed, held_units=held, uncompensated=money(uncompensated),
         uncompensated_units=uncompensated)
 
 

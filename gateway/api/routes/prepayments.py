@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from eth_utils import to_checksum_address
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from gateway.api import scoping
 from gateway.api.deps import CurrentParty, SessionDep
 from gateway.api.errors import not_found
-from gateway.api.pagination import MAX_INT, Address, PageDep, Timestamp, Units, paginate
+from gateway.api.filters import PartyQ, StatusQ, where_counterparty, where_parties, where_range, where_status
+from gateway.api.pagination import MAX_INT, Address, PageParams, Units, paginate, sorted_page
 from gateway.models.common import money, table_of
 from gateway.models.prepayments import (
     InstalmentPublic,
@@ -52,28 +52,27 @@ def prepayment_public(m: Any, schedule: list[InstalmentPublic]) -> PrepaymentPub
 @router.get("/prepayments", response_model=PrepaymentsPublic,
             summary="Prepayment deals you are buyer, seller, bank or warehouse of")
 def read_prepayments(
-    party: CurrentParty, session: SessionDep, page: PageDep,
-    status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUS) + ")$")] = None,
+    party: CurrentParty, session: SessionDep,
+    page: Annotated[PageParams, sorted_page("id", "maturity", "price")],
+    status: StatusQ = None,
+    buyer: PartyQ = None, seller: PartyQ = None, bank: PartyQ = None, warehouse: PartyQ = None,
     counterparty: Annotated[Address | None, Query(description="buyer, seller, bank or warehouse")] = None,
-    due_from: Timestamp | None = None, due_to: Timestamp | None = None,
+    due_from: Annotated[int | None, Query(ge=0, le=MAX_INT, description="unix seconds: maturity at or after")] = None,
+    due_to: Annotated[int | None, Query(ge=0, le=MAX_INT, description="unix seconds: maturity at or before")] = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> PrepaymentsPublic:
     stmt = select(table_of(Prepayment)).where(scoping.prepayments(party))
-    if status is not None:
-        stmt = stmt.where(P.status == STATUS[status])
-    if counterparty is not None:
-        who = to_checksum_address(counterparty)
-        stmt = stmt.where(or_(P.buyer == who, P.seller == who, P.bank == who, P.warehouse == who))
-    for col, low, high in ((P.maturity, due_from, due_to), (P.price_units, min_units, max_units)):
-        if low is not None:
-            stmt = stmt.where(col >= low)
-        if high is not None:
-            stmt = stmt.where(col <= high)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "maturity": P.maturity, "price": P.price_units},
-                                   id_col=P.id, page=page, default="id")
+    stmt = where_status(stmt, P.status, status, STATUS)
+    stmt = where_parties(stmt, buyer=(P.buyer, buyer), seller=(P.seller, seller), bank=(P.bank, bank),
+                         warehouse=(P.warehouse, warehouse))
+    stmt = where_counterparty(stmt, counterparty, P.buyer, P.seller, P.bank, P.warehouse)
+    stmt = where_range(where_range(stmt, P.maturity, due_from, due_to), P.price_units, min_units, max_units)
+    rows, count, cursor, prev = paginate(
+        session, stmt, sorts={"id": P.id, "maturity": P.maturity, "price": P.price_units}, id_col=P.id, page=page,
+        default="id")
     plans = schedules(session, [r._mapping["id"] for r in rows])
     return PrepaymentsPublic(data=[prepayment_public(r._mapping, plans[r._mapping["id"]]) for r in rows],
-                             count=count, next_cursor=cursor)
+                             count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/prepayments/{prepayment_id}", response_model=PrepaymentPublic, summary="One prepayment deal")

@@ -12,6 +12,7 @@ from sqlalchemy import and_, exists, or_, select
 from gateway.api import scoping
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import not_found
+from gateway.api.filters import PartyQ, StatusQ, where_counterparty, where_parties, where_status
 from gateway.api.names import display_names
 from gateway.api.pagination import (
     FRAGMENT_ID_DOC,
@@ -74,22 +75,32 @@ OFFER_STATUS = _names(OfferStatus)
 FINANCING_STATUS = _names(FinancingStatus)
 
 
-def _pattern(names: dict[str, int]) -> str:
-    return "^(" + "|".join(names) + ")$"
 
 
-ReceivableStatusQ = Annotated[str | None, Query(pattern=_pattern(RECEIVABLE_STATUS), description="status name")]
-FragmentStatusQ = Annotated[str | None, Query(pattern=_pattern(FRAGMENT_STATUS), description="status name")]
-OfferStatusQ = Annotated[str | None, Query(pattern=_pattern(OFFER_STATUS), description="status name")]
-FinancingStatusQ = Annotated[str | None, Query(pattern=_pattern(FINANCING_STATUS), description="status name")]
+def claimable(value: int, paid: int, face: int, repaid: int) -> int:
+    """What `claim` pays a fragment now: its pro-rata share of the root's repayments, less what it was paid
+    (Receivables._entitled)."""
+    if repaid == 0 or face == 0:
+        return 0
+    return max(value * repaid // face - paid, 0)
 
 
-def fragment_public(m: Any) -> FragmentPublic:
+def root_totals(session: Any, root_ids: Any) -> dict[int, tuple[int, int]]:
+    """(face, repaid) of each root."""
+    ids = sorted(set(root_ids))
+    return {r.id: (r.face_units, r.repaid_units)
+            for r in session.execute(select(R.id, R.face_units, R.repaid_units).where(R.id.in_(ids)))} if ids else {}
+
+
+def fragment_public(m: Any, roots: dict[int, tuple[int, int]]) -> FragmentPublic:
+    face, repaid = roots.get(m["root_id"], (0, 0))
+    owed = claimable(m["value_units"], m["paid_units"], face, repaid)
     return FragmentPublic(
         id=m["id"], root_id=m["root_id"], parent_id=m["parent_id"], depth=m["depth"], holder=m["holder"],
         debtor=m["debtor"], due_date=m["due_date"], value=money(m["value_units"]), value_units=m["value_units"],
         locked=money(m["locked_units"]), locked_units=m["locked_units"], paid=money(m["paid_units"]),
-        paid_units=m["paid_units"], status=FragmentStatus(m["status"]).name.lower(), financed=m["financed"],
+        paid_units=m["paid_units"], claimable=money(owed), claimable_units=owed,
+        status=FragmentStatus(m["status"]).name.lower(), financed=m["financed"],
     )
 
 
@@ -121,31 +132,31 @@ def _ranges(stmt: Any, col: Any, low: int | None, high: int | None) -> Any:
 def read_receivables(
     party: CurrentParty, session: SessionDep, ctx: ContextDep,
     page: Annotated[PageParams, sorted_page("id", "due_date", "face", "created_at")],
-    status: ReceivableStatusQ = None,
+    status: StatusQ = None,
     overdue: Annotated[bool | None, Query(description="only overdue (true) or not overdue (false)")] = None,
+    supplier: PartyQ = None, debtor: PartyQ = None,
     counterparty: Annotated[Address | None, Query(description="supplier or debtor")] = None,
     due_from: Timestamp | None = None, due_to: Timestamp | None = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> ReceivablesPublic:
     now = ledger_now(session, ctx)
     stmt = scoping.join_linked(select(table_of(Receivable)), party, "receivable", R.id)
-    if status is not None:
-        stmt = stmt.where(R.status == RECEIVABLE_STATUS[status])
-    if counterparty is not None:
-        who = to_checksum_address(counterparty)
-        stmt = stmt.where(or_(R.supplier == who, R.debtor == who))
+    stmt = where_status(stmt, R.status, status, RECEIVABLE_STATUS)
+    stmt = where_parties(stmt, supplier=(R.supplier, supplier), debtor=(R.debtor, debtor))
+    stmt = where_counterparty(stmt, counterparty, R.supplier, R.debtor)
     if overdue is not None:
         is_overdue = and_(R.status.in_(OPEN_STATUSES), R.due_date < now, R.repaid_units < R.face_units)
         stmt = stmt.where(is_overdue if overdue else ~is_overdue)
     stmt = _ranges(_ranges(stmt, R.due_date, due_from, due_to), R.face_units, min_units, max_units)
-    filtered = any(v is not None for v in (status, overdue, counterparty, due_from, due_to, min_units, max_units))
-    rows, count, cursor = paginate(
+    filtered = any(v is not None for v in (status, overdue, supplier, debtor, counterparty, due_from, due_to,
+                                           min_units, max_units))
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"id": R.id, "due_date": R.due_date, "face": R.face_units, "created_at": R.created_at},
         id_col=R.id, page=page, default="id",
         count=None if filtered else scoping.link_count(session, party, "receivable"),
     )
     return ReceivablesPublic(data=[ReceivablePublic(**receivable_fields(r._mapping, now)) for r in rows],
-                             count=count, next_cursor=cursor)
+                             count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 def _visible_root(session: Any, party: Any, root_id: int) -> Any:
@@ -162,7 +173,8 @@ def read_receivable(root_id: Id, party: CurrentParty, session: SessionDep, ctx: 
         select(table_of(Fragment)).where(F.root_id == root_id, scoping.fragments(party)).order_by(F.id)
     ).all()
     return ReceivableDetailPublic(**receivable_fields(root, ledger_now(session, ctx)),
-                                  fragments=[fragment_public(f._mapping) for f in fragments])
+                                  fragments=[fragment_public(f._mapping, root_totals(session, [root_id]))
+                                             for f in fragments])
 
 
 @router.get("/receivables/{root_id}/lineage", response_model=LineagePublic,
@@ -177,7 +189,8 @@ def read_lineage(root_id: Id, party: CurrentParty, session: SessionDep) -> Linea
     stmt = select(table_of(Fragment)).where(F.root_id == root_id)
     if not full:
         stmt = stmt.where(scoping.fragments(party))
-    fragments = [fragment_public(r._mapping) for r in session.execute(stmt.order_by(F.id))]
+    totals = root_totals(session, [root_id])
+    fragments = [fragment_public(r._mapping, totals) for r in session.execute(stmt.order_by(F.id))]
     total = session.execute(select(R.fragment_count).where(R.id == root_id)).scalar_one()
     nodes = {f.id: LineageNodePublic(fragment=f, children=[]) for f in fragments}
     roots: list[LineageNodePublic] = []
@@ -237,25 +250,28 @@ def _story(session: Any, root_id: int, visible: set[int] | None) -> list[StorySt
 @router.get("/fragments", response_model=FragmentsPublic, summary="Fragments you hold, held, owe or finance")
 def read_fragments(
     party: CurrentParty, session: SessionDep, page: Annotated[PageParams, sorted_page("id", "due_date", "value")],
-    status: FragmentStatusQ = None,
-    holder: Address | None = None,
+    status: StatusQ = None,
+    holder: PartyQ = None, debtor: PartyQ = None,
+    counterparty: Annotated[Address | None, Query(description="holder or debtor")] = None,
     root_id: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
     due_from: Timestamp | None = None, due_to: Timestamp | None = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> FragmentsPublic:
     stmt = scoping.join_linked(select(table_of(Fragment)), party, "fragment", F.id)
-    if status is not None:
-        stmt = stmt.where(F.status == FRAGMENT_STATUS[status])
-    if holder is not None:
-        stmt = stmt.where(F.holder == to_checksum_address(holder))
+    stmt = where_status(stmt, F.status, status, FRAGMENT_STATUS)
+    stmt = where_parties(stmt, holder=(F.holder, holder), debtor=(F.debtor, debtor))
+    stmt = where_counterparty(stmt, counterparty, F.holder, F.debtor)
     if root_id is not None:
         stmt = stmt.where(F.root_id == root_id)
     stmt = _ranges(_ranges(stmt, F.due_date, due_from, due_to), F.value_units, min_units, max_units)
-    filtered = any(v is not None for v in (status, holder, root_id, due_from, due_to, min_units, max_units))
-    rows, count, cursor = paginate(session, stmt, sorts={"id": F.id, "due_date": F.due_date, "value": F.value_units},
-                                   id_col=F.id, page=page, default="id",
-                                   count=None if filtered else scoping.link_count(session, party, "fragment"))
-    return FragmentsPublic(data=[fragment_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    filtered = any(v is not None for v in (status, holder, debtor, counterparty, root_id, due_from, due_to,
+                                           min_units, max_units))
+    rows, count, cursor, prev = paginate(
+        session, stmt, sorts={"id": F.id, "due_date": F.due_date, "value": F.value_units}, id_col=F.id, page=page,
+        default="id", count=None if filtered else scoping.link_count(session, party, "fragment"))
+    roots = root_totals(session, [r._mapping["root_id"] for r in rows])
+    return FragmentsPublic(data=[fragment_public(r._mapping, roots) for r in rows], count=count,
+                           next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/fragments/{fragment_id}", response_model=FragmentPublic, summary="One fragment")
@@ -264,7 +280,7 @@ def read_fragment(fragment_id: FragmentId, party: CurrentParty, session: Session
     row = session.execute(select(table_of(Fragment)).where(F.id == key, scoping.fragments(party))).first()
     if row is None:
         raise not_found("fragment", fragment_id)
-    return fragment_public(row._mapping)
+    return fragment_public(row._mapping, root_totals(session, [row._mapping["root_id"]]))
 
 
 # ------------------------------------------------------------------------------------------ offers
@@ -281,25 +297,29 @@ def offer_public(m: Any) -> OfferPublic:
 def read_offers(
     party: CurrentParty, session: SessionDep,
     page: Annotated[PageParams, sorted_page("id", "amount", "created_at")],
-    status: OfferStatusQ = None,
+    status: StatusQ = None,
+    sender: PartyQ = None, recipient: PartyQ = None,
     counterparty: Annotated[Address | None, Query(description="sender or recipient")] = None,
     fragment_id: Annotated[str | None, Query(pattern=FRAGMENT_ID_PATTERN, description=FRAGMENT_ID_DOC)] = None,
+    due_from: Annotated[int | None, Query(ge=0, le=MAX_INT, description="unix seconds: expiring at or after")] = None,
+    due_to: Annotated[int | None, Query(ge=0, le=MAX_INT, description="unix seconds: expiring at or before "
+                                        "(offers that never expire are left out by either bound)")] = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> OffersPublic:
     stmt = select(table_of(Offer)).where(scoping.offers(party))
-    if status is not None:
-        stmt = stmt.where(O.status == OFFER_STATUS[status])
-    if counterparty is not None:
-        who = to_checksum_address(counterparty)
-        stmt = stmt.where(or_(O.sender == who, O.recipient == who))
+    stmt = where_status(stmt, O.status, status, OFFER_STATUS)
+    stmt = where_parties(stmt, sender=(O.sender, sender), recipient=(O.recipient, recipient))
+    stmt = where_counterparty(stmt, counterparty, O.sender, O.recipient)
+    stmt = _ranges(stmt, O.expires_at, due_from, due_to)
     if fragment_id is not None:
         stmt = stmt.where(O.fragment_id == fragment_id_of(fragment_id))
     stmt = _ranges(stmt, O.amount_units, min_units, max_units)
-    rows, count, cursor = paginate(
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"id": O.id, "amount": O.amount_units, "created_at": O.created_at},
         id_col=O.id, page=page, default="id",
     )
-    return OffersPublic(data=[offer_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    return OffersPublic(data=[offer_public(r._mapping) for r in rows], count=count,
+                        next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/offers/{offer_id}", response_model=OfferPublic, summary="One offer")
@@ -329,26 +349,26 @@ def financing_public(m: Any) -> FinancingPublic:
 def read_financings(
     party: CurrentParty, session: SessionDep,
     page: Annotated[PageParams, sorted_page("fragment_id", "value", "requested_at")],
-    status: FinancingStatusQ = None,
+    status: StatusQ = None,
+    bank: PartyQ = None, seller: PartyQ = None, debtor: PartyQ = None,
     counterparty: Annotated[Address | None, Query(description="bank, seller or debtor")] = None,
     with_recourse: bool | None = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> FinancingsPublic:
     stmt = select(table_of(Financing)).where(scoping.financings(party))
-    if status is not None:
-        stmt = stmt.where(FIN.status == FINANCING_STATUS[status])
-    if counterparty is not None:
-        who = to_checksum_address(counterparty)
-        stmt = stmt.where(or_(FIN.bank == who, FIN.seller == who, FIN.debtor == who))
+    stmt = where_status(stmt, FIN.status, status, FINANCING_STATUS)
+    stmt = where_parties(stmt, bank=(FIN.bank, bank), seller=(FIN.seller, seller), debtor=(FIN.debtor, debtor))
+    stmt = where_counterparty(stmt, counterparty, FIN.bank, FIN.seller, FIN.debtor)
     if with_recourse is not None:
         stmt = stmt.where(FIN.with_recourse == with_recourse)
     stmt = _ranges(stmt, FIN.value_units, min_units, max_units)
-    rows, count, cursor = paginate(
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"fragment_id": FIN.fragment_id, "value": FIN.value_units,
                               "requested_at": FIN.requested_at},
         id_col=FIN.fragment_id, page=page, default="fragment_id",
     )
-    return FinancingsPublic(data=[financing_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    return FinancingsPublic(data=[financing_public(r._mapping) for r in rows], count=count,
+                            next_cursor=cursor, prev_cursor=prev)
 
 
 # ------------------------------------------------------------------------------------------ exposures

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 
 from gateway.api.deps import CurrentParty, Party, SessionDep
 from gateway.api.errors import not_found
-from gateway.api.pagination import MAX_INT, PageDep, paginate
+from gateway.api.filters import PartyQ, where_counterparty, where_parties
+from gateway.api.pagination import MAX_INT, Address, PageParams, paginate, sorted_page
 from gateway.models.common import money, table_of
 from gateway.models.riskpool import (
     Loss,
@@ -55,6 +56,15 @@ def claims_scope(party: Party, program_id: int) -> ColumnElement[bool]:
     return or_(contributes, C.bank == party.address)
 
 
+def recovery_owed(gross: int, recovered: int, claim_net: int, paid: int, returned: int) -> int:
+    """The pool's share, not yet returned, of what was recovered on a loss since the claim was filed:
+    floor(recovered since filing x paid / net loss at filing), at most paid (RiskPool.recoveryOwed)."""
+    if paid == 0 or claim_net == 0:
+        return 0
+    since = recovered - (gross - claim_net)
+    return max(min(since * paid // claim_net, paid) - returned, 0)
+
+
 def loss_public(m: Any, claim: Any | None) -> LossPublic:
     net = m["principal_units"] + m["interest_units"] - m["recovered_units"]
     return LossPublic(id=m["id"], source=m["source"], asset_id=m["asset_id"], bank=m["bank"], debtor=m["debtor"],
@@ -76,24 +86,33 @@ def program_public(m: Any, members: list[RiskMemberPublic] | None = None,
 
 
 @router.get("/losses", response_model=LossesPublic, summary="Recorded credit losses (yours, as bank or debtor)")
-def read_losses(party: CurrentParty, session: SessionDep, page: PageDep) -> LossesPublic:
+def read_losses(
+    party: CurrentParty, session: SessionDep,
+    page: Annotated[PageParams, sorted_page("id", "recorded_at", "occurred_at")],
+    bank: PartyQ = None, debtor: PartyQ = None,
+    counterparty: Annotated[Address | None, Query(description="bank or debtor")] = None,
+) -> LossesPublic:
     stmt = select(table_of(Loss)).where(losses_scope(party))
-    rows, count, cursor = paginate(session, stmt, sorts={"id": LO.id, "recorded_at": LO.recorded_at,
+    stmt = where_parties(stmt, bank=(LO.bank, bank), debtor=(LO.debtor, debtor))
+    stmt = where_counterparty(stmt, counterparty, LO.bank, LO.debtor)
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": LO.id, "recorded_at": LO.recorded_at,
                                                         "occurred_at": LO.occurred_at},
                                    id_col=LO.id, page=page, default="id")
     ids = [r._mapping["id"] for r in rows]
     claims = {c.loss_id: c for c in session.execute(select(C.id, C.loss_id, C.paid_units).where(C.loss_id.in_(ids)))}
     return LossesPublic(data=[loss_public(r._mapping, claims.get(r._mapping["id"])) for r in rows], count=count,
-                        next_cursor=cursor)
+                        next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/risk-pools", response_model=RiskProgramsPublic,
             summary="Risk-pool programs you contribute to or claim on")
-def read_risk_pools(party: CurrentParty, session: SessionDep, page: PageDep) -> RiskProgramsPublic:
+def read_risk_pools(party: CurrentParty, session: SessionDep,
+                    page: Annotated[PageParams, sorted_page("id", "end")]) -> RiskProgramsPublic:
     stmt = select(table_of(RiskProgram)).where(programs_scope(party))
-    rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "end": P.end}, id_col=P.id, page=page,
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": P.id, "end": P.end}, id_col=P.id, page=page,
                                    default="id")
-    return RiskProgramsPublic(data=[program_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    return RiskProgramsPublic(data=[program_public(r._mapping) for r in rows], count=count,
+                              next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/risk-pools/{program_id}", response_model=RiskProgramPublic,
@@ -115,8 +134,12 @@ def read_risk_pool(program_id: Annotated[int, Path(ge=0, le=MAX_INT)], party: Cu
                         status=ClaimStatus(c.status).name.lower(), net_loss_units=c.net_loss_units,
                         entitlement_units=c.entitlement_units, paid_units=c.paid_units,
                         open_units=c.entitlement_units - c.paid_units, returned_units=c.returned_units,
+                        recovery_owed_units=recovery_owed(c.principal_units + c.interest_units, c.recovered_units,
+                                                          c.net_loss_units, c.paid_units, c.returned_units),
                         filed_at=c.filed_at)
-        for c in session.execute(select(table_of(RiskClaim)).where(C.program_id == program_id,
-                                                                   claims_scope(party, program_id)).order_by(C.id))
+        for c in session.execute(
+            select(table_of(RiskClaim), LO.principal_units, LO.interest_units, LO.recovered_units)
+            .join(table_of(Loss), LO.id == C.loss_id)
+            .where(C.program_id == program_id, claims_scope(party, program_id)).order_by(C.id))
     ]
     return program_public(row._mapping, members, claims)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from eth_utils import to_checksum_address
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlmodel import Session
 
 from gateway.api import scoping
 from gateway.api.deps import ContextDep, CurrentParty, SessionDep, ledger_now
 from gateway.api.errors import not_found
-from gateway.api.pagination import MAX_INT, Address, PageDep, Timestamp, Units, paginate
+from gateway.api.filters import PartyQ, StatusQ, where_counterparty, where_parties, where_range, where_status
+from gateway.api.pagination import MAX_INT, Address, PageParams, Units, paginate, sorted_page
 from gateway.models.common import money, table_of
 from gateway.models.warehouse import (
     CommodityPrice,
@@ -39,30 +39,44 @@ Id = Annotated[int, Path(ge=0, le=MAX_INT)]
 RECEIPT_STATUS = {m.name.lower(): int(m) for m in ReceiptStatus if m.name != "NONE"}
 LOAN_STATUS = {m.name.lower(): int(m) for m in LoanStatus if m.name != "NONE"}
 OPEN_LOANS = (int(LoanStatus.ACTIVE), int(LoanStatus.MARGIN_CALLED))
+LOAN_DUE = "unix seconds, of when the borrower must next act: the margin-call deadline while margin-called, else " \
+    "the maturity"
 Code = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.\-]{1,16}$")]
 
 
+def is_presented(m: Any) -> bool:
+    """A free receipt whose owner approved its warehouse for it: presented for delivery out."""
+    return m["status"] == int(ReceiptStatus.FREE) and m["approved"] is not None and m["approved"] == m["warehouse"]
+
+
 def receipt_public(m: Any) -> WarehouseReceiptPublic:
-    return WarehouseReceiptPublic(**{k: m[k] for k in WarehouseReceiptPublic.model_fields if k != "status"},
-                                  status=ReceiptStatus(m["status"]).name.lower())
+    skip = ("status", "presented")
+    return WarehouseReceiptPublic(**{k: m[k] for k in WarehouseReceiptPublic.model_fields if k not in skip},
+                                  status=ReceiptStatus(m["status"]).name.lower(), presented=is_presented(m))
 
 
 @router.get("/warehouse-receipts", response_model=WarehouseReceiptsPublic,
             summary="Receipts you own or owned, issued (warehouse), or lend against (bank)")
 def read_warehouse_receipts(
-    party: CurrentParty, session: SessionDep, page: PageDep,
-    status: Annotated[str | None, Query(pattern="^(" + "|".join(RECEIPT_STATUS) + ")$")] = None,
-    counterparty: Annotated[Address | None, Query(description="owner or warehouse")] = None,
+    party: CurrentParty, session: SessionDep,
+    page: Annotated[PageParams, sorted_page("id", "quantity", "issued_at")],
+    status: StatusQ = None,
+    owner: PartyQ = None, warehouse: PartyQ = None, lien_holder: PartyQ = None,
+    counterparty: Annotated[Address | None, Query(description="owner, warehouse or lien holder")] = None,
     commodity: Code = None, lot_id: Code = None,
+    presented: Annotated[bool | None, Query(description="only receipts presented for delivery out (true) or "
+                                            "not (false)")] = None,
     min_quantity: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
     max_quantity: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
 ) -> WarehouseReceiptsPublic:
     stmt = scoping.join_linked(select(table_of(WarehouseReceipt)), party, "receipt", W.id)
-    if status is not None:
-        stmt = stmt.where(W.status == RECEIPT_STATUS[status])
-    if counterparty is not None:
-        who = to_checksum_address(counterparty)
-        stmt = stmt.where(or_(W.owner == who, W.warehouse == who))
+    stmt = where_status(stmt, W.status, status, RECEIPT_STATUS)
+    stmt = where_parties(stmt, owner=(W.owner, owner), warehouse=(W.warehouse, warehouse),
+                         lien_holder=(W.lien_holder, lien_holder))
+    stmt = where_counterparty(stmt, counterparty, W.owner, W.warehouse, W.lien_holder)
+    if presented is not None:
+        shown = and_(W.status == int(ReceiptStatus.FREE), W.approved == W.warehouse)
+        stmt = stmt.where(shown if presented else or_(~shown, W.approved.is_(None)))  # NULL: not approved
     if commodity is not None:
         stmt = stmt.where(W.commodity == commodity)
     if lot_id is not None:
@@ -71,10 +85,11 @@ def read_warehouse_receipts(
         stmt = stmt.where(W.quantity >= min_quantity)
     if max_quantity is not None:
         stmt = stmt.where(W.quantity <= max_quantity)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": W.id, "quantity": W.quantity,
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": W.id, "quantity": W.quantity,
                                                          "issued_at": W.issued_at},
                                    id_col=W.id, page=page, default="id")
-    return WarehouseReceiptsPublic(data=[receipt_public(r._mapping) for r in rows], count=count, next_cursor=cursor)
+    return WarehouseReceiptsPublic(data=[receipt_public(r._mapping) for r in rows], count=count,
+                                   next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/warehouse-receipts/{receipt_id}", response_model=WarehouseReceiptPublic, summary="One receipt")
@@ -133,27 +148,26 @@ def _collateral(session: Session, loan_ids: list[int]) -> dict[int, list[int]]:
 
 @router.get("/loans", response_model=LoansPublic, summary="Pledge loans you borrowed or lent")
 def read_loans(
-    party: CurrentParty, session: SessionDep, ctx: ContextDep, page: PageDep,
-    status: Annotated[str | None, Query(pattern="^(" + "|".join(LOAN_STATUS) + ")$")] = None,
+    party: CurrentParty, session: SessionDep, ctx: ContextDep,
+    page: Annotated[PageParams, sorted_page("id", "maturity", "principal")],
+    status: StatusQ = None,
+    borrower: PartyQ = None, bank: PartyQ = None,
     counterparty: Annotated[Address | None, Query(description="bank or borrower")] = None,
     commodity: Code = None,
-    due_from: Timestamp | None = None, due_to: Timestamp | None = None,
+    due_from: Annotated[int | None, Query(ge=0, le=MAX_INT, description=LOAN_DUE)] = None,
+    due_to: Annotated[int | None, Query(ge=0, le=MAX_INT, description=LOAN_DUE)] = None,
     min_units: Units | None = None, max_units: Units | None = None,
 ) -> LoansPublic:
     stmt = select(table_of(Loan)).where(scoping.loans(party))
-    if status is not None:
-        stmt = stmt.where(L.status == LOAN_STATUS[status])
-    if counterparty is not None:
-        who = to_checksum_address(counterparty)
-        stmt = stmt.where(or_(L.bank == who, L.borrower == who))
+    stmt = where_status(stmt, L.status, status, LOAN_STATUS)
+    stmt = where_parties(stmt, borrower=(L.borrower, borrower), bank=(L.bank, bank))
+    stmt = where_counterparty(stmt, counterparty, L.bank, L.borrower)
     if commodity is not None:
         stmt = stmt.where(L.commodity == commodity)
-    for col, low, high in ((L.maturity, due_from, due_to), (L.principal_units, min_units, max_units)):
-        if low is not None:
-            stmt = stmt.where(col >= low)
-        if high is not None:
-            stmt = stmt.where(col <= high)
-    rows, count, cursor = paginate(
+    due = case((and_(L.status == int(LoanStatus.MARGIN_CALLED), L.margin_call_deadline.is_not(None)),
+                L.margin_call_deadline), else_=L.maturity)
+    stmt = where_range(where_range(stmt, due, due_from, due_to), L.principal_units, min_units, max_units)
+    rows, count, cursor, prev = paginate(
         session, stmt, sorts={"id": L.id, "maturity": L.maturity, "principal": L.principal_units},
         id_col=L.id, page=page, default="id",
     )
@@ -161,7 +175,7 @@ def read_loans(
     receipts = _collateral(session, [r._mapping["id"] for r in rows])
     data = [loan_public(r._mapping, receipts[r._mapping["id"]], prices.get(r._mapping["commodity"]), now)
             for r in rows]
-    return LoansPublic(data=data, count=count, next_cursor=cursor)
+    return LoansPublic(data=data, count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic, summary="One loan, with LTV at the latest price")
@@ -182,18 +196,22 @@ PROGRAM_STATUS = {m.name.lower(): int(m) for m in ProgramStatus if m.name != "NO
 @router.get("/loan-programs", response_model=LoanProgramsPublic,
             summary="Banks' lending programs: terms, cap and room left (every signed-in participant may see offers)")
 def read_loan_programs(
-    party: CurrentParty, session: SessionDep, page: PageDep,
-    status: Annotated[str | None, Query(pattern="^(" + "|".join(PROGRAM_STATUS) + ")$")] = None,
-    bank: Address | None = None, commodity: Code = None,
+    party: CurrentParty, session: SessionDep, page: Annotated[PageParams, sorted_page("id", "rate")],
+    status: StatusQ = None,
+    bank: PartyQ = None,
+    counterparty: Annotated[Address | None, Query(description="the bank (a program has no other party)")] = None,
+    commodity: Code = None,
+    min_units: Annotated[int | None, Query(ge=0, le=MAX_INT, description="cap, in the smallest unit")] = None,
+    max_units: Annotated[int | None, Query(ge=0, le=MAX_INT, description="cap, in the smallest unit")] = None,
 ) -> LoanProgramsPublic:
     stmt = select(table_of(LoanProgram))
-    if status is not None:
-        stmt = stmt.where(P.status == PROGRAM_STATUS[status])
-    if bank is not None:
-        stmt = stmt.where(P.bank == to_checksum_address(bank))
+    stmt = where_status(stmt, P.status, status, PROGRAM_STATUS)
+    stmt = where_parties(stmt, bank=(P.bank, bank))
+    stmt = where_counterparty(stmt, counterparty, P.bank)
+    stmt = where_range(stmt, P.cap_units, min_units, max_units)
     if commodity is not None:
         stmt = stmt.where(P.commodity == commodity)
-    rows, count, cursor = paginate(session, stmt, sorts={"id": P.id, "rate": P.rate_bps}, id_col=P.id, page=page,
+    rows, count, cursor, prev = paginate(session, stmt, sorts={"id": P.id, "rate": P.rate_bps}, id_col=P.id, page=page,
                                    default="id")
     data = []
     for r in rows:
@@ -205,7 +223,7 @@ def read_loan_programs(
             status=ProgramStatus(m["status"]).name.lower(), cap=money(m["cap_units"]), cap_units=m["cap_units"],
             outstanding=money(m["outstanding_units"]), outstanding_units=m["outstanding_units"], available=money(room),
             available_units=room, warehouses_listed=m["warehouses_listed"], borrowers_listed=m["borrowers_listed"]))
-    return LoanProgramsPublic(data=data, count=count, next_cursor=cursor)
+    return LoanProgramsPublic(data=data, count=count, next_cursor=cursor, prev_cursor=prev)
 
 
 @router.get("/prices", response_model=PricesPublic, summary="Latest commodity prices, with staleness")

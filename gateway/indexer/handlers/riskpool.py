@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from gateway.indexer.registry import HANDLERS, EventContext
 from gateway.indexer.store import UnitOfWork
-from gateway.models.riskpool import Loss, RiskClaim, RiskProgram, RiskProgramMember
+from gateway.models.riskpool import Loss, RiskClaim, RiskHeld, RiskProgram, RiskProgramMember
 from sdk.generated.enums import ClaimStatus
 from sdk.generated.events import (
     ClaimFiled,
     ClaimPaid,
+    ClaimPaymentHeld,
+    ClaimPaymentsCollected,
     ContributionDeposited,
     ContributionDrawn,
     ContributionWithdrawn,
@@ -124,3 +126,13 @@ def recovery_credited(uow: UnitOfWork, ev: RecoveryCredited, ctx: EventContext) 
     member = _member(uow, claim["program_id"], ev.contributor)
     uow.update(RiskProgramMember, (claim["program_id"], ev.contributor),
                recovered_units=int(str(member["recovered_units"])) + ev.amount)
+
+
+@HANDLERS.on(ClaimPaymentHeld, contract=POOL, asset="risk_claim")
+def payment_held(uow: UnitOfWork, ev: ClaimPaymentHeld, ctx: EventContext) -> None:
+    uow.put(RiskHeld, {"bank": ev.bank, "held_units": ev.held, "updated_block": ctx.block_number})
+
+
+@HANDLERS.on(ClaimPaymentsCollected, contract=POOL)
+def payments_collected(uow: UnitOfWork, ev: ClaimPaymentsCollected, ctx: EventContext) -> None:
+    uow.put(RiskHeld, {"bank": ev.bank, "held_units": 0, "updated_block": ctx.block_number})

@@ -44,6 +44,7 @@ from sdk.generated.events import (
     ReceiptSeized,
     ReceiptSplit,
 )
+from sdk.generated.events import WarehouseReceiptsApproval as ReceiptApproval
 from sdk.generated.events import WarehouseReceiptsTransfer as ReceiptTransfer
 
 RECEIPTS, FEED, LOANS = "WarehouseReceipts", "PriceFeed", "PledgeLoans"
@@ -66,7 +67,7 @@ def receipt_issued(uow: UnitOfWork, ev: ReceiptIssued, ctx: EventContext) -> Non
         "lien_holder": _none(ev.lien_holder), "loan_id": None, "commodity": text(ev.commodity), "unit": text(ev.unit),
         "grade": text(ev.grade), "location": text(ev.location), "lot_id": text(ev.lot_id),
         "inspection_hash": hex32(ev.inspection_hash), "quantity": ev.quantity, "parent_id": None,
-        "issued_at": ctx.block_time, "delivered_at": None, "updated_block": ctx.block_number,
+        "issued_at": ctx.block_time, "delivered_at": None, "approved": None, "updated_block": ctx.block_number,
     })
     link(uow, ev.owner, "receipt", ev.id, HOLDER)
     link(uow, ev.warehouse, "receipt", ev.id, WAREHOUSE)
@@ -79,7 +80,7 @@ def receipt_split(uow: UnitOfWork, ev: ReceiptSplit, ctx: EventContext) -> None:
     uow.put(WarehouseReceipt, {
         **parent, "id": ev.child_id, "owner": ev.child_owner, "status": int(ev.new_status), "lien_holder": None,
         "loan_id": None, "quantity": ev.quantity, "parent_id": ev.id, "issued_at": ctx.block_time,
-        "delivered_at": None, "updated_block": ctx.block_number,
+        "delivered_at": None, "approved": None, "updated_block": ctx.block_number,
     })
     link(uow, ev.child_owner, "receipt", ev.child_id, HOLDER)
     link(uow, parent["warehouse"], "receipt", ev.child_id, WAREHOUSE)
@@ -90,8 +91,16 @@ def receipt_split(uow: UnitOfWork, ev: ReceiptSplit, ctx: EventContext) -> None:
 def receipt_transferred(uow: UnitOfWork, ev: ReceiptTransfer, ctx: EventContext) -> None:
     if ev.from_ == ZERO_ADDRESS or ev.to == ZERO_ADDRESS:
         return  # mint and burn: ReceiptIssued / ReceiptSplit / ReceiptDelivered carry the state
-    uow.update(WarehouseReceipt, ev.token_id, owner=ev.to, updated_block=ctx.block_number)
+    # a transfer clears the ERC-721 approval without an Approval event
+    uow.update(WarehouseReceipt, ev.token_id, owner=ev.to, approved=None, updated_block=ctx.block_number)
     link(uow, ev.to, "receipt", ev.token_id, HOLDER)
+
+
+@HANDLERS.on(ReceiptApproval, contract=RECEIPTS)
+def receipt_approved(uow: UnitOfWork, ev: ReceiptApproval, ctx: EventContext) -> None:
+    """The owner approved an address for the receipt: its warehouse, when presenting it for delivery out."""
+    if uow.get(WarehouseReceipt, ev.token_id) is not None:
+        uow.update(WarehouseReceipt, ev.token_id, approved=_none(ev.approved), updated_block=ctx.block_number)
 
 
 def _receipt(uow: UnitOfWork, receipt_id: int, ctx: EventContext, **changes: Any) -> dict[str, Any]:
@@ -100,7 +109,7 @@ def _receipt(uow: UnitOfWork, receipt_id: int, ctx: EventContext, **changes: Any
 
 @HANDLERS.on(ReceiptPledged, contract=RECEIPTS, asset="receipt")
 def receipt_pledged(uow: UnitOfWork, ev: ReceiptPledged, ctx: EventContext) -> None:
-    _receipt(uow, ev.id, ctx, status=int(ev.new_status), lien_holder=ev.lien_holder)
+    _receipt(uow, ev.id, ctx, status=int(ev.new_status), lien_holder=ev.lien_holder, approved=None)
 
 
 @HANDLERS.on(ReceiptReleased, contract=RECEIPTS, asset="receipt")
@@ -124,7 +133,7 @@ def issuer_approval_set(uow: UnitOfWork, ev: IssuerApprovalSet, ctx: EventContex
 
 @HANDLERS.on(ReceiptDelivered, contract=RECEIPTS, asset="receipt")
 def receipt_delivered(uow: UnitOfWork, ev: ReceiptDelivered, ctx: EventContext) -> None:
-    _receipt(uow, ev.id, ctx, status=int(ev.new_status), owner=None, delivered_at=ctx.block_time)
+    _receipt(uow, ev.id, ctx, status=int(ev.new_status), owner=None, delivered_at=ctx.block_time, approved=None)
 
 
 # ------------------------------------------------------------------------------------------ prices

@@ -75,7 +75,7 @@ async function follow() {
           if (id) {
             lastEventId = id.slice(4);
             clearTimeout(refreshTimer);
-            refreshTimer = setTimeout(refresh, 200);
+            refreshTimer = setTimeout(refreshUnlessEditing, 200);
           }
         }
       }
@@ -89,6 +89,25 @@ async function follow() {
 function currentSrc() {
   return document.getElementById("view")?.dataset.src || "/web/panel";
 }
+
+// While the user is filling a form or ticking rows on the page, news from the stream does not re-render it (that
+// would throw the input away): the page says so and re-renders after the user's next action or page change.
+let editing = false;
+
+function refreshUnlessEditing() {
+  if (!editing) return refresh();
+  say("New activity on the ledger: this page updates after your action.");
+}
+
+document.addEventListener("input", (event) => {
+  if ($("panel")?.contains(event.target)) editing = true;
+});
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target?.id === "panel") {
+    editing = false;
+  }
+});
 
 function refresh() {
   const src = currentSrc();
@@ -234,6 +253,15 @@ document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!form.dataset.action) return;
   event.preventDefault();
+  if (form.dataset.batch) {
+    const items = batchItems(form);
+    if (!items.length) {
+      say(`${form.dataset.action}: select at least one row first`, true);
+      return;
+    }
+    act(form.dataset.action, items);
+    return;
+  }
   const params = JSON.parse(form.dataset.params || "{}");
   try {
     for (const input of form.querySelectorAll("[data-param]")) {
@@ -251,6 +279,45 @@ document.addEventListener("submit", (event) => {
     return;
   }
   act(form.dataset.action, params);
+});
+
+// a batch form (data-batch="NAME") acts on the rows ticked in checkboxes marked data-batch-of="NAME": each box's
+// value is the row's parameters (JSON) over the form's data-params; data-batch-fields keeps only the fields named.
+// The write API sends the list as one multicall transaction.
+function batchItems(form) {
+  const base = JSON.parse(form.dataset.params || "{}");
+  const keep = form.dataset.batchFields ? form.dataset.batchFields.split(",") : null;
+  return Array.from(document.querySelectorAll(`input[data-batch-of="${form.dataset.batch}"]:checked`)).map((box) => {
+    const item = { ...base, ...JSON.parse(box.value) };
+    return keep ? Object.fromEntries(Object.entries(item).filter(([k]) => keep.includes(k) || k in base)) : item;
+  });
+}
+
+// downloads that need the bearer token (a plain link cannot carry it): fetched here, saved from a blob
+document.addEventListener("click", async (event) => {
+  const link = event.target.closest?.("a[data-download]");
+  if (!link) return;
+  event.preventDefault();
+  try {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    const response = await fetch(link.getAttribute("href"), { headers });
+    if (!response.ok) throw new Error(`the download answered ${response.status}`);
+    const url = URL.createObjectURL(await response.blob());
+    const save = Object.assign(document.createElement("a"), { href: url, download: link.dataset.download });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (err) {
+    say(`Download failed: ${err.message}`, true);
+  }
+});
+
+// "select all" boxes (data-select-all="NAME") tick or clear the page's boxes of that batch
+document.addEventListener("change", (event) => {
+  const all = event.target.dataset?.selectAll;
+  if (!all) return;
+  for (const box of document.querySelectorAll(`input[data-batch-of="${all}"]`)) box.checked = event.target.checked;
 });
 
 document.addEventListener("DOMContentLoaded", () => {

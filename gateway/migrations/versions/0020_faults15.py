@@ -1,8 +1,8 @@
 """Indexes on fragment and financing status: /v1/alerts finds defaulted fragments and recoursed financings
 without reading every row (issue 15: at a million receivables these were sequential scans)
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-11-27 21:40:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
