@@ -161,6 +161,7 @@ def soak(seconds: float, step: Callable[[str], None], database_url: str | None =
     try:
         chain = connect(url)
         cast = setup_cast(chain, payers=1, payees=4)
+        regulator = _regulator(cast)  # admitted before the gateway indexes the set-up: it signs in right after
         deployment_file = cast.ledger.deployment.save(workdir / "deployment.json")
         if database_url is None:
             db_path = workdir / "gateway.sqlite"
@@ -218,7 +219,7 @@ def soak(seconds: float, step: Callable[[str], None], database_url: str | None =
         step("soak: indexer and API up")
 
         parties = {"supplier": cast.payees[0], "core": cast.payers[0], "bank": cast.bank,
-                   "regulator": _regulator(cast)}
+                   "regulator": regulator}
 
         def sign_in(party: Any, http: httpx.Client) -> str | None:
             started = time.perf_counter()
