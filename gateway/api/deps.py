@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,10 +13,12 @@ import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from gateway.api.errors import FieldError
 from gateway.core.config import Settings
+from gateway.core.db import WRITES
 from gateway.core.metrics import Metrics
 from gateway.core.security import AuthError, decode_token
 from gateway.models.common import table_of
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from gateway.api.notify import IndexedListener
     from gateway.indexer.engine import Indexer
 
+log = logging.getLogger("gateway")
 
 @dataclass
 class AppContext:
@@ -92,18 +97,42 @@ async def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-async def _session_on(engine: Engine) -> AsyncIterator[Session]:
+def _close(session: Session) -> None:
+    """Close `session` without ever failing the request. Closing rolls back what is still open; when the database
+    went away meanwhile (restarted, or the session was terminated), that rollback raises, although there is
+    nothing left to undo: the server dropped the transaction with the session. The dead connection is discarded
+    (the pool opens a fresh one next time) and the request keeps the answer it already has, or the error that
+    broke it (a 503)."""
+    try:
+        session.close()
+    except DBAPIError as exc:
+        log.info("closing a session on a lost database connection: %s", (str(exc).splitlines() or [""])[0][:200])
+        with suppress(Exception):
+            session.invalidate()
+
+
+@contextmanager
+def closing_session(engine: Engine, **options: Any) -> Iterator[Session]:
+    """A session for work outside a request's dependencies, closed as :func:`_close` does."""
+    session = Session(engine, **options)
+    try:
+        yield session
+    finally:
+        _close(session)
+
+
+async def _session_on(engine: Engine, **options: Any) -> AsyncIterator[Session]:
     # Made on the event loop (no I/O: the connection is taken at the first query, in the handler's thread).
     # Closing returns the connection (a rollback): in process on SQLite; over the network it goes to a worker
     # thread, so that a database that stopped answering never blocks the event loop.
-    session = Session(engine, expire_on_commit=False)
+    session = Session(engine, expire_on_commit=False, **options)
     try:
         yield session
     finally:
         if engine.dialect.name == "sqlite":
-            session.close()
+            _close(session)
         else:
-            await anyio.to_thread.run_sync(session.close)
+            await anyio.to_thread.run_sync(_close, session)
 
 
 async def get_session(ctx: ContextDep, request: Request) -> AsyncIterator[Session]:
@@ -111,14 +140,19 @@ async def get_session(ctx: ContextDep, request: Request) -> AsyncIterator[Sessio
     stay readable after a commit (no re-read that would take the connection again in another thread).
 
     GET requests read from ``ctx.reader`` (the read replica, when configured); every other method, and the GET
-    routes that write (they take :data:`PrimarySessionDep`), use the primary."""
-    async for session in _session_on(ctx.reader if request.method in ("GET", "HEAD") else ctx.engine):
+    routes that write (they take :data:`PrimarySessionDep`), use the primary, in a writing transaction (SQLite:
+    BEGIN IMMEDIATE, see gateway.core.db.WRITES)."""
+    if request.method in ("GET", "HEAD"):
+        async for session in _session_on(ctx.reader):
+            yield session
+        return
+    async for session in _session_on(ctx.engine, execution_options=WRITES):
         yield session
 
 
 async def get_primary_session(ctx: ContextDep) -> AsyncIterator[Session]:
     """A session on the primary database, whatever the method (a GET that writes: the sign-in nonce)."""
-    async for session in _session_on(ctx.engine):
+    async for session in _session_on(ctx.engine, execution_options=WRITES):
         yield session
 
 
@@ -199,7 +233,8 @@ def _read_standing(ctx: AppContext, address: str) -> tuple[Party | None, str | N
     """The participant as a Party when it may use the gateway now, else None and why (and remember a Party)."""
     generation = ctx.auth.generation_now() if ctx.auth is not None else (0, 0)  # before the read: see AuthCache
     state = table_of(IndexerState).c
-    with Session(ctx.reader) as session:  # a participant admitted moments ago may take the replica's lag to appear
+    # a participant admitted moments ago may take the replica's lag to appear
+    with closing_session(ctx.reader) as session:
         row = session.get(Participant, address)
         head_time = int(session.execute(select(state.head_time).where(state.id == 1)).scalar() or 0)
     reason = refusal(row, max(ctx.now(), head_time))

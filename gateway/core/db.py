@@ -27,6 +27,11 @@ _SCHEMAS: weakref.WeakKeyDictionary[Engine, str | None] = weakref.WeakKeyDiction
 #: SQLite waits this long for the write lock unless told otherwise (the indexer writes whole batches).
 DEFAULT_LOCK_TIMEOUT = 30.0
 Role = Literal["api", "indexer", "health"]
+#: Execution option of a session that will write (``Session(engine, execution_options=WRITES)``). On SQLite its
+#: transaction starts with BEGIN IMMEDIATE: it takes the write lock first, waiting for it up to the lock timeout.
+#: A plain (deferred) transaction that reads and then writes fails at once with "database is locked" when another
+#: writer committed in between (SQLite cannot upgrade a stale read snapshot), and no busy timeout helps that.
+WRITES = {"scf_writes": True}
 
 
 class DatabaseError(RuntimeError):
@@ -130,7 +135,7 @@ def _sqlite_transactions(engine: Engine, lock_timeout: float = DEFAULT_LOCK_TIME
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("scf_writes") else "BEGIN")
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -41,6 +41,7 @@ class Fragment(SQLModel, table=True):
         # covers the positions query (holdings by status and maturity) without touching the table
         Index("ix_fragment_holdings", "holder", "status", "due_date", "value_units", "paid_units"),
         Index("ix_fragment_root", "root_id", "id"),
+        Index("ix_fragment_status", "status"),  # /v1/alerts: the few defaulted fragments, without a full scan
     )
 
     id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
@@ -82,6 +83,7 @@ class Financing(SQLModel, table=True):
     """A fragment's discount: request, funding and any recourse debt (the contract keeps one per fragment)."""
 
     __tablename__ = "financing"
+    __table_args__ = (Index("ix_financing_status", "status"),)  # /v1/alerts: recoursed financings
 
     fragment_id: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
     root_id: int = big()

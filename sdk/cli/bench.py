@@ -23,9 +23,28 @@ def bench(
         int | None, typer.Option("--ops", min=2, help="Operations per throughput round (overrides the size).",
                                  show_default=False)
     ] = None,
+    soak: Annotated[bool, typer.Option("--soak", help="Only the soak: mixed load on the gateway while the indexer "
+                                       "follows a node; fails if memory, descriptors or connections grow.")] = False,
+    soak_seconds: Annotated[float, typer.Option("--soak-seconds", min=10, help="Length of the soak.")] = 600.0,
+    rows: Annotated[
+        list[int] | None,
+        typer.Option("--rows", min=100, help="Only the scale runs: API latency over this many seeded receivables "
+                     "(repeat for several sizes).", show_default=False),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="PostgreSQL for --rows and --soak (a fresh schema; default SQLite).",
+                     show_default=False),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Measure gas per operation, SDK vs raw JSON-RPC throughput, and (with the gateway) indexer and API speed."""
+    if soak or rows:  # opt-in runs, long or large: on their own (sdk.cli.bench_optin)
+        from sdk.cli.bench_optin import run_optin
+
+        run_optin(soak=soak, soak_seconds=soak_seconds, rows=rows, database_url=database_url, out=out,
+                  as_json=as_json)
+        return
     settings = suite.BenchSettings.make(quick=quick, rpc=rpc, ops=ops)
     info(f"benchmarking ({'quick' if settings.quick else 'full'}: {settings.ops} operations × {settings.rounds} "
          "rounds against anvil, then the embedded chain)…")

@@ -9,9 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
-from gateway.api.deps import AppContext, ContextDep
+from gateway.api.deps import AppContext, ContextDep, closing_session
 from gateway.api.limits import Probe
 from gateway.models.indexer import IndexerState
 
@@ -36,7 +35,7 @@ class HealthPublic(BaseModel):
 
 def read_state(engine: Engine) -> IndexerState | None:
     """The indexer's row, detached (runs in the health probe's thread, on the small /health pool)."""
-    with Session(engine) as session:
+    with closing_session(engine) as session:
         state = session.get(IndexerState, 1)
         if state is not None:
             session.expunge(state)

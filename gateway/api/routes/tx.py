@@ -33,7 +33,16 @@ from sqlmodel import Session
 
 from gateway.api import scoping
 from gateway.api.actions import Action, ParamError, actions, is_money, is_time, multicalls
-from gateway.api.deps import AppContext, ContextDep, CurrentParty, Party, SessionDep, ledger_now, refusal
+from gateway.api.deps import (
+    AppContext,
+    ContextDep,
+    CurrentParty,
+    Party,
+    SessionDep,
+    closing_session,
+    ledger_now,
+    refusal,
+)
 from gateway.api.errors import FieldError
 from gateway.api.names import party_names
 from gateway.api.routes.events import to_public
@@ -483,14 +492,14 @@ _streams = _Streams()
 
 
 def _events_after(ctx: AppContext, party: Party, cursor: int, limit: int = 200) -> list[Any]:
-    with Session(ctx.reader) as session:
+    with closing_session(ctx.reader) as session:
         stmt = (select(table_of(EventLog)).where(E.id > cursor, scoping.events(party)).order_by(E.id)
                 .limit(limit))
         return list(session.execute(stmt))
 
 
 def _head_event_id(ctx: AppContext) -> int:
-    with Session(ctx.reader) as session:
+    with closing_session(ctx.reader) as session:
         return int(session.execute(select(func.max(E.id))).scalar() or 0)
 
 
