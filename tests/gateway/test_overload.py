@@ -36,8 +36,10 @@ CLIENTS = 200
 #: What "within a few seconds" means for one request (the client gives up later than this, to measure it).
 ANSWER_WITHIN = 8.0
 CLIENT_TIMEOUT = 15.0
-#: /health must not queue behind the burst (it reads memory and one row, bounded by health_db_timeout = 1 s).
-HEALTH_WITHIN = 3.0
+#: /health must not queue behind the burst (it reads memory and one row, bounded by health_db_timeout = 1 s). The
+#: bound leaves room for scheduling alone: 200 client threads and the server share two CPUs, with another xdist worker
+#: beside them (3.1-3.7 s seen at load average 10-16); a /health queued behind the burst waits for the slots instead.
+HEALTH_WITHIN = 5.0
 
 
 @dataclass
