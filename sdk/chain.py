@@ -590,7 +590,7 @@ class RpcChain(Chain):
         try:
             self.rpc.request("eth_sendRawTransaction", ["0x" + raw.hex()])
         except RpcError as exc:
-            if "already known" in str(exc).lower():  # a retried submission of the same bytes
+            if exc.duplicate_submission:  # a retried submission of the same bytes
                 return
             raise
 
@@ -630,7 +630,7 @@ class RpcChain(Chain):
                 self.nonces.forget()
                 raise self._submit_error(exc, chunk[0][1].description, chunk[0][1].sender) from exc
             for (_, tx), result in zip(chunk, results, strict=True):
-                if isinstance(result, RpcError) and "already known" not in str(result).lower():
+                if isinstance(result, RpcError) and not result.duplicate_submission:
                     self.nonces.forget()
                     raise self._submit_error(result, tx.description, tx.sender)
         return pending

@@ -36,6 +36,8 @@ from sdk.errors import ChainConnectionError, LedgerValueError
 _UNAVAILABLE = frozenset({408, 429})
 #: Connection failures that mean the node closed an idle keep-alive connection: reopen and send again, once.
 _DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+#: How nodes word "this transaction is already in my pool or chain" (see RpcError.duplicate_submission).
+_DUPLICATE = ("already known", "already imported", "known transaction")
 
 
 class RpcError(Exception):
@@ -47,6 +49,13 @@ class RpcError(Exception):
         self.message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
         self.data = error.get("data") if isinstance(error, dict) else None  # revert data, where the node sends it
         super().__init__(f"{method}: {self.message}")
+
+    @property
+    def duplicate_submission(self) -> bool:
+        """The node already has this very transaction (same bytes, same hash): a resent submission, not a refusal.
+        geth and Besu say "already known", anvil "transaction already imported"."""
+        text = self.message.lower()
+        return any(words in text for words in _DUPLICATE)
 
 
 class RpcTimeout(ChainConnectionError):

@@ -701,7 +701,8 @@ def measure_bulk(cast: BenchCast, settings: BenchSettings, step: Callable[[str],
             snap = chain.snapshot()
             started = time.perf_counter()
             results = rpc.batch("eth_sendRawTransaction", [["0x" + p.raw.hex()] for p in pending])
-            refused = [r for r in results if isinstance(r, RpcError)]
+            # the same bytes resent (the transport resends once on a dropped connection) are accepted, not refused
+            refused = [r for r in results if isinstance(r, RpcError) and not r.duplicate_submission]
             if refused:
                 raise BenchError(f"bulk ceiling: the node refused {len(refused)} transactions: {refused[0]}")
             _receipts_of(rpc, [p.tx_hash for p in pending])
@@ -711,6 +712,7 @@ def measure_bulk(cast: BenchCast, settings: BenchSettings, step: Callable[[str],
     finally:
         rpc.close()
         chain.revert(base)
+        chain.nonces.forget()  # the reverted rounds' nonces, whether or not a round failed half-way
     # Best round of each: a stall of anvil's automine (a burst's tail left pending until a nudge) costs a round up
     # to a second on either side; the best rounds compare the paths rather than the stalls.
     sdk, ceiling = max(sdk_rates), max(ceiling_rates)

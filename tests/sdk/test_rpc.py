@@ -151,3 +151,12 @@ def test_a_node_that_is_down_is_named_in_the_error() -> None:
 def test_not_an_http_url_is_refused_up_front() -> None:
     with pytest.raises(LedgerValueError, match="not an http"):
         JsonRpcHttp("ws://127.0.0.1:8545")
+
+
+def test_a_resent_transaction_is_told_apart_from_a_refusal() -> None:
+    """What geth/Besu and anvil answer when the very same signed bytes arrive twice (the transport resends once on a
+    dropped connection) is a duplicate, not a refusal; a nonce or funds error is a refusal."""
+    for message in ("already known", "transaction already imported", "Known transaction: 0xab…"):
+        assert RpcError("eth_sendRawTransaction", {"code": -32000, "message": message}).duplicate_submission
+    for message in ("nonce too low", "insufficient funds for gas * price + value"):
+        assert not RpcError("eth_sendRawTransaction", {"code": -32000, "message": message}).duplicate_submission

@@ -415,7 +415,7 @@ def submit(body: SubmitRequest, ctx: ContextDep, session: SessionDep) -> Submitt
             raise
         except Exception as exc:
             text = str(exc).lower()
-            if "already known" in text or "known transaction" in text:
+            if any(words in text for words in ("already known", "already imported", "known transaction")):
                 return
             data = revert_data_from_exception(exc)
             if data is not None:
