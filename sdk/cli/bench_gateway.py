@@ -258,6 +258,21 @@ def _percentile(values: Sequence[float], q: float) -> float:
 REQUEST_TIMEOUT_S = 10.0
 
 
+async def _read_response(reader: asyncio.StreamReader) -> tuple[str, dict[bytes, bytes]]:
+    """Read one HTTP/1.1 response off a keep-alive connection: its status code ("none" when the status line is
+    malformed) and its headers (lower-case names and values); the body is read and dropped."""
+    status = await reader.readline()
+    headers: dict[bytes, bytes] = {}
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.lower().partition(b":")
+        headers[name.strip()] = value.strip()
+    await reader.readexactly(int(headers.get(b"content-length", b"0")))
+    return (status.split(b" ", 2)[1].decode() if status.count(b" ") >= 1 else "none"), headers
+
+
 async def _open_loop(host: str, port: int, path: str, token: str | list[str], rate: float, duration: float,
                      max_connections: int = 64) -> dict[str, Any]:
     """Requests at a constant arrival rate over keep-alive HTTP/1.1 connections; latency from the due time."""
@@ -295,21 +310,12 @@ async def _open_loop(host: str, port: int, path: str, token: str | list[str], ra
             sent += 1
             writer.write(requests[sent % len(requests)])
             await writer.drain()
-            status = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                lower = line.lower()
-                if lower.startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-                elif lower.startswith(b"server-timing:") and b"dur=" in lower:
-                    server_ms.append(float(lower.split(b"dur=", 1)[1].split(b",", 1)[0].strip()))
-            await reader.readexactly(length)
-            code = status.split(b" ", 2)[1].decode() if status.count(b" ") >= 1 else "none"
+            code, headers = await _read_response(reader)
+            timing = headers.get(b"server-timing", b"")
+            if b"dur=" in timing:
+                server_ms.append(float(timing.split(b"dur=", 1)[1].split(b",", 1)[0].strip()))
             statuses[code] = statuses.get(code, 0) + 1
-            if not status.startswith(b"HTTP/1.1 200"):
+            if code != "200":
                 errors += 1
             latencies.append((time.perf_counter() - due) * 1000)
             idle.append((reader, writer))
@@ -387,24 +393,10 @@ async def _phased_load(host: str, port: int, path: str, token: str, phases: list
         try:
             writer.write(request)
             await writer.drain()
-            status = await reader.readline()
-            length, keep, retry_after = 0, True, False
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                lower = line.lower()
-                if lower.startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-                elif lower.startswith(b"connection:") and b"close" in lower:
-                    keep = False
-                elif lower.startswith(b"retry-after:"):
-                    retry_after = True
-            await reader.readexactly(length)
-            code = status.split(b" ", 2)[1].decode() if status.count(b" ") >= 1 else "none"
-            row[2] = "503 without Retry-After" if code == "503" and not retry_after else code
+            code, headers = await _read_response(reader)
+            row[2] = "503 without Retry-After" if code == "503" and b"retry-after" not in headers else code
             row[3] = round((time.perf_counter() - due) * 1000, 2)
-            if keep:
+            if b"close" not in headers.get(b"connection", b""):
                 idle.append((reader, writer))
             else:
                 writer.close()
